@@ -1,0 +1,1 @@
+"""The domain: services, schemas, tables and compute backends. No tornado, no IPython."""
