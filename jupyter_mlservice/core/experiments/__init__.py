@@ -1,0 +1,3 @@
+from .service import ExperimentService
+
+__all__ = ["ExperimentService"]

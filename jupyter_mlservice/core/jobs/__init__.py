@@ -1,0 +1,4 @@
+from .controller import JobController
+from .service import JobService
+
+__all__ = ["JobController", "JobService"]

@@ -1,0 +1,317 @@
+"""Jobs: submit, list, inspect, cancel. Running them is the controller's business."""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from ..compute import ComputeBackend
+from ..errors import Conflict, InvalidRequest, NotFound
+from ..experiments import ExperimentService
+from ..pagination import decode_cursor, encode_cursor
+from ..schemas import (
+    ACTIVE_STATUSES,
+    TERMINAL_STATUSES,
+    Job,
+    JobMetrics,
+    JobPage,
+    JobStatus,
+    LogChunk,
+    MetricPoint,
+)
+from ..store import Store
+from ..tables import JobRow
+from ..targets import TargetService
+from ..timeutil import as_utc, utcnow
+from . import launch
+from .snapshot import git_commit, snapshot
+
+MAX_LOG_CHUNK = 1 << 20
+
+
+def new_job_id() -> str:
+    return "job-" + secrets.token_hex(6)
+
+
+class JobService:
+    def __init__(
+        self,
+        store: Store,
+        targets: TargetService,
+        experiments: ExperimentService,
+        jobs_dir: Path,
+        root_dir: Path,
+        max_snapshot_bytes: int,
+        on_change: Callable[[JobRow], None] = lambda row: None,
+        wake: Callable[[], None] = lambda: None,
+    ):
+        self.store = store
+        self.targets = targets
+        self.experiments = experiments
+        self.jobs_dir = jobs_dir
+        self.root_dir = root_dir
+        self.max_snapshot_bytes = max_snapshot_bytes
+        self.on_change = on_change
+        self.wake = wake
+
+    # ---- submit ------------------------------------------------------------------------------
+
+    def submit(self, spec: Any, extra_tags: dict[str, str] | None = None) -> Job:
+        """Validate, snapshot the code, create the MLflow run, queue the job."""
+        target = self.targets.row(spec.target) if spec.target else None
+        if target is None:  # pragma: no cover - target defaults to "local"
+            raise InvalidRequest("target is required")
+        backend: ComputeBackend = self.targets.backend(target.type)
+        data = spec.model_dump(mode="json")
+        backend.check_job(target.settings, data)
+        code_dir = launch.resolve(self.root_dir, spec.code) if spec.code else None
+        if code_dir is not None and not code_dir.is_dir():
+            raise InvalidRequest(f"code folder {spec.code!r} does not exist on the server (paths are relative to {self.root_dir})")
+        if spec.kind == "notebook":
+            nb = launch.resolve(self.root_dir, spec.notebook)
+            if not nb.is_file() or nb.suffix != ".ipynb":
+                raise InvalidRequest(f"notebook {spec.notebook!r} is not an .ipynb file on the server (paths are relative to {self.root_dir})")
+
+        job_id = new_job_id()
+        job_dir = self.jobs_dir / job_id
+        job_dir.mkdir(parents=True)
+        try:
+            if code_dir is not None:
+                snapshot(code_dir, launch.job_paths(job_dir)["snapshot"], self.max_snapshot_bytes)
+            launch.prepare_files(spec.kind, data, job_dir, self.root_dir)
+            launch.job_paths(job_dir)["log"].touch()
+            commit = git_commit(code_dir or (launch.resolve(self.root_dir, spec.notebook).parent if spec.kind == "notebook" else self.root_dir))
+            experiment_id = self.experiments.ensure_experiment(spec.experiment)
+            run_tags = {
+                **spec.tags,
+                **(extra_tags or {}),
+                "mlservice.job_id": job_id,
+                "mlservice.target": spec.target,
+                "mlservice.job_kind": spec.kind,
+                "mlflow.user": _user(),
+                "mlflow.source.type": "JOB",
+                "mlflow.source.name": _source_name(spec),
+            }
+            if commit:
+                run_tags["mlflow.source.git.commit"] = commit
+            run_id = self.experiments.create_run(experiment_id, spec.display_name or job_id, run_tags)
+        except BaseException:
+            shutil.rmtree(job_dir, ignore_errors=True)
+            raise
+        now = utcnow()
+        row = JobRow(
+            id=job_id,
+            kind=spec.kind,
+            display_name=spec.display_name or job_id,
+            target=spec.target,
+            experiment=spec.experiment,
+            experiment_id=experiment_id,
+            run_id=run_id,
+            status=JobStatus.QUEUED.value,
+            spec=data,
+            tags={**spec.tags, **(extra_tags or {})},
+            attempt=1,
+            max_retries=spec.max_retries,
+            timeout_s=spec.timeout_s,
+            git_commit=commit,
+            backend_state={},
+            attempts=[],
+            created_at=now,
+            updated_at=now,
+        )
+        with self.store.session() as s:
+            s.add(row)
+        self.on_change(row)
+        self.wake()
+        return to_job(row)
+
+    def rerun(self, job_id: str) -> Job:
+        """Submit the same spec again as a new job (the original stays as it was)."""
+        from pydantic import TypeAdapter
+
+        from ..schemas import JobSpec
+
+        row = self.row(job_id)
+        spec = TypeAdapter(JobSpec).validate_python(row.spec)
+        if spec.code:
+            # The original folder may have changed since; rerun what the job actually ran.
+            spec = spec.model_copy(update={"code": str(launch.job_paths(self.job_dir(job_id))["snapshot"])})
+        return self.submit(spec, extra_tags={"mlservice.rerun_of": job_id})
+
+    # ---- read --------------------------------------------------------------------------------
+
+    def job_dir(self, job_id: str) -> Path:
+        return self.jobs_dir / job_id
+
+    def row(self, job_id: str) -> JobRow:
+        with self.store.session() as s:
+            row = s.get(JobRow, job_id)
+            if row is None:
+                raise NotFound(f"no job with id {job_id!r}")
+            s.expunge(row)
+            return row
+
+    def get(self, job_id: str) -> Job:
+        return to_job(self.row(job_id))
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        target: str | None = None,
+        experiment: str | None = None,
+        tag: dict[str, str] | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> JobPage:
+        if not 1 <= limit <= 1000:
+            raise InvalidRequest("limit must be between 1 and 1000")
+        q = select(JobRow).order_by(JobRow.created_at.desc(), JobRow.id.desc())
+        if status:
+            statuses = [s.strip() for s in status.split(",") if s.strip()]
+            bad = [s for s in statuses if s not in JobStatus._value2member_map_]
+            if bad:
+                raise InvalidRequest(f"unknown status {bad[0]!r}; use one of: {', '.join(s.value for s in JobStatus)}")
+            q = q.where(JobRow.status.in_(statuses))
+        if target:
+            q = q.where(JobRow.target == target)
+        if experiment:
+            q = q.where(JobRow.experiment == experiment)
+        if cursor:
+            created, last_id = decode_cursor(cursor, 2)
+            from datetime import datetime
+
+            created_dt = datetime.fromisoformat(created)
+            q = q.where((JobRow.created_at < created_dt) | ((JobRow.created_at == created_dt) & (JobRow.id < last_id)))
+        with self.store.session() as s:
+            rows = list(s.scalars(q.limit(limit + 1 if not tag else limit * 20 + 1)))
+        if tag:
+            rows = [r for r in rows if all(r.tags.get(k) == v for k, v in tag.items())]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more else None
+        return JobPage(items=[to_job(r) for r in rows], next_cursor=nxt)
+
+    def logs(self, job_id: str, offset: int = 0) -> LogChunk:
+        row = self.row(job_id)
+        if offset < 0:
+            raise InvalidRequest("offset must be >= 0")
+        path = launch.job_paths(self.job_dir(job_id))["log"]
+        try:
+            with open(path, "rb") as f:
+                f.seek(0, 2)
+                size = f.tell()
+                f.seek(min(offset, size))
+                data = f.read(MAX_LOG_CHUNK)
+        except FileNotFoundError:
+            size, data = 0, b""
+        data = _whole_utf8(data)
+        end = min(offset, size) + len(data)
+        ended = JobStatus(row.status) in TERMINAL_STATUSES
+        return LogChunk(text=data.decode("utf-8", errors="replace"), offset=end, size=size, complete=ended and end >= size)
+
+    def metrics(self, job_id: str) -> JobMetrics:
+        row = self.row(job_id)
+        if not row.run_id:
+            return JobMetrics(run_id=None, metrics={}, params={})
+        histories, params = self.experiments.metrics(row.run_id)
+        return JobMetrics(
+            run_id=row.run_id,
+            metrics={k: [MetricPoint(**p) for p in v] for k, v in histories.items()},
+            params=params,
+        )
+
+    def artifacts(self, job_id: str) -> list[dict[str, Any]]:
+        row = self.row(job_id)
+        return self.experiments.artifacts(row.run_id) if row.run_id else []
+
+    # ---- cancel ------------------------------------------------------------------------------
+
+    def cancel(self, job_id: str) -> Job:
+        """Queued jobs end at once; active ones get CancelRequested and the controller kills them."""
+        now = utcnow()
+        with self.store.session() as s:
+            was_queued = s.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
+                .values(status=JobStatus.CANCELED.value, ended_at=now, updated_at=now, error="canceled before it started")
+            ).rowcount
+            was_active = not was_queued and s.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.status.in_([st.value for st in ACTIVE_STATUSES]))
+                .values(status=JobStatus.CANCEL_REQUESTED.value, updated_at=now)
+            ).rowcount
+        row = self.row(job_id)
+        if was_queued and row.run_id:
+            self.experiments.end_run(row.run_id, "KILLED")
+        elif not was_queued and not was_active and JobStatus(row.status) in TERMINAL_STATUSES:
+            raise Conflict(f"job {job_id} already ended ({row.status}); nothing to cancel")
+        self.on_change(row)
+        self.wake()
+        return to_job(row)
+
+
+def to_job(row: JobRow) -> Job:
+    started, ended = as_utc(row.started_at), as_utc(row.ended_at)
+    duration = None
+    if started is not None:
+        duration = ((ended or as_utc(utcnow())) - started).total_seconds()
+    backend = {k: v for k, v in (row.backend_state or {}).items() if not k.startswith("_")}
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        display_name=row.display_name,
+        status=JobStatus(row.status),
+        target=row.target,
+        experiment=row.experiment,
+        experiment_id=row.experiment_id,
+        run_id=row.run_id,
+        attempt=row.attempt,
+        max_retries=row.max_retries,
+        timeout_s=row.timeout_s,
+        exit_code=row.exit_code,
+        error=row.error,
+        git_commit=row.git_commit,
+        tags=row.tags or {},
+        spec=row.spec,
+        attempts=row.attempts or [],
+        created_at=as_utc(row.created_at),
+        started_at=started,
+        ended_at=ended,
+        duration_s=duration,
+        backend=backend,
+    )
+
+
+def _whole_utf8(data: bytes) -> bytes:
+    """Drop a trailing partial UTF-8 character; the next read starts with it."""
+    for i in range(1, min(4, len(data)) + 1):
+        b = data[-i]
+        if b & 0b1100_0000 == 0b1000_0000:  # continuation byte
+            continue
+        if b & 0b1000_0000 == 0:  # ascii
+            return data
+        need = 2 if b >> 5 == 0b110 else 3 if b >> 4 == 0b1110 else 4
+        return data if i >= need else data[:-i]
+    return data
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover
+        return "unknown"
+
+
+def _source_name(spec: Any) -> str:
+    if spec.kind == "command":
+        return spec.command[:200]
+    if spec.kind == "notebook":
+        return spec.notebook
+    return "<cell>"

@@ -1,0 +1,3 @@
+from .service import TargetService
+
+__all__ = ["TargetService"]

@@ -1,0 +1,149 @@
+"""Compute targets: named, typed places where jobs run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+
+from ..compute import ComputeBackend
+from ..errors import Conflict, InvalidRequest, NotFound
+from ..pagination import decode_cursor, encode_cursor
+from ..schemas import ACTIVE_STATUSES, JobStatus, Target, TargetCreate, TargetPage, TargetUpdate
+from ..store import Store
+from ..tables import JobRow, TargetRow
+from ..timeutil import as_utc, utcnow
+
+DEFAULT_TARGET = "local"
+
+
+class TargetService:
+    def __init__(self, store: Store, backends: dict[str, ComputeBackend], on_change: Callable[[], None] = lambda: None):
+        self.store = store
+        self.backends = backends
+        self.on_change = on_change
+
+    def backend(self, type_: str) -> ComputeBackend:
+        try:
+            return self.backends[type_]
+        except KeyError:
+            known = ", ".join(sorted(self.backends))
+            raise InvalidRequest(f"unknown target type {type_!r}; use one of: {known}") from None
+
+    def ensure_default(self) -> None:
+        with self.store.session() as s:
+            if s.get(TargetRow, DEFAULT_TARGET) is None:
+                s.add(
+                    TargetRow(
+                        name=DEFAULT_TARGET,
+                        type="local",
+                        description="Processes on the server host",
+                        settings={"max_concurrency": os.cpu_count() or 1},
+                        created_at=utcnow(),
+                    )
+                )
+
+    def row(self, name: str) -> TargetRow:
+        with self.store.session() as s:
+            row = s.get(TargetRow, name)
+            if row is None:
+                raise NotFound(f"no compute target named {name!r}")
+            s.expunge(row)
+            return row
+
+    def _view(self, row: TargetRow, counts: dict[tuple[str, str], int]) -> Target:
+        backend = self.backends.get(row.type)
+        running = sum(n for (t, st), n in counts.items() if t == row.name and JobStatus(st) in ACTIVE_STATUSES)
+        queued = counts.get((row.name, JobStatus.QUEUED.value), 0)
+        status = {}
+        if backend is not None:
+            try:
+                status = backend.target_status(row.name, row.settings)
+            except Exception as exc:  # a cluster that does not answer must not break the list
+                status = {"error": str(exc)}
+        return Target(
+            name=row.name,
+            type=row.type,
+            description=row.description,
+            settings=row.settings,
+            created_at=as_utc(row.created_at),
+            capacity=backend.capacity(row.settings) if backend else None,
+            running=running,
+            queued=queued,
+            status=status,
+        )
+
+    def _counts(self, s, names: list[str]) -> dict[tuple[str, str], int]:
+        live = [JobStatus.QUEUED.value, *(st.value for st in ACTIVE_STATUSES)]
+        q = (
+            select(JobRow.target, JobRow.status, func.count())
+            .where(JobRow.target.in_(names), JobRow.status.in_(live))
+            .group_by(JobRow.target, JobRow.status)
+        )
+        return {(t, st): n for t, st, n in s.execute(q)}
+
+    def list(self, limit: int = 100, cursor: str | None = None) -> TargetPage:
+        with self.store.session() as s:
+            q = select(TargetRow).order_by(TargetRow.name).limit(limit + 1)
+            if cursor:
+                (after,) = decode_cursor(cursor, 1)
+                q = q.where(TargetRow.name > after)
+            rows = list(s.scalars(q))
+            more = len(rows) > limit
+            rows = rows[:limit]
+            counts = self._counts(s, [r.name for r in rows])
+        items = [self._view(r, counts) for r in rows]
+        return TargetPage(items=items, next_cursor=encode_cursor(rows[-1].name) if more else None)
+
+    def get(self, name: str) -> Target:
+        row = self.row(name)
+        with self.store.session() as s:
+            counts = self._counts(s, [name])
+        return self._view(row, counts)
+
+    def create(self, body: TargetCreate) -> Target:
+        backend = self.backend(body.type)
+        settings = backend.validate_settings(body.settings)
+        with self.store.session() as s:
+            if s.get(TargetRow, body.name) is not None:
+                raise Conflict(f"a compute target named {body.name!r} already exists")
+            s.add(TargetRow(name=body.name, type=body.type, description=body.description, settings=settings, created_at=utcnow()))
+        try:
+            backend.target_created(body.name, settings)
+        except Exception:
+            with self.store.session() as s:
+                row = s.get(TargetRow, body.name)
+                if row is not None:
+                    s.delete(row)
+            raise
+        self.on_change()
+        return self.get(body.name)
+
+    def update(self, name: str, body: TargetUpdate) -> Target:
+        row = self.row(name)
+        backend = self.backend(row.type)
+        settings = backend.validate_settings({**row.settings, **body.settings}) if body.settings is not None else row.settings
+        with self.store.session() as s:
+            live = s.get(TargetRow, name)
+            if body.description is not None:
+                live.description = body.description
+            live.settings = settings
+        self.on_change()
+        return self.get(name)
+
+    def delete(self, name: str) -> None:
+        row = self.row(name)
+        with self.store.session() as s:
+            busy = s.scalar(
+                select(func.count())
+                .select_from(JobRow)
+                .where(JobRow.target == name, JobRow.status.in_([JobStatus.QUEUED.value, *(st.value for st in ACTIVE_STATUSES)]))
+            )
+            if busy:
+                raise Conflict(f"target {name!r} has {busy} queued or running job(s); cancel them or wait before deleting it")
+            s.delete(s.get(TargetRow, name))
+        backend = self.backends.get(row.type)
+        if backend is not None:
+            backend.target_deleted(name, row.settings)
+        self.on_change()

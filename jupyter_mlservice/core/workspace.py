@@ -1,0 +1,149 @@
+"""A workspace: the store, MLflow, compute backends and the services built on them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .compute import BACKENDS, ComputeBackend
+from .experiments import ExperimentService
+from .jobs import JobController, JobService
+from .store import Store
+from .tables import JobRow
+from .targets import TargetService
+
+log = logging.getLogger("jupyter_mlservice")
+
+
+@dataclass
+class WorkspaceConfig:
+    root_dir: Path
+    workspace_dir: Path | None = None  # default <root>/.mlservice
+    database_url: str | None = None  # default sqlite:///<workspace>/workspace.db
+    tracking_uri: str | None = None  # default sqlite:///<workspace>/mlflow.db
+    registry_uri: str | None = None  # default: the tracking URI
+    artifact_root: str | None = None  # default <workspace>/artifacts
+    max_snapshot_mb: int = 100
+    poll_interval: float = 0.5
+    backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
+    # Extra environment for job processes (e.g. how to reach this server with the SDK).
+    job_env: dict[str, str] = field(default_factory=dict)
+
+    def resolved(self) -> "WorkspaceConfig":
+        root = Path(self.root_dir).resolve()
+        ws = Path(self.workspace_dir).resolve() if self.workspace_dir else root / ".mlservice"
+        tracking = self.tracking_uri or f"sqlite:///{ws / 'mlflow.db'}"
+        return WorkspaceConfig(
+            root_dir=root,
+            workspace_dir=ws,
+            database_url=self.database_url or f"sqlite:///{ws / 'workspace.db'}",
+            tracking_uri=tracking,
+            registry_uri=self.registry_uri or tracking,
+            artifact_root=self.artifact_root or str(ws / "artifacts"),
+            max_snapshot_mb=self.max_snapshot_mb,
+            poll_interval=self.poll_interval,
+            backend_classes={**BACKENDS, **self.backend_classes},
+            job_env=dict(self.job_env),
+        )
+
+
+class Workspace:
+    """Everything the server extension, tests and tools need, wired together."""
+
+    def __init__(self, config: WorkspaceConfig, on_job_change: Callable[[JobRow], None] = lambda row: None):
+        from .compute import local  # noqa: F401 - registers the built-in backend
+
+        self.config = cfg = config.resolved()
+        self.root_dir: Path = cfg.root_dir
+        self.workspace_dir: Path = cfg.workspace_dir
+        self.jobs_dir = self.workspace_dir / "jobs"
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        self._listeners: list[Callable[[JobRow], None]] = [on_job_change]
+
+        self.store = Store(cfg.database_url)
+        self.store.migrate()
+
+        from .tracking.store_setup import prepare_sqlite_tracking_db
+
+        artifact_root = Path(cfg.artifact_root) if "://" not in cfg.artifact_root else cfg.artifact_root
+        if isinstance(artifact_root, Path):
+            artifact_root.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_tracking_db(cfg.tracking_uri, str(cfg.artifact_root))
+        self.experiments = ExperimentService(cfg.tracking_uri, cfg.registry_uri, Path(cfg.artifact_root))
+
+        self.backends: dict[str, ComputeBackend] = {}
+        for type_, cls in cfg.backend_classes.items():
+            self.backends[type_] = cls(self.workspace_dir, notify=self._wake)
+
+        self.targets = TargetService(self.store, self.backends)
+        self.targets.ensure_default()
+        self.controller = JobController(
+            self.store,
+            self.backends,
+            self.experiments,
+            self.jobs_dir,
+            self.root_dir,
+            job_env=self._job_env,
+            on_change=self._job_changed,
+            poll_interval=cfg.poll_interval,
+        )
+        self.jobs = JobService(
+            self.store,
+            self.targets,
+            self.experiments,
+            self.jobs_dir,
+            self.root_dir,
+            max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
+            on_change=self._job_changed,
+            wake=self._wake,
+        )
+
+    def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
+        self._listeners.append(listener)
+
+    def _job_changed(self, row: JobRow) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(row)
+            except Exception:
+                log.exception("job listener failed")
+
+    def _wake(self) -> None:
+        controller = getattr(self, "controller", None)
+        if controller is not None:
+            controller.wake()
+
+    def _job_env(self, row: JobRow) -> dict[str, Any]:
+        from .tracking import batching_uri
+
+        cfg = self.config
+        return {
+            **cfg.job_env,
+            "MLFLOW_TRACKING_URI": batching_uri(cfg.tracking_uri),
+            "MLFLOW_REGISTRY_URI": cfg.registry_uri,
+            "MLFLOW_RUN_ID": row.run_id or "",
+            "MLFLOW_EXPERIMENT_ID": row.experiment_id or "",
+            "MLSERVICE_JOB_ID": row.id,
+            "MLSERVICE_ATTEMPT": str(row.attempt),
+            "MLSERVICE_OUTPUT_DIR": str(self.jobs_dir / row.id / "outputs"),
+            "PYTHONUNBUFFERED": "1",
+            # `python` in a command means the server's interpreter, as in a kernel.
+            "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]),
+        }
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+        for backend in self.backends.values():
+            try:
+                backend.shutdown()
+            except Exception:
+                log.exception("backend %s failed to shut down", backend.type)
+        self.store.dispose()

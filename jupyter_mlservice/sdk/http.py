@@ -1,0 +1,76 @@
+"""One HTTP session per client; server errors come back as the domain's exception classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from ..core.errors import Conflict, InvalidRequest, MLServiceError, NotFound
+
+
+class APIError(MLServiceError):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+_BY_STATUS = {400: InvalidRequest, 404: NotFound, 409: Conflict}
+
+
+class HTTP:
+    def __init__(self, url: str, token: str | None, timeout: float = 60):
+        self.base = url.rstrip("/") + "/mlservice/api"
+        self.url = url
+        self.token = token
+        self.timeout = timeout
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"token {token}"
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None, timeout: float | None = None, raw: bool = False) -> Any:
+        params = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            resp = self.session.request(method, self.base + path, params=params, json=json, timeout=timeout or self.timeout)
+        except requests.ConnectionError as exc:
+            raise MLServiceError(f"cannot reach the mlservice server at {self.url}: {exc.__class__.__name__}") from None
+        if resp.status_code >= 400:
+            try:
+                message = resp.json().get("message") or resp.reason
+            except ValueError:
+                message = resp.text[:500] or resp.reason
+            if resp.status_code in (401, 403):
+                message = f"not authorized by the server at {self.url} (check MLSERVICE_TOKEN / token=): {message}"
+            cls = _BY_STATUS.get(resp.status_code)
+            if cls is not None:
+                raise cls(message)
+            raise APIError(message, resp.status_code)
+        if raw:
+            return resp.content
+        if resp.status_code == 204 or not resp.content:
+            return None
+        return resp.json()
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.request("POST", path, json=json if json is not None else {}, **kw)
+
+    def patch(self, path: str, json: Any, **kw: Any) -> Any:
+        return self.request("PATCH", path, json=json, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.request("DELETE", path, **kw)
+
+    def paginate(self, path: str, params: dict[str, Any], limit: int | None) -> list[dict[str, Any]]:
+        """Follow next_cursor until `limit` items (all when None)."""
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page_size = min(1000, (limit - len(items)) if limit else 1000)
+            page = self.get(path, params={**params, "limit": page_size, "cursor": cursor})
+            items.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor or (limit is not None and len(items) >= limit):
+                return items[:limit] if limit else items

@@ -1,0 +1,1 @@
+"""The Jupyter server extension: config, thin handlers, auth, events, OpenAPI."""

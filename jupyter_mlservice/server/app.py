@@ -1,0 +1,154 @@
+"""The Jupyter server extension app: config traits, workspace lifecycle, events, job waiters."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Dict, Float, Int, Unicode, default
+
+from ..core.schemas import TERMINAL_STATUSES
+from ..core.tables import JobRow
+from ..core.workspace import Workspace, WorkspaceConfig
+from . import routes
+
+JOB_EVENT_SCHEMA = "https://events.jupyter.org/jupyter_mlservice/job"
+EVENTS_DIR = Path(__file__).parent / "events"
+TERMINAL = {s.value for s in TERMINAL_STATUSES}
+
+
+class MLServiceApp(ExtensionApp):
+    name = "jupyter_mlservice"
+    load_other_extensions = True
+
+    workspace_dir = Unicode("", config=True, help="Workspace folder; default <root_dir>/.mlservice.")
+    database_url = Unicode(
+        "", config=True, help="SQLAlchemy URL of the workspace store; default SQLite in the workspace folder. "
+        "PostgreSQL works: postgresql+psycopg://user:pw@host/db",
+    )
+    tracking_uri = Unicode("", config=True, help="MLflow tracking URI; default SQLite in the workspace folder.")
+    registry_uri = Unicode("", config=True, help="MLflow registry URI; default: the tracking URI.")
+    artifact_root = Unicode("", config=True, help="Artifact root for new experiments; default <workspace>/artifacts.")
+    max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
+    poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
+    backend_classes = Dict(
+        {}, config=True, help="Extra compute backends: {type name: 'package.module.Class'}; a name here overrides a built-in."
+    )
+
+    @default("workspace_dir")
+    def _default_workspace(self):
+        return ""
+
+    def info(self) -> dict[str, Any]:
+        from .. import __version__
+
+        cfg = self.workspace.config
+        return {
+            "version": __version__,
+            "root_dir": str(cfg.root_dir),
+            "workspace_dir": str(cfg.workspace_dir),
+            "database_url": _redact(cfg.database_url),
+            "tracking_uri": _redact(cfg.tracking_uri),
+            "artifact_root": str(cfg.artifact_root),
+            "backends": sorted(self.workspace.backends),
+        }
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def initialize_settings(self) -> None:
+        from traitlets.utils.importstring import import_item
+
+        root = Path(self.serverapp.root_dir).expanduser()
+        url, token = self._server_address()
+        job_env = {"MLSERVICE_URL": url, "MLSERVICE_TOKEN": token} if url else {}
+        # Kernels inherit the server's environment: this is how the SDK in a notebook finds us.
+        os.environ.update(job_env)
+        self._waiters: dict[str, set[asyncio.Future]] = {}
+        self._loop = asyncio.get_event_loop()
+        config = WorkspaceConfig(
+            root_dir=root,
+            workspace_dir=Path(self.workspace_dir) if self.workspace_dir else None,
+            database_url=self.database_url or None,
+            tracking_uri=self.tracking_uri or None,
+            registry_uri=self.registry_uri or None,
+            artifact_root=self.artifact_root or None,
+            max_snapshot_mb=self.max_snapshot_mb,
+            poll_interval=self.poll_interval,
+            backend_classes={name: import_item(path) for name, path in self.backend_classes.items()},
+            job_env=job_env,
+        )
+        self.workspace = Workspace(config, on_job_change=self._job_changed)
+        self.settings["mlservice_workspace"] = self.workspace
+        self.serverapp.event_logger.register_event_schema(EVENTS_DIR / "job.yaml")
+        self.workspace.start()
+        self.log.info("jupyter_mlservice: workspace at %s", self.workspace.workspace_dir)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(routes.handlers())
+
+    async def stop_extension(self) -> None:
+        workspace = getattr(self, "workspace", None)
+        if workspace is not None:
+            await asyncio.to_thread(workspace.stop)
+
+    def _server_address(self) -> tuple[str, str]:
+        app = self.serverapp
+        try:
+            token = app.identity_provider.token or ""
+        except AttributeError:  # pragma: no cover
+            token = ""
+        host = app.ip if app.ip not in ("", "0.0.0.0", "*") else "127.0.0.1"
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        scheme = "https" if app.certfile else "http"
+        return f"{scheme}://{host}:{app.port}{app.base_url}", token
+
+    # ---- events ------------------------------------------------------------------------------
+
+    def _job_changed(self, row: JobRow) -> None:
+        """Called from controller threads: hop onto the server's loop."""
+        data = {
+            "job_id": row.id,
+            "status": row.status,
+            "target": row.target,
+            "experiment": row.experiment,
+            "kind": row.kind,
+            "attempt": row.attempt,
+        }
+        try:
+            self._loop.call_soon_threadsafe(self._emit_job_event, data)
+        except RuntimeError:  # loop closed during shutdown
+            pass
+
+    def _emit_job_event(self, data: dict[str, Any]) -> None:
+        self.serverapp.event_logger.emit(schema_id=JOB_EVENT_SCHEMA, data=data)
+        if data["status"] in TERMINAL:
+            for fut in self._waiters.get(data["job_id"], ()):
+                if not fut.done():
+                    fut.set_result(data["status"])
+
+    def job_waiter(self, job_id: str) -> asyncio.Future:
+        """A future that resolves when the job reaches a terminal status."""
+        fut = self._loop.create_future()
+        self._waiters.setdefault(job_id, set()).add(fut)
+        return fut
+
+    def drop_waiter(self, job_id: str, fut: asyncio.Future) -> None:
+        waiters = self._waiters.get(job_id)
+        if waiters is not None:
+            waiters.discard(fut)
+            if not waiters:
+                self._waiters.pop(job_id, None)
+
+
+def _redact(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url

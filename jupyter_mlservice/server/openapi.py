@@ -1,0 +1,115 @@
+"""The OpenAPI document, generated from the route table and the pydantic schemas.
+
+`python -m jupyter_mlservice.server.openapi` rewrites the checked-in copy (openapi.json beside
+this file); a test fails when the two differ.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+API_VERSION = "1.0"
+from .routes import EXTRA_SCHEMAS, OPS, PREFIX
+
+CHECKED_IN = Path(__file__).with_name("openapi.json")
+REF = "#/components/schemas/{model}"
+
+
+def _schema_of(obj: Any, defs: dict[str, Any]) -> dict[str, Any] | None:
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj
+    if isinstance(obj, type) and issubclass(obj, BaseModel):
+        return {"$ref": REF.format(model=obj.__name__)}
+    schema = TypeAdapter(obj).json_schema(ref_template=REF)
+    defs.update(schema.pop("$defs", {}))
+    return schema
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    models = set()
+    for op in OPS:
+        for obj in (op.response, op.body):
+            if isinstance(obj, type) and issubclass(obj, BaseModel):
+                models.add(obj)
+    _, top = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)], ref_template=REF)
+    components: dict[str, Any] = dict(top.get("$defs", {}))
+    error = {"$ref": REF.format(model="ErrorBody")}
+    from ..core.schemas import ErrorBody
+
+    components["ErrorBody"] = ErrorBody.model_json_schema(ref_template=REF)
+    components.update(EXTRA_SCHEMAS)
+    paths: dict[str, Any] = {}
+    for op in OPS:
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _path_params(op.path)
+        ]
+        for q in op.query:
+            schema: dict[str, Any] = {"type": q.type}
+            if q.repeated:
+                schema = {"type": "array", "items": schema}
+            params.append({"name": q.name, "in": "query", "required": False, "description": q.description, "schema": schema})
+        responses: dict[str, Any] = {}
+        body_schema = _schema_of(op.response, components)
+        if op.status == 204 or body_schema is None:
+            responses[str(op.status)] = {"description": "Done."}
+        else:
+            media = "application/octet-stream" if body_schema.get("format") == "binary" else "application/json"
+            responses[str(op.status)] = {"description": "OK", "content": {media: {"schema": body_schema}}}
+        for code, what in (("400", "Bad input; the message says what to change."), ("401", "Not authenticated."), ("403", "Not authorized."), ("404", "Not found."), ("409", "Conflicts with the current state.")):
+            responses[code] = {"description": what, "content": {"application/json": {"schema": error}}}
+        entry: dict[str, Any] = {
+            "operationId": op.operation_id,
+            "summary": op.summary,
+            "tags": [op.tag] if op.tag else [],
+            "parameters": params,
+            "responses": responses,
+            "security": [{"token": []}],
+        }
+        request = _schema_of(op.body, components)
+        if request is not None:
+            entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
+        paths.setdefault(PREFIX + op.path, {})[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "jupyter-mlservice",
+            "version": API_VERSION,
+            "description": "REST API of the jupyter-mlservice server extension. Every route needs Jupyter auth.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": dict(sorted(components.items())),
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "Jupyter server token (`Authorization: token <T>` also works)."}},
+        },
+    }
+
+
+def _path_params(path: str) -> list[str]:
+    import re
+
+    return re.findall(r"\{(\w+)\}", path)
+
+
+def render() -> str:
+    return json.dumps(openapi_document(), indent=2, sort_keys=False) + "\n"
+
+
+def main() -> int:
+    CHECKED_IN.write_text(render())
+    print(f"wrote {CHECKED_IN}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
