@@ -18,8 +18,8 @@ class _ServeApp(ServerApp):
         signal.signal(signal.SIGINT, self._signal_stop)
         signal.signal(signal.SIGTERM, self._signal_stop)
 
-    def _post_start(self) -> None:
-        super()._post_start() if hasattr(super(), "_post_start") else None
+    async def _post_start(self) -> None:
+        await super()._post_start()
         print(f"mlservice: serving {self.root_dir} at {self.connection_url}?token={self.identity_provider.token}", flush=True)
 
 

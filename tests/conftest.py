@@ -1,0 +1,150 @@
+"""Shared fixtures: a core workspace, an in-process server (pytest-jupyter), a real `mlservice serve`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+TOKEN = "test-token-123"
+
+
+@pytest.fixture(autouse=True)
+def _no_server_env(monkeypatch):
+    """The extension exports MLSERVICE_URL for kernels; keep it from leaking between tests."""
+    monkeypatch.delenv("MLSERVICE_URL", raising=False)
+    monkeypatch.delenv("MLSERVICE_TOKEN", raising=False)
+    yield
+    os.environ.pop("MLSERVICE_URL", None)
+    os.environ.pop("MLSERVICE_TOKEN", None)
+
+
+def wait_for(predicate, timeout: float = 60, interval: float = 0.05, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
+
+    root = tmp_path / "root"
+    root.mkdir()
+    ws = Workspace(WorkspaceConfig(root_dir=root, poll_interval=0.1))
+    ws.start()
+    yield ws
+    ws.stop()
+
+
+def wait_job(ws, job_id: str, timeout: float = 60):
+    return wait_for(lambda: (j := ws.jobs.get(job_id)).status.is_terminal and j, timeout, what=f"job {job_id} to end")
+
+
+# ---- in-process server (handlers) -------------------------------------------------------------
+
+
+@pytest.fixture
+def jp_server_config(tmp_path):
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_mlservice": True},
+            "allow_unauthenticated_access": False,
+            "allow_root": True,
+        },
+        "MLServiceApp": {"poll_interval": 0.1},
+    }
+
+
+# ---- a real server process --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`mlservice serve` in a subprocess, as a user would start it."""
+
+    def __init__(self, root: Path, port: int | None = None, env: dict | None = None):
+        self.root = root
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.token = TOKEN
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+        self.log_path = root.parent / f"server-{self.port}.log"
+
+    def start(self, timeout: float = 90) -> "LiveServer":
+        env = {**os.environ, **(self.env or {})}
+        env.pop("MLSERVICE_URL", None)
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_mlservice.cli", "serve", "--root", str(self.root), "--port", str(self.port), "--token", self.token,
+             "--ServerApp.log_level=WARN", "--MLServiceApp.poll_interval=0.1"],
+            stdout=self._log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+        wait_for(self.ready, timeout, interval=0.2, what=f"server on port {self.port} (log: {self.log_path})")
+        return self
+
+    def ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"server exited with {self.proc.returncode}:\n{self.log_path.read_text()[-3000:]}")
+        try:
+            return requests.get(self.url + "mlservice/api/info", headers={"Authorization": f"token {self.token}"}, timeout=2).ok
+        except requests.ConnectionError:
+            return False
+
+    def client(self):
+        from jupyter_mlservice import MLService
+
+        return MLService(url=self.url, token=self.token)
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 30) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+@pytest.fixture
+def server_root(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def live_server(server_root):
+    server = LiveServer(server_root).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One server for a module of read-mostly SDK/CLI tests (starting one takes seconds)."""
+    root = tmp_path_factory.mktemp("shared") / "root"
+    root.mkdir()
+    server = LiveServer(root).start()
+    yield server
+    server.stop()
