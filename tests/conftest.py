@@ -38,12 +38,38 @@ def wait_for(predicate, timeout: float = 60, interval: float = 0.05, what: str =
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+@pytest.fixture(scope="session")
+def mlflow_template(tmp_path_factory) -> Path:
+    """An MLflow database with its migrations applied, made once: creating one takes seconds."""
+    from jupyter_mlservice.core.tracking.store_setup import prepare_sqlite_tracking_db
+
+    folder = tmp_path_factory.mktemp("mlflow-template")
+    prepare_sqlite_tracking_db(f"sqlite:///{folder / 'mlflow.db'}", str(folder / "artifacts"))
+    return folder / "mlflow.db"
+
+
+def seed_workspace(root: Path, template: Path) -> None:
+    """Give a new workspace under root a copy of the template MLflow database."""
+    import sqlite3
+
+    ws = root / ".mlservice"
+    ws.mkdir(parents=True, exist_ok=True)
+    src, dst = sqlite3.connect(template), sqlite3.connect(ws / "mlflow.db")
+    with dst:
+        src.backup(dst)  # consistent even while the template is in WAL mode
+    src.close()
+    with dst as db:
+        db.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0", ((ws / "artifacts" / "0").as_uri(),))
+    dst.close()
+
+
 @pytest.fixture
-def workspace(tmp_path):
+def workspace(tmp_path, mlflow_template):
     from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
 
     root = tmp_path / "root"
     root.mkdir()
+    seed_workspace(root, mlflow_template)
     ws = Workspace(WorkspaceConfig(root_dir=root, poll_interval=0.1))
     ws.start()
     yield ws
@@ -55,6 +81,14 @@ def wait_job(ws, job_id: str, timeout: float = 60):
 
 
 # ---- in-process server (handlers) -------------------------------------------------------------
+
+
+@pytest.fixture
+def jp_root_dir(tmp_path, mlflow_template):
+    root = tmp_path / "root_dir"
+    root.mkdir()
+    seed_workspace(root, mlflow_template)
+    return root
 
 
 @pytest.fixture
@@ -127,9 +161,10 @@ class LiveServer:
 
 
 @pytest.fixture
-def server_root(tmp_path):
+def server_root(tmp_path, mlflow_template):
     root = tmp_path / "root"
     root.mkdir()
+    seed_workspace(root, mlflow_template)
     return root
 
 
@@ -141,10 +176,11 @@ def live_server(server_root):
 
 
 @pytest.fixture(scope="module")
-def shared_server(tmp_path_factory):
+def shared_server(tmp_path_factory, mlflow_template):
     """One server for a module of read-mostly SDK/CLI tests (starting one takes seconds)."""
     root = tmp_path_factory.mktemp("shared") / "root"
     root.mkdir()
+    seed_workspace(root, mlflow_template)
     server = LiveServer(root).start()
     yield server
     server.stop()

@@ -154,13 +154,12 @@ class JobController:
                 log.warning("cannot observe job %s: %s", job_id, exc)
                 continue
             if obs.state == "running" and not active.running:
-                active.running = True
-                active.started_mono = time.monotonic()
-                self._set(job_id, status=JobStatus.RUNNING.value, started_at=utcnow(), only_if=[JobStatus.PREPARING.value])
+                self._mark_running(job_id)
             elif obs.state in ("exited", "lost"):
                 del self._active[job_id]
                 outcome = self._outcome(job_id, obs, active)
-                self._set(job_id, status=JobStatus.FINALIZING.value, backend_state={"handle": active.handle, "outcome": outcome},
+                state = {**self._state(job_id), "handle": active.handle, "outcome": outcome}
+                self._set(job_id, status=JobStatus.FINALIZING.value, backend_state=state,
                           only_if=[JobStatus.PREPARING.value, JobStatus.RUNNING.value, JobStatus.CANCEL_REQUESTED.value])
                 self._finalizer.submit(self._finalize, job_id, active.backend, active.handle, outcome)
 
@@ -259,13 +258,17 @@ class JobController:
             return
         self._active[row.id] = Active(row.id, backend, handle, row.timeout_s)
         # The handle is stored before anything else so a restart finds the process.
-        self._set(row.id, backend_state={"handle": handle})
-        obs = backend.observe(handle)
-        if obs.state == "running":
-            self._active[row.id].running = True
-            self._set(row.id, status=JobStatus.RUNNING.value, started_at=utcnow(), only_if=[JobStatus.PREPARING.value])
-        elif obs.state in ("exited", "lost"):
-            self.wake()
+        self._set(row.id, backend_state={"handle": handle, "attempt_started_at": as_utc(utcnow()).isoformat()})
+        if backend.observe(handle).state != "pending":
+            self._mark_running(row.id)
+        self.wake()
+
+    def _mark_running(self, job_id: str) -> None:
+        self._active[job_id].running = True
+        self._active[job_id].started_mono = time.monotonic()
+        with self.store.session() as s:
+            first_start = s.scalar(select(JobRow.started_at).where(JobRow.id == job_id))
+        self._set(job_id, status=JobStatus.RUNNING.value, started_at=first_start or utcnow(), only_if=[JobStatus.PREPARING.value])
 
     # ---- ending ------------------------------------------------------------------------------
 
@@ -298,7 +301,7 @@ class JobController:
         if row is None:
             return
         if row.status != JobStatus.FINALIZING.value:
-            self._set(job_id, status=JobStatus.FINALIZING.value, backend_state={"handle": handle, "outcome": outcome})
+            self._set(job_id, status=JobStatus.FINALIZING.value, backend_state={**(row.backend_state or {}), "handle": handle, "outcome": outcome})
             row = self._row(job_id)
         self.on_change(row)
         paths = launch.job_paths(self.jobs_dir / job_id)
@@ -313,7 +316,7 @@ class JobController:
             "attempt": row.attempt,
             "exit_code": outcome.get("exit_code"),
             "error": outcome.get("error"),
-            "started_at": as_utc(row.started_at).isoformat() if row.started_at else None,
+            "started_at": (row.backend_state or {}).get("attempt_started_at"),
             "ended_at": as_utc(now).isoformat(),
         }
         backend.release(handle)
@@ -351,6 +354,10 @@ class JobController:
         self._set(row.id, status=status, exit_code=exit_code, error=error, ended_at=utcnow(), only_if=only_if)
 
     # ---- row helpers -------------------------------------------------------------------------
+
+    def _state(self, job_id: str) -> dict[str, Any]:
+        row = self._row(job_id)
+        return dict(row.backend_state or {}) if row else {}
 
     def _row(self, job_id: str) -> JobRow | None:
         with self.store.session() as s:
