@@ -1,0 +1,280 @@
+/**
+ * The one module through which the frontend talks to the jupyter_mlservice server.
+ *
+ * Types come from `schema.ts`, generated from the checked-in OpenAPI document
+ * (`jlpm gen:types`), so they cannot drift from the Python models. Views never
+ * build URLs: they call the functions below, and Jest mocks this module.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type Info = Schemas['Info'];
+export type Target = Schemas['Target'];
+export type TargetCreate = Schemas['TargetCreate'];
+export type TargetUpdate = Schemas['TargetUpdate'];
+export type Job = Schemas['Job'];
+export type JobStatus = Job['status'];
+export type CommandJobSpec = Schemas['CommandJobSpec'];
+export type NotebookJobSpec = Schemas['NotebookJobSpec'];
+export type CodeJobSpec = Schemas['CodeJobSpec'];
+export type JobSpec = CommandJobSpec | NotebookJobSpec | CodeJobSpec;
+export type LogChunk = Schemas['LogChunk'];
+export type MetricPoint = Schemas['MetricPoint'];
+export type JobMetrics = Schemas['JobMetrics'];
+export type Artifact = Schemas['Artifact'];
+
+// Experiments and runs are MLflow entities; the document describes them as open
+// objects until it gains named schemas, which then take over automatically.
+interface IExperimentFields {
+  experiment_id: string;
+  name: string;
+  artifact_location?: string | null;
+  lifecycle_stage?: string;
+  creation_time?: number | null;
+  last_update_time?: number | null;
+  tags?: Record<string, string>;
+}
+interface IRunFields {
+  run_id: string;
+  run_name?: string | null;
+  experiment_id: string;
+  status: string;
+  start_time?: number | null;
+  end_time?: number | null;
+  metrics: Record<string, number>;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+}
+export type Experiment = Schemas extends { Experiment: infer E } ? E : IExperimentFields;
+export type Run = Schemas extends { Run: infer R } ? R : IRunFields;
+
+/** One page of a cursor-paginated listing. */
+export interface IPage<T> {
+  items: T[];
+  next_cursor?: string | null;
+}
+
+/** Every job status, in lifecycle order. */
+export const JOB_STATUSES: JobStatus[] = [
+  'Queued',
+  'Preparing',
+  'Running',
+  'Finalizing',
+  'CancelRequested',
+  'Completed',
+  'Failed',
+  'Canceled'
+];
+
+/** Statuses after which a job never changes again. */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
+  'Completed',
+  'Failed',
+  'Canceled'
+]);
+
+/** The jupyter_events schema the server emits on every job state change. */
+export const JOB_EVENT_SCHEMA =
+  'https://events.jupyter.org/jupyter_mlservice/job';
+
+/** An error answered by the server, carrying its `message` and HTTP status. */
+export class MLServiceError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reason = ''
+  ) {
+    super(message);
+    this.name = 'MLServiceError';
+  }
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+function queryString(query?: Query): string {
+  if (!query) {
+    return '';
+  }
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') {
+      params.append(key, String(value));
+    }
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The full URL of an API route; exported for links (downloads) only. */
+export function apiUrl(
+  path: string,
+  query?: Query,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): string {
+  return (
+    URLExt.join(settings.baseUrl, 'mlservice/api', path) + queryString(query)
+  );
+}
+
+/** Encode one path segment (names and ids may contain dots, spaces...). */
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+async function request<T>(
+  method: string,
+  path: string,
+  options: { query?: Query; body?: unknown } = {}
+): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const url = apiUrl(path, options.query, settings);
+  const init: RequestInit = { method };
+  if (options.body !== undefined) {
+    init.body = JSON.stringify(options.body);
+    init.headers = { 'Content-Type': 'application/json' };
+  }
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  const text = await response.text();
+  let data: any = null;
+  if (text.length > 0) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = text;
+    }
+  }
+  if (!response.ok) {
+    const message =
+      (data && typeof data === 'object' && data.message) ||
+      (typeof data === 'string' && data) ||
+      `${method} ${path} failed: ${response.status} ${response.statusText}`;
+    throw new MLServiceError(
+      String(message),
+      response.status,
+      (data && typeof data === 'object' && data.reason) || ''
+    );
+  }
+  return data as T;
+}
+
+// ---- info -------------------------------------------------------------------------------
+
+export function getInfo(): Promise<Info> {
+  return request('GET', 'info');
+}
+
+// ---- compute targets -------------------------------------------------------------------
+
+export function listTargets(
+  query: { limit?: number; cursor?: string | null } = {}
+): Promise<IPage<Target>> {
+  return request('GET', 'targets', { query });
+}
+
+export function createTarget(body: TargetCreate): Promise<Target> {
+  return request('POST', 'targets', { body });
+}
+
+export function getTarget(name: string): Promise<Target> {
+  return request('GET', `targets/${seg(name)}`);
+}
+
+export function updateTarget(
+  name: string,
+  body: TargetUpdate
+): Promise<Target> {
+  return request('PATCH', `targets/${seg(name)}`, { body });
+}
+
+export async function deleteTarget(name: string): Promise<void> {
+  await request('DELETE', `targets/${seg(name)}`);
+}
+
+// ---- jobs -------------------------------------------------------------------------------
+
+export interface IJobFilter {
+  status?: string | null;
+  target?: string | null;
+  experiment?: string | null;
+}
+
+export function listJobs(
+  query: IJobFilter & { limit?: number; cursor?: string | null } = {}
+): Promise<IPage<Job>> {
+  return request('GET', 'jobs', { query: { ...query } });
+}
+
+export function submitJob(spec: Partial<JobSpec> & { kind: string }): Promise<Job> {
+  return request('POST', 'jobs', { body: spec });
+}
+
+export function getJob(id: string): Promise<Job> {
+  return request('GET', `jobs/${seg(id)}`);
+}
+
+export function cancelJob(id: string): Promise<Job> {
+  return request('POST', `jobs/${seg(id)}/cancel`);
+}
+
+export function rerunJob(id: string): Promise<Job> {
+  return request('POST', `jobs/${seg(id)}/rerun`);
+}
+
+export function getJobLogs(id: string, offset = 0): Promise<LogChunk> {
+  return request('GET', `jobs/${seg(id)}/logs`, { query: { offset } });
+}
+
+export function getJobMetrics(id: string): Promise<JobMetrics> {
+  return request('GET', `jobs/${seg(id)}/metrics`);
+}
+
+export function listJobArtifacts(id: string): Promise<{ items: Artifact[] }> {
+  return request('GET', `jobs/${seg(id)}/artifacts`);
+}
+
+/** A URL the browser can open to download one artifact of a job. */
+export function jobArtifactUrl(id: string, path: string): string {
+  return apiUrl(`jobs/${seg(id)}/artifacts/download`, { path });
+}
+
+/** The text of one artifact (e.g. the executed notebook). */
+export async function fetchJobArtifact(id: string, path: string): Promise<string> {
+  const settings = ServerConnection.makeSettings();
+  const url = apiUrl(`jobs/${seg(id)}/artifacts/download`, { path }, settings);
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  const text = await response.text();
+  if (!response.ok) {
+    let message = text;
+    try {
+      message = JSON.parse(text).message ?? text;
+    } catch {
+      // not JSON: keep the text
+    }
+    throw new MLServiceError(message || response.statusText, response.status);
+  }
+  return text;
+}
+
+// ---- experiments and runs --------------------------------------------------------------
+
+export function listExperiments(
+  query: { limit?: number; cursor?: string | null } = {}
+): Promise<IPage<Experiment>> {
+  return request('GET', 'experiments', { query });
+}
+
+export function listRuns(
+  experimentId: string,
+  query: { order_by?: string | null; limit?: number; cursor?: string | null } = {}
+): Promise<IPage<Run>> {
+  return request('GET', `experiments/${seg(experimentId)}/runs`, { query });
+}

@@ -1,0 +1,44 @@
+import * as React from 'react';
+
+export interface ILogViewerProps {
+  text: string;
+  complete: boolean;
+}
+
+/**
+ * A job's log. Follows the tail while the reader is at the bottom; scrolling
+ * up pauses following until they scroll back down.
+ */
+export function LogViewer(props: ILogViewerProps): JSX.Element {
+  const ref = React.useRef<HTMLPreElement>(null);
+  const [follow, setFollow] = React.useState(true);
+
+  React.useLayoutEffect(() => {
+    const node = ref.current;
+    if (node && follow) {
+      node.scrollTop = node.scrollHeight;
+    }
+  }, [props.text, follow]);
+
+  const onScroll = () => {
+    const node = ref.current;
+    if (!node) {
+      return;
+    }
+    const atBottom = node.scrollHeight - node.scrollTop - node.clientHeight < 24;
+    if (atBottom !== follow) {
+      setFollow(atBottom);
+    }
+  };
+
+  return (
+    <div className="jp-mlservice-log">
+      <pre ref={ref} className="jp-mlservice-log-text" onScroll={onScroll}>
+        {props.text || (props.complete ? '(empty log)' : 'Waiting for output…')}
+      </pre>
+      <div className="jp-mlservice-log-status">
+        {props.complete ? 'end of log' : follow ? 'following the tail…' : 'paused (scroll to the bottom to follow)'}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { ReactWidget } from '@jupyterlab/ui-components';
+
+/** A dialog body holding a form's value; React renders it, the dialog reads it. */
+class FormBody<T, E> extends ReactWidget implements Dialog.IBodyWidget<T> {
+  constructor(
+    private _value: T,
+    private _errors: E,
+    private _render: (value: T, errors: E, onChange: (v: T) => void) => JSX.Element
+  ) {
+    super();
+    this.addClass('jp-mlservice-dialog-body');
+  }
+
+  getValue(): T {
+    return this._value;
+  }
+
+  render(): JSX.Element {
+    return this._render(this._value, this._errors, value => {
+      this._value = value;
+      this.update();
+    });
+  }
+}
+
+export interface IFormDialogOptions<T, E, R> {
+  title: string;
+  okLabel: string;
+  initial: T;
+  /** Returns the result to send, or errors to show in the re-opened form. */
+  validate: (value: T) => { result?: R; errors: E };
+  render: (value: T, errors: E, onChange: (v: T) => void) => JSX.Element;
+}
+
+/**
+ * Show a form until its value validates (the dialog re-opens with the
+ * errors next to the fields) or the user cancels; nothing invalid is sent.
+ */
+export async function formDialog<T, E, R>(options: IFormDialogOptions<T, E, R>): Promise<R | null> {
+  let value = options.initial;
+  let errors = {} as E;
+  for (;;) {
+    const body = new FormBody<T, E>(value, errors, options.render);
+    const answer = await showDialog<T>({
+      title: options.title,
+      body,
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: options.okLabel })],
+      focusNodeSelector: 'input:not([readonly]), select, textarea'
+    });
+    if (!answer.button.accept || answer.value === null) {
+      return null;
+    }
+    value = answer.value;
+    const checked = options.validate(value);
+    if (checked.result !== undefined) {
+      return checked.result;
+    }
+    errors = checked.errors;
+  }
+}
+
+/** Ask for confirmation of a destructive action. */
+export async function confirm(title: string, message: string, label: string): Promise<boolean> {
+  const answer = await showDialog({
+    title,
+    body: message,
+    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label })]
+  });
+  return answer.button.accept;
+}

@@ -1,0 +1,104 @@
+import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+/**
+ * A model that keeps some server state fresh with a `Poll` and tells views
+ * through `changed`. Subclasses implement `fetch()`; views only render.
+ */
+export abstract class PolledModel implements IDisposable {
+  constructor(options: PolledModel.IOptions = {}) {
+    this._poll = new Poll({
+      auto: options.auto ?? true,
+      factory: () => this._tick(),
+      frequency: {
+        interval: options.interval ?? 10000,
+        backoff: true,
+        max: options.maxInterval ?? 60000
+      },
+      standby: options.standby ?? 'when-hidden',
+      name: options.name
+    });
+  }
+
+  /** Emits whenever the model's data, error or loading state changes. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The last error met while fetching, or null. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** True until the first fetch has ended. */
+  get loading(): boolean {
+    return this._loading;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** The poll; exposed for tests and for callers that tune its frequency. */
+  get poll(): Poll {
+    return this._poll;
+  }
+
+  /** Fetch now (debounced through the poll); resolves once fetched. */
+  async refresh(): Promise<void> {
+    if (this._isDisposed) {
+      return;
+    }
+    await this._poll.refresh();
+    await this._poll.tick;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  /** Load the data; throw to record an error (the poll then backs off). */
+  protected abstract fetch(): Promise<void>;
+
+  protected emitChanged(): void {
+    if (!this._isDisposed) {
+      this._changed.emit();
+    }
+  }
+
+  private async _tick(): Promise<void> {
+    try {
+      await this.fetch();
+      this._error = null;
+    } catch (error) {
+      this._error = (error as Error).message ?? String(error);
+      throw error;
+    } finally {
+      this._loading = false;
+      this.emitChanged();
+    }
+  }
+
+  private _poll: Poll;
+  private _changed = new Signal<this, void>(this);
+  private _error: string | null = null;
+  private _loading = true;
+  private _isDisposed = false;
+}
+
+export namespace PolledModel {
+  export interface IOptions {
+    /** Start polling at once (default true). */
+    auto?: boolean;
+    interval?: number;
+    maxInterval?: number;
+    standby?: Poll.Standby | (() => boolean | Poll.Standby);
+    name?: string;
+  }
+}

@@ -1,0 +1,45 @@
+import { PanelWithToolbar, SidePanel } from '@jupyterlab/ui-components';
+
+import { mlserviceIcon } from './icons';
+import { IMLServiceSidebar, ISidebarSection, SIDEBAR_ID } from './tokens';
+
+/**
+ * The "ML Service" side panel: an accordion of sections ordered by rank.
+ * It owns no data; each section brings its own model and view.
+ */
+export class MLServiceSidebar extends SidePanel implements IMLServiceSidebar {
+  constructor() {
+    super();
+    this.id = SIDEBAR_ID;
+    this.addClass('jp-mlservice-sidebar');
+    this.title.icon = mlserviceIcon;
+    this.title.caption = 'ML Service';
+    const label = document.createElement('h2');
+    label.textContent = 'ML Service';
+    label.className = 'jp-mlservice-sidebar-title';
+    this.header.node.appendChild(label);
+  }
+
+  get sections(): ReadonlyArray<ISidebarSection> {
+    return this._sections;
+  }
+
+  addSection(section: ISidebarSection): void {
+    const panel = new PanelWithToolbar();
+    panel.id = section.id;
+    panel.addClass('jp-mlservice-section');
+    panel.title.label = section.label;
+    panel.addWidget(section.widget);
+    for (const item of section.toolbar ?? []) {
+      panel.toolbar.addItem(item.name, item.widget);
+    }
+    let index = this._sections.findIndex(s => s.rank > section.rank);
+    if (index < 0) {
+      index = this._sections.length;
+    }
+    this._sections.splice(index, 0, section);
+    this.insertWidget(index, panel);
+  }
+
+  private _sections: ISidebarSection[] = [];
+}
