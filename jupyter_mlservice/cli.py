@@ -218,7 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
     jg.add_argument("id")
     jg.add_argument("--follow", "-f", action="store_true")
     jg.set_defaults(func=cmd_job_logs)
+
+    # ---- capabilities add their command groups here: module.register(sub, common, reader) ----
+    for register in _PLUGINS:
+        register(sub, common, reader)
     return p
+
+
+# Each entry: a function (subparsers, common_parent, reader_parent) -> None.
+_PLUGINS: list = []
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -103,6 +103,9 @@ class Workspace:
             wake=self._wake,
         )
 
+        # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
+        self.services: list[Any] = []
+
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)
 
@@ -138,8 +141,15 @@ class Workspace:
 
     def start(self) -> None:
         self.controller.start()
+        for service in self.services:
+            service.start()
 
     def stop(self) -> None:
+        for service in reversed(self.services):
+            try:
+                service.stop()
+            except Exception:
+                log.exception("service %s failed to stop", type(service).__name__)
         self.controller.stop()
         for backend in self.backends.values():
             try:

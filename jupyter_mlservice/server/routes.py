@@ -98,6 +98,10 @@ OPS: list[Op] = [
     ),
 ]
 
+# ---- capabilities register their operations here (one line each) -----------------------------
+# e.g.  from .schedule_handlers import OPS as _SCHEDULE_OPS; OPS += _SCHEDULE_OPS
+
+
 EXTRA_SCHEMAS = {
     "Artifact": {
         "type": "object",
