@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8888)
     s.add_argument("--ip", default="127.0.0.1")
     s.add_argument("--token", default=None, help="auth token (default: a random one, printed)")
-    s.add_argument("jupyter_args", nargs="*", help="extra --Class.trait=value options for Jupyter")
+    # Anything else (--ServerApp.x=y, --MLServiceApp.tracking_uri=...) is passed on to Jupyter.
     s.set_defaults(func=cmd_serve)
 
     t = sub.add_parser("target", help="compute targets").add_subparsers(dest="cmd", required=True)
@@ -231,7 +231,14 @@ _PLUGINS: list = []
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if args.group == "serve":
+        bad = [a for a in unknown if not (a.startswith("--") and "." in a.split("=")[0])]
+        if bad:
+            parser.error(f"unrecognized arguments: {' '.join(bad)}")
+        args.jupyter_args = unknown
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.func(args)
     except MLServiceError as exc:

@@ -262,7 +262,9 @@ def to_job(row: JobRow) -> Job:
     duration = None
     if started is not None:
         duration = ((ended or as_utc(utcnow())) - started).total_seconds()
-    backend = {k: v for k, v in (row.backend_state or {}).items() if not k.startswith("_")}
+    # The backend's handle (pid, ray job id...); keys starting with "_" are private to it.
+    handle = (row.backend_state or {}).get("handle") or {}
+    backend = {k: v for k, v in handle.items() if not k.startswith("_")}
     return Job(
         id=row.id,
         kind=row.kind,
