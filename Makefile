@@ -1,0 +1,101 @@
+# Two commands: `make lab` (set up + open JupyterLab on the embedded workspace) and
+# `make test` (set up + run every suite). Each install step lives here, so a fresh clone on a
+# fresh machine needs nothing else.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+JLPM := $(BIN)/jlpm
+CHROMIUM ?= /usr/bin/chromium
+LAB_ROOT ?= $(CURDIR)/lab-workspace
+LAB_PORT ?= 8888
+STAMPS := $(VENV)/.stamps
+
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export CHROMIUM_PATH := $(CHROMIUM)
+
+.PHONY: lab test setup system-deps python-deps frontend install pytest jest ui-test openapi types bench clean
+
+## ---- the two commands ---------------------------------------------------------------------
+
+lab: setup
+	@mkdir -p "$(LAB_ROOT)"
+	@cp -rn notebooks/. "$(LAB_ROOT)/" 2>/dev/null || true
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(LAB_ROOT)" --ServerApp.ip=127.0.0.1 \
+		--ServerApp.port=$(LAB_PORT) --ServerApp.allow_root=True
+
+test: setup
+	$(MAKE) pytest jest ui-test
+
+## ---- setup ------------------------------------------------------------------------------------
+
+setup: system-deps install
+
+system-deps: $(STAMPS)/system
+$(STAMPS)/system:
+	@mkdir -p $(STAMPS)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "installing chromium (headless browser for the UI tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+	@command -v git >/dev/null || (apt-get update -qq && apt-get install -y -qq git)
+	@touch $@
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel
+
+# Dependencies first (jupyterlab brings jlpm, needed to build the frontend).
+python-deps: $(STAMPS)/python-deps
+$(STAMPS)/python-deps: pyproject.toml | $(PY)
+	@mkdir -p $(STAMPS)
+	$(BIN)/pip install -q hatchling hatch-nodejs-version hatch-jupyter-builder editables
+	$(BIN)/pip install -q $$($(PY) -c "import tomllib; d=tomllib.load(open('pyproject.toml','rb'))['project']; print(' '.join(repr(x) for x in d['dependencies'] + d['optional-dependencies']['test']))" | tr -d "'")
+	@touch $@
+
+$(STAMPS)/node-deps: package.json yarn.lock $(STAMPS)/python-deps
+	$(JLPM) install
+	@touch $@
+
+# The labextension is built into jupyter_mlservice/labextension (what `pip install .` ships).
+frontend: $(STAMPS)/frontend
+$(STAMPS)/frontend: $(STAMPS)/node-deps $(shell find src style -type f 2>/dev/null) tsconfig.json
+	$(JLPM) build:prod
+	@touch $@
+
+install: $(STAMPS)/install
+$(STAMPS)/install: $(STAMPS)/frontend $(STAMPS)/python-deps
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
+	$(BIN)/jupyter server extension enable --sys-prefix jupyter_mlservice >/dev/null
+	@touch $@
+
+$(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock $(STAMPS)/python-deps
+	cd ui-tests && $(JLPM) install
+	@touch $@
+
+## ---- suites -----------------------------------------------------------------------------------
+
+pytest: install
+	$(BIN)/pytest -q tests
+
+jest: $(STAMPS)/node-deps
+	$(JLPM) check:types
+	$(JLPM) test
+
+ui-test: install $(STAMPS)/ui-deps
+	cd ui-tests && $(JLPM) playwright test
+
+## ---- maintenance ------------------------------------------------------------------------------
+
+openapi: python-deps
+	$(PY) -m jupyter_mlservice.server.openapi
+	$(JLPM) gen:types
+
+bench: install
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules ui-tests/node_modules lib jupyter_mlservice/labextension tsconfig.tsbuildinfo
