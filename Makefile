@@ -52,7 +52,8 @@ python-deps: $(STAMPS)/python-deps
 $(STAMPS)/python-deps: pyproject.toml | $(PY)
 	@mkdir -p $(STAMPS)
 	$(BIN)/pip install -q hatchling hatch-nodejs-version hatch-jupyter-builder editables
-	$(BIN)/pip install -q $$($(PY) -c "import tomllib; d=tomllib.load(open('pyproject.toml','rb'))['project']; print(' '.join(repr(x) for x in d['dependencies'] + d['optional-dependencies']['test']))" | tr -d "'")
+	$(PY) scripts/requirements.py > $(STAMPS)/requirements.txt
+	$(BIN)/pip install -q -r $(STAMPS)/requirements.txt
 	@touch $@
 
 $(STAMPS)/node-deps: package.json yarn.lock $(STAMPS)/python-deps
