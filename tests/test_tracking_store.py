@@ -79,6 +79,12 @@ def _start_job(ws, run_id: str, n: int, pause: float = 0.0) -> subprocess.Popen:
     )
 
 
+def _client(ws):
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=batching_uri(ws["uri"]), registry_uri=ws["uri"])
+
+
 def test_batching_uri_round_trips_any_inner_uri():
     for inner in [
         "sqlite:////tmp/a b/mlflow.db",
@@ -184,10 +190,9 @@ def test_values_queued_right_before_exit_are_not_lost(workspace):
 
 
 def test_mistakes_are_raised_to_the_caller_not_lost_in_the_background(workspace):
-    from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    client = MlflowClient(tracking_uri=batching_uri(workspace["uri"]), registry_uri=workspace["uri"])
+    client = _client(workspace)
     run_id = _new_run(workspace["store"])
     with pytest.raises(MlflowException, match="Invalid value"):
         client.log_metric(run_id, "loss", "not a number")
@@ -212,9 +217,7 @@ def test_mistakes_are_raised_to_the_caller_not_lost_in_the_background(workspace)
 
 
 def test_async_logging_api_goes_through_the_same_queue(workspace):
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking_uri=batching_uri(workspace["uri"]), registry_uri=workspace["uri"])
+    client = _client(workspace)
     run_id = _new_run(workspace["store"])
     ops = [client.log_metric(run_id, "m", i, step=i, synchronous=False) for i in range(50)]
     for op in ops:
@@ -223,10 +226,9 @@ def test_async_logging_api_goes_through_the_same_queue(workspace):
 
 
 def test_batches_respect_mlflow_limits(workspace):
-    from mlflow import MlflowClient
     from mlflow.entities import Metric, Param, RunTag
 
-    client = MlflowClient(tracking_uri=batching_uri(workspace["uri"]), registry_uri=workspace["uri"])
+    client = _client(workspace)
     run_id = _new_run(workspace["store"])
     now = int(time.time() * 1000)
     client.log_batch(
@@ -244,9 +246,7 @@ def test_batches_respect_mlflow_limits(workspace):
 def test_a_writer_holding_the_database_delays_logging_but_never_fails_it(workspace):
     import sqlite3
 
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking_uri=batching_uri(workspace["uri"]), registry_uri=workspace["uri"])
+    client = _client(workspace)
     run_id = _new_run(workspace["store"])
     client.log_metric(run_id, "warm", 0.0)
     client.get_run(run_id)  # the queue is empty again

@@ -77,7 +77,8 @@ def plugin_pythonpath(scratch_dir: str) -> list[str]:
     import importlib.metadata
     from pathlib import Path
 
-    if any(ep.name == SCHEME for ep in importlib.metadata.entry_points(group="mlflow.tracking_store")):
+    installed = importlib.metadata.entry_points(group="mlflow.tracking_store")
+    if any(ep.name == SCHEME for ep in installed):
         return []
     root = Path(scratch_dir)
     info = root / "jupyter_mlservice_tracking_plugin-0.dist-info"
