@@ -40,6 +40,7 @@ import { notebookParameters } from './parameters';
 import { MLServiceSidebar } from './sidebar';
 import { CommandIDs, IMLServiceSidebar, PALETTE_CATEGORY } from './tokens';
 import { CompareWidget, JobDetailWidget, createNotebookViewer } from './views';
+import { widgetPlugin } from './widget/plugin';
 
 export * from './tokens';
 
@@ -466,4 +467,4 @@ class SubmitButtonExtension
   }
 }
 
-export default plugin;
+export default [plugin, widgetPlugin];

@@ -38,6 +38,14 @@ class Job:
     def __repr__(self) -> str:
         return f"Job(id={self.id!r}, status={self.status!r}, target={self.target!r}, experiment={self.experiment!r})"
 
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # A job as a cell's result: the live run widget in a kernel, a static table elsewhere.
+        try:
+            from ..widgets import job_mimebundle
+        except ImportError:  # no ipywidgets: IPython falls back to _repr_html_
+            return None
+        return job_mimebundle(self, include, exclude)
+
     def _repr_html_(self) -> str:
         from html import escape
 
