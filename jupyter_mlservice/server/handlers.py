@@ -200,6 +200,14 @@ class ExperimentsHandler(MLServiceHandler):
         self.reply(page)
 
 
+class RunMetricsHandler(MLServiceHandler):
+    @authenticated
+    @authorized
+    async def get(self, run_id: str):
+        metrics, params = await self.run(self.workspace.experiments.metrics, run_id)
+        self.reply({"run_id": run_id, "metrics": metrics, "params": params})
+
+
 class ExperimentRunsHandler(MLServiceHandler):
     @authenticated
     @authorized

@@ -96,6 +96,7 @@ OPS: list[Op] = [
         ),
         tag="experiments",
     ),
+    Op("GET", "/runs/{run_id}/metrics", H.RunMetricsHandler, "getRunMetrics", "Metric histories and params of any MLflow run.", S.JobMetrics, tag="experiments"),
 ]
 
 # ---- capabilities register their operations here (one line each) -----------------------------

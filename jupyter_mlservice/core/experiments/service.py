@@ -100,7 +100,12 @@ class ExperimentService:
             self.client.log_artifacts(run_id, str(folder))
 
     def metrics(self, run_id: str) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str]]:
-        run = self.client.get_run(run_id)
+        from mlflow.exceptions import MlflowException
+
+        try:
+            run = self.client.get_run(run_id)
+        except MlflowException:
+            raise NotFound(f"no MLflow run {run_id!r}") from None
         histories = {
             key: [
                 {"step": m.step, "value": m.value, "timestamp": m.timestamp}
