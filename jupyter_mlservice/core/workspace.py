@@ -105,6 +105,9 @@ class Workspace:
 
         # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
         self.services: list[Any] = []
+        from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
+
+        _attach_schedules(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)
@@ -127,7 +130,7 @@ class Workspace:
         cfg = self.config
         return {
             **cfg.job_env,
-            "MLFLOW_TRACKING_URI": batching_uri(cfg.tracking_uri),
+            "MLFLOW_TRACKING_URI": batching_uri(cfg.tracking_uri, str(cfg.artifact_root)),
             "MLFLOW_REGISTRY_URI": cfg.registry_uri,
             "MLFLOW_RUN_ID": row.run_id or "",
             "MLFLOW_EXPERIMENT_ID": row.experiment_id or "",
