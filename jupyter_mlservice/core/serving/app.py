@@ -1,0 +1,521 @@
+"""The scoring app one worker process runs: a bare ASGI callable (no framework on the hot path).
+
+Every worker hosts all deployments of its endpoint, so a request is routed (traffic weights,
+mirror, ``mlservice-deployment`` header) and scored in the process that accepted it: no proxy hop.
+Scoring runs on one scoring thread per worker, which takes everything queued since its last
+round, merges MLflow fast-path requests for the same deployment into one ``predict`` call, and
+hands the results back to the event loop in one wake-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import queue
+import random
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from .config import EndpointConfig
+from .metrics import Metrics
+from .scorers import TEXT, MLflowScorer, Reply, ScriptScorer, apply_env, error, load_scorer, restore_env
+
+INLINE_JSON_BYTES = 64 * 1024  # bigger bodies are parsed on the scoring thread, not the event loop
+UNROUTED = ""  # metrics label for requests answered before a deployment was chosen
+
+
+class Deployment:
+    """One deployment inside a worker: its scorer (or why it has none) and its request limits."""
+
+    def __init__(self, config, log_path: Path):
+        self.config = config
+        self.name = config.name
+        self.settings = config.request_settings
+        self.env = {**config.environment_variables}
+        if config.scoring_script:
+            self.env.setdefault("AZUREML_MODEL_DIR", str(Path(config.model_path).resolve()))
+            self.env.setdefault("AZUREML_ENTRY_SCRIPT", str(config.script_path()))
+            if config.code_dir:
+                self.env.setdefault("AML_APP_ROOT", str(Path(config.code_dir).resolve()))
+        self.log = open(log_path, "a", buffering=1, encoding="utf-8")
+        self.scorer: MLflowScorer | ScriptScorer | None = None
+        self.state = "Creating"
+        self.reason: str | None = None
+        self.inflight = 0
+        self.waiters: list[asyncio.Future] = []
+        self.timeout_s = self.settings.request_timeout_ms / 1000
+        self.queue_wait_s = self.settings.max_queue_wait_ms / 1000
+        self.header = [(b"mlservice-deployment", self.name.encode())]
+
+    def load(self, output: OutputRouter) -> None:
+        previous = apply_env(self.env)
+        output.current = self.log
+        try:
+            self.scorer = load_scorer(self.config)
+            self.state, self.reason = "Healthy", None
+        except BaseException as exc:  # noqa: BLE001 - a script may raise anything, even SystemExit
+            traceback.print_exc()
+            self.state = "Failed"
+            self.reason = f"{type(exc).__name__}: {exc}"
+        finally:
+            output.current = None
+            restore_env(previous)
+
+
+class OutputRouter:
+    """sys.stdout/stderr stand-in: what scoring code prints goes to its deployment's log file."""
+
+    def __init__(self, fallback):
+        self.fallback = fallback
+        self._local = threading.local()
+
+    @property
+    def current(self):
+        return getattr(self._local, "current", None)
+
+    @current.setter
+    def current(self, log) -> None:
+        self._local.current = log  # per thread: the event loop's own output stays in the endpoint log
+
+    def write(self, text: str) -> int:
+        return (self.current or self.fallback).write(text)
+
+    def flush(self) -> None:
+        (self.current or self.fallback).flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.fallback, name)
+
+
+class ScoringThread:
+    """Runs scoring work off the event loop, in rounds; see the module docstring."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, output: OutputRouter):
+        self.loop = loop
+        self.output = output
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.env_owner: Deployment | None = None
+        self.env_restore: dict[str, str | None] = {}
+        self.thread = threading.Thread(target=self._main, name="scoring", daemon=True)
+        self.thread.start()
+
+    def submit(self, deployment: Deployment, kind: str, payload: Any) -> asyncio.Future:
+        future = self.loop.create_future()
+        self.queue.put((future, deployment, kind, payload))
+        return future
+
+    def _main(self) -> None:
+        get, get_nowait = self.queue.get, self.queue.get_nowait
+        while True:
+            items = [get()]
+            try:
+                while True:
+                    items.append(get_nowait())
+            except queue.Empty:
+                pass
+            results = []
+            try:
+                self._round(items, results)
+            except BaseException:  # noqa: BLE001 - never let the scoring thread die
+                traceback.print_exc()
+                done = {id(f) for f, _ in results}
+                results += [(f, error(500, "internal error while scoring")) for f, *_ in items if id(f) not in done]
+            self.loop.call_soon_threadsafe(_deliver, results)
+
+    def _enter(self, deployment: Deployment) -> None:
+        if self.env_owner is not deployment:
+            restore_env(self.env_restore)
+            self.env_restore = apply_env(deployment.env) if deployment.env else {}
+            self.env_owner = deployment
+        self.output.current = deployment.log
+
+    def _round(self, items: list, results: list) -> None:
+        batches: dict[int, list] = {}
+        for item in items:
+            future, deployment, kind, payload = item
+            if future.done():  # timed out while queued: skip the work
+                continue
+            if kind == "rows":
+                batches.setdefault(id(deployment), []).append(item)
+                continue
+            self._enter(deployment)
+            results.append((future, self._call(deployment, kind, payload)))
+        for group in batches.values():
+            self._predict_rows(group, results)
+        self.output.current = None
+
+    def _call(self, deployment: Deployment, kind: str, payload: Any) -> Reply:
+        scorer = deployment.scorer
+        try:
+            if kind == "invocations":
+                return scorer.invocations(*payload)
+            if kind == "score":
+                return scorer.score(*payload)
+            if kind == "oip":
+                return scorer.oip_infer(*payload)
+            if kind == "json":  # a big MLflow body: parse here, then fast path or MLflow's own path
+                body, content_type = payload
+                rows = _fast_rows(scorer, body)
+                if rows is None:
+                    return scorer.invocations(body, content_type)
+                return _predictions(scorer.predict_rows(rows))
+        except Exception as exc:
+            traceback.print_exc()
+            return error(500, f"{type(exc).__name__}: {exc}")
+        raise AssertionError(kind)
+
+    def _predict_rows(self, group: list, results: list) -> None:
+        deployment = group[0][1]
+        self._enter(deployment)
+        limit = deployment.settings.max_batch_size
+        start = 0
+        while start < len(group):
+            chunk, rows = [], 0
+            while start < len(group) and (not chunk or rows + len(group[start][3]) <= limit):
+                chunk.append(group[start])
+                rows += len(group[start][3])
+                start += 1
+            try:
+                if len(chunk) == 1:
+                    outputs = [deployment.scorer.predict_rows(chunk[0][3])]
+                else:
+                    merged = deployment.scorer.predict_rows(np.concatenate([c[3] for c in chunk]))
+                    outputs = np.split(merged, np.cumsum([len(c[3]) for c in chunk])[:-1])
+                for (future, *_), out in zip(chunk, outputs):
+                    results.append((future, _predictions(out)))
+            except Exception:
+                if len(chunk) > 1:  # find the request that breaks the batch; the others still succeed
+                    for item in chunk:
+                        self._predict_rows([item], results)
+                else:
+                    traceback.print_exc()
+                    results.append((chunk[0][0], _predict_failed(deployment, chunk[0][3])))
+
+
+def _predict_failed(deployment: Deployment, rows: np.ndarray) -> Reply:
+    """Same wording and status MLflow's scoring server uses when predict raises."""
+    return Reply(
+        400,
+        orjson.dumps(
+            {
+                "error_code": "BAD_REQUEST",
+                "message": "Encountered an unexpected error while evaluating the model. Verify that the "
+                "serialized input Dataframe is compatible with the model for inference.",
+                "stack_trace": traceback.format_exc(),
+            }
+        ),
+    )
+
+
+def _fast_rows(scorer: MLflowScorer, body: bytes) -> np.ndarray | None:
+    if scorer.fast is None:
+        return None
+    try:
+        return scorer.fast.rows(orjson.loads(body))
+    except orjson.JSONDecodeError:
+        return None  # MLflow's own parser decides (it accepts NaN, for one) and words the error
+
+
+def _predictions(output: Any) -> Reply:
+    if isinstance(output, np.ndarray):
+        output = output.tolist()
+    return Reply(200, b'{"predictions": ' + orjson.dumps(output, option=orjson.OPT_SERIALIZE_NUMPY) + b"}")
+
+
+def _deliver(results: list) -> None:
+    for future, reply in results:
+        if not future.done():
+            future.set_result(reply)
+
+
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class ScoringApp:
+    def __init__(self, config: EndpointConfig, deployments: dict[str, Deployment], metrics: Metrics):
+        self.config = config
+        self.deployments = deployments
+        self.metrics = metrics
+        self.scoring: ScoringThread | None = None
+        self.draining = False
+        keys = [config.primary_key, config.secondary_key] if config.auth_mode == "key" else []
+        self.keys = [f"Bearer {k}".encode() for k in keys if k]
+        live = [(n, w) for n, w in config.traffic.items() if w > 0]
+        self.routes = [self.deployments[n] for n, _ in live]
+        self.cumulative = list(np.cumsum([w for _, w in live]) / 100.0) if live else []
+        self.mirrors = [(self.deployments[n], p / 100.0) for n, p in config.mirror_traffic.items() if p > 0]
+        self.default = max(deployments.values(), key=lambda d: config.traffic.get(d.name, 0))
+
+    # ---- helpers
+    async def _send(self, send, status: int, body: bytes, ctype: bytes = b"application/json", extra=()) -> None:
+        headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode()), *extra]
+        if self.draining:
+            headers.append((b"connection", b"close"))  # clients reconnect to a worker that stays
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _authorized(self, headers) -> bool:
+        if not self.keys:
+            return True
+        for name, value in headers:
+            if name == b"authorization":
+                return any(hmac.compare_digest(value, k) for k in self.keys)
+        return False
+
+    def _route(self, target: bytes | None) -> Deployment | Reply:
+        if target is not None:
+            deployment = self.deployments.get(target.decode("latin-1"))
+            if deployment is None:
+                names = ", ".join(self.deployments)
+                return error(404, f"no deployment named {target.decode('latin-1')!r} in this endpoint ({names})")
+            return deployment
+        if not self.routes:
+            return error(
+                404, "no deployment receives traffic; set the endpoint's traffic or send a mlservice-deployment header"
+            )
+        if len(self.routes) == 1:
+            return self.routes[0]
+        x = random.random()
+        for deployment, edge in zip(self.routes, self.cumulative):
+            if x < edge:
+                return deployment
+        return self.routes[-1]
+
+    async def _read_body(self, receive, headers) -> bytes | Reply:
+        limit = self.config.max_request_bytes
+        for name, value in headers:
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                return error(413, f"request body is larger than the endpoint's limit of {limit} bytes")
+        message = await receive()
+        body = message.get("body", b"")
+        if message.get("more_body"):
+            chunks = [body]
+            size = len(body)
+            while message.get("more_body"):
+                message = await receive()
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    return error(413, f"request body is larger than the endpoint's limit of {limit} bytes")
+                chunks.append(chunk)
+            body = b"".join(chunks)
+        return body
+
+    async def _acquire(self, deployment: Deployment) -> bool:
+        if deployment.inflight < deployment.settings.max_concurrent_requests:
+            deployment.inflight += 1
+            return True
+        waiter = asyncio.get_running_loop().create_future()
+        deployment.waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, deployment.queue_wait_s)
+            return True  # the slot was handed over by _release
+        except TimeoutError:
+            if waiter in deployment.waiters:
+                deployment.waiters.remove(waiter)
+            return False
+
+    def _release(self, deployment: Deployment) -> None:
+        while deployment.waiters:
+            waiter = deployment.waiters.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)  # hand the slot over: inflight stays the same
+                return
+        deployment.inflight -= 1
+
+    async def _score(self, deployment: Deployment, kind: str, payload: Any) -> Reply:
+        if deployment.scorer is None:
+            return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}")
+        if not await self._acquire(deployment):
+            return error(
+                429,
+                f"deployment {deployment.name!r} is busy: more than {deployment.settings.max_concurrent_requests} "
+                f"requests in flight for {deployment.settings.max_queue_wait_ms} ms",
+            )
+        try:
+            future = self.scoring.submit(deployment, kind, payload)
+            timer = asyncio.get_running_loop().call_later(deployment.timeout_s, _expire, future)
+            reply = await future
+            timer.cancel()
+        finally:
+            self._release(deployment)
+        if reply is None:
+            return error(504, f"request timed out after {deployment.settings.request_timeout_ms} ms")
+        return reply
+
+    def _mirror(self, kind: str, payload: Any, content_type: str) -> None:
+        for deployment, share in self.mirrors:
+            if random.random() < share and deployment.scorer is not None:
+                if isinstance(deployment.scorer, ScriptScorer):
+                    task = ("score", (payload, content_type, []))
+                else:
+                    task = ("invocations", (payload, content_type))
+                started = time.perf_counter()
+                future = self.scoring.submit(deployment, *task)
+                future.add_done_callback(
+                    lambda f, d=deployment: self.metrics.observe(
+                        d.name, f.result().status if f.result() else 504, time.perf_counter() - started, mirror=True
+                    )
+                )
+
+    # ---- ASGI
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            return await self._lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        method, path, headers = scope["method"], scope["path"], scope["headers"]
+        deployment_name = UNROUTED
+        try:
+            if method == "POST" and (path == "/score" or path == "/invocations"):
+                reply, deployment_name = await self._handle_score(receive, headers)
+            elif method == "GET" and path in ("/", "/ready", "/v2/health/live", "/v2/health/ready"):
+                reply = self._probe(path)
+            elif not self._authorized(headers):
+                reply = error(401, "missing or wrong key: send 'Authorization: Bearer <key>'")
+            elif path.startswith("/v2"):
+                reply, deployment_name = await self._handle_v2(method, path, receive, headers)
+            elif method == "GET" and path == "/swagger.json":
+                reply = self._swagger(scope, headers)
+            elif method == "GET" and path == "/metrics":
+                reply = Reply(200, self.metrics.render(), b"text/plain; version=0.0.4; charset=utf-8")
+            elif path in ("/score", "/invocations", "/swagger.json", "/metrics"):
+                reply = error(405, f"{method} is not allowed on {path}")
+            else:
+                reply = error(404, f"no route {path}; try POST /score, POST /invocations or /v2/models/<name>/infer")
+        except Exception as exc:  # a bug of ours: answer, log, keep serving
+            traceback.print_exc()
+            reply = error(500, f"{type(exc).__name__}: {exc}")
+        extra = self.deployments[deployment_name].header if deployment_name else ()
+        await self._send(send, reply.status, reply.body, reply.content_type, extra)
+        if deployment_name or reply.status >= 400:
+            self.metrics.observe(deployment_name, reply.status, time.perf_counter() - started)
+        self.metrics.flush()
+
+    async def _handle_score(self, receive, headers) -> tuple[Reply, str]:
+        content_type, target, authorized = "", None, not self.keys
+        for name, value in headers:
+            if name == b"content-type":
+                content_type = value.decode("latin-1")
+            elif name == b"mlservice-deployment":
+                target = value
+            elif name == b"authorization" and not authorized:
+                authorized = any(hmac.compare_digest(value, k) for k in self.keys)
+        if not authorized:
+            return error(401, "missing or wrong key: send 'Authorization: Bearer <key>'"), UNROUTED
+        body = await self._read_body(receive, headers)
+        if isinstance(body, Reply):
+            return body, UNROUTED
+        deployment = self._route(target)
+        if isinstance(deployment, Reply):
+            return deployment, UNROUTED
+        if self.mirrors and target is None:
+            self._mirror("score", body, content_type)
+        scorer = deployment.scorer
+        if isinstance(scorer, MLflowScorer):
+            if scorer.fast is not None and content_type in ("application/json", "application/json; charset=utf-8"):
+                if len(body) <= INLINE_JSON_BYTES:
+                    rows = _fast_rows(scorer, body)
+                    if rows is not None:
+                        return await self._score(deployment, "rows", rows), deployment.name
+                else:
+                    return await self._score(deployment, "json", (body, content_type)), deployment.name
+            return await self._score(deployment, "invocations", (body, content_type)), deployment.name
+        return await self._score(deployment, "score", (body, content_type, headers)), deployment.name
+
+    def _probe(self, path: str) -> Reply:
+        if path in ("/", "/v2/health/live"):
+            return Reply(200, b"Healthy", TEXT) if path == "/" else Reply(200, b'{"live": true}')
+        ready = all(
+            self.deployments[n].scorer is not None for n, w in self.config.traffic.items() if w > 0
+        ) and not self.draining
+        if path == "/ready":
+            return Reply(200 if ready else 503, b"Ready" if ready else b"Not ready", TEXT)
+        return Reply(200 if ready else 503, orjson.dumps({"ready": ready}))
+
+    async def _handle_v2(self, method: str, path: str, receive, headers) -> tuple[Reply, str]:
+        parts = path.strip("/").split("/")
+        if parts == ["v2"] and method == "GET":
+            return Reply(200, orjson.dumps({"name": "mlservice", "version": "1", "extensions": []})), UNROUTED
+        if len(parts) < 3 or parts[1] != "models":
+            return error(404, f"no route {path}"), UNROUTED
+        name = parts[2]
+        if len(parts) >= 5 and parts[3] == "versions":
+            parts = parts[:3] + parts[5:]  # /v2/models/{name}/versions/{v}/... : one version per deployment
+        if name == self.config.name:
+            target = None
+            for hname, value in headers:
+                if hname == b"mlservice-deployment":
+                    target = value
+            deployment = self._route(target)
+            if isinstance(deployment, Reply):
+                return deployment, UNROUTED
+        else:
+            deployment = self.deployments.get(name)
+            if deployment is None:
+                known = ", ".join([self.config.name, *self.deployments])
+                return error(404, f"no model named {name!r}; use the endpoint or a deployment name ({known})"), UNROUTED
+        rest = parts[3:]
+        if not isinstance(deployment.scorer, MLflowScorer):
+            if deployment.scorer is None:
+                return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}"), UNROUTED
+            return error(400, f"deployment {deployment.name!r} runs a scoring script; use POST /score"), UNROUTED
+        if method == "GET" and rest == []:
+            return Reply(200, orjson.dumps(deployment.scorer.oip_metadata(name))), UNROUTED
+        if method == "GET" and rest == ["ready"]:
+            return Reply(200, orjson.dumps({"name": name, "ready": True})), UNROUTED
+        if method == "POST" and rest == ["infer"]:
+            body = await self._read_body(receive, headers)
+            if isinstance(body, Reply):
+                return body, UNROUTED
+            try:
+                request = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                return error(400, f"request body is not valid JSON: {exc}"), UNROUTED
+            return await self._score(deployment, "oip", (request, name)), deployment.name
+        return error(404, f"no route {method} {path}"), UNROUTED
+
+    def _swagger(self, scope, headers) -> Reply:
+        from urllib.parse import parse_qs
+
+        from .scorers import swagger_document
+
+        version = parse_qs(scope.get("query_string", b"").decode()).get("version", ["2"])[0]
+        deployment = self.default
+        for name, value in headers:
+            if name == b"mlservice-deployment":
+                deployment = self.deployments.get(value.decode("latin-1"), deployment)
+        if deployment.scorer is None:
+            return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}")
+        doc = swagger_document(self.config.name, deployment.scorer, version)
+        if doc is None:
+            return error(404, f"swagger version {version!r} is not supported; use 2 or 3")
+        return Reply(200, orjson.dumps(doc))
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                output = sys.stdout if isinstance(sys.stdout, OutputRouter) else OutputRouter(sys.stdout)
+                self.scoring = ScoringThread(asyncio.get_running_loop(), output)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.metrics.flush(force=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return

@@ -1,0 +1,150 @@
+"""What an endpoint should serve: the config a supervisor reads from ``config.json``.
+
+The lead's service layer builds an :class:`EndpointConfig` from the workspace store and hands it
+to :class:`~jupyter_mlservice.core.serving.process.EndpointProcess`; the supervisor and every
+worker read the same JSON, so this module is the whole contract between them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
+DEPLOYMENT_HEADER = "mlservice-deployment"
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for supervisor/worker processes: they import this same copy of the package."""
+    import os
+
+    root = str(Path(__file__).resolve().parents[3])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else ""), **(extra or {})}
+
+
+class RequestSettings(BaseModel):
+    """Per-deployment limits, each enforced in every worker process."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    request_timeout_ms: int = Field(
+        default=5000, ge=1, le=600_000, description="A request still unanswered after this gets 504."
+    )
+    max_concurrent_requests: int = Field(
+        default=64,
+        ge=1,
+        le=10_000,
+        description="Requests scored at once per worker; more wait in a queue (up to max_queue_wait_ms).",
+    )
+    max_queue_wait_ms: int = Field(
+        default=500, ge=0, le=600_000, description="A request that waited longer than this for a slot gets 429."
+    )
+    max_batch_size: int = Field(
+        default=64,
+        ge=1,
+        le=10_000,
+        description="Concurrent MLflow requests merged into one predict call (rows); 1 turns batching off.",
+    )
+
+
+class DeploymentConfig(BaseModel):
+    """One model (and optionally a scoring script) behind an endpoint."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    name: str = Field(pattern=NAME_PATTERN)
+    model_path: str = Field(description="Local folder with the model files (an MLflow model for no-code deployments).")
+    model_name: str | None = Field(default=None, description="Registry name, shown in OIP v2 metadata.")
+    model_version: str | None = None
+    scoring_script: str | None = Field(
+        default=None,
+        description="Azure ML style script with init()/run(); relative paths are resolved against code_dir.",
+    )
+    code_dir: str | None = Field(default=None, description="Folder put on sys.path while the script is imported.")
+    replicas: int = Field(default=1, ge=1, le=32, description="Worker processes serving this deployment.")
+    request_settings: RequestSettings = Field(default_factory=RequestSettings)
+    environment_variables: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _script_needs_a_file(self) -> DeploymentConfig:
+        if self.code_dir and not self.scoring_script:
+            raise ValueError("code_dir is set but scoring_script is not; name the script inside code_dir")
+        return self
+
+    def script_path(self) -> Path | None:
+        if not self.scoring_script:
+            return None
+        path = Path(self.scoring_script)
+        if not path.is_absolute() and self.code_dir:
+            path = Path(self.code_dir) / path
+        return path
+
+
+class EndpointConfig(BaseModel):
+    """An endpoint: one stable scoring URI, its auth, its deployments and how traffic splits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=NAME_PATTERN)
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535, description="0 picks a free port on first start; kept after.")
+    auth_mode: Literal["key", "none"] = "key"
+    primary_key: str | None = None
+    secondary_key: str | None = None
+    deployments: list[DeploymentConfig] = Field(min_length=1)
+    traffic: dict[str, int] = Field(
+        default_factory=dict,
+        description="Percent of live traffic per deployment; sums to 100 (or 0: only header-targeted calls work). "
+        "Empty with a single deployment means 100 to it.",
+    )
+    mirror_traffic: dict[str, int] = Field(
+        default_factory=dict, description="Percent of requests copied to a deployment; its answers are dropped."
+    )
+    max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=1024**3)
+
+    @field_validator("deployments")
+    @classmethod
+    def _unique_names(cls, deployments: list[DeploymentConfig]) -> list[DeploymentConfig]:
+        names = [d.name for d in deployments]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"deployment names must be unique; repeated: {', '.join(dupes)}")
+        return deployments
+
+    @model_validator(mode="after")
+    def _check_traffic(self) -> EndpointConfig:
+        names = {d.name for d in self.deployments}
+        if not self.traffic and len(self.deployments) == 1:
+            self.traffic = {self.deployments[0].name: 100}
+        for label, table in (("traffic", self.traffic), ("mirror_traffic", self.mirror_traffic)):
+            unknown = sorted(set(table) - names)
+            if unknown:
+                raise ValueError(f"{label} names unknown deployment(s): {', '.join(unknown)}")
+            bad = {k: v for k, v in table.items() if not 0 <= v <= 100}
+            if bad:
+                raise ValueError(f"{label} percentages must be between 0 and 100; got {bad}")
+        total = sum(self.traffic.values())
+        if total not in (0, 100):
+            raise ValueError(f"traffic must add up to 100 (or 0); it adds up to {total}")
+        if sum(self.mirror_traffic.values()) > 50:
+            raise ValueError("mirror_traffic may copy at most 50% of requests in total")
+        both = sorted(n for n, p in self.mirror_traffic.items() if p and self.traffic.get(n))
+        if both:
+            raise ValueError(f"a deployment takes live traffic or mirror traffic, not both: {', '.join(both)}")
+        if self.auth_mode == "key" and (not self.primary_key or not self.secondary_key):
+            # Keys are generated once and then kept in config.json, so the URI and keys survive restarts.
+            self.primary_key = self.primary_key or secrets.token_urlsafe(32)
+            self.secondary_key = self.secondary_key or secrets.token_urlsafe(32)
+        return self
+
+    def deployment(self, name: str) -> DeploymentConfig | None:
+        return next((d for d in self.deployments if d.name == name), None)
+
+    @property
+    def workers(self) -> int:
+        """Every worker hosts all deployments (no proxy hop), so the endpoint runs max(replicas) of them."""
+        return max(d.replicas for d in self.deployments)

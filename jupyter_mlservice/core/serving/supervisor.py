@@ -1,0 +1,298 @@
+"""The per-endpoint supervisor: owns the port, keeps the right workers running.
+
+``python -m jupyter_mlservice.core.serving.supervisor STATE_DIR`` runs in its own session, so it
+outlives the Jupyter server that started it. It binds the endpoint's socket once (the port never
+changes while it lives), starts ``config.workers`` worker processes that inherit the socket,
+restarts any that die (with backoff when they keep dying), and on SIGHUP (after ``config.json``
+was rewritten) rolls out a new generation: new workers load and start accepting first, then the
+old ones drain. A rollout whose workers fail leaves the old generation serving.
+
+Files in STATE_DIR: ``config.json`` (desired), ``state.json`` (pid, port: for re-attaching),
+``status.json`` (what runs), ``workers/<pid>.json`` (each worker's report), ``logs/``, ``metrics/``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from .config import EndpointConfig, child_env
+from .metrics import read_json, retire, write_json
+
+ROLLOUT_TIMEOUT_S = 300.0
+TICK_S = 0.1
+
+
+@dataclass
+class Worker:
+    proc: subprocess.Popen
+    generation: int
+    slot: int
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+
+class Supervisor:
+    def __init__(self, state_dir: Path):
+        self.dir = state_dir
+        self.config_path = state_dir / "config.json"
+        self.workers: dict[int, Worker] = {}  # every live worker, any generation
+        self.current: dict[int, Worker] = {}  # slot -> worker of the serving generation
+        self.generation = 0
+        self.config: EndpointConfig | None = None
+        self.reload = False
+        self.stopping = False
+        self.restarts: dict[int, int] = {}  # slot -> restarts so far
+        self.failures: dict[int, tuple[int, float]] = {}  # slot -> (quick deaths in a row, next start time)
+        self.rollout_error: str | None = None
+        self.rollouts = 0  # attempts finished, so a caller can tell its rollout is done
+        self.failed_deployments: dict[str, str] = {}
+        self.sock: socket.socket | None = None
+        self.log = open(state_dir / "logs" / "endpoint.log", "ab", buffering=0)
+        self._last_status: dict | None = None
+
+    def say(self, message: str) -> None:
+        self.log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} supervisor: {message}\n".encode())
+
+    # ---- lifecycle
+    def run(self) -> int:
+        signal.signal(signal.SIGHUP, lambda *_: setattr(self, "reload", True))
+        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
+        signal.signal(signal.SIGINT, lambda *_: setattr(self, "stopping", True))
+        config = self._read_config()
+        self.sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((config.host, config.port))
+        self.sock.listen(2048)
+        self.sock.set_inheritable(True)
+        port = self.sock.getsockname()[1]
+        me = psutil.Process()
+        write_json(
+            self.dir / "state.json",
+            {"pid": os.getpid(), "create_time": me.create_time(), "host": config.host, "port": port,
+             "started_at": time.time()},
+        )  # fmt: skip
+        self.say(f"listening on {config.host}:{port}")
+        self._rollout(config.model_copy(update={"port": port}))
+        while not self.stopping:
+            self._tick()
+            time.sleep(TICK_S)
+        self._shutdown()
+        return 0
+
+    def _tick(self) -> None:
+        self._reap()
+        if self.reload:
+            self.reload = False
+            try:
+                config = self._read_config()
+            except Exception as exc:  # noqa: BLE001 - keep serving what runs
+                self.rollout_error = f"config.json is invalid: {exc}"
+                self.rollouts += 1
+                self.say(self.rollout_error)
+            else:
+                if config != self.config:
+                    self._rollout(config)
+                else:  # asked for what already runs (e.g. going back after a failed rollout)
+                    self.rollout_error = None
+                    self.rollouts += 1
+        self._restart_missing()
+        self._write_status()
+
+    def _read_config(self) -> EndpointConfig:
+        config = EndpointConfig.model_validate_json(self.config_path.read_text())
+        if self.sock is not None:  # the port is the one bound at start (0 means "whatever we got")
+            config = config.model_copy(update={"port": self.sock.getsockname()[1]})
+        return config
+
+    # ---- workers
+    def _spawn(self, generation: int, slot: int, frozen: Path) -> Worker:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_mlservice.core.serving.worker", "--state-dir", str(self.dir),
+             "--config", str(frozen), "--fd", str(self.sock.fileno()), "--generation", str(generation),
+             "--supervisor", str(os.getpid())],
+            pass_fds=(self.sock.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=str(self.dir),
+            env=child_env(),
+        )  # fmt: skip
+        worker = Worker(proc, generation, slot)
+        self.workers[proc.pid] = worker
+        return worker
+
+    def _reap(self) -> list[Worker]:
+        dead = []
+        for pid, worker in list(self.workers.items()):
+            code = worker.proc.poll()
+            if code is None:
+                continue
+            dead.append(worker)
+            del self.workers[pid]
+            retire(self.dir / "metrics", pid)
+            (self.dir / "workers" / f"{pid}.json").unlink(missing_ok=True)
+            if self.current.get(worker.slot) is worker and not self.stopping:
+                del self.current[worker.slot]
+                lived = time.monotonic() - worker.started
+                quick, _ = self.failures.get(worker.slot, (0, 0.0))
+                quick = quick + 1 if lived < 10 else 0
+                delay = min(30.0, 0.5 * 2 ** (quick - 1)) if quick else 0.0
+                self.failures[worker.slot] = (quick, time.monotonic() + delay)
+                self.restarts[worker.slot] = self.restarts.get(worker.slot, 0) + 1
+                self.say(f"worker {pid} (slot {worker.slot}) exited with {code}; restarting in {delay:.1f}s")
+        return dead
+
+    def _restart_missing(self) -> None:
+        if self.config is None or self.stopping:
+            return
+        frozen = self.dir / f"config.{self.generation}.json"
+        for slot in range(self.config.workers):
+            if slot in self.current:
+                continue
+            _, not_before = self.failures.get(slot, (0, 0.0))
+            if time.monotonic() >= not_before:
+                self.current[slot] = self._spawn(self.generation, slot, frozen)
+
+    def _report(self, worker: Worker) -> dict | None:
+        return read_json(self.dir / "workers" / f"{worker.pid}.json")
+
+    def _rollout(self, config: EndpointConfig) -> None:
+        """Start the new generation, wait for it to serve, then drain the old one."""
+        generation = self.generation + 1
+        frozen = self.dir / f"config.{generation}.json"
+        frozen.write_text(config.model_dump_json())
+        os.chmod(frozen, 0o600)
+        self.say(f"rolling out generation {generation} with {config.workers} worker(s)")
+        fresh = {slot: self._spawn(generation, slot, frozen) for slot in range(config.workers)}
+        deadline = time.monotonic() + ROLLOUT_TIMEOUT_S
+        failure = None
+        while time.monotonic() < deadline and not self.stopping:
+            self._reap()
+            self._restart_missing()  # the serving generation keeps its full strength meanwhile
+            self._write_status(updating=True)
+            dead = [w for w in fresh.values() if w.pid not in self.workers]
+            if dead:
+                failure = f"a new worker exited during startup (code {dead[0].proc.returncode}); see logs/endpoint.log"
+                break
+            reports = [self._report(w) for w in fresh.values()]
+            if all(r and r.get("ready") for r in reports):
+                failed = {n: d["reason"] for r in reports for n, d in r["deployments"].items() if d["state"] == "Failed"}
+                if failed and self.current:
+                    failure = "; ".join(f"deployment {n!r} failed to load: {why}" for n, why in failed.items())
+                self.failed_deployments = failed if not self.current else {}
+                break
+            time.sleep(TICK_S)
+        else:
+            failure = failure or ("stopping" if self.stopping else "new workers did not become ready in time")
+        self.rollouts += 1
+        if failure:
+            self.rollout_error = failure
+            self.failed_deployments = {}
+            if self.current:
+                self.say(f"rollout of generation {generation} failed, old generation keeps serving: {failure}")
+                for worker in fresh.values():
+                    self._terminate(worker)
+                return
+            self.say(f"generation {generation} failed to start: {failure}")
+        else:
+            self.rollout_error = None
+        old = list(self.current.values())
+        self.current = {slot: w for slot, w in fresh.items() if w.pid in self.workers}
+        self.generation = generation
+        self.config = config
+        self.failures.clear()
+        for worker in old:
+            self._terminate(worker)  # drains: finishes what it has, closes keep-alive connections
+        for stale in self.dir.glob("config.*.json"):
+            if stale != frozen and not any(w.generation == int(stale.name.split(".")[1]) for w in self.workers.values()):
+                stale.unlink(missing_ok=True)
+        self.say(f"generation {generation} is serving")
+
+    def _terminate(self, worker: Worker) -> None:
+        if worker.proc.poll() is None:
+            worker.proc.send_signal(signal.SIGTERM)
+
+    def _shutdown(self) -> None:
+        self.say("stopping")
+        for worker in self.workers.values():
+            self._terminate(worker)
+        deadline = time.monotonic() + 15
+        while self.workers and time.monotonic() < deadline:
+            self._reap()
+            time.sleep(TICK_S)
+        for worker in self.workers.values():
+            worker.proc.kill()
+            worker.proc.wait()
+            retire(self.dir / "metrics", worker.pid)
+        self.current.clear()
+        self._write_status(stopped=True)
+        self.say("stopped")
+
+    # ---- status
+    def _write_status(self, updating: bool = False, stopped: bool = False) -> None:
+        config = self.config
+        deployments = {}
+        reports = {slot: self._report(w) for slot, w in self.current.items()}
+        if config is not None:
+            for d in config.deployments:
+                ready = [r for r in reports.values() if r and r.get("ready")]
+                states = [r["deployments"].get(d.name, {}) for r in ready]
+                failed = [s for s in states if s.get("state") == "Failed"]
+                if stopped:
+                    state, reason = "Stopped", None
+                elif failed:
+                    state, reason = "Failed", failed[0].get("reason")
+                elif len(ready) >= config.workers:
+                    state, reason = "Healthy", None
+                elif ready:
+                    state, reason = "Unhealthy", f"{len(ready)} of {config.workers} workers are up; restarting the rest"
+                elif self.restarts:
+                    state, reason = "Unhealthy", "no worker is up; restarting"
+                else:
+                    state, reason = "Creating", None
+                deployments[d.name] = {
+                    "state": state,
+                    "reason": reason,
+                    "ready_workers": len(ready),
+                    "workers": config.workers,
+                }
+        status = {
+            "pid": os.getpid(),
+            "state": "Stopped" if stopped else ("Updating" if updating else "Running"),
+            "generation": self.generation,
+            "deployments": deployments,
+            "workers": [
+                {"pid": w.pid, "generation": w.generation, "slot": w.slot,
+                 "ready": bool((r := self._report(w)) and r.get("ready")), "serving": self.current.get(w.slot) is w}
+                for w in self.workers.values()
+            ],  # fmt: skip
+            "restarts": sum(self.restarts.values()),
+            "rollout_error": self.rollout_error,
+            "rollouts": self.rollouts,
+        }
+        if status != self._last_status:
+            self._last_status = status
+            write_json(self.dir / "status.json", {**status, "updated_at": time.time()})
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    state_dir = Path(argv[0]).resolve()
+    (state_dir / "logs").mkdir(parents=True, exist_ok=True)
+    return Supervisor(state_dir).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

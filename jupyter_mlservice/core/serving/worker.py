@@ -1,0 +1,153 @@
+"""One worker process of an endpoint: loads every deployment, then serves the shared socket.
+
+Started by the supervisor as ``python -m jupyter_mlservice.core.serving.worker``. The listening
+socket is inherited (one accept queue for all workers), so a worker that stops accepting leaves
+waiting connections to the others, and connections made while no worker is up wait in the
+kernel's backlog instead of being refused. SIGTERM drains: stop accepting, answer each open
+connection's next request with ``Connection: close``, exit when none are left (or after a grace).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from .config import EndpointConfig
+from .metrics import Metrics, write_json
+
+DRAIN_GRACE_S = 10.0
+DRAIN_IDLE_S = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """A SIGKILLed supervisor must not leave workers holding the port."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        sys.exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--state-dir", required=True)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--generation", type=int, required=True)
+    parser.add_argument("--supervisor", type=int, required=True)
+    args = parser.parse_args(argv)
+    _die_with_parent(args.supervisor)
+
+    state_dir = Path(args.state_dir)
+    config = EndpointConfig.model_validate_json(Path(args.config).read_text())
+    status_path = state_dir / "workers" / f"{os.getpid()}.json"
+    status_path.parent.mkdir(parents=True, exist_ok=True)
+
+    from .app import Deployment, OutputRouter, ScoringApp
+
+    router = OutputRouter(sys.__stderr__)
+    sys.stdout = sys.stderr = router
+    # Rows go to sklearn as numpy in the fitted column order (checked at load); the warning is noise.
+    warnings.filterwarnings("ignore", message="X does not have valid feature names")
+
+    def report(ready: bool, draining: bool = False) -> None:
+        write_json(
+            status_path,
+            {
+                "pid": os.getpid(),
+                "generation": args.generation,
+                "ready": ready,
+                "draining": draining,
+                "deployments": {n: {"state": d.state, "reason": d.reason} for n, d in deployments.items()},
+                "at": time.time(),
+            },
+        )
+
+    log_dir = state_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    deployments = {d.name: Deployment(d, log_dir / f"{d.name}.log") for d in config.deployments}
+    report(False)
+    for deployment in deployments.values():
+        deployment.load(router)
+    app = ScoringApp(config, deployments, Metrics(config.name, state_dir / "metrics"))
+
+    import uvicorn
+
+    class WorkerServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):  # signals are ours (drain), not uvicorn's
+            yield
+
+    server = WorkerServer(
+        uvicorn.Config(
+            app,
+            loop="uvloop",
+            http="httptools",
+            lifespan="on",
+            access_log=False,
+            log_level="warning",
+            timeout_keep_alive=30,
+            server_header=False,
+            date_header=False,
+            backlog=2048,
+        )
+    )
+    sock = socket.socket(fileno=args.fd)
+
+    async def drain() -> None:
+        app.draining = True
+        report(True, draining=True)
+        for listener in getattr(server, "servers", []):
+            listener.close()
+        # Busy connections get "Connection: close" on their next response. One that stays idle
+        # (same finished request) for DRAIN_IDLE_S is closed like a keep-alive timeout would.
+        grace = max(d.request_settings.request_timeout_ms for d in config.deployments) / 1000 + DRAIN_IDLE_S
+        deadline = time.monotonic() + max(grace, DRAIN_GRACE_S)
+        idle_since: dict = {}
+        while server.server_state.connections and time.monotonic() < deadline:
+            now = time.monotonic()
+            for conn in list(server.server_state.connections):
+                cycle = getattr(conn, "cycle", None)
+                if cycle is not None and not cycle.response_complete:
+                    idle_since.pop(conn, None)
+                    continue
+                first = idle_since.setdefault(conn, (cycle, now))
+                if first[0] is not cycle:
+                    idle_since[conn] = (cycle, now)
+                elif now - first[1] >= DRAIN_IDLE_S:
+                    conn.shutdown()
+            await asyncio.sleep(0.05)
+        server.should_exit = True
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(drain()))
+        loop.add_signal_handler(signal.SIGINT, lambda: loop.create_task(drain()))
+
+        async def announce() -> None:
+            while not server.started and not server.should_exit:
+                await asyncio.sleep(0.01)
+            if server.started:
+                report(True)
+
+        loop.create_task(announce())
+        await server.serve(sockets=[sock])
+
+    import uvloop
+
+    uvloop.run(serve())
+    print(f"worker {os.getpid()}: exiting")
+    app.metrics.flush(force=True)
+    status_path.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()
