@@ -120,8 +120,95 @@ class CodeJobSpec(JobCommon):
     code: str | None = None
 
 
+class BatchInput(Model):
+    """Where a batch job reads: files (`path`, a glob or folder) or a database (`url` + `sql`/`table`)."""
+
+    path: str | None = Field(None, description="A CSV/Parquet file, a folder of them, or a glob (`data/*.parquet`).")
+    format: Literal["parquet", "csv"] | None = Field(None, description="File format; default from the file suffix.")
+    url: str | None = Field(None, description="SQLAlchemy URL, e.g. `sqlite:///warehouse.db` or `postgresql+psycopg://...`.")
+    sql: str | None = Field(None, description="A SELECT query (with `url`).")
+    table: str | None = Field(None, description="A table to read whole (with `url`).")
+
+    @field_validator("path", "url", "sql", "table")
+    @classmethod
+    def _not_blank(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("must not be blank")
+        return v
+
+    def model_post_init(self, _ctx: Any) -> None:
+        has_db = bool(self.sql or self.table)
+        if bool(self.path) == has_db:
+            raise ValueError("give either path (files) or sql/table with url (a database)")
+        if self.sql and self.table:
+            raise ValueError("give sql or table, not both")
+        if has_db and not self.url:
+            raise ValueError("sql/table need url (a SQLAlchemy URL such as sqlite:///warehouse.db)")
+
+
+class BatchOutput(Model):
+    """Where `append_row` writes: a file (`path`, .parquet or .csv) or a database table (`url` + `table`)."""
+
+    path: str | None = Field(None, description="Output file (.parquet or .csv).")
+    url: str | None = Field(None, description="SQLAlchemy URL of the output database.")
+    table: str | None = Field(None, description="Output table (created when missing).")
+
+    def model_post_init(self, _ctx: Any) -> None:
+        if bool(self.path) == bool(self.table):
+            raise ValueError("give either path (a .parquet/.csv file) or table with url")
+        if self.table and not self.url:
+            raise ValueError("table needs url (a SQLAlchemy URL)")
+        if self.path and not self.path.endswith((".parquet", ".csv")):
+            raise ValueError("path must end with .parquet or .csv")
+
+
+class RetrySettings(Model):
+    max_retries: int = Field(3, ge=0, le=100, description="Tries of a failed mini-batch after the first.")
+    timeout: float = Field(60, gt=0, description="Seconds one mini-batch may take before it is stopped and retried.")
+
+
+class BatchJobSpec(JobCommon):
+    """Score a registered model over files or a SQL query (Azure ML batch endpoints' settings)."""
+
+    kind: Literal["batch"] = "batch"
+    model: str | None = Field(
+        None, description="Registered model: `name@alias`, `name:version`, `name` (latest) or a `models:/`/`runs:/` URI."
+    )
+    scoring_script: str | None = Field(
+        None, description="Python file with `init()` and `run(mini_batch)` (Azure contract), relative to `code`."
+    )
+    code: str | None = Field(None, description="Folder snapshotted with the scoring script.")
+    input: BatchInput
+    output: BatchOutput | None = None
+    output_action: Literal["append_row", "summary_only"] = "append_row"
+    key_columns: list[str] = Field(
+        default_factory=list, description="Input columns written with each prediction; resume and joins use them."
+    )
+    input_columns: list[str] | None = Field(
+        None, description="Columns passed to the model; default: the model signature's, else all but key_columns."
+    )
+    mini_batch_size: int = Field(10_000, ge=1, description="Rows (or files, with mini_batch_unit=files) per mini-batch.")
+    mini_batch_unit: Literal["rows", "files"] = "rows"
+    max_concurrency: int = Field(1, ge=1, le=64, description="Worker processes scoring mini-batches at once.")
+    error_threshold: int = Field(
+        -1, ge=-1, description="Failed mini-batches tolerated before the job fails; -1: any number."
+    )
+    retry_settings: RetrySettings = Field(default_factory=RetrySettings)
+    resume: bool = Field(True, description="Skip mini-batches an earlier run already wrote to the same output.")
+
+    def model_post_init(self, _ctx: Any) -> None:
+        if not self.model and not self.scoring_script:
+            raise ValueError("give model (a registered model) and/or scoring_script")
+        if self.output_action == "append_row" and self.output is None:
+            raise ValueError("output_action append_row needs output (a path or a table); use summary_only to keep only the summary")
+        if self.mini_batch_unit == "files" and not self.input.path:
+            raise ValueError("mini_batch_unit=files needs a file input (input.path)")
+        if self.mini_batch_unit == "files" and not self.scoring_script:
+            raise ValueError("mini_batch_unit=files passes file paths to run(); it needs scoring_script")
+
+
 JobSpec = Annotated[
-    Union[CommandJobSpec, NotebookJobSpec, CodeJobSpec], Field(discriminator="kind")
+    Union[CommandJobSpec, NotebookJobSpec, CodeJobSpec, BatchJobSpec], Field(discriminator="kind")
 ]
 
 

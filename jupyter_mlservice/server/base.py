@@ -72,7 +72,7 @@ def describe_validation_error(exc: ValidationError) -> str:
     for err in exc.errors():
         loc = list(err["loc"])
         # A discriminated union puts the chosen kind first ("command", "timeout_s"); drop it.
-        if len(loc) > 1 and loc[0] in ("command", "notebook", "code"):
+        if len(loc) > 1 and loc[0] in ("command", "notebook", "code", "batch"):
             loc = loc[1:]
         parts.append(f"{'.'.join(str(p) for p in loc) or 'body'}: {err['msg']}")
     return "invalid request: " + "; ".join(parts)

@@ -36,6 +36,10 @@ def prepare_files(kind: str, spec: dict[str, Any], job_dir: Path, root_dir: Path
         src = resolve(root_dir, spec["notebook"])
         (job_dir / "input.ipynb").write_bytes(src.read_bytes())
         (job_dir / "parameters.json").write_text(json.dumps(spec.get("parameters") or {}))
+    elif kind == "batch":
+        from ..batch.prepare import prepare_batch
+
+        prepare_batch(spec, job_dir, root_dir)
 
 
 def resolve(root_dir: Path, path: str) -> Path:
@@ -57,14 +61,18 @@ def argv_for(kind: str, spec: dict[str, Any], job_dir: Path) -> list[str]:
         ]
         if spec.get("kernel_name"):
             args += ["--kernel", spec["kernel_name"]]
+        # The workspace's pool of pre-started kernels (jobs_dir is <workspace>/jobs).
+        args += ["--pool", str(job_dir.parent.parent / "kernels"), "--progress", str(job_dir / "progress.json"), "--html"]
         return args
+    if kind == "batch":
+        return [sys.executable, "-m", "jupyter_mlservice.core.batch.runner", str(job_dir / "batch.json")]
     raise ValueError(kind)
 
 
 def working_dir(kind: str, spec: dict[str, Any], job_dir: Path, root_dir: Path) -> Path:
     """Code jobs run in their snapshot. A notebook without a code folder runs beside its source,
     as it would in the editor, so relative data paths keep working."""
-    if spec.get("code") or kind == "code":
+    if spec.get("code") or kind in ("code", "batch"):
         return job_paths(job_dir)["snapshot"]
     if kind == "notebook":
         return resolve(root_dir, spec["notebook"]).parent

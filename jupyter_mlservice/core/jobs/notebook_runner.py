@@ -1,12 +1,215 @@
-"""Executes a notebook job: papermill with the job's parameters, output kept in the job folder.
+"""Executes a notebook job with papermill's parameter semantics, on a pre-started kernel.
 
-Usage: python -m jupyter_mlservice.core.jobs.notebook_runner IN.ipynb OUT.ipynb PARAMS.json [--kernel K]
+Usage: python -m jupyter_mlservice.core.jobs.notebook_runner IN.ipynb OUT.ipynb PARAMS.json
+       [--kernel K] [--pool DIR] [--progress FILE] [--html]
+
+- Parameters go into a cell tagged ``injected-parameters`` after the cell tagged ``parameters``
+  (as papermill does); the notebook gets papermill's metadata.
+- The kernel comes from the workspace's pool (see kernel_pool.py) when one is ready: it was
+  started ahead of time, is used by this job only and shut down at the end, so nothing leaks
+  from one run to the next. Without a ready kernel, one is started here (as papermill would).
+- OUT.ipynb is rewritten after every cell and FILE (progress.json) says which cell runs, so a
+  running job shows its progress; a failure names the failing cell, as papermill does.
+- With --html, an HTML rendering is written beside OUT.ipynb.
 """
 
+from __future__ import annotations
+
 import argparse
+import asyncio
 import json
 import os
+import signal
 import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+# jsonschema builds an IRI grammar at import when rfc3987_syntax is installed (seconds); notebook
+# validation never uses that format, so the runner skips it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+ERROR_TAG = "papermill-error-cell-tag"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# ---- parameters (papermill semantics) ---------------------------------------------------------
+
+
+def parameterize(nb, parameters: dict[str, Any], kernel_name: str | None):
+    """Insert the injected-parameters cell the way papermill does (Python kernels here; other
+    languages go through papermill's translators)."""
+    import nbformat
+
+    language = (nb.metadata.get("kernelspec", {}).get("language") or nb.metadata.get("language_info", {}).get("name") or "python").lower()
+    nb.metadata.setdefault("papermill", {})
+    nb.metadata.papermill.update(parameters=parameters, environment_variables={}, version=None, input_path=None, output_path=None)
+    if not parameters:
+        return nb
+    if language == "python":
+        lines = ["# Parameters"] + [f"{name} = {value!r}" for name, value in parameters.items()]
+        source = "\n".join(lines) + "\n"
+    else:  # pragma: no cover - non-Python kernels
+        from papermill.translators import translate_parameters
+
+        source = translate_parameters(kernel_name or "", language, parameters, "Parameters")
+    new = nbformat.v4.new_code_cell(source=source)
+    new.metadata["tags"] = ["injected-parameters"]
+    cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    at = next((i + 1 for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), 0)
+    nb.cells = cells[:at] + [new] + cells[at:]
+    return nb
+
+
+# ---- execution --------------------------------------------------------------------------------
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.output = Path(args.output)
+        self.progress_path = Path(args.progress) if args.progress else None
+        self.claim: tuple[Path, dict[str, Any]] | None = None
+        self.km = None
+        self.started = time.monotonic()
+        self.state: dict[str, Any] = {"kind": "notebook", "status": "starting", "cells_total": 0, "cells_done": 0,
+                                      "current_cell": None, "failed_cell": None, "kernel": None}
+
+    def progress(self, **changes: Any) -> None:
+        self.state.update(changes, elapsed_s=round(time.monotonic() - self.started, 3), updated_at=time.time())
+        if self.progress_path is not None:
+            _write_atomic(self.progress_path, json.dumps(self.state))
+
+    def save(self, nb) -> None:
+        import nbformat
+
+        _write_atomic(self.output, nbformat.writes(nb))
+
+    async def kernel_client(self, kernel_name: str):
+        from jupyter_client.asynchronous import AsyncKernelClient
+
+        from .kernel_pool import CONNECTION_KEYS, claim
+
+        if self.args.pool:
+            self.claim = claim(Path(self.args.pool), kernel_name)
+        if self.claim is not None:
+            path, info = self.claim
+            kc = AsyncKernelClient()
+            kc.load_connection_info({k: info[k] for k in CONNECTION_KEYS if k in info})
+            self.state["kernel"] = "pooled"
+        else:  # no ready kernel: start one, like papermill would
+            from jupyter_client.manager import AsyncKernelManager
+
+            self.km = AsyncKernelManager(kernel_name=kernel_name)
+            await self.km.start_kernel(cwd=os.getcwd())
+            kc = self.km.client()
+            self.state["kernel"] = "started"
+        kc.start_channels(hb=False)
+        await kc.wait_for_ready(timeout=120)
+        return kc
+
+    def shutdown_kernel(self) -> None:
+        if self.claim is not None:
+            from .kernel_pool import release
+
+            release(*self.claim)
+            self.claim = None
+        if self.km is not None:
+            try:
+                asyncio.get_event_loop().run_until_complete(self.km.shutdown_kernel(now=True))
+            except Exception:
+                pass
+            self.km = None
+
+    async def execute(self, nb, kernel_name: str) -> int:
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+        client = NotebookClient(nb, kernel_name=kernel_name, timeout=None, allow_errors=False, record_timing=True)
+        kc = await self.kernel_client(kernel_name)
+        client.kc = kc
+        client.reset_execution_trackers()
+        # The kernel was started before this job existed: give it the job's environment and folder.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JPY_")}
+        setup = (
+            "import os as __o, sys as __s\n"
+            f"__o.environ.update({env!r})\n"
+            f"__o.chdir({os.getcwd()!r})\n"
+            f"__s.path.insert(0, {os.getcwd()!r}) if {os.getcwd()!r} not in __s.path else None\n"
+            "del __o, __s\n"
+        )
+        if self.claim is not None:
+            reply = await kc.execute_interactive(setup, silent=True, store_history=False, timeout=60)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"could not prepare the kernel: {reply['content']}")
+        code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+        self.progress(status="running", cells_total=len(code_cells))
+        nb.metadata.papermill.update(start_time=_now(), status="running")
+        self.save(nb)
+        for done, index in enumerate(code_cells):
+            cell = nb.cells[index]
+            cell.metadata.setdefault("papermill", {}).update(status="running", start_time=_now())
+            self.progress(current_cell=index, cells_done=done)
+            t0 = time.monotonic()
+            try:
+                await client.async_execute_cell(cell, index, store_history=True)
+            except CellExecutionError as exc:
+                cell.metadata.papermill.update(status="failed", end_time=_now(), duration=time.monotonic() - t0, exception=True)
+                return self.failed(nb, index, cell, getattr(exc, "ename", "Error"), getattr(exc, "evalue", str(exc)))
+            except DeadKernelError:
+                return self.failed(nb, index, cell, "DeadKernelError", "the kernel died while running this cell")
+            cell.metadata.papermill.update(status="completed", end_time=_now(), duration=time.monotonic() - t0, exception=False)
+            self.save(nb)
+        nb.metadata.papermill.update(end_time=_now(), status="completed")
+        self.save(nb)
+        self.progress(status="completed", cells_done=len(code_cells), current_cell=None)
+        return 0
+
+    def failed(self, nb, index: int, cell, ename: str, evalue: str) -> int:
+        import nbformat
+
+        count = cell.get("execution_count")
+        cell.metadata.setdefault("tags", [])
+        if ERROR_TAG not in cell.metadata.tags:
+            cell.metadata.tags.append(ERROR_TAG)
+        anchor = nbformat.v4.new_markdown_cell(
+            f'<span id="papermill-error-cell" style="color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; font-size:2em;">'
+            f"Execution using mlservice encountered an exception here and stopped:</span>"
+        )
+        anchor.metadata["tags"] = [ERROR_TAG]
+        banner = nbformat.v4.new_markdown_cell(
+            f'<span style="color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; font-size:2em;">'
+            f"An Exception was encountered at '<a href=\"#papermill-error-cell\">In [{count}]</a>'.</span>"
+        )
+        banner.metadata["tags"] = [ERROR_TAG]
+        nb.cells.insert(index, anchor)
+        nb.cells.insert(0, banner)
+        nb.metadata.papermill.update(end_time=_now(), status="failed", exception=True)
+        self.save(nb)
+        self.progress(status="failed", failed_cell={"index": index, "execution_count": count, "ename": ename, "evalue": evalue})
+        print(f"\nmlservice: notebook failed in cell {index + 1} (In [{count}]): {ename}: {evalue}", file=sys.stderr, flush=True)
+        return 1
+
+
+def _render_html(ipynb: Path, warm: threading.Thread | None) -> None:
+    if warm is not None:
+        warm.join()
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(str(ipynb), as_version=4))
+    _write_atomic(ipynb.with_suffix(".html"), body)
 
 
 def main(argv=None) -> int:
@@ -15,32 +218,43 @@ def main(argv=None) -> int:
     parser.add_argument("output")
     parser.add_argument("parameters")
     parser.add_argument("--kernel", default=None)
+    parser.add_argument("--pool", default=None, help="kernel pool folder")
+    parser.add_argument("--progress", default=None, help="progress JSON file")
+    parser.add_argument("--html", action="store_true", help="also write OUT.html")
     args = parser.parse_args(argv)
+    import nbclient  # noqa: F401 - before the thread below: concurrent first imports of one package clash
+    import nbformat
+
+    warm = None
+    if args.html:  # import nbconvert while the kernel works
+        warm = threading.Thread(target=lambda: __import__("nbconvert"), daemon=True)
+        warm.start()
+
     with open(args.parameters) as f:
         parameters = json.load(f)
+    nb = nbformat.read(args.input, as_version=4)
+    kernel_name = args.kernel or nb.metadata.get("kernelspec", {}).get("name") or "python3"
+    nb = parameterize(nb, parameters, kernel_name)
+    nb.metadata.papermill.update(input_path=args.input, output_path=args.output)
+    runner = Runner(args)
 
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+    def _terminate(signum, _frame):  # canceled: the kernel lives in its own session; stop it too
+        runner.shutdown_kernel()
+        os._exit(128 + signum)
 
+    signal.signal(signal.SIGTERM, _terminate)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
-        papermill.execute_notebook(
-            args.input,
-            args.output,
-            parameters=parameters,
-            kernel_name=args.kernel,
-            cwd=os.getcwd(),
-            progress_bar=False,
-            log_output=True,
-            stdout_file=sys.stdout,
-            stderr_file=sys.stderr,
-        )
-    except PapermillExecutionError as exc:
-        print(
-            f"\nmlservice: notebook failed in cell {exc.exec_count} ({exc.ename}: {exc.evalue})",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+        rc = loop.run_until_complete(runner.execute(nb, kernel_name))
+    finally:
+        runner.shutdown_kernel()
+    if args.html:
+        try:
+            _render_html(Path(args.output), warm)
+        except Exception as exc:  # the notebook itself is the output; HTML is a convenience
+            print(f"mlservice: could not render HTML: {exc}", file=sys.stderr)
+    return rc
 
 
 if __name__ == "__main__":

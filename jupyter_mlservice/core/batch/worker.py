@@ -1,0 +1,120 @@
+"""A scoring worker process: loads the model or the user's script once, then scores mini-batches
+sent by the runner over a pipe. Azure's contract: ``init()`` once, ``run(mini_batch)`` per batch.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+import traceback
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+
+class Scorer:
+    def __init__(self, model_dir: str | None, script: str | None, key_columns: list[str], input_columns: list[str] | None):
+        self.key_columns = key_columns
+        self.input_columns = input_columns
+        self.model = None
+        self.run_fn = None
+        if model_dir:
+            os.environ["AZUREML_MODEL_DIR"] = os.environ["MLSERVICE_MODEL_DIR"] = model_dir
+        if script:
+            folder = os.path.dirname(os.path.abspath(script))
+            if folder not in sys.path:
+                sys.path.insert(0, folder)
+            spec = importlib.util.spec_from_file_location("mlservice_scoring_script", script)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            spec.loader.exec_module(module)
+            if not callable(getattr(module, "run", None)):
+                raise RuntimeError(f"the scoring script {os.path.basename(script)} has no run(mini_batch) function")
+            if callable(getattr(module, "init", None)):
+                module.init()
+            self.run_fn = module.run
+        elif model_dir:
+            import mlflow.pyfunc
+
+            self.model = mlflow.pyfunc.load_model(model_dir)
+            if self.input_columns is None:
+                try:
+                    schema = self.model.metadata.get_input_schema()
+                    names = schema.input_names() if schema is not None and schema.has_input_names() else None
+                except Exception:
+                    names = None
+                self.input_columns = list(names) if names else None
+
+    def score(self, data: Any, offset: int) -> pa.Table:
+        if isinstance(data, list):  # files mode
+            out = self.run_fn(list(data))
+            frame = _frame(out)
+            if len(frame) == len(data) and "file" not in frame.columns:
+                frame.insert(0, "file", [os.path.basename(p) for p in data])
+            return pa.Table.from_pandas(frame, preserve_index=False)
+        df = data.to_pandas()
+        if self.run_fn is not None:
+            out = self.run_fn(df)
+        else:
+            cols = self.input_columns or [c for c in df.columns if c not in self.key_columns]
+            missing = [c for c in cols if c not in df.columns]
+            if missing:
+                raise KeyError(f"the input has no column(s) {', '.join(missing)} that the model needs")
+            out = self.model.predict(df[cols])
+        frame = _frame(out)
+        if len(frame) == len(df):
+            keys = self.key_columns or []
+            if keys:
+                add = [k for k in keys if k not in frame.columns]
+                for i, k in enumerate(add):
+                    frame.insert(i, k, df[k].to_numpy())
+            elif "row_id" not in frame.columns:
+                frame.insert(0, "row_id", range(offset, offset + len(df)))
+        return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _frame(out: Any) -> pd.DataFrame:
+    import numpy as np
+
+    if isinstance(out, pd.DataFrame):
+        return out.reset_index(drop=True)
+    if isinstance(out, pd.Series):
+        return pd.DataFrame({out.name if isinstance(out.name, str) else "prediction": out.to_numpy()})
+    if isinstance(out, pa.Table):
+        return out.to_pandas()
+    arr = np.asarray(out)
+    if arr.ndim == 2:
+        if arr.shape[1] == 1:
+            return pd.DataFrame({"prediction": arr[:, 0]})
+        return pd.DataFrame({f"prediction_{i}": arr[:, i] for i in range(arr.shape[1])})
+    if arr.ndim == 1:
+        return pd.DataFrame({"prediction": arr})
+    return pd.DataFrame({"prediction": [out]})
+
+
+def worker_main(conn, model_dir: str | None, script: str | None, key_columns: list[str], input_columns: list[str] | None) -> None:
+    try:
+        scorer = Scorer(model_dir, script, key_columns, input_columns)
+    except BaseException:
+        conn.send(("init_error", None, traceback.format_exc(limit=8)))
+        return
+    conn.send(("ready", None, None))
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg is None:
+            return
+        index, offset, data = msg
+        start = time.perf_counter()
+        try:
+            table = scorer.score(data, offset)
+        except BaseException as exc:
+            tb = traceback.format_exc(limit=6)
+            conn.send(("error", index, f"{type(exc).__name__}: {exc}\n{tb}"))
+            continue
+        conn.send(("ok", index, (table, time.perf_counter() - start)))

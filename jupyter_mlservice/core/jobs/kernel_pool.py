@@ -1,0 +1,229 @@
+"""Pre-started kernels for notebook jobs: each is used by one job and then discarded.
+
+The pool lives in files under ``<workspace>/kernels/<kernel_name>/`` so that it needs no server
+to be used and survives restarts:
+
+- ``ready/<id>.json``: the connection file of an idle, started kernel (plus its pid);
+- a notebook runner claims one with an atomic rename into ``claimed/``, writes its own pid to
+  ``claimed/<id>.owner``, executes, and shuts the kernel down when it ends;
+- the pool (a service of the server) tops ``ready/`` up, and kills claimed kernels whose runner
+  died without doing so (a job killed with SIGKILL).
+
+Kernels run in their own session, so a server restart neither kills them nor the jobs using them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("jupyter_mlservice.kernels")
+
+CONNECTION_KEYS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port", "ip", "key", "transport", "signature_scheme", "kernel_name")
+
+
+def pool_dirs(root: Path, kernel_name: str) -> tuple[Path, Path]:
+    base = root / kernel_name
+    return base / "ready", base / "claimed"
+
+
+def _alive(pid: int, create_time: float | None) -> bool:
+    import psutil
+
+    try:
+        p = psutil.Process(pid)
+        if p.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return create_time is None or abs(p.create_time() - create_time) < 0.01
+    except psutil.NoSuchProcess:
+        return False
+
+
+def kill_kernel(info: dict[str, Any]) -> None:
+    pid = info.get("mlservice_pid")
+    if pid and _alive(pid, info.get("mlservice_create_time")):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def claim(root: Path, kernel_name: str) -> tuple[Path, dict[str, Any]] | None:
+    """Take a ready kernel for this process; None when the pool has none."""
+    ready, claimed = pool_dirs(root, kernel_name)
+    try:
+        candidates = sorted(ready.glob("*.json"))
+    except OSError:
+        return None
+    claimed.mkdir(parents=True, exist_ok=True)
+    for path in candidates:
+        dest = claimed / path.name
+        try:
+            os.rename(path, dest)  # atomic: exactly one runner gets it
+        except OSError:
+            continue
+        dest.with_suffix(".owner").write_text(str(os.getpid()))
+        try:
+            info = json.loads(dest.read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(info.get("mlservice_pid", -1), info.get("mlservice_create_time")):
+            return dest, info
+        release(dest, info)
+    return None
+
+
+def release(path: Path, info: dict[str, Any]) -> None:
+    kill_kernel(info)
+    for p in (path, path.with_suffix(".owner")):
+        try:
+            p.unlink()
+        except OSError:
+            pass
+
+
+class KernelPool:
+    """Keeps `size` started kernels ready per kernel name. A service: start()/stop()."""
+
+    def __init__(self, root: Path, size: int = 1, kernel_names: tuple[str, ...] = ("python3",), cwd: Path | None = None):
+        self.root = root
+        self.size = size
+        self.kernel_names = kernel_names
+        self.cwd = cwd or root
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        # Kernels cost memory and CPU: the pool fills once notebooks are in use (a notebook job
+        # or a notebook schedule), not in every workspace.
+        self._wanted = threading.Event()
+
+    def start(self) -> None:
+        if self.size <= 0:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="mlservice-kernel-pool", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Idle kernels go; kernels claimed by running jobs stay with their jobs."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        for name in self.kernel_names:
+            ready, _ = pool_dirs(self.root, name)
+            for path in list(ready.glob("*.json")) if ready.is_dir() else []:
+                try:
+                    info = json.loads(path.read_text())
+                    os.rename(path, path.with_suffix(".stopping"))
+                except (OSError, ValueError):
+                    continue
+                release(path.with_suffix(".stopping"), info)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def demand(self) -> None:
+        """Notebooks are in use here: keep kernels ready from now on."""
+        if not self._wanted.is_set():
+            self._wanted.set()
+            self._wake.set()
+
+    def job_changed(self, row) -> None:
+        if row.kind == "notebook":
+            self.demand()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name in self.kernel_names:
+                try:
+                    self._reap(name)
+                    if self._wanted.is_set():
+                        self._top_up(name)
+                except Exception:
+                    log.exception("kernel pool %s", name)
+                if self._stop.is_set():
+                    return
+            self._wake.wait(0.5)
+            self._wake.clear()
+
+    def _reap(self, name: str) -> None:
+        ready, claimed = pool_dirs(self.root, name)
+        for path in list(ready.glob("*.json")) if ready.is_dir() else []:
+            try:
+                info = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            if not _alive(info.get("mlservice_pid", -1), info.get("mlservice_create_time")):
+                release(path, info)
+        for path in list(claimed.glob("*.json")) if claimed.is_dir() else []:
+            try:
+                owner = int(path.with_suffix(".owner").read_text())
+                info = json.loads(path.read_text())
+            except (OSError, ValueError):
+                if time.time() - path.stat().st_mtime > 60:  # a claim that never got its owner
+                    path.unlink(missing_ok=True)
+                continue
+            if not _alive(owner, None):
+                log.info("killing kernel %s: the job that used it is gone", path.stem)
+                release(path, info)
+
+    def _top_up(self, name: str) -> None:
+        ready, _ = pool_dirs(self.root, name)
+        ready.mkdir(parents=True, exist_ok=True)
+        while len(list(ready.glob("*.json"))) < self.size and not self._stop.is_set():
+            self._start_one(name, ready)
+
+    def _start_one(self, name: str, ready: Path) -> None:
+        from jupyter_client.connect import write_connection_file
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        import psutil
+
+        spec = KernelSpecManager().get_kernel_spec(name)
+        kid = secrets.token_hex(6)
+        staging = ready.parent / "starting"
+        staging.mkdir(parents=True, exist_ok=True)
+        conn_file = staging / f"{kid}.json"
+        write_connection_file(str(conn_file), kernel_name=name)
+        argv = [a.replace("{connection_file}", str(conn_file)) for a in spec.argv]
+        if argv and argv[0] in ("python", "python3"):
+            argv[0] = sys.executable
+        env = {**os.environ, **(spec.env or {})}
+        proc = subprocess.Popen(argv, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        info = json.loads(conn_file.read_text())
+        info.update(mlservice_pid=proc.pid, mlservice_create_time=psutil.Process(proc.pid).create_time(), kernel_name=name)
+        conn_file.write_text(json.dumps(info))
+        # Reap it in the background (we are its parent until we exit) so it never lingers as a zombie.
+        threading.Thread(target=proc.wait, daemon=True).start()
+        if not self._wait_ready(info):
+            release(conn_file, info)
+            log.warning("a pooled %s kernel did not start; retrying later", name)
+            self._stop.wait(5)
+            return
+        os.rename(conn_file, ready / conn_file.name)
+
+    def _wait_ready(self, info: dict[str, Any], timeout: float = 120) -> bool:
+        from jupyter_client.blocking import BlockingKernelClient
+
+        kc = BlockingKernelClient()
+        kc.load_connection_info({k: info[k] for k in CONNECTION_KEYS if k in info})
+        kc.start_channels(hb=False)
+        try:
+            kc.wait_for_ready(timeout=timeout)
+            return True
+        except RuntimeError:
+            return False
+        finally:
+            kc.stop_channels()
