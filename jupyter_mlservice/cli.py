@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Each entry: a function (subparsers, common_parent, reader_parent) -> None.
 _PLUGINS: list = []
+from .cli_schedules import register as _schedules_cli  # noqa: E402
+
+_PLUGINS.append(_schedules_cli)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,10 @@ class MLService:
         self.targets = Targets(self._http)
         self.jobs = Jobs(self._http)
         self.experiments = Experiments(self._http)
+        from .batch import Batch
+        from .schedules import Schedules
+
+        self.schedules, self.batch = Schedules(self._http), Batch(self._http)
 
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""

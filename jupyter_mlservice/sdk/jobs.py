@@ -85,6 +85,10 @@ class Job:
             print(chunk["text"], end="", flush=True)
         return chunk["offset"]
 
+    def progress(self) -> dict[str, Any]:
+        """Live progress of a batch or notebook job. ``job.progress()["mini_batches_done"]``"""
+        return self._http.get(f"/jobs/{self.id}/progress")
+
     def cancel(self) -> "Job":
         """Cancel the job (queued: at once; running: its process group is killed). ``job.cancel()``"""
         self._data = self._http.post(f"/jobs/{self.id}/cancel")
@@ -210,13 +214,17 @@ class Jobs:
         target: str | None = None,
         experiment: str | None = None,
         limit: int | None = 100,
+        schedule: str | None = None,
         **filters: Any,
     ) -> list[Job]:
-        """Newest first. ``ml.jobs.list(status="Running", experiment="diabetes")``"""
+        """Newest first. ``ml.jobs.list(status="Running", experiment="diabetes")``;
+        ``ml.jobs.list(schedule="nightly")`` lists the runs a schedule created."""
         if isinstance(status, (list, tuple)):
             status = ",".join(status)
         params: dict[str, Any] = {"status": status, "target": target, "experiment": experiment}
-        tags = filters.pop("tags", None) or {}
+        tags = dict(filters.pop("tags", None) or {})
+        if schedule:
+            tags["mlservice.schedule"] = schedule
         if filters:
             raise InvalidRequest(f"unknown filter(s): {', '.join(filters)}")
         if tags:

@@ -1,0 +1,88 @@
+"""`ml.batch`: score a registered model over files or a SQL query, as a job."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..core.errors import InvalidRequest
+from .http import HTTP
+from .jobs import Job, _server_path
+
+
+def batch_body(
+    model: str | None = None,
+    input: dict[str, Any] | str | None = None,
+    output: dict[str, Any] | str | None = None,
+    *,
+    key_columns: list[str] | None = None,
+    input_columns: list[str] | None = None,
+    mini_batch_size: int = 10_000,
+    mini_batch_unit: str = "rows",
+    max_concurrency: int = 1,
+    error_threshold: int = -1,
+    retry_settings: dict[str, Any] | None = None,
+    output_action: str | None = None,
+    scoring_script: str | None = None,
+    code: str | os.PathLike | None = None,
+    resume: bool = True,
+    target: str = "local",
+    experiment: str = "Default",
+    display_name: str = "",
+    tags: dict[str, str] | None = None,
+    environment_variables: dict[str, str] | None = None,
+    timeout_s: float | None = None,
+    max_retries: int = 0,
+) -> dict[str, Any]:
+    """The REST body (kind `batch`) for these keywords; `input`/`output` may be plain paths."""
+    if input is None:
+        raise InvalidRequest("input= is required: {'path': 'data/*.parquet'} or {'sql': '...', 'url': 'sqlite:///db'}")
+    if isinstance(input, (str, os.PathLike)):
+        input = {"path": str(input)}
+    if isinstance(output, (str, os.PathLike)):
+        output = {"path": str(output)}
+    body: dict[str, Any] = {
+        "kind": "batch",
+        "model": model,
+        "input": dict(input),
+        "output": dict(output) if output else None,
+        "output_action": output_action or ("append_row" if output else "summary_only"),
+        "key_columns": list(key_columns or []),
+        "input_columns": input_columns,
+        "mini_batch_size": mini_batch_size,
+        "mini_batch_unit": mini_batch_unit,
+        "max_concurrency": max_concurrency,
+        "error_threshold": error_threshold,
+        "resume": resume,
+        "scoring_script": scoring_script,
+        "target": target,
+        "experiment": experiment,
+        "display_name": display_name,
+        "tags": tags or {},
+        "environment_variables": environment_variables or {},
+        "timeout_s": timeout_s,
+        "max_retries": max_retries,
+    }
+    if retry_settings:
+        body["retry_settings"] = dict(retry_settings)
+    if code is not None:
+        body["code"] = _server_path(code)
+    return body
+
+
+class Batch:
+    def __init__(self, http: HTTP):
+        self._http = http
+
+    def submit(self, model: str | None = None, input: dict[str, Any] | str | None = None, output: dict[str, Any] | str | None = None, **kwargs: Any) -> Job:
+        """Submit a batch scoring job; it is a Job (``wait()``, ``status``, ``logs()``, ``progress()``).
+
+        ``ml.batch.submit(model="iris@champion", input={"path": "data/*.parquet"}, output={"path": "out/p.parquet"})``
+        """
+        return Job(self._http, self._http.post("/jobs", batch_body(model, input, output, **kwargs)))
+
+    def list(self, limit: int | None = 100, **filters: Any) -> list[Job]:
+        """Batch jobs, newest first. ``ml.batch.list(status="Running")``"""
+        from .jobs import Jobs
+
+        return [j for j in Jobs(self._http).list(limit=None if limit is None else limit * 5, **filters) if j.kind == "batch"][:limit]
