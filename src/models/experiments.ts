@@ -111,7 +111,11 @@ export class ExperimentsModel extends PolledModel {
       this._selected === null ||
       !this._experiments.some(e => e.experiment_id === this._selected)
     ) {
-      this._selected = this._experiments[0]?.experiment_id ?? null;
+      // Start with the experiment that changed last: usually the one just run.
+      const latest = [...this._experiments].sort(
+        (a, b) => (b.last_update_time ?? 0) - (a.last_update_time ?? 0)
+      )[0];
+      this._selected = latest?.experiment_id ?? null;
     }
     if (this._selected !== null) {
       const runs = await api.listRuns(this._selected, {
