@@ -232,6 +232,15 @@ from .cli_schedules import register as _schedules_cli  # noqa: E402
 _PLUGINS.append(_schedules_cli)
 
 
+def _load_plugins() -> None:
+    from . import cli_models
+
+    _PLUGINS.append(cli_models.register)
+
+
+_load_plugins()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)

@@ -57,6 +57,7 @@ class Workspace:
 
     def __init__(self, config: WorkspaceConfig, on_job_change: Callable[[JobRow], None] = lambda row: None):
         from .compute import local  # noqa: F401 - registers the built-in backend
+        from .compute import ray_backend  # noqa: F401 - registers `ray` (imports ray only when used)
 
         self.config = cfg = config.resolved()
         self.root_dir: Path = cfg.root_dir
@@ -102,6 +103,10 @@ class Workspace:
             on_change=self._job_changed,
             wake=self._wake,
         )
+
+        from .registry import ModelService
+
+        self.models = ModelService(self.experiments, self.jobs)
 
         # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
         self.services: list[Any] = []

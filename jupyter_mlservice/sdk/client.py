@@ -9,6 +9,7 @@ from ..core.errors import MLServiceError
 from .experiments import Experiments
 from .http import HTTP
 from .jobs import Jobs
+from .models import Models
 from .targets import Targets
 
 
@@ -34,6 +35,7 @@ class MLService:
         from .schedules import Schedules
 
         self.schedules, self.batch = Schedules(self._http), Batch(self._http)
+        self.models = Models(self._http)
 
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""

@@ -17,6 +17,12 @@ class ExperimentService:
         self.registry_uri = registry_uri
         self.artifact_root = artifact_root
         self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
+        # Parts of MLflow (runs:/ and models:/ resolution) use the process-wide default client;
+        # one server process serves one workspace, so point the defaults at it.
+        import mlflow
+
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_registry_uri(registry_uri)
         self._lock = threading.Lock()
         self._ids: dict[str, str] = {}
 

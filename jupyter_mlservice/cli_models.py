@@ -1,0 +1,87 @@
+"""`mlservice model ...`: the registry from the shell."""
+
+from __future__ import annotations
+
+import json
+
+
+def _client(args):
+    from .sdk import MLService
+
+    return MLService(url=args.url, token=args.token)
+
+
+def cmd_list(args) -> int:
+    from .cli import _emit, _table
+
+    models = _client(args).models.list()
+    rows = [{**m, "aliases": ",".join(f"{a}={v}" for a, v in m["aliases"].items())} for m in models]
+    _emit(args, models, _table(rows, ["name", "latest_version", "aliases", "description"]))
+    return 0
+
+
+def cmd_show(args) -> int:
+    from .cli import _emit, _table
+
+    ml = _client(args)
+    if ":" in args.ref or "@" in args.ref:
+        mv = ml.models.version(args.ref)
+        _emit(args, mv.data, json.dumps(mv.data, indent=2, default=str))
+        return 0
+    model = ml.models.get(args.ref)
+    rows = [{**v, "aliases": ",".join(v["aliases"])} for v in model["versions"]]
+    _emit(args, model, f"{model['name']}  {model['description']}\n" + _table(rows, ["version", "aliases", "run_id", "status", "source"]))
+    return 0
+
+
+def cmd_register(args) -> int:
+    from .cli import _emit, _pairs
+
+    ml = _client(args)
+    tags = _pairs(args.tag, "--tag")
+    if args.job:
+        mv = ml.models.register(args.name, job=args.job, path=args.path or "model", tags=tags, description=args.description)
+    elif args.run:
+        mv = ml.models.register(args.name, run_id=args.run, path=args.path or "model", tags=tags, description=args.description)
+    else:
+        if not args.path:
+            from .core.errors import MLServiceError
+
+            raise MLServiceError("give --job JOB_ID, --run RUN_ID, or --path FILE_OR_FOLDER")
+        mv = ml.models.register(args.name, path=args.path, tags=tags, description=args.description)
+    _emit(args, mv.data, f"registered {mv.name} version {mv.version}")
+    return 0
+
+
+def cmd_alias(args) -> int:
+    ml = _client(args)
+    if args.delete:
+        ml.models.delete_alias(args.name, args.alias)
+        print(f"removed alias {args.alias} of {args.name}")
+    else:
+        mv = ml.models.set_alias(args.name, args.alias, args.version)
+        print(f"{args.name}@{args.alias} -> version {mv.version}")
+    return 0
+
+
+def register(sub, common, reader) -> None:
+    m = sub.add_parser("model", help="the model registry").add_subparsers(dest="cmd", required=True)
+    p = m.add_parser("list", parents=[common, reader])
+    p.set_defaults(func=cmd_list)
+    p = m.add_parser("show", parents=[common, reader], help="a model (NAME) or a version (NAME:V, NAME@ALIAS)")
+    p.add_argument("ref")
+    p.set_defaults(func=cmd_show)
+    p = m.add_parser("register", parents=[common, reader])
+    p.add_argument("name")
+    p.add_argument("--job", help="register from this job's run")
+    p.add_argument("--run", help="register from this MLflow run")
+    p.add_argument("--path", help="artifact path in the run (default: model), or a local file/folder")
+    p.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--description", default="")
+    p.set_defaults(func=cmd_register)
+    p = m.add_parser("alias", parents=[common], help="point ALIAS at VERSION (or --delete it)")
+    p.add_argument("name")
+    p.add_argument("alias")
+    p.add_argument("version", nargs="?")
+    p.add_argument("--delete", action="store_true")
+    p.set_defaults(func=cmd_alias)

@@ -1,0 +1,325 @@
+"""The model registry: MLflow's registry underneath, with lineage back to the job that made a model.
+
+References users write: ``iris:3`` (version), ``iris@champion`` (alias), ``iris`` (latest), and
+MLflow's own ``models:/iris/3`` / ``models:/iris@champion``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import Conflict, InvalidRequest, NotFound
+from ..experiments import ExperimentService
+from ..jobs import JobService
+
+MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+ALIAS = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+REGISTRATION_EXPERIMENT = "model-registrations"
+
+
+def parse_model_ref(ref: str) -> tuple[str, str | None, str | None]:
+    """-> (name, version, alias); neither version nor alias means the latest version."""
+    ref = ref.strip()
+    if ref.startswith("models:/"):
+        rest = ref[len("models:/"):]
+        if "@" in rest:
+            name, alias = rest.split("@", 1)
+            return name, None, alias
+        name, _, version = rest.partition("/")
+        return name, version or None, None
+    if "@" in ref:
+        name, alias = ref.split("@", 1)
+        return name, None, alias
+    if ":" in ref:
+        name, version = ref.rsplit(":", 1)
+        if not version.isdigit():
+            raise InvalidRequest(f"model reference {ref!r}: the version after ':' must be a number (e.g. iris:3)")
+        return name, version, None
+    return ref, None, None
+
+
+class ModelService:
+    def __init__(self, experiments: ExperimentService, jobs: JobService):
+        self.experiments = experiments
+        self.jobs = jobs
+
+    @property
+    def client(self):
+        return self.experiments.client
+
+    # ---- register ----------------------------------------------------------------------------
+
+    def register(
+        self,
+        name: str,
+        *,
+        job_id: str | None = None,
+        run_id: str | None = None,
+        path: str = "model",
+        local_path: str | None = None,
+        tags: dict[str, str] | None = None,
+        description: str = "",
+    ) -> dict[str, Any]:
+        """Register a model version from a job's (or run's) artifact, or from a file/folder."""
+        if not MODEL_NAME.match(name):
+            raise InvalidRequest("name must start with a letter or digit and use letters, digits, '_', '-', '.' (at most 128)")
+        given = [x for x in (job_id, run_id, local_path) if x]
+        if len(given) != 1:
+            raise InvalidRequest("give exactly one of job_id, run_id or local_path")
+        if job_id:
+            job = self.jobs.get(job_id)
+            if job.status != "Completed":
+                raise Conflict(f"job {job_id} is {job.status}; register models from completed jobs")
+            run_id = job.run_id
+        if run_id:
+            source, model_id = self._run_source(run_id, path)
+        else:
+            run_id, source = self._upload(name, Path(local_path))
+            model_id = None
+        self._ensure_registered_model(name)
+        mv = self.client.create_model_version(
+            name, source, run_id=run_id, tags=tags or {}, description=description or None, model_id=model_id
+        )
+        return self.version(name, mv.version)
+
+    def _run_source(self, run_id: str, path: str) -> tuple[str, str | None]:
+        from mlflow.exceptions import MlflowException
+
+        path = path.strip("/") or "model"
+        try:
+            run = self.client.get_run(run_id)
+        except MlflowException:
+            raise NotFound(f"no MLflow run {run_id!r}") from None
+        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+        location = f"{run.info.artifact_uri.rstrip('/')}/{path}"
+        if get_artifact_repository(location).list_artifacts():
+            return location, None
+        # MLflow 3: log_model(name=...) stores a LoggedModel linked to the run
+        found = self.client.search_logged_models(
+            experiment_ids=[run.info.experiment_id],
+            filter_string=f"source_run_id = '{run_id}' AND name = '{path}'",
+        )
+        if found:
+            model = found[-1]
+            return model.artifact_location, model.model_id
+        raise InvalidRequest(
+            f"run {run_id} has no model at {path!r}; log one with e.g. mlflow.sklearn.log_model(model, name={path!r}) "
+            "or give the artifact path with path="
+        )
+
+    def _upload(self, name: str, local: Path) -> tuple[str, str]:
+        if not local.exists():
+            raise InvalidRequest(f"local_path {str(local)!r} does not exist on the server")
+        exp_id = self.experiments.ensure_experiment(REGISTRATION_EXPERIMENT)
+        run_id = self.experiments.create_run(exp_id, f"register {name}", {"mlservice.registered_from": str(local)})
+        try:
+            if local.is_dir():
+                self.client.log_artifacts(run_id, str(local), "model")
+            else:
+                self.client.log_artifact(run_id, str(local), "model")
+            self.client.set_terminated(run_id, "FINISHED")
+        except Exception:
+            self.client.set_terminated(run_id, "FAILED")
+            raise
+        return run_id, f"{self.client.get_run(run_id).info.artifact_uri.rstrip('/')}/model"
+
+    def _ensure_registered_model(self, name: str) -> None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.create_registered_model(name)
+        except MlflowException as exc:
+            if "already exists" not in str(exc).lower() and exc.error_code not in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS"):
+                raise
+
+    # ---- read --------------------------------------------------------------------------------
+
+    def list(self, limit: int = 100, cursor: str | None = None, filter_string: str | None = None) -> dict[str, Any]:
+        page = self.client.search_registered_models(filter_string=filter_string, max_results=limit, page_token=cursor, order_by=["name ASC"])
+        return {"items": [self._model(m) for m in page], "next_cursor": page.token or None}
+
+    def get(self, name: str) -> dict[str, Any]:
+        model = self._registered(name)
+        out = self._model(model)
+        out["versions"] = self.versions(name)
+        return out
+
+    def versions(self, name: str) -> list[dict[str, Any]]:
+        model = self._registered(name)
+        mvs = self.client.search_model_versions(filter_string=f"name = '{_quote(name)}'")
+        out = [self._version(mv) for mv in sorted(mvs, key=lambda mv: int(mv.version), reverse=True)]
+        # search results carry no aliases; the model does
+        for v in out:
+            v["aliases"] = sorted(a for a, ver in (model.aliases or {}).items() if str(ver) == v["version"])
+        return out
+
+    def version(self, name: str, version: str | int) -> dict[str, Any]:
+        return self._version(self._mv(name, str(version)), lineage=True)
+
+    def resolve(self, ref: str) -> dict[str, Any]:
+        """A reference (``iris:3``, ``iris@champion``, ``iris``) -> that version."""
+        name, version, alias = parse_model_ref(ref)
+        if alias:
+            from mlflow.exceptions import MlflowException
+
+            try:
+                mv = self.client.get_model_version_by_alias(name, alias)
+            except MlflowException:
+                self._registered(name)
+                raise NotFound(f"model {name!r} has no alias {alias!r}") from None
+            return self.version(name, mv.version)
+        if version:
+            return self.version(name, version)
+        versions = self.versions(name)
+        if not versions:
+            raise NotFound(f"model {name!r} has no versions")
+        return self.version(name, versions[0]["version"])
+
+    def _registered(self, name: str):
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return self.client.get_registered_model(name)
+        except MlflowException:
+            raise NotFound(f"no registered model named {name!r}") from None
+
+    def _mv(self, name: str, version: str):
+        from mlflow.exceptions import MlflowException
+
+        if not str(version).isdigit():
+            raise InvalidRequest("version must be a number")
+        try:
+            return self.client.get_model_version(name, version)
+        except MlflowException:
+            self._registered(name)
+            raise NotFound(f"model {name!r} has no version {version}") from None
+
+    def _model(self, m) -> dict[str, Any]:
+        latest = max((int(v.version) for v in (m.latest_versions or [])), default=None)
+        return {
+            "name": m.name,
+            "description": m.description or "",
+            "tags": {k: str(v) for k, v in (m.tags or {}).items()},
+            "aliases": {alias: str(v) for alias, v in (m.aliases or {}).items()},
+            "latest_version": str(latest) if latest is not None else None,
+            "created_at": m.creation_timestamp,
+            "updated_at": m.last_updated_timestamp,
+        }
+
+    def _version(self, mv, lineage: bool = False) -> dict[str, Any]:
+        out = {
+            "name": mv.name,
+            "version": str(mv.version),
+            "source": mv.source,
+            "run_id": mv.run_id,
+            "model_id": getattr(mv, "model_id", None),
+            "status": mv.status,
+            "description": mv.description or "",
+            "tags": dict(mv.tags or {}),
+            "aliases": list(mv.aliases or []),
+            "created_at": mv.creation_timestamp,
+        }
+        if lineage:
+            out["lineage"] = self.lineage(mv.run_id)
+        return out
+
+    def lineage(self, run_id: str | None) -> dict[str, Any]:
+        """The job, experiment, code and numbers that produced a version."""
+        from mlflow.exceptions import MlflowException
+
+        if not run_id:
+            return {}
+        try:
+            run = self.client.get_run(run_id)
+        except MlflowException:
+            return {"run_id": run_id, "missing": True}
+        tags = run.data.tags
+        job_id = tags.get("mlservice.job_id")
+        out: dict[str, Any] = {
+            "run_id": run_id,
+            "experiment_id": run.info.experiment_id,
+            "experiment": _experiment_name(self.client, run.info.experiment_id),
+            "job_id": job_id,
+            "git_commit": tags.get("mlflow.source.git.commit"),
+            "source": tags.get("mlflow.source.name"),
+            "params": dict(run.data.params),
+            "metrics": dict(run.data.metrics),
+            "registered_from": tags.get("mlservice.registered_from"),
+        }
+        if job_id:
+            try:
+                job = self.jobs.get(job_id)
+                out["code_snapshot"] = str(self.jobs.job_dir(job_id) / "snapshot")
+                out["target"] = job.target
+                out["job_spec"] = {k: v for k, v in job.spec.items() if k != "environment_variables"}
+            except NotFound:
+                pass
+        return out
+
+    # ---- change ------------------------------------------------------------------------------
+
+    def set_alias(self, name: str, alias: str, version: str | int) -> dict[str, Any]:
+        if not ALIAS.match(alias) or alias.lower() == "latest":
+            raise InvalidRequest("alias must start with a letter, use letters, digits, '_' or '-', and not be 'latest'")
+        self._mv(name, str(version))
+        self.client.set_registered_model_alias(name, alias, str(version))
+        return self.version(name, version)
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        self._registered(name)
+        self.client.delete_registered_model_alias(name, alias)
+
+    def update_version(self, name: str, version: str, description: str | None, tags: dict[str, str] | None) -> dict[str, Any]:
+        self._mv(name, version)
+        if description is not None:
+            self.client.update_model_version(name, version, description=description)
+        for key, value in (tags or {}).items():
+            self.client.set_model_version_tag(name, version, key, value)
+        return self.version(name, version)
+
+    def update_model(self, name: str, description: str | None, tags: dict[str, str] | None) -> dict[str, Any]:
+        self._registered(name)
+        if description is not None:
+            self.client.update_registered_model(name, description=description)
+        for key, value in (tags or {}).items():
+            self.client.set_registered_model_tag(name, key, value)
+        return self.get(name)
+
+    def delete_version(self, name: str, version: str) -> None:
+        self._mv(name, version)
+        self.client.delete_model_version(name, version)
+
+    def delete_model(self, name: str) -> None:
+        self._registered(name)
+        self.client.delete_registered_model(name)
+
+    def download(self, ref: str, dest: Path) -> Path:
+        """Copy a version's files to dest (what a scoring server loads)."""
+        import mlflow.artifacts
+
+        mv = self.resolve(ref)
+        dest.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=dest.parent))
+        try:
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=mv["source"], dst_path=str(tmp), tracking_uri=self.experiments.tracking_uri))
+            for item in local.iterdir() if local.is_dir() else [local]:
+                shutil.move(str(item), dest / item.name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return dest
+
+
+def _quote(value: str) -> str:
+    return value.replace("'", "\\'")
+
+
+def _experiment_name(client, experiment_id: str) -> str | None:
+    try:
+        return client.get_experiment(experiment_id).name
+    except Exception:
+        return None

@@ -1,0 +1,104 @@
+"""`ml.models`: the model registry (MLflow's, with lineage to jobs)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import quote
+
+from ..core.errors import InvalidRequest
+from .http import HTTP
+
+
+class ModelVersion:
+    """One registered version: ``mv.name``, ``mv.version``, ``mv.run_id``, ``mv.aliases``, ``mv.lineage``."""
+
+    def __init__(self, data: dict[str, Any]):
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        data = self.__dict__.get("_data", {})
+        if name in data:
+            return data[name]
+        raise AttributeError(name)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self._data)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}:{self.version}"
+
+    def __repr__(self) -> str:
+        return f"ModelVersion(name={self.name!r}, version={self.version!r}, aliases={self.aliases!r})"
+
+
+class Models:
+    def __init__(self, http: HTTP):
+        self._http = http
+
+    def register(
+        self,
+        name: str,
+        job: Any = None,
+        path: str | os.PathLike = "model",
+        *,
+        run_id: str | None = None,
+        tags: dict[str, str] | None = None,
+        description: str = "",
+    ) -> ModelVersion:
+        """Register a new version from a job's run (``path`` = artifact path) or a local file/folder.
+
+        ``mv = ml.models.register(name="iris", job=job, path="model")``
+        ``mv = ml.models.register(name="iris", path="models/iris/")``
+        """
+        body: dict[str, Any] = {"name": name, "tags": tags or {}, "description": description}
+        if job is not None:
+            body.update(job_id=getattr(job, "id", job), path=str(path))
+        elif run_id is not None:
+            body.update(run_id=run_id, path=str(path))
+        else:
+            if not os.path.exists(path):
+                raise InvalidRequest(f"{path!r} does not exist here; pass job= or run_id= to register from a run")
+            body["local_path"] = os.path.abspath(path)
+        return ModelVersion(self._http.post("/models", body))
+
+    def list(self, filter: str | None = None) -> list[dict[str, Any]]:
+        """``[m["name"] for m in ml.models.list()]``"""
+        return self._http.paginate("/models", {"filter": filter}, None)
+
+    def get(self, name: str) -> dict[str, Any]:
+        """A model with aliases and versions. ``ml.models.get("iris")["aliases"]``"""
+        return self._http.get(f"/models/{quote(name, safe='')}")
+
+    def versions(self, name: str) -> list[ModelVersion]:
+        """Newest first. ``ml.models.versions("iris")[0].version``"""
+        return [ModelVersion(v) for v in self._http.get(f"/models/{quote(name, safe='')}/versions")["items"]]
+
+    def version(self, ref: str) -> ModelVersion:
+        """Resolve ``iris:3``, ``iris@champion`` or ``iris`` (latest). ``ml.models.version("iris@champion").lineage``"""
+        return ModelVersion(self._http.get("/models/resolve", params={"ref": ref}))
+
+    def set_alias(self, name: str, alias: str, version: str | int) -> ModelVersion:
+        """``ml.models.set_alias("iris", "champion", mv.version)``"""
+        return ModelVersion(self._http.request("PUT", f"/models/{quote(name, safe='')}/aliases/{quote(alias, safe='')}", json={"version": str(version)}))
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        """``ml.models.delete_alias("iris", "champion")``"""
+        self._http.delete(f"/models/{quote(name, safe='')}/aliases/{quote(alias, safe='')}")
+
+    def update(self, name: str, version: str | int | None = None, description: str | None = None, tags: dict[str, str] | None = None):
+        """Tag or describe a model, or one version. ``ml.models.update("iris", 2, tags={"stage": "prod"})``"""
+        body = {"description": description, "tags": tags}
+        if version is None:
+            return self._http.patch(f"/models/{quote(name, safe='')}", body)
+        return ModelVersion(self._http.patch(f"/models/{quote(name, safe='')}/versions/{version}", body))
+
+    def delete_version(self, name: str, version: str | int) -> None:
+        """``ml.models.delete_version("iris", 1)``"""
+        self._http.delete(f"/models/{quote(name, safe='')}/versions/{version}")
+
+    def delete(self, name: str) -> None:
+        """Delete a model and every version. ``ml.models.delete("iris")``"""
+        self._http.delete(f"/models/{quote(name, safe='')}")
