@@ -299,3 +299,12 @@ def test_rerun_uses_the_original_snapshot(workspace):
     assert wait_job(workspace, again.id).status == "Completed"
     assert "one" in workspace.jobs.logs(again.id).text
     assert again.tags["mlservice.rerun_of"] == job.id
+
+
+def test_list_filters_by_tag_in_the_database(workspace):
+    tagged = [workspace.jobs.submit(CommandJobSpec(command="true", tags={"team": "a" if i < 3 else "b"})) for i in range(5)]
+    page = workspace.jobs.list(tag={"team": "a"}, limit=2)
+    ids = [j.id for j in page.items]
+    page = workspace.jobs.list(tag={"team": "a"}, limit=2, cursor=page.next_cursor)
+    ids += [j.id for j in page.items]
+    assert sorted(ids) == sorted(j.id for j in tagged[:3]) and page.next_cursor is None

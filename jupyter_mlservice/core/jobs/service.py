@@ -183,6 +183,8 @@ class JobService:
             q = q.where(JobRow.target == target)
         if experiment:
             q = q.where(JobRow.experiment == experiment)
+        for key, value in (tag or {}).items():
+            q = q.where(JobRow.tags[key].as_string() == value)
         if cursor:
             created, last_id = decode_cursor(cursor, 2)
             from datetime import datetime
@@ -190,9 +192,7 @@ class JobService:
             created_dt = datetime.fromisoformat(created)
             q = q.where((JobRow.created_at < created_dt) | ((JobRow.created_at == created_dt) & (JobRow.id < last_id)))
         with self.store.session() as s:
-            rows = list(s.scalars(q.limit(limit + 1 if not tag else limit * 20 + 1)))
-        if tag:
-            rows = [r for r in rows if all(r.tags.get(k) == v for k, v in tag.items())]
+            rows = list(s.scalars(q.limit(limit + 1)))
         more = len(rows) > limit
         rows = rows[:limit]
         nxt = encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more else None
