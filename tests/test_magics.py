@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import threading
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+from .conftest import wait_for
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 MLRUN_USAGE_LINE = "usage: %%mlrun [--target T]"
@@ -114,6 +118,24 @@ def test_mlrun_no_wait_returns_while_the_job_runs(kernel, ml):
     finally:
         job.cancel().wait(timeout=60)
     assert job.status == "Canceled"
+
+
+def test_interrupting_the_cell_cancels_its_job(kernel, ml):
+    def interrupt_once_running():
+        job = wait_for(lambda: next((j for j in ml.jobs.list(limit=5) if j.display_name == "interrupted" and j.status == "Running"), None),
+                       what="the interrupted job to run")
+        os.kill(kernel.client.km.provisioner.pid, signal.SIGINT)  # what Kernel > Interrupt does
+        return job
+
+    waiter = threading.Thread(target=interrupt_once_running, daemon=True)
+    waiter.start()
+    cell = kernel.run("%%mlrun --name interrupted\nimport time\ntime.sleep(300)")
+    waiter.join(10)
+    [error] = errors(cell)
+    assert error["ename"] == "KeyboardInterrupt"
+    job_id = kernel.widget_state(widget_outputs(cell)[0])["job_id"]
+    assert f"canceled job {job_id}" in stderr(cell)
+    assert ml.jobs.get(job_id).wait(timeout=60).status == "Canceled"
 
 
 def test_mlrun_failure_is_raised_short_with_the_job_id_and_log_tail(kernel):
