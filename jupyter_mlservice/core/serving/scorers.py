@@ -207,6 +207,21 @@ class MLflowScorer:
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
         return self.fast.predict(rows)
 
+    def warm_up(self) -> float:
+        """Predict a few zero rows; returns the cost of the last call (seconds), used to pick a path."""
+        import time
+        import warnings
+
+        rows = np.zeros((1, self.fast.width), dtype=self.fast.dtype)
+        cost = 0.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(3):
+                t0 = time.perf_counter()
+                self.fast.predict(rows)
+                cost = time.perf_counter() - t0
+        return cost
+
     # ---- Open Inference Protocol v2
     def oip_infer(self, request: Any, model_name: str) -> Reply:
         from mlflow.exceptions import MlflowException
