@@ -20,16 +20,14 @@ def _job_from_args(args) -> dict[str, Any]:
     cli = _cli()
     if args.job_json:
         return json.loads(args.job_json)
-    command = list(args.command or [])
-    if command and command[0] == "--":
-        command = command[1:]
+    command = args.command
     if bool(command) == bool(args.notebook):
-        raise MLServiceError("give the job: --notebook NB.ipynb [-p NAME VALUE]..., a command after `--`, or --job-json '{...}'")
+        raise MLServiceError("give the job: --notebook NB.ipynb [-p NAME VALUE]..., --command 'CMD', or --job-json '{...}'")
     job: dict[str, Any] = {"target": args.target, "experiment": args.experiment}
     if args.notebook:
         job.update(notebook=args.notebook, parameters={k: cli._value(v) for k, v in (args.parameters or [])})
     else:
-        job["command"] = command if len(command) > 1 else command[0]
+        job["command"] = command
     return job
 
 
@@ -172,7 +170,7 @@ def cmd_batch_progress(args) -> int:
 
 def register(sub, common, reader) -> None:
     sc = sub.add_parser("schedule", help="scheduled jobs").add_subparsers(dest="cmd", required=True)
-    c = sc.add_parser("create", parents=[common, reader], usage="mlservice schedule create NAME (--cron EXPR | --every 'N UNIT') (--notebook NB | -- COMMAND...)")
+    c = sc.add_parser("create", parents=[common, reader], usage="mlservice schedule create NAME (--cron EXPR | --every 'N UNIT') (--notebook NB | --command CMD | --job-json JSON)")
     c.add_argument("name")
     c.add_argument("--cron", help="five-field cron, e.g. '0 2 * * *'")
     c.add_argument("--every", help="recurrence, e.g. '15 minutes', '1 days', '2 weeks'")
@@ -190,7 +188,7 @@ def register(sub, common, reader) -> None:
     c.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="may use {{ scheduled_time }}, {{ scheduled_date }}")
     c.add_argument("--job-json", help="the job spec as JSON (any kind, e.g. a batch job)")
-    c.add_argument("command", nargs="*")
+    c.add_argument("--command", help="a shell command to run (instead of --notebook)")
     c.set_defaults(func=cmd_create)
     ls = sc.add_parser("list", parents=[common, reader])
     ls.set_defaults(func=cmd_list)
