@@ -60,6 +60,7 @@ export class ExperimentsModel extends PolledModel {
   }
 
   async selectExperiment(experimentId: string | null): Promise<void> {
+    this._userSelected = true;
     if (experimentId === this._selected) {
       return;
     }
@@ -112,9 +113,8 @@ export class ExperimentsModel extends PolledModel {
       !this._experiments.some(e => e.experiment_id === this._selected)
     ) {
       // Start with the experiment that changed last: usually the one just run.
-      const latest = [...this._experiments].sort(
-        (a, b) => (b.last_update_time ?? 0) - (a.last_update_time ?? 0)
-      )[0];
+      const changed = (e: Experiment) => Math.max(e.last_update_time ?? 0, e.creation_time ?? 0);
+      const latest = [...this._experiments].sort((a, b) => changed(b) - changed(a))[0];
       this._selected = latest?.experiment_id ?? null;
     }
     if (this._selected !== null) {
@@ -131,7 +131,19 @@ export class ExperimentsModel extends PolledModel {
     }
   }
 
-  private _onJobEvent(_: unknown, event: { status: string }): void {
+  private _onJobEvent(_: unknown, event: { status: string; experiment?: string }): void {
+    // Until the user picks one, follow the experiment of the job that just changed.
+    if (!this._userSelected && event.experiment) {
+      const match = this._experiments.find(e => e.name === event.experiment);
+      if (match && match.experiment_id !== this._selected) {
+        this._selected = match.experiment_id;
+        this._runs = [];
+        this._selection.clear();
+        this._knownMetrics.clear();
+        void this.refresh().catch(() => undefined);
+        return;
+      }
+    }
     if (api.TERMINAL_STATUSES.has(event.status) || event.status === 'Running') {
       void this.refresh().catch(() => undefined);
     }
@@ -139,6 +151,7 @@ export class ExperimentsModel extends PolledModel {
 
   private _experiments: Experiment[] = [];
   private _selected: string | null = null;
+  private _userSelected = false;
   private _runs: Run[] = [];
   private _order: IRunOrder = { metric: null, descending: true };
   private _selection = new Set<string>();
