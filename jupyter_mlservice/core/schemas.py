@@ -75,6 +75,44 @@ class TargetPage(Model):
 # ---- jobs -------------------------------------------------------------------------------------
 
 
+class Resources(Model):
+    """What one instance of a job asks of its compute target (a ray target maps these to the
+    entrypoint's resource requests; the local target has no GPUs)."""
+
+    cpu: float | None = Field(None, ge=0, description="CPU cores; default 1 on a ray target.")
+    gpu: float = Field(0, ge=0, description="GPUs; the job sees them as CUDA_VISIBLE_DEVICES.")
+    memory: int | str | None = Field(
+        None, description="Memory in bytes, or with a unit: `512Mi`, `4Gi`, `2GB`."
+    )
+    custom: dict[str, float] = Field(
+        default_factory=dict, description="Custom cluster resources, e.g. `{\"accelerator_type:A100\": 1}`."
+    )
+
+    @field_validator("memory")
+    @classmethod
+    def _memory_bytes(cls, v: int | str | None) -> int | None:
+        return None if v is None else parse_bytes(v)
+
+
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9,
+          "t": 10**12, "tb": 10**12, "ki": 2**10, "kib": 2**10, "mi": 2**20, "mib": 2**20, "gi": 2**30,
+          "gib": 2**30, "ti": 2**40, "tib": 2**40}
+
+
+def parse_bytes(value: int | float | str) -> int:
+    """``"4Gi"`` -> 4294967296; plain numbers are bytes."""
+    import re
+
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("must not be negative")
+        return int(value)
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*", value)
+    if not m or m.group(2).lower() not in _UNITS:
+        raise ValueError(f"{value!r} is not a size; use bytes or a unit such as 512Mi, 4Gi, 2GB")
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
 class JobCommon(Model):
     target: str = "local"
     experiment: str = Field("Default", min_length=1, max_length=256)
@@ -83,6 +121,10 @@ class JobCommon(Model):
     environment_variables: dict[str, str] = Field(default_factory=dict)
     timeout_s: float | None = Field(None, gt=0, description="Fail the job after this many seconds.")
     max_retries: int = Field(0, ge=0, le=20, description="Re-run a failed job this many times.")
+    resources: Resources | None = Field(None, description="CPU/GPU/memory each instance asks for.")
+    instance_count: int = Field(
+        1, ge=1, le=1024, description="Processes started across the cluster (ray targets; RANK/WORLD_SIZE set)."
+    )
 
     @field_validator("environment_variables")
     @classmethod

@@ -33,6 +33,7 @@ class LaunchSpec:
     log_path: Path  # stdout+stderr go here, appended, readable while running
     job_dir: Path
     resources: dict[str, Any] = field(default_factory=dict)
+    instance_count: int = 1  # > 1: a multi-node run (backends that cannot, refuse in check_job)
 
 
 @dataclass

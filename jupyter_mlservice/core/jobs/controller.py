@@ -248,6 +248,7 @@ class JobController:
             log_path=paths["log"],
             job_dir=job_dir,
             resources=row.spec.get("resources") or {},
+            instance_count=int(row.spec.get("instance_count") or 1),
         )
         try:
             handle = backend.launch(row.target, target.settings, spec)

@@ -1,0 +1,1 @@
+"""Parts of the ray compute backend: the managed head, the multi-instance launcher."""
