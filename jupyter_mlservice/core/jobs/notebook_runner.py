@@ -165,11 +165,13 @@ class Runner:
             try:
                 await client.async_execute_cell(cell, index, store_history=True)
             except CellExecutionError as exc:
+                _echo(cell)
                 cell.metadata.papermill.update(status="failed", end_time=_now(), duration=time.monotonic() - t0, exception=True)
                 return self.failed(nb, index, cell, getattr(exc, "ename", "Error"), getattr(exc, "evalue", str(exc)))
             except DeadKernelError:
                 return self.failed(nb, index, cell, "DeadKernelError", "the kernel died while running this cell")
             cell.metadata.papermill.update(status="completed", end_time=_now(), duration=time.monotonic() - t0, exception=False)
+            _echo(cell)
             self.save(nb)
         nb.metadata.papermill.update(end_time=_now(), status="completed")
         self.save(nb)
@@ -200,6 +202,15 @@ class Runner:
         self.progress(status="failed", failed_cell={"index": index, "execution_count": count, "ename": ename, "evalue": evalue})
         print(f"\nmlservice: notebook failed in cell {index + 1} (In [{count}]): {ename}: {evalue}", file=sys.stderr, flush=True)
         return 1
+
+
+def _echo(cell) -> None:
+    """The cell's printed output goes to the job log too (papermill's log_output)."""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            stream = sys.stderr if out.get("name") == "stderr" else sys.stdout
+            stream.write(out.get("text", ""))
+            stream.flush()
 
 
 def _render_html(ipynb: Path, warm: threading.Thread | None) -> None:
