@@ -54,7 +54,8 @@ def argv_for(kind: str, spec: dict[str, Any], job_dir: Path) -> list[str]:
         return [sys.executable, "-c", _CODE_BOOT]
     if kind == "notebook":
         args = [
-            sys.executable, "-m", "jupyter_mlservice.core.jobs.notebook_runner",
+            # by path: `-m` would import this package (the job controller, SQLAlchemy) first
+            sys.executable, str(Path(__file__).with_name("notebook_runner.py")),
             str(job_dir / "input.ipynb"),
             str(job_dir / "outputs" / Path(spec["notebook"]).name),
             str(job_dir / "parameters.json"),

@@ -34,6 +34,16 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 ERROR_TAG = "papermill-error-cell-tag"
 
 
+def _pool():
+    # Run as a file (launch.py does, to skip importing the server-side package); kernel_pool.py is
+    # then a sibling module on sys.path.
+    try:
+        from . import kernel_pool
+    except ImportError:
+        import kernel_pool  # type: ignore[no-redef]
+    return kernel_pool
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
@@ -99,7 +109,7 @@ class Runner:
     async def kernel_client(self, kernel_name: str):
         from jupyter_client.asynchronous import AsyncKernelClient
 
-        from .kernel_pool import CONNECTION_KEYS, claim
+        CONNECTION_KEYS, claim = _pool().CONNECTION_KEYS, _pool().claim
 
         if self.args.pool:
             self.claim = claim(Path(self.args.pool), kernel_name)
@@ -121,9 +131,7 @@ class Runner:
 
     def shutdown_kernel(self) -> None:
         if self.claim is not None:
-            from .kernel_pool import release
-
-            release(*self.claim)
+            _pool().release(*self.claim)
             self.claim = None
         if self.km is not None:
             try:
@@ -269,4 +277,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # the kernel is gone already; skip tearing down ZMQ and threads (about a second)
