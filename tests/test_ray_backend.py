@@ -6,6 +6,7 @@ re-attach, and the head's processes ended by PID."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -121,6 +122,31 @@ def test_a_job_bigger_than_every_node_is_refused_at_submit(workspace):
     backend.check_job(settings, CommandJobSpec(command="true", resources={"gpu": 1}).model_dump(mode="json"))
 
 
+def test_resources_become_entrypoint_requests(workspace, tmp_path):
+    from jupyter_mlservice.core.compute import LaunchSpec
+
+    backend = workspace.backends["ray"]
+    settings = backend.validate_settings({"mode": "attached", "address": "http://127.0.0.1:9", "tracking_uri": "http://mlflow:5000"})
+    job_dir = tmp_path / "job"
+    (job_dir / "snapshot").mkdir(parents=True)
+    spec = LaunchSpec(job_id="job-1", attempt=2, argv=[sys.executable, "-c", "print(1)"], cwd=job_dir / "snapshot",
+                      env={"PATH": "/server/bin", "A": "1"}, log_path=job_dir / "output.log", job_dir=job_dir,
+                      resources={"cpu": 2, "gpu": 1, "memory": 64 * 2**20, "custom": {"tpu": 1}})
+    handle = {"submission_id": "mls-job-1-2", "managed": False}
+    req = backend._job_request(settings, spec, handle)
+    assert req["submission_id"] == "mls-job-1-2"
+    assert (req["entrypoint_num_cpus"], req["entrypoint_num_gpus"], req["entrypoint_memory"]) == (2, 1, 64 * 2**20)
+    assert req["entrypoint_resources"] == {"tpu": 1}
+    assert req["entrypoint"] == "python -c 'print(1)'"  # the nodes' python, not this server's path
+    env = req["runtime_env"]["env_vars"]
+    assert "PATH" not in env and env["A"] == "1" and env["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
+    assert req["runtime_env"]["working_dir"] == str(job_dir / "snapshot")
+    spec.instance_count = 3
+    req = backend._job_request(settings, spec, handle)
+    assert req["entrypoint"].startswith("python -m jupyter_mlservice.core.compute.ray.multinode --instances 3")
+    assert req["entrypoint_num_cpus"] == 0
+
+
 def test_local_target_still_refuses_gpus_and_instances(workspace):
     with pytest.raises(InvalidRequest, match="no GPUs"):
         workspace.jobs.submit(CommandJobSpec(command="true", resources={"gpu": 1}))
@@ -150,7 +176,7 @@ def test_command_job_runs_with_its_snapshot_and_streams_logs(cluster, tmp_path):
     assert job.backend["submission_id"] == f"mls-{job.id}-1"
     info = ray_job(ws, job)
     assert info["status"] == "SUCCEEDED"
-    assert info["entrypoint_num_cpus"] == 1 and info["entrypoint_memory"] == 64 * 2**20
+    assert info["metadata"]["mlservice_job"] == job.id
     assert info["runtime_env"]["working_dir"].startswith("gcs://")  # the snapshot was shipped
 
 
@@ -226,7 +252,7 @@ def test_attached_mode_with_token_and_pending_timeout(cluster):
     job = run(ws, CommandJobSpec(command="true", target="att", resources={"custom": {"no-such-thing": 1}}), timeout=60)
     assert job.status == JobStatus.FAILED and "pending_timeout_s" in job.error
     # a wrong token is a clear error, not a hang
-    ws.targets.update("att", TargetUpdate(settings={"auth_token": "wrong"}))
+    ws.targets.update("att", TargetUpdate(settings={"auth_token": "wrong", "pending_timeout_s": 600}))
     job = run(ws, CommandJobSpec(command="true", target="att"), timeout=60)
     assert job.status == JobStatus.FAILED and "auth_token" in job.error
     ws.targets.delete("att")

@@ -338,8 +338,11 @@ class RayBackend(ComputeBackend):
                     cluster.submit(**kwargs)
                     break
                 except Exception as exc:
-                    if "already" in str(exc).lower() and "exist" in str(exc).lower():
+                    text = str(exc).lower()
+                    if "already" in text and "exist" in text:
                         break  # submitted by an earlier try whose answer was lost
+                    if "authentication" in text or "401" in text or "403" in text:
+                        raise PermissionError("the Ray cluster refused our token; check the target's auth_token") from exc
                     # A head that just started may not have its job agent yet (HTTP 503).
                     if time.monotonic() > deadline or isinstance(exc, (PermissionError, ValueError, TypeError)):
                         raise
