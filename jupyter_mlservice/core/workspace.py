@@ -29,6 +29,7 @@ class WorkspaceConfig:
     registry_uri: str | None = None  # default: the tracking URI
     artifact_root: str | None = None  # default <workspace>/artifacts
     max_snapshot_mb: int = 100
+    endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
@@ -46,6 +47,7 @@ class WorkspaceConfig:
             registry_uri=self.registry_uri or tracking,
             artifact_root=self.artifact_root or str(ws / "artifacts"),
             max_snapshot_mb=self.max_snapshot_mb,
+            endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
@@ -110,6 +112,12 @@ class Workspace:
 
         # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
         self.services: list[Any] = []
+        from .endpoints import EndpointService
+
+        self.endpoints = EndpointService(
+            self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20
+        )
+        self.services.append(self.endpoints)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)

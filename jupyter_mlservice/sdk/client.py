@@ -9,6 +9,7 @@ from ..core.errors import MLServiceError
 from .experiments import Experiments
 from .http import HTTP
 from .jobs import Jobs
+from .endpoints import Deployments, Endpoints
 from .models import Models
 from .targets import Targets
 
@@ -36,6 +37,8 @@ class MLService:
 
         self.schedules, self.batch = Schedules(self._http), Batch(self._http)
         self.models = Models(self._http)
+        self.endpoints = Endpoints(self._http)
+        self.deployments = Deployments(self._http)
 
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""

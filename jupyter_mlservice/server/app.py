@@ -33,6 +33,7 @@ class MLServiceApp(ExtensionApp):
     registry_uri = Unicode("", config=True, help="MLflow registry URI; default: the tracking URI.")
     artifact_root = Unicode("", config=True, help="Artifact root for new experiments; default <workspace>/artifacts.")
     max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
+    endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
     backend_classes = Dict(
         {}, config=True, help="Extra compute backends: {type name: 'package.module.Class'}; a name here overrides a built-in."
@@ -76,6 +77,7 @@ class MLServiceApp(ExtensionApp):
             registry_uri=self.registry_uri or None,
             artifact_root=self.artifact_root or None,
             max_snapshot_mb=self.max_snapshot_mb,
+            endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
             backend_classes={name: import_item(path) for name, path in self.backend_classes.items()},
             job_env=job_env,

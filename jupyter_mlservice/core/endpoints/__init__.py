@@ -1,0 +1,3 @@
+from .service import EndpointService
+
+__all__ = ["EndpointService"]

@@ -1,0 +1,127 @@
+"""REST models of endpoints and deployments (Azure ML online endpoints as the reference)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ..schemas import Model
+
+ENDPOINT_NAME = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
+
+EndpointState = Literal["Creating", "Healthy", "Unhealthy", "Updating", "Deleting"]
+DeploymentState = Literal["Creating", "Healthy", "Unhealthy", "Failed", "Updating", "Deleting"]
+
+
+class RequestSettings(Model):
+    request_timeout_ms: int = Field(5000, ge=1, le=600_000, description="Unanswered after this: 504.")
+    max_concurrent_requests: int = Field(64, ge=1, le=10_000, description="Scored at once per worker; more wait.")
+    max_queue_wait_ms: int = Field(500, ge=0, le=600_000, description="Waited longer than this for a slot: 429.")
+    max_batch_size: int = Field(64, ge=1, le=10_000, description="Concurrent requests merged into one predict (1: off).")
+
+
+class EndpointCreate(Model):
+    name: str = Field(pattern=ENDPOINT_NAME, description="Letters, digits and '-', starting with a letter.")
+    auth_mode: Literal["key", "none"] = Field("key", description="`key`: Bearer key required; `none`: local experiments only.")
+    description: str = ""
+
+
+class EndpointUpdate(Model):
+    description: str | None = None
+
+
+class Endpoint(Model):
+    name: str
+    description: str
+    auth_mode: str
+    scoring_uri: str = Field(description="Base URI: /invocations, /score, /v2/... hang off it.")
+    swagger_uri: str
+    status: EndpointState
+    error: str | None = None
+    traffic: dict[str, int]
+    mirror_traffic: dict[str, int]
+    deployments: list[str]
+    created_at: datetime
+
+
+class EndpointPage(Model):
+    items: list[Endpoint]
+    next_cursor: str | None = None
+
+
+class EndpointKeys(Model):
+    primary: str | None
+    secondary: str | None
+
+
+class KeyRegenerate(Model):
+    key: Literal["primary", "secondary"] = "primary"
+
+
+class TrafficSet(Model):
+    traffic: dict[str, int] = Field(description="Percent per deployment; adds up to 100 (or 0).")
+
+
+class MirrorSet(Model):
+    mirror_traffic: dict[str, int] = Field(description="Percent of requests copied to a deployment (answers dropped).")
+
+
+class DeploymentCreate(Model):
+    name: str = Field(pattern=ENDPOINT_NAME)
+    model: str = Field(description="Registered model: `iris:3`, `iris@champion` or `iris` (latest).")
+    code: str | None = Field(None, description="Folder with the scoring script (server path), snapshotted.")
+    scoring_script: str | None = Field(None, description="Azure ML style script (init/run) inside `code`.")
+    replicas: int = Field(1, ge=1, le=32, description="Worker processes.")
+    request_settings: RequestSettings = Field(default_factory=RequestSettings)
+    environment_variables: dict[str, str] = Field(default_factory=dict)
+
+
+class DeploymentUpdate(Model):
+    model: str | None = None
+    code: str | None = None
+    scoring_script: str | None = None
+    replicas: int | None = Field(None, ge=1, le=32)
+    request_settings: RequestSettings | None = None
+    environment_variables: dict[str, str] | None = None
+
+
+class Deployment(Model):
+    endpoint: str
+    name: str
+    model: str = Field(description="The reference as given.")
+    model_name: str
+    model_version: str
+    scoring_script: str | None
+    replicas: int
+    request_settings: RequestSettings
+    environment_variables: dict[str, str]
+    status: DeploymentState
+    error: str | None = None
+    ready_workers: int = 0
+    traffic: int = 0
+    mirror_traffic: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeploymentList(Model):
+    items: list[Deployment]
+
+
+class InvokeRequest(Model):
+    data: Any = Field(description="JSON payload sent as is.")
+    path: str = Field("/invocations", description="/invocations (MLflow), /score (scoring script) or /v2/models/{name}/infer.")
+    deployment: str | None = Field(None, description="Send to this deployment (mlservice-deployment header).")
+
+
+class InvokeResponse(Model):
+    status: int
+    body: Any
+    deployment: str | None = Field(None, description="Which deployment answered.")
+    latency_ms: float
+
+
+class EndpointMetrics(Model):
+    deployments: dict[str, dict[str, float]] = Field(description="requests, errors, p50_ms, p99_ms per deployment.")

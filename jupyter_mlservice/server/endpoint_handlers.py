@@ -1,0 +1,177 @@
+"""REST handlers of online endpoints and their deployments."""
+
+from __future__ import annotations
+
+from ..core.endpoints.schemas import (
+    Deployment,
+    DeploymentCreate,
+    DeploymentList,
+    DeploymentUpdate,
+    Endpoint,
+    EndpointCreate,
+    EndpointKeys,
+    EndpointMetrics,
+    EndpointPage,
+    EndpointUpdate,
+    InvokeRequest,
+    InvokeResponse,
+    KeyRegenerate,
+    MirrorSet,
+    TrafficSet,
+)
+from ..core.schemas import LogChunk
+from .base import MLServiceHandler, authenticated, authorized
+
+
+class _Base(MLServiceHandler):
+    @property
+    def endpoints(self):
+        return self.workspace.endpoints
+
+
+class EndpointsHandler(_Base):
+    @authenticated
+    @authorized
+    async def get(self):
+        self.reply(await self.run(self.endpoints.list_endpoints))
+
+    @authenticated
+    @authorized
+    async def post(self):
+        body = self.parse(EndpointCreate)
+        self.reply(await self.run(self.endpoints.create_endpoint, body), status=201)
+
+
+class EndpointHandler(_Base):
+    @authenticated
+    @authorized
+    async def get(self, name: str):
+        self.reply(await self.run(self.endpoints.get_endpoint, name))
+
+    @authenticated
+    @authorized
+    async def patch(self, name: str):
+        body = self.parse(EndpointUpdate)
+        self.reply(await self.run(self.endpoints.update_endpoint, name, body.description))
+
+    @authenticated
+    @authorized
+    async def delete(self, name: str):
+        await self.run(self.endpoints.delete_endpoint, name)
+        self.set_status(204)
+        self.finish()
+
+
+class KeysHandler(_Base):
+    @authenticated
+    @authorized
+    async def get(self, name: str):
+        self.reply(await self.run(self.endpoints.keys, name))
+
+
+class KeyRegenerateHandler(_Base):
+    @authenticated
+    @authorized
+    async def post(self, name: str):
+        body = self.parse(KeyRegenerate)
+        self.reply(await self.run(self.endpoints.regenerate_key, name, body.key))
+
+
+class TrafficHandler(_Base):
+    @authenticated
+    @authorized
+    async def put(self, name: str):
+        body = self.parse(TrafficSet)
+        self.reply(await self.run(self.endpoints.set_traffic, name, body.traffic))
+
+
+class MirrorHandler(_Base):
+    @authenticated
+    @authorized
+    async def put(self, name: str):
+        body = self.parse(MirrorSet)
+        self.reply(await self.run(self.endpoints.set_traffic, name, body.mirror_traffic, True))
+
+
+class InvokeHandler(_Base):
+    @authenticated
+    @authorized
+    async def post(self, name: str):
+        body = self.parse(InvokeRequest)
+        self.reply(await self.run(self.endpoints.invoke, name, body))
+
+
+class EndpointMetricsHandler(_Base):
+    @authenticated
+    @authorized
+    async def get(self, name: str):
+        self.reply(await self.run(self.endpoints.metrics, name))
+
+
+class DeploymentsHandler(_Base):
+    @authenticated
+    @authorized
+    async def get(self, name: str):
+        self.reply(DeploymentList(items=await self.run(self.endpoints.list_deployments, name)))
+
+    @authenticated
+    @authorized
+    async def post(self, name: str):
+        body = self.parse(DeploymentCreate)
+        self.reply(await self.run(self.endpoints.create_deployment, name, body), status=201)
+
+
+class DeploymentHandler(_Base):
+    @authenticated
+    @authorized
+    async def get(self, name: str, deployment: str):
+        self.reply(await self.run(self.endpoints.get_deployment, name, deployment))
+
+    @authenticated
+    @authorized
+    async def patch(self, name: str, deployment: str):
+        body = self.parse(DeploymentUpdate)
+        self.reply(await self.run(self.endpoints.update_deployment, name, deployment, body))
+
+    @authenticated
+    @authorized
+    async def delete(self, name: str, deployment: str):
+        await self.run(self.endpoints.delete_deployment, name, deployment)
+        self.set_status(204)
+        self.finish()
+
+
+class DeploymentLogsHandler(_Base):
+    @authenticated
+    @authorized
+    async def get(self, name: str, deployment: str):
+        offset = self.query_int("offset", 0, low=0, high=2**62)
+        self.reply(await self.run(self.endpoints.logs, name, deployment, offset))
+
+
+def ops():
+    from .routes import Op, Query
+
+    e = "endpoints"
+    return [
+        Op("GET", "/endpoints", EndpointsHandler, "listEndpoints", "Online endpoints.", EndpointPage, tag=e),
+        Op("POST", "/endpoints", EndpointsHandler, "createEndpoint", "Create an endpoint (stable URI and keys).", Endpoint, EndpointCreate, 201, tag=e),
+        Op("GET", "/endpoints/{name}", EndpointHandler, "getEndpoint", "An endpoint.", Endpoint, tag=e),
+        Op("PATCH", "/endpoints/{name}", EndpointHandler, "updateEndpoint", "Change the description.", Endpoint, EndpointUpdate, tag=e),
+        Op("DELETE", "/endpoints/{name}", EndpointHandler, "deleteEndpoint", "Stop and delete an endpoint and its deployments.", None, status=204, tag=e),
+        Op("GET", "/endpoints/{name}/keys", KeysHandler, "getEndpointKeys", "Primary and secondary keys.", EndpointKeys, tag=e),
+        Op("POST", "/endpoints/{name}/keys/regenerate", KeyRegenerateHandler, "regenerateEndpointKey", "Replace one key.", EndpointKeys, KeyRegenerate, tag=e),
+        Op("PUT", "/endpoints/{name}/traffic", TrafficHandler, "setEndpointTraffic", "Split live traffic between deployments.", Endpoint, TrafficSet, tag=e),
+        Op("PUT", "/endpoints/{name}/mirror", MirrorHandler, "setEndpointMirror", "Copy a share of requests to deployments.", Endpoint, MirrorSet, tag=e),
+        Op("POST", "/endpoints/{name}/invoke", InvokeHandler, "invokeEndpoint", "Send a test request through the endpoint.", InvokeResponse, InvokeRequest, tag=e),
+        Op("GET", "/endpoints/{name}/metrics", EndpointMetricsHandler, "getEndpointMetrics", "Requests, errors and latency per deployment.", EndpointMetrics, tag=e),
+        Op("GET", "/endpoints/{name}/deployments", DeploymentsHandler, "listDeployments", "Deployments of an endpoint.", DeploymentList, tag=e),
+        Op("POST", "/endpoints/{name}/deployments", DeploymentsHandler, "createDeployment", "Deploy a model version (answers at once; status goes Creating -> Healthy | Failed).", Deployment, DeploymentCreate, 201, tag=e),
+        Op("GET", "/endpoints/{name}/deployments/{deployment}", DeploymentHandler, "getDeployment", "A deployment with its health.", Deployment, tag=e),
+        Op("PATCH", "/endpoints/{name}/deployments/{deployment}", DeploymentHandler, "updateDeployment", "Change model, replicas or settings (zero downtime).", Deployment, DeploymentUpdate, tag=e),
+        Op("DELETE", "/endpoints/{name}/deployments/{deployment}", DeploymentHandler, "deleteDeployment", "Delete a deployment (409 while it takes traffic).", None, status=204, tag=e),
+        Op(
+            "GET", "/endpoints/{name}/deployments/{deployment}/logs", DeploymentLogsHandler, "getDeploymentLogs", "The deployment's log from a byte offset.", LogChunk,
+            query=(Query("offset", "integer", "Byte offset."),), tag=e,
+        ),
+    ]
