@@ -14,6 +14,8 @@ LAB_PORT ?= 8888
 STAMPS := $(VENV)/.stamps
 
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+# the frontend build calls `jupyter labextension build`, the UI tests `jupyter lab`
+export PATH := $(BIN):$(PATH)
 export CHROMIUM_PATH := $(CHROMIUM)
 
 .PHONY: lab test setup system-deps python-deps frontend install pytest jest ui-test openapi types bench clean
@@ -57,7 +59,7 @@ $(STAMPS)/python-deps: pyproject.toml | $(PY)
 	@touch $@
 
 $(STAMPS)/node-deps: package.json yarn.lock $(STAMPS)/python-deps
-	$(JLPM) install
+	$(JLPM) install --immutable
 	@touch $@
 
 # The labextension is built into jupyter_mlservice/labextension (what `pip install .` ships).
@@ -74,7 +76,7 @@ $(STAMPS)/install: $(STAMPS)/frontend $(STAMPS)/python-deps
 	@touch $@
 
 $(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock $(STAMPS)/python-deps
-	cd ui-tests && $(JLPM) install
+	cd ui-tests && $(JLPM) install --immutable
 	@touch $@
 
 ## ---- suites -----------------------------------------------------------------------------------
