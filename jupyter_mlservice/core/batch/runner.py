@@ -307,10 +307,10 @@ class BatchRunner:
                     elif kind == "ok":
                         mb, _ = w.task
                         w.task = None
-                        table, _secs = payload
+                        table, _secs, rows = payload
                         sink.write(mb.index, table)
                         s.scored += 1
-                        s.rows += mb.size
+                        s.rows += rows
                     else:
                         self._attempt_failed(w.task, ready, payload)
                         w.task = None
@@ -341,7 +341,10 @@ class BatchRunner:
             return
         self.stats.failed += 1
         log(f"mini-batch {mb.index} failed after {attempt} attempt(s): {error.strip()}")
-        self.stats.failures.append({"mini_batch": mb.index, "offset": mb.offset, "size": mb.size, "attempts": attempt, "error": first_line[:1000]})
+        failure = {"mini_batch": mb.index, "offset": mb.offset, "size": mb.size, "attempts": attempt, "error": first_line[:1000]}
+        if hasattr(mb.data, "low"):  # a SQL slice: say which keys
+            failure.update(size=None, keys=[mb.data.low, mb.data.high])
+        self.stats.failures.append(failure)
 
     def _summarize(self) -> int:
         s = self.stats
@@ -356,7 +359,9 @@ class BatchRunner:
         log(f"done: {s.scored} mini-batch(es) scored, {s.skipped} resumed, {s.failed} failed, {s.rows} rows"
             + (f", {summary['rows_per_s']} rows/s" if summary.get("rows_per_s") else ""))
         for f in s.failures:
-            log(f"  failed mini-batch {f['mini_batch']} (rows {f['offset']}..{f['offset'] + f['size'] - 1}): {f['error']}")
+            where = (f"keys {f['keys'][0]} to {f['keys'][1] if f['keys'][1] is not None else 'the end'}" if "keys" in f
+                     else f"rows {f['offset']}..{f['offset'] + f['size'] - 1}")
+            log(f"  failed mini-batch {f['mini_batch']} ({where}): {f['error']}")
         return 1 if failed_job else 0
 
 

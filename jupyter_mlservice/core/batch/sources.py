@@ -22,7 +22,7 @@ class MiniBatch:
 
     @property
     def size(self) -> int:
-        return len(self.data) if isinstance(self.data, list) else self.data.num_rows
+        return len(self.data) if isinstance(self.data, (list, SQLSlice)) else self.data.num_rows
 
 
 class Source:
@@ -74,7 +74,10 @@ class FileRowsSource(Source):
 
             pf = pq.ParquetFile(path)
             try:
-                yield from pf.iter_batches(batch_size=min(self.size, 65536), columns=self.columns, use_threads=True)
+                # One reader per row group: a single iter_batches over the whole file keeps every
+                # batch it decoded alive (pyarrow 25), so memory would grow with the file.
+                for rg in range(pf.num_row_groups):
+                    yield from pf.iter_batches(batch_size=min(self.size, 65536), row_groups=[rg], columns=self.columns, use_threads=True)
             finally:
                 pf.close()
         else:
@@ -119,6 +122,19 @@ class FilesSource(Source):
             yield MiniBatch(index, index * self.size, chunk)
 
 
+@dataclass
+class SQLSlice:
+    """A mini-batch a worker reads itself: the rows of the query whose key is in [low, high)."""
+
+    url: str
+    query: str  # selects the slice; binds :low (and :high, except for the last slice)
+    low: Any
+    high: Any
+
+    def __len__(self) -> int:  # unknown until read; the worker reports the row count
+        return 0
+
+
 class SQLSource(Source):
     """A query or table through SQLAlchemy, streamed (server-side cursor where the driver has one)."""
 
@@ -126,22 +142,44 @@ class SQLSource(Source):
         from sqlalchemy import create_engine, text
 
         self.engine = create_engine(url)
-        self.size = size
+        self.url, self.size = url, size
         prep = self.engine.dialect.identifier_preparer
-        if table:
-            query = f"SELECT * FROM {_quote_table(prep, table)}"
-        else:
-            query = sql.strip().rstrip(";")
-        self.count_sql = text(f"SELECT COUNT(*) FROM ({query}) AS mlservice_q")
+        base = f"SELECT * FROM {_quote_table(prep, table)}" if table else sql.strip().rstrip(";")
+        self.bounds: list[Any] | None = None
+        if len(key_columns) == 1:
+            # One key: cut the key range into mini-batches inside the database (a window function,
+            # so no row crosses into Python here) and let the workers read their slices in parallel.
+            key = prep.quote(key_columns[0])
+            cut = text(
+                f"SELECT k FROM (SELECT {key} AS k, ROW_NUMBER() OVER (ORDER BY {key}) AS rn FROM ({base}) AS mlservice_k "
+                f"WHERE {key} IS NOT NULL) AS mlservice_b WHERE (rn - 1) % {int(size)} = 0 ORDER BY k"
+            )
+            try:
+                with self.engine.connect() as conn:
+                    self.bounds = list(conn.execute(cut).scalars())
+            except Exception:  # no window functions: stream the rows through this process
+                self.bounds = None
+            # (the last slice has no upper bound; two texts avoid an untyped NULL parameter in PostgreSQL)
+            self.slice_sql = f"SELECT * FROM ({base}) AS mlservice_q WHERE {key} >= :low AND {key} < :high ORDER BY {key}"
+            self.last_sql = f"SELECT * FROM ({base}) AS mlservice_q WHERE {key} >= :low ORDER BY {key}"
+            if self.bounds is not None:
+                self.total = len(self.bounds)
+                return
+        query = base
         if key_columns:  # a stable order makes mini-batch numbers stable, so reruns can resume
             order = ", ".join(prep.quote(c) for c in key_columns)
-            query = f"SELECT * FROM ({query}) AS mlservice_q ORDER BY {order}"
+            query = f"SELECT * FROM ({base}) AS mlservice_q ORDER BY {order}"
         self.query = text(query)
         with self.engine.connect() as conn:
-            rows = conn.execute(self.count_sql).scalar_one()
+            rows = conn.execute(text(f"SELECT COUNT(*) FROM ({base}) AS mlservice_q")).scalar_one()
         self.total = math.ceil(rows / size)
 
     def __iter__(self) -> Iterator[MiniBatch]:
+        if self.bounds is not None:
+            for i, low in enumerate(self.bounds):
+                high = self.bounds[i + 1] if i + 1 < len(self.bounds) else None
+                yield MiniBatch(i, i * self.size, SQLSlice(self.url, self.slice_sql if high is not None else self.last_sql, low, high))
+            return
         index = offset = 0
         with self.engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=self.size).execute(self.query)
@@ -157,9 +195,19 @@ class SQLSource(Source):
 
 
 def _records_to_table(rows: list, columns: list[str]) -> pa.Table:
-    # Column-wise transposition is much faster than building a DataFrame row by row.
+    # Column-wise: numbers go through numpy (several times faster than pyarrow from Python
+    # objects); NULLs, text and dates take the general path.
+    import numpy as np
+
     cols = list(zip(*rows)) if rows else [[] for _ in columns]
-    return pa.table({name: pa.array(values, from_pandas=True) for name, values in zip(columns, cols)})
+    arrays = {}
+    for name, values in zip(columns, cols):
+        arr = np.asarray(values) if values else None
+        if arr is not None and arr.dtype.kind in "iufb":
+            arrays[name] = pa.array(arr)
+        else:
+            arrays[name] = pa.array(list(values), from_pandas=True)
+    return pa.table(arrays)
 
 
 def _quote_table(prep, table: str) -> str:

@@ -19,6 +19,8 @@ class Scorer:
     def __init__(self, model_dir: str | None, script: str | None, key_columns: list[str], input_columns: list[str] | None):
         self.key_columns = key_columns
         self.input_columns = input_columns
+        self._engines: dict[str, Any] = {}
+        self.last_rows = 0
         self.model = None
         self.run_fn = None
         if model_dir:
@@ -48,7 +50,25 @@ class Scorer:
                     names = None
                 self.input_columns = list(names) if names else None
 
+    def read_slice(self, sl) -> pa.Table:
+        from sqlalchemy import create_engine, text
+
+        from .sources import _records_to_table
+
+        engine = self._engines.get(sl.url)
+        if engine is None:
+            engine = self._engines[sl.url] = create_engine(sl.url)
+        with engine.connect() as conn:
+            params = {"low": sl.low} if sl.high is None else {"low": sl.low, "high": sl.high}
+            result = conn.execute(text(sl.query), params)
+            return _records_to_table(result.fetchall(), list(result.keys()))
+
     def score(self, data: Any, offset: int) -> pa.Table:
+        from .sources import SQLSlice
+
+        if isinstance(data, SQLSlice):
+            data = self.read_slice(data)
+        self.last_rows = len(data) if isinstance(data, list) else data.num_rows
         if isinstance(data, list):  # files mode
             out = self.run_fn(list(data))
             frame = _frame(out)
@@ -117,4 +137,4 @@ def worker_main(conn, model_dir: str | None, script: str | None, key_columns: li
             tb = traceback.format_exc(limit=6)
             conn.send(("error", index, f"{type(exc).__name__}: {exc}\n{tb}"))
             continue
-        conn.send(("ok", index, (table, time.perf_counter() - start)))
+        conn.send(("ok", index, (table, time.perf_counter() - start, scorer.last_rows)))

@@ -134,10 +134,15 @@ class Runner:
             _pool().release(*self.claim)
             self.claim = None
         if self.km is not None:
-            try:
-                asyncio.get_event_loop().run_until_complete(self.km.shutdown_kernel(now=True))
-            except Exception:
-                pass
+            # A kernel started here (no pool): kill it directly; this also runs from the SIGTERM
+            # handler, where the event loop cannot be re-entered.
+            pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+            if pid:
+                for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+                    try:
+                        kill()
+                    except (ProcessLookupError, PermissionError):
+                        pass
             self.km = None
 
     async def execute(self, nb, kernel_name: str) -> int:

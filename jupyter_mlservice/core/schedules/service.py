@@ -163,7 +163,6 @@ class ScheduleService:
             if last is not None and (cur.last_slot_at is None or cur.last_slot_at < last):
                 cur.last_slot_at = last
             cur.next_run_at = timing.next_after(max(now, cur.last_slot_at or now)) if cur.enabled else None
-            cur.updated_at = cur.updated_at  # timing bookkeeping is not an edit
 
     def _record(self, row: ScheduleRow, slot: datetime, state: str, reason: str) -> ScheduleRunRow | None:
         now = self.clock()
