@@ -32,6 +32,14 @@ from typing import Any
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 ERROR_TAG = "papermill-error-cell-tag"
+# Run in the kernel after the last cell: write what MLflow's store still queues (jobs log
+# through the batching tracking store, which flushes at exit; the kernel is killed instead).
+FLUSH_MLFLOW = (
+    "import sys as __s\n"
+    "if 'mlflow' in __s.modules:\n"
+    "    __s.modules['mlflow'].flush_async_logging()\n"
+    "del __s\n"
+)
 
 
 def _pool():
@@ -92,6 +100,7 @@ class Runner:
         self.progress_path = Path(args.progress) if args.progress else None
         self.claim: tuple[Path, dict[str, Any]] | None = None
         self.km = None
+        self.kc = None
         self.started = time.monotonic()
         self.state: dict[str, Any] = {"kind": "notebook", "status": "starting", "cells_total": 0, "cells_done": 0,
                                       "current_cell": None, "failed_cell": None, "kernel": None}
@@ -127,6 +136,7 @@ class Runner:
             self.state["kernel"] = "started"
         kc.start_channels(hb=False)
         await kc.wait_for_ready(timeout=120)
+        self.kc = kc
         return kc
 
     def shutdown_kernel(self) -> None:
@@ -190,6 +200,16 @@ class Runner:
         self.save(nb)
         self.progress(status="completed", cells_done=len(code_cells), current_cell=None)
         return 0
+
+    async def flush_tracking(self) -> None:
+        """The kernel is killed, not shut down, so its exit hooks never run: write the MLflow values
+        it still has queued (the batching store) while it is alive."""
+        if self.kc is None:
+            return
+        try:
+            await self.kc.execute_interactive(FLUSH_MLFLOW, silent=True, store_history=False, timeout=120)
+        except Exception as exc:  # a dead kernel has nothing left to write
+            print(f"mlservice: could not flush the kernel's MLflow logging: {exc}", file=sys.stderr)
 
     def failed(self, nb, index: int, cell, ename: str, evalue: str) -> int:
         import nbformat
@@ -271,6 +291,7 @@ def main(argv=None) -> int:
     asyncio.set_event_loop(loop)
     try:
         rc = loop.run_until_complete(runner.execute(nb, kernel_name))
+        loop.run_until_complete(runner.flush_tracking())
     finally:
         runner.shutdown_kernel()
     if args.html:
