@@ -2,7 +2,7 @@ import { fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 
 import * as api from '../api/client';
-import { ComputeSection } from '../components/ComputeSection';
+import { ClusterStatus, ComputeSection } from '../components/ComputeSection';
 import { JobDetail } from '../components/JobDetail';
 import { JobsSection } from '../components/JobsSection';
 import { alignSeries } from '../components/MetricChart';
@@ -134,5 +134,31 @@ describe('alignSeries', () => {
       { label: 'b', points: [{ step: 1, value: 5, timestamp: 0 }] }
     ]);
     expect(data).toEqual([[0, 1, 2], [1, null, 3], [null, 5, null]]);
+  });
+});
+
+describe('ClusterStatus', () => {
+  it('shows nodes with their resources and use, and jobs waiting on the cluster', () => {
+    render(
+      <ClusterStatus
+        status={{
+          state: 'ready',
+          nodes: [
+            { node_id: 'a', is_head: true, node_type: 'head', state: 'ALIVE', resources: { CPU: 2 }, utilisation: { CPU: 0.5 } },
+            { node_id: 'b', node_type: 'gpu', state: 'ALIVE', resources: { CPU: 1, GPU: 1 }, utilisation: { CPU: 1, GPU: 1 } }
+          ],
+          queued_jobs: [{ job_id: 'job-1', since_s: 3 }]
+        }}
+      />
+    );
+    expect(screen.getByText('2 node(s)')).toBeTruthy();
+    expect(screen.getByText('1 waiting on the cluster')).toBeTruthy();
+    expect(screen.getByText('gpu')).toBeTruthy();
+    expect(screen.getByText('100% / 100%')).toBeTruthy();
+  });
+
+  it('renders nothing for a local target', () => {
+    const { container } = render(<ClusterStatus status={{}} />);
+    expect(container.innerHTML).toBe('');
   });
 });

@@ -10,7 +10,82 @@ export interface IComputeSectionProps {
   onCreate: () => void;
 }
 
-/** Compute targets: type, capacity, running and queued counts. */
+interface INode {
+  node_id?: string;
+  ip?: string;
+  is_head?: boolean;
+  state?: string;
+  node_type?: string;
+  resources?: Record<string, number>;
+  utilisation?: Record<string, number>;
+}
+
+function percent(value: number | undefined): string {
+  return value === undefined ? '–' : `${Math.round(value * 100)}%`;
+}
+
+/** What a cluster backend reports (Ray: state, nodes with resources and use, queued jobs). */
+export function ClusterStatus(props: {
+  status?: { [key: string]: unknown } | null;
+}): JSX.Element | null {
+  const status = (props.status ?? {}) as {
+    state?: string;
+    error?: string | null;
+    nodes?: INode[];
+    queued_jobs?: { job_id: string; since_s: number }[];
+  };
+  if (!status.state && !status.nodes) {
+    return null;
+  }
+  const nodes = status.nodes ?? [];
+  const queued = status.queued_jobs ?? [];
+  return (
+    <div className="jp-mlservice-cluster" data-state={status.state}>
+      {status.state && (
+        <div className="jp-mlservice-item-meta">
+          <span className="jp-mlservice-chip">{status.state}</span>
+          <span>{nodes.length} node(s)</span>
+          {queued.length > 0 && (
+            <span title={queued.map(q => `${q.job_id} (${q.since_s}s)`).join('\n')}>
+              {queued.length} waiting on the cluster
+            </span>
+          )}
+        </div>
+      )}
+      {status.error && <div className="jp-mlservice-error">{status.error}</div>}
+      {nodes.length > 0 && (
+        <table className="jp-mlservice-nodes">
+          <thead>
+            <tr>
+              <th>node</th>
+              <th>CPU</th>
+              <th>GPU</th>
+              <th>use CPU / GPU</th>
+            </tr>
+          </thead>
+          <tbody>
+            {nodes.map(node => (
+              <tr key={node.node_id ?? node.ip} title={node.node_id}>
+                <td>
+                  {node.node_type ?? (node.is_head ? 'head' : 'worker')}
+                  {node.state && node.state !== 'ALIVE' ? ` (${node.state})` : ''}
+                </td>
+                <td>{node.resources?.CPU ?? 0}</td>
+                <td>{node.resources?.GPU ?? 0}</td>
+                <td>
+                  {percent(node.utilisation?.CPU)} /{' '}
+                  {node.resources?.GPU ? percent(node.utilisation?.GPU) : '–'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** Compute targets: type, capacity, running and queued counts; cluster nodes for Ray targets. */
 export function ComputeSection(props: IComputeSectionProps): JSX.Element {
   const model = useModel(props.model);
   return (
@@ -47,6 +122,7 @@ export function ComputeSection(props: IComputeSectionProps): JSX.Element {
                 {target.queued} queued
               </span>
             </div>
+            <ClusterStatus status={target.status} />
             <button
               className="jp-mlservice-icon-button"
               aria-label={`Delete ${target.name}`}
