@@ -109,10 +109,9 @@ def test_deploy_score_keys_traffic_and_zero_downtime(shared_server, models):
     t = threading.Thread(target=client)
     t.start()
     try:
-        ml.endpoints.set_traffic("iris", {"blue": 90, "green": 10})
-        ml.endpoints.set_traffic("iris", {"blue": 0, "green": 100})
         ml.deployments.create(endpoint="iris", name="teal", model="iris-ep:2")
-        ml.endpoints.set_traffic("iris", {"teal": 100})
+        ml.endpoints.set_traffic("iris", {"blue": 90, "teal": 10})
+        ml.endpoints.set_traffic("iris", {"blue": 0, "teal": 100})
         ml.deployments.delete(endpoint="iris", name="blue")
         time.sleep(1)
     finally:

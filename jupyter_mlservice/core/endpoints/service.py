@@ -270,10 +270,14 @@ class EndpointService:
     def metrics(self, endpoint: str) -> dict[str, Any]:
         """Requests, errors and latency per deployment, read from the endpoint's Prometheus page."""
         ep = self._endpoint_row(endpoint)
+        headers = {"Authorization": f"Bearer {ep.primary_key}"} if ep.auth_mode == "key" else {}
         try:
-            text = requests.get(f"http://{ep.host}:{ep.port}/metrics", timeout=5).text
+            resp = requests.get(f"http://{ep.host}:{ep.port}/metrics", headers=headers, timeout=5)
         except requests.ConnectionError:
             return {"deployments": {}}
+        if resp.status_code != 200:
+            raise Conflict(f"endpoint {endpoint!r} did not give its metrics ({resp.status_code}): {resp.text[:200]}")
+        text = resp.text
         return {"deployments": _summarize_prometheus(text)}
 
     # ---- reconciling ---------------------------------------------------------------------------
