@@ -199,3 +199,22 @@ def test_endpoints_come_back_after_restart_and_heal(server_root):
         ml.endpoints.delete("durable")
     finally:
         server.stop()
+
+
+@pytest.mark.timeout(900)
+def test_endpoint_cli(shared_server, models):
+    from .test_sdk_cli import cli
+
+    assert "created endpoint cli-ep at http://127.0.0.1:" in cli(shared_server, "endpoint", "create", "cli-ep").stdout
+    out = cli(shared_server, "deployment", "create", "cli-ep", "blue", "--model", "iris-ep:1").stdout
+    assert "cli-ep/blue: Healthy" in out
+    answer = cli(shared_server, "endpoint", "invoke", "cli-ep", "--data", __import__("json").dumps(ROWS)).stdout
+    assert '"predictions"' in answer
+    shown = cli(shared_server, "endpoint", "show", "cli-ep").stdout
+    assert "blue" in shown and "Healthy" in shown
+    assert "primary" in cli(shared_server, "endpoint", "keys", "cli-ep").stdout
+    bad = cli(shared_server, "endpoint", "traffic", "cli-ep", "blue=50", check=False)
+    assert bad.returncode == 1 and "add up to 100" in bad.stderr
+    assert '{"blue": 100}' in cli(shared_server, "endpoint", "traffic", "cli-ep", "blue=100").stdout
+    assert "cli-ep" in cli(shared_server, "endpoint", "list").stdout
+    cli(shared_server, "endpoint", "delete", "cli-ep")
