@@ -324,3 +324,38 @@ class Info(Model):
     tracking_uri: str
     artifact_root: str
     backends: list[str]
+
+
+# ---- experiments and runs (MLflow) --------------------------------------------------------------
+
+
+class Experiment(Model):
+    experiment_id: str
+    name: str
+    artifact_location: str | None = None
+    lifecycle_stage: str
+    creation_time: int | None = None
+    last_update_time: int | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class ExperimentPage(Model):
+    items: list[Experiment]
+    next_cursor: str | None = None
+
+
+class Run(Model):
+    run_id: str
+    run_name: str | None = None
+    experiment_id: str
+    status: str
+    start_time: int | None = None
+    end_time: int | None = None
+    metrics: dict[str, float] = Field(default_factory=dict, description="Latest value of each metric.")
+    params: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class RunPage(Model):
+    items: list[Run]
+    next_cursor: str | None = None

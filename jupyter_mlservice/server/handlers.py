@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tornado import web
 
+from ..core import schemas as S
 from ..core.schemas import JobSpec, TargetCreate, TargetUpdate
 from .base import MLServiceHandler, authenticated, authorized
 
@@ -197,7 +198,7 @@ class ExperimentsHandler(MLServiceHandler):
             self.query_int("limit", 100),
             self.get_query_argument("cursor", None),
         )
-        self.reply(page)
+        self.reply(S.ExperimentPage.model_validate(page))
 
 
 class RunMetricsHandler(MLServiceHandler):
@@ -220,5 +221,5 @@ class ExperimentRunsHandler(MLServiceHandler):
             self.get_query_argument("order_by", None),
             self.get_query_argument("filter", ""),
         )
-        self.reply(page)
+        self.reply(S.RunPage.model_validate(page))
 

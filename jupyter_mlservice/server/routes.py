@@ -36,11 +36,6 @@ class Op:
 
 PAGE = (Query("limit", "integer", "Items per page (1-1000)."), Query("cursor", description="next_cursor of the previous page."))
 ANY_OBJECT = {"type": "object", "additionalProperties": True}
-ITEMS_PAGE = {
-    "type": "object",
-    "properties": {"items": {"type": "array", "items": ANY_OBJECT}, "next_cursor": {"type": ["string", "null"]}},
-    "required": ["items"],
-}
 
 OPS: list[Op] = [
     Op("GET", "/info", H.InfoHandler, "getInfo", "Workspace locations and versions.", S.Info, tag="workspace"),
@@ -86,9 +81,9 @@ OPS: list[Op] = [
         {"type": "string", "format": "binary"}, query=(Query("path", description="Artifact path."),), tag="jobs",
     ),
     # experiments
-    Op("GET", "/experiments", H.ExperimentsHandler, "listExperiments", "MLflow experiments.", ITEMS_PAGE, query=PAGE, tag="experiments"),
+    Op("GET", "/experiments", H.ExperimentsHandler, "listExperiments", "MLflow experiments.", S.ExperimentPage, query=PAGE, tag="experiments"),
     Op(
-        "GET", "/experiments/{experiment_id}/runs", H.ExperimentRunsHandler, "listRuns", "Runs of an experiment, sortable by any metric.", ITEMS_PAGE,
+        "GET", "/experiments/{experiment_id}/runs", H.ExperimentRunsHandler, "listRuns", "Runs of an experiment, sortable by any metric.", S.RunPage,
         query=(
             Query("order_by", description="MLflow order, e.g. `metrics.rmse ASC`."),
             Query("filter", description="MLflow filter string."),
