@@ -61,7 +61,10 @@ class Scorer:
         with engine.connect() as conn:
             params = {"low": sl.low} if sl.high is None else {"low": sl.low, "high": sl.high}
             result = conn.execute(text(sl.query), params)
-            return _records_to_table(result.fetchall(), list(result.keys()))
+            # The driver's plain tuples: SQLAlchemy Row objects cost more to transpose than the
+            # query itself (numbers need no result processing).
+            rows = result.cursor.fetchall() if result.cursor is not None else result.fetchall()
+            return _records_to_table(rows, list(result.keys()))
 
     def score(self, data: Any, offset: int) -> pa.Table:
         from .sources import SQLSlice
