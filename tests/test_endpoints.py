@@ -154,9 +154,10 @@ def test_deploy_score_keys_traffic_and_zero_downtime(shared_server, models):
 
 
 def _refused(ep) -> bool:
+    """Not serving (yet): refused, or the socket is bound but no worker answers."""
     try:
         requests.get(ep.scoring_uri + "/", timeout=2)
-    except requests.ConnectionError:
+    except requests.RequestException:
         return True
     return False
 
