@@ -41,6 +41,7 @@ import { MLServiceSidebar } from './sidebar';
 import { CommandIDs, IMLServiceSidebar, PALETTE_CATEGORY } from './tokens';
 import { CompareWidget, JobDetailWidget, createNotebookViewer } from './views';
 import { widgetPlugin } from './widget/plugin';
+import { servingPlugin } from './serving';
 
 export * from './tokens';
 
@@ -467,4 +468,4 @@ class SubmitButtonExtension
   }
 }
 
-export default [plugin, widgetPlugin];
+export default [plugin, widgetPlugin, servingPlugin];

@@ -278,3 +278,121 @@ export function listRuns(
 ): Promise<IPage<Run>> {
   return request('GET', `experiments/${seg(experimentId)}/runs`, { query });
 }
+
+// ---- model registry ---------------------------------------------------------------------
+
+export type RegisteredModel = Schemas['RegisteredModel'];
+export type ModelVersion = Schemas['ModelVersion'];
+export type ModelRegister = Schemas['ModelRegister'];
+
+export function listModels(
+  query: { limit?: number; cursor?: string | null; filter?: string | null } = {}
+): Promise<IPage<RegisteredModel>> {
+  return request('GET', 'models', { query });
+}
+
+/** A registered model with its versions (newest first) and aliases. */
+export function getModel(name: string): Promise<RegisteredModel> {
+  return request('GET', `models/${seg(name)}`);
+}
+
+export function registerModel(body: Partial<ModelRegister> & { name: string }): Promise<ModelVersion> {
+  return request('POST', 'models', { body });
+}
+
+/** One version with its lineage (run, experiment, job, code, params, metrics). */
+export function getModelVersion(name: string, version: string): Promise<ModelVersion> {
+  return request('GET', `models/${seg(name)}/versions/${seg(version)}`);
+}
+
+export function setModelAlias(name: string, alias: string, version: string): Promise<ModelVersion> {
+  return request('PUT', `models/${seg(name)}/aliases/${seg(alias)}`, { body: { version } });
+}
+
+export async function deleteModelAlias(name: string, alias: string): Promise<void> {
+  await request('DELETE', `models/${seg(name)}/aliases/${seg(alias)}`);
+}
+
+// ---- real-time endpoints ----------------------------------------------------------------
+
+export type Endpoint = Schemas['Endpoint'];
+export type EndpointCreate = Schemas['EndpointCreate'];
+export type EndpointKeys = Schemas['EndpointKeys'];
+export type Deployment = Schemas['Deployment'];
+export type DeploymentStatus = Deployment['status'];
+export type DeploymentCreate = Schemas['DeploymentCreate'];
+export type InvokeRequest = Schemas['InvokeRequest'];
+export type InvokeResponse = Schemas['InvokeResponse'];
+export type EndpointMetrics = Schemas['EndpointMetrics'];
+
+/** Deployment statuses that change by themselves: poll faster while one is shown. */
+export const TRANSITIONAL_DEPLOYMENT_STATUSES: ReadonlySet<string> = new Set([
+  'Creating',
+  'Updating',
+  'Deleting'
+]);
+
+export function listEndpoints(
+  query: { limit?: number; cursor?: string | null } = {}
+): Promise<IPage<Endpoint>> {
+  return request('GET', 'endpoints', { query });
+}
+
+export function createEndpoint(body: Partial<EndpointCreate> & { name: string }): Promise<Endpoint> {
+  return request('POST', 'endpoints', { body });
+}
+
+export function getEndpoint(name: string): Promise<Endpoint> {
+  return request('GET', `endpoints/${seg(name)}`);
+}
+
+export async function deleteEndpoint(name: string): Promise<void> {
+  await request('DELETE', `endpoints/${seg(name)}`);
+}
+
+export function getEndpointKeys(name: string): Promise<EndpointKeys> {
+  return request('GET', `endpoints/${seg(name)}/keys`);
+}
+
+export function regenerateEndpointKey(name: string, key: 'primary' | 'secondary'): Promise<EndpointKeys> {
+  return request('POST', `endpoints/${seg(name)}/keys/regenerate`, { body: { key } });
+}
+
+export function setEndpointTraffic(name: string, traffic: Record<string, number>): Promise<Endpoint> {
+  return request('PUT', `endpoints/${seg(name)}/traffic`, { body: { traffic } });
+}
+
+/** Send a test request through the server (which adds the key), timing it. */
+export function invokeEndpoint(
+  name: string,
+  body: Partial<InvokeRequest> & { data: unknown }
+): Promise<InvokeResponse> {
+  return request('POST', `endpoints/${seg(name)}/invoke`, { body });
+}
+
+export function getEndpointMetrics(name: string): Promise<EndpointMetrics> {
+  return request('GET', `endpoints/${seg(name)}/metrics`);
+}
+
+export function listDeployments(endpoint: string): Promise<{ items: Deployment[] }> {
+  return request('GET', `endpoints/${seg(endpoint)}/deployments`);
+}
+
+export function createDeployment(
+  endpoint: string,
+  body: Partial<DeploymentCreate> & { name: string; model: string }
+): Promise<Deployment> {
+  return request('POST', `endpoints/${seg(endpoint)}/deployments`, { body });
+}
+
+export function getDeployment(endpoint: string, name: string): Promise<Deployment> {
+  return request('GET', `endpoints/${seg(endpoint)}/deployments/${seg(name)}`);
+}
+
+export async function deleteDeployment(endpoint: string, name: string): Promise<void> {
+  await request('DELETE', `endpoints/${seg(endpoint)}/deployments/${seg(name)}`);
+}
+
+export function getDeploymentLogs(endpoint: string, name: string, offset = 0): Promise<LogChunk> {
+  return request('GET', `endpoints/${seg(endpoint)}/deployments/${seg(name)}/logs`, { query: { offset } });
+}

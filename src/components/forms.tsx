@@ -3,7 +3,7 @@ import * as React from 'react';
 import type { ISubmitForm, SubmitFormErrors } from '../models/submit';
 import type { ITargetForm, TargetFormErrors } from '../models/targets';
 
-interface IFieldProps {
+export interface IFieldProps {
   label: string;
   name: string;
   error?: string;
@@ -11,7 +11,7 @@ interface IFieldProps {
   children: React.ReactElement;
 }
 
-function Field(props: IFieldProps): JSX.Element {
+export function Field(props: IFieldProps): JSX.Element {
   return (
     <label className={`jp-mlservice-field${props.error ? ' jp-mlservice-field-invalid' : ''}`}>
       <span className="jp-mlservice-field-label">{props.label}</span>

@@ -25,7 +25,7 @@ test('create a target, submit a notebook, watch it complete and read its detail'
   await page.click('.jp-SideBar [data-id="jp-mlservice-sidebar"]');
   const sidebar = page.locator('#jp-mlservice-sidebar');
   await expect(sidebar).toBeVisible();
-  await expect(sidebar.locator('.jp-AccordionPanel-title')).toHaveCount(3);
+  await expect(sidebar.locator('.jp-AccordionPanel-title')).toHaveCount(5); // + Models, Endpoints
 
   // Compute: the form validates before sending...
   await sidebar.getByRole('button', { name: 'Create a compute target' }).click();
@@ -98,7 +98,16 @@ test('every action is a palette command', async ({ page }) => {
       'mlservice:open-sidebar',
       'mlservice:refresh',
       'mlservice:rerun-job',
-      'mlservice:submit-notebook'
+      'mlservice:submit-notebook',
+      // Models and Endpoints (src/serving.tsx)
+      'mlservice:create-endpoint',
+      'mlservice:delete-deployment',
+      'mlservice:delete-endpoint',
+      'mlservice:deploy-model',
+      'mlservice:open-deployment-logs',
+      'mlservice:refresh-models-endpoints',
+      'mlservice:register-model',
+      'mlservice:set-model-alias'
     ].sort()
   );
   // ...and each is in the command palette, under "ML Service".
