@@ -6,6 +6,7 @@ import type { Deployment, Endpoint, ModelVersion, RegisteredModel } from '../api
 import { EndpointsSection, maskKey, trafficSummary } from '../components/EndpointsSection';
 import { ModelsSection } from '../components/ModelsSection';
 import {
+  DeploymentLogsModel,
   EndpointsModel,
   NEW_ENDPOINT,
   adjustTraffic,
@@ -369,6 +370,20 @@ describe('EndpointsModel', () => {
       deployment: 'blue'
     });
     expect(model.lastResponse?.body).toEqual({ predictions: [0] });
+    model.dispose();
+  });
+});
+
+describe('DeploymentLogsModel', () => {
+  it('reads the log by offset and appends', async () => {
+    mocked.getDeploymentLogs
+      .mockResolvedValueOnce({ text: 'loading model\n', offset: 14, size: 14, complete: false })
+      .mockResolvedValueOnce({ text: 'ready\n', offset: 20, size: 20, complete: false });
+    const model = new DeploymentLogsModel({ endpoint: 'iris', deployment: 'blue', auto: false });
+    await model.refresh();
+    await model.refresh();
+    expect(mocked.getDeploymentLogs.mock.calls.map(c => c[2])).toEqual([0, 14]);
+    expect(model.text).toBe('loading model\nready\n');
     model.dispose();
   });
 });
