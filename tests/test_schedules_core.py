@@ -212,8 +212,13 @@ def test_a_claim_left_by_a_dead_process_is_finished_once(workspace, clock):
     svc.create(ScheduleCreate(name="d", cron="0 5 * * *", job=echo_job()))
     row = svc.row("d")
     dead = ScheduleService(workspace.store, workspace.jobs, workspace.root_dir, clock=clock)
-    dead._claim(row, datetime(2026, 3, 2, 5, 0), "schedule")  # claimed, then "crashed" before submitting
-    clock.now = T0 + CLAIM_LEASE + timedelta(seconds=1)
+    dead.owner = "some-host:1:x"  # a process that is gone
+    run = dead._claim(row, datetime(2026, 3, 2, 5, 0), "schedule")  # claimed, then "crashed" before submitting
+    svc.tick()
+    assert runs(workspace, "d")[0].state == "claimed"  # within its lease: left alone
+    from jupyter_mlservice.core.timeutil import utcnow
+
+    dead._set_run(run.id, claimed_at=utcnow() - CLAIM_LEASE - timedelta(seconds=1))  # the lease ran out
     svc.tick()
     svc.tick()
     (run,) = runs(workspace, "d")
@@ -238,3 +243,45 @@ def test_schedules_survive_a_restart_of_the_workspace(tmp_path, mlflow_template)
         assert s.recurrence.at == ["02:00"] and s.next_run_at is not None
     finally:
         ws2.stop()
+
+
+def _tick_in_another_process(root: str, minutes: int, start_at: float, out) -> None:
+    """A second "server": its own Workspace on the same store, ticking the same slots."""
+    import time as _time
+    from pathlib import Path
+
+    from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
+
+    ws = Workspace(WorkspaceConfig(root_dir=Path(root)))
+    clock = Clock(T0)
+    ws.schedules.clock = clock
+    _time.sleep(max(0, start_at - _time.time()))
+    for minute in range(1, minutes + 1):
+        clock.now = T0 + timedelta(minutes=minute, seconds=1)
+        ws.schedules.tick()
+        _time.sleep(0.01)
+    ws.store.dispose()
+    out.put("done")
+
+
+def test_two_processes_on_one_store_fire_each_slot_once(workspace, clock):
+    import multiprocessing as mp
+    import time as _time
+
+    svc = workspace.schedules
+    svc.create(ScheduleCreate(name="twin", cron="* * * * *", job={"kind": "command", "command": "true"}, max_concurrent_runs=100))
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    start_at = _time.time() + 20  # both start ticking at the same moment, once the other one is built
+    other = ctx.Process(target=_tick_in_another_process, args=(str(workspace.root_dir), 5, start_at, out))
+    other.start()
+    _time.sleep(max(0, start_at - _time.time()))
+    for minute in range(1, 6):
+        clock.now = T0 + timedelta(minutes=minute, seconds=1)
+        svc.tick()
+        _time.sleep(0.01)
+    assert out.get(timeout=300) == "done"
+    other.join(30)
+    got = runs(workspace, "twin", limit=100)
+    assert sorted(r.scheduled_time.minute for r in got) == [1, 2, 3, 4, 5]
+    assert len(workspace.jobs.list(tag={"mlservice.schedule": "twin"}).items) == 5

@@ -179,7 +179,7 @@ class ScheduleService:
         """Insert the slot's row; None when another process (or an earlier life of this one) has it."""
         now = self.clock()
         run = ScheduleRunRow(schedule_id=row.id, slot_time=slot, trigger=trigger, state="claimed",
-                             claimed_by=self.owner, claimed_at=now, created_at=now, updated_at=now)
+                             claimed_by=self.owner, claimed_at=utcnow(), created_at=now, updated_at=now)
         try:
             with self.store.session() as s:
                 s.add(run)
@@ -238,7 +238,7 @@ class ScheduleService:
                     return
                 won = s.execute(
                     update(ScheduleRunRow).where(ScheduleRunRow.id == run_id, ScheduleRunRow.state == "waiting")
-                    .values(state="claimed", claimed_by=self.owner, claimed_at=now, updated_at=now)
+                    .values(state="claimed", claimed_by=self.owner, claimed_at=utcnow(), updated_at=now)
                 ).rowcount == 1
             if won:
                 self._submit(row, self._run_row(run_id))
@@ -269,15 +269,18 @@ class ScheduleService:
 
     def _recover_claims(self, now: datetime) -> None:
         """Finish claims whose owner died between claiming a slot and recording its job."""
+        wall = utcnow()
         with self.store.session() as s:
-            stale = list(s.scalars(select(ScheduleRunRow).where(ScheduleRunRow.state == "claimed", ScheduleRunRow.claimed_at < now - CLAIM_LEASE)))
+            stale = list(s.scalars(select(ScheduleRunRow).where(ScheduleRunRow.state == "claimed", ScheduleRunRow.claimed_at < wall - CLAIM_LEASE)))
             s.expunge_all()
         for run in stale:
+            if _owner_alive(run.claimed_by) and run.claimed_at > wall - 5 * CLAIM_LEASE:
+                continue  # slow, not dead: a process on this host that is still running
             with self.store.session() as s:
                 won = s.execute(
                     update(ScheduleRunRow).where(ScheduleRunRow.id == run.id, ScheduleRunRow.state == "claimed",
                                                  ScheduleRunRow.claimed_at == run.claimed_at)
-                    .values(claimed_by=self.owner, claimed_at=now, updated_at=now)
+                    .values(claimed_by=self.owner, claimed_at=wall, updated_at=now)
                 ).rowcount == 1
                 sched = s.get(ScheduleRow, run.schedule_id)
                 if sched is not None:
@@ -487,6 +490,19 @@ class ScheduleService:
             active_runs=self._active_runs(row.id), last_runs=self._run_models(last, row.name),
             created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )
+
+
+def _owner_alive(owner: str | None) -> bool:
+    """Whether the process that wrote `owner` (host:pid:nonce) still runs; False when unknowable."""
+    try:
+        host, pid, _ = (owner or "").split(":")
+        if host != socket.gethostname():
+            return False
+        import psutil
+
+        return psutil.pid_exists(int(pid))
+    except (ValueError, ImportError):
+        return False
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
