@@ -1,4 +1,4 @@
-"""notebooks/02-deploy-quickstart.ipynb runs end to end under papermill against a live server:
+"""notebooks/03-deploy-quickstart.ipynb runs end to end under papermill against a live server:
 train as a job, register, deploy, call with `requests`, retrain, canary, shift all traffic."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import papermill
 import pytest
 import requests
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "02-deploy-quickstart.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03-deploy-quickstart.ipynb"
 FLOWERS = {
     "dataframe_split": {
         "columns": ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"],
