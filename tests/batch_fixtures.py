@@ -16,7 +16,13 @@ def make_frame(n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def register_model(tracking_uri: str, registry_uri: str, name: str = "lin", alias: str = "champion") -> str:
-    """A LinearRegression y = a + 2b - c, registered as `name` version 1 with `alias`."""
+    """A LinearRegression y = a + 2b - c, registered as `name` with `alias`; returns the version.
+
+    mlflow.set_tracking_uri/set_registry_uri also export MLFLOW_* variables: they are restored
+    after, so that kernels and servers started later in this test process are not pointed here.
+    """
+    import os
+
     import mlflow
     from mlflow import MlflowClient
     from sklearn.linear_model import LinearRegression
@@ -24,16 +30,26 @@ def register_model(tracking_uri: str, registry_uri: str, name: str = "lin", alia
     df = make_frame(200, seed=1)
     X = df[["a", "b", "c"]]
     model = LinearRegression().fit(X, X["a"] + 2 * X["b"] - X["c"])
+    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(registry_uri)
     try:
         with mlflow.start_run():
             info = mlflow.sklearn.log_model(model, name="model", input_example=X.head(3), registered_model_name=name)
-        client = MlflowClient(tracking_uri, registry_uri)
-        version = client.get_latest_versions(name)[0].version if False else info.registered_model_version
-        client.set_registered_model_alias(name, alias, version)
+        version = info.registered_model_version
+        MlflowClient(tracking_uri, registry_uri).set_registered_model_alias(name, alias, version)
     finally:
-        mlflow.set_tracking_uri(None) if hasattr(mlflow, "set_tracking_uri") else None
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        # back to "not set" (MLflow has no public way to unset them)
+        from mlflow.tracking._model_registry import utils as registry_utils
+        from mlflow.tracking._tracking_service import utils as tracking_utils
+
+        tracking_utils._tracking_uri = None
+        registry_utils._registry_uri = None
     return str(version)
 
 

@@ -27,6 +27,9 @@ class Clock:
 
 @pytest.fixture
 def clock(workspace):
+    # The tests drive the scheduler with tick(); its thread (running on the real clock) would
+    # race them, so it is stopped first.
+    workspace.schedules.stop()
     c = Clock(T0)
     workspace.schedules.clock = c
     return c

@@ -16,6 +16,8 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "02-schedules-and
 def test_schedules_tutorial_runs_end_to_end(live_server, tmp_path, monkeypatch):
     monkeypatch.setenv("MLSERVICE_URL", live_server.url)
     monkeypatch.setenv("MLSERVICE_TOKEN", live_server.token)
+    for key in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID"):
+        monkeypatch.delenv(key, raising=False)  # the kernel finds MLflow through the server, as a user's would
     work = live_server.root / "schedules-tutorial"
     work.mkdir()
     executed = tmp_path / "executed.ipynb"
