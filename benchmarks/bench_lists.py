@@ -6,7 +6,7 @@ opens, the way the frontend asks for it (server-side pagination and sorting). An
 MLflow query through `MlflowClient.search_runs` in-process (no HTTP), so the ratio shows what the
 service adds. Target: each list opens in under a second.
 
-Usage: python benchmarks/bench_lists.py [--jobs 5000] [--runs 20000]
+Usage: python benchmarks/bench_lists.py [--jobs 5000] [--runs 20000] [--root SEEDED_DIR]
 """
 
 from __future__ import annotations
@@ -62,11 +62,19 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=20000)
+    parser.add_argument("--root", type=Path, default=None, help="reuse a workspace seeded by an earlier run")
     args = parser.parse_args()
     import tempfile
 
-    root = Path(tempfile.mkdtemp(prefix="mlservice-lists-"))
-    exp_id = seed(root, args.jobs, args.runs)
+    if args.root:
+        root = args.root
+        from mlflow import MlflowClient
+
+        exp_id = MlflowClient(tracking_uri=f"sqlite:///{root / '.mlservice' / 'mlflow.db'}").get_experiment_by_name("big").experiment_id
+    else:
+        root = Path(tempfile.mkdtemp(prefix="mlservice-lists-"))
+        exp_id = seed(root, args.jobs, args.runs)
+        print(f"seeded workspace: {root} (reuse with --root)")
     with BenchServer(root=root) as server:
         h = {"Authorization": f"token {server.token}"}
         api = server.url + "mlservice/api"
