@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..jobs.snapshot import snapshot
+from ..logfile import read_from
 from ..registry import ModelService
 from ..store import Store
 from ..tables import DeploymentRow, EndpointRow
@@ -231,17 +232,8 @@ class EndpointService:
 
     def logs(self, endpoint: str, name: str, offset: int = 0) -> dict[str, Any]:
         self._deployment_row(endpoint, name)
-        path = self.dir / endpoint / "logs" / f"{name}.log"
-        try:
-            with open(path, "rb") as f:
-                f.seek(0, 2)
-                size = f.tell()
-                f.seek(min(offset, size))
-                data = f.read(1 << 20)
-        except FileNotFoundError:
-            size, data = 0, b""
-        end = min(offset, size) + len(data)
-        return {"text": data.decode("utf-8", errors="replace"), "offset": end, "size": size, "complete": end >= size}
+        text, end, size = read_from(self.dir / endpoint / "logs" / f"{name}.log", offset)
+        return {"text": text, "offset": end, "size": size, "complete": end >= size}
 
     # ---- calling and watching ------------------------------------------------------------------
 

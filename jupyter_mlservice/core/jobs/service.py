@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from ..compute import ComputeBackend
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..experiments import ExperimentService
+from ..logfile import read_from
 from ..pagination import decode_cursor, encode_cursor
 from ..schemas import (
     ACTIVE_STATUSES,
@@ -32,7 +33,6 @@ from ..timeutil import as_utc, utcnow
 from . import launch
 from .snapshot import git_commit, snapshot
 
-MAX_LOG_CHUNK = 1 << 20
 
 
 def new_job_id() -> str:
@@ -202,19 +202,9 @@ class JobService:
         row = self.row(job_id)
         if offset < 0:
             raise InvalidRequest("offset must be >= 0")
-        path = launch.job_paths(self.job_dir(job_id))["log"]
-        try:
-            with open(path, "rb") as f:
-                f.seek(0, 2)
-                size = f.tell()
-                f.seek(min(offset, size))
-                data = f.read(MAX_LOG_CHUNK)
-        except FileNotFoundError:
-            size, data = 0, b""
-        data = _whole_utf8(data)
-        end = min(offset, size) + len(data)
+        text, end, size = read_from(launch.job_paths(self.job_dir(job_id))["log"], offset)
         ended = JobStatus(row.status) in TERMINAL_STATUSES
-        return LogChunk(text=data.decode("utf-8", errors="replace"), offset=end, size=size, complete=ended and end >= size)
+        return LogChunk(text=text, offset=end, size=size, complete=ended and end >= size)
 
     def metrics(self, job_id: str) -> JobMetrics:
         row = self.row(job_id)
@@ -289,19 +279,6 @@ def to_job(row: JobRow) -> Job:
         duration_s=duration,
         backend=backend,
     )
-
-
-def _whole_utf8(data: bytes) -> bytes:
-    """Drop a trailing partial UTF-8 character; the next read starts with it."""
-    for i in range(1, min(4, len(data)) + 1):
-        b = data[-i]
-        if b & 0b1100_0000 == 0b1000_0000:  # continuation byte
-            continue
-        if b & 0b1000_0000 == 0:  # ascii
-            return data
-        need = 2 if b >> 5 == 0b110 else 3 if b >> 4 == 0b1110 else 4
-        return data if i >= need else data[:-i]
-    return data
 
 
 def _user() -> str:
