@@ -7,7 +7,6 @@ import signal
 import threading
 import time
 
-import psutil
 import pytest
 import requests
 

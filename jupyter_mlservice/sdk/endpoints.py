@@ -8,25 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..core.errors import MLServiceError
-from .http import HTTP
-
-
-class _Record:
-    def __init__(self, data: dict[str, Any]):
-        self._data = data
-
-    def __getattr__(self, name: str) -> Any:
-        data = self.__dict__.get("_data", {})
-        if name in data:
-            return data[name]
-        raise AttributeError(name)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return dict(self._data)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._data.get('name')!r}, status={self._data.get('status')!r})"
+from .http import HTTP, Record as _Record
 
 
 class Endpoint(_Record):

@@ -74,3 +74,23 @@ class HTTP:
             cursor = page.get("next_cursor")
             if not cursor or (limit is not None and len(items) >= limit):
                 return items[:limit] if limit else items
+
+
+class Record:
+    """A REST object with its fields as attributes (``obj.name``) and ``obj.data``."""
+
+    def __init__(self, data: dict[str, Any]):
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        data = self.__dict__.get("_data", {})
+        if name in data:
+            return data[name]
+        raise AttributeError(name)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self._data)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._data.get('name')!r}, status={self._data.get('status')!r})"

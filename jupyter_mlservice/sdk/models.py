@@ -7,24 +7,11 @@ from typing import Any
 from urllib.parse import quote
 
 from ..core.errors import InvalidRequest
-from .http import HTTP
+from .http import HTTP, Record
 
 
-class ModelVersion:
+class ModelVersion(Record):
     """One registered version: ``mv.name``, ``mv.version``, ``mv.run_id``, ``mv.aliases``, ``mv.lineage``."""
-
-    def __init__(self, data: dict[str, Any]):
-        self._data = data
-
-    def __getattr__(self, name: str) -> Any:
-        data = self.__dict__.get("_data", {})
-        if name in data:
-            return data[name]
-        raise AttributeError(name)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return dict(self._data)
 
     @property
     def ref(self) -> str:

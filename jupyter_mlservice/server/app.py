@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Float, Int, Unicode, default
+from traitlets import Dict, Float, Int, Unicode
 
 from ..core.schemas import TERMINAL_STATUSES
 from ..core.tables import JobRow
@@ -38,10 +38,6 @@ class MLServiceApp(ExtensionApp):
     backend_classes = Dict(
         {}, config=True, help="Extra compute backends: {type name: 'package.module.Class'}; a name here overrides a built-in."
     )
-
-    @default("workspace_dir")
-    def _default_workspace(self):
-        return ""
 
     def info(self) -> dict[str, Any]:
         from .. import __version__
