@@ -25,6 +25,7 @@ class ExperimentService:
         mlflow.set_registry_uri(registry_uri)
         self._lock = threading.Lock()
         self._ids: dict[str, str] = {}
+        self._ordering = RunOrdering(tracking_uri)
 
     # ---- experiments ---------------------------------------------------------------------------
 
@@ -75,6 +76,8 @@ class ExperimentService:
         from mlflow.exceptions import MlflowException
 
         try:
+            if order_by and not filter_string and experiment_id.isdigit() and self._ordering.handles(order_by):
+                return self._list_runs_ordered(experiment_id, limit, cursor, order_by)
             page = self.client.search_runs(
                 [experiment_id],
                 filter_string=filter_string,
@@ -85,6 +88,26 @@ class ExperimentService:
         except MlflowException as exc:
             raise InvalidRequest(f"cannot list runs: {exc.message}") from None
         return {"items": [run_summary(r) for r in page], "next_cursor": page.token or None}
+
+    def _list_runs_ordered(self, experiment_id: str, limit: int, cursor: str | None, order_by: str) -> dict[str, Any]:
+        """One page of runs sorted by a metric or parameter, same order and page tokens as MLflow.
+
+        MLflow's ``search_runs`` sorts by joining a subquery over every run's value of that key,
+        which SQLite cannot index: 37 s for one page at 20,000 runs. Picking the page's run ids
+        with one indexed query and fetching just those runs takes milliseconds.
+        """
+        from mlflow.utils.search_utils import SearchUtils
+
+        offset = SearchUtils.parse_start_offset_from_page_token(cursor)
+        ids = self._ordering.page(experiment_id, order_by, offset, limit + 1)
+        more, ids = len(ids) > limit, ids[:limit]
+        runs = {}
+        if ids:
+            quoted = ", ".join(f"'{run_id}'" for run_id in ids)  # run ids come from the store: hex only
+            found = self.client.search_runs([experiment_id], filter_string=f"attributes.run_id IN ({quoted})", max_results=len(ids))
+            runs = {r.info.run_id: r for r in found}
+        token = SearchUtils.create_page_token(offset + limit).decode() if more else None
+        return {"items": [run_summary(runs[i]) for i in ids if i in runs], "next_cursor": token}
 
     # ---- runs ----------------------------------------------------------------------------------
 
@@ -138,6 +161,59 @@ class ExperimentService:
             return Path(self.client.download_artifacts(run_id, path, str(dst)))
         except (MlflowException, OSError):
             raise NotFound(f"run {run_id} has no artifact {path!r}") from None
+
+
+class RunOrdering:
+    """Indexed "runs of an experiment ordered by one metric or parameter" on MLflow's SQL schema.
+
+    MLflow's semantics: for metrics, real values first, then NaN, then runs without the metric;
+    for parameters, runs without it last; ties by start time (newest first), then run id. Used
+    only for database tracking URIs; any other store keeps MLflow's own search.
+    """
+
+    _SQL = {
+        "metric": (
+            "SELECT r.run_uuid FROM runs r LEFT JOIN latest_metrics v ON v.run_uuid = r.run_uuid AND v.key = :key "
+            "WHERE r.experiment_id = :experiment AND r.lifecycle_stage = 'active' "
+            "ORDER BY CASE WHEN v.is_nan THEN 1 WHEN v.value IS NULL THEN 2 ELSE 0 END, v.value {direction}, "
+            "r.start_time DESC, r.run_uuid LIMIT :limit OFFSET :offset"
+        ),
+        "parameter": (
+            "SELECT r.run_uuid FROM runs r LEFT JOIN params v ON v.run_uuid = r.run_uuid AND v.key = :key "
+            "WHERE r.experiment_id = :experiment AND r.lifecycle_stage = 'active' "
+            "ORDER BY CASE WHEN v.value IS NULL THEN 1 ELSE 0 END, v.value {direction}, "
+            "r.start_time DESC, r.run_uuid LIMIT :limit OFFSET :offset"
+        ),
+    }
+
+    def __init__(self, tracking_uri: str):
+        self._uri = tracking_uri
+        self._engine = None
+        self._sql_store = tracking_uri.split(":", 1)[0].split("+", 1)[0] in ("sqlite", "postgresql", "mysql", "mssql")
+
+    def handles(self, order_by: str) -> bool:
+        return self._sql_store and self._parse(order_by)[0] in self._SQL
+
+    def page(self, experiment_id: str, order_by: str, offset: int, limit: int) -> list[str]:
+        import sqlalchemy
+
+        kind, key, ascending = self._parse(order_by)
+        if self._engine is None:
+            self._engine = sqlalchemy.create_engine(self._uri)
+        query = sqlalchemy.text(self._SQL[kind].format(direction="ASC" if ascending else "DESC"))
+        with self._engine.connect() as conn:
+            rows = conn.execute(query, {"key": key, "experiment": int(experiment_id), "limit": limit, "offset": offset})
+            return [row[0] for row in rows]
+
+    @staticmethod
+    def _parse(order_by: str) -> tuple[str, str, bool]:
+        from mlflow.exceptions import MlflowException
+        from mlflow.utils.search_utils import SearchUtils
+
+        try:
+            return SearchUtils.parse_order_by_for_search_runs(order_by)
+        except MlflowException:
+            return ("invalid", "", True)  # MLflow's search reports the error
 
 
 def run_summary(r) -> dict[str, Any]:
