@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import InvalidRequest, NotFound
 
@@ -35,9 +35,15 @@ class ExperimentService:
         with self._lock:
             exp = self.client.get_experiment_by_name(name)
             if exp is None:
-                location = (self.artifact_root / _safe(name)).as_uri() if self._local_artifacts else None
+                location = (
+                    (self.artifact_root / _safe(name)).as_uri()
+                    if self._local_artifacts
+                    else None
+                )
                 try:
-                    exp_id = self.client.create_experiment(name, artifact_location=location)
+                    exp_id = self.client.create_experiment(
+                        name, artifact_location=location
+                    )
                 except Exception:  # created concurrently by a job or another server
                     exp = self.client.get_experiment_by_name(name)
                     if exp is None:
@@ -45,7 +51,9 @@ class ExperimentService:
                     exp_id = exp.experiment_id
             else:
                 if exp.lifecycle_stage == "deleted":
-                    raise InvalidRequest(f"experiment {name!r} is deleted; restore it or pick another name")
+                    raise InvalidRequest(
+                        f"experiment {name!r} is deleted; restore it or pick another name"
+                    )
                 exp_id = exp.experiment_id
             self._ids[name] = exp_id
             return exp_id
@@ -55,7 +63,9 @@ class ExperimentService:
         return not str(self.artifact_root).startswith(("s3:", "gs:", "http", "wasbs:"))
 
     def list_experiments(self, limit: int, cursor: str | None) -> dict[str, Any]:
-        page = self.client.search_experiments(max_results=limit, page_token=cursor, order_by=["last_update_time DESC"])
+        page = self.client.search_experiments(
+            max_results=limit, page_token=cursor, order_by=["last_update_time DESC"]
+        )
         return {
             "items": [
                 {
@@ -72,11 +82,23 @@ class ExperimentService:
             "next_cursor": page.token or None,
         }
 
-    def list_runs(self, experiment_id: str, limit: int, cursor: str | None, order_by: str | None, filter_string: str = "") -> dict[str, Any]:
+    def list_runs(
+        self,
+        experiment_id: str,
+        limit: int,
+        cursor: str | None,
+        order_by: str | None,
+        filter_string: str = "",
+    ) -> dict[str, Any]:
         from mlflow.exceptions import MlflowException
 
         try:
-            if order_by and not filter_string and experiment_id.isdigit() and self._ordering.handles(order_by):
+            if (
+                order_by
+                and not filter_string
+                and experiment_id.isdigit()
+                and self._ordering.handles(order_by)
+            ):
                 return self._list_runs_ordered(experiment_id, limit, cursor, order_by)
             page = self.client.search_runs(
                 [experiment_id],
@@ -87,9 +109,14 @@ class ExperimentService:
             )
         except MlflowException as exc:
             raise InvalidRequest(f"cannot list runs: {exc.message}") from None
-        return {"items": [run_summary(r) for r in page], "next_cursor": page.token or None}
+        return {
+            "items": [run_summary(r) for r in page],
+            "next_cursor": page.token or None,
+        }
 
-    def _list_runs_ordered(self, experiment_id: str, limit: int, cursor: str | None, order_by: str) -> dict[str, Any]:
+    def _list_runs_ordered(
+        self, experiment_id: str, limit: int, cursor: str | None, order_by: str
+    ) -> dict[str, Any]:
         """One page of runs sorted by a metric or parameter, same order and page tokens as MLflow.
 
         MLflow's ``search_runs`` sorts by joining a subquery over every run's value of that key,
@@ -103,11 +130,20 @@ class ExperimentService:
         more, ids = len(ids) > limit, ids[:limit]
         runs = {}
         if ids:
-            quoted = ", ".join(f"'{run_id}'" for run_id in ids)  # run ids come from the store: hex only
-            found = self.client.search_runs([experiment_id], filter_string=f"attributes.run_id IN ({quoted})", max_results=len(ids))
+            quoted = ", ".join(
+                f"'{run_id}'" for run_id in ids
+            )  # run ids come from the store: hex only
+            found = self.client.search_runs(
+                [experiment_id],
+                filter_string=f"attributes.run_id IN ({quoted})",
+                max_results=len(ids),
+            )
             runs = {r.info.run_id: r for r in found}
         token = SearchUtils.create_page_token(offset + limit).decode() if more else None
-        return {"items": [run_summary(runs[i]) for i in ids if i in runs], "next_cursor": token}
+        return {
+            "items": [run_summary(runs[i]) for i in ids if i in runs],
+            "next_cursor": token,
+        }
 
     # ---- runs ----------------------------------------------------------------------------------
 
@@ -128,7 +164,9 @@ class ExperimentService:
         if folder.is_dir() and any(folder.iterdir()):
             self.client.log_artifacts(run_id, str(folder))
 
-    def metrics(self, run_id: str) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str]]:
+    def metrics(
+        self, run_id: str
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str]]:
         from mlflow.exceptions import MlflowException
 
         try:
@@ -147,7 +185,9 @@ class ExperimentService:
     def artifacts(self, run_id: str, path: str | None = None) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for info in self.client.list_artifacts(run_id, path):
-            out.append({"path": info.path, "is_dir": info.is_dir, "size": info.file_size})
+            out.append(
+                {"path": info.path, "is_dir": info.is_dir, "size": info.file_size}
+            )
             if info.is_dir:
                 out.extend(self.artifacts(run_id, info.path))
         return out
@@ -171,38 +211,57 @@ class RunOrdering:
     only for database tracking URIs; any other store keeps MLflow's own search.
     """
 
-    _SQL = {
+    # table of values, and the rank that puts values first (for metrics: then NaN), missing last
+    _SOURCES: ClassVar[dict[str, tuple[str, str]]] = {
         "metric": (
-            "SELECT r.run_uuid FROM runs r LEFT JOIN latest_metrics v ON v.run_uuid = r.run_uuid AND v.key = :key "
-            "WHERE r.experiment_id = :experiment AND r.lifecycle_stage = 'active' "
-            "ORDER BY CASE WHEN v.is_nan THEN 1 WHEN v.value IS NULL THEN 2 ELSE 0 END, v.value {direction}, "
-            "r.start_time DESC, r.run_uuid LIMIT :limit OFFSET :offset"
+            "latest_metrics",
+            "CASE WHEN v.is_nan THEN 1 WHEN v.value IS NULL THEN 2 ELSE 0 END",
         ),
-        "parameter": (
-            "SELECT r.run_uuid FROM runs r LEFT JOIN params v ON v.run_uuid = r.run_uuid AND v.key = :key "
-            "WHERE r.experiment_id = :experiment AND r.lifecycle_stage = 'active' "
-            "ORDER BY CASE WHEN v.value IS NULL THEN 1 ELSE 0 END, v.value {direction}, "
-            "r.start_time DESC, r.run_uuid LIMIT :limit OFFSET :offset"
-        ),
+        "parameter": ("params", "CASE WHEN v.value IS NULL THEN 1 ELSE 0 END"),
     }
+    _SQL = (
+        "SELECT r.run_uuid FROM runs r LEFT JOIN {table} v ON v.run_uuid = r.run_uuid AND v.key = :key "
+        "WHERE r.experiment_id = :experiment AND r.lifecycle_stage = 'active' "
+        "ORDER BY {rank}, v.value {direction}, r.start_time DESC, r.run_uuid LIMIT :limit OFFSET :offset"
+    )
 
     def __init__(self, tracking_uri: str):
         self._uri = tracking_uri
         self._engine = None
-        self._sql_store = tracking_uri.split(":", 1)[0].split("+", 1)[0] in ("sqlite", "postgresql", "mysql", "mssql")
+        self._sql_store = tracking_uri.split(":", 1)[0].split("+", 1)[0] in (
+            "sqlite",
+            "postgresql",
+            "mysql",
+            "mssql",
+        )
 
     def handles(self, order_by: str) -> bool:
-        return self._sql_store and self._parse(order_by)[0] in self._SQL
+        return self._sql_store and self._parse(order_by)[0] in self._SOURCES
 
-    def page(self, experiment_id: str, order_by: str, offset: int, limit: int) -> list[str]:
+    def page(
+        self, experiment_id: str, order_by: str, offset: int, limit: int
+    ) -> list[str]:
         import sqlalchemy
 
         kind, key, ascending = self._parse(order_by)
         if self._engine is None:
             self._engine = sqlalchemy.create_engine(self._uri)
-        query = sqlalchemy.text(self._SQL[kind].format(direction="ASC" if ascending else "DESC"))
+        table, rank = self._SOURCES[kind]
+        query = sqlalchemy.text(
+            self._SQL.format(
+                table=table, rank=rank, direction="ASC" if ascending else "DESC"
+            )
+        )
         with self._engine.connect() as conn:
-            rows = conn.execute(query, {"key": key, "experiment": int(experiment_id), "limit": limit, "offset": offset})
+            rows = conn.execute(
+                query,
+                {
+                    "key": key,
+                    "experiment": int(experiment_id),
+                    "limit": limit,
+                    "offset": offset,
+                },
+            )
             return [row[0] for row in rows]
 
     @staticmethod
@@ -226,7 +285,9 @@ def run_summary(r) -> dict[str, Any]:
         "end_time": r.info.end_time,
         "metrics": dict(r.data.metrics),
         "params": dict(r.data.params),
-        "tags": {k: v for k, v in r.data.tags.items() if not k.startswith("mlflow.log-model")},
+        "tags": {
+            k: v for k, v in r.data.tags.items() if not k.startswith("mlflow.log-model")
+        },
     }
 
 
