@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import traceback
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -430,11 +431,13 @@ class ScoringApp:
                     task = ("invocations", (payload, content_type))
                 started = time.perf_counter()
                 future = self.scoring.submit(deployment, *task)
-                future.add_done_callback(
-                    lambda f, d=deployment: self.metrics.observe(
-                        d.name, f.result().status if f.result() else 504, time.perf_counter() - started, mirror=True
-                    )
-                )
+                future.add_done_callback(partial(self._mirrored, deployment.name, started))
+
+    def _mirrored(self, deployment: str, started: float, future) -> None:
+        failed = not future.cancelled() and future.exception() is not None
+        reply = None if future.cancelled() or failed else future.result()
+        status = reply.status if reply is not None else (500 if failed else 504)
+        self.metrics.observe(deployment, status, time.perf_counter() - started, mirror=True)
 
     # ---- ASGI
     async def __call__(self, scope, receive, send) -> None:
