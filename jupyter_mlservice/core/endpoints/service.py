@@ -41,6 +41,7 @@ from .schemas import (
 log = logging.getLogger("jupyter_mlservice.endpoints")
 
 HEALTH_INTERVAL_S = 2.0
+MAX_MIRROR_PERCENT = 50  # the serving config refuses more (core/serving/config.py)
 
 
 class EndpointService:
@@ -164,6 +165,11 @@ class EndpointService:
                 raise InvalidRequest(f"{label}: percentages must be between 0 and 100")
             if not mirror and sum(traffic.values()) not in (0, 100):
                 raise InvalidRequest(f"traffic must add up to 100 (or 0); it adds up to {sum(traffic.values())}")
+            # checked here, not only by the serving config: a stored table the config refuses
+            # would make every later rollout of the endpoint fail
+            if mirror and sum(traffic.values()) > MAX_MIRROR_PERCENT:
+                raise InvalidRequest(f"mirror_traffic may copy at most {MAX_MIRROR_PERCENT}% of requests in total; "
+                                     f"it adds up to {sum(traffic.values())}")
             # a failed update keeps serving its previous version (applied != spec); a deployment
             # whose only version fails to load cannot take traffic
             failed = sorted(n for n, v in traffic.items() if v and known[n].applied is None)
