@@ -9,7 +9,7 @@ import {
   NEW_ENDPOINT
 } from '../models/endpoints';
 import type { IRegisterForm, RegisterFormErrors } from '../models/registry';
-import { Field, IFormProps } from './forms';
+import { Field, IFormProps, TextField, binder } from './forms';
 
 /** A completed job offered as a model source. */
 export interface IJobChoice {
@@ -22,18 +22,11 @@ export function RegisterForm(
   props: IFormProps<IRegisterForm, RegisterFormErrors> & { jobs: ReadonlyArray<IJobChoice> }
 ): JSX.Element {
   const { value, errors } = props;
+  const bind = binder(props);
   const set = (patch: Partial<IRegisterForm>) => props.onChange({ ...value, ...patch });
   return (
     <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
-      <Field label="Model name" name="name" error={errors.name} hint="A new version is added if the model exists">
-        <input
-          name="name"
-          className="jp-mlservice-input"
-          value={value.name}
-          autoFocus
-          onChange={e => set({ name: e.currentTarget.value })}
-        />
-      </Field>
+      <TextField label="Model name" {...bind('name')} hint="A new version is added if the model exists" autoFocus />
       <Field label="From" name="source">
         <select
           name="source"
@@ -64,47 +57,18 @@ export function RegisterForm(
         </Field>
       )}
       {value.source === 'run' && (
-        <Field label="Run id" name="run" error={errors.run}>
-          <input
-            name="run"
-            className="jp-mlservice-input"
-            value={value.run}
-            onChange={e => set({ run: e.currentTarget.value })}
-          />
-        </Field>
+        <TextField label="Run id" {...bind('run')} />
       )}
       {value.source === 'path' ? (
-        <Field label="Path on the server" name="localPath" error={errors.localPath} hint="An MLflow model folder or a file">
-          <input
-            name="localPath"
-            className="jp-mlservice-input"
-            value={value.localPath}
-            onChange={e => set({ localPath: e.currentTarget.value })}
-          />
-        </Field>
+        <TextField label="Path on the server" {...bind('localPath')} hint="An MLflow model folder or a file" />
       ) : (
-        <Field
+        <TextField
           label="Artifact path"
-          name="artifactPath"
-          error={errors.artifactPath}
+          {...bind('artifactPath')}
           hint={'Where the run logged it, e.g. mlflow.sklearn.log_model(m, name="model")'}
-        >
-          <input
-            name="artifactPath"
-            className="jp-mlservice-input"
-            value={value.artifactPath}
-            onChange={e => set({ artifactPath: e.currentTarget.value })}
-          />
-        </Field>
-      )}
-      <Field label="Description" name="description" error={errors.description}>
-        <input
-          name="description"
-          className="jp-mlservice-input"
-          value={value.description}
-          onChange={e => set({ description: e.currentTarget.value })}
         />
-      </Field>
+      )}
+      <TextField label="Description" {...bind('description')} />
     </form>
   );
 }
@@ -114,18 +78,12 @@ export function DeployForm(
   props: IFormProps<IDeployForm, DeployFormErrors> & { endpoints: ReadonlyArray<Endpoint> }
 ): JSX.Element {
   const { value, errors } = props;
+  const bind = binder(props);
   const set = (patch: Partial<IDeployForm>) => props.onChange({ ...value, ...patch });
   const creating = value.endpoint === NEW_ENDPOINT;
   return (
     <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
-      <Field label="Model" name="model" error={errors.model} hint="iris:3, iris@champion or iris (latest)">
-        <input
-          name="model"
-          className="jp-mlservice-input"
-          value={value.model}
-          onChange={e => set({ model: e.currentTarget.value })}
-        />
-      </Field>
+      <TextField label="Model" {...bind('model')} hint="iris:3, iris@champion or iris (latest)" />
       <Field label="Endpoint" name="endpoint" error={errors.endpoint}>
         <select
           name="endpoint"
@@ -150,14 +108,7 @@ export function DeployForm(
       </Field>
       {creating && (
         <div className="jp-mlservice-field-row">
-          <Field label="New endpoint name" name="newEndpoint" error={errors.newEndpoint}>
-            <input
-              name="newEndpoint"
-              className="jp-mlservice-input"
-              value={value.newEndpoint}
-              onChange={e => set({ newEndpoint: e.currentTarget.value })}
-            />
-          </Field>
+          <TextField label="New endpoint name" {...bind('newEndpoint')} />
           <Field label="Authentication" name="authMode">
             <select
               name="authMode"
@@ -172,22 +123,8 @@ export function DeployForm(
         </div>
       )}
       <div className="jp-mlservice-field-row">
-        <Field label="Deployment name" name="deployment" error={errors.deployment}>
-          <input
-            name="deployment"
-            className="jp-mlservice-input"
-            value={value.deployment}
-            onChange={e => set({ deployment: e.currentTarget.value })}
-          />
-        </Field>
-        <Field label="Replicas" name="replicas" error={errors.replicas}>
-          <input
-            name="replicas"
-            className="jp-mlservice-input"
-            value={value.replicas}
-            onChange={e => set({ replicas: e.currentTarget.value })}
-          />
-        </Field>
+        <TextField label="Deployment name" {...bind('deployment')} />
+        <TextField label="Replicas" {...bind('replicas')} />
       </div>
       <label className="jp-mlservice-check">
         <input
@@ -204,19 +141,12 @@ export function DeployForm(
 
 /** Create an endpoint (deployments are added to it afterwards). */
 export function EndpointForm(props: IFormProps<IEndpointForm, EndpointFormErrors>): JSX.Element {
-  const { value, errors } = props;
+  const { value } = props;
+  const bind = binder(props);
   const set = (patch: Partial<IEndpointForm>) => props.onChange({ ...value, ...patch });
   return (
     <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
-      <Field label="Name" name="name" error={errors.name} hint="e.g. iris (part of the scoring URI)">
-        <input
-          name="name"
-          className="jp-mlservice-input"
-          value={value.name}
-          autoFocus
-          onChange={e => set({ name: e.currentTarget.value })}
-        />
-      </Field>
+      <TextField label="Name" {...bind('name')} hint="e.g. iris (part of the scoring URI)" autoFocus />
       <Field label="Authentication" name="authMode" hint="key: callers send Authorization: Bearer <key>">
         <select
           name="authMode"
@@ -228,14 +158,7 @@ export function EndpointForm(props: IFormProps<IEndpointForm, EndpointFormErrors
           <option value="none">none (local experiments only)</option>
         </select>
       </Field>
-      <Field label="Description" name="description" error={errors.description}>
-        <input
-          name="description"
-          className="jp-mlservice-input"
-          value={value.description}
-          onChange={e => set({ description: e.currentTarget.value })}
-        />
-      </Field>
+      <TextField label="Description" {...bind('description')} />
     </form>
   );
 }

@@ -26,10 +26,60 @@ export function Field(props: IFieldProps): JSX.Element {
   );
 }
 
+export interface ITextFieldProps extends Omit<IFieldProps, 'children'> {
+  value: string;
+  onChange: (value: string) => void;
+  /** Show a textarea of this many rows instead of a one-line input. */
+  rows?: number;
+  placeholder?: string;
+  autoFocus?: boolean;
+  readOnly?: boolean;
+  /** More classes for the input (e.g. jp-mlservice-code). */
+  className?: string;
+}
+
+/** A labelled text input (or textarea) bound to one form value: the usual field of a form. */
+export function TextField(props: ITextFieldProps): JSX.Element {
+  const { label, name, error, hint, value, rows } = props;
+  const className = `jp-mlservice-input${props.className ? ` ${props.className}` : ''}`;
+  const onChange = (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) =>
+    props.onChange(e.currentTarget.value);
+  const common = {
+    name,
+    className,
+    value,
+    placeholder: props.placeholder,
+    autoFocus: props.autoFocus,
+    readOnly: props.readOnly,
+    onChange: props.readOnly ? undefined : onChange
+  };
+  return (
+    <Field label={label} name={name} error={error} hint={hint}>
+      {rows ? <textarea rows={rows} {...common} /> : <input {...common} />}
+    </Field>
+  );
+}
+
 export interface IFormProps<T, E> {
   value: T;
   errors: E;
   onChange: (value: T) => void;
+}
+
+/** The names of a form's text fields. */
+export type TextKeys<T> = { [K in keyof T]: T[K] extends string ? K : never }[keyof T] & string;
+
+/**
+ * Bind text fields to a form's value and errors:
+ * `const bind = binder(props); <TextField label="Name" {...bind('name')} />`.
+ */
+export function binder<T, E>(props: IFormProps<T, E>) {
+  return (name: TextKeys<T>) => ({
+    name,
+    value: props.value[name] as unknown as string,
+    error: (props.errors as Partial<Record<string, string>>)[name],
+    onChange: (v: string) => props.onChange({ ...props.value, [name]: v })
+  });
 }
 
 /** New compute target: name, type, description, settings (JSON). */
@@ -37,19 +87,12 @@ export function TargetForm(
   props: IFormProps<ITargetForm, TargetFormErrors> & { types: ReadonlyArray<string> }
 ): JSX.Element {
   const { value, errors } = props;
+  const bind = binder(props);
   const set = (patch: Partial<ITargetForm>) => props.onChange({ ...value, ...patch });
   const types = props.types.length > 0 ? props.types : ['local', 'ray'];
   return (
     <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
-      <Field label="Name" name="name" error={errors.name} hint="e.g. cpu-small">
-        <input
-          name="name"
-          className="jp-mlservice-input"
-          value={value.name}
-          autoFocus
-          onChange={e => set({ name: e.currentTarget.value })}
-        />
-      </Field>
+      <TextField label="Name" {...bind('name')} hint="e.g. cpu-small" autoFocus />
       <Field label="Type" name="type" error={errors.type}>
         <select
           name="type"
@@ -64,28 +107,14 @@ export function TargetForm(
           ))}
         </select>
       </Field>
-      <Field label="Description" name="description" error={errors.description}>
-        <input
-          name="description"
-          className="jp-mlservice-input"
-          value={value.description}
-          onChange={e => set({ description: e.currentTarget.value })}
-        />
-      </Field>
-      <Field
+      <TextField label="Description" {...bind('description')} />
+      <TextField
         label="Settings (JSON)"
-        name="settings"
-        error={errors.settings}
+        {...bind('settings')}
         hint='e.g. {"max_concurrency": 2}; checked by the server for the type'
-      >
-        <textarea
-          name="settings"
-          className="jp-mlservice-input jp-mlservice-code"
-          rows={4}
-          value={value.settings}
-          onChange={e => set({ settings: e.currentTarget.value })}
-        />
-      </Field>
+        className="jp-mlservice-code"
+        rows={4}
+      />
     </form>
   );
 }
@@ -95,6 +124,7 @@ export function SubmitForm(
   props: IFormProps<ISubmitForm, SubmitFormErrors> & { targets: ReadonlyArray<string> }
 ): JSX.Element {
   const { value, errors } = props;
+  const bind = binder(props);
   const set = (patch: Partial<ISubmitForm>) => props.onChange({ ...value, ...patch });
   return (
     <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
@@ -116,55 +146,18 @@ export function SubmitForm(
           ))}
         </select>
       </Field>
-      <Field label="Experiment" name="experiment" error={errors.experiment}>
-        <input
-          name="experiment"
-          className="jp-mlservice-input"
-          value={value.experiment}
-          onChange={e => set({ experiment: e.currentTarget.value })}
-        />
-      </Field>
-      <Field label="Display name" name="displayName" error={errors.displayName}>
-        <input
-          name="displayName"
-          className="jp-mlservice-input"
-          value={value.displayName}
-          placeholder="(optional)"
-          onChange={e => set({ displayName: e.currentTarget.value })}
-        />
-      </Field>
-      <Field
+      <TextField label="Experiment" {...bind('experiment')} />
+      <TextField label="Display name" {...bind('displayName')} placeholder="(optional)" />
+      <TextField
         label="Parameters (JSON)"
-        name="parameters"
-        error={errors.parameters}
+        {...bind('parameters')}
         hint="Pre-filled from the cell tagged `parameters`"
-      >
-        <textarea
-          name="parameters"
-          className="jp-mlservice-input jp-mlservice-code"
-          rows={5}
-          value={value.parameters}
-          onChange={e => set({ parameters: e.currentTarget.value })}
-        />
-      </Field>
+        className="jp-mlservice-code"
+        rows={5}
+      />
       <div className="jp-mlservice-field-row">
-        <Field label="Timeout (s)" name="timeout" error={errors.timeout}>
-          <input
-            name="timeout"
-            className="jp-mlservice-input"
-            value={value.timeout}
-            placeholder="none"
-            onChange={e => set({ timeout: e.currentTarget.value })}
-          />
-        </Field>
-        <Field label="Retries" name="maxRetries" error={errors.maxRetries}>
-          <input
-            name="maxRetries"
-            className="jp-mlservice-input"
-            value={value.maxRetries}
-            onChange={e => set({ maxRetries: e.currentTarget.value })}
-          />
-        </Field>
+        <TextField label="Timeout (s)" {...bind('timeout')} placeholder="none" />
+        <TextField label="Retries" {...bind('maxRetries')} />
       </div>
     </form>
   );
