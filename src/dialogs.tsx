@@ -28,6 +28,8 @@ export interface IFormDialogOptions<T, E, R> {
   title: string;
   okLabel: string;
   initial: T;
+  /** Errors to show the first time (e.g. the server refused what this form sent before). */
+  initialErrors?: E;
   /** Returns the result to send, or errors to show in the re-opened form. */
   validate: (value: T) => { result?: R; errors: E };
   render: (value: T, errors: E, onChange: (v: T) => void) => JSX.Element;
@@ -39,7 +41,7 @@ export interface IFormDialogOptions<T, E, R> {
  */
 export async function formDialog<T, E, R>(options: IFormDialogOptions<T, E, R>): Promise<R | null> {
   let value = options.initial;
-  let errors = {} as E;
+  let errors = options.initialErrors ?? ({} as E);
   for (;;) {
     const body = new FormBody<T, E>(value, errors, options.render);
     const answer = await showDialog<T>({

@@ -19,21 +19,31 @@ import type { ModelVersion } from './api/client';
 import { EndpointsSection } from './components/EndpointsSection';
 import { LogViewer } from './components/LogViewer';
 import { ModelsSection } from './components/ModelsSection';
-import { DeployForm, EndpointForm, IJobChoice, RegisterForm } from './components/ServingForms';
+import {
+  DeployForm,
+  DeploymentEditForm,
+  EndpointForm,
+  IJobChoice,
+  RegisterForm
+} from './components/ServingForms';
 import { useModel } from './components/useModel';
 import { confirm, formDialog } from './dialogs';
 import { mlserviceIcon } from './icons';
 import { PolledModel } from './models/base';
 import {
   DeployFormErrors,
+  DeploymentEditErrors,
   DeploymentLogsModel,
   EndpointFormErrors,
   EndpointsModel,
   IDeployForm,
   IDeployPlan,
+  IDeploymentEditForm,
   IEndpointForm,
   initialDeployForm,
+  initialDeploymentEditForm,
   validateDeployForm,
+  validateDeploymentEditForm,
   validateEndpointForm
 } from './models/endpoints';
 import {
@@ -56,6 +66,7 @@ export namespace ServingCommandIDs {
   export const createEndpoint = 'mlservice:create-endpoint';
   export const deleteEndpoint = 'mlservice:delete-endpoint';
   export const deleteDeployment = 'mlservice:delete-deployment';
+  export const editDeployment = 'mlservice:edit-deployment';
   export const openDeploymentLogs = 'mlservice:open-deployment-logs';
 }
 
@@ -110,7 +121,7 @@ export const servingPlugin: JupyterFrontEndPlugin<void> = {
     notifyModelErrors(registry, 'Models');
     notifyModelErrors(endpoints, 'Endpoints');
     endpoints.notices.connect((_, notice) => {
-      if (notice.kind === 'routed') {
+      if (notice.kind === 'routed' || notice.kind === 'updated') {
         Notification.success(notice.message, { autoClose: 5000 });
       } else {
         Notification.error(notice.message, {
@@ -351,6 +362,64 @@ export const servingPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    commands.addCommand(ServingCommandIDs.editDeployment, {
+      label: 'Edit Deployment…',
+      caption: 'Change a deployment: model, replicas, request settings, environment variables',
+      execute: async args => {
+        const endpoint = await pick(args.endpoint, 'Endpoint', endpoints.items.map(e => e.name));
+        if (!endpoint) {
+          return;
+        }
+        const item = endpoints.items.find(e => e.name === endpoint);
+        const name = await pick(args.name, `Deployment of ${endpoint}`, [...(item?.deployments ?? [])]);
+        if (!name) {
+          return;
+        }
+        const current = await attempt('Read deployment', () => api.getDeployment(endpoint, name));
+        if (!current) {
+          return;
+        }
+        let value = initialDeploymentEditForm(current);
+        let refused: DeploymentEditErrors | undefined;
+        for (;;) {
+          const checked = await formDialog<
+            IDeploymentEditForm,
+            DeploymentEditErrors,
+            { form: IDeploymentEditForm; body: api.DeploymentUpdate }
+          >({
+            title: `Edit deployment ${endpoint}/${name}`,
+            okLabel: 'Update',
+            initial: value,
+            initialErrors: refused,
+            validate: form => {
+              const result = validateDeploymentEditForm(form, current);
+              return { result: result.body && { form, body: result.body }, errors: result.errors };
+            },
+            render: (form, errors, onChange) => (
+              <DeploymentEditForm value={form} errors={errors} onChange={onChange} />
+            )
+          });
+          if (!checked) {
+            return;
+          }
+          try {
+            const updated = await endpoints.updateDeployment(endpoint, name, checked.body);
+            Notification.info(`Updating "${name}" of "${endpoint}" (${updated.status})…`, { autoClose: 4000 });
+            return updated;
+          } catch (error) {
+            const status = (error as api.MLServiceError).status;
+            if (!status || status >= 500) {
+              notifyError(error, `Update deployment "${name}"`);
+              return;
+            }
+            // The server refused it (unknown model version...): show why in the form, keep the edits.
+            value = checked.form;
+            refused = { form: (error as Error).message };
+          }
+        }
+      }
+    });
+
     commands.addCommand(ServingCommandIDs.openDeploymentLogs, {
       label: 'Open Deployment Logs…',
       execute: async args => {
@@ -431,6 +500,9 @@ export const servingPlugin: JupyterFrontEndPlugin<void> = {
           onDelete={name => void commands.execute(ServingCommandIDs.deleteEndpoint, { name })}
           onDeleteDeployment={(endpoint, name) =>
             void commands.execute(ServingCommandIDs.deleteDeployment, { endpoint, name })
+          }
+          onEditDeployment={(endpoint, name) =>
+            void commands.execute(ServingCommandIDs.editDeployment, { endpoint, name })
           }
           onOpenLogs={(endpoint, name) =>
             void commands.execute(ServingCommandIDs.openDeploymentLogs, { endpoint, name })

@@ -3,19 +3,26 @@ import * as React from 'react';
 
 import * as api from '../api/client';
 import type { Deployment, Endpoint, ModelVersion, RegisteredModel } from '../api/client';
-import { EndpointsSection, maskKey, trafficSummary } from '../components/EndpointsSection';
+import { EndpointsSection, maskKey, mirrorSummary, trafficSummary } from '../components/EndpointsSection';
 import { ModelsSection } from '../components/ModelsSection';
+import { DeploymentEditForm } from '../components/ServingForms';
 import {
   DeploymentLogsModel,
   EndpointsModel,
   NEW_ENDPOINT,
   adjustTraffic,
   deploymentNameFor,
+  formatEnvironment,
   initialDeployForm,
+  initialDeploymentEditForm,
+  initialMirrorForm,
+  parseEnvironment,
   parsePayload,
   trafficError,
   validateDeployForm,
-  validateEndpointForm
+  validateDeploymentEditForm,
+  validateEndpointForm,
+  validateMirrorForm
 } from '../models/endpoints';
 import {
   RegistryModel,
@@ -30,7 +37,7 @@ jest.mock('../api/client', () => {
     'listModels', 'getModel', 'getModelVersion', 'registerModel', 'setModelAlias', 'deleteModelAlias',
     'listEndpoints', 'createEndpoint', 'deleteEndpoint', 'getEndpointKeys', 'regenerateEndpointKey',
     'setEndpointTraffic', 'invokeEndpoint', 'getEndpointMetrics', 'listDeployments', 'createDeployment',
-    'getDeployment', 'deleteDeployment', 'getDeploymentLogs'
+    'getDeployment', 'deleteDeployment', 'getDeploymentLogs', 'setEndpointMirror', 'updateDeployment'
   ];
   return { ...actual, ...Object.fromEntries(fns.map(f => [f, jest.fn()])) };
 });
@@ -374,6 +381,176 @@ describe('EndpointsModel', () => {
   });
 });
 
+describe('mirror traffic', () => {
+  const ep = endpoint({
+    deployments: ['blue', 'green', 'teal'],
+    traffic: { blue: 100 },
+    mirror_traffic: { teal: 20 }
+  });
+
+  it('starts from the mirrored deployment, else the first one without live traffic', () => {
+    expect(initialMirrorForm(ep)).toEqual({ deployment: 'teal', percent: '20' });
+    expect(initialMirrorForm({ ...ep, mirror_traffic: {} })).toEqual({ deployment: 'green', percent: '10' });
+  });
+
+  it('sends the whole table with the share set, and 0 removes it', () => {
+    expect(validateMirrorForm({ deployment: 'green', percent: '10' }, ep).mirror).toEqual({ teal: 20, green: 10 });
+    expect(validateMirrorForm({ deployment: 'teal', percent: '35' }, ep).mirror).toEqual({ teal: 35 });
+    expect(validateMirrorForm({ deployment: 'teal', percent: '0' }, ep).mirror).toEqual({});
+  });
+
+  it('says why the server would refuse, before sending', () => {
+    const live = validateMirrorForm({ deployment: 'blue', percent: '10' }, ep);
+    expect(live.mirror).toBeUndefined();
+    expect(live.errors.deployment).toMatch(/"blue" takes 100% of the live traffic.*not both/);
+    const over = validateMirrorForm({ deployment: 'green', percent: '40' }, ep);
+    expect(over.errors.percent).toMatch(/At most 50%.*20% already go to teal: use 30% or less/);
+    expect(validateMirrorForm({ deployment: 'teal', percent: '51' }, ep).errors.percent).toMatch(/At most 50%/);
+    expect(validateMirrorForm({ deployment: 'green', percent: '2.5' }, ep).errors.percent).toMatch(/whole percent/);
+    expect(validateMirrorForm({ deployment: 'green', percent: '' }, ep).errors.percent).toMatch(/whole percent/);
+    expect(validateMirrorForm({ deployment: 'gone', percent: '5' }, ep).errors.deployment).toMatch(/no deployment "gone"/);
+  });
+
+  it('live traffic cannot go to a mirrored deployment', () => {
+    expect(trafficError({ blue: 80, teal: 20 }, { teal: 20 })).toMatch(/"teal" already gets mirrored requests/);
+    expect(trafficError({ blue: 100, teal: 0 }, { teal: 20 })).toBeNull();
+  });
+
+  it('summarizes the mirror for the endpoint line', () => {
+    expect(mirrorSummary({ teal: 20, green: 0 })).toBe('mirror teal 20%');
+    expect(mirrorSummary({})).toBe('');
+  });
+
+  it('the model sends the table and shows the endpoint the server answers', async () => {
+    serveEndpoint(ep, [deployment(), deployment({ name: 'green' }), deployment({ name: 'teal', mirror_traffic: 20 })]);
+    mocked.setEndpointMirror.mockResolvedValue({ ...ep, mirror_traffic: { green: 10 } });
+    const model = new EndpointsModel({ auto: false });
+    await model.select('iris-ep');
+    expect(model.mirror).toEqual({ teal: 20 });
+    mocked.listEndpoints.mockResolvedValue({ items: [{ ...ep, mirror_traffic: { green: 10 } }], next_cursor: null });
+    await model.setMirror({ green: 10 });
+    expect(mocked.setEndpointMirror).toHaveBeenCalledWith('iris-ep', { green: 10 });
+    expect(model.mirror).toEqual({ green: 10 });
+    model.dispose();
+  });
+});
+
+describe('editing a deployment', () => {
+  const current = deployment({
+    model: 'iris@champion',
+    replicas: 1,
+    request_settings: { request_timeout_ms: 5000, max_concurrent_requests: 64, max_queue_wait_ms: 500, max_batch_size: 8 },
+    environment_variables: { OMP_NUM_THREADS: '1' }
+  });
+
+  it('starts from the deployment as it is', () => {
+    expect(initialDeploymentEditForm(current)).toEqual({
+      model: 'iris@champion',
+      replicas: '1',
+      requestTimeoutMs: '5000',
+      maxConcurrentRequests: '64',
+      maxQueueWaitMs: '500',
+      environment: 'OMP_NUM_THREADS=1'
+    });
+  });
+
+  it('sends only what changed; request settings whole, keeping the fields the form does not show', () => {
+    const form = initialDeploymentEditForm(current);
+    expect(validateDeploymentEditForm({ ...form, replicas: '3' }, current)).toEqual({ errors: {}, body: { replicas: 3 } });
+    expect(validateDeploymentEditForm({ ...form, model: ' iris:2 ', requestTimeoutMs: '800' }, current).body).toEqual({
+      model: 'iris:2',
+      request_settings: { request_timeout_ms: 800, max_concurrent_requests: 64, max_queue_wait_ms: 500, max_batch_size: 8 }
+    });
+    expect(
+      validateDeploymentEditForm({ ...form, environment: '# threads\nOMP_NUM_THREADS=2\n\nMODE = fast' }, current).body
+    ).toEqual({ environment_variables: { OMP_NUM_THREADS: '2', MODE: 'fast' } });
+    expect(validateDeploymentEditForm({ ...form, environment: '' }, current).body).toEqual({ environment_variables: {} });
+  });
+
+  it('says what to fix, and that nothing changed', () => {
+    const form = initialDeploymentEditForm(current);
+    const bad = validateDeploymentEditForm(
+      {
+        ...form,
+        model: 'iris:latest',
+        replicas: '0',
+        requestTimeoutMs: '0',
+        maxConcurrentRequests: 'many',
+        maxQueueWaitMs: '-1',
+        environment: '1BAD=x'
+      },
+      current
+    );
+    expect(bad.body).toBeUndefined();
+    expect(bad.errors.model).toMatch(/must be a number/);
+    expect(bad.errors.replicas).toMatch(/1 to 32/);
+    expect(bad.errors.requestTimeoutMs).toMatch(/1 to 600000/);
+    expect(bad.errors.maxConcurrentRequests).toMatch(/1 to 10000/);
+    expect(bad.errors.maxQueueWaitMs).toMatch(/0 to 600000/);
+    expect(bad.errors.environment).toMatch(/Line 1: write NAME=value/);
+    expect(validateDeploymentEditForm(form, current)).toEqual({ errors: { form: expect.stringMatching(/Nothing changed/) } });
+  });
+
+  it('reads and writes environment variables one a line', () => {
+    expect(parseEnvironment('A=1\nB=x=y')).toEqual({ A: '1', B: 'x=y' });
+    expect(() => parseEnvironment('A=1\nA=2')).toThrow(/Line 2: A is set twice/);
+    expect(() => parseEnvironment('just text')).toThrow(/Line 1/);
+    expect(formatEnvironment({ A: '1', B: 'x' })).toBe('A=1\nB=x');
+  });
+
+  it('the model shows Updating at once and says when the new version serves', async () => {
+    const ep = endpoint({ deployments: ['blue'], traffic: { blue: 100 } });
+    serveEndpoint(ep, [current]);
+    const model = new EndpointsModel({ auto: false });
+    await model.select('iris-ep');
+    const notices: string[] = [];
+    model.notices.connect((_, n) => notices.push(`${n.kind}:${n.message}`));
+    const updating = deployment({ ...current, replicas: 3, status: 'Updating', ready_workers: 1 });
+    mocked.updateDeployment.mockResolvedValue(updating);
+    mocked.listDeployments.mockResolvedValue({ items: [updating] });
+    await model.updateDeployment('iris-ep', 'blue', { replicas: 3 });
+    expect(mocked.updateDeployment).toHaveBeenCalledWith('iris-ep', 'blue', { replicas: 3 });
+    expect(model.deployments[0].status).toBe('Updating');
+    expect(model.updating.has('iris-ep/blue')).toBe(true);
+    expect(model.poll.frequency.interval).toBe(EndpointsModel.BUSY_MS);
+    expect(notices).toEqual([]);
+
+    mocked.listDeployments.mockResolvedValue({ items: [{ ...updating, status: 'Healthy', ready_workers: 3 }] });
+    await model.refresh();
+    expect(model.updating.size).toBe(0);
+    expect(notices).toEqual([expect.stringMatching(/^updated:.*"blue" of "iris-ep" is updated and healthy.*3 replicas/)]);
+    model.dispose();
+  });
+
+  it('says so when the update fails', async () => {
+    serveEndpoint(endpoint({ deployments: ['blue'] }), [current]);
+    const model = new EndpointsModel({ auto: false });
+    await model.select('iris-ep');
+    const notices: string[] = [];
+    model.notices.connect((_, n) => notices.push(`${n.kind}:${n.message}`));
+    mocked.updateDeployment.mockResolvedValue({ ...current, status: 'Updating' });
+    mocked.listDeployments.mockResolvedValue({ items: [{ ...current, status: 'Failed', error: 'no version 9' }] });
+    await model.updateDeployment('iris-ep', 'blue', { model: 'iris:9' });
+    expect(notices).toEqual([expect.stringMatching(/^failed:.*previous version serves meanwhile.*no version 9/)]);
+    model.dispose();
+  });
+
+  it('the form shows a refusal on top and edits fields', () => {
+    const onChange = jest.fn();
+    const form = initialDeploymentEditForm(current);
+    const { container } = render(
+      <DeploymentEditForm value={form} errors={{ form: 'model iris:9 not found', replicas: 'Replicas: 1 to 32.' }} onChange={onChange} />
+    );
+    expect(container.querySelector('[data-field="form"]')!.textContent).toBe('model iris:9 not found');
+    expect(container.querySelector('[data-field="replicas"]')!.textContent).toBe('Replicas: 1 to 32.');
+    fireEvent.change(container.querySelector('input[name="replicas"]')!, { target: { value: '4' } });
+    expect(onChange).toHaveBeenCalledWith({ ...form, replicas: '4' });
+    expect((container.querySelector('textarea[name="environment"]') as HTMLTextAreaElement).value).toBe(
+      'OMP_NUM_THREADS=1'
+    );
+  });
+});
+
 describe('DeploymentLogsModel', () => {
   it('reads the log by offset and appends', async () => {
     mocked.getDeploymentLogs
@@ -441,6 +618,7 @@ describe('EndpointsSection', () => {
       onCreate: jest.fn(),
       onDelete: jest.fn(),
       onDeleteDeployment: jest.fn(),
+      onEditDeployment: jest.fn(),
       onOpenLogs: jest.fn(),
       onRegenerateKey: jest.fn(),
       onCopy: jest.fn(),
@@ -485,6 +663,70 @@ describe('EndpointsSection', () => {
 
     fireEvent.click(screen.getByLabelText('Delete deployment green'));
     expect(props.onDeleteDeployment).toHaveBeenCalledWith('iris-ep', 'green');
+    fireEvent.click(screen.getByLabelText('Edit deployment blue'));
+    expect(props.onEditDeployment).toHaveBeenCalledWith('iris-ep', 'blue');
+    model.dispose();
+  });
+
+  it('sets and stops mirror traffic, and shows why a share is refused', async () => {
+    const ep = endpoint({ deployments: ['blue', 'green'], traffic: { blue: 100 } });
+    serveEndpoint(ep, [deployment(), deployment({ name: 'green' })]);
+    const model = new EndpointsModel({ auto: false });
+    const props = {
+      onCreate: jest.fn(),
+      onDelete: jest.fn(),
+      onDeleteDeployment: jest.fn(),
+      onEditDeployment: jest.fn(),
+      onOpenLogs: jest.fn(),
+      onRegenerateKey: jest.fn(),
+      onCopy: jest.fn(),
+      onError: jest.fn()
+    };
+    const { container } = render(<EndpointsSection model={model} {...props} />);
+    await React.act(() => model.select('iris-ep'));
+    expect(container.querySelector('.jp-mlservice-mirror-current')!.textContent).toMatch(/^Off/);
+    const select = container.querySelector('.jp-mlservice-mirror-deployment select') as HTMLSelectElement;
+    expect(select.value).toBe('green');
+
+    // caught before sending: blue takes live traffic
+    fireEvent.change(select, { target: { value: 'blue' } });
+    fireEvent.click(screen.getByText('Set mirror'));
+    expect(container.querySelector('[data-field="mirror-deployment"]')!.textContent).toMatch(/not both/);
+    expect(mocked.setEndpointMirror).not.toHaveBeenCalled();
+
+    // refused by the server: its message shows in place
+    fireEvent.change(select, { target: { value: 'green' } });
+    fireEvent.change(screen.getByLabelText('Percent of requests to mirror'), { target: { value: '15' } });
+    mocked.setEndpointMirror.mockRejectedValueOnce(
+      new api.MLServiceError('deployment green has not served yet (status Creating); wait until it is Healthy', 409)
+    );
+    await React.act(async () => {
+      fireEvent.click(screen.getByText('Set mirror'));
+    });
+    expect(mocked.setEndpointMirror).toHaveBeenCalledWith('iris-ep', { green: 15 });
+    expect(container.querySelector('.jp-mlservice-mirror-problem')!.textContent).toMatch(/has not served yet/);
+
+    // accepted: shown on the endpoint line, the deployment and the section
+    const mirrored = { ...ep, mirror_traffic: { green: 15 } };
+    mocked.setEndpointMirror.mockResolvedValueOnce(mirrored);
+    serveEndpoint(mirrored, [deployment(), deployment({ name: 'green', mirror_traffic: 15 })]);
+    await React.act(async () => {
+      fireEvent.click(screen.getByText('Set mirror'));
+    });
+    expect(container.querySelector('.jp-mlservice-mirror-problem')).toBeNull();
+    expect(container.querySelector('.jp-mlservice-mirror-summary')!.textContent).toBe('mirror green 15%');
+    expect(container.querySelector('[data-deployment="green"] .jp-mlservice-deployment-mirror')!.textContent).toBe(
+      'mirror 15%'
+    );
+    expect(container.querySelector('.jp-mlservice-mirror-current')!.textContent).toMatch(/Copies 15% of requests to green/);
+
+    mocked.setEndpointMirror.mockResolvedValueOnce(ep);
+    serveEndpoint(ep, [deployment(), deployment({ name: 'green' })]);
+    await React.act(async () => {
+      fireEvent.click(screen.getByText('Stop mirroring'));
+    });
+    expect(mocked.setEndpointMirror).toHaveBeenLastCalledWith('iris-ep', {});
+    expect(container.querySelector('.jp-mlservice-mirror-summary')).toBeNull();
     model.dispose();
   });
 });

@@ -321,6 +321,8 @@ export type EndpointKeys = Schemas['EndpointKeys'];
 export type Deployment = Schemas['Deployment'];
 export type DeploymentStatus = Deployment['status'];
 export type DeploymentCreate = Schemas['DeploymentCreate'];
+export type DeploymentUpdate = Schemas['DeploymentUpdate'];
+export type RequestSettings = Schemas['RequestSettings'];
 export type InvokeRequest = Schemas['InvokeRequest'];
 export type InvokeResponse = Schemas['InvokeResponse'];
 export type EndpointMetrics = Schemas['EndpointMetrics'];
@@ -362,6 +364,11 @@ export function setEndpointTraffic(name: string, traffic: Record<string, number>
   return request('PUT', `endpoints/${seg(name)}/traffic`, { body: { traffic } });
 }
 
+/** Copy a share of requests to deployments (their answers are dropped); `{}` stops mirroring. */
+export function setEndpointMirror(name: string, mirror: Record<string, number>): Promise<Endpoint> {
+  return request('PUT', `endpoints/${seg(name)}/mirror`, { body: { mirror_traffic: mirror } });
+}
+
 /** Send a test request through the server (which adds the key), timing it. */
 export function invokeEndpoint(
   name: string,
@@ -383,6 +390,11 @@ export function createDeployment(
   body: Partial<DeploymentCreate> & { name: string; model: string }
 ): Promise<Deployment> {
   return request('POST', `endpoints/${seg(endpoint)}/deployments`, { body });
+}
+
+/** Change model, replicas or settings; the deployment is Updating until the new version serves. */
+export function updateDeployment(endpoint: string, name: string, body: DeploymentUpdate): Promise<Deployment> {
+  return request('PATCH', `endpoints/${seg(endpoint)}/deployments/${seg(name)}`, { body });
 }
 
 export function getDeployment(endpoint: string, name: string): Promise<Deployment> {

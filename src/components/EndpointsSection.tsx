@@ -5,6 +5,7 @@ import {
   caretRightIcon,
   copyIcon,
   deleteIcon,
+  editIcon,
   listIcon,
   refreshIcon,
   viewBreakpointIcon
@@ -12,7 +13,14 @@ import {
 import * as React from 'react';
 
 import type { Deployment, Endpoint, InvokeResponse } from '../api/client';
-import { EndpointsModel } from '../models/endpoints';
+import {
+  EndpointsModel,
+  IMirrorForm,
+  MAX_MIRROR_PERCENT,
+  MirrorFormErrors,
+  initialMirrorForm,
+  validateMirrorForm
+} from '../models/endpoints';
 import { formatNumber, statusClass } from './format';
 import { useModel } from './useModel';
 
@@ -21,6 +29,8 @@ export interface IEndpointsSectionProps {
   onCreate: () => void;
   onDelete: (name: string) => void;
   onDeleteDeployment: (endpoint: string, deployment: string) => void;
+  /** Change a deployment's model, replicas, request settings or environment. */
+  onEditDeployment: (endpoint: string, deployment: string) => void;
   onOpenLogs: (endpoint: string, deployment: string) => void;
   onRegenerateKey: (endpoint: string, which: 'primary' | 'secondary') => void;
   /** Copy a secret or a URI to the clipboard. */
@@ -44,6 +54,14 @@ export function trafficSummary(traffic: Record<string, number>): string {
     .sort((a, b) => b[1] - a[1])
     .map(([name, pct]) => `${name} ${pct}%`);
   return parts.length > 0 ? parts.join(' · ') : 'no traffic';
+}
+
+/** "mirror green 10%", or '' when nothing is mirrored. */
+export function mirrorSummary(mirror: Record<string, number> | null | undefined): string {
+  const parts = Object.entries(mirror ?? {})
+    .filter(([, pct]) => pct > 0)
+    .map(([name, pct]) => `${name} ${pct}%`);
+  return parts.length > 0 ? `mirror ${parts.join(' · ')}` : '';
 }
 
 function formatMs(value: number | null | undefined): string {
@@ -121,6 +139,14 @@ function EndpointItem(props: IEndpointsSectionProps & { endpoint: Endpoint }): J
           {endpoint.deployments.length} deployment{endpoint.deployments.length === 1 ? '' : 's'}
         </span>
         <span className="jp-mlservice-traffic-summary">{trafficSummary(endpoint.traffic ?? {})}</span>
+        {mirrorSummary(endpoint.mirror_traffic) && (
+          <span
+            className="jp-mlservice-mirror-summary"
+            title="Share of requests copied to a deployment; its answers are dropped"
+          >
+            {mirrorSummary(endpoint.mirror_traffic)}
+          </span>
+        )}
         {endpoint.auth_mode === 'none' && <span className="jp-mlservice-chip">no auth</span>}
       </div>
       {endpoint.error && <div className="jp-mlservice-error">{endpoint.error}</div>}
@@ -179,6 +205,7 @@ function EndpointDetail(props: IEndpointsSectionProps & { endpoint: Endpoint }):
         </div>
       )}
 
+      {model.deployments.length > 1 && <MirrorTraffic key={endpoint.deployments.join(',')} {...props} />}
       {endpoint.auth_mode === 'key' && <Keys {...props} />}
       <TestRequest {...props} />
     </div>
@@ -204,6 +231,15 @@ function DeploymentRow(
         <span className="jp-mlservice-spacer" />
         <button
           className="jp-mlservice-icon-button"
+          aria-label={`Edit deployment ${deployment.name}`}
+          title="Edit: model, replicas, request settings, environment"
+          disabled={deployment.status === 'Deleting'}
+          onClick={() => props.onEditDeployment(endpoint.name, deployment.name)}
+        >
+          <editIcon.react tag="span" />
+        </button>
+        <button
+          className="jp-mlservice-icon-button"
           aria-label={`Logs of ${deployment.name}`}
           title="Logs"
           onClick={() => props.onOpenLogs(endpoint.name, deployment.name)}
@@ -220,10 +256,18 @@ function DeploymentRow(
         </button>
       </div>
       <div className="jp-mlservice-item-meta">
-        <span title="Workers ready / replicas asked for">
+        <span
+          title="Workers ready / replicas asked for"
+          className="jp-mlservice-replicas"
+          data-replicas={deployment.replicas}
+        >
           {deployment.ready_workers}/{deployment.replicas} ready
         </span>
-        {mirrored > 0 && <span>mirror {mirrored}%</span>}
+        {mirrored > 0 && (
+          <span className="jp-mlservice-chip jp-mlservice-deployment-mirror" title="Share of requests copied here">
+            mirror {mirrored}%
+          </span>
+        )}
       </div>
       {deployment.error && <div className="jp-mlservice-error">{deployment.error}</div>}
       <label className="jp-mlservice-traffic">
@@ -320,6 +364,95 @@ function Keys(props: IEndpointsSectionProps & { endpoint: Endpoint }): JSX.Eleme
   );
 }
 
+/** Copy a share of the endpoint's requests to a deployment (answers dropped), or stop. */
+function MirrorTraffic(props: IEndpointsSectionProps & { endpoint: Endpoint }): JSX.Element {
+  const { model, endpoint } = props;
+  const mirror = model.mirror;
+  const [form, setForm] = React.useState<IMirrorForm>(() => initialMirrorForm(endpoint));
+  const [errors, setErrors] = React.useState<MirrorFormErrors>({});
+  const [problem, setProblem] = React.useState<string | null>(null);
+  const [busy, setBusy] = React.useState(false);
+  const send = async (table: Record<string, number>) => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await model.setMirror(table);
+    } catch (error) {
+      // The server's rules (e.g. live or mirror traffic, not both) say what to change.
+      setProblem((error as Error).message ?? String(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const apply = () => {
+    const checked = validateMirrorForm(form, endpoint);
+    setErrors(checked.errors);
+    if (checked.mirror) {
+      void send(checked.mirror);
+    }
+  };
+  const change = (patch: Partial<IMirrorForm>) => {
+    setForm({ ...form, ...patch });
+    setErrors({});
+  };
+  const current = mirrorSummary(mirror);
+  return (
+    <div className="jp-mlservice-mirror">
+      <h4 className="jp-mlservice-subtitle">Mirror traffic</h4>
+      <div className="jp-mlservice-mirror-current" data-mirror={JSON.stringify(mirror)}>
+        {current
+          ? `Copies ${Object.entries(mirror)
+              .map(([name, pct]) => `${pct}% of requests to ${name}`)
+              .join(' and ')}; callers get their answers from the live deployments only.`
+          : 'Off. Copy a share of live requests to a deployment to try it on real traffic; its answers are dropped.'}
+      </div>
+      <div className="jp-mlservice-filters">
+        <HTMLSelect
+          aria-label="Mirror to deployment"
+          className="jp-mlservice-mirror-deployment"
+          value={form.deployment}
+          onChange={e => change({ deployment: e.currentTarget.value })}
+          options={model.deployments.map(d => {
+            const live = endpoint.traffic?.[d.name] ?? 0;
+            return { label: live ? `${d.name} (live ${live}%)` : d.name, value: d.name };
+          })}
+        />
+        <input
+          type="number"
+          className="jp-mlservice-input jp-mlservice-mirror-percent"
+          min={0}
+          max={MAX_MIRROR_PERCENT}
+          aria-label="Percent of requests to mirror"
+          value={form.percent}
+          onChange={e => change({ percent: e.currentTarget.value })}
+        />
+        <span>%</span>
+        <Button small className="jp-mlservice-mirror-apply" disabled={busy} onClick={apply}>
+          Set mirror
+        </Button>
+        {current && (
+          <Button minimal small className="jp-mlservice-mirror-clear" disabled={busy} onClick={() => void send({})}>
+            Stop mirroring
+          </Button>
+        )}
+      </div>
+      {(['deployment', 'percent'] as const).map(
+        field =>
+          errors[field] && (
+            <div key={field} className="jp-mlservice-field-error" role="alert" data-field={`mirror-${field}`}>
+              {errors[field]}
+            </div>
+          )
+      )}
+      {problem && (
+        <div className="jp-mlservice-error jp-mlservice-mirror-problem" role="alert">
+          {problem}
+        </div>
+      )}
+    </div>
+  );
+}
+
 const PATHS = ['/invocations', '/score'];
 
 function TestRequest(props: IEndpointsSectionProps & { endpoint: Endpoint }): JSX.Element {
@@ -350,7 +483,7 @@ function TestRequest(props: IEndpointsSectionProps & { endpoint: Endpoint }): JS
           onChange={e => setPath(e.currentTarget.value)}
         />
         <datalist id={listId}>
-          {[...PATHS, ...model.deployments.map(d => `/v2/models/${d.model_name}/infer`)].map(p => (
+          {[...new Set([...PATHS, ...model.deployments.map(d => `/v2/models/${d.model_name}/infer`)])].map(p => (
             <option key={p} value={p} />
           ))}
         </datalist>

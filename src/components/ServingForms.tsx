@@ -3,8 +3,10 @@ import * as React from 'react';
 import type { Endpoint } from '../api/client';
 import {
   DeployFormErrors,
+  DeploymentEditErrors,
   EndpointFormErrors,
   IDeployForm,
+  IDeploymentEditForm,
   IEndpointForm,
   NEW_ENDPOINT
 } from '../models/endpoints';
@@ -159,6 +161,38 @@ export function EndpointForm(props: IFormProps<IEndpointForm, EndpointFormErrors
         </select>
       </Field>
       <TextField label="Description" {...bind('description')} />
+    </form>
+  );
+}
+
+/** Change a deployment: model, replicas, request settings, environment (rolled out without downtime). */
+export function DeploymentEditForm(props: IFormProps<IDeploymentEditForm, DeploymentEditErrors>): JSX.Element {
+  const { errors } = props;
+  const bind = binder(props);
+  return (
+    <form className="jp-mlservice-form jp-mlservice-deployment-edit" onSubmit={e => e.preventDefault()}>
+      {errors.form && (
+        <div className="jp-mlservice-field-error" role="alert" data-field="form">
+          {errors.form}
+        </div>
+      )}
+      <TextField label="Model" {...bind('model')} hint="iris:3, iris@champion or iris (latest)" autoFocus />
+      <div className="jp-mlservice-field-row">
+        <TextField label="Replicas" {...bind('replicas')} hint="Worker processes, 1-32" />
+        <TextField label="Max concurrent requests" {...bind('maxConcurrentRequests')} hint="Per worker; more wait" />
+      </div>
+      <div className="jp-mlservice-field-row">
+        <TextField label="Request timeout (ms)" {...bind('requestTimeoutMs')} hint="Unanswered after this: 504" />
+        <TextField label="Max queue wait (ms)" {...bind('maxQueueWaitMs')} hint="Waited longer for a slot: 429" />
+      </div>
+      <TextField
+        label="Environment variables"
+        {...bind('environment')}
+        hint="One NAME=value a line; replaces the deployment's variables"
+        className="jp-mlservice-code"
+        rows={4}
+        placeholder="OMP_NUM_THREADS=1"
+      />
     </form>
   );
 }

@@ -4,6 +4,7 @@ import * as api from '../api/client';
 import type {
   Deployment,
   DeploymentCreate,
+  DeploymentUpdate,
   Endpoint,
   EndpointCreate,
   EndpointKeys,
@@ -178,7 +179,10 @@ export function validateDeployForm(
 // ---- traffic -----------------------------------------------------------------------------
 
 /** Why a traffic split cannot be sent, or null when it can. */
-export function trafficError(traffic: Record<string, number>): string | null {
+export function trafficError(
+  traffic: Record<string, number>,
+  mirror: Record<string, number> = {}
+): string | null {
   const values = Object.values(traffic);
   if (values.some(v => !Number.isInteger(v) || v < 0 || v > 100)) {
     return 'Each share is a whole percent from 0 to 100.';
@@ -187,7 +191,232 @@ export function trafficError(traffic: Record<string, number>): string | null {
   if (total !== 100 && total !== 0) {
     return `The shares add up to ${total}%; they must add up to 100% (or all be 0).`;
   }
+  const mirrored = Object.keys(traffic).filter(name => traffic[name] > 0 && (mirror[name] ?? 0) > 0);
+  if (mirrored.length > 0) {
+    return (
+      `${mirrored.map(n => `"${n}"`).join(', ')} already gets mirrored requests; a deployment takes live or ` +
+      'mirror traffic, not both: stop mirroring to it first.'
+    );
+  }
   return null;
+}
+
+// ---- mirror traffic ----------------------------------------------------------------------
+
+/** The most of an endpoint's requests that may be copied to deployments, in total (the server's rule). */
+export const MAX_MIRROR_PERCENT = 50;
+
+/** The mirror form: copy `percent` of the endpoint's requests to `deployment`. */
+export interface IMirrorForm {
+  deployment: string;
+  percent: string;
+}
+
+export type MirrorFormErrors = Partial<Record<keyof IMirrorForm, string>>;
+
+/** Shares mirrored to deployments that take some (zeros dropped). */
+export function activeMirror(endpoint: Endpoint | null | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pct] of Object.entries(endpoint?.mirror_traffic ?? {})) {
+    if (pct > 0) {
+      out[name] = pct;
+    }
+  }
+  return out;
+}
+
+/** The mirror form for an endpoint: the mirrored deployment if any, else the first one without live traffic. */
+export function initialMirrorForm(endpoint: Endpoint): IMirrorForm {
+  const mirror = activeMirror(endpoint);
+  const current = Object.keys(mirror)[0];
+  if (current) {
+    return { deployment: current, percent: String(mirror[current]) };
+  }
+  const idle = endpoint.deployments.find(name => !endpoint.traffic?.[name]);
+  return { deployment: idle ?? endpoint.deployments[0] ?? '', percent: '10' };
+}
+
+/**
+ * The endpoint's whole mirror table with the form's share set (0 removes it), or
+ * what to change: the same rules as the server, so a refusal says why before sending.
+ */
+export function validateMirrorForm(
+  form: IMirrorForm,
+  endpoint: Endpoint
+): { mirror?: Record<string, number>; errors: MirrorFormErrors } {
+  const errors: MirrorFormErrors = {};
+  const name = form.deployment;
+  const text = form.percent.trim();
+  const percent = Number(text);
+  if (!name) {
+    errors.deployment = 'Choose the deployment that gets the copies.';
+  } else if (!endpoint.deployments.includes(name)) {
+    errors.deployment = `Endpoint "${endpoint.name}" has no deployment "${name}".`;
+  }
+  if (!text || !Number.isInteger(percent) || percent < 0 || percent > 100) {
+    errors.percent = `A whole percent from 0 to ${MAX_MIRROR_PERCENT} (0 stops mirroring to it).`;
+  }
+  const live = endpoint.traffic?.[name] ?? 0;
+  if (!errors.deployment && !errors.percent && percent > 0 && live > 0) {
+    errors.deployment =
+      `"${name}" takes ${live}% of the live traffic; a deployment takes live or mirror traffic, not both. ` +
+      'Mirror to a deployment with 0% live traffic, or move its traffic away first.';
+  }
+  const mirror = activeMirror(endpoint);
+  delete mirror[name];
+  const others = Object.values(mirror).reduce((a, b) => a + b, 0);
+  if (!errors.deployment && !errors.percent && others + percent > MAX_MIRROR_PERCENT) {
+    errors.percent = others
+      ? `At most ${MAX_MIRROR_PERCENT}% of requests can be mirrored in total; ${others}% already go to ` +
+        `${Object.keys(mirror).join(', ')}: use ${MAX_MIRROR_PERCENT - others}% or less.`
+      : `At most ${MAX_MIRROR_PERCENT}% of requests can be mirrored.`;
+  }
+  if (Object.keys(errors).length > 0) {
+    return { errors };
+  }
+  if (percent > 0) {
+    mirror[name] = percent;
+  }
+  return { errors, mirror };
+}
+
+// ---- editing a deployment ----------------------------------------------------------------
+
+/** The edit-deployment dialog's fields, as text, before validation. */
+export interface IDeploymentEditForm {
+  /** Model reference: `iris:3`, `iris@champion` or `iris`. */
+  model: string;
+  replicas: string;
+  requestTimeoutMs: string;
+  maxConcurrentRequests: string;
+  maxQueueWaitMs: string;
+  /** One `NAME=value` a line. */
+  environment: string;
+}
+
+export type DeploymentEditErrors = Partial<Record<keyof IDeploymentEditForm | 'form', string>>;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `{A: '1', B: 'x'}` -> "A=1\nB=x" */
+export function formatEnvironment(env: Record<string, string> | null | undefined): string {
+  return Object.entries(env ?? {})
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n');
+}
+
+/** "A=1\nB=x" -> `{A: '1', B: 'x'}`; blank lines and `#` comments are skipped. Throws what to fix. */
+export function parseEnvironment(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) {
+      return;
+    }
+    const eq = line.indexOf('=');
+    const key = (eq < 0 ? line : line.slice(0, eq)).trim();
+    if (eq < 0 || !ENV_NAME.test(key)) {
+      throw new Error(
+        `Line ${index + 1}: write NAME=value, the name made of letters, digits and "_" (not starting with a digit).`
+      );
+    }
+    if (key in env) {
+      throw new Error(`Line ${index + 1}: ${key} is set twice.`);
+    }
+    env[key] = line.slice(eq + 1).trim();
+  });
+  return env;
+}
+
+export function initialDeploymentEditForm(deployment: Deployment): IDeploymentEditForm {
+  const settings = deployment.request_settings ?? {};
+  return {
+    model: deployment.model,
+    replicas: String(deployment.replicas),
+    requestTimeoutMs: String(settings.request_timeout_ms ?? 5000),
+    maxConcurrentRequests: String(settings.max_concurrent_requests ?? 64),
+    maxQueueWaitMs: String(settings.max_queue_wait_ms ?? 500),
+    environment: formatEnvironment(deployment.environment_variables)
+  };
+}
+
+function wholeNumber(text: string, low: number, high: number): number | null {
+  const value = Number(text.trim());
+  return text.trim() && Number.isInteger(value) && value >= low && value <= high ? value : null;
+}
+
+/**
+ * What changed, as a DeploymentUpdate (only the changed parts, so the server
+ * rolls out only when something did), or what to fix.
+ */
+export function validateDeploymentEditForm(
+  form: IDeploymentEditForm,
+  deployment: Deployment
+): { body?: DeploymentUpdate; errors: DeploymentEditErrors } {
+  const errors: DeploymentEditErrors = {};
+  const body: DeploymentUpdate = {};
+  const model = form.model.trim();
+  if (!model) {
+    errors.model = 'Give a model reference, e.g. iris:1 or iris@champion.';
+  } else if (/:/.test(model) && !/:\d+$/.test(model)) {
+    errors.model = 'The version after ":" must be a number (e.g. iris:3).';
+  } else if (model !== deployment.model) {
+    body.model = model;
+  }
+  const replicas = wholeNumber(form.replicas, 1, 32);
+  if (replicas === null) {
+    errors.replicas = 'Replicas: a whole number from 1 to 32.';
+  } else if (replicas !== deployment.replicas) {
+    body.replicas = replicas;
+  }
+  const timeout = wholeNumber(form.requestTimeoutMs, 1, 600000);
+  if (timeout === null) {
+    errors.requestTimeoutMs = 'Milliseconds from 1 to 600000 (10 minutes).';
+  }
+  const concurrent = wholeNumber(form.maxConcurrentRequests, 1, 10000);
+  if (concurrent === null) {
+    errors.maxConcurrentRequests = 'A whole number from 1 to 10000.';
+  }
+  const queueWait = wholeNumber(form.maxQueueWaitMs, 0, 600000);
+  if (queueWait === null) {
+    errors.maxQueueWaitMs = 'Milliseconds from 0 to 600000 (0: answer 429 at once when busy).';
+  }
+  if (timeout !== null && concurrent !== null && queueWait !== null) {
+    const current = deployment.request_settings ?? {};
+    // The server takes request settings whole: keep the fields this form does not show.
+    const settings = {
+      ...current,
+      request_timeout_ms: timeout,
+      max_concurrent_requests: concurrent,
+      max_queue_wait_ms: queueWait
+    };
+    if (
+      timeout !== current.request_timeout_ms ||
+      concurrent !== current.max_concurrent_requests ||
+      queueWait !== current.max_queue_wait_ms
+    ) {
+      body.request_settings = settings;
+    }
+  }
+  try {
+    const env = parseEnvironment(form.environment);
+    const before = deployment.environment_variables ?? {};
+    const same =
+      Object.keys(env).length === Object.keys(before).length &&
+      Object.entries(env).every(([key, value]) => before[key] === value);
+    if (!same) {
+      body.environment_variables = env;
+    }
+  } catch (error) {
+    errors.environment = (error as Error).message;
+  }
+  if (Object.keys(errors).length > 0) {
+    return { errors };
+  }
+  if (Object.keys(body).length === 0) {
+    return { errors: { form: 'Nothing changed: edit a field, or cancel.' } };
+  }
+  return { errors, body };
 }
 
 /**
@@ -234,7 +463,7 @@ export interface IDeploymentFigures {
 
 /** Something the user should hear about although no dialog is open. */
 export interface IEndpointNotice {
-  kind: 'routed' | 'failed';
+  kind: 'routed' | 'updated' | 'failed';
   endpoint: string;
   deployment: string;
   message: string;
@@ -299,7 +528,17 @@ export class EndpointsModel extends PolledModel {
   }
 
   get trafficError(): string | null {
-    return this._draft ? trafficError(this._draft) : null;
+    return this._draft ? trafficError(this._draft, this.mirror) : null;
+  }
+
+  /** The selected endpoint's mirror traffic: deployment -> percent of requests copied to it. */
+  get mirror(): Record<string, number> {
+    return activeMirror(this.selectedEndpoint);
+  }
+
+  /** Deployments being updated ("endpoint/name"), watched until they serve again or fail. */
+  get updating(): ReadonlySet<string> {
+    return this._updating;
   }
 
   get lastResponse(): InvokeResponse | null {
@@ -405,6 +644,37 @@ export class EndpointsModel extends PolledModel {
     await this.refresh();
   }
 
+  /**
+   * Replace the selected endpoint's mirror table (`{}` stops mirroring); the
+   * server refuses what its rules forbid, with a message that says why.
+   */
+  async setMirror(mirror: Record<string, number>): Promise<Endpoint | null> {
+    const endpoint = this._selected;
+    if (!endpoint) {
+      return null;
+    }
+    const updated = await api.setEndpointMirror(endpoint, mirror);
+    this._replace(updated);
+    this.emitChanged();
+    await this.refresh();
+    return updated;
+  }
+
+  /**
+   * Send the changes of a deployment: it shows Updating at once, and a notice
+   * says when the new version serves (or failed, the old one serving meanwhile).
+   */
+  async updateDeployment(endpoint: string, name: string, body: DeploymentUpdate): Promise<Deployment> {
+    const deployment = await api.updateDeployment(endpoint, name, body);
+    this._updating.add(`${endpoint}/${name}`);
+    if (endpoint === this._selected) {
+      this._deployments = this._deployments.map(d => (d.name === name ? deployment : d));
+    }
+    this.emitChanged();
+    await this.refresh();
+    return deployment;
+  }
+
   async loadKeys(): Promise<EndpointKeys | null> {
     if (!this._selected) {
       return null;
@@ -504,7 +774,49 @@ export class EndpointsModel extends PolledModel {
       }
     }
     await this._routePending();
+    await this._watchUpdates();
     this._tune();
+  }
+
+  /** Say when an updated deployment serves its new version, or failed to. */
+  private async _watchUpdates(): Promise<void> {
+    for (const key of [...this._updating]) {
+      const slash = key.indexOf('/');
+      const endpoint = key.slice(0, slash);
+      const name = key.slice(slash + 1);
+      let deployment: Deployment | undefined =
+        endpoint === this._selected ? this._deployments.find(d => d.name === name) : undefined;
+      if (!deployment) {
+        try {
+          deployment = await api.getDeployment(endpoint, name);
+        } catch (error) {
+          if ((error as api.MLServiceError).status === 404) {
+            this._updating.delete(key);
+          }
+          continue;
+        }
+      }
+      if (deployment.status === 'Healthy') {
+        this._updating.delete(key);
+        this._notices.emit({
+          kind: 'updated',
+          endpoint,
+          deployment: name,
+          message: `Deployment "${name}" of "${endpoint}" is updated and healthy (${deployment.model_name}:${deployment.model_version}, ${deployment.replicas} replica${deployment.replicas === 1 ? '' : 's'}).`
+        });
+      } else if (deployment.status === 'Failed' || deployment.status === 'Unhealthy') {
+        this._updating.delete(key);
+        this._notices.emit({
+          kind: 'failed',
+          endpoint,
+          deployment: name,
+          message:
+            deployment.status === 'Failed'
+              ? `Updating deployment "${name}" of "${endpoint}" failed (its previous version serves meanwhile): ${deployment.error ?? 'see its logs'}`
+              : `Deployment "${name}" of "${endpoint}" is Unhealthy after the update: ${deployment.error ?? 'see its logs'}`
+        });
+      }
+    }
   }
 
   /** Give a deployment all traffic once it is healthy; say so when it failed instead. */
@@ -594,6 +906,7 @@ export class EndpointsModel extends PolledModel {
   private _tune(): void {
     const busy =
       this._pending.size > 0 ||
+      this._updating.size > 0 ||
       this._items.some(e => api.TRANSITIONAL_DEPLOYMENT_STATUSES.has(e.status)) ||
       this._deployments.some(d => api.TRANSITIONAL_DEPLOYMENT_STATUSES.has(d.status));
     const interval = busy
@@ -616,6 +929,7 @@ export class EndpointsModel extends PolledModel {
   private _lastResponse: InvokeResponse | null = null;
   private _invoking = false;
   private _pending = new Map<string, string>();
+  private _updating = new Set<string>();
   private _notices = new Signal<this, IEndpointNotice>(this);
   private _now: () => number;
 }
