@@ -26,7 +26,7 @@ jest.mock('uplot', () => {
 
 jest.mock('../api/client', () => {
   const actual = jest.requireActual('../api/client');
-  const fns = ['getInfo', 'listTargets', 'listJobs', 'getJob', 'getJobLogs', 'getJobMetrics', 'listJobArtifacts'];
+  const fns = ['getInfo', 'listTargets', 'listJobs', 'getJob', 'getJobLogs', 'getJobMetrics', 'listJobArtifacts', 'getJobProgress'];
   return { ...actual, ...Object.fromEntries(fns.map(f => [f, jest.fn()])) };
 });
 

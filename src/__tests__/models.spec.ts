@@ -10,7 +10,7 @@ jest.mock('../api/client', () => {
   const actual = jest.requireActual('../api/client');
   const fns = [
     'getInfo', 'listTargets', 'createTarget', 'deleteTarget', 'listJobs', 'getJob', 'cancelJob',
-    'rerunJob', 'getJobLogs', 'getJobMetrics', 'listJobArtifacts', 'listExperiments', 'listRuns'
+    'rerunJob', 'getJobLogs', 'getJobMetrics', 'listJobArtifacts', 'listExperiments', 'listRuns', 'getJobProgress'
   ];
   return { ...actual, ...Object.fromEntries(fns.map(f => [f, jest.fn()])) };
 });

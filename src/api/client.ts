@@ -408,3 +408,55 @@ export async function deleteDeployment(endpoint: string, name: string): Promise<
 export function getDeploymentLogs(endpoint: string, name: string, offset = 0): Promise<LogChunk> {
   return request('GET', `endpoints/${seg(endpoint)}/deployments/${seg(name)}/logs`, { query: { offset } });
 }
+
+// ---- schedules and job progress --------------------------------------------------------
+
+export type Schedule = Schemas['Schedule'];
+export type ScheduleCreate = Schemas['ScheduleCreate'];
+export type ScheduleUpdate = Schemas['ScheduleUpdate'];
+export type ScheduleRun = Schemas['ScheduleRun'];
+export type JobProgress = Schemas['JobProgress'];
+
+export function listSchedules(
+  query: { limit?: number; cursor?: string | null } = {}
+): Promise<IPage<Schedule>> {
+  return request('GET', 'schedules', { query });
+}
+
+export function createSchedule(body: Partial<ScheduleCreate> & { name: string; job: Record<string, unknown> }): Promise<Schedule> {
+  return request('POST', 'schedules', { body });
+}
+
+export function getSchedule(name: string): Promise<Schedule> {
+  return request('GET', `schedules/${seg(name)}`);
+}
+
+export function updateSchedule(name: string, body: ScheduleUpdate): Promise<Schedule> {
+  return request('PATCH', `schedules/${seg(name)}`, { body });
+}
+
+export async function deleteSchedule(name: string): Promise<void> {
+  await request('DELETE', `schedules/${seg(name)}`);
+}
+
+export function setScheduleEnabled(name: string, enabled: boolean): Promise<Schedule> {
+  return request('POST', `schedules/${seg(name)}/${enabled ? 'enable' : 'disable'}`);
+}
+
+/** Submit a run of the schedule now (enabled or not). */
+export function runScheduleNow(name: string): Promise<ScheduleRun> {
+  return request('POST', `schedules/${seg(name)}/run`);
+}
+
+/** The schedule's history, newest slot first. */
+export function listScheduleRuns(
+  name: string,
+  query: { limit?: number; cursor?: string | null; state?: string | null } = {}
+): Promise<IPage<ScheduleRun>> {
+  return request('GET', `schedules/${seg(name)}/runs`, { query });
+}
+
+/** Live progress of a batch job (mini-batches, rows/s) or a notebook job (cells). */
+export function getJobProgress(id: string): Promise<JobProgress> {
+  return request('GET', `jobs/${seg(id)}/progress`);
+}

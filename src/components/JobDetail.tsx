@@ -4,6 +4,7 @@ import * as React from 'react';
 import { TERMINAL_STATUSES } from '../api/client';
 import { JobDetailModel } from '../models/jobDetail';
 import { formatBytes, formatDuration, formatTime, statusClass } from './format';
+import { ProgressDetail, progressFraction } from './JobProgress';
 import { LogViewer } from './LogViewer';
 import { MetricChart } from './MetricChart';
 import { useModel } from './useModel';
@@ -96,6 +97,8 @@ export function JobDetail(props: IJobDetailProps): JSX.Element {
           </tbody>
         </table>
       </section>
+
+      {model.progress && progressFraction(model.progress) && <ProgressDetail progress={model.progress} />}
 
       {Object.keys(params).length > 0 && (
         <section className="jp-mlservice-detail-section jp-mlservice-params">

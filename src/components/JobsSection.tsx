@@ -6,6 +6,7 @@ import type { Job } from '../api/client';
 import { JobsModel } from '../models/jobs';
 import { TargetsModel } from '../models/targets';
 import { formatDuration, formatTime, statusClass } from './format';
+import { ProgressSummary } from './JobProgress';
 import { useModel } from './useModel';
 
 export interface IJobsSectionProps {
@@ -89,6 +90,7 @@ export function JobsSection(props: IJobsSectionProps): JSX.Element {
               <span title="Experiment">{job.experiment}</span>
               <span title={formatTime(job.created_at)}>{formatDuration(job.duration_s)}</span>
             </div>
+            {job.kind === 'batch' && <ProgressSummary progress={model.progress(job.id)} />}
             <div className="jp-mlservice-item-actions">
               <button
                 className="jp-mlservice-icon-button"

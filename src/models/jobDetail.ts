@@ -1,5 +1,5 @@
 import * as api from '../api/client';
-import type { Artifact, Job, JobMetrics } from '../api/client';
+import type { Artifact, Job, JobMetrics, JobProgress } from '../api/client';
 import { IJobEvent, JobEvents } from './events';
 import { PolledModel } from './base';
 
@@ -34,6 +34,11 @@ export class JobDetailModel extends PolledModel {
 
   get metrics(): JobMetrics | null {
     return this._metrics;
+  }
+
+  /** Live progress of a batch or notebook job (mini-batches and rows/s, or cells), or null. */
+  get progress(): JobProgress | null {
+    return this._progress;
   }
 
   get artifacts(): ReadonlyArray<Artifact> {
@@ -85,6 +90,14 @@ export class JobDetailModel extends PolledModel {
     this._job = job;
     const ended = api.TERMINAL_STATUSES.has(job.status);
     await this._readLog();
+    if ((job.kind === 'batch' || job.kind === 'notebook') && job.status !== 'Queued') {
+      // Read while it runs, and once more at the end for the final figures.
+      try {
+        this._progress = await api.getJobProgress(this.id);
+      } catch {
+        // Not written yet; try again next tick.
+      }
+    }
     if (job.run_id || ended) {
       try {
         this._metrics = await api.getJobMetrics(this.id);
@@ -141,6 +154,7 @@ export class JobDetailModel extends PolledModel {
   private _logOffset = 0;
   private _logComplete = false;
   private _metrics: JobMetrics | null = null;
+  private _progress: JobProgress | null = null;
   private _artifacts: Artifact[] = [];
   private _settled = false;
   private _events: JobEvents | null;

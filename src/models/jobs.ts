@@ -1,5 +1,7 @@
+import { Poll } from '@lumino/polling';
+
 import * as api from '../api/client';
-import type { IJobFilter, Job } from '../api/client';
+import type { IJobFilter, Job, JobProgress } from '../api/client';
 import { JobEvents } from './events';
 import { PolledModel } from './base';
 
@@ -19,6 +21,16 @@ export class JobsModel extends PolledModel {
     this.pageSize = options.pageSize ?? 25;
     this._events = options.events ?? null;
     this._events?.changed.connect(this._onJobEvent, this);
+    // Running batch jobs report progress every few seconds; only they are polled, and only
+    // while the list shows one (the list itself refreshes on job events).
+    this._progressPoll = new Poll({
+      auto: false,
+      factory: () => this._fetchProgress(),
+      frequency: { interval: options.progressInterval ?? 3000, backoff: true, max: 30000 },
+      standby: 'when-hidden',
+      name: 'mlservice:jobs-progress'
+    });
+    this._pollProgress = options.auto ?? true;
   }
 
   readonly pageSize: number;
@@ -42,6 +54,11 @@ export class JobsModel extends PolledModel {
 
   get hasPrevious(): boolean {
     return this._cursors.length > 1;
+  }
+
+  /** The latest progress of a running batch job in the list, or null. */
+  progress(id: string): JobProgress | null {
+    return this._progress.get(id) ?? null;
   }
 
   /** Change the filter and go back to the first page. */
@@ -82,6 +99,7 @@ export class JobsModel extends PolledModel {
 
   dispose(): void {
     this._events?.changed.disconnect(this._onJobEvent, this);
+    this._progressPoll.dispose();
     super.dispose();
   }
 
@@ -94,6 +112,48 @@ export class JobsModel extends PolledModel {
     });
     this._items = page.items;
     this._nextCursor = page.next_cursor ?? null;
+    await this._readProgress();
+    if (this._pollProgress && this._progress.size > 0 && !this._progressPoll.isDisposed) {
+      void this._progressPoll.start().catch(() => undefined);
+    }
+  }
+
+  /** Read the progress of the running batch jobs on the page; true if one has ended meanwhile. */
+  private async _readProgress(): Promise<boolean> {
+    const running = this._items.filter(j => j.kind === 'batch' && j.status === 'Running');
+    const next = new Map<string, JobProgress>();
+    let ended = false;
+    await Promise.all(
+      running.map(async job => {
+        try {
+          const progress = await api.getJobProgress(job.id);
+          if (progress.job_status === 'Running') {
+            next.set(job.id, progress);
+          } else {
+            ended = true; // the list is behind: the job has just ended
+          }
+        } catch {
+          // Not written yet, or the job just ended: keep what was shown.
+          const known = this._progress.get(job.id);
+          if (known) {
+            next.set(job.id, known);
+          }
+        }
+      })
+    );
+    this._progress = next;
+    return ended;
+  }
+
+  private async _fetchProgress(): Promise<void> {
+    const ended = await this._readProgress();
+    this.emitChanged();
+    if (ended) {
+      void this.refresh().catch(() => undefined);
+    }
+    if (this._progress.size === 0) {
+      void this._progressPoll.stop().catch(() => undefined);
+    }
   }
 
   private _onJobEvent(): void {
@@ -105,11 +165,16 @@ export class JobsModel extends PolledModel {
   private _cursors: (string | null)[] = [null];
   private _nextCursor: string | null = null;
   private _events: JobEvents | null;
+  private _progress = new Map<string, JobProgress>();
+  private _progressPoll: Poll;
+  private _pollProgress: boolean;
 }
 
 export namespace JobsModel {
   export interface IOptions extends PolledModel.IOptions {
     events?: JobEvents | null;
     pageSize?: number;
+    /** How often running batch jobs' progress is read (ms). */
+    progressInterval?: number;
   }
 }
