@@ -42,6 +42,7 @@ import { CommandIDs, IMLServiceSidebar, PALETTE_CATEGORY } from './tokens';
 import { CompareWidget, JobDetailWidget, createNotebookViewer } from './views';
 import { widgetPlugin } from './widget/plugin';
 import { servingPlugin } from './serving';
+import { schedulesPlugin } from './schedules';
 
 export * from './tokens';
 
@@ -468,4 +469,4 @@ class SubmitButtonExtension
   }
 }
 
-export default [plugin, widgetPlugin, servingPlugin];
+export default [plugin, widgetPlugin, servingPlugin, schedulesPlugin];

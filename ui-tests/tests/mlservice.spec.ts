@@ -25,7 +25,7 @@ test('create a target, submit a notebook, watch it complete and read its detail'
   await page.click('.jp-SideBar [data-id="jp-mlservice-sidebar"]');
   const sidebar = page.locator('#jp-mlservice-sidebar');
   await expect(sidebar).toBeVisible();
-  await expect(sidebar.locator('.jp-AccordionPanel-title')).toHaveCount(5); // + Models, Endpoints
+  await expect(sidebar.locator('.jp-AccordionPanel-title')).toHaveCount(6); // + Schedules, Models, Endpoints
 
   // Compute: the form validates before sending...
   await sidebar.getByRole('button', { name: 'Create a compute target' }).click();
@@ -104,10 +104,19 @@ test('every action is a palette command', async ({ page }) => {
       'mlservice:delete-deployment',
       'mlservice:delete-endpoint',
       'mlservice:deploy-model',
+      'mlservice:edit-deployment',
       'mlservice:open-deployment-logs',
       'mlservice:refresh-models-endpoints',
       'mlservice:register-model',
-      'mlservice:set-model-alias'
+      'mlservice:set-model-alias',
+      // Schedules (src/schedules.tsx)
+      'mlservice:delete-schedule',
+      'mlservice:disable-schedule',
+      'mlservice:edit-schedule',
+      'mlservice:enable-schedule',
+      'mlservice:refresh-schedules',
+      'mlservice:run-schedule-now',
+      'mlservice:schedule-notebook'
     ].sort()
   );
   // ...and each is in the command palette, under "ML Service".

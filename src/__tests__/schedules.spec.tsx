@@ -1,0 +1,360 @@
+import { fireEvent, render, screen } from '@testing-library/react';
+import * as React from 'react';
+
+import * as api from '../api/client';
+import type { Schedule, ScheduleRun } from '../api/client';
+import { ProgressSummary, progressText } from '../components/JobProgress';
+import { JobsSection } from '../components/JobsSection';
+import { CronField, ScheduleForm, SchedulesSection, runLabel } from '../components/SchedulesSection';
+import { JobDetailModel } from '../models/jobDetail';
+import { JobsModel } from '../models/jobs';
+import {
+  SchedulesModel,
+  defaultScheduleName,
+  initialScheduleEditForm,
+  initialScheduleForm,
+  validateScheduleEdit,
+  validateScheduleForm
+} from '../models/schedules';
+import { TargetsModel } from '../models/targets';
+import { job } from './fixtures';
+
+jest.mock('../api/client', () => {
+  const actual = jest.requireActual('../api/client');
+  const fns = [
+    'listSchedules', 'createSchedule', 'getSchedule', 'updateSchedule', 'deleteSchedule',
+    'setScheduleEnabled', 'runScheduleNow', 'listScheduleRuns', 'getJobProgress', 'listJobs',
+    'listTargets', 'getInfo', 'getJob', 'getJobLogs', 'getJobMetrics', 'listJobArtifacts'
+  ];
+  return { ...actual, ...Object.fromEntries(fns.map(f => [f, jest.fn()])) };
+});
+
+const mocked = api as jest.Mocked<typeof api>;
+
+beforeEach(() => jest.resetAllMocks());
+
+function run(overrides: Partial<ScheduleRun> = {}): ScheduleRun {
+  return {
+    id: 1,
+    schedule: 'nightly',
+    scheduled_time: '2026-11-28T02:00:00Z',
+    trigger: 'schedule',
+    state: 'submitted',
+    job_id: 'job-1',
+    job_status: 'Completed',
+    reason: null,
+    created_at: '2026-11-28T02:00:01Z',
+    ...overrides
+  };
+}
+
+function schedule(overrides: Partial<Schedule> = {}): Schedule {
+  return {
+    id: 'sch-1',
+    name: 'nightly',
+    description: '',
+    job: { kind: 'notebook', notebook: 'report.ipynb', parameters: {} },
+    cron: '0 2 * * *',
+    recurrence: null,
+    time_zone: 'UTC',
+    start_at: null,
+    end_at: null,
+    enabled: true,
+    catch_up: 'latest',
+    catch_up_limit: 10,
+    max_concurrent_runs: 1,
+    concurrency_policy: 'skip',
+    next_run_at: '2026-11-29T02:00:00Z',
+    next_runs: [],
+    active_runs: 0,
+    last_runs: [run()],
+    created_at: '2026-11-01T00:00:00Z',
+    updated_at: '2026-11-01T00:00:00Z',
+    ...overrides
+  };
+}
+
+describe('schedule form', () => {
+  const form = () => initialScheduleForm('work/Report 1.ipynb', { day: 'x' }, ['local', 'gpu'], 'Europe/Paris');
+
+  it('is pre-filled from the notebook, its parameters and the browser time zone', () => {
+    const value = form();
+    expect(value.name).toBe('Report-1');
+    expect(value.target).toBe('local');
+    expect(value.experiment).toBe('Report 1');
+    expect(JSON.parse(value.parameters)).toEqual({ day: 'x' });
+    expect(value.timeZone).toBe('Europe/Paris');
+    expect(defaultScheduleName('__.ipynb')).toBe('schedule');
+  });
+
+  it('builds the body POST /schedules takes, with the job spec the submit dialog builds', () => {
+    const checked = validateScheduleForm({ ...form(), cron: ' */5  * * * * ', maxConcurrentRuns: '2' }, ['local']);
+    expect(checked.errors).toEqual({});
+    expect(checked.body).toEqual({
+      name: 'Report-1',
+      job: {
+        kind: 'notebook',
+        notebook: 'work/Report 1.ipynb',
+        target: 'local',
+        experiment: 'Report 1',
+        parameters: { day: 'x' },
+        max_retries: 0
+      },
+      cron: '*/5 * * * *',
+      time_zone: 'Europe/Paris',
+      catch_up: 'latest',
+      max_concurrent_runs: 2,
+      concurrency_policy: 'skip',
+      enabled: true
+    });
+  });
+
+  it('names each field that is wrong', () => {
+    const checked = validateScheduleForm(
+      { ...form(), name: 'bad name!', cron: '0 25 * * *', timeZone: 'Mars/Olympus', maxConcurrentRuns: '0', parameters: '[1]' },
+      ['local']
+    );
+    expect(checked.body).toBeUndefined();
+    expect(checked.errors.name).toMatch(/letters, digits/);
+    expect(checked.errors.cron).toBe('Hour: 25 is out of range; use 0 to 23.');
+    expect(checked.errors.timeZone).toMatch(/not a time zone/);
+    expect(checked.errors.maxConcurrentRuns).toMatch(/1 to 1000/);
+    expect(checked.errors.parameters).toMatch(/JSON object/);
+    expect(validateScheduleForm(form(), ['local'], ['Report-1']).errors.name).toMatch(/already exists/);
+  });
+
+  it('sends only what an edit changed, and keeps a recurrence while the cron is blank', () => {
+    const s = schedule();
+    expect(validateScheduleEdit(initialScheduleEditForm(s), s).body).toEqual({});
+    expect(validateScheduleEdit({ cron: '0 3 * * *', timeZone: 'Asia/Tokyo', enabled: false }, s).body).toEqual({
+      cron: '0 3 * * *',
+      time_zone: 'Asia/Tokyo',
+      enabled: false
+    });
+    expect(validateScheduleEdit({ cron: '0 3 * *', timeZone: 'UTC', enabled: true }, s).errors.cron).toMatch(/5 fields/);
+    const rec = schedule({ cron: null, recurrence: { every: 1, unit: 'hours', at: [], weekdays: [] } });
+    expect(validateScheduleEdit({ cron: '', timeZone: 'UTC', enabled: false }, rec).body).toEqual({ enabled: false });
+  });
+});
+
+describe('SchedulesModel', () => {
+  it('loads every page and the history of the selected schedule', async () => {
+    mocked.listSchedules
+      .mockResolvedValueOnce({ items: [schedule({ name: 'a' })], next_cursor: 'c' })
+      .mockResolvedValueOnce({ items: [schedule({ name: 'b' })], next_cursor: null });
+    const model = new SchedulesModel({ auto: false });
+    await model.refresh();
+    expect(model.items.map(s => s.name)).toEqual(['a', 'b']);
+    expect(mocked.listScheduleRuns).not.toHaveBeenCalled();
+
+    mocked.listSchedules.mockResolvedValue({ items: [schedule({ name: 'a' })], next_cursor: null });
+    mocked.listScheduleRuns.mockResolvedValue({ items: [run({ id: 7 }), run({ id: 6 })], next_cursor: null });
+    await model.select('a');
+    expect(model.selected).toBe('a');
+    expect(model.runs.map(r => r.id)).toEqual([7, 6]);
+    expect(mocked.listScheduleRuns).toHaveBeenCalledWith('a', { limit: 20 });
+    model.dispose();
+  });
+
+  it('forgets the selection when the schedule is gone', async () => {
+    mocked.listSchedules.mockResolvedValueOnce({ items: [schedule()], next_cursor: null });
+    mocked.listScheduleRuns.mockResolvedValue({ items: [run()], next_cursor: null });
+    const model = new SchedulesModel({ auto: false });
+    await model.select('nightly');
+    mocked.listSchedules.mockResolvedValue({ items: [], next_cursor: null });
+    await model.refresh();
+    expect(model.selected).toBeNull();
+    expect(model.runs).toEqual([]);
+    model.dispose();
+  });
+
+  it('calls the API for each action and refreshes', async () => {
+    mocked.listSchedules.mockResolvedValue({ items: [schedule()], next_cursor: null });
+    mocked.setScheduleEnabled.mockResolvedValue(schedule({ enabled: false }));
+    mocked.runScheduleNow.mockResolvedValue(run({ trigger: 'manual' }));
+    mocked.updateSchedule.mockResolvedValue(schedule({ cron: '0 3 * * *' }));
+    const model = new SchedulesModel({ auto: false });
+    await model.setEnabled('nightly', false);
+    expect(mocked.setScheduleEnabled).toHaveBeenCalledWith('nightly', false);
+    expect((await model.runNow('nightly')).trigger).toBe('manual');
+    await model.update('nightly', { cron: '0 3 * * *' });
+    expect(mocked.updateSchedule).toHaveBeenCalledWith('nightly', { cron: '0 3 * * *' });
+    await model.remove('nightly');
+    expect(mocked.deleteSchedule).toHaveBeenCalledWith('nightly');
+    expect(mocked.listSchedules).toHaveBeenCalledTimes(4);
+    model.dispose();
+  });
+
+  it('keeps the server message when the list fails', async () => {
+    mocked.listSchedules.mockRejectedValue(new api.MLServiceError('database is locked', 500));
+    const model = new SchedulesModel({ auto: false });
+    await model.refresh();
+    expect(model.error).toBe('database is locked');
+    model.dispose();
+  });
+});
+
+describe('SchedulesSection', () => {
+  function setup(items: Schedule[]) {
+    mocked.listSchedules.mockResolvedValue({ items, next_cursor: null });
+    const model = new SchedulesModel({ auto: false });
+    const props = {
+      onOpenJob: jest.fn(),
+      onRunNow: jest.fn(),
+      onSetEnabled: jest.fn(),
+      onEdit: jest.fn(),
+      onDelete: jest.fn()
+    };
+    render(<SchedulesSection model={model} {...props} />);
+    return { model, props };
+  }
+
+  it('shows each schedule in words with its state, next run and last runs', async () => {
+    const { model } = setup([
+      schedule({ last_runs: [run({ id: 2, job_status: 'Running' }), run({ id: 1, job_status: 'Failed' })] }),
+      schedule({ name: 'paused', enabled: false, next_run_at: null, cron: '*/15 * * * *', time_zone: 'Europe/Paris', last_runs: [] })
+    ]);
+    await React.act(() => model.refresh());
+    const nightly = document.querySelector('[data-schedule="nightly"]')!;
+    expect(nightly.textContent).toContain('At 02:00, every day');
+    expect(nightly.textContent).toContain('Enabled');
+    expect(nightly.textContent).toContain('report.ipynb');
+    expect(nightly.querySelectorAll('.jp-mlservice-run-badge')).toHaveLength(2);
+    expect(nightly.querySelector('[data-status="Failed"]')).toBeTruthy();
+    const paused = document.querySelector('[data-schedule="paused"]')!;
+    expect(paused.getAttribute('data-enabled')).toBe('false');
+    expect(paused.textContent).toContain('Every 15 minutes (Europe/Paris)');
+    expect(paused.textContent).toContain('Disabled');
+    expect(paused.textContent).toContain('no next run');
+    model.dispose();
+  });
+
+  it('expands to the history; a run opens its job; the buttons call back', async () => {
+    const { model, props } = setup([schedule()]);
+    mocked.listScheduleRuns.mockResolvedValue({
+      items: [run({ id: 3, job_id: 'job-3', trigger: 'manual' }), run({ id: 2, job_id: null, job_status: null, state: 'skipped', reason: 'busy' })],
+      next_cursor: null
+    });
+    await React.act(() => model.refresh());
+    await React.act(async () => {
+      fireEvent.click(screen.getByLabelText('Show history of nightly'));
+      await model.refresh();
+    });
+    const history = document.querySelector('.jp-mlservice-schedule-history')!;
+    expect(history.querySelectorAll('.jp-mlservice-schedule-run')).toHaveLength(2);
+    expect(history.textContent).toContain('manual');
+    expect(history.textContent).toContain('Skipped');
+    expect(history.textContent).toContain('busy');
+    fireEvent.click(screen.getByText('job-3'));
+    expect(props.onOpenJob).toHaveBeenCalledWith('job-3');
+    fireEvent.click(screen.getByText('Run now'));
+    expect(props.onRunNow).toHaveBeenCalled();
+    fireEvent.click(screen.getByText('Disable'));
+    expect(props.onSetEnabled).toHaveBeenCalledWith(expect.objectContaining({ name: 'nightly' }), false);
+    fireEvent.click(screen.getByLabelText('Edit nightly'));
+    expect(props.onEdit).toHaveBeenCalled();
+    fireEvent.click(screen.getByLabelText('Delete nightly'));
+    expect(props.onDelete).toHaveBeenCalled();
+    model.dispose();
+  });
+
+  it('labels a run by its job status, else its own state', () => {
+    expect(runLabel(run({ job_status: 'Running' }))).toBe('Running');
+    expect(runLabel(run({ job_status: null, state: 'missed' }))).toBe('Missed');
+  });
+});
+
+describe('schedule dialog', () => {
+  it('shows the cron in words as it changes, and presets fill it', () => {
+    const onChange = jest.fn();
+    const { rerender } = render(<CronField value="0 2 * * *" onChange={onChange} />);
+    expect(document.querySelector('.jp-mlservice-cron-words')!.textContent).toBe('At 02:00, every day');
+    rerender(<CronField value="0 2 *" onChange={onChange} />);
+    const words = document.querySelector('.jp-mlservice-cron-words')!;
+    expect(words.className).toContain('jp-mlservice-cron-invalid');
+    expect(words.textContent).toMatch(/5 fields/);
+    fireEvent.click(screen.getByText('Every minute'));
+    expect(onChange).toHaveBeenCalledWith('* * * * *');
+  });
+
+  it('edits timing and job fields of one value', () => {
+    const value = initialScheduleForm('a.ipynb', {}, ['local'], 'UTC');
+    const onChange = jest.fn();
+    render(<ScheduleForm value={value} errors={{}} onChange={onChange} targets={['local']} />);
+    fireEvent.change(document.querySelector('input[name="cron"]')!, { target: { value: '* * * * *' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...value, cron: '* * * * *' });
+    fireEvent.change(document.querySelector('input[name="experiment"]')!, { target: { value: 'nightly' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...value, experiment: 'nightly' });
+    fireEvent.change(document.querySelector('select[name="catchUp"]')!, { target: { value: 'all' } });
+    expect(onChange).toHaveBeenLastCalledWith({ ...value, catchUp: 'all' });
+  });
+});
+
+describe('batch progress in Jobs', () => {
+  const progress = {
+    kind: 'batch',
+    status: 'running',
+    job_status: 'Running',
+    mini_batches_total: 40,
+    mini_batches_done: 12,
+    mini_batches_failed: 0,
+    rows_per_s: 3200.4,
+    rows_done: 120000
+  };
+
+  it('reads progress of running batch jobs only', async () => {
+    mocked.listJobs.mockResolvedValue({
+      items: [
+        job({ id: 'b1', kind: 'batch', status: 'Running' }),
+        job({ id: 'b2', kind: 'batch', status: 'Completed' }),
+        job({ id: 'n1', kind: 'notebook', status: 'Running' })
+      ],
+      next_cursor: null
+    });
+    mocked.getJobProgress.mockResolvedValue(progress);
+    const model = new JobsModel({ auto: false });
+    await model.refresh();
+    expect(mocked.getJobProgress).toHaveBeenCalledTimes(1);
+    expect(mocked.getJobProgress).toHaveBeenCalledWith('b1');
+    expect(model.progress('b1')).toEqual(progress);
+    expect(model.progress('b2')).toBeNull();
+    model.dispose();
+  });
+
+  it('shows mini-batches done/total and rows/s in the list', async () => {
+    mocked.listJobs.mockResolvedValue({ items: [job({ id: 'b1', kind: 'batch', status: 'Running' })], next_cursor: null });
+    mocked.listTargets.mockResolvedValue({ items: [], next_cursor: null });
+    mocked.getInfo.mockResolvedValue({ backends: [] } as any);
+    mocked.getJobProgress.mockResolvedValue(progress);
+    const model = new JobsModel({ auto: false });
+    const targets = new TargetsModel({ auto: false });
+    render(<JobsSection model={model} targets={targets} onOpen={jest.fn()} onCancel={jest.fn()} onRerun={jest.fn()} />);
+    await React.act(() => model.refresh());
+    expect(screen.getByText('12/40 mini-batches · 3,200 rows/s')).toBeTruthy();
+    expect(document.querySelector('progress')!.getAttribute('value')).toBe('12');
+    model.dispose();
+    targets.dispose();
+  });
+
+  it('words progress of each kind', () => {
+    expect(progressText({ ...progress, mini_batches_total: null, rows_per_s: null, mini_batches_failed: 2 } as any)).toBe(
+      '12/? mini-batches · 2 failed'
+    );
+    expect(progressText({ kind: 'notebook', status: 'running', job_status: 'Running', cells_done: 3, cells_total: 10 })).toBe(
+      '3/10 cells'
+    );
+    expect(progressText({ kind: 'batch', status: 'queued', job_status: 'Queued' })).toBe('queued');
+    render(<ProgressSummary progress={null} />);
+  });
+
+  it('the job detail model reads progress while a batch job runs', async () => {
+    mocked.getJob.mockResolvedValue(job({ id: 'b1', kind: 'batch', status: 'Running' }));
+    mocked.getJobLogs.mockResolvedValue({ text: '', offset: 0, size: 0, complete: false } as any);
+    mocked.getJobMetrics.mockResolvedValue({ metrics: {}, params: {} } as any);
+    mocked.getJobProgress.mockResolvedValue(progress);
+    const model = new JobDetailModel({ id: 'b1', auto: false });
+    await model.refresh();
+    expect(model.progress).toEqual(progress);
+    model.dispose();
+  });
+});

@@ -1,0 +1,335 @@
+/**
+ * The Schedules section of the ML Service sidebar and the "Schedule" button of
+ * every notebook's toolbar: run a notebook on a cron, see each schedule's runs,
+ * run now, enable/disable, edit the timing, delete.
+ */
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette, InputDialog, Notification, ToolbarButton } from '@jupyterlab/apputils';
+import { DocumentRegistry } from '@jupyterlab/docregistry';
+import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { CommandToolbarButton, ReactWidget, historyIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
+import * as React from 'react';
+
+import * as api from './api/client';
+import type { Schedule } from './api/client';
+import { ScheduleEditForm, ScheduleForm, SchedulesSection } from './components/SchedulesSection';
+import { describeRecurrence } from './cron';
+import { confirm, formDialog } from './dialogs';
+import { JobEvents } from './models/events';
+import { PolledModel } from './models/base';
+import {
+  IScheduleEditForm,
+  IScheduleForm,
+  ScheduleEditErrors,
+  ScheduleFormErrors,
+  SchedulesModel,
+  initialScheduleEditForm,
+  initialScheduleForm,
+  validateScheduleEdit,
+  validateScheduleForm
+} from './models/schedules';
+import { notebookParameters } from './parameters';
+import { CommandIDs, IMLServiceSidebar, PALETTE_CATEGORY, SIDEBAR_ID } from './tokens';
+
+/** Commands of the Schedules section (all in the palette). */
+export namespace ScheduleCommandIDs {
+  export const scheduleNotebook = 'mlservice:schedule-notebook';
+  export const refresh = 'mlservice:refresh-schedules';
+  export const runNow = 'mlservice:run-schedule-now';
+  export const enable = 'mlservice:enable-schedule';
+  export const disable = 'mlservice:disable-schedule';
+  export const edit = 'mlservice:edit-schedule';
+  export const remove = 'mlservice:delete-schedule';
+}
+
+export const SCHEDULES_SECTION_ID = 'jp-mlservice-schedules';
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function attempt<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await action();
+  } catch (error) {
+    Notification.error(`${what}: ${message(error)}`, { autoClose: 8000 });
+    return undefined;
+  }
+}
+
+function notifyModelErrors(model: PolledModel, what: string): void {
+  let last: string | null = null;
+  model.changed.connect(() => {
+    if (model.error && model.error !== last) {
+      Notification.error(`${what}: ${model.error}`, { autoClose: 8000 });
+    }
+    last = model.error;
+  });
+}
+
+export const schedulesPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter_mlservice:schedules',
+  description: 'ML Service sidebar: scheduled notebooks and jobs; the notebook toolbar "Schedule" button.',
+  autoStart: true,
+  requires: [IMLServiceSidebar],
+  optional: [ICommandPalette, INotebookTracker],
+  activate: (
+    app: JupyterFrontEnd,
+    sidebar: IMLServiceSidebar,
+    palette: ICommandPalette | null,
+    notebooks: INotebookTracker | null
+  ) => {
+    const { commands, shell } = app;
+    const events = new JobEvents((app.serviceManager as any).events ?? null);
+    const model = new SchedulesModel({ events });
+    notifyModelErrors(model, 'Schedules');
+
+    /** A schedule from the args, or picked from the list. */
+    const pick = async (args: any, title: string): Promise<Schedule | null> => {
+      if (args.name) {
+        return model.find(String(args.name)) ?? (await api.getSchedule(String(args.name)));
+      }
+      await model.refresh();
+      const names = model.items.map(s => s.name);
+      if (names.length === 0) {
+        Notification.info('There are no schedules yet.');
+        return null;
+      }
+      const answer = await InputDialog.getItem({ title, items: names });
+      if (!answer.button.accept || !answer.value) {
+        return null;
+      }
+      return model.find(answer.value) ?? null;
+    };
+
+    const showSection = () => {
+      shell.activateById(SIDEBAR_ID);
+      const section = document.getElementById(SCHEDULES_SECTION_ID);
+      section?.scrollIntoView({ block: 'nearest' });
+    };
+
+    commands.addCommand(ScheduleCommandIDs.refresh, {
+      label: args => (args.toolbar ? '' : 'Refresh Schedules'),
+      caption: 'Refresh the schedules and their runs',
+      icon: args => (args.toolbar ? refreshIcon : undefined),
+      execute: () => model.refresh()
+    });
+
+    commands.addCommand(ScheduleCommandIDs.scheduleNotebook, {
+      label: args => (args.toolbar ? 'Schedule' : 'Schedule Notebook…'),
+      caption: 'Run the saved notebook as a job on a cron schedule',
+      icon: args => (args.toolbar ? historyIcon : undefined),
+      isEnabled: args => !!(args.path || notebooks?.currentWidget),
+      execute: async args => {
+        const path = args.path ? String(args.path) : (notebooks?.currentWidget?.context.path ?? null);
+        if (!path) {
+          return;
+        }
+        // Runs read the saved file: save an open, modified notebook first.
+        const open = notebooks?.find(p => p.context.path === path);
+        let content: any = null;
+        if (open) {
+          if (open.context.model.dirty) {
+            await open.context.save();
+          }
+          content = open.context.model.toJSON();
+        } else {
+          const file = await attempt('Read notebook', () =>
+            app.serviceManager.contents.get(path, { content: true, type: 'notebook' })
+          );
+          content = file?.content ?? null;
+        }
+        const targets = (await attempt('Load compute targets', () => api.listTargets({ limit: 1000 })))?.items ?? [];
+        const names = targets.map(t => t.name);
+        await attempt('Load schedules', () => model.refresh());
+        let value = initialScheduleForm(path, notebookParameters(content), names);
+        let serverError: string | null = null;
+        // The dialog re-opens with the server's message when it refuses the schedule (400/409).
+        for (;;) {
+          const shownError = serverError;
+          const body = await formDialog<IScheduleForm, ScheduleFormErrors, api.ScheduleCreate>({
+            title: 'Schedule notebook',
+            okLabel: 'Create schedule',
+            initial: value,
+            validate: form => {
+              value = form;
+              const checked = validateScheduleForm(form, names, model.items.map(s => s.name));
+              return { result: checked.body, errors: checked.errors };
+            },
+            render: (form, errors, onChange) => (
+              <>
+                {shownError && (
+                  <div className="jp-mlservice-error jp-mlservice-server-error" role="alert">
+                    {shownError}
+                  </div>
+                )}
+                <ScheduleForm value={form} errors={errors} onChange={onChange} targets={names} />
+              </>
+            )
+          });
+          if (!body) {
+            return;
+          }
+          try {
+            const created = await model.create(body);
+            Notification.success(`Created schedule "${created.name}".`, {
+              autoClose: 4000,
+              actions: [{ label: 'Show', callback: showSection }]
+            });
+            await model.select(created.name);
+            return created;
+          } catch (error) {
+            if (error instanceof api.MLServiceError && error.status >= 400 && error.status < 500) {
+              serverError = error.message;
+              Notification.error(`Create schedule: ${error.message}`, { autoClose: 8000 });
+              continue;
+            }
+            Notification.error(`Create schedule: ${message(error)}`, { autoClose: 8000 });
+            return;
+          }
+        }
+      }
+    });
+
+    commands.addCommand(ScheduleCommandIDs.runNow, {
+      label: 'Run Schedule Now…',
+      execute: async args => {
+        const schedule = await attempt('Run schedule', () => pick(args, 'Run schedule now'));
+        if (!schedule) {
+          return;
+        }
+        const run = await attempt(`Run "${schedule.name}"`, () => model.runNow(schedule.name));
+        if (run?.job_id) {
+          const id = run.job_id;
+          Notification.success(`Submitted job ${id} for "${schedule.name}".`, {
+            autoClose: 4000,
+            actions: [{ label: 'Open', callback: () => void commands.execute(CommandIDs.openJob, { id }) }]
+          });
+        } else if (run) {
+          Notification.warning(`"${schedule.name}" did not submit a run: ${run.reason ?? run.state}`, {
+            autoClose: 6000
+          });
+        }
+        return run;
+      }
+    });
+
+    for (const [id, enabled] of [
+      [ScheduleCommandIDs.enable, true],
+      [ScheduleCommandIDs.disable, false]
+    ] as const) {
+      commands.addCommand(id, {
+        label: enabled ? 'Enable Schedule…' : 'Disable Schedule…',
+        execute: async args => {
+          const schedule = await attempt('Schedule', () =>
+            pick(args, enabled ? 'Enable schedule' : 'Disable schedule')
+          );
+          if (schedule) {
+            return attempt(`${enabled ? 'Enable' : 'Disable'} "${schedule.name}"`, () =>
+              model.setEnabled(schedule.name, enabled)
+            );
+          }
+        }
+      });
+    }
+
+    commands.addCommand(ScheduleCommandIDs.edit, {
+      label: 'Edit Schedule…',
+      execute: async args => {
+        const schedule = await attempt('Edit schedule', () => pick(args, 'Edit schedule'));
+        if (!schedule) {
+          return;
+        }
+        const recurrence = schedule.recurrence ? describeRecurrence(schedule.recurrence) : null;
+        const body = await formDialog<IScheduleEditForm, ScheduleEditErrors, api.ScheduleUpdate>({
+          title: `Edit schedule "${schedule.name}"`,
+          okLabel: 'Save',
+          initial: initialScheduleEditForm(schedule),
+          validate: form => {
+            const checked = validateScheduleEdit(form, schedule);
+            return { result: checked.body, errors: checked.errors };
+          },
+          render: (form, errors, onChange) => (
+            <ScheduleEditForm value={form} errors={errors} onChange={onChange} recurrence={recurrence} />
+          )
+        });
+        if (body && Object.keys(body).length > 0) {
+          return attempt(`Edit "${schedule.name}"`, () => model.update(schedule.name, body));
+        }
+      }
+    });
+
+    commands.addCommand(ScheduleCommandIDs.remove, {
+      label: 'Delete Schedule…',
+      execute: async args => {
+        const schedule = await attempt('Delete schedule', () => pick(args, 'Delete schedule'));
+        if (!schedule) {
+          return;
+        }
+        const ok = await confirm(
+          'Delete schedule',
+          `Delete the schedule "${schedule.name}" and its history? Jobs it ran keep their records.`,
+          'Delete'
+        );
+        if (ok) {
+          await attempt(`Delete "${schedule.name}"`, () => model.remove(schedule.name));
+        }
+      }
+    });
+
+    sidebar.addSection({
+      id: SCHEDULES_SECTION_ID,
+      label: 'Schedules',
+      rank: 250,
+      widget: ReactWidget.create(
+        <SchedulesSection
+          model={model}
+          onOpenJob={id => void commands.execute(CommandIDs.openJob, { id })}
+          onRunNow={s => void commands.execute(ScheduleCommandIDs.runNow, { name: s.name })}
+          onSetEnabled={(s, enabled) =>
+            void commands.execute(enabled ? ScheduleCommandIDs.enable : ScheduleCommandIDs.disable, {
+              name: s.name
+            })
+          }
+          onEdit={s => void commands.execute(ScheduleCommandIDs.edit, { name: s.name })}
+          onDelete={s => void commands.execute(ScheduleCommandIDs.remove, { name: s.name })}
+        />
+      ),
+      toolbar: [
+        {
+          name: 'refresh-schedules',
+          widget: new CommandToolbarButton({ commands, id: ScheduleCommandIDs.refresh, args: { toolbar: true } })
+        }
+      ]
+    });
+
+    if (palette) {
+      for (const command of Object.values(ScheduleCommandIDs)) {
+        palette.addItem({ command, category: PALETTE_CATEGORY });
+      }
+    }
+
+    app.docRegistry.addWidgetExtension('Notebook', new ScheduleButtonExtension(commands));
+  }
+};
+
+/** Adds "Schedule" to every notebook's toolbar, after "Submit as job". */
+class ScheduleButtonExtension implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel> {
+  constructor(private _commands: JupyterFrontEnd['commands']) {}
+
+  createNew(panel: NotebookPanel): IDisposable {
+    const button = new ToolbarButton({
+      className: 'jp-mlservice-schedule-button',
+      icon: historyIcon,
+      label: 'Schedule',
+      tooltip: 'Run the saved notebook as a job on a cron schedule',
+      onClick: () =>
+        void this._commands.execute(ScheduleCommandIDs.scheduleNotebook, { path: panel.context.path })
+    });
+    if (!panel.toolbar.insertAfter('mlservice-submit', 'mlservice-schedule', button)) {
+      panel.toolbar.insertAfter('cellType', 'mlservice-schedule', button);
+    }
+    return new DisposableDelegate(() => button.dispose());
+  }
+}

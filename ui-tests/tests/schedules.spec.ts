@@ -1,0 +1,128 @@
+import { expect, test } from '@jupyterlab/galata';
+import * as path from 'path';
+
+const SHOTS = path.resolve(__dirname, '..', 'screenshots');
+const API = '/mlservice/api';
+const NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'train.ipynb');
+const SCHEDULE = 'ui-every-minute';
+
+/** Collapse every sidebar section but the given ones, and share the height between those. */
+async function showOnly(page: any, ids: string[]) {
+  await page.evaluate((keep: string[]) => {
+    const app = (window as any).jupyterapp;
+    const sidebar = [...app.shell.widgets('left')].find((w: any) => w.id === 'jp-mlservice-sidebar');
+    const accordion = sidebar.content;
+    accordion.widgets.forEach((widget: any, index: number) => {
+      const wanted = keep.includes(widget.id);
+      if (wanted && widget.isHidden) {
+        accordion.expand(index);
+      } else if (!wanted && !widget.isHidden) {
+        accordion.collapse(index);
+      }
+    });
+    accordion.setRelativeSizes(accordion.widgets.map((w: any) => (keep.includes(w.id) ? 1 : 0)));
+  }, ids);
+  await page.waitForTimeout(200);
+}
+
+test('schedule a notebook from its toolbar, run it now, see its history, disable, edit and delete it', async ({
+  page,
+  tmpPath
+}) => {
+  await page.request.delete(`${API}/schedules/${SCHEDULE}`);
+  await page.contents.uploadFile(NOTEBOOK, `${tmpPath}/train.ipynb`);
+  await page.notebook.openByPath(`${tmpPath}/train.ipynb`);
+  await page.notebook.activate('train.ipynb');
+
+  // The "Schedule" button sits next to "Submit as job" in the notebook's toolbar.
+  const toolbar = page.locator('.jp-NotebookPanel-toolbar:visible');
+  await expect(
+    toolbar.locator('[data-jp-item-name="mlservice-submit"] + [data-jp-item-name="mlservice-schedule"]')
+  ).toHaveCount(1);
+  await toolbar.getByRole('button', { name: 'Schedule', exact: true }).click();
+
+  let dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('input[name="name"]')).toHaveValue('train');
+  await expect(dialog.locator('input[name="notebook"]')).toHaveValue(`${tmpPath}/train.ipynb`);
+  await expect(dialog.locator('textarea[name="parameters"]')).toHaveValue(/"steps": 5/);
+  // The cron helper says what a cron means, or what is wrong with it, while typing.
+  const words = dialog.locator('.jp-mlservice-cron-words');
+  await expect(words).toHaveText('At 02:00, every day');
+  await dialog.locator('input[name="cron"]').fill('0 2 *');
+  await expect(words).toContainText('5 fields');
+  await expect(words).toHaveClass(/jp-mlservice-cron-invalid/);
+  await dialog.getByRole('button', { name: 'Weekdays at 09:00' }).click();
+  await expect(words).toHaveText('At 09:00, Monday through Friday');
+  await dialog.locator('input[name="cron"]').fill('* * * * *');
+  await expect(words).toHaveText('Every minute');
+  await dialog.locator('input[name="name"]').fill(SCHEDULE);
+  await dialog.locator('input[name="timeZone"]').fill('UTC');
+  await dialog.locator('textarea[name="parameters"]').fill('{"steps": 3, "lr": 0.3}');
+  await dialog.locator('.jp-Dialog-body').evaluate((el: HTMLElement) => el.scrollTo(0, 0));
+  await dialog.locator('.jp-Dialog-content').screenshot({ path: path.join(SHOTS, 'schedule-dialog-light.png') });
+  // A mistake only the server sees (display name over 256 characters) comes back into the dialog.
+  await dialog.locator('input[name="displayName"]').fill('x'.repeat(300));
+  await dialog.locator('.jp-mod-accept').click();
+  dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('.jp-mlservice-server-error')).toContainText('display_name');
+  await expect(dialog.locator('input[name="name"]')).toHaveValue(SCHEDULE);
+  await dialog.locator('input[name="displayName"]').fill('');
+  await dialog.locator('.jp-mod-accept').click();
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+
+  // It shows up in the Schedules section, in words, enabled, with its history open.
+  await page.click('.jp-SideBar [data-id="jp-mlservice-sidebar"]');
+  const sidebar = page.locator('#jp-mlservice-sidebar');
+  await showOnly(page, ['jp-mlservice-schedules']);
+  const item = sidebar.locator(`[data-schedule="${SCHEDULE}"]`);
+  await expect(item).toBeVisible();
+  await expect(item.locator('.jp-mlservice-schedule-words')).toHaveText('Every minute');
+  await expect(item).toHaveAttribute('data-enabled', 'true');
+  await expect(item.locator('.jp-mlservice-schedule-detail')).toBeVisible();
+  const saved = await (await page.request.get(`${API}/schedules/${SCHEDULE}`)).json();
+  expect(saved.job).toMatchObject({
+    kind: 'notebook',
+    notebook: `${tmpPath}/train.ipynb`,
+    target: 'local',
+    parameters: { steps: 3, lr: 0.3 }
+  });
+
+  // "Run now": a manual run appears in the history and its job completes.
+  await item.getByRole('button', { name: 'Run now' }).click();
+  const manual = item.locator('.jp-mlservice-schedule-run', { has: page.locator('.jp-mlservice-chip', { hasText: 'manual' }) });
+  await expect(manual).toHaveCount(1);
+  const ended = '[data-status="Completed"], [data-status="Failed"], [data-status="Canceled"]';
+  await expect(manual.locator(ended)).toBeVisible({ timeout: 180000 });
+  await expect(manual.locator('[data-status="Completed"]')).toBeVisible();
+  await expect(item.locator('.jp-mlservice-schedule-last [data-status="Completed"]').first()).toBeVisible();
+
+  // Disable: the state changes, and there is no next run.
+  await item.getByRole('button', { name: 'Disable' }).click();
+  await expect(item).toHaveAttribute('data-enabled', 'false');
+  await expect(item.locator('.jp-mlservice-schedule-state')).toHaveText('Disabled');
+  await expect(item.locator('.jp-mlservice-schedule-next')).toHaveText('no next run');
+
+  await sidebar.screenshot({ path: path.join(SHOTS, 'schedules-light.png') });
+
+  // The run's job opens in the job detail view.
+  const jobId = await manual.getAttribute('data-job-id');
+  await manual.locator('.jp-mlservice-schedule-run-job').click();
+  await expect(page.locator(`.jp-mlservice-detail[data-job-id="${jobId}"]:visible`)).toBeVisible();
+
+  // Edit the timing (and enable again) in the edit dialog.
+  await item.getByRole('button', { name: `Edit ${SCHEDULE}` }).click();
+  dialog = page.locator('.jp-Dialog');
+  await dialog.locator('input[name="cron"]').fill('30 6 * * 1');
+  await expect(dialog.locator('.jp-mlservice-cron-words')).toHaveText('At 06:30, only on Monday');
+  await dialog.locator('input[name="timeZone"]').fill('Europe/Paris');
+  await dialog.locator('input[name="enabled"]').check();
+  await dialog.locator('.jp-mod-accept').click();
+  await expect(item.locator('.jp-mlservice-schedule-words')).toHaveText('At 06:30, only on Monday (Europe/Paris)');
+  await expect(item).toHaveAttribute('data-enabled', 'true');
+
+  // Delete, after a confirmation.
+  await item.getByRole('button', { name: `Delete ${SCHEDULE}` }).click();
+  await page.locator('.jp-Dialog .jp-mod-accept').click();
+  await expect(item).toHaveCount(0);
+  expect((await page.request.get(`${API}/schedules/${SCHEDULE}`)).status()).toBe(404);
+});
