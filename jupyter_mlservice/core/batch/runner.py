@@ -343,7 +343,7 @@ class BatchRunner:
         log(f"mini-batch {mb.index} failed after {attempt} attempt(s): {error.strip()}")
         failure = {"mini_batch": mb.index, "offset": mb.offset, "size": mb.size, "attempts": attempt, "error": first_line[:1000]}
         if hasattr(mb.data, "low"):  # a SQL slice: say which keys
-            failure.update(size=None, keys=[mb.data.low, mb.data.high])
+            failure.update(size=None, keys=[_json_value(mb.data.low), _json_value(mb.data.high)])
         self.stats.failures.append(failure)
 
     def _summarize(self) -> int:
@@ -363,6 +363,13 @@ class BatchRunner:
                      else f"rows {f['offset']}..{f['offset'] + f['size'] - 1}")
             log(f"  failed mini-batch {f['mini_batch']} ({where}): {f['error']}")
         return 1 if failed_job else 0
+
+
+def _json_value(v: Any) -> Any:
+    """A key as progress.json can hold it: PostgreSQL keys may be timestamps, decimals, UUIDs."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
 def main(argv: list[str] | None = None) -> int:

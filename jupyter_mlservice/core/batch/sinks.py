@@ -122,7 +122,25 @@ class TableSink(Sink):
             event.listen(self.engine, "connect", _sqlite_wal)
         self.table, self.fingerprint, self.job_id = table, fingerprint, job_id
         self.description = f"{table} in {_redact(url)}"
+        self._columns: dict[str, Any] | None = None  # the output table's column types, once it exists
+        self._ensure_schema()
         self._ensure_ledger()
+
+    def _ensure_schema(self) -> None:
+        """`analytics.predictions`: the table is created when missing, and so is its schema
+        (PostgreSQL; in SQLite a schema is an attached database, which a URL cannot attach)."""
+        from sqlalchemy import inspect
+        from sqlalchemy.schema import CreateSchema
+
+        schema = self.table.rpartition(".")[0]
+        if not schema or self.engine.dialect.name == "sqlite" or inspect(self.engine).has_schema(schema):
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(CreateSchema(schema, if_not_exists=True))
+        except Exception as exc:  # noqa: BLE001 - the driver's own error says why (permissions...)
+            raise SystemExit(f"output.table {self.table!r}: schema {schema!r} does not exist in {_redact(str(self.engine.url))} "
+                             f"and could not be created: {str(exc).splitlines()[0]}") from None
 
     def _ensure_ledger(self) -> None:
         from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
@@ -151,17 +169,64 @@ class TableSink(Sink):
     def write(self, index: int, table: pa.Table) -> None:
         from ..timeutil import utcnow
 
+        table, types = _sql_ready(table, self.engine.dialect.name)
         df = table.to_pandas()
         schema, _, name = self.table.rpartition(".")
         with self.engine.begin() as conn:
-            df.to_sql(name, conn, schema=schema or None, if_exists="append", index=False, chunksize=5000)
+            if self._columns is None:
+                self._columns = self._existing_columns(conn, name, schema or None)
+            # Into an existing table, values bind as its columns' types: pandas would bind an
+            # all-NULL column of this mini-batch as text, which PostgreSQL refuses for a number column.
+            dtype = {**types, **{c: t for c, t in (self._columns or {}).items() if c in df.columns}}
+            df.to_sql(name, conn, schema=schema or None, if_exists="append", index=False, chunksize=5000, dtype=dtype or None)
             conn.execute(self.ledger.insert().values(
                 fingerprint=self.fingerprint, output_table=self.table, mini_batch=index,
                 rows=len(df), job_id=self.job_id, written_at=utcnow(),
             ))
 
+    @staticmethod
+    def _existing_columns(conn, name: str, schema: str | None) -> dict[str, Any] | None:
+        """The output table's column types, or None while it does not exist (the first write creates it)."""
+        from sqlalchemy import inspect
+        from sqlalchemy.types import JSON
+
+        insp = inspect(conn)
+        if not insp.has_table(name, schema=schema):
+            return None
+        # (JSON columns keep pandas' binding: their own would encode our JSON text a second time)
+        return {c["name"]: c["type"] for c in insp.get_columns(name, schema=schema) if not isinstance(c["type"], JSON)}
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _sql_ready(table: pa.Table, dialect: str) -> tuple[pa.Table, dict[str, Any]]:
+    """The mini-batch as pandas' to_sql can write it to any database, and the SQL types of the
+    columns pandas would guess wrong when it creates the table.
+
+    Lists and structs (a PostgreSQL array or jsonb passed through, per-class scores) become JSON
+    text: every database stores that, and no driver adapts the numpy arrays pandas makes. Decimals
+    (`numeric`) stay NUMERIC instead of TEXT (unconstrained where the database has that: the
+    first mini-batch's precision may be too small for the next). Durations become seconds (pandas
+    would write nanoseconds, and a NULL as the smallest integer).
+    """
+    import json
+
+    import pyarrow.compute as pc
+    from sqlalchemy import Numeric
+
+    types: dict[str, Any] = {}
+    for i, f in enumerate(table.schema):
+        if pa.types.is_nested(f.type):
+            values = [None if v is None else json.dumps(v, default=str) for v in table.column(i).to_pylist()]
+            table = table.set_column(i, f.name, pa.array(values, pa.string()))
+        elif pa.types.is_decimal(f.type):
+            types[f.name] = Numeric() if dialect in ("postgresql", "sqlite") else Numeric(38, f.type.scale)
+        elif pa.types.is_duration(f.type):
+            per_second = {"s": 1, "ms": 1e3, "us": 1e6, "ns": 1e9}[f.type.unit]
+            seconds = pc.divide(table.column(i).cast(pa.int64()).cast(pa.float64()), per_second)
+            table = table.set_column(i, f.name, seconds)
+    return table, types
 
 
 def _sqlite_wal(dbapi_conn, _record) -> None:

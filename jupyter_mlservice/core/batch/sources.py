@@ -196,18 +196,37 @@ class SQLSource(Source):
 
 def _records_to_table(rows: list, columns: list[str]) -> pa.Table:
     # Column-wise: numbers go through numpy (several times faster than pyarrow from Python
-    # objects); NULLs, text and dates take the general path.
+    # objects); NULLs, text, dates and PostgreSQL arrays (lists) take the general path.
     import numpy as np
 
     cols = list(zip(*rows)) if rows else [[] for _ in columns]
     arrays = {}
     for name, values in zip(columns, cols):
-        arr = np.asarray(values) if values else None
+        arr = None
+        if isinstance(next((v for v in values if v is not None), None), (int, float)):
+            arr = np.asarray(values)
         if arr is not None and arr.dtype.kind in "iufb":
             arrays[name] = pa.array(arr)
         else:
-            arrays[name] = pa.array(list(values), from_pandas=True)
+            arrays[name] = _general_array(values)
     return pa.table(arrays)
+
+
+def _general_array(values) -> pa.Array:
+    # Values that pandas code (a user's run(), a model) cannot use as they come out of arrow, or
+    # that arrow cannot take at all (a jsonb column of mixed shapes), become text: UUIDs (PostgreSQL
+    # `uuid`; arrow makes them bytes) and anything arrow refuses.
+    import uuid
+
+    sample = next((v for v in values if v is not None), None)
+    if isinstance(sample, uuid.UUID):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+    try:
+        return pa.array(list(values), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        import json
+
+        return pa.array([None if v is None else v if isinstance(v, str) else json.dumps(v, default=str) for v in values], pa.string())
 
 
 def _quote_table(prep, table: str) -> str:
