@@ -120,6 +120,16 @@ def test_a_uuid_key_cuts_the_input_into_key_ranges_that_workers_read(warehouse):
     assert str(got["seen_at"].dtype).startswith("datetime64") and got["b"].map(type).eq(decimal.Decimal).all()
 
 
+def test_a_bad_query_or_key_column_is_reported_in_the_databases_words(warehouse):
+    from jupyter_mlservice.core.batch.sources import SQLSource
+
+    url, _ = warehouse
+    with pytest.raises(SystemExit, match='input.sql: the database refused it: relation "nowhere" does not exist'):
+        SQLSource(url, "SELECT * FROM nowhere", None, 100, ["id"])
+    with pytest.raises(SystemExit, match="key_columns ident not in the input, whose columns are: id, a, b, c, region"):
+        SQLSource(url, None, "features", 100, ["ident"])
+
+
 SCRIPT = textwrap.dedent('''
     import os
     import pandas as pd

@@ -145,6 +145,7 @@ class SQLSource(Source):
         self.url, self.size = url, size
         prep = self.engine.dialect.identifier_preparer
         base = f"SELECT * FROM {_quote_table(prep, table)}" if table else sql.strip().rstrip(";")
+        self._check(base, "input.table" if table else "input.sql", key_columns)
         self.bounds: list[Any] | None = None
         if len(key_columns) == 1:
             # One key: cut the key range into mini-batches inside the database (a window function,
@@ -173,6 +174,24 @@ class SQLSource(Source):
         with self.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT COUNT(*) FROM ({base}) AS mlservice_q")).scalar_one()
         self.total = math.ceil(rows / size)
+
+    def _check(self, base: str, what: str, key_columns: list[str]) -> None:
+        """The database's own words for a bad query or a key column the input lacks, before any
+        mini-batch (the key-range cut below would take a refusal for "no window functions")."""
+        from sqlalchemy import text
+
+        try:
+            with self.engine.connect() as conn:
+                columns = list(conn.execute(text(f"SELECT * FROM ({base}) AS mlservice_q WHERE 1 = 0")).keys())
+        except Exception as exc:  # noqa: BLE001 - any driver's error
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            self.engine.dispose()
+            raise SystemExit(f"{what}: the database refused it: {detail}") from None
+        known = {c.lower() for c in columns}  # (SQLite matches names in any case)
+        missing = [k for k in key_columns if k not in columns and k.lower() not in known]
+        if missing:
+            self.engine.dispose()
+            raise SystemExit(f"key_columns {', '.join(missing)} not in the input, whose columns are: {', '.join(columns)}")
 
     def __iter__(self) -> Iterator[MiniBatch]:
         if self.bounds is not None:
