@@ -5,6 +5,9 @@ import type { IJobFilter, Job, JobProgress } from '../api/client';
 import { JobEvents } from './events';
 import { PolledModel } from './base';
 
+/** Listed statuses of a batch job whose progress is read (Preparing: the list may lag). */
+const ACTIVE: ReadonlySet<string> = new Set(['Preparing', 'Running']);
+
 /**
  * A filtered, paginated list of jobs that refreshes when the server pushes a
  * job event, and polls slowly as a fallback.
@@ -113,24 +116,28 @@ export class JobsModel extends PolledModel {
     this._items = page.items;
     this._nextCursor = page.next_cursor ?? null;
     await this._readProgress();
-    if (this._pollProgress && this._progress.size > 0 && !this._progressPoll.isDisposed) {
+    if (this._pollProgress && this._watching && !this._progressPoll.isDisposed) {
       void this._progressPoll.start().catch(() => undefined);
     }
   }
 
-  /** Read the progress of the running batch jobs on the page; true if one has ended meanwhile. */
+  /**
+   * Read the progress of the batch jobs on the page that are (or may by now be) running: the
+   * listed status can lag behind, as job events arriving close together refresh the list once.
+   * Returns whether one has ended meanwhile (the list is then refreshed).
+   */
   private async _readProgress(): Promise<boolean> {
-    const running = this._items.filter(j => j.kind === 'batch' && j.status === 'Running');
+    const active = this._items.filter(j => j.kind === 'batch' && ACTIVE.has(j.status));
     const next = new Map<string, JobProgress>();
     let ended = false;
     await Promise.all(
-      running.map(async job => {
+      active.map(async job => {
         try {
           const progress = await api.getJobProgress(job.id);
           if (progress.job_status === 'Running') {
             next.set(job.id, progress);
-          } else {
-            ended = true; // the list is behind: the job has just ended
+          } else if (!ACTIVE.has(progress.job_status)) {
+            ended = true;
           }
         } catch {
           // Not written yet, or the job just ended: keep what was shown.
@@ -142,6 +149,9 @@ export class JobsModel extends PolledModel {
       })
     );
     this._progress = next;
+    // The progress reply is newer than the list: show those jobs as running.
+    this._items = this._items.map(j => (next.has(j.id) && j.status !== 'Running' ? { ...j, status: 'Running' } : j));
+    this._watching = active.length > 0;
     return ended;
   }
 
@@ -151,7 +161,7 @@ export class JobsModel extends PolledModel {
     if (ended) {
       void this.refresh().catch(() => undefined);
     }
-    if (this._progress.size === 0) {
+    if (!this._watching) {
       void this._progressPoll.stop().catch(() => undefined);
     }
   }
@@ -166,6 +176,7 @@ export class JobsModel extends PolledModel {
   private _nextCursor: string | null = null;
   private _events: JobEvents | null;
   private _progress = new Map<string, JobProgress>();
+  private _watching = false;
   private _progressPoll: Poll;
   private _pollProgress: boolean;
 }

@@ -126,3 +126,52 @@ test('schedule a notebook from its toolbar, run it now, see its history, disable
   await expect(item).toHaveCount(0);
   expect((await page.request.get(`${API}/schedules/${SCHEDULE}`)).status()).toBe(404);
 });
+
+/** An Azure-style scoring script, slow enough (0.4 s a mini-batch) to be seen running. */
+const SCORE = `
+import time
+import pandas as pd
+
+def init():
+    pass
+
+def run(mini_batch):
+    time.sleep(0.4)
+    return pd.DataFrame({"score": mini_batch["a"] * 2})
+`;
+
+test('a running batch job shows its mini-batches and rows/s in Jobs and in its detail view', async ({ page, tmpPath }) => {
+  await page.contents.uploadContent(SCORE, 'text', `${tmpPath}/code/score.py`);
+  const rows = ['id,a', ...Array.from({ length: 30 }, (_, i) => `${i},${i / 10}`)].join('\n');
+  await page.contents.uploadContent(rows, 'text', `${tmpPath}/input.csv`);
+  await page.click('.jp-SideBar [data-id="jp-mlservice-sidebar"]');
+  await showOnly(page, ['jp-mlservice-jobs']);
+
+  const submitted = await page.request.post(`${API}/jobs`, {
+    data: {
+      kind: 'batch',
+      display_name: 'ui-batch',
+      scoring_script: 'score.py',
+      code: `${tmpPath}/code`,
+      input: { path: `${tmpPath}/input.csv` },
+      output_action: 'summary_only',
+      mini_batch_size: 1
+    }
+  });
+  expect(submitted.status()).toBe(201);
+  const job = await submitted.json();
+
+  const row = page.locator(`#jp-mlservice-jobs [data-job-id="${job.id}"]`);
+  await expect(row).toBeVisible();
+  // While it runs: done/total mini-batches (and rows/s once measured), with a bar.
+  await expect(row.locator('.jp-mlservice-progress-text')).toHaveText(/^\d+\/30 mini-batches/, { timeout: 120000 });
+  await expect(row.locator('progress')).toHaveAttribute('max', '30');
+  await expect(row.locator('[data-status="Completed"]')).toBeVisible({ timeout: 120000 });
+  // Progress is only polled while a batch job runs: the line goes once it has ended.
+  await expect(row.locator('.jp-mlservice-progress')).toHaveCount(0);
+
+  await row.locator('.jp-mlservice-job-open').click();
+  const progress = page.locator(`.jp-mlservice-detail[data-job-id="${job.id}"] .jp-mlservice-job-progress`);
+  await expect(progress).toContainText('30 of 30 done');
+  await expect(progress).toContainText('30/30 mini-batches');
+});
