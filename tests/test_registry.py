@@ -88,3 +88,27 @@ def test_register_from_jobs_and_folders_with_lineage(shared_server, tmp_path):
     shown = cli(shared_server, "model", "show", "iris").stdout
     assert "stable" in shown and "champion" in shown
     assert json.loads(cli(shared_server, "model", "show", "iris@stable", "--json").stdout)["version"] == "3"
+
+
+ONLY_LOG_MODEL = """
+import mlflow.sklearn
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+X, y = load_iris(return_X_y=True, as_frame=True)
+mlflow.sklearn.log_model(LogisticRegression(max_iter=300).fit(X, y), name="model")
+"""
+
+
+def test_register_a_job_whose_only_mlflow_call_is_log_model(shared_server):
+    """MLflow 3 links a logged model to no run unless one is active; the job's model is found anyway."""
+    ml = shared_server.client()
+    job = ml.jobs.submit(source=ONLY_LOG_MODEL, experiment="only-log-model")
+    assert job.wait(timeout=600).status == "Completed", job.logs()
+    version = ml.models.register(name="bare-iris", job=job, path="model")
+    assert version.run_id == job.run_id and version.lineage["job_id"] == job.id
+    assert "/models/m-" in version.source  # the LoggedModel the job logged outside its run
+    import mlflow.pyfunc
+    from sklearn.datasets import load_iris
+
+    model = mlflow.pyfunc.load_model(version.source)
+    assert list(model.predict(load_iris(as_frame=True).data.head(2))) == [0, 0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -107,10 +108,32 @@ class ModelService:
         if found:
             model = found[-1]
             return model.artifact_location, model.model_id
+        orphans = self._models_logged_outside_a_run(run, path)
+        if len(orphans) == 1:
+            return orphans[0].artifact_location, orphans[0].model_id
+        hint = (
+            f"; {len(orphans)} models named {path!r} were logged outside any run while it ran "
+            f"({', '.join(m.model_id for m in orphans)}): call mlflow.start_run() in the job so each is linked to its run"
+            if orphans
+            else ""
+        )
         raise InvalidRequest(
             f"run {run_id} has no model at {path!r}; log one with e.g. mlflow.sklearn.log_model(model, name={path!r}) "
-            "or give the artifact path with path="
+            f"or give the artifact path with path={hint}"
         )
+
+    def _models_logged_outside_a_run(self, run, path: str) -> list:
+        """Models named ``path`` logged in the run's experiment while it ran, linked to no run.
+
+        MLflow 3's ``log_model`` links a model to a run only when the run is active in the
+        process; a job whose only MLflow call is ``log_model`` gets ``MLFLOW_RUN_ID`` but no active
+        run, so its model lands in the experiment with ``source_run_id`` unset.
+        """
+        end = run.info.end_time or int(time.time() * 1000)
+        found = self.client.search_logged_models(
+            experiment_ids=[run.info.experiment_id], filter_string=f"name = '{path}'", max_results=100
+        )
+        return [m for m in found if not m.source_run_id and run.info.start_time <= m.creation_timestamp <= end]
 
     def _upload(self, name: str, local: Path) -> tuple[str, str]:
         if not local.exists():
