@@ -115,6 +115,27 @@ describe('JobsModel', () => {
     events.dispose();
   });
 
+  it('fetches again when an event arrives while a fetch is in flight', async () => {
+    // The first reply was read before the job ended; the event that says so arrives meanwhile.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>(resolve => (release = resolve));
+    mocked.listJobs
+      .mockImplementationOnce(async () => {
+        await gate;
+        return { items: [job({ status: 'Running' })], next_cursor: null };
+      })
+      .mockResolvedValue({ items: [job({ status: 'Completed' })], next_cursor: null });
+    const model = new JobsModel({ auto: false });
+    const first = model.refresh();
+    await new Promise(resolve => setTimeout(resolve, 10));
+    const second = model.refresh();
+    release();
+    await Promise.all([first, second]);
+    expect(mocked.listJobs).toHaveBeenCalledTimes(2);
+    expect(model.items[0].status).toBe('Completed');
+    model.dispose();
+  });
+
   it('polls faster without push events', () => {
     const model = new JobsModel({ auto: false, events: new JobEvents(null) });
     expect(model.poll.frequency.interval).toBe(5000);

@@ -45,10 +45,19 @@ export abstract class PolledModel implements IDisposable {
     return this._poll;
   }
 
-  /** Fetch now (debounced through the poll); resolves once fetched. */
+  /**
+   * Fetch now (debounced through the poll); resolves once fetched.
+   *
+   * A refresh asked for while a fetch is in flight is not dropped: that fetch
+   * may have read the server before the change that prompted the refresh, so
+   * the model fetches once more when it ends.
+   */
   async refresh(): Promise<void> {
     if (this._isDisposed) {
       return;
+    }
+    if (this._fetching) {
+      this._stale = true;
     }
     await this._poll.refresh();
     await this._poll.tick;
@@ -73,13 +82,18 @@ export abstract class PolledModel implements IDisposable {
   }
 
   private async _tick(): Promise<void> {
+    this._fetching = true;
     try {
-      await this.fetch();
+      do {
+        this._stale = false;
+        await this.fetch();
+      } while (this._stale && !this._isDisposed);
       this._error = null;
     } catch (error) {
       this._error = (error as Error).message ?? String(error);
       throw error;
     } finally {
+      this._fetching = false;
       this._loading = false;
       this.emitChanged();
     }
@@ -90,6 +104,8 @@ export abstract class PolledModel implements IDisposable {
   private _error: string | null = null;
   private _loading = true;
   private _isDisposed = false;
+  private _fetching = false;
+  private _stale = false;
 }
 
 export namespace PolledModel {

@@ -122,9 +122,9 @@ export class JobsModel extends PolledModel {
   }
 
   /**
-   * Read the progress of the batch jobs on the page that are (or may by now be) running: the
-   * listed status can lag behind, as job events arriving close together refresh the list once.
-   * Returns whether one has ended meanwhile (the list is then refreshed).
+   * Read the progress of the batch jobs on the page that are (or may by now be) running: a
+   * Preparing job is often Running by the time its progress is read (the progress reply is the
+   * newer of the two). Returns whether one has ended meanwhile (the list is then refreshed).
    */
   private async _readProgress(): Promise<boolean> {
     const active = this._items.filter(j => j.kind === 'batch' && ACTIVE.has(j.status));
