@@ -1,7 +1,7 @@
 /**
  * The Schedules section of the ML Service sidebar and the "Schedule" button of
  * every notebook's toolbar: run a notebook on a cron, see each schedule's runs,
- * run now, enable/disable, edit the timing, delete.
+ * run now, enable/disable, edit any of its settings, delete.
  */
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog, Notification, ToolbarButton } from '@jupyterlab/apputils';
@@ -13,23 +13,13 @@ import * as React from 'react';
 
 import * as api from './api/client';
 import type { Schedule } from './api/client';
-import { ScheduleEditForm, ScheduleForm, SchedulesSection } from './components/SchedulesSection';
-import { describeRecurrence } from './cron';
-import { confirm, formDialog } from './dialogs';
+import { SchedulesSection } from './components/SchedulesSection';
+import { confirm } from './dialogs';
 import { JobEvents } from './models/events';
 import { PolledModel } from './models/base';
-import {
-  IScheduleEditForm,
-  IScheduleForm,
-  ScheduleEditErrors,
-  ScheduleFormErrors,
-  SchedulesModel,
-  initialScheduleEditForm,
-  initialScheduleForm,
-  validateScheduleEdit,
-  validateScheduleForm
-} from './models/schedules';
+import { SchedulesModel, initialScheduleForm, validateScheduleForm } from './models/schedules';
 import { notebookParameters } from './parameters';
+import { editScheduleDialog, scheduleDialog } from './scheduleDialog';
 import { CommandIDs, IMLServiceSidebar, PALETTE_CATEGORY, SIDEBAR_ID } from './tokens';
 
 /** Commands of the Schedules section (all in the palette). */
@@ -143,51 +133,27 @@ export const schedulesPlugin: JupyterFrontEndPlugin<void> = {
         const targets = (await attempt('Load compute targets', () => api.listTargets({ limit: 1000 })))?.items ?? [];
         const names = targets.map(t => t.name);
         await attempt('Load schedules', () => model.refresh());
-        let value = initialScheduleForm(path, notebookParameters(content), names);
-        let serverError: string | null = null;
-        // The dialog re-opens with the server's message when it refuses the schedule (400/409).
-        for (;;) {
-          const shownError = serverError;
-          const body = await formDialog<IScheduleForm, ScheduleFormErrors, api.ScheduleCreate>({
+        try {
+          const created = await scheduleDialog<api.ScheduleCreate>({
             title: 'Schedule notebook',
             okLabel: 'Create schedule',
-            initial: value,
-            validate: form => {
-              value = form;
-              const checked = validateScheduleForm(form, names, model.items.map(s => s.name));
-              return { result: checked.body, errors: checked.errors };
-            },
-            render: (form, errors, onChange) => (
-              <>
-                {shownError && (
-                  <div className="jp-mlservice-error jp-mlservice-server-error" role="alert">
-                    {shownError}
-                  </div>
-                )}
-                <ScheduleForm value={form} errors={errors} onChange={onChange} targets={names} />
-              </>
-            )
+            initial: initialScheduleForm(path, notebookParameters(content), names),
+            targets: names,
+            validate: form => validateScheduleForm(form, names, model.items.map(s => s.name)),
+            send: body => model.create(body)
           });
-          if (!body) {
+          if (!created) {
             return;
           }
-          try {
-            const created = await model.create(body);
-            Notification.success(`Created schedule "${created.name}".`, {
-              autoClose: 4000,
-              actions: [{ label: 'Show', callback: showSection }]
-            });
-            await model.select(created.name);
-            return created;
-          } catch (error) {
-            if (error instanceof api.MLServiceError && error.status >= 400 && error.status < 500) {
-              serverError = error.message;
-              Notification.error(`Create schedule: ${error.message}`, { autoClose: 8000 });
-              continue;
-            }
-            Notification.error(`Create schedule: ${message(error)}`, { autoClose: 8000 });
-            return;
-          }
+          Notification.success(`Created schedule "${created.name}".`, {
+            autoClose: 4000,
+            actions: [{ label: 'Show', callback: showSection }]
+          });
+          await model.select(created.name);
+          return created;
+        } catch (error) {
+          Notification.error(`Create schedule: ${message(error)}`, { autoClose: 8000 });
+          return;
         }
       }
     });
@@ -241,22 +207,19 @@ export const schedulesPlugin: JupyterFrontEndPlugin<void> = {
         if (!schedule) {
           return;
         }
-        const recurrence = schedule.recurrence ? describeRecurrence(schedule.recurrence) : null;
-        const body = await formDialog<IScheduleEditForm, ScheduleEditErrors, api.ScheduleUpdate>({
-          title: `Edit schedule "${schedule.name}"`,
-          okLabel: 'Save',
-          initial: initialScheduleEditForm(schedule),
-          validate: form => {
-            const checked = validateScheduleEdit(form, schedule);
-            return { result: checked.body, errors: checked.errors };
-          },
-          render: (form, errors, onChange) => (
-            <ScheduleEditForm value={form} errors={errors} onChange={onChange} recurrence={recurrence} />
-          )
-        });
-        if (body && Object.keys(body).length > 0) {
-          return attempt(`Edit "${schedule.name}"`, () => model.update(schedule.name, body));
+        // Edit what the server has now (the list may be a poll behind).
+        const current = await attempt('Read schedule', () => api.getSchedule(schedule.name));
+        if (!current) {
+          return;
         }
+        const targets = (await attempt('Load compute targets', () => api.listTargets({ limit: 1000 })))?.items ?? [];
+        return attempt(`Edit "${schedule.name}"`, () =>
+          editScheduleDialog(
+            current,
+            targets.map(t => t.name),
+            (name, body) => model.update(name, body)
+          )
+        );
       }
     });
 

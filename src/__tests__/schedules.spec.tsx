@@ -11,13 +11,18 @@ import { JobsModel } from '../models/jobs';
 import {
   SchedulesModel,
   defaultScheduleName,
-  initialScheduleEditForm,
   initialScheduleForm,
+  scheduleEditForm,
   validateScheduleEdit,
   validateScheduleForm
 } from '../models/schedules';
 import { TargetsModel } from '../models/targets';
+import { formDialog } from '../dialogs';
+import { editScheduleDialog } from '../scheduleDialog';
 import { job } from './fixtures';
+
+jest.mock('../dialogs', () => ({ formDialog: jest.fn(), confirm: jest.fn() }));
+const mockedFormDialog = formDialog as jest.MockedFunction<typeof formDialog>;
 
 jest.mock('../api/client', () => {
   const actual = jest.requireActual('../api/client');
@@ -123,17 +128,223 @@ describe('schedule form', () => {
     expect(validateScheduleForm(form(), ['local'], ['Report-1']).errors.name).toMatch(/already exists/);
   });
 
-  it('sends only what an edit changed, and keeps a recurrence while the cron is blank', () => {
-    const s = schedule();
-    expect(validateScheduleEdit(initialScheduleEditForm(s), s).body).toEqual({});
-    expect(validateScheduleEdit({ cron: '0 3 * * *', timeZone: 'Asia/Tokyo', enabled: false }, s).body).toEqual({
-      cron: '0 3 * * *',
-      time_zone: 'Asia/Tokyo',
+  it('builds a recurrence, start/end and the catch-up limit into the body', () => {
+    const checked = validateScheduleForm(
+      {
+        ...form(),
+        timing: 'recurrence',
+        every: '2',
+        unit: 'weeks',
+        at: '14:00, 9:30',
+        weekdays: ['thu', 'mon'],
+        startAt: '2026-12-01T00:00',
+        endAt: '2027-06-30T23:59',
+        catchUp: 'all',
+        catchUpLimit: '3',
+        description: 'weekly report'
+      },
+      ['local']
+    );
+    expect(checked.errors).toEqual({});
+    expect(checked.body).toMatchObject({
+      description: 'weekly report',
+      recurrence: { every: 2, unit: 'weeks', at: ['09:30', '14:00'], weekdays: ['mon', 'thu'] },
+      start_at: '2026-12-01T00:00:00Z',
+      end_at: '2027-06-30T23:59:00Z',
+      catch_up: 'all',
+      catch_up_limit: 3
+    });
+    expect(checked.body!.cron).toBeUndefined();
+    const wrong = validateScheduleForm(
+      { ...form(), timing: 'recurrence', every: '0', unit: 'days', at: '25:00', startAt: '2027-01-01T00:00', endAt: '2026-01-01T00:00' },
+      ['local']
+    );
+    expect(wrong.errors.every).toMatch(/1 to 10000/);
+    expect(wrong.errors.at).toMatch(/"25:00" is not a time/);
+    expect(wrong.errors.endAt).toMatch(/after the start/);
+  });
+});
+
+describe('editing a schedule', () => {
+  const cronSchedule = () =>
+    schedule({
+      description: 'nightly report',
+      job: {
+        kind: 'notebook',
+        notebook: 'report.ipynb',
+        target: 'gpu',
+        experiment: 'reports',
+        display_name: 'nightly {{ scheduled_date }}',
+        parameters: { day: '{{ scheduled_date }}', n: 3 },
+        timeout_s: 600,
+        max_retries: 2,
+        environment_variables: { MODE: 'full' }
+      },
+      cron: '30 6 * * 1-5',
+      time_zone: 'Europe/Paris',
+      start_at: '2026-12-01T00:00:00',
+      catch_up: 'all',
+      catch_up_limit: 5,
+      max_concurrent_runs: 2,
+      concurrency_policy: 'queue',
       enabled: false
     });
-    expect(validateScheduleEdit({ cron: '0 3 * *', timeZone: 'UTC', enabled: true }, s).errors.cron).toMatch(/5 fields/);
-    const rec = schedule({ cron: null, recurrence: { every: 1, unit: 'hours', at: [], weekdays: [] } });
-    expect(validateScheduleEdit({ cron: '', timeZone: 'UTC', enabled: false }, rec).body).toEqual({ enabled: false });
+  const recurrenceSchedule = () =>
+    schedule({ cron: null, recurrence: { every: 2, unit: 'weeks', at: ['09:00'], weekdays: ['mon', 'thu'] } });
+
+  it('pre-fills every field from a cron schedule', () => {
+    const form = scheduleEditForm(cronSchedule());
+    expect(form).toMatchObject({
+      name: 'nightly',
+      description: 'nightly report',
+      timing: 'cron',
+      cron: '30 6 * * 1-5',
+      timeZone: 'Europe/Paris',
+      startAt: '2026-12-01T00:00',
+      endAt: '',
+      catchUp: 'all',
+      catchUpLimit: '5',
+      maxConcurrentRuns: '2',
+      concurrencyPolicy: 'queue',
+      enabled: false,
+      jobKind: 'notebook',
+      notebook: 'report.ipynb',
+      target: 'gpu',
+      experiment: 'reports',
+      displayName: 'nightly {{ scheduled_date }}',
+      timeout: '600',
+      maxRetries: '2'
+    });
+    expect(JSON.parse(form.parameters)).toEqual({ day: '{{ scheduled_date }}', n: 3 });
+    // Unchanged, it sends nothing.
+    expect(validateScheduleEdit(form, cronSchedule(), ['local', 'gpu'])).toEqual({ body: {}, errors: {} });
+  });
+
+  it('pre-fills a recurrence as one, and renders it so', () => {
+    const s = recurrenceSchedule();
+    const form = scheduleEditForm(s);
+    expect(form).toMatchObject({ timing: 'recurrence', every: '2', unit: 'weeks', at: '09:00', weekdays: ['mon', 'thu'] });
+    expect(validateScheduleEdit(form, s, ['local']).body).toEqual({});
+    render(<ScheduleForm value={form} errors={{}} onChange={jest.fn()} targets={['local']} editing />);
+    expect((document.querySelector('select[name="timing"]') as HTMLSelectElement).value).toBe('recurrence');
+    expect((document.querySelector('input[name="every"]') as HTMLInputElement).value).toBe('2');
+    expect((document.querySelector('input[name="weekday-thu"]') as HTMLInputElement).checked).toBe(true);
+    expect((document.querySelector('input[name="weekday-tue"]') as HTMLInputElement).checked).toBe(false);
+    expect(document.querySelector('.jp-mlservice-cron-words')!.textContent).toBe('Every 2 weeks on Mon and Thu at 09:00');
+    expect(document.querySelector('input[name="cron"]')).toBeNull();
+    expect((document.querySelector('input[name="name"]') as HTMLInputElement).readOnly).toBe(true);
+  });
+
+  it('sends only the changed fields; a changed job whole, its other fields kept', () => {
+    const s = cronSchedule();
+    const form = scheduleEditForm(s);
+    const edited = { ...form, parameters: '{"day": "{{ scheduled_date }}", "n": 4}', maxConcurrentRuns: '3' };
+    expect(validateScheduleEdit(edited, s, ['local', 'gpu']).body).toEqual({
+      max_concurrent_runs: 3,
+      job: { ...s.job, parameters: { day: '{{ scheduled_date }}', n: 4 } }
+    });
+    // Timing, limits and state; a cleared display name and timeout go back to the defaults.
+    const more = validateScheduleEdit(
+      {
+        ...form,
+        cron: '0 3 * * *',
+        timeZone: 'Asia/Tokyo',
+        startAt: '',
+        endAt: '2027-01-01T00:00',
+        catchUp: 'latest',
+        concurrencyPolicy: 'skip',
+        enabled: true,
+        description: '',
+        displayName: '',
+        timeout: ''
+      },
+      s,
+      ['local', 'gpu']
+    ).body!;
+    expect(more).toMatchObject({
+      cron: '0 3 * * *',
+      time_zone: 'Asia/Tokyo',
+      start_at: null,
+      end_at: '2027-01-01T00:00:00Z',
+      catch_up: 'latest',
+      concurrency_policy: 'skip',
+      enabled: true,
+      description: ''
+    });
+    expect(more.catch_up_limit).toBeUndefined();
+    expect(more.job).toEqual({
+      kind: 'notebook',
+      notebook: 'report.ipynb',
+      target: 'gpu',
+      experiment: 'reports',
+      parameters: { day: '{{ scheduled_date }}', n: 3 },
+      max_retries: 2,
+      environment_variables: { MODE: 'full' }
+    });
+    expect(validateScheduleEdit({ ...form, cron: '0 3 * *' }, s, ['gpu']).errors.cron).toMatch(/5 fields/);
+  });
+
+  it('switches between cron and recurrence', () => {
+    const rec = recurrenceSchedule();
+    expect(validateScheduleEdit({ ...scheduleEditForm(rec), timing: 'cron', cron: '0 4 * * *' }, rec, ['local']).body).toEqual({
+      cron: '0 4 * * *'
+    });
+    expect(validateScheduleEdit({ ...scheduleEditForm(rec), weekdays: ['thu', 'mon', 'fri'] }, rec, ['local']).body).toEqual({
+      recurrence: { every: 2, unit: 'weeks', at: ['09:00'], weekdays: ['mon', 'thu', 'fri'] }
+    });
+    const s = schedule();
+    expect(
+      validateScheduleEdit({ ...scheduleEditForm(s), timing: 'recurrence', every: '15', unit: 'minutes', at: '02:00' }, s, ['local']).body
+    ).toEqual({ recurrence: { every: 15, unit: 'minutes', at: [], weekdays: [] } });
+  });
+
+  it('edits a job of another kind as JSON', () => {
+    const s = schedule({ job: { kind: 'command', command: 'python etl.py', target: 'local' } });
+    const form = scheduleEditForm(s);
+    expect(form.jobKind).toBe('command');
+    expect(validateScheduleEdit(form, s, ['local']).body).toEqual({});
+    const changed = { ...form, jobJson: '{"kind": "command", "command": "python etl.py --full", "target": "local"}' };
+    expect(validateScheduleEdit(changed, s, ['local']).body).toEqual({
+      job: { kind: 'command', command: 'python etl.py --full', target: 'local' }
+    });
+    expect(validateScheduleEdit({ ...form, jobJson: '{"command": "x"}' }, s, ['local']).errors.jobJson).toMatch(/kind/);
+  });
+
+  it('shows a refusal of the server in the re-opened dialog, with the edits kept', async () => {
+    const s = cronSchedule();
+    const update = jest.fn().mockRejectedValueOnce(new api.MLServiceError('job.notebook: report.ipynb is not a file on the server', 400));
+    update.mockResolvedValueOnce({ ...s, max_concurrent_runs: 4 });
+    let edited: any = null;
+    mockedFormDialog
+      .mockImplementationOnce(async (options: any) => {
+        edited = { ...options.initial, maxConcurrentRuns: '4' };
+        return options.validate(edited).result;
+      })
+      .mockImplementationOnce(async (options: any) => {
+        // The second time: the user's values, the server's message on top.
+        expect(options.initial).toEqual(edited);
+        render(options.render(options.initial, options.initialErrors, jest.fn()));
+        expect(screen.getByRole('alert').textContent).toBe('job.notebook: report.ipynb is not a file on the server');
+        expect((document.querySelector('input[name="maxConcurrentRuns"]') as HTMLInputElement).value).toBe('4');
+        return options.validate(options.initial).result;
+      });
+    const saved = await editScheduleDialog(s, ['local', 'gpu'], update);
+    expect(update).toHaveBeenCalledTimes(2);
+    expect(update).toHaveBeenLastCalledWith('nightly', { max_concurrent_runs: 4 });
+    expect(saved!.max_concurrent_runs).toBe(4);
+    expect(mockedFormDialog).toHaveBeenCalledTimes(2);
+  });
+
+  it('sends nothing when nothing changed, and a server failure is not taken for a refusal', async () => {
+    const s = schedule();
+    const update = jest.fn();
+    mockedFormDialog.mockImplementationOnce(async (options: any) => options.validate(options.initial).result);
+    expect(await editScheduleDialog(s, ['local'], update)).toBe(s);
+    expect(update).not.toHaveBeenCalled();
+    update.mockRejectedValueOnce(new api.MLServiceError('database is locked', 500));
+    mockedFormDialog.mockImplementationOnce(async (options: any) => options.validate({ ...options.initial, enabled: false }).result);
+    await expect(editScheduleDialog(s, ['local'], update)).rejects.toThrow('database is locked');
+    expect(mockedFormDialog).toHaveBeenCalledTimes(2);
   });
 });
 

@@ -9,15 +9,10 @@ import {
 import * as React from 'react';
 
 import type { Schedule, ScheduleRun } from '../api/client';
-import { CRON_PRESETS, describeCron, describeTiming } from '../cron';
-import type {
-  IScheduleEditForm,
-  IScheduleForm,
-  ScheduleEditErrors,
-  ScheduleFormErrors
-} from '../models/schedules';
-import { SchedulesModel } from '../models/schedules';
-import { Field, IFormProps, SubmitForm } from './forms';
+import { CRON_PRESETS, describeCron, describeRecurrence, describeTiming } from '../cron';
+import type { IScheduleForm, ScheduleFormErrors } from '../models/schedules';
+import { SchedulesModel, WEEKDAYS } from '../models/schedules';
+import { Field, IFormProps, SubmitForm, TextField, binder } from './forms';
 import { formatTime, statusClass } from './format';
 import { useModel } from './useModel';
 
@@ -177,7 +172,7 @@ export function SchedulesSection(props: ISchedulesSectionProps): JSX.Element {
                 </button>
                 <button
                   className="jp-mlservice-icon-button"
-                  title="Edit timing"
+                  title="Edit"
                   aria-label={`Edit ${schedule.name}`}
                   onClick={() => props.onEdit(schedule)}
                 >
@@ -295,26 +290,132 @@ function TimeZoneField(props: { value: string; error?: string; onChange: (value:
   );
 }
 
-/** Create a schedule for a notebook: name, timing, then the job fields of the submit dialog. */
+/** Cron or recurrence: the schedule's timing, either kind. */
+function TimingFields(props: IFormProps<IScheduleForm, ScheduleFormErrors>): JSX.Element {
+  const { value, errors } = props;
+  const bind = binder(props);
+  const set = (patch: Partial<IScheduleForm>) => props.onChange({ ...value, ...patch });
+  const daily = value.unit === 'days' || value.unit === 'weeks';
+  return (
+    <>
+      <Field label="Repeat" name="timing" error={errors.timing}>
+        <select
+          name="timing"
+          className="jp-mlservice-input"
+          value={value.timing}
+          onChange={e => set({ timing: e.currentTarget.value as IScheduleForm['timing'] })}
+        >
+          <option value="cron">on a cron expression</option>
+          <option value="recurrence">every N minutes, hours, days or weeks</option>
+        </select>
+      </Field>
+      {value.timing === 'cron' ? (
+        <CronField value={value.cron} error={errors.cron} onChange={cron => set({ cron })} />
+      ) : (
+        <div className="jp-mlservice-recurrence">
+          <div className="jp-mlservice-field-row">
+            <TextField label="Every" {...bind('every')} />
+            <Field label="Unit" name="unit" error={errors.unit}>
+              <select
+                name="unit"
+                className="jp-mlservice-input"
+                value={value.unit}
+                onChange={e => set({ unit: e.currentTarget.value as IScheduleForm['unit'] })}
+              >
+                {['minutes', 'hours', 'days', 'weeks'].map(unit => (
+                  <option key={unit} value={unit}>
+                    {unit}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            {daily && <TextField label="At (HH:MM, local)" {...bind('at')} placeholder="00:00" />}
+          </div>
+          {value.unit === 'weeks' && (
+            <div className="jp-mlservice-weekdays" role="group" aria-label="Weekdays">
+              {WEEKDAYS.map(day => (
+                <label key={day} className="jp-mlservice-checkbox">
+                  <input
+                    type="checkbox"
+                    name={`weekday-${day}`}
+                    checked={value.weekdays.includes(day)}
+                    onChange={e =>
+                      set({
+                        weekdays: e.currentTarget.checked
+                          ? [...value.weekdays, day]
+                          : value.weekdays.filter(d => d !== day)
+                      })
+                    }
+                  />{' '}
+                  {day.charAt(0).toUpperCase() + day.slice(1)}
+                </label>
+              ))}
+            </div>
+          )}
+          {!errors.every && !errors.at && Number(value.every) >= 1 && (
+            <div className="jp-mlservice-cron-words" aria-live="polite">
+              {describeRecurrence({
+                every: Number(value.every),
+                unit: value.unit,
+                at: daily ? value.at.split(/[\s,]+/).filter(Boolean) : [],
+                weekdays: value.unit === 'weeks' ? value.weekdays : []
+              })}
+            </div>
+          )}
+        </div>
+      )}
+    </>
+  );
+}
+
+/**
+ * A schedule's every setting: name, timing, limits, then the job fields of the
+ * submit dialog. Creates a schedule for a notebook, or edits one (`editing`:
+ * the name stays; a job of another kind than notebook is edited as JSON).
+ */
 export function ScheduleForm(
-  props: IFormProps<IScheduleForm, ScheduleFormErrors> & { targets: ReadonlyArray<string> }
+  props: IFormProps<IScheduleForm, ScheduleFormErrors> & { targets: ReadonlyArray<string>; editing?: boolean }
 ): JSX.Element {
   const { value, errors } = props;
+  const bind = binder(props);
   const set = (patch: Partial<IScheduleForm>) => props.onChange({ ...value, ...patch });
   return (
     <div className="jp-mlservice-schedule-form">
+      {errors.server && (
+        <div className="jp-mlservice-error jp-mlservice-server-error" role="alert" data-field="server">
+          {errors.server}
+        </div>
+      )}
       <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
-        <Field label="Schedule name" name="name" error={errors.name}>
-          <input
-            name="name"
-            className="jp-mlservice-input"
-            value={value.name}
-            autoFocus
-            onChange={e => set({ name: e.currentTarget.value })}
-          />
-        </Field>
-        <CronField value={value.cron} error={errors.cron} onChange={cron => set({ cron })} />
+        <TextField
+          label="Schedule name"
+          {...bind('name')}
+          readOnly={props.editing}
+          autoFocus={!props.editing}
+          hint={props.editing ? 'A schedule keeps its name.' : undefined}
+        />
+        <TextField label="Description" {...bind('description')} placeholder="(optional)" />
+        <TimingFields value={value} errors={errors} onChange={props.onChange} />
         <TimeZoneField value={value.timeZone} error={errors.timeZone} onChange={timeZone => set({ timeZone })} />
+        <div className="jp-mlservice-field-row">
+          {(['startAt', 'endAt'] as const).map(key => (
+            <Field
+              key={key}
+              label={key === 'startAt' ? 'Not before (UTC)' : 'Not after (UTC)'}
+              name={key}
+              error={errors[key]}
+              hint="optional"
+            >
+              <input
+                type="datetime-local"
+                name={key}
+                className="jp-mlservice-input"
+                value={value[key]}
+                onChange={e => set({ [key]: e.currentTarget.value })}
+              />
+            </Field>
+          ))}
+        </div>
         <div className="jp-mlservice-field-row">
           <Field
             label="Catch-up"
@@ -333,14 +434,10 @@ export function ScheduleForm(
               <option value="skip">skip</option>
             </select>
           </Field>
-          <Field label="Max concurrent runs" name="maxConcurrentRuns" error={errors.maxConcurrentRuns}>
-            <input
-              name="maxConcurrentRuns"
-              className="jp-mlservice-input"
-              value={value.maxConcurrentRuns}
-              onChange={e => set({ maxConcurrentRuns: e.currentTarget.value })}
-            />
-          </Field>
+          {value.catchUp === 'all' && <TextField label="At most" {...bind('catchUpLimit')} hint="missed runs" />}
+        </div>
+        <div className="jp-mlservice-field-row">
+          <TextField label="Max concurrent runs" {...bind('maxConcurrentRuns')} />
           <Field label="When busy" name="concurrencyPolicy" error={errors.concurrencyPolicy}>
             <select
               name="concurrencyPolicy"
@@ -363,40 +460,24 @@ export function ScheduleForm(
           Enabled
         </label>
       </form>
-      <SubmitForm
-        value={value}
-        errors={errors}
-        targets={props.targets}
-        onChange={job => props.onChange({ ...value, ...job })}
-      />
-    </div>
-  );
-}
-
-/** Edit a schedule's timing and enabled state. */
-export function ScheduleEditForm(
-  props: IFormProps<IScheduleEditForm, ScheduleEditErrors> & { recurrence?: string | null }
-): JSX.Element {
-  const { value, errors } = props;
-  const set = (patch: Partial<IScheduleEditForm>) => props.onChange({ ...value, ...patch });
-  return (
-    <form className="jp-mlservice-form jp-mlservice-schedule-edit" onSubmit={e => e.preventDefault()}>
-      {props.recurrence && (
-        <div className="jp-mlservice-field-hint">
-          Now: {props.recurrence}. Leave the cron blank to keep it, or enter one to replace it.
-        </div>
+      {value.jobKind === 'notebook' ? (
+        <SubmitForm
+          value={value}
+          errors={errors}
+          targets={props.targets}
+          onChange={job => props.onChange({ ...value, ...job })}
+        />
+      ) : (
+        <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
+          <TextField
+            label={`Job (${value.jobKind || 'JSON'})`}
+            {...bind('jobJson')}
+            hint="The job spec as POST /jobs takes it"
+            className="jp-mlservice-code"
+            rows={10}
+          />
+        </form>
       )}
-      <CronField value={value.cron} error={errors.cron} onChange={cron => set({ cron })} />
-      <TimeZoneField value={value.timeZone} error={errors.timeZone} onChange={timeZone => set({ timeZone })} />
-      <label className="jp-mlservice-checkbox">
-        <input
-          type="checkbox"
-          name="enabled"
-          checked={value.enabled}
-          onChange={e => set({ enabled: e.currentTarget.checked })}
-        />{' '}
-        Enabled
-      </label>
-    </form>
+    </div>
   );
 }
