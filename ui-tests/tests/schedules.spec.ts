@@ -25,7 +25,7 @@ async function showOnly(page: any, ids: string[]) {
   await page.waitForTimeout(200);
 }
 
-test('schedule a notebook from its toolbar, run it now, see its history, disable, edit and delete it', async ({
+test('schedule a notebook from its toolbar, run it now, see its history, disable, edit its timing, parameters and concurrency, and delete it', async ({
   page,
   tmpPath
 }) => {
@@ -119,6 +119,31 @@ test('schedule a notebook from its toolbar, run it now, see its history, disable
   await dialog.locator('.jp-mod-accept').click();
   await expect(item.locator('.jp-mlservice-schedule-words')).toHaveText('At 06:30, only on Monday (Europe/Paris)');
   await expect(item).toHaveAttribute('data-enabled', 'true');
+
+  // Edit the job's parameters and the concurrency: the dialog shows what the server has.
+  await item.getByRole('button', { name: `Edit ${SCHEDULE}` }).click();
+  dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('input[name="cron"]')).toHaveValue('30 6 * * 1');
+  await expect(dialog.locator('input[name="maxConcurrentRuns"]')).toHaveValue('1');
+  await expect(dialog.locator('textarea[name="parameters"]')).toHaveValue(/"lr": 0.3/);
+  await dialog.locator('textarea[name="parameters"]').fill('{"steps": 7, "lr": 0.05}');
+  await dialog.locator('input[name="maxConcurrentRuns"]').fill('3');
+  await dialog.locator('select[name="concurrencyPolicy"]').selectOption('queue');
+  // A refusal only the server makes (a display name over 256 characters) shows in the dialog, edits kept.
+  await dialog.locator('input[name="displayName"]').fill('y'.repeat(300));
+  await dialog.locator('.jp-mod-accept').click();
+  dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('.jp-mlservice-server-error')).toContainText('display_name');
+  await expect(dialog.locator('input[name="maxConcurrentRuns"]')).toHaveValue('3');
+  await dialog.locator('input[name="displayName"]').fill('');
+  await dialog.locator('.jp-mod-accept').click();
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  await expect(item.locator('.jp-mlservice-schedule-settings')).toContainText('3 at once, then queue');
+  const edited = await (await page.request.get(`${API}/schedules/${SCHEDULE}`)).json();
+  expect(edited.max_concurrent_runs).toBe(3);
+  expect(edited.concurrency_policy).toBe('queue');
+  expect(edited.cron).toBe('30 6 * * 1');
+  expect(edited.job).toMatchObject({ notebook: `${tmpPath}/train.ipynb`, target: 'local', parameters: { steps: 7, lr: 0.05 } });
 
   // Delete, after a confirmation.
   await item.getByRole('button', { name: `Delete ${SCHEDULE}` }).click();
