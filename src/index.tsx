@@ -405,6 +405,7 @@ const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
       id: 'jp-mlservice-jobs',
       label: 'Jobs',
       rank: 200,
+      size: 3,
       widget: ReactWidget.create(
         <JobsSection
           model={jobs}
@@ -419,6 +420,7 @@ const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
       id: 'jp-mlservice-experiments',
       label: 'Experiments',
       rank: 300,
+      size: 2,
       widget: ReactWidget.create(
         <ExperimentsSection
           model={experiments}

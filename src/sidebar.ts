@@ -1,4 +1,6 @@
 import { PanelWithToolbar, SidePanel } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
+import { AccordionPanel } from '@lumino/widgets';
 
 import { mlserviceIcon } from './icons';
 import { IMLServiceSidebar, ISidebarSection, SIDEBAR_ID } from './tokens';
@@ -39,7 +41,31 @@ export class MLServiceSidebar extends SidePanel implements IMLServiceSidebar {
     }
     this._sections.splice(index, 0, section);
     this.insertWidget(index, panel);
+    this._sized = false;
+    if (this.isVisible) {
+      this._share();
+    }
   }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    if (!this._sized) {
+      this._share();
+    }
+  }
+
+  /** Long lists (jobs, runs) get a larger share of the height than short ones, once laid out. */
+  private _share(): void {
+    requestAnimationFrame(() => {
+      const content = this.content;
+      if (content instanceof AccordionPanel && this.isVisible) {
+        content.setRelativeSizes(this._sections.map(s => s.size ?? 1), true);
+        this._sized = true;
+      }
+    });
+  }
+
+  private _sized = false;
 
   private _sections: ISidebarSection[] = [];
 }

@@ -32,6 +32,8 @@ export interface ISidebarSection {
   label: string;
   /** Lower ranks come first. */
   rank: number;
+  /** Share of the sidebar's height relative to the other sections (default 1). */
+  size?: number;
   /** The section's content. */
   widget: Widget;
   /** Toolbar items in the section header (name -> widget), e.g. add/refresh buttons. */
