@@ -1,12 +1,28 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+type FormRender<T, E> = (value: T, errors: E, onChange: (v: T) => void) => JSX.Element;
+
+/**
+ * The form's value as React state: a change re-renders within the input event, so React never
+ * puts a controlled input back to its old value (re-rendering later, on the widget's next
+ * update, dropped keystrokes typed within one frame and moved the caret to the end).
+ */
+function FormState<T, E>(props: { initial: T; errors: E; render: FormRender<T, E>; onChange: (v: T) => void }) {
+  const [value, setValue] = React.useState(props.initial);
+  return props.render(value, props.errors, next => {
+    setValue(next);
+    props.onChange(next);
+  });
+}
 
 /** A dialog body holding a form's value; React renders it, the dialog reads it. */
 class FormBody<T, E> extends ReactWidget implements Dialog.IBodyWidget<T> {
   constructor(
     private _value: T,
     private _errors: E,
-    private _render: (value: T, errors: E, onChange: (v: T) => void) => JSX.Element
+    private _render: FormRender<T, E>
   ) {
     super();
     this.addClass('jp-mlservice-dialog-body');
@@ -17,10 +33,14 @@ class FormBody<T, E> extends ReactWidget implements Dialog.IBodyWidget<T> {
   }
 
   render(): JSX.Element {
-    return this._render(this._value, this._errors, value => {
-      this._value = value;
-      this.update();
-    });
+    return (
+      <FormState<T, E>
+        initial={this._value}
+        errors={this._errors}
+        render={this._render}
+        onChange={value => (this._value = value)}
+      />
+    );
   }
 }
 
@@ -32,7 +52,7 @@ export interface IFormDialogOptions<T, E, R> {
   initialErrors?: E;
   /** Returns the result to send, or errors to show in the re-opened form. */
   validate: (value: T) => { result?: R; errors: E };
-  render: (value: T, errors: E, onChange: (v: T) => void) => JSX.Element;
+  render: FormRender<T, E>;
 }
 
 /**

@@ -35,7 +35,10 @@ test('create a target, submit a notebook, watch it complete and read its detail'
   await expect(page.locator('.jp-Dialog [data-field="name"]')).toContainText('letters, digits');
   // ...and creates the target once it is right.
   dialog = page.locator('.jp-Dialog');
-  await dialog.locator('input[name="name"]').fill(TARGET);
+  // typed key by key with no delay: no keystroke may be lost between renders
+  await dialog.locator('input[name="name"]').fill('');
+  await dialog.locator('input[name="name"]').pressSequentially(TARGET);
+  await expect(dialog.locator('input[name="name"]')).toHaveValue(TARGET);
   await dialog.locator('select[name="type"]').selectOption('local');
   await dialog.locator('textarea[name="settings"]').fill('{"max_concurrency": 2}');
   await dialog.locator('.jp-mod-accept').click();
@@ -52,7 +55,8 @@ test('create a target, submit a notebook, watch it complete and read its detail'
   await dialog.locator('.jp-mod-accept').click();
 
   // The job shows up in the Jobs section and reaches Completed (pushed events + poll).
-  const jobRow = sidebar.locator('#jp-mlservice-jobs .jp-mlservice-job').first();
+  // (other specs' jobs may be listed too: this one is the newest on this test's target)
+  const jobRow = sidebar.locator('#jp-mlservice-jobs .jp-mlservice-job').filter({ hasText: TARGET }).first();
   await expect(jobRow).toBeVisible();
   const ended = '[data-status="Completed"], [data-status="Failed"], [data-status="Canceled"]';
   await expect(jobRow.locator(ended)).toBeVisible({ timeout: 180000 });
