@@ -112,8 +112,13 @@ test('schedule a notebook from its toolbar, run it now, see its history, disable
   // Edit the timing (and enable again) in the edit dialog.
   await item.getByRole('button', { name: `Edit ${SCHEDULE}` }).click();
   dialog = page.locator('.jp-Dialog');
-  await dialog.locator('input[name="cron"]').fill('30 6 * * 1');
-  await expect(dialog.locator('.jp-mlservice-cron-words')).toHaveText('At 06:30, only on Monday');
+  // The dialog opens filled from the server; type over that value once it is there.
+  const cron = dialog.locator('input[name="cron"]');
+  await expect(cron).toHaveValue('* * * * *');
+  await expect(async () => {
+    await cron.fill('30 6 * * 1');
+    await expect(dialog.locator('.jp-mlservice-cron-words')).toHaveText('At 06:30, only on Monday', { timeout: 2000 });
+  }).toPass({ timeout: 30000 });
   await dialog.locator('input[name="timeZone"]').fill('Europe/Paris');
   await dialog.locator('input[name="enabled"]').check();
   await dialog.locator('.jp-mod-accept').click();
