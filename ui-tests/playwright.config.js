@@ -43,6 +43,8 @@ module.exports = {
     timeout: 180000,
     reuseExistingServer: false,
     stdout: 'pipe',
-    stderr: 'pipe'
+    stderr: 'pipe',
+    // SIGTERM, so the server stops what it started (pre-started kernels included) before it exits
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 20000 }
   }
 };

@@ -122,6 +122,7 @@ class KernelPool:
             self._thread = None
         for name in self.kernel_names:
             ready, _ = pool_dirs(self.root, name)
+            self._reap_starting(ready.parent / "starting", only_mine=True)
             for path in list(ready.glob("*.json")) if ready.is_dir() else []:
                 try:
                     info = json.loads(path.read_text())
@@ -157,8 +158,23 @@ class KernelPool:
             self._wake.wait(0.5)
             self._wake.clear()
 
+    def _reap_starting(self, starting: Path, only_mine: bool) -> None:
+        """Kill kernels left in ``starting/`` by this process (stopping) or by one that is gone."""
+        for path in list(starting.glob("*.json")) if starting.is_dir() else []:
+            try:
+                info = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            owner = info.get("mlservice_pool_pid")
+            if owner is None or "mlservice_pid" not in info:
+                continue
+            mine = owner == os.getpid()
+            if (only_mine and mine) or (not only_mine and not _alive(owner, info.get("mlservice_pool_create_time"))):
+                release(path, info)
+
     def _reap(self, name: str) -> None:
         ready, claimed = pool_dirs(self.root, name)
+        self._reap_starting(ready.parent / "starting", only_mine=False)
         for path in list(ready.glob("*.json")) if ready.is_dir() else []:
             try:
                 info = json.loads(path.read_text())
@@ -203,7 +219,8 @@ class KernelPool:
         proc = subprocess.Popen(argv, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         info = json.loads(conn_file.read_text())
-        info.update(mlservice_pid=proc.pid, mlservice_create_time=psutil.Process(proc.pid).create_time(), kernel_name=name)
+        info.update(mlservice_pid=proc.pid, mlservice_create_time=psutil.Process(proc.pid).create_time(), kernel_name=name,
+                    mlservice_pool_pid=os.getpid(), mlservice_pool_create_time=psutil.Process().create_time())
         conn_file.write_text(json.dumps(info))
         # Reap it in the background (we are its parent until we exit) so it never lingers as a zombie.
         threading.Thread(target=proc.wait, daemon=True).start()
@@ -220,10 +237,15 @@ class KernelPool:
         kc = BlockingKernelClient()
         kc.load_connection_info({k: info[k] for k in CONNECTION_KEYS if k in info})
         kc.start_channels(hb=False)
+        deadline = time.monotonic() + timeout
         try:
-            kc.wait_for_ready(timeout=timeout)
-            return True
-        except RuntimeError:
+            while not self._stop.is_set():  # a stopping pool stops waiting (stop() kills the kernel)
+                try:
+                    kc.wait_for_ready(timeout=min(5.0, max(0.1, deadline - time.monotonic())))
+                    return True
+                except RuntimeError:
+                    if time.monotonic() >= deadline:
+                        return False
             return False
         finally:
             kc.stop_channels()
