@@ -33,7 +33,7 @@ import { JobEvents } from './models/events';
 import { ExperimentsModel } from './models/experiments';
 import { JobDetailModel } from './models/jobDetail';
 import { JobsModel } from './models/jobs';
-import { PolledModel } from './models/base';
+import { attempt, notifyModelErrors, readSavedNotebook } from './notify';
 import { ISubmitForm, SubmitFormErrors, initialSubmitForm, validateSubmitForm } from './models/submit';
 import { ITargetForm, TargetFormErrors, TargetsModel, validateTargetForm } from './models/targets';
 import { notebookParameters } from './parameters';
@@ -46,31 +46,6 @@ import { schedulesPlugin } from './schedules';
 
 export * from './tokens';
 
-/** Show a server (or any) error as a JupyterLab notification with its message. */
-export function notifyError(error: unknown, context?: string): void {
-  const message = error instanceof Error ? error.message : String(error);
-  Notification.error(context ? `${context}: ${message}` : message, { autoClose: 8000 });
-}
-
-/** Notify once per distinct error a model meets while polling. */
-function notifyModelErrors(model: PolledModel, what: string): void {
-  let last: string | null = null;
-  model.changed.connect(() => {
-    if (model.error && model.error !== last) {
-      notifyError(model.error, what);
-    }
-    last = model.error;
-  });
-}
-
-async function run<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await action();
-  } catch (error) {
-    notifyError(error, what);
-    return undefined;
-  }
-}
 
 const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
   id: 'jupyter_mlservice:plugin',
@@ -182,7 +157,7 @@ const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
           )
         });
         if (body) {
-          const created = await run('Create compute target', () => targets.create(body));
+          const created = await attempt('Create compute target', () => targets.create(body));
           if (created) {
             Notification.success(`Created compute target "${created.name}".`, { autoClose: 3000 });
           }
@@ -211,7 +186,7 @@ const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
           'Delete'
         );
         if (ok) {
-          await run(`Delete compute target "${name}"`, () => targets.remove(name!));
+          await attempt(`Delete compute target "${name}"`, () => targets.remove(name!));
         }
       }
     });
@@ -219,7 +194,7 @@ const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
     commands.addCommand(CommandIDs.openJob, {
       label: 'Open Job…',
       execute: async args => {
-        const id = await run('Open job', () => pickJob(args, 'Open job'));
+        const id = await attempt('Open job', () => pickJob(args, 'Open job'));
         if (id) {
           return openJob(id);
         }
@@ -229,11 +204,11 @@ const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
     commands.addCommand(CommandIDs.cancelJob, {
       label: 'Cancel Job…',
       execute: async args => {
-        const id = await run('Cancel job', () =>
+        const id = await attempt('Cancel job', () =>
           pickJob(args, 'Cancel job', j => !api.TERMINAL_STATUSES.has(j.status))
         );
         if (id) {
-          const job = await run('Cancel job', () => jobs.cancel(id));
+          const job = await attempt('Cancel job', () => jobs.cancel(id));
           void tracker.find(w => w.model.id === id)?.model.refresh();
           return job;
         }
@@ -243,11 +218,11 @@ const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
     commands.addCommand(CommandIDs.rerunJob, {
       label: 'Re-run Job…',
       execute: async args => {
-        const id = await run('Re-run job', () =>
+        const id = await attempt('Re-run job', () =>
           pickJob(args, 'Re-run job', j => api.TERMINAL_STATUSES.has(j.status))
         );
         if (id) {
-          const job = await run('Re-run job', () => jobs.rerun(id));
+          const job = await attempt('Re-run job', () => jobs.rerun(id));
           if (job) {
             Notification.success(`Submitted job ${job.id} (re-run of ${id}).`, { autoClose: 3000 });
             await openJob(job.id);
@@ -260,13 +235,13 @@ const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
     commands.addCommand(CommandIDs.openExecutedNotebook, {
       label: 'Open Executed Notebook of Job…',
       execute: async args => {
-        const id = await run('Open executed notebook', () =>
+        const id = await attempt('Open executed notebook', () =>
           pickJob(args, 'Open the executed notebook of', j => j.kind === 'notebook' && api.TERMINAL_STATUSES.has(j.status))
         );
         if (!id) {
           return;
         }
-        await run('Open executed notebook', async () => {
+        await attempt('Open executed notebook', async () => {
           let path = args.path as string | undefined;
           if (!path) {
             const artifacts = (await api.listJobArtifacts(id)).items;
@@ -337,20 +312,9 @@ const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
           return;
         }
         // The job runs the saved file: save an open, modified notebook first.
-        const open = notebooks?.find(p => p.context.path === path);
-        let content: any = null;
-        if (open) {
-          if (open.context.model.dirty) {
-            await open.context.save();
-          }
-          content = open.context.model.toJSON();
-        } else {
-          const model = await run('Read notebook', () =>
-            app.serviceManager.contents.get(path, { content: true, type: 'notebook' })
-          );
-          content = model?.content ?? null;
-        }
-        await run('Load compute targets', () => targets.refresh());
+        const content =
+          (await attempt('Read notebook', () => readSavedNotebook(app.serviceManager.contents, notebooks, path))) ?? null;
+        await attempt('Load compute targets', () => targets.refresh());
         const names = targets.items.map(t => t.name);
         const spec = await formDialog<ISubmitForm, SubmitFormErrors, Partial<api.NotebookJobSpec> & { kind: 'notebook' }>({
           title: 'Submit notebook as job',
@@ -367,7 +331,7 @@ const plugin: JupyterFrontEndPlugin<IMLServiceSidebar> = {
         if (!spec) {
           return;
         }
-        const job = await run('Submit job', () => api.submitJob(spec));
+        const job = await attempt('Submit job', () => api.submitJob(spec));
         if (job) {
           Notification.success(`Submitted job ${job.id} to "${job.target}".`, {
             autoClose: 4000,

@@ -16,7 +16,7 @@ import type { Schedule } from './api/client';
 import { SchedulesSection } from './components/SchedulesSection';
 import { confirm } from './dialogs';
 import { JobEvents } from './models/events';
-import { PolledModel } from './models/base';
+import { attempt, notifyError, notifyModelErrors, readSavedNotebook } from './notify';
 import { SchedulesModel, initialScheduleForm, validateScheduleForm } from './models/schedules';
 import { notebookParameters } from './parameters';
 import { editScheduleDialog, scheduleDialog } from './scheduleDialog';
@@ -35,28 +35,6 @@ export namespace ScheduleCommandIDs {
 
 export const SCHEDULES_SECTION_ID = 'jp-mlservice-schedules';
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function attempt<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await action();
-  } catch (error) {
-    Notification.error(`${what}: ${message(error)}`, { autoClose: 8000 });
-    return undefined;
-  }
-}
-
-function notifyModelErrors(model: PolledModel, what: string): void {
-  let last: string | null = null;
-  model.changed.connect(() => {
-    if (model.error && model.error !== last) {
-      Notification.error(`${what}: ${model.error}`, { autoClose: 8000 });
-    }
-    last = model.error;
-  });
-}
 
 export const schedulesPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter_mlservice:schedules',
@@ -117,19 +95,8 @@ export const schedulesPlugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         // Runs read the saved file: save an open, modified notebook first.
-        const open = notebooks?.find(p => p.context.path === path);
-        let content: any = null;
-        if (open) {
-          if (open.context.model.dirty) {
-            await open.context.save();
-          }
-          content = open.context.model.toJSON();
-        } else {
-          const file = await attempt('Read notebook', () =>
-            app.serviceManager.contents.get(path, { content: true, type: 'notebook' })
-          );
-          content = file?.content ?? null;
-        }
+        const content =
+          (await attempt('Read notebook', () => readSavedNotebook(app.serviceManager.contents, notebooks, path))) ?? null;
         const targets = (await attempt('Load compute targets', () => api.listTargets({ limit: 1000 })))?.items ?? [];
         const names = targets.map(t => t.name);
         await attempt('Load schedules', () => model.refresh());
@@ -152,7 +119,7 @@ export const schedulesPlugin: JupyterFrontEndPlugin<void> = {
           await model.select(created.name);
           return created;
         } catch (error) {
-          Notification.error(`Create schedule: ${message(error)}`, { autoClose: 8000 });
+          notifyError(error, 'Create schedule');
           return;
         }
       }

@@ -12,6 +12,7 @@ import {
   Notification
 } from '@jupyterlab/apputils';
 import { CommandToolbarButton, ReactWidget, addIcon, refreshIcon } from '@jupyterlab/ui-components';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import * as React from 'react';
 
 import * as api from './api/client';
@@ -29,7 +30,7 @@ import {
 import { useModel } from './components/useModel';
 import { confirm, formDialog } from './dialogs';
 import { mlserviceIcon } from './icons';
-import { PolledModel } from './models/base';
+import { attempt, notifyError, notifyModelErrors } from './notify';
 import {
   DeployFormErrors,
   DeploymentEditErrors,
@@ -73,29 +74,6 @@ export namespace ServingCommandIDs {
 export const MODELS_SECTION_ID = 'jp-mlservice-models';
 export const ENDPOINTS_SECTION_ID = 'jp-mlservice-endpoints';
 
-function notifyError(error: unknown, context: string): void {
-  const message = error instanceof Error ? error.message : String(error);
-  Notification.error(`${context}: ${message}`, { autoClose: 8000 });
-}
-
-async function attempt<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await action();
-  } catch (error) {
-    notifyError(error, what);
-    return undefined;
-  }
-}
-
-function notifyModelErrors(model: PolledModel, what: string): void {
-  let last: string | null = null;
-  model.changed.connect(() => {
-    if (model.error && model.error !== last) {
-      notifyError(model.error, what);
-    }
-    last = model.error;
-  });
-}
 
 /** A deployment's log in the main area; its poll stops when closed. */
 function DeploymentLog(props: { model: DeploymentLogsModel }): JSX.Element {
@@ -151,6 +129,17 @@ export const servingPlugin: JupyterFrontEndPlugin<void> = {
       }
       const answer = await InputDialog.getItem({ title, items });
       return answer.button.accept && answer.value ? answer.value : null;
+    };
+
+    /** An endpoint and one of its deployments, from the args or picked from lists. */
+    const pickDeployment = async (args: ReadonlyPartialJSONObject) => {
+      const endpoint = await pick(args.endpoint, 'Endpoint', endpoints.items.map(e => e.name));
+      if (!endpoint) {
+        return null;
+      }
+      const item = endpoints.items.find(e => e.name === endpoint);
+      const name = await pick(args.name, `Deployment of ${endpoint}`, [...(item?.deployments ?? [])]);
+      return name ? { endpoint, name, item } : null;
     };
 
     commands.addCommand(ServingCommandIDs.refresh, {
@@ -339,15 +328,11 @@ export const servingPlugin: JupyterFrontEndPlugin<void> = {
     commands.addCommand(ServingCommandIDs.deleteDeployment, {
       label: 'Delete Deployment…',
       execute: async args => {
-        const endpoint = await pick(args.endpoint, 'Endpoint', endpoints.items.map(e => e.name));
-        if (!endpoint) {
+        const picked = await pickDeployment(args);
+        if (!picked) {
           return;
         }
-        const item = endpoints.items.find(e => e.name === endpoint);
-        const name = await pick(args.name, `Deployment of ${endpoint}`, [...(item?.deployments ?? [])]);
-        if (!name) {
-          return;
-        }
+        const { endpoint, name, item } = picked;
         const share = item?.traffic?.[name] ?? 0;
         const ok = await confirm(
           'Delete deployment',
@@ -366,15 +351,11 @@ export const servingPlugin: JupyterFrontEndPlugin<void> = {
       label: 'Edit Deployment…',
       caption: 'Change a deployment: model, replicas, request settings, environment variables',
       execute: async args => {
-        const endpoint = await pick(args.endpoint, 'Endpoint', endpoints.items.map(e => e.name));
-        if (!endpoint) {
+        const picked = await pickDeployment(args);
+        if (!picked) {
           return;
         }
-        const item = endpoints.items.find(e => e.name === endpoint);
-        const name = await pick(args.name, `Deployment of ${endpoint}`, [...(item?.deployments ?? [])]);
-        if (!name) {
-          return;
-        }
+        const { endpoint, name } = picked;
         const current = await attempt('Read deployment', () => api.getDeployment(endpoint, name));
         if (!current) {
           return;
@@ -423,15 +404,11 @@ export const servingPlugin: JupyterFrontEndPlugin<void> = {
     commands.addCommand(ServingCommandIDs.openDeploymentLogs, {
       label: 'Open Deployment Logs…',
       execute: async args => {
-        const endpoint = await pick(args.endpoint, 'Endpoint', endpoints.items.map(e => e.name));
-        if (!endpoint) {
+        const picked = await pickDeployment(args);
+        if (!picked) {
           return;
         }
-        const item = endpoints.items.find(e => e.name === endpoint);
-        const name = await pick(args.name, `Deployment of ${endpoint}`, [...(item?.deployments ?? [])]);
-        if (!name) {
-          return;
-        }
+        const { endpoint, name } = picked;
         const id = `jp-mlservice-deployment-log-${endpoint}-${name}`;
         if ([...shell.widgets('main')].some(w => w.id === id)) {
           shell.activateById(id);
