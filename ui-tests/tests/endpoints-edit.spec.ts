@@ -3,6 +3,7 @@
  * deployment (replicas) from the UI until it is Healthy again.
  */
 import { expect, test } from '@jupyterlab/galata';
+import { showOnly } from './sidebar';
 
 const API = '/mlservice/api';
 const MODEL = 'iris-edit';
@@ -18,25 +19,6 @@ model = LogisticRegression(max_iter=300).fit(X, y)
 mlflow.log_metric("accuracy", model.score(X, y))  # starts the job's run: log_model alone would not link to it
 mlflow.sklearn.log_model(model, name="model", input_example=X.head(2))
 `;
-
-/** Collapse every sidebar section but the given ones. */
-async function showOnly(page: any, ids: string[]) {
-  await page.evaluate((keep: string[]) => {
-    const app = (window as any).jupyterapp;
-    const sidebar = [...app.shell.widgets('left')].find((w: any) => w.id === 'jp-mlservice-sidebar');
-    const accordion = sidebar.content;
-    accordion.widgets.forEach((widget: any, index: number) => {
-      const wanted = keep.includes(widget.id);
-      if (wanted && widget.isHidden) {
-        accordion.expand(index);
-      } else if (!wanted && !widget.isHidden) {
-        accordion.collapse(index);
-      }
-    });
-    accordion.setRelativeSizes(accordion.widgets.map((w: any) => (keep.includes(w.id) ? 1 : 0)));
-  }, ids);
-  await page.waitForTimeout(200);
-}
 
 async function deploymentStatus(request: any, name: string): Promise<string> {
   const response = await request.get(`${API}/endpoints/${ENDPOINT}/deployments/${name}`);

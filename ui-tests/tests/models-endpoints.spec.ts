@@ -1,5 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
+import { showOnly } from './sidebar';
 
 const SHOTS = path.resolve(__dirname, '..', 'screenshots');
 const API = '/mlservice/api';
@@ -37,25 +38,6 @@ async function setTheme(page: any, theme: 'JupyterLab Light' | 'JupyterLab Dark'
     theme === 'JupyterLab Dark'
   );
   await page.waitForTimeout(300);
-}
-
-/** Collapse every sidebar section but the given ones, and share the height between those. */
-async function showOnly(page: any, ids: string[]) {
-  await page.evaluate((keep: string[]) => {
-    const app = (window as any).jupyterapp;
-    const sidebar = [...app.shell.widgets('left')].find((w: any) => w.id === 'jp-mlservice-sidebar');
-    const accordion = sidebar.content;
-    accordion.widgets.forEach((widget: any, index: number) => {
-      const wanted = keep.includes(widget.id);
-      if (wanted && widget.isHidden) {
-        accordion.expand(index);
-      } else if (!wanted && !widget.isHidden) {
-        accordion.collapse(index);
-      }
-    });
-    accordion.setRelativeSizes(accordion.widgets.map((w: any) => (keep.includes(w.id) ? 1 : 0)));
-  }, ids);
-  await page.waitForTimeout(200);
 }
 
 test.afterAll(async ({ request }) => {

@@ -1,29 +1,11 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
+import { showOnly } from './sidebar';
 
 const SHOTS = path.resolve(__dirname, '..', 'screenshots');
 const API = '/mlservice/api';
 const NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'train.ipynb');
 const SCHEDULE = 'ui-every-minute';
-
-/** Collapse every sidebar section but the given ones, and share the height between those. */
-async function showOnly(page: any, ids: string[]) {
-  await page.evaluate((keep: string[]) => {
-    const app = (window as any).jupyterapp;
-    const sidebar = [...app.shell.widgets('left')].find((w: any) => w.id === 'jp-mlservice-sidebar');
-    const accordion = sidebar.content;
-    accordion.widgets.forEach((widget: any, index: number) => {
-      const wanted = keep.includes(widget.id);
-      if (wanted && widget.isHidden) {
-        accordion.expand(index);
-      } else if (!wanted && !widget.isHidden) {
-        accordion.collapse(index);
-      }
-    });
-    accordion.setRelativeSizes(accordion.widgets.map((w: any) => (keep.includes(w.id) ? 1 : 0)));
-  }, ids);
-  await page.waitForTimeout(200);
-}
 
 test('schedule a notebook from its toolbar, run it now, see its history, disable, edit its timing, parameters and concurrency, and delete it', async ({
   page,
