@@ -22,6 +22,7 @@ from ..errors import Conflict, InvalidRequest, NotFound
 from ..jobs.snapshot import snapshot
 from ..logfile import read_from
 from ..registry import ModelService
+from ..serving.config import MAX_MIRROR_PERCENT
 from ..store import Store
 from ..tables import DeploymentRow, EndpointRow
 from ..timeutil import as_utc, utcnow
@@ -41,7 +42,6 @@ from .schemas import (
 log = logging.getLogger("jupyter_mlservice.endpoints")
 
 HEALTH_INTERVAL_S = 2.0
-MAX_MIRROR_PERCENT = 50  # the serving config refuses more (core/serving/config.py)
 
 
 class EndpointService:

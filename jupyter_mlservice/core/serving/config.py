@@ -26,6 +26,8 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else ""), **(extra or {})}
 
 
+MAX_MIRROR_PERCENT = 50  # share of requests an endpoint may copy to mirror deployments, in total
+
 class RequestSettings(BaseModel):
     """Per-deployment limits, each enforced in every worker process."""
 
@@ -130,8 +132,8 @@ class EndpointConfig(BaseModel):
         total = sum(self.traffic.values())
         if total not in (0, 100):
             raise ValueError(f"traffic must add up to 100 (or 0); it adds up to {total}")
-        if sum(self.mirror_traffic.values()) > 50:
-            raise ValueError("mirror_traffic may copy at most 50% of requests in total")
+        if sum(self.mirror_traffic.values()) > MAX_MIRROR_PERCENT:
+            raise ValueError(f"mirror_traffic may copy at most {MAX_MIRROR_PERCENT}% of requests in total")
         both = sorted(n for n, p in self.mirror_traffic.items() if p and self.traffic.get(n))
         if both:
             raise ValueError(f"a deployment takes live traffic or mirror traffic, not both: {', '.join(both)}")
