@@ -11,9 +11,19 @@ type FormRender<T, E> = (value: T, errors: E, onChange: (v: T) => void) => JSX.E
  */
 function FormState<T, E>(props: { initial: T; errors: E; render: FormRender<T, E>; onChange: (v: T) => void }) {
   const [value, setValue] = React.useState(props.initial);
+  const latest = React.useRef(props.initial);
+  // Fields build their change from the value they were rendered with; two changes before the next
+  // render would otherwise undo one another. Apply only the fields that changed to the latest value.
   return props.render(value, props.errors, next => {
-    setValue(next);
-    props.onChange(next);
+    const merged: any = { ...latest.current };
+    for (const key of Object.keys(next as any)) {
+      if ((next as any)[key] !== (value as any)[key]) {
+        merged[key] = (next as any)[key];
+      }
+    }
+    latest.current = merged;
+    setValue(merged);
+    props.onChange(merged);
   });
 }
 
