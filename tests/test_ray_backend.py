@@ -15,14 +15,8 @@ import pytest
 import requests
 
 from jupyter_mlservice.core.errors import InvalidRequest
-from jupyter_mlservice.core.schemas import (
-    CodeJobSpec,
-    CommandJobSpec,
-    JobStatus,
-    NotebookJobSpec,
-    TargetCreate,
-    TargetUpdate,
-)
+from jupyter_mlservice.core.jobs.schemas import CodeJobSpec, CommandJobSpec, JobStatus, NotebookJobSpec
+from jupyter_mlservice.core.targets.schemas import TargetCreate, TargetUpdate
 
 from .conftest import seed_workspace, wait_for
 

@@ -9,7 +9,7 @@ import pytest
 
 from jupyter_mlservice.core.errors import Conflict, InvalidRequest, NotFound
 from jupyter_mlservice.core.schedules import ScheduleService
-from jupyter_mlservice.core.schedules.models import ScheduleCreate, ScheduleUpdate
+from jupyter_mlservice.core.schedules.schemas import ScheduleCreate, ScheduleUpdate
 from jupyter_mlservice.core.schedules.timing import Timing
 
 from .conftest import wait_job

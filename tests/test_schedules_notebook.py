@@ -8,7 +8,7 @@ import time
 import nbformat
 import psutil
 
-from jupyter_mlservice.core.schemas import NotebookJobSpec
+from jupyter_mlservice.core.jobs.schemas import NotebookJobSpec
 
 from .conftest import wait_for, wait_job
 

@@ -14,7 +14,7 @@ from .compute import BACKENDS, ComputeBackend
 from .experiments import ExperimentService
 from .jobs import JobController, JobService
 from .store import Store
-from .tables import JobRow
+from .jobs.tables import JobRow
 from .targets import TargetService
 
 log = logging.getLogger("jupyter_mlservice")

@@ -10,8 +10,8 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Dict, Float, Int, Unicode
 
-from ..core.schemas import TERMINAL_STATUSES
-from ..core.tables import JobRow
+from ..core.jobs.schemas import TERMINAL_STATUSES
+from ..core.jobs.tables import JobRow
 from ..core.workspace import Workspace, WorkspaceConfig
 from . import routes
 

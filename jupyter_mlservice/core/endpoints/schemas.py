@@ -7,9 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ..schemas import Model
-
-ENDPOINT_NAME = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
+from ..schemas import ENDPOINT_NAME_PATTERN, Model
 
 EndpointState = Literal["Creating", "Healthy", "Unhealthy", "Updating", "Deleting"]
 DeploymentState = Literal["Creating", "Healthy", "Unhealthy", "Failed", "Updating", "Deleting"]
@@ -23,7 +21,7 @@ class RequestSettings(Model):
 
 
 class EndpointCreate(Model):
-    name: str = Field(pattern=ENDPOINT_NAME, description="Letters, digits and '-', starting with a letter.")
+    name: str = Field(pattern=ENDPOINT_NAME_PATTERN, description="Letters, digits and '-', starting with a letter.")
     auth_mode: Literal["key", "none"] = Field("key", description="`key`: Bearer key required; `none`: local experiments only.")
     description: str = ""
 
@@ -69,7 +67,7 @@ class MirrorSet(Model):
 
 
 class DeploymentCreate(Model):
-    name: str = Field(pattern=ENDPOINT_NAME)
+    name: str = Field(pattern=ENDPOINT_NAME_PATTERN)
     model: str = Field(description="Registered model: `iris:3`, `iris@champion` or `iris` (latest).")
     code: str | None = Field(None, description="Folder with the scoring script (server path), snapshotted.")
     scoring_script: str | None = Field(None, description="Azure ML style script (init/run) inside `code`.")

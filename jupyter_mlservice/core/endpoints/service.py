@@ -24,8 +24,8 @@ from ..logfile import read_from
 from ..registry import ModelService
 from ..serving.config import MAX_MIRROR_PERCENT
 from ..store import Store
-from ..tables import DeploymentRow, EndpointRow
 from ..timeutil import as_utc, utcnow
+from .tables import DeploymentRow, EndpointRow
 from .schemas import (
     Deployment,
     DeploymentCreate,
@@ -420,13 +420,13 @@ class EndpointService:
         """Resolve the model and fetch its files; snapshot the scoring code."""
         mv = self.models.resolve(spec["model"])
         folder = self.dir / endpoint / "deployments" / name
-        model_path = folder / f"model-{mv['name']}-{mv['version']}"
+        model_path = folder / f"model-{mv.name}-{mv.version}"
         if not model_path.exists():
-            self.models.download(f"{mv['name']}:{mv['version']}", model_path)
+            self.models.download(f"{mv.name}:{mv.version}", model_path)
         out = {
             **spec,
-            "model_name": mv["name"],
-            "model_version": mv["version"],
+            "model_name": mv.name,
+            "model_version": mv.version,
             "model_path": str(model_path),
             "request_settings": RequestSettings(**(spec.get("request_settings") or {})).model_dump(),
         }

@@ -19,11 +19,12 @@ from sqlalchemy import func, select, update
 
 from ..compute import ComputeBackend, LaunchSpec, Observation
 from ..experiments import ExperimentService
-from ..schemas import ACTIVE_STATUSES, JobStatus
 from ..store import Store
-from ..tables import JobRow, TargetRow
+from ..targets.tables import TargetRow
 from ..timeutil import as_utc, utcnow
 from . import launch
+from .schemas import ACTIVE_STATUSES, JobStatus
+from .tables import JobRow
 
 log = logging.getLogger("jupyter_mlservice.jobs")
 

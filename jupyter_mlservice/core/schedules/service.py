@@ -26,12 +26,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..pagination import decode_cursor, encode_cursor
-from ..schemas import TERMINAL_STATUSES, JobSpec, JobStatus
+from ..jobs.schemas import TERMINAL_STATUSES, JobSpec, JobStatus
+from ..jobs.tables import JobRow
 from ..store import Store
-from ..tables import JobRow
 from ..timeutil import as_utc, utcnow
 from . import templates
-from .models import Schedule, ScheduleCreate, SchedulePage, ScheduleRun, ScheduleRunPage, ScheduleUpdate
+from .schemas import Schedule, ScheduleCreate, SchedulePage, ScheduleRun, ScheduleRunPage, ScheduleUpdate
 from .tables import ScheduleRow, ScheduleRunRow
 from .timing import Timing
 

@@ -1,4 +1,4 @@
-"""Thin REST handlers: parse, call one service method, reply. Routes are declared in routes.py."""
+"""REST handlers of jobs: submit, list, wait, cancel, rerun, logs, metrics, artifacts, progress."""
 
 from __future__ import annotations
 
@@ -8,71 +8,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from pydantic import TypeAdapter
 from tornado import web
 
-from ..core import schemas as S
-from ..core.schemas import JobSpec, TargetCreate, TargetUpdate
+from ..core.experiments.schemas import ArtifactList, JobMetrics
+from ..core.jobs.schemas import Job, JobPage, JobProgress, JobSpec
+from ..core.schemas import LogChunk
 from .base import MLServiceHandler, authenticated, authorized
+from .ops import PAGE, Op, Query
 
-JOB_SPEC = __import__("pydantic").TypeAdapter(JobSpec)
-
-
-class InfoHandler(MLServiceHandler):
-    @authenticated
-    @authorized
-    async def get(self):
-        self.reply(await self.run(self.extensionapp.info))
-
-
-class OpenAPIHandler(MLServiceHandler):
-    @authenticated
-    @authorized
-    async def get(self):
-        from .openapi import openapi_document
-
-        self.reply(openapi_document())
-
-
-# ---- targets ---------------------------------------------------------------------------------
-
-
-class TargetsHandler(MLServiceHandler):
-    @authenticated
-    @authorized
-    async def get(self):
-        page = await self.run(
-            self.workspace.targets.list, limit=self.query_int("limit", 100), cursor=self.get_query_argument("cursor", None)
-        )
-        self.reply(page)
-
-    @authenticated
-    @authorized
-    async def post(self):
-        body = self.parse(TargetCreate)
-        self.reply(await self.run(self.workspace.targets.create, body), status=201)
-
-
-class TargetHandler(MLServiceHandler):
-    @authenticated
-    @authorized
-    async def get(self, name: str):
-        self.reply(await self.run(self.workspace.targets.get, name))
-
-    @authenticated
-    @authorized
-    async def patch(self, name: str):
-        body = self.parse(TargetUpdate)
-        self.reply(await self.run(self.workspace.targets.update, name, body))
-
-    @authenticated
-    @authorized
-    async def delete(self, name: str):
-        await self.run(self.workspace.targets.delete, name)
-        self.set_status(204)
-        self.finish()
-
-
-# ---- jobs ------------------------------------------------------------------------------------
+JOB_SPEC = TypeAdapter(JobSpec)
 
 
 class JobsHandler(MLServiceHandler):
@@ -91,8 +36,7 @@ class JobsHandler(MLServiceHandler):
             target=self.get_query_argument("target", None),
             experiment=self.get_query_argument("experiment", None),
             tag=tags or None,
-            limit=self.query_int("limit", 50),
-            cursor=self.get_query_argument("cursor", None),
+            **self.page_args(50),
         )
         self.reply(page)
 
@@ -164,7 +108,7 @@ class JobArtifactsHandler(MLServiceHandler):
     @authenticated
     @authorized
     async def get(self, job_id: str):
-        self.reply({"items": await self.run(self.workspace.jobs.artifacts, job_id)})
+        self.reply(ArtifactList(items=await self.run(self.workspace.jobs.artifacts, job_id)))
 
 
 class JobArtifactDownloadHandler(MLServiceHandler):
@@ -186,40 +130,47 @@ class JobArtifactDownloadHandler(MLServiceHandler):
             await asyncio.to_thread(shutil.rmtree, tmp, True)
 
 
-# ---- experiments -----------------------------------------------------------------------------
-
-
-class ExperimentsHandler(MLServiceHandler):
+class JobProgressHandler(MLServiceHandler):
     @authenticated
     @authorized
-    async def get(self):
-        page = await self.run(
-            self.workspace.experiments.list_experiments,
-            self.query_int("limit", 100),
-            self.get_query_argument("cursor", None),
-        )
-        self.reply(S.ExperimentPage.model_validate(page))
+    async def get(self, job_id: str):
+        self.reply(await self.run(self.workspace.jobs.progress, job_id))
 
 
-class RunMetricsHandler(MLServiceHandler):
-    @authenticated
-    @authorized
-    async def get(self, run_id: str):
-        metrics, params = await self.run(self.workspace.experiments.metrics, run_id)
-        self.reply({"run_id": run_id, "metrics": metrics, "params": params})
-
-
-class ExperimentRunsHandler(MLServiceHandler):
-    @authenticated
-    @authorized
-    async def get(self, experiment_id: str):
-        page = await self.run(
-            self.workspace.experiments.list_runs,
-            experiment_id,
-            self.query_int("limit", 50),
-            self.get_query_argument("cursor", None),
-            self.get_query_argument("order_by", None),
-            self.get_query_argument("filter", ""),
-        )
-        self.reply(S.RunPage.model_validate(page))
-
+T = "jobs"
+OPS = [
+    Op(
+        "GET", "/jobs", JobsHandler, "listJobs", "List jobs, newest first.", JobPage,
+        query=(
+            Query("status", description="Comma-separated statuses."),
+            Query("target"),
+            Query("experiment"),
+            Query("tag", description="key=value; repeat to require several.", repeated=True),
+            *PAGE,
+        ),
+        tag=T,
+    ),
+    Op("POST", "/jobs", JobsHandler, "submitJob", "Submit a command, notebook or code job.", Job, JobSpec, 201, tag=T),
+    Op("GET", "/jobs/{job_id}", JobHandler, "getJob", "Get a job.", Job, tag=T),
+    Op(
+        "GET", "/jobs/{job_id}/wait", JobWaitHandler, "waitJob", "Answer once the job ended, or after timeout seconds.", Job,
+        query=(Query("timeout", "integer", "Seconds to wait at most (0-300, default 30)."),), tag=T,
+    ),
+    Op("POST", "/jobs/{job_id}/cancel", JobCancelHandler, "cancelJob", "Cancel a queued or running job.", Job, tag=T),
+    Op("POST", "/jobs/{job_id}/rerun", JobRerunHandler, "rerunJob", "Submit the job's spec again as a new job.", Job, status=201, tag=T),
+    Op(
+        "GET", "/jobs/{job_id}/logs", JobLogsHandler, "getJobLogs", "Read the job's log from a byte offset.", LogChunk,
+        query=(Query("offset", "integer", "Byte offset (the offset of the previous chunk)."),), tag=T,
+    ),
+    Op("GET", "/jobs/{job_id}/metrics", JobMetricsHandler, "getJobMetrics", "Metric histories and params of the job's run.", JobMetrics, tag=T),
+    Op("GET", "/jobs/{job_id}/artifacts", JobArtifactsHandler, "listJobArtifacts", "Artifacts of the job's run.", ArtifactList, tag=T),
+    Op(
+        "GET", "/jobs/{job_id}/artifacts/download", JobArtifactDownloadHandler, "downloadJobArtifact", "Download one artifact file.",
+        {"type": "string", "format": "binary"}, query=(Query("path", description="Artifact path."),), tag=T,
+    ),
+    Op(
+        "GET", "/jobs/{job_id}/progress", JobProgressHandler, "getJobProgress",
+        "Live progress: batch (mini_batches_done/total, rows_per_s, failures) or notebook (cells_done/total, failed_cell).",
+        JobProgress, tag=T,
+    ),
+]

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from ..schemas import NAME_PATTERN, JobStatus, Model
+from ..jobs.schemas import JobStatus
+from ..schemas import NAME_PATTERN, Model
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
