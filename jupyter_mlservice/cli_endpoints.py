@@ -87,7 +87,7 @@ def cmd_deployment_create(args) -> int:
 
     dep = _ml(args).deployments.create(
         endpoint=args.endpoint, name=args.name, model=args.model, code=args.code, scoring_script=args.scoring_script,
-        replicas=args.replicas, environment_variables=_pairs(args.env, "--env"), wait=not args.no_wait,
+        replicas=args.replicas, environment_variables=_pairs(args.env, "--env"), all_traffic=args.all_traffic, wait=not args.no_wait,
     )
     _emit(args, dep.data, f"deployment {args.endpoint}/{dep.name}: {dep.status} (model {dep.model_name}:{dep.model_version})")
     return 0
@@ -97,6 +97,8 @@ def cmd_deployment_update(args) -> int:
     from .cli import _emit
 
     changes = {k: v for k, v in (("model", args.model), ("replicas", args.replicas), ("code", args.code), ("scoring_script", args.scoring_script)) if v is not None}
+    if args.all_traffic:
+        changes["all_traffic"] = True
     dep = _ml(args).deployments.update(args.endpoint, args.name, **changes)
     _emit(args, dep.data, f"deployment {args.endpoint}/{dep.name}: {dep.status} (model {dep.model_name}:{dep.model_version})")
     return 0
@@ -155,6 +157,7 @@ def register(sub, common, reader) -> None:
     p.add_argument("--replicas", type=int, default=1)
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--no-wait", action="store_true")
+    p.add_argument("--all-traffic", action="store_true", help="once Healthy, take all of the endpoint's traffic")
     p.set_defaults(func=cmd_deployment_create)
     p = d.add_parser("update", parents=[common, reader])
     p.add_argument("endpoint")
@@ -163,6 +166,7 @@ def register(sub, common, reader) -> None:
     p.add_argument("--replicas", type=int)
     p.add_argument("--code")
     p.add_argument("--scoring-script")
+    p.add_argument("--all-traffic", action="store_true", help="once Healthy, take all of the endpoint's traffic")
     p.set_defaults(func=cmd_deployment_update)
     p = d.add_parser("logs", parents=[common])
     p.add_argument("endpoint")

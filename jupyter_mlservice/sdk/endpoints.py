@@ -103,12 +103,14 @@ class Deployments:
         replicas: int = 1,
         request_settings: dict[str, Any] | None = None,
         environment_variables: dict[str, str] | None = None,
+        all_traffic: bool = False,
         wait: bool = True,
         timeout: float = 300,
     ) -> Deployment:
         """Deploy a registered model (``iris:1``, ``iris@champion``); waits until Healthy unless wait=False.
+        With all_traffic=True the server moves all of the endpoint's traffic to it once it is Healthy.
 
-        ``ml.deployments.create(endpoint="iris", name="blue", model="iris:1", replicas=2)``
+        ``ml.deployments.create(endpoint="iris", name="green", model="iris:2", all_traffic=True)``
         """
         body: dict[str, Any] = {
             "name": name,
@@ -116,6 +118,7 @@ class Deployments:
             "replicas": replicas,
             "scoring_script": scoring_script,
             "environment_variables": environment_variables or {},
+            "all_traffic": all_traffic,
         }
         if request_settings:
             body["request_settings"] = request_settings
@@ -125,18 +128,22 @@ class Deployments:
         return self.wait(endpoint, name, timeout) if wait else dep
 
     def update(self, endpoint: str, name: str, *, wait: bool = True, timeout: float = 300, **changes: Any) -> Deployment:
-        """Change model, replicas, settings or code with no downtime. ``ml.deployments.update(endpoint="iris", name="blue", model="iris:2")``"""
+        """Change model, replicas, settings or code with no downtime (all_traffic=True: then take all traffic).
+
+        ``ml.deployments.update(endpoint="iris", name="blue", model="iris:2")``
+        """
         if "code" in changes and changes["code"] is not None and os.path.exists(changes["code"]):
             changes["code"] = os.path.abspath(changes["code"])
         dep = Deployment(self._http.patch(f"/endpoints/{_q(endpoint)}/deployments/{_q(name)}", changes))
         return self.wait(endpoint, name, timeout) if wait else dep
 
     def wait(self, endpoint: str, name: str, timeout: float = 300) -> Deployment:
-        """Until the deployment leaves Creating/Updating; raises DeploymentFailed with the reason."""
+        """Until the deployment leaves Creating/Updating (and took the traffic it asked for); raises
+        DeploymentFailed with the reason."""
         deadline = time.monotonic() + timeout
         while True:
             dep = self.get(endpoint=endpoint, name=name)
-            if dep.status not in ("Creating", "Updating"):
+            if dep.status not in ("Creating", "Updating") and not (dep.status == "Healthy" and dep.data.get("all_traffic_pending")):
                 if dep.status == "Failed":
                     raise DeploymentFailed(f"deployment {endpoint}/{name} failed: {dep.error}")
                 return dep

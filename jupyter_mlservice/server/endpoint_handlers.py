@@ -34,7 +34,7 @@ class EndpointsHandler(_Base):
     @authenticated
     @authorized
     async def get(self):
-        self.reply(await self.run(self.endpoints.list_endpoints))
+        self.reply(await self.run(self.endpoints.list_endpoints, **self.page_args(100)))
 
     @authenticated
     @authorized
@@ -150,7 +150,7 @@ class DeploymentLogsHandler(_Base):
 
 T = "endpoints"
 OPS = [
-    Op("GET", "/endpoints", EndpointsHandler, "listEndpoints", "Online endpoints.", EndpointPage, tag=T),
+    Op("GET", "/endpoints", EndpointsHandler, "listEndpoints", "Online endpoints, by name.", EndpointPage, query=PAGE, tag=T),
     Op("POST", "/endpoints", EndpointsHandler, "createEndpoint", "Create an endpoint (stable URI and keys).", Endpoint, EndpointCreate, 201, tag=T),
     Op("GET", "/endpoints/{name}", EndpointHandler, "getEndpoint", "An endpoint.", Endpoint, tag=T),
     Op("PATCH", "/endpoints/{name}", EndpointHandler, "updateEndpoint", "Change the description.", Endpoint, EndpointUpdate, tag=T),

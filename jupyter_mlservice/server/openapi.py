@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
+from ..core.contract import constants
 from .routes import OPS, PREFIX
 
 API_VERSION = "1.0"
@@ -87,6 +88,7 @@ def openapi_document() -> dict[str, Any]:
             "version": API_VERSION,
             "description": "REST API of the jupyter-mlservice server extension. Every route needs Jupyter auth.",
         },
+        "x-mlservice-constants": constants(),
         "paths": paths,
         "components": {
             "schemas": dict(sorted(components.items())),

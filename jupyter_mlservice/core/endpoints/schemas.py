@@ -74,6 +74,7 @@ class DeploymentCreate(Model):
     replicas: int = Field(1, ge=1, le=32, description="Worker processes.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    all_traffic: bool = Field(False, description="Once this deployment is Healthy, route 100% of the endpoint's traffic to it.")
 
 
 class DeploymentUpdate(Model):
@@ -83,6 +84,7 @@ class DeploymentUpdate(Model):
     replicas: int | None = Field(None, ge=1, le=32)
     request_settings: RequestSettings | None = None
     environment_variables: dict[str, str] | None = None
+    all_traffic: bool = Field(False, description="Once this deployment is Healthy, route 100% of the endpoint's traffic to it.")
 
 
 class Deployment(Model):
@@ -100,6 +102,7 @@ class Deployment(Model):
     ready_workers: int = 0
     traffic: int = 0
     mirror_traffic: int = 0
+    all_traffic_pending: bool = Field(False, description="Asked for all traffic; it moves here once the deployment is Healthy.")
     created_at: datetime
     updated_at: datetime
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..tables import Base
@@ -39,5 +39,8 @@ class DeploymentRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     ready_workers: Mapped[int] = mapped_column(Integer, default=0)
+    # Desired state: once Healthy, this deployment takes all of the endpoint's traffic (the
+    # controller routes it and clears the flag; a Failed deployment clears it too).
+    all_traffic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -7,7 +7,6 @@ is a row update first and an action second, so after a crash the rows say what t
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from ..compute import ComputeBackend, LaunchSpec, Observation
 from ..experiments import ExperimentService
+from ..reconciler import Reconciler
 from ..store import Store
 from ..targets.tables import TargetRow
 from ..timeutil import as_utc, utcnow
@@ -45,7 +45,10 @@ class Active:
     timed_out: bool = False
 
 
-class JobController:
+class JobController(Reconciler):
+    name = "mlservice-jobs"
+    stop_timeout = 10.0
+
     def __init__(
         self,
         store: Store,
@@ -64,41 +67,17 @@ class JobController:
         self.root_dir = root_dir
         self.job_env = job_env
         self.on_change = on_change
-        self.poll_interval = poll_interval
+        super().__init__(interval=poll_interval)
         self._active: dict[str, Active] = {}
-        self._wake = threading.Event()
-        self._stop = threading.Event()
         self._finalizer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlservice-finalize")
-        self._thread: threading.Thread | None = None
 
-    # ---- lifecycle ---------------------------------------------------------------------------
+    # ---- lifecycle: stopping only stops watching; running jobs are re-attached by the next server
 
-    def start(self) -> None:
+    def on_start(self) -> None:
         self.recover()
-        self._thread = threading.Thread(target=self._run, name="mlservice-jobs", daemon=True)
-        self._thread.start()
 
-    def stop(self) -> None:
-        """Stop watching. Running jobs keep running and are re-attached by the next server."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+    def on_stop(self) -> None:
         self._finalizer.shutdown(wait=True)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.poll_interval)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                self.tick()
-            except Exception:  # keep the loop alive; the next tick retries
-                log.exception("job controller tick failed")
 
     # ---- restart -----------------------------------------------------------------------------
 
@@ -227,13 +206,7 @@ class JobController:
             self._launch(row, target, backend)
 
     def _claim(self, job_id: str) -> bool:
-        with self.store.session() as s:
-            res = s.execute(
-                update(JobRow)
-                .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
-                .values(status=JobStatus.PREPARING.value, updated_at=utcnow())
-            )
-            return res.rowcount == 1
+        return self._set(job_id, status=JobStatus.PREPARING.value, only_if=[JobStatus.QUEUED.value])
 
     def _launch(self, row: JobRow, target: TargetRow, backend: ComputeBackend) -> None:
         job_dir = self.jobs_dir / row.id

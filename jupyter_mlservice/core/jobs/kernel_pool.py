@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..reconciler import Reconciler
+
 log = logging.getLogger("jupyter_mlservice.kernels")
 
 CONNECTION_KEYS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port", "ip", "key", "transport", "signature_scheme", "kernel_name")
@@ -91,35 +93,28 @@ def release(path: Path, info: dict[str, Any]) -> None:
             pass
 
 
-class KernelPool:
-    """Keeps `size` started kernels ready per kernel name. A service: start()/stop()."""
+class KernelPool(Reconciler):
+    """Keeps `size` started kernels ready per kernel name; reaps the kernels of dead jobs."""
+
+    name = "mlservice-kernel-pool"
+    interval = 0.5
 
     def __init__(self, root: Path, size: int = 1, kernel_names: tuple[str, ...] = ("python3",), cwd: Path | None = None):
+        super().__init__()
         self.root = root
         self.size = size
         self.kernel_names = kernel_names
         self.cwd = cwd or root
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
         # Kernels cost memory and CPU: the pool fills once notebooks are in use (a notebook job
         # or a notebook schedule), not in every workspace.
         self._wanted = threading.Event()
 
     def start(self) -> None:
-        if self.size <= 0:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="mlservice-kernel-pool", daemon=True)
-        self._thread.start()
+        if self.size > 0:
+            super().start()
 
-    def stop(self) -> None:
+    def on_stop(self) -> None:
         """Idle kernels go; kernels claimed by running jobs stay with their jobs."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
         for name in self.kernel_names:
             ready, _ = pool_dirs(self.root, name)
             self._reap_starting(ready.parent / "starting", only_mine=True)
@@ -131,32 +126,26 @@ class KernelPool:
                     continue
                 release(path.with_suffix(".stopping"), info)
 
-    def wake(self) -> None:
-        self._wake.set()
-
     def demand(self) -> None:
         """Notebooks are in use here: keep kernels ready from now on."""
         if not self._wanted.is_set():
             self._wanted.set()
-            self._wake.set()
+            self.wake()
 
     def job_changed(self, row) -> None:
         if row.kind == "notebook":
             self.demand()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for name in self.kernel_names:
-                try:
-                    self._reap(name)
-                    if self._wanted.is_set():
-                        self._top_up(name)
-                except Exception:
-                    log.exception("kernel pool %s", name)
-                if self._stop.is_set():
-                    return
-            self._wake.wait(0.5)
-            self._wake.clear()
+    def tick(self) -> None:
+        for name in self.kernel_names:
+            try:
+                self._reap(name)
+                if self._wanted.is_set():
+                    self._top_up(name)
+            except Exception:  # one kernel name's trouble does not keep the others from their kernels
+                log.exception("kernel pool %s", name)
+            if self.stopping:
+                return
 
     def _reap_starting(self, starting: Path, only_mine: bool) -> None:
         """Kill kernels left in ``starting/`` by this process (stopping) or by one that is gone."""
@@ -197,7 +186,7 @@ class KernelPool:
     def _top_up(self, name: str) -> None:
         ready, _ = pool_dirs(self.root, name)
         ready.mkdir(parents=True, exist_ok=True)
-        while len(list(ready.glob("*.json"))) < self.size and not self._stop.is_set():
+        while len(list(ready.glob("*.json"))) < self.size and not self.stopping:
             self._start_one(name, ready)
 
     def _start_one(self, name: str, ready: Path) -> None:
@@ -227,7 +216,7 @@ class KernelPool:
         if not self._wait_ready(info):
             release(conn_file, info)
             log.warning("a pooled %s kernel did not start; retrying later", name)
-            self._stop.wait(5)
+            self.sleep(5)
             return
         os.rename(conn_file, ready / conn_file.name)
 
@@ -239,7 +228,7 @@ class KernelPool:
         kc.start_channels(hb=False)
         deadline = time.monotonic() + timeout
         try:
-            while not self._stop.is_set():  # a stopping pool stops waiting (stop() kills the kernel)
+            while not self.stopping:  # a stopping pool stops waiting (on_stop kills the kernel)
                 try:
                     kc.wait_for_ready(timeout=min(5.0, max(0.1, deadline - time.monotonic())))
                     return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, field_validator
 
@@ -43,6 +43,9 @@ class Recurrence(Model):
 
 
 CatchUp = Literal["skip", "latest", "all"]
+ScheduleRunState = Literal["claimed", "waiting", "submitted", "skipped", "missed", "failed"]
+ACTIVE_RUN_STATES = ("claimed", "waiting")  # the scheduler still owes these a job
+SETTLED_RUN_STATES = tuple(s for s in get_args(ScheduleRunState) if s not in ACTIVE_RUN_STATES)
 ConcurrencyPolicy = Literal["skip", "queue"]
 
 
@@ -90,7 +93,7 @@ class ScheduleRun(Model):
     schedule: str
     scheduled_time: datetime = Field(description="The slot this run is for (UTC).")
     trigger: Literal["schedule", "catch_up", "manual"]
-    state: Literal["claimed", "submitted", "waiting", "skipped", "missed", "failed"]
+    state: ScheduleRunState
     job_id: str | None
     job_status: JobStatus | None
     reason: str | None
