@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 
 import pytest
 import requests
@@ -112,7 +111,8 @@ def test_deploy_score_keys_traffic_and_zero_downtime(shared_server, models):
         ml.endpoints.set_traffic("iris", {"blue": 90, "teal": 10})
         ml.endpoints.set_traffic("iris", {"blue": 0, "teal": 100})
         ml.deployments.delete(endpoint="iris", name="blue")
-        time.sleep(1)
+        after = len(statuses)
+        wait_for(lambda: len(statuses) >= after + 20, 60, what="requests answered after blue went away")
     finally:
         stop.set()
         t.join()

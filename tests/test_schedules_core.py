@@ -248,7 +248,7 @@ def test_schedules_survive_a_restart_of_the_workspace(tmp_path, mlflow_template)
         ws2.stop()
 
 
-def _tick_in_another_process(root: str, minutes: int, start_at: float, out) -> None:
+def _tick_in_another_process(root: str, minutes: int, ready, go, out) -> None:
     """A second "server": its own Workspace on the same store, ticking the same slots."""
     import time as _time
     from pathlib import Path
@@ -258,7 +258,8 @@ def _tick_in_another_process(root: str, minutes: int, start_at: float, out) -> N
     ws = Workspace(WorkspaceConfig(root_dir=Path(root)))
     clock = Clock(T0)
     ws.schedules.clock = clock
-    _time.sleep(max(0, start_at - _time.time()))
+    ready.set()
+    go.wait()
     for minute in range(1, minutes + 1):
         clock.now = T0 + timedelta(minutes=minute, seconds=1)
         ws.scheduler.tick()
@@ -274,11 +275,11 @@ def test_two_processes_on_one_store_fire_each_slot_once(workspace, clock):
     svc = workspace.schedules
     svc.create(ScheduleCreate(name="twin", cron="* * * * *", job={"kind": "command", "command": "true"}, max_concurrent_runs=100))
     ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    start_at = _time.time() + 20  # both start ticking at the same moment, once the other one is built
-    other = ctx.Process(target=_tick_in_another_process, args=(str(workspace.root_dir), 5, start_at, out))
+    out, ready, go = ctx.Queue(), ctx.Event(), ctx.Event()
+    other = ctx.Process(target=_tick_in_another_process, args=(str(workspace.root_dir), 5, ready, go, out))
     other.start()
-    _time.sleep(max(0, start_at - _time.time()))
+    assert ready.wait(300), "the other process did not build its workspace"
+    go.set()  # both start ticking at the same moment
     for minute in range(1, 6):
         clock.now = T0 + timedelta(minutes=minute, seconds=1)
         workspace.scheduler.tick()

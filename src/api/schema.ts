@@ -229,6 +229,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/jobs/{job_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live progress: batch (mini_batches_done/total, rows_per_s, failures) or notebook (cells_done/total, failed_cell). */
+        get: operations["getJobProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlservice/api/experiments": {
         parameters: {
             query?: never;
@@ -385,23 +402,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/mlservice/api/jobs/{job_id}/progress": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Live progress: batch (mini_batches_done/total, rows_per_s, failures) or notebook (cells_done/total, failed_cell). */
-        get: operations["getJobProgress"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/mlservice/api/models": {
         parameters: {
             query?: never;
@@ -517,7 +517,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Online endpoints. */
+        /** Online endpoints, by name. */
         get: operations["listEndpoints"];
         put?: never;
         /** Create an endpoint (stable URI and keys). */
@@ -712,10 +712,22 @@ export interface components {
             /** Version */
             version: string | number;
         };
+        /** Artifact */
         Artifact: {
+            /** Path */
             path: string;
+            /** Is Dir */
             is_dir: boolean;
+            /**
+             * Size
+             * @default null
+             */
             size?: number | null;
+        };
+        /** ArtifactList */
+        ArtifactList: {
+            /** Items */
+            items: components["schemas"]["Artifact"][];
         };
         /** AttemptRecord */
         AttemptRecord: {
@@ -1114,6 +1126,12 @@ export interface components {
              */
             mirror_traffic?: number;
             /**
+             * All Traffic Pending
+             * @description Asked for all traffic; it moves here once the deployment is Healthy.
+             * @default false
+             */
+            all_traffic_pending?: boolean;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1156,6 +1174,12 @@ export interface components {
             environment_variables?: {
                 [key: string]: string;
             };
+            /**
+             * All Traffic
+             * @description Once this deployment is Healthy, route 100% of the endpoint's traffic to it.
+             * @default false
+             */
+            all_traffic?: boolean;
         };
         /** DeploymentList */
         DeploymentList: {
@@ -1193,6 +1217,12 @@ export interface components {
             environment_variables?: {
                 [key: string]: string;
             } | null;
+            /**
+             * All Traffic
+             * @description Once this deployment is Healthy, route 100% of the endpoint's traffic to it.
+             * @default false
+             */
+            all_traffic?: boolean;
         };
         /** Endpoint */
         Endpoint: {
@@ -1476,7 +1506,10 @@ export interface components {
              */
             next_cursor?: string | null;
         };
-        /** JobProgress */
+        /**
+         * JobProgress
+         * @description Live progress of a batch job (mini-batches, rows/s, failures) or a notebook job (cells).
+         */
         JobProgress: {
             /** Kind */
             kind: string;
@@ -2067,7 +2100,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "claimed" | "submitted" | "waiting" | "skipped" | "missed" | "failed";
+            state: "claimed" | "waiting" | "submitted" | "skipped" | "missed" | "failed";
             /** Job Id */
             job_id: string | null;
             job_status: components["schemas"]["JobStatus"] | null;
@@ -3301,9 +3334,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Artifact"][];
-                    };
+                    "application/json": components["schemas"]["ArtifactList"];
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -3374,6 +3405,73 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getJobProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobProgress"];
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -4253,73 +4351,6 @@ export interface operations {
             };
         };
     };
-    getJobProgress: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                job_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["JobProgress"];
-                };
-            };
-            /** @description Bad input; the message says what to change. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authorized. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     listModels: {
         parameters: {
             query?: {
@@ -5145,7 +5176,12 @@ export interface operations {
     };
     listEndpoints: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -43,11 +43,17 @@ class Active:
     started_mono: float = field(default_factory=time.monotonic)
     cancel_sent: bool = False
     timed_out: bool = False
+    cancel_first_mono: float = 0.0
+    cancel_last_mono: float = 0.0
 
 
 class JobController(Reconciler):
     name = "mlservice-jobs"
     stop_timeout = 10.0
+    #: a cancel the backend has not confirmed (the attempt still runs) is sent again this often...
+    cancel_resend_s: float = 10.0
+    #: ...and after this long the job ends without the confirmation (its error says so)
+    cancel_timeout_s: float = 300.0
 
     def __init__(
         self,
@@ -136,12 +142,15 @@ class JobController(Reconciler):
             if obs.state == "running" and not active.running:
                 self._mark_running(job_id)
             elif obs.state in ("exited", "lost"):
-                del self._active[job_id]
-                outcome = self._outcome(job_id, obs, active)
-                state = {**self._state(job_id), "handle": active.handle, "outcome": outcome}
-                self._set(job_id, status=JobStatus.FINALIZING.value, backend_state=state,
-                          only_if=[JobStatus.PREPARING.value, JobStatus.RUNNING.value, JobStatus.CANCEL_REQUESTED.value])
-                self._finalizer.submit(self._finalize, job_id, active.backend, active.handle, outcome)
+                self._end(active, self._outcome(job_id, obs, active))
+
+    def _end(self, active: Active, outcome: dict[str, Any]) -> None:
+        """The attempt is over: record the outcome (Finalizing), then finish it off the loop."""
+        del self._active[active.job_id]
+        state = {**self._state(active.job_id), "handle": active.handle, "outcome": outcome}
+        self._set(active.job_id, status=JobStatus.FINALIZING.value, backend_state=state,
+                  only_if=[JobStatus.PREPARING.value, JobStatus.RUNNING.value, JobStatus.CANCEL_REQUESTED.value])
+        self._finalizer.submit(self._finalize, active.job_id, active.backend, active.handle, outcome)
 
     def _handle_cancels_and_timeouts(self) -> None:
         if not self._active:
@@ -152,23 +161,38 @@ class JobController(Reconciler):
             )
             timeouts = dict(s.execute(select(JobRow.id, JobRow.timeout_s).where(JobRow.id.in_(list(self._active)))).all())
         now = time.monotonic()
-        for job_id, active in self._active.items():
+        for job_id, active in list(self._active.items()):
             active.timeout_s = timeouts.get(job_id, active.timeout_s)
             if active.cancel_sent:
-                continue
-            if job_id in wanted:
-                active.cancel_sent = True
-                self._cancel(active)
+                self._unconfirmed_cancel(active, now)
+            elif job_id in wanted:
+                self._cancel(active, now)
             elif active.timeout_s and active.running and now - active.started_mono > active.timeout_s:
-                active.cancel_sent = active.timed_out = True
+                active.timed_out = True
                 self._append_log(job_id, f"\nmlservice: timed out after {active.timeout_s:g} s; stopping the job\n")
-                self._cancel(active)
+                self._cancel(active, now)
 
-    def _cancel(self, active: Active) -> None:
+    def _cancel(self, active: Active, now: float) -> None:
+        if not active.cancel_sent:
+            active.cancel_sent, active.cancel_first_mono = True, now
+        active.cancel_last_mono = now
         try:
             active.backend.cancel(active.handle)
         except Exception:
-            log.exception("cancel of job %s failed", active.job_id)
+            log.exception("cancel of job %s failed; it is sent again", active.job_id)
+
+    def _unconfirmed_cancel(self, active: Active, now: float) -> None:
+        """The attempt still runs after a cancel: send it again; in the end, stop waiting for it."""
+        waited = now - active.cancel_first_mono
+        if waited > self.cancel_timeout_s:
+            why = f"the compute target did not confirm the cancel within {self.cancel_timeout_s:g} s; its process may still run"
+            log.warning("job %s: %s", active.job_id, why)
+            self._append_log(active.job_id, f"\nmlservice: {why}\n")
+            outcome = self._outcome(active.job_id, Observation("lost", reason=why), active)
+            outcome["error"] = f"{outcome['error']}; {why}"
+            self._end(active, outcome)
+        elif now - active.cancel_last_mono > self.cancel_resend_s:
+            self._cancel(active, now)
 
     def _dispatch(self) -> None:
         with self.store.session() as s:

@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -27,71 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from ..reconciler import Reconciler
+from .kernel_claims import CONNECTION_KEYS, pool_dirs, process_alive, release
 
 log = logging.getLogger("jupyter_mlservice.kernels")
-
-CONNECTION_KEYS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port", "ip", "key", "transport", "signature_scheme", "kernel_name")
-
-
-def pool_dirs(root: Path, kernel_name: str) -> tuple[Path, Path]:
-    base = root / kernel_name
-    return base / "ready", base / "claimed"
-
-
-def _alive(pid: int, create_time: float | None) -> bool:
-    import psutil
-
-    try:
-        p = psutil.Process(pid)
-        if p.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return create_time is None or abs(p.create_time() - create_time) < 0.01
-    except psutil.NoSuchProcess:
-        return False
-
-
-def kill_kernel(info: dict[str, Any]) -> None:
-    pid = info.get("mlservice_pid")
-    if pid and _alive(pid, info.get("mlservice_create_time")):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def claim(root: Path, kernel_name: str) -> tuple[Path, dict[str, Any]] | None:
-    """Take a ready kernel for this process; None when the pool has none."""
-    ready, claimed = pool_dirs(root, kernel_name)
-    try:
-        candidates = sorted(ready.glob("*.json"))
-    except OSError:
-        return None
-    claimed.mkdir(parents=True, exist_ok=True)
-    for path in candidates:
-        dest = claimed / path.name
-        try:
-            os.rename(path, dest)  # atomic: exactly one runner gets it
-        except OSError:
-            continue
-        dest.with_suffix(".owner").write_text(str(os.getpid()))
-        try:
-            info = json.loads(dest.read_text())
-        except (OSError, ValueError):
-            continue
-        if _alive(info.get("mlservice_pid", -1), info.get("mlservice_create_time")):
-            return dest, info
-        release(dest, info)
-    return None
-
-
-def release(path: Path, info: dict[str, Any]) -> None:
-    kill_kernel(info)
-    for p in (path, path.with_suffix(".owner")):
-        try:
-            p.unlink()
-        except OSError:
-            pass
-
 
 class KernelPool(Reconciler):
     """Keeps `size` started kernels ready per kernel name; reaps the kernels of dead jobs."""
@@ -158,7 +95,7 @@ class KernelPool(Reconciler):
             if owner is None or "mlservice_pid" not in info:
                 continue
             mine = owner == os.getpid()
-            if (only_mine and mine) or (not only_mine and not _alive(owner, info.get("mlservice_pool_create_time"))):
+            if (only_mine and mine) or (not only_mine and not process_alive(owner, info.get("mlservice_pool_create_time"))):
                 release(path, info)
 
     def _reap(self, name: str) -> None:
@@ -169,7 +106,7 @@ class KernelPool(Reconciler):
                 info = json.loads(path.read_text())
             except (OSError, ValueError):
                 continue
-            if not _alive(info.get("mlservice_pid", -1), info.get("mlservice_create_time")):
+            if not process_alive(info.get("mlservice_pid", -1), info.get("mlservice_create_time")):
                 release(path, info)
         for path in list(claimed.glob("*.json")) if claimed.is_dir() else []:
             try:
@@ -179,7 +116,7 @@ class KernelPool(Reconciler):
                 if time.time() - path.stat().st_mtime > 60:  # a claim that never got its owner
                     path.unlink(missing_ok=True)
                 continue
-            if not _alive(owner, None):
+            if not process_alive(owner, None):
                 log.info("killing kernel %s: the job that used it is gone", path.stem)
                 release(path, info)
 
