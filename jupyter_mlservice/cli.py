@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from .core.errors import MLServiceError
+from .errors import MLServiceError
 
 
 def _value(text: str) -> Any:

@@ -13,7 +13,7 @@ def _ml(args):
 
 def _percentages(items: list[str]) -> dict[str, int]:
     from .cli import _pairs
-    from .core.errors import MLServiceError
+    from .errors import MLServiceError
 
     try:
         return {k: int(v) for k, v in _pairs(items, "traffic").items()}
@@ -65,7 +65,7 @@ def cmd_endpoint_traffic(args) -> int:
 
 
 def cmd_endpoint_invoke(args) -> int:
-    from .core.errors import MLServiceError
+    from .errors import MLServiceError
 
     try:
         data = json.loads(open(args.file).read() if args.file else args.data)

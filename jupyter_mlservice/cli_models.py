@@ -45,7 +45,7 @@ def cmd_register(args) -> int:
         mv = ml.models.register(args.name, run_id=args.run, path=args.path or "model", tags=tags, description=args.description)
     else:
         if not args.path:
-            from .core.errors import MLServiceError
+            from .errors import MLServiceError
 
             raise MLServiceError("give --job JOB_ID, --run RUN_ID, or --path FILE_OR_FOLDER")
         mv = ml.models.register(args.name, path=args.path, tags=tags, description=args.description)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..core.errors import InvalidRequest
+from ..errors import InvalidRequest
 from .http import HTTP
 from .jobs import Job, _server_path
 

@@ -7,7 +7,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from ..core.errors import MLServiceError
+from ..errors import MLServiceError
 from .http import HTTP, Record as _Record
 
 

@@ -24,6 +24,6 @@ class Experiments:
         for exp in self.list():
             if exp["name"] == experiment or exp["experiment_id"] == experiment:
                 return exp["experiment_id"]
-        from ..core.errors import NotFound
+        from ..errors import NotFound
 
         raise NotFound(f"no experiment named {experiment!r}")

@@ -6,14 +6,7 @@ from typing import Any
 
 import requests
 
-from ..core.errors import Conflict, InvalidRequest, MLServiceError, NotFound
-
-
-class APIError(MLServiceError):
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
-
+from ..errors import APIError, Conflict, InvalidRequest, MLServiceError, NotFound
 
 _BY_STATUS = {400: InvalidRequest, 404: NotFound, 409: Conflict}
 

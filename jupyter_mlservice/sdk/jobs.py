@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InvalidRequest, MLServiceError
+from ..errors import InvalidRequest, MLServiceError
 from .http import HTTP
 
 TERMINAL = {"Completed", "Failed", "Canceled"}

@@ -6,7 +6,7 @@ import os
 from typing import Any
 from urllib.parse import quote
 
-from ..core.errors import InvalidRequest
+from ..errors import InvalidRequest
 from .http import HTTP, Record
 
 
