@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -70,7 +71,12 @@ class HTTP:
 
 
 class Record:
-    """A REST object with its fields as attributes (``obj.name``) and ``obj.data``."""
+    """A REST object with its fields as attributes (``obj.name``) and ``obj.data``.
+
+    Fields named in ``_TIMES`` read as datetimes (the REST document holds ISO strings).
+    """
+
+    _TIMES: tuple[str, ...] = ()
 
     def __init__(self, data: dict[str, Any]):
         self._data = data
@@ -78,7 +84,7 @@ class Record:
     def __getattr__(self, name: str) -> Any:
         data = self.__dict__.get("_data", {})
         if name in data:
-            return data[name]
+            return _parse_time(data[name]) if name in self._TIMES else data[name]
         raise AttributeError(name)
 
     @property
@@ -87,3 +93,30 @@ class Record:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._data.get('name')!r}, status={self._data.get('status')!r})"
+
+
+class Handle(Record):
+    """A Record that acts on the server (``job.cancel()``, ``schedule.runs()``): it keeps the
+    client's session, and ``_path`` says where the object lives in the REST API."""
+
+    def __init__(self, http: HTTP, data: dict[str, Any]):
+        super().__init__(data)
+        self._http = http
+
+    @property
+    def _path(self) -> str:
+        raise NotImplementedError
+
+    def refresh(self):
+        """Fetch the latest state. ``job.refresh().status``"""
+        self._data = self._http.get(self._path)
+        return self
+
+
+def _parse_time(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidRequest, MLServiceError
-from .http import HTTP
+from .http import HTTP, Handle
 
 TERMINAL = {"Completed", "Failed", "Canceled"}
 
@@ -17,23 +17,12 @@ class JobFailed(MLServiceError):
     """Raised by ``job.wait(raise_on_failure=True)`` when a job ends Failed or Canceled."""
 
 
-class Job:
+class Job(Handle):
     """A submitted job. Attributes mirror the REST `Job` (``job.status``, ``job.run_id``...)."""
 
-    def __init__(self, http: HTTP, data: dict[str, Any]):
-        self._http = http
-        self._data = data
-
-    # data access ---------------------------------------------------------------------------------
-    def __getattr__(self, name: str) -> Any:
-        data = self.__dict__.get("_data", {})
-        if name in data:
-            return data[name]
-        raise AttributeError(name)
-
     @property
-    def data(self) -> dict[str, Any]:
-        return dict(self._data)
+    def _path(self) -> str:
+        return f"/jobs/{self.id}"
 
     def __repr__(self) -> str:
         return f"Job(id={self.id!r}, status={self.status!r}, target={self.target!r}, experiment={self.experiment!r})"
@@ -56,11 +45,6 @@ class Job:
         return f"<table>{rows}</table>"
 
     # actions -------------------------------------------------------------------------------------
-    def refresh(self) -> "Job":
-        """Fetch the latest state. ``job.refresh().status``"""
-        self._data = self._http.get(f"/jobs/{self.id}")
-        return self
-
     def wait(self, timeout: float | None = None, raise_on_failure: bool = False, show_output: bool = False) -> "Job":
         """Block until the job ends. ``job.wait(timeout=600).status  # 'Completed'``"""
         deadline = None if timeout is None else time.monotonic() + timeout
