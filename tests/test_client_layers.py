@@ -46,3 +46,18 @@ def test_core_errors_are_the_package_root_errors():
         assert getattr(core_errors, name) is getattr(errors, name)
     assert ServerNotFound is errors.ServerNotFound and APIError is errors.APIError
     assert issubclass(errors.UsageError, errors.InvalidRequest) and errors.UsageError.status == 400
+
+
+def test_cli_area_modules_share_only_the_common_module():
+    # Adding an area is one module and one AREAS line: no area module reaches into another.
+    import ast
+    from pathlib import Path
+
+    from jupyter_mlservice import cli
+
+    folder = Path(cli.__file__).parent
+    for area in cli.AREAS:
+        tree = ast.parse((folder / f"{area}.py").read_text())
+        siblings = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1 and not n.module for a in n.names}
+        siblings |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module}
+        assert siblings <= {"common"}, f"cli/{area}.py imports {sorted(siblings - {'common'})}"
