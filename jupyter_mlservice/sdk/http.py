@@ -70,13 +70,22 @@ class HTTP:
                 return items[:limit] if limit else items
 
 
+class Collection:
+    """One area of the API (``ml.jobs``, ``ml.models``...), speaking through the client's session."""
+
+    def __init__(self, http: HTTP):
+        self._http = http
+
+
 class Record:
     """A REST object with its fields as attributes (``obj.name``) and ``obj.data``.
 
-    Fields named in ``_TIMES`` read as datetimes (the REST document holds ISO strings).
+    Fields named in ``_TIMES`` read as datetimes (the REST document holds ISO strings); ``repr``
+    shows the fields named in ``_SHOWN`` (by default the name and the status).
     """
 
     _TIMES: tuple[str, ...] = ()
+    _SHOWN: tuple[str, ...] = ()
 
     def __init__(self, data: dict[str, Any]):
         self._data = data
@@ -92,24 +101,24 @@ class Record:
         return dict(self._data)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._data.get('name')!r}, status={self._data.get('status')!r})"
+        if not self._SHOWN:
+            return f"{type(self).__name__}({self._data.get('name')!r}, status={self._data.get('status')!r})"
+        return f"{type(self).__name__}({', '.join(f'{k}={self._data.get(k)!r}' for k in self._SHOWN)})"
 
 
 class Handle(Record):
     """A Record that acts on the server (``job.cancel()``, ``schedule.runs()``): it keeps the
-    client's session, and ``_path`` says where the object lives in the REST API."""
+    client's session, and ``_PATH`` (filled from its fields) says where it lives in the REST API."""
+
+    _PATH = ""
 
     def __init__(self, http: HTTP, data: dict[str, Any]):
         super().__init__(data)
         self._http = http
 
-    @property
-    def _path(self) -> str:
-        raise NotImplementedError
-
     def refresh(self):
         """Fetch the latest state. ``job.refresh().status``"""
-        self._data = self._http.get(self._path)
+        self._data = self._http.get(self._PATH.format_map(self._data))
         return self
 
 

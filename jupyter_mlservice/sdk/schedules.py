@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import InvalidRequest
-from .http import HTTP, Handle
+from .http import Collection, Handle
 from .jobs import Job, Jobs
 
 
@@ -38,11 +38,8 @@ def job_body(job: dict[str, Any]) -> dict[str, Any]:
 class Schedule(Handle):
     """A schedule. Attributes mirror the REST `Schedule`: ``s.next_run_at``, ``s.enabled``, ``s.last_runs``..."""
 
+    _PATH = "/schedules/{name}"
     _TIMES = ("next_run_at", "start_at", "end_at", "created_at", "updated_at")
-
-    @property
-    def _path(self) -> str:
-        return f"/schedules/{self.name}"
 
     def __repr__(self) -> str:
         when = self._data.get("cron") or self._data.get("recurrence")
@@ -57,10 +54,7 @@ class Schedule(Handle):
         return Jobs(self._http).list(schedule=self.name, limit=limit)
 
 
-class Schedules:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Schedules(Collection):
     def create(
         self,
         name: str,
