@@ -37,11 +37,11 @@ def test_a_deployment_asking_for_all_traffic_takes_it_once_healthy(workspace, ir
 
     green = eps.create_deployment("at", DeploymentCreate(name="green", model="iris-at:1", all_traffic=True))
     assert green.all_traffic_pending and green.traffic == 0
-    wait_for(lambda: eps.get_endpoint("at").traffic == {"green": 100}, 300, what="green takes all traffic")
-    assert not eps.get_deployment("at", "green").all_traffic_pending
+    wait_for(lambda: not eps.get_deployment("at", "green").all_traffic_pending, 300, what="green takes all traffic")
+    # the request ends once the endpoint serves the new split: green answers every request now
+    assert eps.get_endpoint("at").traffic == {"green": 100}
+    assert {eps.invoke("at", InvokeRequest(data=SPLIT)).deployment for _ in range(5)} == {"green"}
     assert {"endpoint": "at", "deployment": "green", "action": "traffic", "status": "Healthy"} in iris
-    # the row changes first, the rollout follows
-    wait_for(lambda: eps.invoke("at", InvokeRequest(data=SPLIT)).deployment == "green", 120, what="green answers")
 
     # a PATCH without all_traffic keeps what an earlier one asked; with it, the traffic moves back
     eps.update_deployment("at", "blue", DeploymentUpdate(replicas=1, all_traffic=True))
@@ -61,8 +61,8 @@ def test_a_server_restart_does_not_strand_the_routing_and_a_failure_drops_it(wor
     restarted.start()
     eps = restarted.endpoints
     try:
-        wait_for(lambda: eps.get_endpoint("at").traffic == {"green": 100}, 300, what="green takes all traffic after the restart")
-        assert not eps.get_deployment("at", "green").all_traffic_pending
+        wait_for(lambda: not eps.get_deployment("at", "green").all_traffic_pending, 300, what="green takes all traffic after the restart")
+        assert eps.get_endpoint("at").traffic == {"green": 100}
         # a deployment that fails drops its request; the traffic stays where it was
         code = write_script(tmp_path / "broken", BROKEN_SCRIPT)
         eps.create_deployment("at", DeploymentCreate(name="bad", model="iris-at:1", code=str(code), scoring_script="score.py", all_traffic=True))

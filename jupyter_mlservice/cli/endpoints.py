@@ -75,7 +75,8 @@ def _deployment_line(endpoint: str, dep) -> str:
 def cmd_deployment_create(args) -> int:
     dep = client(args).deployments.create(
         endpoint=args.endpoint, name=args.name, model=args.model, code=args.code, scoring_script=args.scoring_script,
-        replicas=args.replicas, environment_variables=pairs(args.env, "--env"), wait=not args.no_wait,
+        replicas=args.replicas, environment_variables=pairs(args.env, "--env"), all_traffic=args.all_traffic,
+        wait=not args.no_wait,
     )
     emit(args, dep.data, _deployment_line(args.endpoint, dep))
     return 0
@@ -83,6 +84,8 @@ def cmd_deployment_create(args) -> int:
 
 def cmd_deployment_update(args) -> int:
     changes = {k: v for k, v in (("model", args.model), ("replicas", args.replicas), ("code", args.code), ("scoring_script", args.scoring_script)) if v is not None}
+    if args.all_traffic:
+        changes["all_traffic"] = True
     dep = client(args).deployments.update(args.endpoint, args.name, **changes)
     emit(args, dep.data, _deployment_line(args.endpoint, dep))
     return 0
@@ -137,10 +140,12 @@ def register(sub) -> None:
     p.add_argument("--replicas", type=int, default=1)
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--no-wait", action="store_true")
+    p.add_argument("--all-traffic", action="store_true", help="once Healthy, take all of the endpoint's traffic")
     p = _deployment_command(d, "update", cmd_deployment_update, json=True)
     p.add_argument("--model")
     p.add_argument("--replicas", type=int)
     p.add_argument("--code")
     p.add_argument("--scoring-script")
+    p.add_argument("--all-traffic", action="store_true", help="once Healthy, take all of the endpoint's traffic")
     _deployment_command(d, "logs", cmd_deployment_logs)
     _deployment_command(d, "delete", cmd_deployment_delete)

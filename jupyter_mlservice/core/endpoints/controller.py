@@ -8,7 +8,7 @@ The loop, every HEALTH_INTERVAL_S or when woken:
   so one slow model load does not hold up the others; after a start, every endpoint;
 - heals the others: restarts a supervisor that died, records each deployment's health;
 - routes all of an endpoint's traffic to a deployment that asked for it (``all_traffic``) once
-  that deployment is Healthy: a row update first, then the rollout.
+  that deployment is Healthy: a row update first, then the rollout, then the request is done.
 
 Changes users make through the service (traffic, keys, deletions) are applied at once with
 ``reconcile`` under the endpoint's lock.
@@ -148,10 +148,14 @@ class EndpointController(Reconciler):
             ep = self.rows.endpoint(endpoint, s)
             ep.traffic = {name: 100}
             ep.mirror_traffic = {k: v for k, v in (ep.mirror_traffic or {}).items() if k != name}
-            s.get(DeploymentRow, (endpoint, name)).all_traffic = False
         log.info("deployment %s/%s is Healthy: it takes all traffic of the endpoint", endpoint, name)
         self.rows.changed(endpoint, "traffic", name, "Healthy")
         self.reconcile(endpoint)
+        # The request is done once the endpoint serves the new split, so a client waiting on it
+        # (the SDK, the CLI) finds the traffic moved; a server that stops before this line rolls
+        # out the same split again on its next tick.
+        self.rows.set_deployment(endpoint, name, all_traffic=False)
+        self.rows.changed(endpoint, "updated", name, "Healthy")
 
     # ---- making processes match rows -----------------------------------------------------------
 

@@ -72,8 +72,9 @@ class EndpointService:
 
     def list_endpoints(self, limit: int = 100, cursor: str | None = None) -> EndpointPage:
         with self.store.session() as s:
-            rows, nxt = page(s, select(EndpointRow.name), [EndpointRow.name], limit, cursor)
-        return EndpointPage(items=[self.get_endpoint(n) for n in rows], next_cursor=nxt)
+            rows, nxt = page(s, select(EndpointRow), [EndpointRow.name], limit, cursor)
+            names = [r.name for r in rows]
+        return EndpointPage(items=[self.get_endpoint(n) for n in names], next_cursor=nxt)
 
     def get_endpoint(self, name: str) -> Endpoint:
         ep = self.rows.endpoint(name)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, InvalidRequest, NotFound
+from ..errors import Conflict, InvalidRequest
 from ..events import EventBus
 from ..jobs.schemas import JobStatus
 from ..jobs.tables import JobRow
@@ -87,11 +87,9 @@ class ScheduleService:
 
     def row(self, name: str) -> ScheduleRow:
         with self.store.session() as s:
-            row = s.scalar(select(ScheduleRow).where(ScheduleRow.name == name))
-            if row is None:
-                row = s.get(ScheduleRow, name)
-            if row is None:
-                raise NotFound(f"no schedule named {name!r}")
+            row = s.scalar(select(ScheduleRow).where(ScheduleRow.name == name)) or self.store.get_or_404(
+                ScheduleRow, name, f"no schedule named {name!r}", s
+            )
             s.expunge(row)
             return row
 
@@ -125,9 +123,7 @@ class ScheduleService:
             changes.get("enabled") and not row.enabled
         )
         with self.store.session() as s:
-            cur = s.get(ScheduleRow, row.id)
-            if cur is None:
-                raise NotFound(f"no schedule named {name!r}")
+            cur = self.store.get_or_404(ScheduleRow, row.id, f"no schedule named {name!r}", s)
             for k, v in changes.items():
                 setattr(cur, k, v)
             if timing_changed:  # the new timing starts now; no catch-up of slots it never had
