@@ -109,6 +109,9 @@ class Workspace:
         from .registry import ModelService
 
         self.models = ModelService(self.experiments, self.jobs)
+        from .export.service import ExportService  # ONNX export jobs, device packages
+
+        self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
 
         # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
         self.services: list[Any] = []

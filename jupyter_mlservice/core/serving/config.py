@@ -53,6 +53,17 @@ class RequestSettings(BaseModel):
     )
 
 
+class BatchingSettings(BaseModel):
+    """Dynamic batching of tensor requests (see serving/batching.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_batch_size: int = Field(default=32, ge=1, le=4096, description="Rows scored in one forward pass at most.")
+    max_delay_ms: float = Field(
+        default=5, ge=0, le=1000, description="How long the first request of a batch waits for others to join it."
+    )
+
+
 class DeploymentConfig(BaseModel):
     """One model (and optionally a scoring script) behind an endpoint."""
 
@@ -70,6 +81,8 @@ class DeploymentConfig(BaseModel):
     replicas: int = Field(default=1, ge=1, le=32, description="Worker processes serving this deployment.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    batching: BatchingSettings | None = Field(default=None, description="Group concurrent tensor requests into one forward pass.")
+    gpus: list[str] = Field(default_factory=list, description="GPU ids given to this deployment (CUDA_VISIBLE_DEVICES of its workers).")
 
     @model_validator(mode="after")
     def _script_needs_a_file(self) -> DeploymentConfig:
