@@ -46,45 +46,61 @@ def test_every_framework_logs_epochs_and_a_model_that_registers(models: Trained)
 
 @pytest.fixture(scope="module")
 def endpoint(models: Trained, tmp_path_factory):
-    """One endpoint: each framework's model deployed with no code, plus the CNN behind a script."""
+    """Each framework's model deployed with no code, plus the CNN behind a scoring script: one
+    endpoint each (their workers load in parallel, each importing only its framework)."""
     ml = models.ml
-    ml.endpoints.create("deep")
     code = tmp_path_factory.mktemp("score")
     (code / "score.py").write_text(SCORE_TORCH)
     for deployment, framework in DEPLOYMENTS.items():
-        ml.deployments.create(endpoint="deep", name=deployment, model=f"{models.models[framework]}:1", wait=False)
-    ml.deployments.create(endpoint="deep", name="script", model=f"{models.models['torch']}:1", code=code,
+        ml.endpoints.create(f"deep-{deployment}")
+        ml.deployments.create(endpoint=f"deep-{deployment}", name=deployment, model=f"{models.models[framework]}:1", wait=False)
+    ml.endpoints.create("deep-script")
+    ml.deployments.create(endpoint="deep-script", name="script", model=f"{models.models['torch']}:1", code=code,
                           scoring_script="score.py", wait=False)
     for name in [*DEPLOYMENTS, "script"]:
-        ml.deployments.wait("deep", name, timeout=900)
-    yield ml.endpoints.get("deep"), ml.endpoints.get_keys("deep")["primary"]
-    ml.endpoints.delete("deep")
+        ml.deployments.wait(f"deep-{name}", name, timeout=900)
+    yield Endpoints(ml)
+    for name in [*DEPLOYMENTS, "script"]:
+        ml.endpoints.delete(f"deep-{name}")
+
+
+class Endpoints:
+    """``call(deployment, path, body)`` on the endpoint that serves that deployment."""
+
+    def __init__(self, ml):
+        self.ml = ml
+        self.keys = {}
+
+    def call(self, deployment: str, path: str, body):
+        name = f"deep-{deployment}"
+        if name not in self.keys:
+            self.keys[name] = (self.ml.endpoints.get(name), self.ml.endpoints.get_keys(name)["primary"])
+        ep, key = self.keys[name]
+        return invoke(ep, key, path, body, deployment=deployment)
 
 
 def test_each_flavor_serves_mlflow_json_with_no_code(endpoint):
-    ep, key = endpoint
     x, y = images(20, seed=1)
-    answer = invoke(ep, key, "/invocations", {"inputs": x.tolist()}, deployment="torch")
+    answer = endpoint.call("torch", "/invocations", {"inputs": x.tolist()})
     assert answer.status_code == 200, answer.text
     predictions = pd.DataFrame(answer.json()["predictions"]).to_numpy()
     assert predictions.shape == (20, 2) and (predictions.argmax(1) == y).mean() >= 0.9
     t, labels = tabular(20, seed=1)
     for deployment in ("keras-tf", "keras-torch", "tf"):
-        answer = invoke(ep, key, "/invocations", {"inputs": t.tolist()}, deployment=deployment)
+        answer = endpoint.call(deployment, "/invocations", {"inputs": t.tolist()})
         assert answer.status_code == 200, (deployment, answer.text)
         probabilities = pd.DataFrame(answer.json()["predictions"]).to_numpy()
         assert probabilities.shape == (20, 2) and (probabilities.argmax(1) == labels).mean() >= 0.8, deployment
         assert answer.headers["mlservice-deployment"] == deployment
     # a wrong shape is the caller's mistake: a 4xx that says so, and the endpoint stays up
-    bad = invoke(ep, key, "/invocations", {"inputs": [[1.0, 2.0]]}, deployment="keras-tf")
+    bad = endpoint.call("keras-tf", "/invocations", {"inputs": [[1.0, 2.0]]})
     assert 400 <= bad.status_code < 500, bad.text
 
 
 def test_each_flavor_serves_oip_v2_tensors(endpoint):
-    ep, key = endpoint
     x, y = images(4, seed=2)
     body = {"id": "r1", "inputs": [{"name": "images", "shape": list(x.shape), "datatype": "FP32", "data": x.ravel().tolist()}]}
-    answer = invoke(ep, key, "/v2/models/torch/infer", body)
+    answer = endpoint.call("torch", "/v2/models/torch/infer", body)
     assert answer.status_code == 200, answer.text
     reply = answer.json()
     assert reply["id"] == "r1" and reply["model_name"] == "torch" and reply["model_version"] == "1"
@@ -95,15 +111,14 @@ def test_each_flavor_serves_oip_v2_tensors(endpoint):
     t, labels = tabular(6, seed=2)
     for deployment in ("keras-tf", "keras-torch", "tf"):
         body = {"inputs": [{"name": "x", "shape": list(t.shape), "datatype": "FP32", "data": t.ravel().tolist()}]}
-        answer = invoke(ep, key, f"/v2/models/{deployment}/infer", body)
+        answer = endpoint.call(deployment, f"/v2/models/{deployment}/infer", body)
         assert answer.status_code == 200, (deployment, answer.text)
         assert answer.json()["outputs"][0]["shape"] == [6, 2]
 
 
 def test_a_scoring_script_serves_the_torch_model(endpoint):
-    ep, key = endpoint
     x, y = images(5, seed=3)
-    answer = invoke(ep, key, "/score", {"images": x.tolist()}, deployment="script")
+    answer = endpoint.call("script", "/score", {"images": x.tolist()})
     assert answer.status_code == 200, answer.text
     assert answer.json()["classes"] == [int(v) for v in y]
 

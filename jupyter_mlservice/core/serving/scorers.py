@@ -179,6 +179,37 @@ class FastPath:
         return np.array(rows, dtype=self.dtype)
 
 
+def oip_reply(predictions: Any, model_name: str, model_version: str | None, request: dict) -> Reply:
+    """An OIP v2 infer response: one output per column / key (``predict`` for a bare array)."""
+    import pandas as pd
+
+    if isinstance(predictions, pd.DataFrame):
+        named = {str(c): predictions[c].to_numpy() for c in predictions.columns}
+    elif isinstance(predictions, dict):
+        named = {str(k): np.asarray(v) for k, v in predictions.items()}
+    else:
+        named = {"predict": np.asarray(predictions)}
+    outputs = [{"name": name, "shape": list(array.shape), "datatype": _oip_datatype(array), "data": array.ravel()}
+               for name, array in named.items()]  # fmt: skip
+    reply = {"model_name": model_name, "outputs": outputs}
+    if model_version:
+        reply["model_version"] = model_version
+    if "id" in request:
+        reply["id"] = request["id"]
+    return Reply(200, dumps(reply))
+
+
+def predictions_reply(predictions: Any) -> Reply:
+    """MLflow's /invocations answer for what a model returned: ``{"predictions": ...}``."""
+    import pandas as pd
+
+    if isinstance(predictions, pd.DataFrame):
+        predictions = predictions.to_dict(orient="records")
+    elif isinstance(predictions, pd.Series):
+        predictions = predictions.to_numpy()
+    return Reply(200, dumps({"predictions": predictions}))
+
+
 class MLflowScorer:
     kind = "mlflow"
 
@@ -239,25 +270,7 @@ class MLflowScorer:
             return Reply(exc.get_http_status_code(), exc.serialize_as_json().encode())
         except Exception as exc:  # a model that cannot score this input: the caller's input, most likely
             return error(400, f"the model could not score this input: {type(exc).__name__}: {exc}")
-        outputs = []
-        import pandas as pd
-
-        if isinstance(predictions, pd.DataFrame):
-            named = {str(c): predictions[c].to_numpy() for c in predictions.columns}
-        elif isinstance(predictions, dict):
-            named = {str(k): np.asarray(v) for k, v in predictions.items()}
-        else:
-            named = {"predict": np.asarray(predictions)}
-        for name, array in named.items():
-            outputs.append(
-                {"name": name, "shape": list(array.shape), "datatype": _oip_datatype(array), "data": array.ravel()}
-            )
-        reply = {"model_name": model_name, "outputs": outputs}
-        if self.config.model_version:
-            reply["model_version"] = self.config.model_version
-        if "id" in request:
-            reply["id"] = request["id"]
-        return Reply(200, dumps(reply))
+        return oip_reply(predictions, model_name, self.config.model_version, request)
 
     def _oip_inputs(self, inputs: list) -> Any:
         import pandas as pd
