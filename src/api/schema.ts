@@ -962,6 +962,21 @@ export interface components {
              */
             table?: string | null;
         };
+        /** Batching */
+        Batching: {
+            /**
+             * Max Batch Size
+             * @description Rows scored in one forward pass at most.
+             * @default 32
+             */
+            max_batch_size?: number;
+            /**
+             * Max Delay Ms
+             * @description How long a batch's first request waits for others.
+             * @default 5
+             */
+            max_delay_ms?: number;
+        };
         /** CodeJobSpec */
         CodeJobSpec: {
             /**
@@ -1122,6 +1137,18 @@ export interface components {
             environment_variables: {
                 [key: string]: string;
             };
+            /** @default null */
+            batching?: components["schemas"]["Batching"] | null;
+            /**
+             * Gpu
+             * @default 0
+             */
+            gpu?: number;
+            /**
+             * Gpus
+             * @description The GPU ids it was given.
+             */
+            gpus?: string[];
             /**
              * Status
              * @enum {string}
@@ -1190,6 +1217,17 @@ export interface components {
             environment_variables?: {
                 [key: string]: string;
             };
+            /**
+             * @description Dynamic batching: concurrent tensor requests share one forward pass.
+             * @default null
+             */
+            batching?: components["schemas"]["Batching"] | null;
+            /**
+             * Gpu
+             * @description GPUs given to the deployment (its workers see them as CUDA_VISIBLE_DEVICES).
+             * @default 0
+             */
+            gpu?: number;
         };
         /** DeploymentList */
         DeploymentList: {
@@ -1227,6 +1265,13 @@ export interface components {
             environment_variables?: {
                 [key: string]: string;
             } | null;
+            /** @default null */
+            batching?: components["schemas"]["Batching"] | null;
+            /**
+             * Gpu
+             * @default null
+             */
+            gpu?: number | null;
         };
         /** Endpoint */
         Endpoint: {
