@@ -39,7 +39,7 @@ def exported(models: Trained, tmp_path_factory):
     for framework, job in jobs.items():
         job = job.wait(timeout=1200)
         assert job.status == "Completed", f"{framework}: {job.error}\n{job.logs()[-3000:]}"
-        result = json.loads(job.download("outputs/export.json", tmp_path_factory.mktemp(framework)).read_text())
+        result = json.loads(job.download("export.json", tmp_path_factory.mktemp(framework)).read_text())
         out[framework] = (job, ml.models.version(f"{result['name']}:{result['version']}"), result)
     return out
 

@@ -112,7 +112,7 @@ class Models:
         job = job.wait(timeout=timeout, raise_on_failure=True)
         import json
 
-        result = json.loads(job.download("outputs/export.json", _tmpdir()).read_text())
+        result = json.loads(job.download("export.json", _tmpdir()).read_text())
         return self.version(f"{result['name']}:{result['version']}")
 
     def package(self, ref: str, target: str = "edge", path: str | os.PathLike | None = None) -> "os.PathLike":

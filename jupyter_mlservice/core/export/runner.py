@@ -6,7 +6,8 @@ Steps, each printed to the job's log: download the version; predict a sample wit
 (its own MLflow flavor); convert; run the ONNX model with onnxruntime on the same sample; fail if
 the largest absolute difference is above the tolerance; log the ONNX model (MLflow's ``onnx``
 flavor, the original's signature) to this job's run; register it as a new version of ``--name``.
-The outcome goes to ``outputs/export.json`` and to the run (params, metrics).
+The outcome goes to ``outputs/export.json`` (the run artifact ``export.json``) and to the run
+(params, metrics).
 """
 
 from __future__ import annotations
