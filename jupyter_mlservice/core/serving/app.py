@@ -70,7 +70,7 @@ class Deployment:
         output.current = self.log
         try:
             self.scorer = load_scorer(self.config)
-            _apply_threads(self.env)
+            _apply_threads(self.env, self.scorer)
             if isinstance(self.scorer, MLflowScorer) and self.config.batching is not None:
                 self.tensor_input = TensorInput.of(self.scorer.model)
             if isinstance(self.scorer, MLflowScorer) and self.scorer.fast is not None:
@@ -243,11 +243,22 @@ def _batch_failed(failed: Failed) -> Reply:
     }))  # fmt: skip
 
 
-def _apply_threads(env: dict[str, str]) -> None:
-    """A deployment's OMP_NUM_THREADS also sets torch's intra-op threads (they are per process)."""
+def _apply_threads(env: dict[str, str], scorer) -> None:
+    """A deployment's OMP_NUM_THREADS also sets torch's intra-op threads (they are per process)
+    and, for an ONNX model, onnxruntime's (which reads no variable; its idle threads would spin)."""
     threads = env.get("OMP_NUM_THREADS", "")
-    if threads.isdigit() and int(threads) > 0 and "torch" in sys.modules:
+    if not (threads.isdigit() and int(threads) > 0):
+        return
+    if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(int(threads))
+    session = getattr(getattr(getattr(scorer, "model", None), "_model_impl", None), "rt", None)  # mlflow.onnx's session
+    if session is not None and "onnxruntime" in sys.modules and getattr(session, "_model_path", None):
+        ort = sys.modules["onnxruntime"]
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = int(threads)
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        scorer.model._model_impl.rt = ort.InferenceSession(session._model_path, options, providers=session.get_providers())
 
 
 def _predict_failed(deployment: Deployment, rows: np.ndarray) -> Reply:
