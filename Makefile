@@ -18,7 +18,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PATH := $(BIN):$(PATH)
 export CHROMIUM_PATH := $(CHROMIUM)
 
-.PHONY: lab test setup system-deps python-deps frontend install pytest jest ui-test openapi types bench clean
+.PHONY: lab test setup system-deps python-deps frontend install pytest pytest-frameworks jest ui-test openapi types bench clean
 
 ## ---- the two commands ---------------------------------------------------------------------
 
@@ -92,6 +92,10 @@ $(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock $(STAMPS)/python-dep
 
 pytest: install
 	$(BIN)/pytest -q tests
+
+# only the deep learning group (also part of `pytest`): PyTorch, TensorFlow, Keras, ONNX
+pytest-frameworks: install
+	$(BIN)/pytest -q -m frameworks tests
 
 jest: $(STAMPS)/node-deps
 	$(JLPM) check:types
