@@ -76,8 +76,11 @@ class ExportService:
         import mlflow.artifacts
         import yaml
 
+        source = mv["source"].rstrip("/")
+        if source.startswith("models:/m-"):  # a logged model (mlflow.register_model of models:/<model id>)
+            source = self.models.client.get_logged_model(source[len("models:/"):].split("/")[0]).artifact_location
         with tempfile.TemporaryDirectory() as tmp:
-            path = mlflow.artifacts.download_artifacts(artifact_uri=mv["source"].rstrip("/") + "/MLmodel", dst_path=tmp,
+            path = mlflow.artifacts.download_artifacts(artifact_uri=source + "/MLmodel", dst_path=tmp,
                                                        tracking_uri=self.tracking_uri)  # fmt: skip
             text = Path(path).read_text()
         return yaml.safe_load(text) or {}
