@@ -142,8 +142,11 @@ def write_package(model_onnx: Path, dest: Path, version: dict[str, Any], signatu
     """Write the package folder ``dest`` for the ONNX file of a registered ``version``."""
     import onnxruntime as ort
 
+    import onnx
+
     dest.mkdir(parents=True, exist_ok=True)
-    (dest / "model.onnx").write_bytes(model_onnx.read_bytes())
+    # one self-contained file: weights MLflow stored as external data files are put back inside
+    onnx.save_model(onnx.load(str(model_onnx)), str(dest / "model.onnx"), save_as_external_data=False)
     (dest / "score.py").write_text(SCORE)
     (dest / "requirements.txt").write_text(REQUIREMENTS)
     session = ort.InferenceSession(str(model_onnx), providers=["CPUExecutionProvider"])

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         mlflow.log_metrics({"parity_max_abs_diff": check["max_abs_diff"], "parity_mean_abs_diff": check["mean_abs_diff"]})
         info = mlflow.onnx.log_model(
             onnx.load(str(onnx_path)), name="model", signature=source_meta.signature,
-            pip_requirements=["onnxruntime", "onnx", "numpy"],
+            pip_requirements=["onnxruntime", "onnx", "numpy"], save_as_external_data=False,
         )  # fmt: skip
     tags = {"mlservice.exported_from": args.source.removeprefix("models:/").replace("/", ":"),
             "mlservice.format": "onnx", "mlservice.parity_max_abs_diff": f"{check['max_abs_diff']:.6g}",
