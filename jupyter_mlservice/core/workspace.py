@@ -33,6 +33,7 @@ class WorkspaceConfig:
     endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
     kernel_pool_size: int = 1  # pre-started kernels kept ready for notebook jobs (0: none)
+    gpu_devices: list[str] | None = None  # GPUs deployments may get; None: ask nvidia-smi
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
@@ -52,6 +53,7 @@ class WorkspaceConfig:
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
             kernel_pool_size=self.kernel_pool_size,
+            gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
         )
@@ -115,6 +117,9 @@ class Workspace:
         from .registry import ModelService
 
         self.models = ModelService(self.experiments, self.jobs, self.events)
+        from .export.service import ExportService  # ONNX export jobs, device packages
+
+        self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
 
         # ---- capabilities built on jobs attach here (loops with start()/stop() in services) ----
         self.services: list[Any] = []
@@ -122,7 +127,8 @@ class Workspace:
 
         self.endpoint_controller = EndpointController(EndpointRows(self.store, self.events), self.workspace_dir / "endpoints")
         self.endpoints = EndpointService(
-            self.endpoint_controller, self.models, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20
+            self.endpoint_controller, self.models, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
+            gpu_devices=cfg.gpu_devices,
         )
         self.services.append(self.endpoint_controller)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Float, Int, Type, Unicode
+from traitlets import Dict, Float, Int, List, Type, Unicode
 
 from ..core.events import schema_id
 from ..core.jobs.schemas import TERMINAL_STATUSES
@@ -34,6 +34,10 @@ class MLServiceApp(ExtensionApp):
     max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
+    gpu_devices = List(
+        Unicode(), default_value=None, allow_none=True, config=True,
+        help="GPU ids deployments may be given (CUDA_VISIBLE_DEVICES); default: what `nvidia-smi -L` lists.",
+    )
     backend_classes = Dict(
         value_trait=Type(klass="jupyter_mlservice.core.compute.base.ComputeBackend"),
         default_value={},
@@ -78,6 +82,7 @@ class MLServiceApp(ExtensionApp):
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
             kernel_pool_size=self.kernel_pool_size,
+            gpu_devices=None if self.gpu_devices is None else list(self.gpu_devices),
             backend_classes=dict(self.backend_classes),
             job_env=job_env,
         )

@@ -11,6 +11,7 @@ import re
 from . import (
     endpoint_handlers,
     experiment_handlers,
+    export_handlers,
     job_handlers,
     model_handlers,
     schedule_handlers,
@@ -28,6 +29,7 @@ AREAS = [
     experiment_handlers,
     schedule_handlers,
     model_handlers,
+    export_handlers,
     endpoint_handlers,
 ]
 

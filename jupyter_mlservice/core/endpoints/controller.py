@@ -172,6 +172,7 @@ class EndpointController(Reconciler):
     def reconcile(self, endpoint: str) -> None:
         """Make the endpoint's processes serve what the store says. Caller holds the lock."""
         from ..serving import EndpointFailed, EndpointProcess
+        from ..serving.supervisor import ROLLOUT_TIMEOUT_S
 
         ep = self.rows.endpoint(endpoint)
         rows = self.rows.deployments(endpoint)
@@ -190,9 +191,9 @@ class EndpointController(Reconciler):
             self.rows.changed(endpoint, "traffic", None, ep.status)
         try:
             if process is None:
-                process = EndpointProcess.start(config, self.dir / endpoint)
+                process = EndpointProcess.start(config, self.dir / endpoint, timeout=ROLLOUT_TIMEOUT_S)
             else:
-                process.reconfigure(config)
+                process.reconfigure(config, timeout=ROLLOUT_TIMEOUT_S)
         except EndpointFailed as exc:
             reason = str(exc)
             for name in changing:
@@ -202,7 +203,7 @@ class EndpointController(Reconciler):
             fallback = self._config(ep, self.rows.deployments(endpoint), use_applied=changing)
             if fallback is not None and self.attach(endpoint) is None:
                 try:
-                    EndpointProcess.start(fallback, self.dir / endpoint)
+                    EndpointProcess.start(fallback, self.dir / endpoint, timeout=ROLLOUT_TIMEOUT_S)
                 except EndpointFailed:
                     log.warning("endpoint %s cannot serve its previous configuration either", endpoint)
             return
@@ -230,6 +231,7 @@ class EndpointController(Reconciler):
                     name=row.name, model_path=spec["model_path"], model_name=spec["model_name"], model_version=spec["model_version"],
                     scoring_script=spec.get("scoring_script"), code_dir=spec.get("code_snapshot"), replicas=spec["replicas"],
                     request_settings=ServingSettings(**spec["request_settings"]), environment_variables=spec.get("environment_variables") or {},
+                    batching=spec.get("batching"), gpus=spec.get("gpus") or [],
                 )
             )
         if not deployments:

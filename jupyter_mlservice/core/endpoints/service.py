@@ -25,6 +25,7 @@ from ..registry import ModelService
 from ..serving.config import MAX_MIRROR_PERCENT
 from ..timeutil import as_utc, utcnow
 from .controller import EndpointController
+from .gpus import GpuAllocator
 from .schemas import (
     Deployment,
     DeploymentCreate,
@@ -42,7 +43,7 @@ from .tables import DeploymentRow, EndpointRow
 
 class EndpointService:
     def __init__(self, controller: EndpointController, models: ModelService, root_dir: Path, host: str = "127.0.0.1",
-                 max_snapshot_bytes: int = 100 * 2**20):
+                 max_snapshot_bytes: int = 100 * 2**20, gpu_devices: list[str] | None = None):
         self.controller = controller
         self.rows = controller.rows
         self.store = controller.store
@@ -51,6 +52,7 @@ class EndpointService:
         self.root_dir = root_dir
         self.host = host
         self.max_snapshot_bytes = max_snapshot_bytes
+        self.gpus = GpuAllocator(self.store, gpu_devices)
 
     # ---- endpoints -----------------------------------------------------------------------------
 
@@ -160,9 +162,10 @@ class EndpointService:
         self.rows.endpoint(endpoint)
         spec = self._prepare_spec(endpoint, body.name, body.model_dump(mode="json", exclude={"all_traffic"}))
         now = utcnow()
-        with self.store.session() as s:
+        with self.gpus.allocating(), self.store.session() as s:
             if s.get(DeploymentRow, (endpoint, body.name)) is not None:
                 raise Conflict(f"endpoint {endpoint!r} already has a deployment named {body.name!r}")
+            spec["gpus"] = self.gpus.allocate(endpoint, body.name, spec.get("gpu") or 0, [])
             s.add(DeploymentRow(endpoint=endpoint, name=body.name, spec=spec, applied=None, status="Creating",
                                 all_traffic=body.all_traffic, created_at=now, updated_at=now))
         self.rows.changed(endpoint, "created", body.name, "Creating")
@@ -176,7 +179,8 @@ class EndpointService:
         if "code" in changes or "scoring_script" in changes:
             merged.pop("code_snapshot", None)
         spec = self._prepare_spec(endpoint, name, merged, previous=row.spec)
-        with self.store.session() as s:
+        with self.gpus.allocating(), self.store.session() as s:
+            spec["gpus"] = self.gpus.allocate(endpoint, name, spec.get("gpu") or 0, row.spec.get("gpus") or [])
             live = s.get(DeploymentRow, (endpoint, name))
             live.spec, live.status, live.error, live.updated_at = spec, "Updating", None, utcnow()
             if "all_traffic" in body.model_fields_set:
@@ -291,7 +295,8 @@ class EndpointService:
         return Deployment(
             endpoint=row.endpoint, name=row.name, model=spec["model"], model_name=spec["model_name"], model_version=spec["model_version"],
             scoring_script=spec.get("scoring_script"), replicas=spec["replicas"], request_settings=RequestSettings(**spec["request_settings"]),
-            environment_variables=spec.get("environment_variables") or {}, status=row.status, error=row.error, ready_workers=row.ready_workers,
+            environment_variables=spec.get("environment_variables") or {}, batching=spec.get("batching"), gpu=spec.get("gpu") or 0,
+            gpus=spec.get("gpus") or [], status=row.status, error=row.error, ready_workers=row.ready_workers,
             traffic=(ep.traffic or {}).get(row.name, 0), mirror_traffic=(ep.mirror_traffic or {}).get(row.name, 0),
             all_traffic_pending=bool(row.all_traffic),
             created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
