@@ -22,6 +22,7 @@ Use :class:`ParentJobs` from an area controller::
     child = parents.submit_child(parent.id, CommandJobSpec(command="python train.py"), tags={...})
     parents.set_status(parent.id, "Running")
     parents.children(parent.id)            # child rows, oldest first
+    parents.find_child(parent.id, "mlservice.sweep_trial", "3")   # restart: submitted already?
     parents.cancel_children(parent.id)     # what a cancel of the parent does
     parents.log(parent.id, "trial 3 pruned\\n")
 
@@ -153,6 +154,14 @@ class ParentJobs:
             rows = list(s.scalars(q))
             s.expunge_all()
         return rows
+
+    def find_child(self, parent_id: str, tag: str, value: str) -> str | None:
+        """The id of the child submitted with ``tags[tag] == value``, if any: before submitting a
+        child, a controller looks for the one a crashed process may have submitted already."""
+        with self.store.session() as s:
+            return s.scalar(
+                select(JobRow.id).where(JobRow.parent_id == parent_id, JobRow.tags[tag].as_string() == value).order_by(JobRow.created_at).limit(1)
+            )
 
     def parents(self, kind: str, statuses: list[str]) -> list[JobRow]:
         """Parent rows of a kind in the given statuses (what an area controller drives)."""

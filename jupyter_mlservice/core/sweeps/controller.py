@@ -126,7 +126,7 @@ class SweepController(Reconciler):
         """Submit the trial's job, or adopt the one a previous process submitted for it."""
         from ...core.errors import MLServiceError
 
-        existing = self._tagged_child(parent.id, row.number)
+        existing = self.parents.find_child(parent.id, TAG_TRIAL, str(row.number))
         if existing is None:
             snapshot = self.jobs.job_dir(parent.id) / "snapshot"
             code = str(snapshot) if spec.trial.get("code") and snapshot.is_dir() else None
@@ -286,12 +286,6 @@ class SweepController(Reconciler):
             if number not in known:
                 self._insert(sweep_id, number, trial_id, params)
                 log.info("sweep %s: adopted trial %s sampled before a restart", sweep_id, number)
-
-    def _tagged_child(self, sweep_id: str, number: int) -> str | None:
-        with self.store.session() as s:
-            return s.scalar(
-                select(JobRow.id).where(JobRow.parent_id == sweep_id, JobRow.tags[TAG_TRIAL].as_string() == str(number)).limit(1)
-            )
 
     # ---- rows ----------------------------------------------------------------------------------
 
