@@ -215,13 +215,15 @@ class Jobs:
         experiment: str | None = None,
         limit: int | None = 100,
         schedule: str | None = None,
+        parent: str | None = None,
         **filters: Any,
     ) -> list[Job]:
         """Newest first. ``ml.jobs.list(status="Running", experiment="diabetes")``;
-        ``ml.jobs.list(schedule="nightly")`` lists the runs a schedule created."""
+        ``ml.jobs.list(schedule="nightly")`` lists the runs a schedule created; ``ml.jobs.list(parent=sweep.id)``
+        a sweep's trials."""
         if isinstance(status, (list, tuple)):
             status = ",".join(status)
-        params: dict[str, Any] = {"status": status, "target": target, "experiment": experiment}
+        params: dict[str, Any] = {"status": status, "target": target, "experiment": experiment, "parent": parent}
         tags = dict(filters.pop("tags", None) or {})
         if schedule:
             tags["mlservice.schedule"] = schedule

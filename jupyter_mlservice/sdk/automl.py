@@ -1,0 +1,154 @@
+"""`ml.automl`: let the service find the model (featurisation, model families, an ensemble)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .http import HTTP
+from .jobs import Job, JobFailed, _server_path
+
+
+class BestModel:
+    """The final model of an AutoML run (``model`` in the final step's run).
+
+    ``run.best_model.register("credit")``; ``run.best_model.deploy("credit")``"""
+
+    def __init__(self, http: HTTP, entry: dict[str, Any], job_id: str):
+        self._http = http
+        self.entry = entry
+        self.job_id = job_id
+        self.model = entry["model"]
+        self.score = entry["score"]
+        self.params = entry.get("params") or {}
+
+    def __repr__(self) -> str:
+        return f"BestModel({self.model!r}, score={self.score!r}, job_id={self.job_id!r})"
+
+    def register(self, name: str, **kwargs: Any):
+        """Register the final model as a new version of ``name``. ``run.best_model.register("credit")``"""
+        from .models import Models
+
+        return Models(self._http).register(name, job=self.job_id, path="model", **kwargs)
+
+    def deploy(self, endpoint: str, deployment: str = "default", model_name: str | None = None, **kwargs: Any):
+        """Register it (as ``model_name``, default the endpoint's name), create the endpoint when
+        missing, and deploy it there with all traffic. ``run.best_model.deploy("credit")``"""
+        from ..core.errors import NotFound
+        from .endpoints import Deployments, Endpoints
+
+        mv = self.register(model_name or endpoint)
+        endpoints = Endpoints(self._http)
+        try:
+            endpoints.get(endpoint)
+        except NotFound:
+            endpoints.create(endpoint)
+        dep = Deployments(self._http).create(endpoint, deployment, mv.ref, **kwargs)
+        endpoints.set_traffic(endpoint, {deployment: 100})
+        return dep
+
+
+class AutoMLRun:
+    """A submitted AutoML run: ``run.wait()``, ``run.leaderboard``, ``run.best_model``."""
+
+    def __init__(self, http: HTTP, data: dict[str, Any]):
+        self._http = http
+        self._data = data
+
+    def __getattr__(self, name: str) -> Any:
+        data = self.__dict__.get("_data", {})
+        if name in data:
+            return data[name]
+        raise AttributeError(name)
+
+    @property
+    def status(self) -> str:
+        return self._data["job"]["status"]
+
+    @property
+    def error(self) -> str | None:
+        return self._data["job"].get("error")
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self._data)
+
+    @property
+    def job(self) -> Job:
+        """The parent job (its log says what the run did). ``print(run.job.logs())``"""
+        return Job(self._http, self._data["job"])
+
+    def __repr__(self) -> str:
+        return f"AutoMLRun(id={self.id!r}, status={self.status!r}, best_score={self._data.get('best_score')!r})"
+
+    def refresh(self) -> "AutoMLRun":
+        self._data = self._http.get(f"/automl/{self.id}")
+        return self
+
+    def wait(self, timeout: float | None = None, raise_on_failure: bool = True) -> "AutoMLRun":
+        """Block until the run ends. ``run.wait().best_model``"""
+        self.job.wait(timeout=timeout)
+        self.refresh()
+        if raise_on_failure and self.status != "Completed":
+            raise JobFailed(f"AutoML run {self.id} {self.status}: {self.error}")
+        return self
+
+    @property
+    def best_model(self) -> BestModel | None:
+        """``run.best_model.register("credit")``"""
+        if not self._data.get("best_model"):
+            self.refresh()
+        best = self._data.get("best_model")
+        return BestModel(self._http, best, self._data["best_model_job_id"]) if best else None
+
+    def children(self) -> list[Job]:
+        """The run's child jobs (searches and the final step). ``[j.status for j in run.children()]``"""
+        return [Job(self._http, d) for d in self._http.paginate("/jobs", {"parent": self.id}, None)]
+
+    def cancel(self) -> "AutoMLRun":
+        self._data = self._http.post(f"/automl/{self.id}/cancel")
+        return self
+
+
+class AutoML:
+    def __init__(self, http: HTTP):
+        self._http = http
+
+    def submit(
+        self,
+        task: str,
+        data: str | os.PathLike | dict[str, str],
+        target_column: str,
+        *,
+        primary_metric: str | None = None,
+        time_budget_s: float | None = None,
+        max_concurrent_trials: int = 1,
+        validation: dict[str, Any] | None = None,
+        target: str = "local",
+        experiment: str = "Default",
+        **settings: Any,
+    ) -> AutoMLRun:
+        """Start an AutoML run; the data is checked at once.
+
+        ``ml.automl.submit(task="classification", data="credit.csv", target_column="default", primary_metric="auc", time_budget_s=600)``
+        ``data`` is a CSV/Parquet path or ``{"url": "sqlite:///warehouse.db", "sql": "SELECT ..."}``; ``validation`` is
+        ``{"cv": 5}``, ``{"holdout": 0.2}`` or ``{"data": path}``; more settings: allowed_models, blocked_models,
+        featurization, ensemble, time_column, forecast_horizon, lags, max_trials, seed, display_name, tags.
+        """
+        if isinstance(data, (str, os.PathLike)):
+            data = _server_path(data)
+        validation = dict(validation or {})
+        if isinstance(validation.get("data"), (str, os.PathLike)):
+            validation["data"] = _server_path(validation["data"])
+        body = {
+            "task": task, "data": data, "target_column": target_column, "primary_metric": primary_metric, "time_budget_s": time_budget_s,
+            "max_concurrent_trials": max_concurrent_trials, "validation": validation, "target": target, "experiment": experiment, **settings,
+        }
+        return AutoMLRun(self._http, self._http.post("/automl", body))
+
+    def get(self, run_id: str) -> AutoMLRun:
+        """``ml.automl.get("job-0123abcd4567").leaderboard``"""
+        return AutoMLRun(self._http, self._http.get(f"/automl/{run_id}"))
+
+    def list(self, limit: int | None = 50) -> list[AutoMLRun]:
+        return [AutoMLRun(self._http, d) for d in self._http.paginate("/automl", {}, limit)]
