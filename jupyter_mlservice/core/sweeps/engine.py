@@ -276,9 +276,19 @@ class SweepEngine:
             previous = progress.last_step
             trial.report(value, step)
             progress.last_step, progress.smoothed = step, value
-            if not judge or self.policy is None or not self._is_evaluation(previous, step):
+            if self.policy is None:
                 continue
-            why = self._judge(trial, step, value)
+            if self.policy.policy == "hyperband":
+                # Successive halving records each trial's rungs as it is asked: ask at every step,
+                # also for steps only recorded, so later trials have brackets to compare with.
+                stop = self.pruner.prune(self.study, self.study._storage.get_trial(trial._trial_id))
+                if not judge or not stop or not self._is_evaluation(previous, step):
+                    continue
+                why = f"hyperband policy: {self.metric} {value:.4g} at step {step} is not in the best 1/{self.policy.reduction_factor} of its bracket at this rung"
+            elif not judge or not self._is_evaluation(previous, step):
+                continue
+            else:
+                why = self._judge(trial, step, value)
             progress.bad_evaluations = progress.bad_evaluations + 1 if why else 0
             if why and progress.bad_evaluations >= self.policy.consecutive:
                 reason = why + (f" ({progress.bad_evaluations} evaluations in a row)" if self.policy.consecutive > 1 else "")
@@ -304,18 +314,15 @@ class SweepEngine:
             return f"bandit policy: {shown} is {'below' if self.maximize else 'above'} {limit:.4g}, the best trial at that step within {slack}"
         if not self.pruner.prune(self.study, frozen):
             return None
-        if self.policy.policy in ("median", "truncation"):
-            pct = 50.0 if self.policy.policy == "median" else 100 - self.policy.truncation_percentage
-            ref = self._percentile_at(step, pct)
-            label = "the median" if self.policy.policy == "median" else f"the cut-off of the lowest {self.policy.truncation_percentage:g}%"
-            finite = [v for v in frozen.intermediate_values.values() if math.isfinite(v)]
-            best = (max(finite) if self.maximize else min(finite)) if finite else value
-            return (
-                f"{self.policy.policy} policy: the best {self.metric} so far, {best:.4g} at step {step}, is "
-                f"{'below' if self.maximize else 'above'} {label} ({ref:.4g}) of completed trials at that step"
-            )
+        # median or truncation
+        pct = 50.0 if self.policy.policy == "median" else 100 - self.policy.truncation_percentage
+        ref = self._percentile_at(step, pct)
+        label = "the median" if self.policy.policy == "median" else f"the cut-off of the lowest {self.policy.truncation_percentage:g}%"
+        finite = [v for v in frozen.intermediate_values.values() if math.isfinite(v)]
+        best = (max(finite) if self.maximize else min(finite)) if finite else value
         return (
-            f"hyperband policy: {shown} is not in the best 1/{self.policy.reduction_factor} of its bracket at this rung"
+            f"{self.policy.policy} policy: the best {self.metric} so far, {best:.4g} at step {step}, is "
+            f"{'below' if self.maximize else 'above'} {label} ({ref:.4g}) of completed trials at that step"
         )
 
     def _percentile_at(self, step: int, pct: float) -> float:
