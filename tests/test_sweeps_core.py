@@ -20,7 +20,8 @@ TRAIN = (
     "import time, mlflow\n"
     "levels = {'good': 0.9, 'bad': 0.2, 'ok': 0.6}\n"
     "for step in range(steps):\n"
-    "    mlflow.log_metric('score', levels.get(str(quality), float(quality)) * (step + 1) / steps, step=step)\n"
+    "    level = levels[quality] if quality in levels else float(quality)\n"
+    "    mlflow.log_metric('score', level * (step + 1) / steps, step=step)\n"
     "    time.sleep(pause)\n"
 )
 

@@ -188,11 +188,28 @@ def _make_pruner(policy: EarlyTermination | None):
 def _make_sampler(spec: SweepCreate):
     optuna = _optuna()
     if spec.sampling == "grid":
-        return optuna.samplers.GridSampler(grid(spec), seed=spec.seed)
+        return _GridSampler(grid(spec), seed=spec.seed)
     if spec.sampling == "bayesian":
         startup = max(2, min(10, spec.limits.max_trials // 4))
         return optuna.samplers.TPESampler(seed=spec.seed, n_startup_trials=startup, multivariate=True, constant_liar=True)
     return optuna.samplers.RandomSampler(seed=spec.seed)
+
+
+def _grid_sampler_class():
+    import optuna
+
+    class GridSampler(optuna.samplers.GridSampler):
+        """Optuna's grid, without its study.stop() once the grid is used up (allowed only inside
+        study.optimize): the sweep caps max_trials at the grid's size instead."""
+
+        def after_trial(self, study, trial, state, values) -> None:
+            return None
+
+    return GridSampler
+
+
+def _GridSampler(*args, **kwargs):
+    return _grid_sampler_class()(*args, **kwargs)
 
 
 @dataclass
