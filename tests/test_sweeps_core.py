@@ -165,3 +165,16 @@ def test_a_restart_mid_sweep_resumes_without_duplicate_trials(tmp_path, mlflow_t
         assert sorted(j.tags["mlservice.sweep_trial"] for j in jobs) == ["0", "1", "2", "3"]
     finally:
         ws2.stop()
+
+
+def test_the_sweeps_timeout_cancels_running_trials_and_ends_the_sweep(workspace):
+    s = workspace.sweeps.submit(SweepCreate(
+        trial={"kind": "command", "command": "sleep 300"}, search_space={"x": {"type": "uniform", "low": 0, "high": 1}},
+        objective={"metric": "score"}, limits={"max_trials": 5, "max_concurrent_trials": 1, "timeout_s": 3},
+    ))
+    done = wait_sweep(workspace, s.id, timeout=180)
+    assert done.job.status == "Failed"  # no trial completed in time
+    assert "the sweep's timeout_s (3 s) ran out" in done.job.error
+    trials = workspace.sweeps.trials(s.id).items
+    assert len(trials) == 1 and trials[0].state == "canceled" and "timeout_s (3 s) ran out" in trials[0].reason
+    wait_for(lambda: workspace.jobs.get(trials[0].job_id).status == "Canceled", 60, what="the trial's job to be canceled")

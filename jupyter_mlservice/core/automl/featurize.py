@@ -65,6 +65,7 @@ def build_featurizer(X: pd.DataFrame, mode: str, task: str):
     encode categories with few values and target-encode the others, date parts of datetime
     columns. off: numeric columns only, as they are (other columns are refused)."""
     from sklearn.compose import ColumnTransformer
+    from sklearn.feature_selection import VarianceThreshold
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler, TargetEncoder
@@ -74,7 +75,7 @@ def build_featurizer(X: pd.DataFrame, mode: str, task: str):
         other = kinds["one_hot"] + kinds["target"] + kinds["datetime"]
         if other:
             raise ValueError(f"featurization='off' takes numeric columns only; {', '.join(map(repr, other))} are not: use featurization='auto'")
-        return ColumnTransformer([("numeric", FunctionTransformer(_as_float), kinds["numeric"])], remainder="drop")
+        return make_pipeline(ColumnTransformer([("numeric", FunctionTransformer(_as_float), kinds["numeric"])], remainder="drop"), VarianceThreshold(0.0))
     parts = []
     if kinds["numeric"]:
         parts.append(("numeric", make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True), StandardScaler()), kinds["numeric"]))
@@ -95,7 +96,9 @@ def build_featurizer(X: pd.DataFrame, mode: str, task: str):
         parts.append(("date_parts", make_pipeline(DateParts(), SimpleImputer(strategy="constant", fill_value=-1)), kinds["datetime"]))
     if not parts:
         raise ValueError("the data has no feature columns besides the target column")
-    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0)
+    # Constant features are dropped here (FLAML would drop them from what its models see, and a
+    # model saved with this featurizer would then get more columns than it was fit on).
+    return make_pipeline(ColumnTransformer(parts, remainder="drop", sparse_threshold=0), VarianceThreshold(0.0))
 
 
 def _as_float(X):
