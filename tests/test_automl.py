@@ -18,8 +18,10 @@ from jupyter_mlservice.core.errors import InvalidRequest
 
 from .conftest import wait_for
 
-pytestmark = pytest.mark.timeout(1200)
-BUDGET = 4
+pytestmark = pytest.mark.timeout(1500)
+# Trials, not seconds, bound these searches, so the models do not depend on the machine's load.
+BUDGET = 300
+LIMIT = {"max_trials": 8}
 
 
 def _csv(root, name, loader):
@@ -50,13 +52,13 @@ def runs(tmp_path_factory, mlflow_template):
     ws.start()
     specs = {
         "breast_cancer": AutoMLCreate(task="classification", data=_csv(root, "bc", load_breast_cancer), target_column="label",
-                                      primary_metric="auc", time_budget_s=BUDGET, max_concurrent_trials=2, experiment="automl-bc"),
-        "wine": AutoMLCreate(task="classification", data=_csv(root, "wine", load_wine), target_column="label", time_budget_s=BUDGET,
+                                      primary_metric="auc", time_budget_s=BUDGET, **LIMIT, max_concurrent_trials=2, experiment="automl-bc"),
+        "wine": AutoMLCreate(task="classification", data=_csv(root, "wine", load_wine), target_column="label", time_budget_s=BUDGET, **LIMIT,
                              validation={"cv": 3}, allowed_models=["logistic_regression", "random_forest", "lightgbm"], experiment="automl-wine"),
         "diabetes": AutoMLCreate(task="regression", data=_csv(root, "diabetes", load_diabetes), target_column="label", primary_metric="r2",
-                                 time_budget_s=BUDGET, blocked_models=["knn"], experiment="automl-diabetes"),
+                                 time_budget_s=BUDGET, **LIMIT, blocked_models=["knn"], experiment="automl-diabetes"),
         "sales": AutoMLCreate(task="forecasting", data=_series(root), target_column="sales", time_column="day", primary_metric="rmse",
-                              time_budget_s=BUDGET, lags=[1, 2, 7], experiment="automl-sales"),
+                              time_budget_s=BUDGET, **LIMIT, lags=[1, 2, 7], experiment="automl-sales"),
     }
     submitted = {name: ws.automl.submit(spec) for name, spec in specs.items()}
     for run in submitted.values():

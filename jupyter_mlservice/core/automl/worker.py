@@ -271,7 +271,12 @@ def finalize(cfg: dict[str, Any]) -> None:
         mlflow.log_dict(importance, "feature_importance.json")
     client = mlflow.MlflowClient()
     parent = cfg["parent_run_id"]
-    metrics = [mlflow.entities.Metric(f"best_{metric}", v, int(time.time() * 1000), int(round(t))) for t, v in curve]
+    # step: milliseconds of search when the value was reached (strictly increasing, so the
+    # history reads in order)
+    metrics, step = [], -1
+    for t, v in curve:
+        step = max(step + 1, int(t * 1000))
+        metrics.append(mlflow.entities.Metric(f"best_{metric}", v, int(time.time() * 1000), step))
     metrics.append(mlflow.entities.Metric(f"val_{metric}", chosen["score"], int(time.time() * 1000), 0))
     client.log_batch(parent, metrics=metrics, tags=[mlflow.entities.RunTag("mlservice.best_model", chosen["model"])])
     summary = {"leaderboard": leaderboard, "best": chosen, "feature_importance": importance, "trials": trials, "curve": curve}
