@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .http import HTTP
-from .jobs import Job, JobFailed, _server_path
+from ..errors import NotFound
+from .http import HTTP, Collection
+from .jobs import ParentRun, _server_path
 
 
 class BestModel:
@@ -34,7 +35,6 @@ class BestModel:
     def deploy(self, endpoint: str, deployment: str = "default", model_name: str | None = None, **kwargs: Any):
         """Register it (as ``model_name``, default the endpoint's name), create the endpoint when
         missing, and deploy it there with all traffic. ``run.best_model.deploy("credit")``"""
-        from ..core.errors import NotFound
         from .endpoints import Deployments, Endpoints
 
         mv = self.register(model_name or endpoint)
@@ -48,50 +48,16 @@ class BestModel:
         return dep
 
 
-class AutoMLRun:
-    """A submitted AutoML run: ``run.wait()``, ``run.leaderboard``, ``run.best_model``."""
+class AutoMLRun(ParentRun):
+    """A submitted AutoML run: ``run.wait()``, ``run.leaderboard``, ``run.best_model``, ``run.children()``.
+    ``run.wait()`` raises ``JobFailed`` when the run does not complete (it then has no model to use)."""
 
-    def __init__(self, http: HTTP, data: dict[str, Any]):
-        self._http = http
-        self._data = data
-
-    def __getattr__(self, name: str) -> Any:
-        data = self.__dict__.get("_data", {})
-        if name in data:
-            return data[name]
-        raise AttributeError(name)
-
-    @property
-    def status(self) -> str:
-        return self._data["job"]["status"]
-
-    @property
-    def error(self) -> str | None:
-        return self._data["job"].get("error")
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return dict(self._data)
-
-    @property
-    def job(self) -> Job:
-        """The parent job (its log says what the run did). ``print(run.job.logs())``"""
-        return Job(self._http, self._data["job"])
+    _PATH = "/automl/{id}"
+    _NOUN = "AutoML run"
+    _RAISE_ON_FAILURE = True
 
     def __repr__(self) -> str:
         return f"AutoMLRun(id={self.id!r}, status={self.status!r}, best_score={self._data.get('best_score')!r})"
-
-    def refresh(self) -> "AutoMLRun":
-        self._data = self._http.get(f"/automl/{self.id}")
-        return self
-
-    def wait(self, timeout: float | None = None, raise_on_failure: bool = True) -> "AutoMLRun":
-        """Block until the run ends. ``run.wait().best_model``"""
-        self.job.wait(timeout=timeout)
-        self.refresh()
-        if raise_on_failure and self.status != "Completed":
-            raise JobFailed(f"AutoML run {self.id} {self.status}: {self.error}")
-        return self
 
     @property
     def best_model(self) -> BestModel | None:
@@ -101,19 +67,8 @@ class AutoMLRun:
         best = self._data.get("best_model")
         return BestModel(self._http, best, self._data["best_model_job_id"]) if best else None
 
-    def children(self) -> list[Job]:
-        """The run's child jobs (searches and the final step). ``[j.status for j in run.children()]``"""
-        return [Job(self._http, d) for d in self._http.paginate("/jobs", {"parent": self.id}, None)]
 
-    def cancel(self) -> "AutoMLRun":
-        self._data = self._http.post(f"/automl/{self.id}/cancel")
-        return self
-
-
-class AutoML:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class AutoML(Collection):
     def submit(
         self,
         task: str,

@@ -5,23 +5,18 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..core.errors import InvalidRequest
-from .http import HTTP, Record
-from .jobs import Job, JobFailed, _server_path
+from ..errors import InvalidRequest
+from .http import Collection, Handle
+from .jobs import Job, ParentRun, _server_path
 
 TERMINAL = {"Completed", "Failed", "Canceled"}
 
 
-class Trial(Record):
+class Trial(Handle):
     """One trial: ``t.number``, ``t.params``, ``t.value`` (the objective), ``t.state``
     (completed, pruned...), ``t.reason`` (why it was pruned or failed), ``t.metrics``, ``t.job_id``."""
 
-    def __init__(self, http: HTTP, data: dict[str, Any]):
-        super().__init__(data)
-        self._http = http
-
-    def __repr__(self) -> str:
-        return f"Trial({self.number}, state={self.state!r}, value={self.value!r}, params={self.params!r})"
+    _SHOWN = ("number", "state", "value", "params")
 
     @property
     def job(self) -> Job:
@@ -35,24 +30,12 @@ class Trial(Record):
         return Models(self._http).register(name, job=self.job_id, path=path, **kwargs)
 
 
-class Sweep:
-    """A submitted sweep. ``s.status``, ``s.best_trial``, ``s.trials()``, ``s.wait()``."""
+class Sweep(ParentRun):
+    """A submitted sweep. ``s.status``, ``s.best_trial``, ``s.trials()``, ``s.wait()`` (a failed sweep
+    does not raise unless ``raise_on_failure=True``: its completed trials stand)."""
 
-    def __init__(self, http: HTTP, data: dict[str, Any]):
-        self._http = http
-        self._data = data
-
-    @property
-    def id(self) -> str:
-        return self._data["id"]
-
-    @property
-    def status(self) -> str:
-        return self._data["job"]["status"]
-
-    @property
-    def error(self) -> str | None:
-        return self._data["job"].get("error")
+    _PATH = "/sweeps/{id}"
+    _NOUN = "sweep"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -62,29 +45,8 @@ class Sweep:
     def spec(self) -> dict[str, Any]:
         return dict(self._data["spec"])
 
-    @property
-    def data(self) -> dict[str, Any]:
-        return dict(self._data)
-
-    @property
-    def job(self) -> Job:
-        """The sweep's parent job (its log says what the sweep did). ``print(s.job.logs())``"""
-        return Job(self._http, self._data["job"])
-
     def __repr__(self) -> str:
         return f"Sweep(id={self.id!r}, status={self.status!r}, counts={self.counts!r})"
-
-    def refresh(self) -> "Sweep":
-        self._data = self._http.get(f"/sweeps/{self.id}")
-        return self
-
-    def wait(self, timeout: float | None = None, raise_on_failure: bool = False) -> "Sweep":
-        """Block until the sweep ends. ``s.wait(timeout=3600).best_trial``"""
-        self.job.wait(timeout=timeout)
-        self.refresh()
-        if raise_on_failure and self.status != "Completed":
-            raise JobFailed(f"sweep {self.id} {self.status}: {self.error}")
-        return self
 
     @property
     def best_trial(self) -> Trial | None:
@@ -97,16 +59,8 @@ class Sweep:
         """Every trial by number. ``sorted(s.trials(), key=lambda t: t.metrics.get("val_f1", 0))``"""
         return [Trial(self._http, t) for t in self._http.get(f"/sweeps/{self.id}/trials")["items"]]
 
-    def cancel(self) -> "Sweep":
-        """Cancel the sweep and its running trials. ``s.cancel()``"""
-        self._data = self._http.post(f"/sweeps/{self.id}/cancel")
-        return self
 
-
-class Sweeps:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Sweeps(Collection):
     def submit(
         self,
         trial: dict[str, Any],
