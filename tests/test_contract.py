@@ -19,9 +19,11 @@ def test_the_document_publishes_the_constants_the_schemas_use():
     assert schemas["JobStatus"]["enum"] == c["JOB_STATUSES"]
     assert schemas["Deployment"]["properties"]["status"]["enum"] == c["DEPLOYMENT_STATUSES"]
     assert schemas["ScheduleRun"]["properties"]["state"]["enum"] == c["SCHEDULE_RUN_STATES"]
+    assert schemas["SweepTrial"]["properties"]["state"]["enum"] == c["SWEEP_TRIAL_STATES"]
     assert c["TERMINAL_JOB_STATUSES"] == [s.value for s in JobStatus if s.is_terminal]
     assert sorted(c["ACTIVE_DEPLOYMENT_STATUSES"] + c["TERMINAL_DEPLOYMENT_STATUSES"]) == sorted(c["DEPLOYMENT_STATUSES"])
     assert sorted(c["ACTIVE_SCHEDULE_RUN_STATES"] + c["TERMINAL_SCHEDULE_RUN_STATES"]) == sorted(c["SCHEDULE_RUN_STATES"])
+    assert sorted(c["ACTIVE_SWEEP_TRIAL_STATES"] + c["TERMINAL_SWEEP_TRIAL_STATES"]) == sorted(c["SWEEP_TRIAL_STATES"])
     assert c["MAX_PAGE_SIZE"] == 1000 and c["MAX_MIRROR_PERCENT"] == 50
     for key, value in c.items():
         if key.endswith("_PATTERN"):

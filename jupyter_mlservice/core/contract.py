@@ -17,6 +17,7 @@ def constants() -> dict[str, Any]:
     from .schedules.schemas import ACTIVE_RUN_STATES, SETTLED_RUN_STATES
     from .schemas import ENDPOINT_NAME_PATTERN, MAX_PAGE_SIZE, MODEL_ALIAS_PATTERN, MODEL_NAME_PATTERN, NAME_PATTERN
     from .serving.config import MAX_MIRROR_PERCENT
+    from .sweeps.schemas import LIVE_TRIAL_STATES, TrialState
 
     jobs = [s.value for s in JobStatus]
     deployments = list(get_args(DeploymentState))
@@ -37,6 +38,9 @@ def constants() -> dict[str, Any]:
         "SCHEDULE_RUN_STATES": [*ACTIVE_RUN_STATES, *SETTLED_RUN_STATES],
         "ACTIVE_SCHEDULE_RUN_STATES": list(ACTIVE_RUN_STATES),
         "TERMINAL_SCHEDULE_RUN_STATES": list(SETTLED_RUN_STATES),
+        "SWEEP_TRIAL_STATES": list(get_args(TrialState)),
+        "ACTIVE_SWEEP_TRIAL_STATES": list(LIVE_TRIAL_STATES),
+        "TERMINAL_SWEEP_TRIAL_STATES": [s for s in get_args(TrialState) if s not in LIVE_TRIAL_STATES],
         "MAX_PAGE_SIZE": MAX_PAGE_SIZE,
         "MAX_MIRROR_PERCENT": MAX_MIRROR_PERCENT,
         "EVENT_SCHEMA_BASE": SCHEMA_BASE,  # an area's events: f"{EVENT_SCHEMA_BASE}/{area}"

@@ -95,9 +95,9 @@ class Store:
 def _drop_superseded_stamps(conn, scripts: ScriptDirectory) -> None:
     """Keep only the newest of stamped revisions that now lie on one line.
 
-    The history once had two heads (sched01 and ep01, both after 0001), so a database made then
-    is stamped with both. Now that ep01 follows sched01, "at ep01" says all of it; Alembic
-    refuses a stamp that lists a revision beside its own ancestor.
+    The history once had two heads (ep01 beside sched01, later beside sched01's line up to
+    sweeps01), so a database made then is stamped with both. On one line the later stamp says
+    all of it; Alembic refuses a stamp that lists a revision beside its own ancestor.
     """
     if not inspect(conn).has_table("alembic_version"):
         return

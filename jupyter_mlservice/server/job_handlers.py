@@ -36,6 +36,8 @@ class JobsHandler(MLServiceHandler):
             target=self.get_query_argument("target", None),
             experiment=self.get_query_argument("experiment", None),
             tag=tags or None,
+            parent=self.get_query_argument("parent", None),
+            kind=self.get_query_argument("kind", None),
             **self.page_args(50),
         )
         self.reply(page)
@@ -146,6 +148,8 @@ OPS = [
             Query("target"),
             Query("experiment"),
             Query("tag", description="key=value; repeat to require several.", repeated=True),
+            Query("parent", description="Only the child jobs of this parent job (a sweep's trials...)."),
+            Query("kind", description="Only jobs of this kind (command, notebook, sweep, automl...)."),
             *PAGE,
         ),
         tag=T,

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 
 from . import (
+    automl_handlers,
     endpoint_handlers,
     experiment_handlers,
     export_handlers,
     job_handlers,
     model_handlers,
     schedule_handlers,
+    sweep_handlers,
     target_handlers,
     workspace_handlers,
 )
@@ -31,6 +33,8 @@ AREAS = [
     model_handlers,
     export_handlers,
     endpoint_handlers,
+    sweep_handlers,
+    automl_handlers,
 ]
 
 OPS: list[Op] = [op for area in AREAS for op in area.OPS]

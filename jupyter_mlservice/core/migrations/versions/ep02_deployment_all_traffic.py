@@ -1,13 +1,16 @@
 """deployments: all_traffic (route all traffic once Healthy, as stored desired state)
 
 Revision ID: ep02
-Revises: ep01
+Revises: sweeps01
+
+Last in the line on purpose: databases made before the history became one line carry every
+revision but this one, so they only need this one (tests/test_store_migrations.py).
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "ep02"
-down_revision = "ep01"
+down_revision = "sweeps01"
 branch_labels = None
 depends_on = None
 
