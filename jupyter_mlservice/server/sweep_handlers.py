@@ -11,7 +11,7 @@ class SweepsHandler(MLServiceHandler):
     @authenticated
     @authorized
     async def get(self):
-        self.reply(await self.run(self.workspace.sweeps.list, limit=self.query_int("limit", 50), cursor=self.get_query_argument("cursor", None)))
+        self.reply(await self.run(self.workspace.sweeps.list, **self.page_args(50)))
 
     @authenticated
     @authorized
