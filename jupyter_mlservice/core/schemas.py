@@ -125,6 +125,9 @@ class JobCommon(Model):
     instance_count: int = Field(
         1, ge=1, le=1024, description="Processes started across the cluster (ray targets; RANK/WORLD_SIZE set)."
     )
+    environment: str | None = Field(
+        None, description="Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's."
+    )
 
     @field_validator("environment_variables")
     @classmethod

@@ -34,6 +34,7 @@ class WorkspaceConfig:
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
+    environments_dir: Path | None = None  # built environments (default <workspace>/environments)
 
     def resolved(self) -> "WorkspaceConfig":
         root = Path(self.root_dir).resolve()
@@ -51,6 +52,7 @@ class WorkspaceConfig:
             poll_interval=self.poll_interval,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
+            environments_dir=Path(self.environments_dir).resolve() if self.environments_dir else ws / "environments",
         )
 
 
@@ -109,6 +111,10 @@ class Workspace:
         from .registry import ModelService
 
         self.models = ModelService(self.experiments, self.jobs)
+        from .environments.service import EnvironmentService
+
+        self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models)
+        self.jobs.environments = self.controller.environments = self.environments
 
         # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
         self.services: list[Any] = []
@@ -117,6 +123,7 @@ class Workspace:
         self.endpoints = EndpointService(
             self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20
         )
+        self.endpoints.environments = self.environments
         self.services.append(self.endpoints)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 

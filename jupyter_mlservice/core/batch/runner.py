@@ -20,6 +20,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
+from ..environments.batch import environment_workers
 from .sinks import open_sink
 from .sources import MiniBatch, open_source
 
@@ -134,7 +135,8 @@ class BatchRunner:
             args=(child, self.model_dir, self.plan.get("scoring_script_path"), self.plan.get("key_columns") or [], self.plan.get("input_columns")),
             daemon=True,
         )
-        proc.start()
+        with environment_workers(self.ctx):  # the job's environment, if it has one
+            proc.start()
         child.close()
         w = Worker(proc, parent)
         self.workers.append(w)
