@@ -76,6 +76,10 @@ class DeploymentCreate(Model):
     replicas: int = Field(1, ge=1, le=32, description="Worker processes.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    environment: str | None = Field(None, description="Serve in this environment (`sk12@1`); default: see env_manager.")
+    env_manager: Literal["local", "virtualenv"] | None = Field(
+        None, description="`virtualenv`: an environment from the MLflow model's own requirements; `local`: the server's. "
+        "Default: virtualenv when the model's pinned versions disagree with the server's, else local.")
 
 
 class DeploymentUpdate(Model):
@@ -85,6 +89,8 @@ class DeploymentUpdate(Model):
     replicas: int | None = Field(None, ge=1, le=32)
     request_settings: RequestSettings | None = None
     environment_variables: dict[str, str] | None = None
+    environment: str | None = None
+    env_manager: Literal["local", "virtualenv"] | None = None
 
 
 class Deployment(Model):
@@ -97,6 +103,8 @@ class Deployment(Model):
     replicas: int
     request_settings: RequestSettings
     environment_variables: dict[str, str]
+    environment: str | None = Field(None, description="The environment it runs in (`name@version`); null: the server's.")
+    environment_reason: str | None = Field(None, description="Why the model got its own environment (env_manager default).")
     status: DeploymentState
     error: str | None = None
     ready_workers: int = 0

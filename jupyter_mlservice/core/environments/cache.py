@@ -174,16 +174,25 @@ class EnvironmentCache:
     def activate(self, key: str, env: dict[str, str]) -> dict[str, str]:
         """``env`` as a process inside the environment sees it: its bin first, the runtime on PYTHONPATH."""
         venv = self.folder(key) / "venv"
-        path = [p for p in env.get("PATH", os.defpath).split(os.pathsep) if p]
-        python_path = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and not _is_server_path(p)]
+        runtime = str(self.runtime_dir())
+        server_bin = {str(Path(sys.executable).parent), str(venv / "bin")}
+        path = [p for p in env.get("PATH", os.defpath).split(os.pathsep) if p and p not in server_bin]
+        python_path = [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+                       if p and p != runtime and not _is_server_path(p)]
         out = {k: v for k, v in env.items() if k not in ("PYTHONHOME", "CONDA_PREFIX")}
         out.update(
             VIRTUAL_ENV=str(venv),
-            PATH=os.pathsep.join([str(venv / "bin"), *[p for p in path if p != str(Path(sys.executable).parent)]]),
-            PYTHONPATH=os.pathsep.join([str(self.runtime_dir()), *python_path]),
+            PATH=os.pathsep.join([str(venv / "bin"), *path]),
+            PYTHONPATH=os.pathsep.join([runtime, *python_path]),
             MLSERVICE_ENVIRONMENT_KEY=key,
         )
         return out
+
+
+def activate_python(python: str | Path, env: dict[str, str]) -> dict[str, str]:
+    """``activate`` for the interpreter of a built environment (``<root>/<key>/venv/bin/python``)."""
+    python = Path(python)
+    return EnvironmentCache(python.parents[3]).activate(python.parents[2].name, env)
 
 
 def _is_server_path(p: str) -> bool:

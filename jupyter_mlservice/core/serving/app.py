@@ -422,9 +422,15 @@ class ScoringApp:
             return error(504, f"request timed out after {deployment.settings.request_timeout_ms} ms")
         return reply
 
-    def _mirror(self, kind: str, payload: Any, content_type: str) -> None:
+    def _mirror(self, kind: str, payload: Any, content_type: str, scope=None, headers=()) -> None:
         for deployment, share in self.mirrors:
-            if random.random() < share and deployment.scorer is not None:
+            if random.random() >= share:
+                continue
+            if getattr(deployment, "remote", False):  # another environment's worker group
+                started = time.perf_counter()
+                task = asyncio.ensure_future(self._forward(deployment, scope, headers, payload))
+                task.add_done_callback(partial(self._mirrored, deployment.name, started))
+            elif deployment.scorer is not None:
                 if isinstance(deployment.scorer, ScriptScorer):
                     task = ("score", (payload, content_type, []))
                 else:
@@ -450,15 +456,15 @@ class ScoringApp:
         deployment_name = UNROUTED
         try:
             if method == "POST" and (path == "/score" or path == "/invocations"):
-                reply, deployment_name = await self._handle_score(receive, headers)
+                reply, deployment_name = await self._handle_score(receive, headers, scope)
             elif method == "GET" and path in ("/", "/ready", "/v2/health/live", "/v2/health/ready"):
                 reply = self._probe(path)
             elif not self._authorized(headers):
                 reply = error(401, "missing or wrong key: send 'Authorization: Bearer <key>'")
             elif path.startswith("/v2"):
-                reply, deployment_name = await self._handle_v2(method, path, receive, headers)
+                reply, deployment_name = await self._handle_v2(method, path, receive, headers, scope)
             elif method == "GET" and path == "/swagger.json":
-                reply = self._swagger(scope, headers)
+                reply = await self._swagger(scope, headers)
             elif method == "GET" and path == "/metrics":
                 reply = Reply(200, self.metrics.render(), b"text/plain; version=0.0.4; charset=utf-8")
             elif path in ("/score", "/invocations", "/swagger.json", "/metrics"):
@@ -470,11 +476,17 @@ class ScoringApp:
             reply = error(500, f"{type(exc).__name__}: {exc}")
         extra = self.deployments[deployment_name].header if deployment_name else ()
         await self._send(send, reply.status, reply.body, reply.content_type, extra)
-        if deployment_name or reply.status >= 400:
+        if (deployment_name or reply.status >= 400) and not _forwarded(headers):  # counted where it came in
             self.metrics.observe(deployment_name, reply.status, time.perf_counter() - started)
         self.metrics.flush()
 
-    async def _handle_score(self, receive, headers) -> tuple[Reply, str]:
+    async def _forward(self, deployment, scope, headers, body: bytes) -> Reply:
+        """A deployment hosted by another worker group (another environment): pass the request on."""
+        query = scope.get("query_string", b"")
+        target = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        return await deployment.forwarder.forward(deployment.name, scope["method"], target, headers, body)
+
+    async def _handle_score(self, receive, headers, scope) -> tuple[Reply, str]:
         content_type, target, authorized = "", None, not self.keys
         for name, value in headers:
             if name == b"content-type":
@@ -492,7 +504,9 @@ class ScoringApp:
         if isinstance(deployment, Reply):
             return deployment, UNROUTED
         if self.mirrors and target is None:
-            self._mirror("score", body, content_type)
+            self._mirror("score", body, content_type, scope, headers)
+        if getattr(deployment, "remote", False):
+            return await self._forward(deployment, scope, headers, body), deployment.name
         scorer = deployment.scorer
         if isinstance(scorer, MLflowScorer):
             if scorer.fast is not None and content_type in ("application/json", "application/json; charset=utf-8"):
@@ -509,13 +523,14 @@ class ScoringApp:
         if path in ("/", "/v2/health/live"):
             return Reply(200, b"Healthy", TEXT) if path == "/" else Reply(200, b'{"live": true}')
         ready = all(
-            self.deployments[n].scorer is not None for n, w in self.config.traffic.items() if w > 0
+            self.deployments[n].scorer is not None or getattr(self.deployments[n], "remote", False)
+            for n, w in self.config.traffic.items() if w > 0
         ) and not self.draining
         if path == "/ready":
             return Reply(200 if ready else 503, b"Ready" if ready else b"Not ready", TEXT)
         return Reply(200 if ready else 503, orjson.dumps({"ready": ready}))
 
-    async def _handle_v2(self, method: str, path: str, receive, headers) -> tuple[Reply, str]:
+    async def _handle_v2(self, method: str, path: str, receive, headers, scope) -> tuple[Reply, str]:
         parts = path.strip("/").split("/")
         if parts == ["v2"] and method == "GET":
             return Reply(200, orjson.dumps({"name": "mlservice", "version": "1", "extensions": []})), UNROUTED
@@ -538,6 +553,11 @@ class ScoringApp:
                 known = ", ".join([self.config.name, *self.deployments])
                 return error(404, f"no model named {name!r}; use the endpoint or a deployment name ({known})"), UNROUTED
         rest = parts[3:]
+        if getattr(deployment, "remote", False):
+            body = await self._read_body(receive, headers)
+            if isinstance(body, Reply):
+                return body, UNROUTED
+            return await self._forward(deployment, scope, headers, body), deployment.name
         if not isinstance(deployment.scorer, MLflowScorer):
             if deployment.scorer is None:
                 return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}"), UNROUTED
@@ -557,7 +577,7 @@ class ScoringApp:
             return await self._score(deployment, "oip", (request, name)), deployment.name
         return error(404, f"no route {method} {path}"), UNROUTED
 
-    def _swagger(self, scope, headers) -> Reply:
+    async def _swagger(self, scope, headers) -> Reply:
         from urllib.parse import parse_qs
 
         from .scorers import swagger_document
@@ -567,6 +587,8 @@ class ScoringApp:
         for name, value in headers:
             if name == b"mlservice-deployment":
                 deployment = self.deployments.get(value.decode("latin-1"), deployment)
+        if getattr(deployment, "remote", False):
+            return await self._forward(deployment, scope, headers, b"")
         if deployment.scorer is None:
             return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}")
         doc = swagger_document(self.config.name, deployment.scorer, version)
@@ -585,3 +607,7 @@ class ScoringApp:
                 self.metrics.flush(force=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _forwarded(headers) -> bool:
+    return any(name == b"mlservice-forwarded" for name, _ in headers)

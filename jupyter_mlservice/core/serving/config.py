@@ -17,13 +17,20 @@ NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
 DEPLOYMENT_HEADER = "mlservice-deployment"
 
 
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for supervisor/worker processes: they import this same copy of the package."""
+def child_env(extra: dict[str, str] | None = None, python: str | None = None) -> dict[str, str]:
+    """Environment for supervisor/worker processes: they import this same copy of the package
+    (a worker in an environment: through the environment cache's runtime folder, without the
+    server's other packages)."""
     import os
 
     root = str(Path(__file__).resolve().parents[3])
     path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else ""), **(extra or {})}
+    env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+    if python:
+        from ..environments.cache import activate_python
+
+        env = activate_python(python, env)
+    return {**env, **(extra or {})}
 
 
 MAX_MIRROR_PERCENT = 50  # share of requests an endpoint may copy to mirror deployments, in total
@@ -70,6 +77,9 @@ class DeploymentConfig(BaseModel):
     replicas: int = Field(default=1, ge=1, le=32, description="Worker processes serving this deployment.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    python: str | None = Field(
+        default=None, description="Interpreter of the deployment's environment (built by the environment cache); None: the server's."
+    )
 
     @model_validator(mode="after")
     def _script_needs_a_file(self) -> DeploymentConfig:
@@ -146,7 +156,34 @@ class EndpointConfig(BaseModel):
     def deployment(self, name: str) -> DeploymentConfig | None:
         return next((d for d in self.deployments if d.name == name), None)
 
+    def groups(self) -> list[WorkerGroup]:
+        """Workers by interpreter: each group hosts the deployments of one environment in process.
+
+        The first group (the one of the deployment taking the most traffic) accepts on the
+        endpoint's port; the others are reached through it (see forward.py). One environment: one
+        group, no hop.
+        """
+        by_python: dict[str | None, list[DeploymentConfig]] = {}
+        for d in self.deployments:
+            by_python.setdefault(d.python, []).append(d)
+        main = max(self.deployments, key=lambda d: (self.traffic.get(d.name, 0), d.python is None)).python
+        order = [main] + sorted((p for p in by_python if p != main), key=lambda p: p or "")
+        return [WorkerGroup(index=i, python=p, deployments=[d.name for d in by_python[p]],
+                            workers=max(d.replicas for d in by_python[p])) for i, p in enumerate(order)]
+
+    def slot_groups(self) -> list[int]:
+        """Group index of each worker slot."""
+        return [g.index for g in self.groups() for _ in range(g.workers)]
+
     @property
     def workers(self) -> int:
-        """Every worker hosts all deployments (no proxy hop), so the endpoint runs max(replicas) of them."""
-        return max(d.replicas for d in self.deployments)
+        """Every worker hosts all deployments of its group (no proxy hop), so each group runs
+        max(replicas) of them."""
+        return sum(g.workers for g in self.groups())
+
+
+class WorkerGroup(BaseModel):
+    index: int
+    python: str | None
+    deployments: list[str]
+    workers: int
