@@ -101,6 +101,7 @@ def cmd_job_submit(args) -> int:
         timeout_s=args.timeout,
         max_retries=args.max_retries,
         code=args.code,
+        environment=args.environment,
     )
     if args.notebook:
         params = {k: _value(v) for k, v in (args.parameters or [])}
@@ -195,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     js.add_argument("--experiment", default="Default")
     js.add_argument("--name", default=None, help="display name")
     js.add_argument("--code", default=None, help="folder to snapshot as the job's working dir")
+    js.add_argument("--environment", default=None, help="run in this environment (NAME@VERSION or NAME)")
     js.add_argument("--notebook", default=None)
     js.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append", metavar=("NAME", "VALUE"))
     js.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
@@ -233,9 +235,9 @@ _PLUGINS.append(_schedules_cli)
 
 
 def _load_plugins() -> None:
-    from . import cli_endpoints, cli_models
+    from . import cli_endpoints, cli_environments, cli_models
 
-    _PLUGINS.extend([cli_models.register, cli_endpoints.register])
+    _PLUGINS.extend([cli_models.register, cli_endpoints.register, cli_environments.register])
 
 
 _load_plugins()

@@ -88,6 +88,7 @@ def cmd_deployment_create(args) -> int:
     dep = _ml(args).deployments.create(
         endpoint=args.endpoint, name=args.name, model=args.model, code=args.code, scoring_script=args.scoring_script,
         replicas=args.replicas, environment_variables=_pairs(args.env, "--env"), wait=not args.no_wait,
+        environment=args.environment, env_manager=args.env_manager,
     )
     _emit(args, dep.data, f"deployment {args.endpoint}/{dep.name}: {dep.status} (model {dep.model_name}:{dep.model_version})")
     return 0
@@ -153,6 +154,9 @@ def register(sub, common, reader) -> None:
     p.add_argument("--code", default=None)
     p.add_argument("--scoring-script", default=None)
     p.add_argument("--replicas", type=int, default=1)
+    p.add_argument("--environment", default=None, help="serve in this environment (NAME@VERSION)")
+    p.add_argument("--env-manager", choices=["local", "virtualenv"], default=None,
+                   help="virtualenv: the MLflow model's own requirements (default when its pins disagree with the server's)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--no-wait", action="store_true")
     p.set_defaults(func=cmd_deployment_create)

@@ -31,6 +31,7 @@ def batch_body(
     display_name: str = "",
     tags: dict[str, str] | None = None,
     environment_variables: dict[str, str] | None = None,
+    environment: str | None = None,
     timeout_s: float | None = None,
     max_retries: int = 0,
 ) -> dict[str, Any]:
@@ -60,6 +61,7 @@ def batch_body(
         "display_name": display_name,
         "tags": tags or {},
         "environment_variables": environment_variables or {},
+        "environment": environment,
         "timeout_s": timeout_s,
         "max_retries": max_retries,
     }

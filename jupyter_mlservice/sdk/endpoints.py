@@ -103,12 +103,15 @@ class Deployments:
         replicas: int = 1,
         request_settings: dict[str, Any] | None = None,
         environment_variables: dict[str, str] | None = None,
+        environment: str | None = None,
+        env_manager: str | None = None,
         wait: bool = True,
         timeout: float = 300,
     ) -> Deployment:
         """Deploy a registered model (``iris:1``, ``iris@champion``); waits until Healthy unless wait=False.
 
         ``ml.deployments.create(endpoint="iris", name="blue", model="iris:1", replicas=2)``
+        ``ml.deployments.create(endpoint="iris", name="old", model="iris:1", environment="sk12@1")``
         """
         body: dict[str, Any] = {
             "name": name,
@@ -116,6 +119,8 @@ class Deployments:
             "replicas": replicas,
             "scoring_script": scoring_script,
             "environment_variables": environment_variables or {},
+            "environment": environment,
+            "env_manager": env_manager,
         }
         if request_settings:
             body["request_settings"] = request_settings

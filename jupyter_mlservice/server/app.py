@@ -35,6 +35,8 @@ class MLServiceApp(ExtensionApp):
     max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
+    environments_dir = Unicode("", config=True, help="Where environments are built (a cache shared by every job and deployment); "
+                               "default <workspace>/environments.")
     backend_classes = Dict(
         {}, config=True, help="Extra compute backends: {type name: 'package.module.Class'}; a name here overrides a built-in."
     )
@@ -77,6 +79,7 @@ class MLServiceApp(ExtensionApp):
             poll_interval=self.poll_interval,
             backend_classes={name: import_item(path) for name, path in self.backend_classes.items()},
             job_env=job_env,
+            environments_dir=Path(self.environments_dir) if self.environments_dir else None,
         )
         self.workspace = Workspace(config, on_job_change=self._job_changed)
         self.settings["mlservice_workspace"] = self.workspace
