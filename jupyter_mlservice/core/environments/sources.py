@@ -99,7 +99,8 @@ def conda_dependency(spec: str) -> str | None:
         return name
     if rest.startswith("=") and not rest.startswith("=="):
         version = rest[1:].split("=", 1)[0].strip()  # "=1.2.2=py38h..." drops the build string
-        if "*" in version:
+        # conda's "=1.2" means any 1.2.x; a full three-part version is a pin, as Azure's files mean it
+        if "*" in version or version.count(".") < 2:
             return f"{name}=={version.rstrip('.*')}.*"
         return f"{name}=={version}"
     if rest.startswith("==") and rest.count("=") > 2:
