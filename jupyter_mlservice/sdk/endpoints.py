@@ -105,6 +105,7 @@ class Deployments:
         environment_variables: dict[str, str] | None = None,
         environment: str | None = None,
         env_manager: str | None = None,
+        return_script_errors: bool = False,
         wait: bool = True,
         timeout: float = 300,
     ) -> Deployment:
@@ -121,6 +122,7 @@ class Deployments:
             "environment_variables": environment_variables or {},
             "environment": environment,
             "env_manager": env_manager,
+            "return_script_errors": return_script_errors,
         }
         if request_settings:
             body["request_settings"] = request_settings

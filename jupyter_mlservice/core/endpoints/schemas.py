@@ -80,6 +80,7 @@ class DeploymentCreate(Model):
     env_manager: Literal["local", "virtualenv"] | None = Field(
         None, description="`virtualenv`: an environment from the MLflow model's own requirements; `local`: the server's. "
         "Default: virtualenv when the model's pinned versions disagree with the server's, else local.")
+    return_script_errors: bool = Field(False, description="Answer a scoring script's exception message (logged either way).")
 
 
 class DeploymentUpdate(Model):
@@ -91,6 +92,7 @@ class DeploymentUpdate(Model):
     environment_variables: dict[str, str] | None = None
     environment: str | None = None
     env_manager: Literal["local", "virtualenv"] | None = None
+    return_script_errors: bool | None = None
 
 
 class Deployment(Model):
@@ -105,6 +107,7 @@ class Deployment(Model):
     environment_variables: dict[str, str]
     environment: str | None = Field(None, description="The environment it runs in (`name@version`); null: the server's.")
     environment_reason: str | None = Field(None, description="Why the model got its own environment (env_manager default).")
+    return_script_errors: bool = False
     status: DeploymentState
     error: str | None = None
     ready_workers: int = 0

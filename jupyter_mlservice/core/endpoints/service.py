@@ -317,7 +317,7 @@ class EndpointService:
                     name=row.name, model_path=spec["model_path"], model_name=spec["model_name"], model_version=spec["model_version"],
                     scoring_script=spec.get("scoring_script"), code_dir=spec.get("code_snapshot"), replicas=spec["replicas"],
                     request_settings=ServingSettings(**spec["request_settings"]), environment_variables=spec.get("environment_variables") or {},
-                    python=self._python(spec),
+                    python=self._python(spec), return_script_errors=bool(spec.get("return_script_errors")),
                 )
             )
         if not deployments:
@@ -479,7 +479,8 @@ class EndpointService:
             endpoint=row.endpoint, name=row.name, model=spec["model"], model_name=spec["model_name"], model_version=spec["model_version"],
             scoring_script=spec.get("scoring_script"), replicas=spec["replicas"], request_settings=RequestSettings(**spec["request_settings"]),
             environment_variables=spec.get("environment_variables") or {}, environment=spec.get("environment"),
-            environment_reason=spec.get("environment_reason"), status=row.status, error=row.error, ready_workers=row.ready_workers,
+            environment_reason=spec.get("environment_reason"), return_script_errors=bool(spec.get("return_script_errors")),
+            status=row.status, error=row.error, ready_workers=row.ready_workers,
             traffic=(ep.traffic or {}).get(row.name, 0), mirror_traffic=(ep.mirror_traffic or {}).get(row.name, 0),
             created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import traceback
+import uuid
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from .scorers import TEXT, MLflowScorer, Reply, ScriptScorer, apply_env, error, 
 
 INLINE_JSON_BYTES = 64 * 1024  # bigger bodies are parsed on the scoring thread, not the event loop
 UNROUTED = ""  # metrics label for requests answered before a deployment was chosen
+# A request targets one deployment with our header or Azure's.
+TARGET_HEADERS = (b"mlservice-deployment", b"azureml-model-deployment")
 
 
 class Deployment:
@@ -54,7 +57,8 @@ class Deployment:
         self.waiters: list[asyncio.Future] = []
         self.timeout_s = self.settings.request_timeout_ms / 1000
         self.queue_wait_s = self.settings.max_queue_wait_ms / 1000
-        self.header = [(b"mlservice-deployment", self.name.encode())]
+        # who answered, under our name and Azure's
+        self.header = [(b"mlservice-deployment", self.name.encode()), (b"azureml-model-deployment", self.name.encode())]
 
     def load(self, output: OutputRouter) -> None:
         previous = apply_env(self.env)
@@ -474,7 +478,7 @@ class ScoringApp:
         except Exception as exc:  # a bug of ours: answer, log, keep serving
             traceback.print_exc()
             reply = error(500, f"{type(exc).__name__}: {exc}")
-        extra = self.deployments[deployment_name].header if deployment_name else ()
+        extra = [*(self.deployments[deployment_name].header if deployment_name else ()), _request_id(headers)]
         await self._send(send, reply.status, reply.body, reply.content_type, extra)
         if (deployment_name or reply.status >= 400) and not _forwarded(headers):  # counted where it came in
             self.metrics.observe(deployment_name, reply.status, time.perf_counter() - started)
@@ -491,7 +495,7 @@ class ScoringApp:
         for name, value in headers:
             if name == b"content-type":
                 content_type = value.decode("latin-1")
-            elif name == b"mlservice-deployment":
+            elif name in TARGET_HEADERS:
                 target = value
             elif name == b"authorization" and not authorized:
                 authorized = any(hmac.compare_digest(value, k) for k in self.keys)
@@ -542,7 +546,7 @@ class ScoringApp:
         if name == self.config.name:
             target = None
             for hname, value in headers:
-                if hname == b"mlservice-deployment":
+                if hname in TARGET_HEADERS:
                     target = value
             deployment = self._route(target)
             if isinstance(deployment, Reply):
@@ -585,7 +589,7 @@ class ScoringApp:
         version = parse_qs(scope.get("query_string", b"").decode()).get("version", ["2"])[0]
         deployment = self.default
         for name, value in headers:
-            if name == b"mlservice-deployment":
+            if name in TARGET_HEADERS:
                 deployment = self.deployments.get(value.decode("latin-1"), deployment)
         if getattr(deployment, "remote", False):
             return await self._forward(deployment, scope, headers, b"")
@@ -611,3 +615,11 @@ class ScoringApp:
 
 def _forwarded(headers) -> bool:
     return any(name == b"mlservice-forwarded" for name, _ in headers)
+
+
+def _request_id(headers) -> tuple[bytes, bytes]:
+    """``x-request-id``: the client's, else a new one (as Azure's inference server answers)."""
+    for name, value in headers:
+        if name == b"x-request-id":
+            return (b"x-request-id", value)
+    return (b"x-request-id", uuid.uuid4().hex.encode())

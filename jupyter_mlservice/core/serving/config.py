@@ -77,6 +77,9 @@ class DeploymentConfig(BaseModel):
     replicas: int = Field(default=1, ge=1, le=32, description="Worker processes serving this deployment.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    return_script_errors: bool = Field(
+        default=False, description="Answer a scoring script's exception message (it is logged either way), as Azure's server can."
+    )
     python: str | None = Field(
         default=None, description="Interpreter of the deployment's environment (built by the environment cache); None: the server's."
     )

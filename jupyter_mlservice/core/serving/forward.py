@@ -16,7 +16,8 @@ from pathlib import Path
 from .scorers import Reply, error
 
 FORWARDED = b"mlservice-forwarded"
-_SKIP = {b"host", b"content-length", b"connection", b"transfer-encoding", b"mlservice-deployment", FORWARDED}
+_SKIP = {b"host", b"content-length", b"connection", b"transfer-encoding", b"mlservice-deployment",
+         b"azureml-model-deployment", FORWARDED}
 
 
 def group_socket(state_dir: Path, generation: int, group: int) -> Path:
@@ -35,7 +36,7 @@ class RemoteDeployment:
         self.name = config.name
         self.settings = config.request_settings
         self.state, self.reason = "Healthy", None
-        self.header = [(b"mlservice-deployment", self.name.encode())]
+        self.header = [(b"mlservice-deployment", self.name.encode()), (b"azureml-model-deployment", self.name.encode())]
         self.forwarder = Forwarder(socket_path, config.request_settings.request_timeout_ms / 1000)
 
     def load(self, output) -> None:  # hosted elsewhere

@@ -11,6 +11,7 @@ import importlib.util
 import inspect
 import json
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -33,7 +34,28 @@ class Reply(NamedTuple):
 
 
 def error(status: int, message: str, **extra: Any) -> Reply:
-    return Reply(status, orjson.dumps({"message": message, **extra}))
+    return Reply(status, orjson.dumps({"message": without_paths(message), **extra}))
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s'\"():,/]+/)+([^\s'\"():,/]*)")
+
+
+def without_paths(message: str) -> str:
+    """No answer names an absolute server path: ``/srv/x/.mlservice/model/model.pkl`` -> ``model.pkl``."""
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(1) or ".", message) if "/" in message else message
+
+
+def azure_input_data(body: bytes) -> bytes:
+    """Azure's MLflow payload ``{"input_data": {"columns", "index", "data"}}`` as MLflow's ``dataframe_split``."""
+    if not body.lstrip().startswith(b'{"input_data"') and b'"input_data"' not in body[:64]:
+        return body
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    if type(parsed) is dict and set(parsed) == {"input_data"} and type(parsed["input_data"]) is dict:
+        return orjson.dumps({"dataframe_split": parsed["input_data"]})
+    return body
 
 
 def dumps(value: Any) -> bytes:
@@ -127,6 +149,8 @@ class FastPath:
         if type(payload) is not dict or len(payload) != 1:
             return None
         key, value = next(iter(payload.items()))
+        if key == "input_data":  # Azure's name for a dataframe_split
+            key = "dataframe_split"
         names = self.names
         try:
             if key == "dataframe_split":
@@ -195,6 +219,7 @@ class MLflowScorer:
         from mlflow.exceptions import MlflowException
         from mlflow.pyfunc import scoring_server
 
+        body = azure_input_data(body)
         try:
             result = scoring_server.invocations(body, content_type, self.model, self.input_schema)
         except MlflowException as exc:
@@ -344,9 +369,11 @@ def _raised_by_inference_schema(exc: BaseException, script: str) -> bool:
 
         _INFERENCE_SCHEMA_DIR = str(Path(inference_schema.__file__).parent)
     frames = traceback.extract_tb(exc.__traceback__)
-    if not frames or not frames[-1].filename.startswith(_INFERENCE_SCHEMA_DIR):
+    # The decorator's frames, and none of the script's: the input was rejected (a numpy or pandas
+    # schema: pandas raises from its own code) before run() started. A frame of the script means
+    # run() itself had started: its failure is a 500.
+    if not any(f.filename.startswith(_INFERENCE_SCHEMA_DIR) for f in frames):
         return False
-    # A frame of the script means run() itself had started: its failure is a 500.
     return not any(f.filename == script for f in frames)
 
 
@@ -426,8 +453,11 @@ class ScriptScorer:
         except Exception as exc:
             if self.decorated and _raised_by_inference_schema(exc, self.script):
                 return error(400, f"input does not match the script's input schema: {exc}")
-            traceback.print_exc()  # lands in this deployment's log
-            return error(500, f"run() raised {type(exc).__name__}: {exc}", run_function_failed=True)
+            traceback.print_exc()  # lands in this deployment's log, whatever the answer says
+            if self.config.return_script_errors:
+                return error(500, f"run() raised {type(exc).__name__}: {exc}", run_function_failed=True)
+            return error(500, f"run() raised {type(exc).__name__}; the message is in the deployment's log "
+                         "(return_script_errors=True returns it)", run_function_failed=True)
         try:
             return Reply(200, dumps(output))
         except Exception as exc:

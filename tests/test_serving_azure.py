@@ -1,0 +1,95 @@
+"""Azure's inference-server conventions on a real endpoint: its deployment header, request ids,
+the `input_data` payload, pandas-schema rejections as 400, and error answers that keep the
+script's message (and server paths) to the log unless the deployment asks otherwise."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import requests
+
+from jupyter_mlservice.core.serving import DeploymentConfig, EndpointConfig, EndpointProcess
+
+from .serving_fixtures import IRIS_COLUMNS, ROWS, save_iris_model, write_script
+
+PANDAS_SCRIPT = textwrap.dedent(
+    """
+    import os
+    import pandas as pd
+    from inference_schema.parameter_types.pandas_parameter_type import PandasParameterType
+    from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+    from inference_schema.schema_decorators import input_schema, output_schema
+
+    def init():
+        pass
+
+    @input_schema("data", PandasParameterType(pd.DataFrame({"age": [30], "city": ["Paris"]}), enforce_column_type=True))
+    @output_schema(StandardPythonParameterType({"rows": 1}))
+    def run(data):
+        if (data["age"] < 0).any():
+            open(os.path.join(os.environ["AZUREML_MODEL_DIR"], "no-such-file.bin"))
+        return {"rows": len(data)}
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory):
+    root = tmp_path_factory.mktemp("azure")
+    save_iris_model(root / "model")
+    code = write_script(root / "code", PANDAS_SCRIPT)
+    config = EndpointConfig(name="azure", auth_mode="none", deployments=[
+        DeploymentConfig(name="mlflow", model_path=str(root / "model")),
+        DeploymentConfig(name="quiet", model_path=str(root / "model"), code_dir=str(code), scoring_script="score.py"),
+        DeploymentConfig(name="talkative", model_path=str(root / "model"), code_dir=str(code), scoring_script="score.py",
+                         return_script_errors=True),
+    ], traffic={"mlflow": 100})
+    ep = EndpointProcess.start(config, root / "state")
+    yield ep
+    ep.stop()
+
+
+def test_the_azure_deployment_header_targets_a_deployment_and_names_who_answered(endpoint):
+    r = requests.post(f"{endpoint.base_url}/score", json={"data": [{"age": 3, "city": "Oslo"}]},
+                      headers={"azureml-model-deployment": "quiet"}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"rows": 1}
+    assert r.headers["azureml-model-deployment"] == "quiet" and r.headers["mlservice-deployment"] == "quiet"
+
+
+def test_every_answer_carries_a_request_id(endpoint):
+    mine = requests.post(f"{endpoint.base_url}/invocations", json={"inputs": ROWS}, headers={"x-request-id": "abc-123"}, timeout=30)
+    assert mine.headers["x-request-id"] == "abc-123"
+    first = requests.get(f"{endpoint.base_url}/", timeout=30).headers["x-request-id"]
+    second = requests.get(f"{endpoint.base_url}/", timeout=30).headers["x-request-id"]
+    assert first and second and first != second
+
+
+def test_mlflow_models_take_azures_input_data_payload(endpoint):
+    payload = {"input_data": {"columns": IRIS_COLUMNS, "index": [0, 1, 2], "data": ROWS}}
+    r = requests.post(f"{endpoint.base_url}/score", json=payload, timeout=30)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["predictions"]) == 3
+    r = requests.post(f"{endpoint.base_url}/invocations", json={"input_data": {"columns": IRIS_COLUMNS, "data": ROWS[:1]}}, timeout=30)
+    assert r.status_code == 200 and len(r.json()["predictions"]) == 1
+
+
+def test_input_failing_a_pandas_schema_is_a_400(endpoint):
+    r = requests.post(f"{endpoint.base_url}/score", json={"data": [{"age": "old", "city": "Oslo"}]},
+                      headers={"azureml-model-deployment": "quiet"}, timeout=30)
+    assert r.status_code == 400, r.text
+    assert "input does not match the script's input schema" in r.json()["message"]
+
+
+def test_a_scripts_error_message_is_logged_and_returned_only_when_enabled(endpoint):
+    bad = {"data": [{"age": -1, "city": "Oslo"}]}
+    quiet = requests.post(f"{endpoint.base_url}/score", json=bad, headers={"azureml-model-deployment": "quiet"}, timeout=30)
+    assert quiet.status_code == 500
+    assert quiet.json()["message"].startswith("run() raised FileNotFoundError;") and "no-such-file" not in quiet.text
+    assert "no-such-file.bin" in endpoint.log_path("quiet").read_text()  # logged either way
+    loud = requests.post(f"{endpoint.base_url}/score", json=bad, headers={"azureml-model-deployment": "talkative"}, timeout=30)
+    assert loud.status_code == 500
+    message = loud.json()["message"]
+    assert "No such file or directory: 'no-such-file.bin'" in message
+    assert str(endpoint.state_dir.parent) not in message and "/model/" not in message  # no server path in answers
