@@ -135,6 +135,7 @@ def cmd_batch_submit(args) -> int:
         code=args.code, retry_settings={"max_retries": args.retries, "timeout": args.mini_batch_timeout},
         experiment=args.experiment, target=args.target, environment=args.environment,
         mini_batch_unit=args.mini_batch_unit, input_columns=args.input_column, resume=not args.no_resume,
+        output_format=args.output_format,
         **({"output_action": args.output_action} if args.output_action else {}),
     )
     if args.wait:
@@ -238,6 +239,8 @@ def register(sub, common, reader) -> None:
     b.add_argument("--input-column", action="append", help="a column passed to the model (repeat; default: the signature's)")
     b.add_argument("--output-action", choices=["append_row", "summary_only"], help="default: append_row with --output")
     b.add_argument("--no-resume", action="store_true", help="score every mini-batch again, even those written before")
+    b.add_argument("--output-format", choices=["default", "azure"], default="default",
+                   help="azure: Azure ML's append_row CSV (no header; row, prediction, file for an MLflow model over files)")
     b.add_argument("--environment", help="run the scoring workers in this environment (NAME@VERSION)")
     b.add_argument("--max-concurrency", type=int, default=1)
     b.add_argument("--error-threshold", type=int, default=-1)

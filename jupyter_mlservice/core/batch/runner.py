@@ -129,6 +129,10 @@ class BatchRunner:
     def start_worker(self) -> Worker:
         from .worker import worker_main
 
+        out = (self.plan.get("output") or {}).get("path")
+        os.environ["MLSERVICE_BATCH_OUTPUT_DIR"] = str(Path(out).parent if out else self.outputs)
+        os.environ["MLSERVICE_BATCH_OUTPUT_FORMAT"] = self.plan.get("output_format") or "default"
+
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(
             target=worker_main,
