@@ -34,16 +34,43 @@ PANDAS_SCRIPT = textwrap.dedent(
 )
 
 
+RAW_HTTP_SCRIPT = textwrap.dedent(
+    """
+    from azureml.contrib.services.aml_request import AMLRequest, rawhttp
+    from azureml.contrib.services.aml_response import AMLResponse
+
+
+    def init():
+        pass
+
+
+    @rawhttp
+    def run(request):
+        if request.method == "GET":
+            return AMLResponse({"path": request.full_path, "hint": request.args.get("hint")}, 200, json_str=True)
+        if "image" in request.files:
+            image = request.files["image"]
+            data = image.read()
+            answer = {"filename": image.filename, "bytes": len(data), "magic": data[:4].hex(), "label": request.form.get("label")}
+            return AMLResponse(answer, 201, {"X-Model-Version": "raw-7"}, json_str=True)
+        return AMLResponse(request.get_data(False)[::-1], 200, {"Content-Type": "application/octet-stream"})
+    """
+)
+PNG = bytes.fromhex("89504e470d0a1a0a") + bytes(range(256)) * 4
+
+
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
     root = tmp_path_factory.mktemp("azure")
     save_iris_model(root / "model")
     code = write_script(root / "code", PANDAS_SCRIPT)
+    raw = write_script(root / "raw", RAW_HTTP_SCRIPT)
     config = EndpointConfig(name="azure", auth_mode="none", deployments=[
         DeploymentConfig(name="mlflow", model_path=str(root / "model")),
         DeploymentConfig(name="quiet", model_path=str(root / "model"), code_dir=str(code), scoring_script="score.py"),
         DeploymentConfig(name="talkative", model_path=str(root / "model"), code_dir=str(code), scoring_script="score.py",
                          return_script_errors=True),
+        DeploymentConfig(name="raw", model_path=str(root / "model"), code_dir=str(raw), scoring_script="score.py"),
     ], traffic={"mlflow": 100})
     ep = EndpointProcess.start(config, root / "state")
     yield ep
@@ -93,3 +120,26 @@ def test_a_scripts_error_message_is_logged_and_returned_only_when_enabled(endpoi
     message = loud.json()["message"]
     assert "No such file or directory: 'no-such-file.bin'" in message
     assert str(endpoint.state_dir.parent) not in message and "/model/" not in message  # no server path in answers
+
+
+def test_raw_http_scripts_get_multipart_uploads_and_set_status_and_headers(endpoint):
+    r = requests.post(f"{endpoint.base_url}/score", files={"image": ("cat.png", PNG, "image/png")}, data={"label": "cat"},
+                      headers={"azureml-model-deployment": "raw"}, timeout=30)
+    assert r.status_code == 201, r.text
+    assert r.json() == {"filename": "cat.png", "bytes": len(PNG), "magic": "89504e47", "label": "cat"}
+    assert r.headers["X-Model-Version"] == "raw-7" and r.headers["content-type"] == "application/json"
+
+
+def test_raw_http_scripts_take_binary_bodies_and_answer_bytes(endpoint):
+    body = bytes([0, 255, 128, 7, 200])
+    r = requests.post(f"{endpoint.base_url}/score", data=body, headers={"azureml-model-deployment": "raw",
+                                                                         "Content-Type": "application/octet-stream"}, timeout=30)
+    assert r.status_code == 200 and r.content == body[::-1]
+    assert r.headers["content-type"] == "application/octet-stream"
+
+
+def test_get_score_reaches_a_raw_http_script_only(endpoint):
+    r = requests.get(f"{endpoint.base_url}/score?hint=post-an-image", headers={"azureml-model-deployment": "raw"}, timeout=30)
+    assert r.status_code == 200 and r.json() == {"path": "/score?hint=post-an-image", "hint": "post-an-image"}
+    r = requests.get(f"{endpoint.base_url}/score", headers={"azureml-model-deployment": "quiet"}, timeout=30)
+    assert r.status_code == 405 and "@rawhttp" in r.json()["message"]

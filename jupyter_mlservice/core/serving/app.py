@@ -459,7 +459,7 @@ class ScoringApp:
         method, path, headers = scope["method"], scope["path"], scope["headers"]
         deployment_name = UNROUTED
         try:
-            if method == "POST" and (path == "/score" or path == "/invocations"):
+            if (method == "POST" and (path == "/score" or path == "/invocations")) or (method == "GET" and path == "/score"):
                 reply, deployment_name = await self._handle_score(receive, headers, scope)
             elif method == "GET" and path in ("/", "/ready", "/v2/health/live", "/v2/health/ready"):
                 reply = self._probe(path)
@@ -478,7 +478,7 @@ class ScoringApp:
         except Exception as exc:  # a bug of ours: answer, log, keep serving
             traceback.print_exc()
             reply = error(500, f"{type(exc).__name__}: {exc}")
-        extra = [*(self.deployments[deployment_name].header if deployment_name else ()), _request_id(headers)]
+        extra = [*(self.deployments[deployment_name].header if deployment_name else ()), _request_id(headers), *reply.headers]
         await self._send(send, reply.status, reply.body, reply.content_type, extra)
         if (deployment_name or reply.status >= 400) and not _forwarded(headers):  # counted where it came in
             self.metrics.observe(deployment_name, reply.status, time.perf_counter() - started)
@@ -512,6 +512,8 @@ class ScoringApp:
         if getattr(deployment, "remote", False):
             return await self._forward(deployment, scope, headers, body), deployment.name
         scorer = deployment.scorer
+        if scope["method"] == "GET" and not getattr(scorer, "rawhttp", False):
+            return error(405, "GET /score needs a scoring script whose run() is decorated with @rawhttp; send POST"), deployment.name
         if isinstance(scorer, MLflowScorer):
             if scorer.fast is not None and content_type in ("application/json", "application/json; charset=utf-8"):
                 if len(body) <= INLINE_JSON_BYTES:
@@ -521,7 +523,8 @@ class ScoringApp:
                 else:
                     return await self._score(deployment, "json", (body, content_type)), deployment.name
             return await self._score(deployment, "invocations", (body, content_type)), deployment.name
-        return await self._score(deployment, "score", (body, content_type, headers)), deployment.name
+        query = scope.get("query_string", b"").decode("latin-1")
+        return await self._score(deployment, "score", (body, content_type, headers, scope["method"], scope["path"], query)), deployment.name
 
     def _probe(self, path: str) -> Reply:
         if path in ("/", "/v2/health/live"):

@@ -16,6 +16,8 @@ from pathlib import Path
 from .scorers import Reply, error
 
 FORWARDED = b"mlservice-forwarded"
+# set again by the worker that answers the client
+_ANSWER_HEADERS = {b"mlservice-deployment", b"azureml-model-deployment", b"x-request-id", b"date", b"server"}
 _SKIP = {b"host", b"content-length", b"connection", b"transfer-encoding", b"mlservice-deployment",
          b"azureml-model-deployment", FORWARDED}
 
@@ -85,7 +87,7 @@ class Forwarder:
     async def _response(reader: asyncio.StreamReader) -> tuple[Reply, bool]:
         status_line = await reader.readuntil(b"\r\n")
         status = int(status_line.split(b" ", 2)[1])
-        length, ctype, keep = 0, b"application/json", True
+        length, ctype, keep, extra = 0, b"application/json", True, []
         while True:
             line = await reader.readuntil(b"\r\n")
             if line == b"\r\n":
@@ -96,7 +98,9 @@ class Forwarder:
                 length = int(value)
             elif name == b"content-type":
                 ctype = value
-            elif name == b"connection" and value.lower() == b"close":
-                keep = False
+            elif name == b"connection":
+                keep = value.lower() != b"close"
+            elif name not in _ANSWER_HEADERS:  # a script's own headers travel back
+                extra.append((name, value))
         body = await reader.readexactly(length) if length else b""
-        return Reply(status, body, ctype), keep
+        return Reply(status, body, ctype, tuple(extra)), keep

@@ -31,6 +31,7 @@ class Reply(NamedTuple):
     status: int
     body: bytes
     content_type: bytes = JSON
+    headers: tuple = ()  # extra (name, value) byte pairs, e.g. a raw-HTTP script's own
 
 
 def error(status: int, message: str, **extra: Any) -> Reply:
@@ -336,6 +337,31 @@ class MLflowScorer:
         meta["versions"] = [self.config.model_version] if self.config.model_version else []
         return meta
 
+    def _raw(self, body: bytes, headers, method: str, path: str, query: str) -> Reply:
+        """@rawhttp: run() gets the request; an AMLResponse sets status, headers and body."""
+        from .azureml.aml_request import AMLRequest
+        from .azureml.aml_response import AMLResponse
+
+        request = AMLRequest(method, path, query, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers], body)
+        try:
+            output = self.run(request)
+        except Exception as exc:
+            traceback.print_exc()
+            if self.config.return_script_errors:
+                return error(500, f"run() raised {type(exc).__name__}: {exc}", run_function_failed=True)
+            return error(500, f"run() raised {type(exc).__name__}; the message is in the deployment's log "
+                         "(return_script_errors=True returns it)", run_function_failed=True)
+        if isinstance(output, AMLResponse):
+            extra = tuple((k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in output.headers.items()
+                          if k.lower() not in ("content-type", "content-length"))
+            return Reply(output.status_code, output.data, output.content_type.encode("latin-1"), extra)
+        if isinstance(output, (bytes, bytearray)):
+            return Reply(200, bytes(output), b"application/octet-stream")
+        try:
+            return Reply(200, dumps(output))
+        except Exception as exc:
+            return error(500, f"run() returned a value that is not JSON serializable: {exc}", run_function_failed=True)
+
     def swagger_schemas(self) -> tuple[dict, dict]:
         schema = self.input_schema
         if schema is None or schema.is_tensor_spec():
@@ -391,6 +417,9 @@ class ScriptScorer:
         code_dir = str(Path(config.code_dir).resolve()) if config.code_dir else str(path.resolve().parent)
         if code_dir not in sys.path:
             sys.path.insert(0, code_dir)
+        from .azureml import install
+
+        install()  # azureml.contrib.services.aml_request / aml_response, as Azure's server provides them
         # A module name per deployment: two deployments may both ship a score.py.
         spec = importlib.util.spec_from_file_location(f"mlservice_score_{config.name.replace('-', '_')}", self.script)
         module = importlib.util.module_from_spec(spec)
@@ -417,8 +446,14 @@ class ScriptScorer:
             raise TypeError("run() needs to accept an argument for input data")
         self.decorated = is_schema_decorated(self.run)
         self.params = params
+        self.rawhttp = bool(getattr(self.run, "__aml_rawhttp__", False))
 
-    def score(self, body: bytes, content_type: str, headers: list[tuple[bytes, bytes]]) -> Reply:
+    def score(self, body: bytes, content_type: str, headers: list[tuple[bytes, bytes]], method: str = "POST",
+              path: str = "/score", query: str = "") -> Reply:
+        if self.rawhttp:
+            return self._raw(body, headers, method, path, query)
+        if method != "POST":
+            return error(405, f"{method} /score needs a run() decorated with @rawhttp; send POST")
         if self.decorated:
             if not is_json(content_type):
                 return error(415, "Expects Content-Type to be application/json")
@@ -458,6 +493,31 @@ class ScriptScorer:
                 return error(500, f"run() raised {type(exc).__name__}: {exc}", run_function_failed=True)
             return error(500, f"run() raised {type(exc).__name__}; the message is in the deployment's log "
                          "(return_script_errors=True returns it)", run_function_failed=True)
+        try:
+            return Reply(200, dumps(output))
+        except Exception as exc:
+            return error(500, f"run() returned a value that is not JSON serializable: {exc}", run_function_failed=True)
+
+    def _raw(self, body: bytes, headers, method: str, path: str, query: str) -> Reply:
+        """@rawhttp: run() gets the request; an AMLResponse sets status, headers and body."""
+        from .azureml.aml_request import AMLRequest
+        from .azureml.aml_response import AMLResponse
+
+        request = AMLRequest(method, path, query, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers], body)
+        try:
+            output = self.run(request)
+        except Exception as exc:
+            traceback.print_exc()
+            if self.config.return_script_errors:
+                return error(500, f"run() raised {type(exc).__name__}: {exc}", run_function_failed=True)
+            return error(500, f"run() raised {type(exc).__name__}; the message is in the deployment's log "
+                         "(return_script_errors=True returns it)", run_function_failed=True)
+        if isinstance(output, AMLResponse):
+            extra = tuple((k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in output.headers.items()
+                          if k.lower() not in ("content-type", "content-length"))
+            return Reply(output.status_code, output.data, output.content_type.encode("latin-1"), extra)
+        if isinstance(output, (bytes, bytearray)):
+            return Reply(200, bytes(output), b"application/octet-stream")
         try:
             return Reply(200, dumps(output))
         except Exception as exc:
