@@ -24,6 +24,7 @@ from ..jobs.snapshot import snapshot
 from ..logfile import read_from
 from ..registry import ModelService
 from ..serving.config import MAX_MIRROR_PERCENT
+from ..serving.model_dir import azure_layout, registered_folder_name
 from ..store import Store
 from ..tables import DeploymentRow, EndpointRow
 from ..timeutil import as_utc, utcnow
@@ -318,6 +319,7 @@ class EndpointService:
                     scoring_script=spec.get("scoring_script"), code_dir=spec.get("code_snapshot"), replicas=spec["replicas"],
                     request_settings=ServingSettings(**spec["request_settings"]), environment_variables=spec.get("environment_variables") or {},
                     python=self._python(spec), return_script_errors=bool(spec.get("return_script_errors")),
+                    azureml_model_dir=spec.get("azureml_model_dir"),
                 )
             )
         if not deployments:
@@ -454,6 +456,8 @@ class EndpointService:
             "request_settings": RequestSettings(**(spec.get("request_settings") or {})).model_dump(),
         }
         out.update(deployment_environment(self.environments, spec, model_path, mv["name"], str(mv["version"])))
+        out["azureml_model_dir"] = str(azure_layout(model_path, registered_folder_name(self.models.client, mv.get("run_id")),
+                                                    mv["name"], str(mv["version"]), folder))
         if spec.get("code"):
             code = Path(spec["code"])
             code = code if code.is_absolute() else self.root_dir / code

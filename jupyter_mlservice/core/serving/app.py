@@ -44,7 +44,7 @@ class Deployment:
         self.settings = config.request_settings
         self.env = {**config.environment_variables}
         if config.scoring_script:
-            self.env.setdefault("AZUREML_MODEL_DIR", str(Path(config.model_path).resolve()))
+            self.env.setdefault("AZUREML_MODEL_DIR", str(Path(config.azureml_model_dir or config.model_path).resolve()))
             self.env.setdefault("AZUREML_ENTRY_SCRIPT", str(config.script_path()))
             if config.code_dir:
                 self.env.setdefault("AML_APP_ROOT", str(Path(config.code_dir).resolve()))

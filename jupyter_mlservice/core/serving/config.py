@@ -77,6 +77,9 @@ class DeploymentConfig(BaseModel):
     replicas: int = Field(default=1, ge=1, le=32, description="Worker processes serving this deployment.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    azureml_model_dir: str | None = Field(
+        default=None, description="AZUREML_MODEL_DIR for scripts (Azure's layout, see model_dir.py); default: model_path."
+    )
     return_script_errors: bool = Field(
         default=False, description="Answer a scoring script's exception message (it is logged either way), as Azure's server can."
     )
