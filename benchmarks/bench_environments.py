@@ -51,7 +51,7 @@ def pip_build(lock: Path, folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
     subprocess.run([str(folder / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "-r", str(lock)],
-                   check=True, env={**os.environ, "PIP_CONSTRAINT": ""})
+                   check=True, env={**os.environ, "PIP_CONSTRAINT": ""}, stderr=subprocess.DEVNULL)
 
 
 def bench_builds(work: Path) -> dict:

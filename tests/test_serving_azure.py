@@ -143,3 +143,41 @@ def test_get_score_reaches_a_raw_http_script_only(endpoint):
     assert r.status_code == 200 and r.json() == {"path": "/score?hint=post-an-image", "hint": "post-an-image"}
     r = requests.get(f"{endpoint.base_url}/score", headers={"azureml-model-deployment": "quiet"}, timeout=30)
     assert r.status_code == 405 and "@rawhttp" in r.json()["message"]
+
+
+def test_tritonclient_with_its_defaults_scores_over_binary_tensors(endpoint):
+    """KServe/Triton's standard HTTP client, defaults untouched: binary inputs, binary outputs."""
+    import numpy as np
+    import tritonclient.http as httpclient
+
+    client = httpclient.InferenceServerClient(url=f"{endpoint.host}:{endpoint.port}")
+    assert client.is_server_live() and client.is_server_ready() and client.is_model_ready("mlflow")
+    meta = client.get_model_metadata("mlflow")
+    assert [(i["name"], i["datatype"]) for i in meta["inputs"]] == [(c, "FP64") for c in IRIS_COLUMNS]
+    rows = np.array(ROWS)
+    inputs = []
+    for i, column in enumerate(IRIS_COLUMNS):
+        tensor = httpclient.InferInput(column, [len(rows)], "FP64")
+        tensor.set_data_from_numpy(rows[:, i].copy())  # binary_data=True by default
+        inputs.append(tensor)
+    result = client.infer("mlflow", inputs)
+    binary = result.as_numpy("predict")
+    assert binary.shape == (3,) and binary.tolist() == [0, 2, 1]
+    as_json = client.infer("mlflow", inputs, outputs=[httpclient.InferRequestedOutput("predict", binary_data=False)])
+    assert as_json.as_numpy("predict").tolist() == binary.tolist()
+    client.close()
+
+
+def test_bytes_tensors_round_trip_through_the_binary_extension():
+    import struct
+
+    from jupyter_mlservice.core.serving import oip_binary
+
+    words = ["héllo", "", "world"]
+    raw = b"".join(struct.pack("<I", len(w.encode())) + w.encode() for w in words)
+    header = b'{"inputs": [{"name": "text", "datatype": "BYTES", "shape": [3], "parameters": {"binary_data_size": %d}}]}' % len(raw)
+    request = oip_binary.decode_request(header + raw, len(header))
+    assert request["inputs"][0]["data"] == words
+    reply = b'{"model_name": "m", "outputs": [{"name": "out", "datatype": "BYTES", "shape": [3], "data": ["a", "bb", ""]}]}'
+    body, length = oip_binary.encode_reply(reply, True, None)
+    assert body[length:] == b"".join(struct.pack("<I", len(w)) + w for w in (b"a", b"bb", b""))

@@ -13,6 +13,7 @@ import asyncio
 import hmac
 import queue
 import random
+import struct
 import sys
 import threading
 import time
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from . import oip_binary
 from .config import EndpointConfig
 from .metrics import Metrics
 from .scorers import TEXT, MLflowScorer, Reply, ScriptScorer, apply_env, error, load_scorer, restore_env
@@ -577,11 +579,21 @@ class ScoringApp:
             body = await self._read_body(receive, headers)
             if isinstance(body, Reply):
                 return body, UNROUTED
+            length = oip_binary.header_length(headers)
             try:
-                request = orjson.loads(body)
+                request = orjson.loads(body) if length is None else oip_binary.decode_request(body, length)
             except orjson.JSONDecodeError as exc:
                 return error(400, f"request body is not valid JSON: {exc}"), UNROUTED
-            return await self._score(deployment, "oip", (request, name)), deployment.name
+            except (ValueError, KeyError, struct.error) as exc:
+                return error(400, f"invalid binary tensor data: {exc}"), UNROUTED
+            reply = await self._score(deployment, "oip", (request, name))
+            binary = oip_binary.wanted_binary(request) if type(request) is dict else False
+            if reply.status == 200 and binary:
+                requested = [o.get("name") for o in request.get("outputs") or []] or None
+                data, length = oip_binary.encode_reply(reply.body, binary, requested)
+                reply = Reply(200, data, b"application/octet-stream",
+                              ((oip_binary.HEADER, str(length).encode()),))
+            return reply, deployment.name
         return error(404, f"no route {method} {path}"), UNROUTED
 
     async def _swagger(self, scope, headers) -> Reply:
