@@ -54,7 +54,7 @@ def pip_build(lock: Path, folder: Path) -> None:
                    check=True, env={**os.environ, "PIP_CONSTRAINT": ""}, stderr=subprocess.DEVNULL)
 
 
-def bench_builds(work: Path) -> dict:
+def bench_builds(work: Path, rounds: int) -> dict:
     t = time.perf_counter()
     resolution = resolve(sources.from_list(REQUIREMENTS))
     resolve_s = time.perf_counter() - t
@@ -64,9 +64,11 @@ def bench_builds(work: Path) -> dict:
     # warm both tools' package caches with the same lock (untimed)
     EnvironmentCache(work / "warm-uv").record(resolution.key, resolution.lock, [])
     EnvironmentCache(work / "warm-uv").ensure(resolution.key)
+    if rounds == 0:  # only the environment, for the other measurements
+        return {"cache": EnvironmentCache(work / "warm-uv"), "key": resolution.key}
     pip_build(lock, work / "warm-pip")
     ours, theirs, reuse = [], [], []
-    for i in range(2):
+    for i in range(rounds):
         cache = EnvironmentCache(work / f"cache-{i}")
         cache.record(resolution.key, resolution.lock, [])
         ours.append(timed(lambda: cache.ensure(resolution.key)))
@@ -79,8 +81,11 @@ def bench_builds(work: Path) -> dict:
     return {"cache": EnvironmentCache(work / "cache-0"), "key": resolution.key}
 
 
+
 def bench_start(work: Path, cache: EnvironmentCache, key: str) -> None:
-    enter = [sys.executable, "-m", "jupyter_mlservice.core.environments.enter", str(cache.root), key, "--", "/bin/true"]
+    from jupyter_mlservice.core.environments.enter import LAUNCH
+
+    enter = ["/bin/sh", "-c", LAUNCH, str(cache.folder(key)), sys.executable, str(cache.root), key, "/bin/true"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     plain, wrapped = [], []
     for _ in range(15):
@@ -163,7 +168,8 @@ def bench_serving(work: Path, duration: float, rounds: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=float, default=10)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="serving rounds")
+    parser.add_argument("--build-rounds", type=int, default=2, help="build rounds (0: skip the build comparison)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install -y wrk")
@@ -171,7 +177,7 @@ def main() -> int:
     print(f"uv: {subprocess.run([uv_bin(), '--version'], capture_output=True, text=True).stdout.strip()}")
     work = Path(tempfile.mkdtemp(prefix="mlservice-bench-env-"))
     try:
-        built = bench_builds(work)
+        built = bench_builds(work, args.build_rounds)
         bench_start(work, built["cache"], built["key"])
         bench_serving(work, args.duration, args.rounds)
     finally:

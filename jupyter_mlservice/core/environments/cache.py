@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,30 @@ from pathlib import Path
 from typing import Callable
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]  # .../jupyter_mlservice
+
+
+def uv_bin() -> str:
+    """The uv executable: MLSERVICE_UV (set for jobs), the `uv` package's, or the one on PATH."""
+    if os.environ.get("MLSERVICE_UV"):
+        return os.environ["MLSERVICE_UV"]
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("uv")
+        if not found:
+            raise BuildFailed("uv is not installed; `pip install uv` (a dependency of jupyter-mlservice)") from None
+        return found
+
+
+def clean_uv_error(stderr: str) -> str:
+    lines = []
+    for line in stderr.splitlines():
+        line = re.sub(r"[\u2500-\u257f×]", "", line).strip()  # uv's box drawing
+        if line and not line.startswith(("Using ", "Resolved ")):
+            lines.append(line)
+    return " ".join(lines)[:2000]
 
 
 class BuildFailed(Exception):
@@ -98,8 +123,6 @@ class EnvironmentCache:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _build(self, key: str, say: Callable[[str], None]) -> Path:
-        from .resolve import uv_bin  # noqa: PLC0415 - stdlib-only until a build is needed
-
         folder = self.folder(key)
         lock_file = folder / "requirements.lock"
         if not lock_file.is_file():
@@ -132,9 +155,7 @@ class EnvironmentCache:
                 log.write(proc.stdout + proc.stderr)
                 log.flush()
                 if proc.returncode != 0:
-                    from .resolve import _clean_uv_error
-
-                    error = (f"building the environment failed: {_clean_uv_error(proc.stderr)} "
+                    error = (f"building the environment failed: {clean_uv_error(proc.stderr)} "
                              f"(build log: {self.log_path(key)})")
                     note(error)
                     _write(folder / "failed.json", json.dumps({"error": error, "at": time.time()}))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from packaging.utils import canonicalize_name
 
 from ..errors import InvalidRequest
 from . import sources
+from .cache import clean_uv_error, uv_bin
 from .index import Index, utc_now
 
 # What the service imports inside an environment, and why (resolved with the user's pins).
@@ -60,20 +60,6 @@ class Resolution:
     warnings: list[str] = field(default_factory=list)
 
 
-def uv_bin() -> str:
-    try:
-        from uv import find_uv_bin
-
-        return find_uv_bin()
-    except (ImportError, FileNotFoundError):
-        import shutil
-
-        found = shutil.which("uv")
-        if not found:
-            raise RuntimeError("uv is not installed; `pip install uv` (a dependency of jupyter-mlservice)") from None
-        return found
-
-
 def python_tag() -> str:
     impl = sys.implementation
     return f"{impl.name}-{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
@@ -82,15 +68,6 @@ def python_tag() -> str:
 def lock_key(lock: list[str]) -> str:
     text = "\n".join([f"# python {python_tag()}", f"# format {BUILD_FORMAT}", *lock])
     return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
-def _clean_uv_error(stderr: str) -> str:
-    lines = []
-    for line in stderr.splitlines():
-        line = re.sub(r"[\u2500-\u257f×]", "", line).strip()  # uv's box drawing
-        if line and not line.startswith(("Using ", "Resolved ")):
-            lines.append(line)
-    return " ".join(lines)[:2000]
 
 
 def _compile(lines: list[str], out: Path, extra: list[str]) -> subprocess.CompletedProcess:
@@ -171,12 +148,12 @@ def _resolve_user(lines: list[str], tmpdir: Path, index: Index, log: list[str]) 
                        "unpinned packages are resolved to their newest versions")
     result = _compile(lines, out, extra)
     if result.returncode != 0 and extra:
-        log.append(f"resolving as of the pins' date failed ({_clean_uv_error(result.stderr)}); "
+        log.append(f"resolving as of the pins' date failed ({clean_uv_error(result.stderr)}); "
                    "resolving again without the date limit")
         cutoff_note = None
         result = _compile(lines, out, [])
     if result.returncode != 0:
-        raise InvalidRequest(f"cannot resolve the environment's requirements: {_clean_uv_error(result.stderr)}")
+        raise InvalidRequest(f"cannot resolve the environment's requirements: {clean_uv_error(result.stderr)}")
     if cutoff_note:
         log.append(cutoff_note)
     lock = _read_lock(out)
@@ -195,7 +172,7 @@ def _add_service_needs(user_lock: list[str], tmpdir: Path, log: list[str]) -> li
     if result.returncode != 0:
         raise InvalidRequest(
             "the service needs some packages inside every environment (" + ", ".join(SERVICE_NEEDS) + ") and "
-            f"they cannot be installed next to these requirements: {_clean_uv_error(result.stderr)}"
+            f"they cannot be installed next to these requirements: {clean_uv_error(result.stderr)}"
         )
     lock = _read_lock(out)
     added = [line for line in lock if canonicalize_name(line.split("==")[0]) not in mine]

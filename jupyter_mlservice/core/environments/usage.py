@@ -1,6 +1,6 @@
 """How jobs and deployments run inside an environment (called from one line in each).
 
-Jobs: the process starts through :mod:`.enter` (build once, then exec) with the environment's
+Jobs: the process starts through :data:`.enter.LAUNCH` (exec at once when built, else build once first) with the environment's
 ``bin`` first on PATH and the service's runtime folder on PYTHONPATH; a ``code`` job runs the
 environment's interpreter, a notebook job's kernel runs in it (the runner itself stays on the
 server's Python), a batch job's scoring workers run in it.
@@ -23,7 +23,6 @@ from packaging.version import InvalidVersion, Version
 from ..errors import InvalidRequest
 from . import sources
 
-ENTER = "jupyter_mlservice.core.environments.enter"
 ENV_PYTHON_VAR = "MLSERVICE_ENV_PYTHON"  # batch: the interpreter of the scoring workers
 # MLflow reads models written by nearby versions of itself: a different MLflow pin alone is no
 # reason for a separate environment.
@@ -46,7 +45,11 @@ def job_launch(service, kind: str, spec: dict[str, Any], argv: list[str], env: d
     env = {**env, **{k: merged[k] for k in ("PATH", "PYTHONPATH", "VIRTUAL_ENV", "MLSERVICE_ENVIRONMENT_KEY")}}
     if kind == "batch":
         env[ENV_PYTHON_VAR] = python
-    return [sys.executable, "-m", ENTER, str(cache.root), row.key, "--", *argv], env
+    from .cache import uv_bin
+    from .enter import LAUNCH
+
+    env["MLSERVICE_UV"] = uv_bin()  # the launcher runs without site-packages (python -S)
+    return ["/bin/sh", "-c", LAUNCH, str(cache.folder(row.key)), sys.executable, str(cache.root), row.key, *argv], env
 
 
 def disagreements(model_dir: Path) -> list[str]:
