@@ -68,3 +68,15 @@ def test_an_mlflow_model_folder_gives_its_requirements_and_python(tmp_path):
     assert req.lines == ["mlflow==2.9.2", "scikit-learn==1.2.2"]
     assert "Python 3.9.18" in req.warnings[0]
     assert sources.exact_pins(req.lines) == {"mlflow": "2.9.2", "scikit-learn": "1.2.2"}
+
+
+def test_a_model_whose_pins_match_the_server_needs_no_environment(tmp_path):
+    import importlib.metadata
+
+    from jupyter_mlservice.core.environments.usage import disagreements
+
+    sklearn = importlib.metadata.version("scikit-learn")
+    (tmp_path / "requirements.txt").write_text(f"mlflow==0.1\nscikit-learn=={sklearn}+cpu\n")
+    assert disagreements(tmp_path) == []  # MLflow's own pin and local labels do not count
+    (tmp_path / "requirements.txt").write_text("scikit-learn==1.2.2\nno-such-package-here==1.0\n")
+    assert disagreements(tmp_path) == [f"scikit-learn==1.2.2 (server: {sklearn})", "no-such-package-here==1.0 (not installed on the server)"]

@@ -71,7 +71,8 @@ def disagreements(model_dir: Path) -> list[str]:
             out.append(f"{name}=={version} (not installed on the server)")
             continue
         try:
-            same = Version(have) == Version(version)
+            # MLflow drops local labels when it logs a pin (torch 2.13.0+cpu is logged as torch==2.13.0)
+            same = Version(have).public == Version(version).public
         except InvalidVersion:
             same = have == version
         if not same:
