@@ -32,13 +32,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_serving import MLFLOW_BODY, SCRIPT, SCRIPT_BODY, save_model, wrk  # noqa: E402
+from bench_serving import MLFLOW_BODY, SCRIPT, SCRIPT_BODY, pyload, save_model, wrk  # noqa: E402
 
 from jupyter_mlservice.core.environments import sources  # noqa: E402
 from jupyter_mlservice.core.environments.cache import EnvironmentCache  # noqa: E402
 from jupyter_mlservice.core.environments.resolve import resolve, uv_bin  # noqa: E402
 
 REQUIREMENTS = ["scikit-learn==1.2.2", "numpy<2"]
+LOAD = wrk
 
 
 def timed(fn) -> float:
@@ -151,7 +152,7 @@ def bench_serving(work: Path, duration: float, rounds: int) -> None:
         for r in range(rounds):
             for path, body, deployment in (("/invocations", MLFLOW_BODY, "mlflow"), ("/score", SCRIPT_BODY, "script")):
                 for label, ep in endpoints.items():
-                    out = wrk(ep.base_url + path, body, {"Content-Type": "application/json", "mlservice-deployment": deployment},
+                    out = LOAD(ep.base_url + path, body, {"Content-Type": "application/json", "mlservice-deployment": deployment},
                               duration, 8)
                     assert out["bad"] == 0, out
                     results.setdefault((path, label), []).append(out["rps"])
@@ -171,9 +172,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="serving rounds")
     parser.add_argument("--build-rounds", type=int, default=2, help="build rounds (0: skip the build comparison)")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        print("wrk is needed: apt-get install -y wrk")
-        return 1
+    global LOAD
+    LOAD = wrk if shutil.which("wrk") else pyload  # as bench_serving.py: wrk when installed
+    print(f"load generator: {'wrk' if LOAD is wrk else 'python asyncio (apt-get install -y wrk for wrk)'}")
     print(f"uv: {subprocess.run([uv_bin(), '--version'], capture_output=True, text=True).stdout.strip()}")
     work = Path(tempfile.mkdtemp(prefix="mlservice-bench-env-"))
     try:
