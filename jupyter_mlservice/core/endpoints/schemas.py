@@ -22,6 +22,11 @@ class RequestSettings(Model):
     max_batch_size: int = Field(64, ge=1, le=10_000, description="Concurrent requests merged into one predict (1: off).")
 
 
+class Batching(Model):
+    max_batch_size: int = Field(32, ge=1, le=4096, description="Rows scored in one forward pass at most.")
+    max_delay_ms: float = Field(5, ge=0, le=1000, description="How long a batch's first request waits for others.")
+
+
 class EndpointCreate(Model):
     name: str = Field(pattern=ENDPOINT_NAME, description="Letters, digits and '-', starting with a letter.")
     auth_mode: Literal["key", "none"] = Field("key", description="`key`: Bearer key required; `none`: local experiments only.")
@@ -81,6 +86,8 @@ class DeploymentCreate(Model):
         None, description="`virtualenv`: an environment from the MLflow model's own requirements; `local`: the server's. "
         "Default: virtualenv when the model's pinned versions disagree with the server's, else local.")
     return_script_errors: bool = Field(False, description="Answer a scoring script's exception message (logged either way).")
+    batching: Batching | None = Field(None, description="Dynamic batching: concurrent tensor requests share one forward pass.")
+    gpu: int = Field(0, ge=0, le=16, description="GPUs given to the deployment (its workers see them as CUDA_VISIBLE_DEVICES).")
 
 
 class DeploymentUpdate(Model):
@@ -93,6 +100,8 @@ class DeploymentUpdate(Model):
     environment: str | None = None
     env_manager: Literal["local", "virtualenv"] | None = None
     return_script_errors: bool | None = None
+    batching: Batching | None = None
+    gpu: int | None = Field(None, ge=0, le=16)
 
 
 class Deployment(Model):
@@ -108,6 +117,9 @@ class Deployment(Model):
     environment: str | None = Field(None, description="The environment it runs in (`name@version`); null: the server's.")
     environment_reason: str | None = Field(None, description="Why the model got its own environment (env_manager default).")
     return_script_errors: bool = False
+    batching: Batching | None = None
+    gpu: int = 0
+    gpus: list[str] = Field(default_factory=list, description="The GPU ids it was given.")
     status: DeploymentState
     error: str | None = None
     ready_workers: int = 0

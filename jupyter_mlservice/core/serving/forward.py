@@ -32,6 +32,8 @@ class RemoteDeployment:
     remote = True
     scorer = None
     batcher = None
+    tensor_input = None  # dynamic batching happens where it is hosted
+    tensor_batcher = None
 
     def __init__(self, config, socket_path: Path):
         self.config = config

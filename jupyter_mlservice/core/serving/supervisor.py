@@ -28,7 +28,7 @@ from .config import EndpointConfig, child_env
 from .forward import group_socket
 from .metrics import read_json, retire, write_json
 
-ROLLOUT_TIMEOUT_S = 300.0
+ROLLOUT_TIMEOUT_S = 600.0  # new workers that import TensorFlow or torch on a busy machine take minutes
 TICK_S = 0.1
 
 
@@ -132,7 +132,7 @@ class Supervisor:
             stdout=self.log,
             stderr=subprocess.STDOUT,
             cwd=str(self.dir),
-            env=child_env(python=group.python),
+            env=child_env(config.worker_env(), python=group.python),
         )  # fmt: skip
         worker = Worker(proc, generation, slot)
         self.workers[proc.pid] = worker

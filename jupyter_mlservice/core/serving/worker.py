@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     mine = set(config.groups()[args.group].deployments)
     group_of = {name: g.index for g in config.groups() for name in g.deployments}
     deployments = {
-        d.name: Deployment(d, log_dir / f"{d.name}.log") if d.name in mine
+        d.name: Deployment(d, log_dir / f"{d.name}.log", config.device_of(d.name)) if d.name in mine
         else RemoteDeployment(d, group_socket(state_dir, args.generation, group_of[d.name]))
         for d in config.deployments
     }
