@@ -134,6 +134,12 @@ class Workspace:
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
+        from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
+
+        _attach_sweeps(self)
+        from .automl import attach as _attach_automl
+
+        _attach_automl(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

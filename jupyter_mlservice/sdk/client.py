@@ -39,6 +39,11 @@ class MLService:
 
         self.environments = Environments(self._http)
 
+        from .automl import AutoML
+        from .sweeps import Sweeps
+
+        self.sweeps, self.automl = Sweeps(self._http), AutoML(self._http)
+
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""
         return self._http.get("/info")
