@@ -76,7 +76,7 @@ def cmd_deployment_create(args) -> int:
     dep = client(args).deployments.create(
         endpoint=args.endpoint, name=args.name, model=args.model, code=args.code, scoring_script=args.scoring_script,
         replicas=args.replicas, environment_variables=pairs(args.env, "--env"), all_traffic=args.all_traffic,
-        wait=not args.no_wait,
+        environment=args.environment, env_manager=args.env_manager, wait=not args.no_wait,
     )
     emit(args, dep.data, _deployment_line(args.endpoint, dep))
     return 0
@@ -138,6 +138,9 @@ def register(sub) -> None:
     p.add_argument("--code", default=None)
     p.add_argument("--scoring-script", default=None)
     p.add_argument("--replicas", type=int, default=1)
+    p.add_argument("--environment", default=None, help="serve in this environment (NAME@VERSION)")
+    p.add_argument("--env-manager", choices=["local", "virtualenv"], default=None,
+                   help="virtualenv: the MLflow model's own requirements (default when its pins disagree with the server's)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--no-wait", action="store_true")
     p.add_argument("--all-traffic", action="store_true", help="once Healthy, take all of the endpoint's traffic")

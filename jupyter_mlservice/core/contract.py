@@ -12,6 +12,7 @@ from typing import Any, get_args
 
 def constants() -> dict[str, Any]:
     from .endpoints.schemas import DeploymentState, EndpointState
+    from .environments.schemas import EnvironmentState
     from .events import SCHEMA_BASE
     from .jobs.schemas import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
     from .schedules.schemas import ACTIVE_RUN_STATES, SETTLED_RUN_STATES
@@ -38,6 +39,7 @@ def constants() -> dict[str, Any]:
         "SCHEDULE_RUN_STATES": [*ACTIVE_RUN_STATES, *SETTLED_RUN_STATES],
         "ACTIVE_SCHEDULE_RUN_STATES": list(ACTIVE_RUN_STATES),
         "TERMINAL_SCHEDULE_RUN_STATES": list(SETTLED_RUN_STATES),
+        "ENVIRONMENT_STATES": list(get_args(EnvironmentState)),
         "SWEEP_TRIAL_STATES": list(get_args(TrialState)),
         "ACTIVE_SWEEP_TRIAL_STATES": list(LIVE_TRIAL_STATES),
         "TERMINAL_SWEEP_TRIAL_STATES": [s for s in get_args(TrialState) if s not in LIVE_TRIAL_STATES],

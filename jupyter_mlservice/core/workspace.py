@@ -37,6 +37,7 @@ class WorkspaceConfig:
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
+    environments_dir: Path | None = None  # built environments (default <workspace>/environments)
 
     def resolved(self) -> "WorkspaceConfig":
         root = Path(self.root_dir).resolve()
@@ -56,6 +57,7 @@ class WorkspaceConfig:
             gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
+            environments_dir=Path(self.environments_dir).resolve() if self.environments_dir else ws / "environments",
         )
 
 
@@ -117,6 +119,10 @@ class Workspace:
         from .registry import ModelService
 
         self.models = ModelService(self.experiments, self.jobs, self.events)
+        from .environments.service import EnvironmentService
+
+        self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models, events=self.events)
+        self.jobs.environments = self.controller.environments = self.environments
         from .export.service import ExportService  # ONNX export jobs, device packages
 
         self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
@@ -130,6 +136,7 @@ class Workspace:
             self.endpoint_controller, self.models, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
             gpu_devices=cfg.gpu_devices,
         )
+        self.endpoints.environments = self.endpoint_controller.environments = self.environments
         self.services.append(self.endpoint_controller)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 

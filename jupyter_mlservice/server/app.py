@@ -34,6 +34,8 @@ class MLServiceApp(ExtensionApp):
     max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
+    environments_dir = Unicode("", config=True, help="Where environments are built (a cache shared by every job and deployment); "
+                               "default <workspace>/environments.")
     gpu_devices = List(
         Unicode(), default_value=None, allow_none=True, config=True,
         help="GPU ids deployments may be given (CUDA_VISIBLE_DEVICES); default: what `nvidia-smi -L` lists.",
@@ -85,6 +87,7 @@ class MLServiceApp(ExtensionApp):
             gpu_devices=None if self.gpu_devices is None else list(self.gpu_devices),
             backend_classes=dict(self.backend_classes),
             job_env=job_env,
+            environments_dir=Path(self.environments_dir) if self.environments_dir else None,
         )
         self.workspace = Workspace(config)
         self.settings["mlservice_workspace"] = self.workspace

@@ -11,6 +11,7 @@ import re
 from . import (
     automl_handlers,
     endpoint_handlers,
+    environment_handlers,
     experiment_handlers,
     export_handlers,
     job_handlers,
@@ -33,6 +34,7 @@ AREAS = [
     model_handlers,
     export_handlers,
     endpoint_handlers,
+    environment_handlers,
     sweep_handlers,
     automl_handlers,
 ]

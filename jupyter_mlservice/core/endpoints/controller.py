@@ -48,6 +48,7 @@ class EndpointController(Reconciler):
         self._dirty: set[str] = set()
         self._busy: set[str] = set()
         self._recovered = False
+        self.environments = None  # EnvironmentService (builds deployments' environments), set by the workspace
 
     def lock(self, endpoint: str) -> threading.Lock:
         """Held while an endpoint's rows and processes change together."""
@@ -190,6 +191,7 @@ class EndpointController(Reconciler):
                 self.rows.endpoint(endpoint, s).traffic = dict(config.traffic)
             self.rows.changed(endpoint, "traffic", None, ep.status)
         try:
+            self._build_environments(rows, changing)
             if process is None:
                 process = EndpointProcess.start(config, self.dir / endpoint, timeout=ROLLOUT_TIMEOUT_S)
             else:
@@ -231,6 +233,8 @@ class EndpointController(Reconciler):
                     name=row.name, model_path=spec["model_path"], model_name=spec["model_name"], model_version=spec["model_version"],
                     scoring_script=spec.get("scoring_script"), code_dir=spec.get("code_snapshot"), replicas=spec["replicas"],
                     request_settings=ServingSettings(**spec["request_settings"]), environment_variables=spec.get("environment_variables") or {},
+                    python=self._python(spec), return_script_errors=bool(spec.get("return_script_errors")),
+                    azureml_model_dir=spec.get("azureml_model_dir"),
                     batching=spec.get("batching"), gpus=spec.get("gpus") or [],
                 )
             )
@@ -247,6 +251,23 @@ class EndpointController(Reconciler):
             secondary_key=ep.secondary_key, deployments=deployments, traffic=traffic,
             mirror_traffic={k: v for k, v in (ep.mirror_traffic or {}).items() if k in names},
         )
+
+    def _python(self, spec: dict[str, Any]) -> str | None:
+        key = spec.get("environment_key")
+        return str(self.environments.cache.python(key)) if key and self.environments is not None else None
+
+    def _build_environments(self, rows: list[DeploymentRow], changing: set[str]) -> None:
+        """Build (once, cached) the environments of deployments being rolled out, before their workers start."""
+        from ..environments.cache import BuildFailed
+        from ..serving import EndpointFailed
+
+        for row in rows:
+            key = (row.spec or {}).get("environment_key")
+            if row.name in changing and key and self.environments is not None:
+                try:
+                    self.environments.cache.ensure(key)
+                except BuildFailed as exc:
+                    raise EndpointFailed(f"deployment {row.name!r}: environment {row.spec.get('environment')}: {exc}") from None
 
     def _observe(self, endpoint: str, process) -> None:
         status = process.status()

@@ -17,12 +17,14 @@ from typing import Any
 import requests
 from sqlalchemy import select
 
+from ..environments.usage import deployment_environment
 from ..errors import Conflict, InvalidRequest
 from ..jobs.snapshot import snapshot
 from ..logfile import read_from
 from ..pagination import page
 from ..registry import ModelService
 from ..serving.config import MAX_MIRROR_PERCENT
+from ..serving.model_dir import azure_layout, registered_folder_name
 from ..timeutil import as_utc, utcnow
 from .controller import EndpointController
 from .gpus import GpuAllocator
@@ -53,6 +55,7 @@ class EndpointService:
         self.host = host
         self.max_snapshot_bytes = max_snapshot_bytes
         self.gpus = GpuAllocator(self.store, gpu_devices)
+        self.environments = None  # EnvironmentService, set by the workspace
 
     # ---- endpoints -----------------------------------------------------------------------------
 
@@ -178,6 +181,8 @@ class EndpointService:
         merged = {**{k: row.spec.get(k) for k in DeploymentCreate.model_fields}, **changes, "name": name}
         if "code" in changes or "scoring_script" in changes:
             merged.pop("code_snapshot", None)
+        if row.spec.get("environment_reason") and "environment" not in changes:
+            merged["environment"] = None  # chosen for the model (env_manager): chosen again for the new one
         spec = self._prepare_spec(endpoint, name, merged, previous=row.spec)
         with self.gpus.allocating(), self.store.session() as s:
             spec["gpus"] = self.gpus.allocate(endpoint, name, spec.get("gpu") or 0, row.spec.get("gpus") or [])
@@ -271,6 +276,9 @@ class EndpointService:
             "model_path": str(model_path),
             "request_settings": RequestSettings(**(spec.get("request_settings") or {})).model_dump(),
         }
+        out.update(deployment_environment(self.environments, spec, model_path, mv.name, str(mv.version)))
+        out["azureml_model_dir"] = str(azure_layout(model_path, registered_folder_name(self.models.client, mv.run_id),
+                                                    mv.name, str(mv.version), folder))
         if spec.get("code"):
             code = Path(spec["code"])
             code = code if code.is_absolute() else self.root_dir / code
@@ -295,8 +303,10 @@ class EndpointService:
         return Deployment(
             endpoint=row.endpoint, name=row.name, model=spec["model"], model_name=spec["model_name"], model_version=spec["model_version"],
             scoring_script=spec.get("scoring_script"), replicas=spec["replicas"], request_settings=RequestSettings(**spec["request_settings"]),
-            environment_variables=spec.get("environment_variables") or {}, batching=spec.get("batching"), gpu=spec.get("gpu") or 0,
-            gpus=spec.get("gpus") or [], status=row.status, error=row.error, ready_workers=row.ready_workers,
+            environment_variables=spec.get("environment_variables") or {}, environment=spec.get("environment"),
+            environment_reason=spec.get("environment_reason"), return_script_errors=bool(spec.get("return_script_errors")),
+            batching=spec.get("batching"), gpu=spec.get("gpu") or 0, gpus=spec.get("gpus") or [],
+            status=row.status, error=row.error, ready_workers=row.ready_workers,
             traffic=(ep.traffic or {}).get(row.name, 0), mirror_traffic=(ep.mirror_traffic or {}).get(row.name, 0),
             all_traffic_pending=bool(row.all_traffic),
             created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),

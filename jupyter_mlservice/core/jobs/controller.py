@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from ..compute import ComputeBackend, LaunchSpec, Observation
+from ..environments.usage import job_launch
 from ..experiments import ExperimentService
 from ..reconciler import Reconciler
 from ..store import Store
@@ -77,6 +78,7 @@ class JobController(Reconciler):
         super().__init__(interval=poll_interval)
         self._active: dict[str, Active] = {}
         self._finalizer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlservice-finalize")
+        self.environments = None  # EnvironmentService, set by the workspace
 
     # ---- lifecycle: stopping only stops watching; running jobs are re-attached by the next server
 
@@ -238,12 +240,14 @@ class JobController(Reconciler):
         paths = launch.job_paths(job_dir)
         if row.attempt > 1:
             self._append_log(row.id, f"\nmlservice: attempt {row.attempt} of {row.max_retries + 1}\n")
+        argv, env = job_launch(self.environments, row.kind, row.spec, launch.argv_for(row.kind, row.spec, job_dir),
+                               {**self.job_env(row), **(row.spec.get("environment_variables") or {})})
         spec = LaunchSpec(
             job_id=row.id,
             attempt=row.attempt,
-            argv=launch.argv_for(row.kind, row.spec, job_dir),
+            argv=argv,
             cwd=launch.working_dir(row.kind, row.spec, job_dir, self.root_dir),
-            env={**self.job_env(row), **(row.spec.get("environment_variables") or {})},
+            env=env,
             log_path=paths["log"],
             job_dir=job_dir,
             resources=row.spec.get("resources") or {},
