@@ -45,9 +45,11 @@ HEALTH_INTERVAL_S = 2.0
 
 
 class EndpointService:
-    def __init__(self, store: Store, models: ModelService, workspace_dir: Path, root_dir: Path, host: str = "127.0.0.1", max_snapshot_bytes: int = 100 * 2**20):
+    def __init__(self, store: Store, models: ModelService, workspace_dir: Path, root_dir: Path, host: str = "127.0.0.1", max_snapshot_bytes: int = 100 * 2**20,
+                 lineage=None):
         self.store = store
         self.models = models
+        self.lineage = lineage  # model version -> deployment edges
         self.dir = workspace_dir / "endpoints"
         self.root_dir = root_dir
         self.host = host
@@ -195,6 +197,7 @@ class EndpointService:
             if s.get(DeploymentRow, (endpoint, body.name)) is not None:
                 raise Conflict(f"endpoint {endpoint!r} already has a deployment named {body.name!r}")
             s.add(DeploymentRow(endpoint=endpoint, name=body.name, spec=spec, applied=None, status="Creating", created_at=now, updated_at=now))
+        self._record_lineage(endpoint, body.name, spec)
         self._in_background(endpoint)
         return self.get_deployment(endpoint, body.name)
 
@@ -208,8 +211,15 @@ class EndpointService:
         with self.store.session() as s:
             live = s.get(DeploymentRow, (endpoint, name))
             live.spec, live.status, live.error, live.updated_at = spec, "Updating", None, utcnow()
+        self._record_lineage(endpoint, name, spec)
         self._in_background(endpoint)
         return self.get_deployment(endpoint, name)
+
+    def _record_lineage(self, endpoint: str, name: str, spec: dict[str, Any]) -> None:
+        if self.lineage is not None:
+            from ..lineage import DEPLOYMENT, MODEL_VERSION, Node
+
+            self.lineage.record(Node(MODEL_VERSION, f"{spec['model_name']}:{spec['model_version']}"), Node(DEPLOYMENT, f"{endpoint}/{name}"), "deployed")
 
     def delete_deployment(self, endpoint: str, name: str) -> None:
         with self._lock(endpoint):
