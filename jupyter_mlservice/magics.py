@@ -30,6 +30,8 @@ MLSERVICE_USAGE = "%mlservice {target,job,...} COMMAND [ARGS]   e.g. %mlservice 
 _COLUMNS = {
     ("job", "list"): ["id", "status", "kind", "target", "experiment", "display_name", "created_at", "duration_s"],
     ("target", "list"): ["name", "type", "capacity", "running", "queued", "description"],
+    ("data", "list"): ["name", "kind", "latest_version", "version_count", "aliases", "description"],
+    ("data", "versions"): ["version", "aliases", "mode", "format", "size_bytes", "row_count", "digest", "archived"],
 }
 
 
