@@ -50,16 +50,26 @@ MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer: spreads any 64-bit keys uniformly (for the distinct sketch)."""
+    """Spread 64-bit keys over 64 bits (multiply, fold, multiply: murmur3's finalizer, halved),
+    so that the smallest hashes are a uniform sample of the distinct keys."""
     with np.errstate(over="ignore"):
         z = x.astype(np.uint64, copy=True)
-        z += np.uint64(0x9E3779B97F4A7C15)
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(0xBF58476D1CE4E5B9)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(0x94D049BB133111EB)
-        z ^= z >> np.uint64(31)
+        z *= np.uint64(0xFF51AFD7ED558CCD)
+        z ^= z >> np.uint64(33)
+        z *= np.uint64(0xC4CEB9FE1A85EC53)
     return z
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    # np.unique on high-entropy uint64 keys takes its hash-table path in numpy 2.4, ~25x slower
+    # than sorting for these sizes
+    s = np.sort(a)
+    if len(s) < 2:
+        return s
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
 
 
 class Distinct:
@@ -69,9 +79,11 @@ class Distinct:
         self.k = k
         self.kept = np.empty(0, dtype=np.uint64)
         self.full = False
+        self.batches = 0
 
     def add(self, hashes: np.ndarray) -> None:
-        """Hashes of one batch's distinct values (each value once: callers take uniques first)."""
+        """Hashes of one batch's values (repeats are fine)."""
+        self.batches += 1
         if not len(hashes):
             return
         if self.full:
@@ -79,8 +91,8 @@ class Distinct:
             if not len(hashes):
                 return
         if len(hashes) > 4 * self.k:
-            hashes = np.partition(hashes, self.k)[: self.k + 1]
-        merged = np.unique(np.concatenate([self.kept, hashes]))
+            hashes = _sorted_unique(hashes)[: self.k]
+        merged = _sorted_unique(np.concatenate([self.kept, hashes]))
         if len(merged) >= self.k:
             self.full = True
             merged = merged[: self.k]
@@ -125,6 +137,8 @@ class RowSample:
         keep = np.nonzero(pr < self.threshold)[0]
         if not len(keep):
             return
+        if len(keep) > self.k:  # only this batch's k smallest can stay
+            keep = keep[np.argpartition(pr[keep], self.k)[: self.k]]
         self.tables.append(table.take(pa.array(keep)))
         self.priorities = np.concatenate([self.priorities, pr[keep]])
         if len(self.priorities) > 2 * self.k:
@@ -191,6 +205,15 @@ class Column:
             self.nulls += arr.null_count
             self.count += len(arr) - arr.null_count
 
+    def _hash_all(self, arr: pa.Array) -> bool:
+        """Hash every value (many distinct ones) rather than dedupe them in arrow first (few)."""
+        if self.distinct.full:
+            return True
+        if self.distinct.batches == 0 and len(arr) > 4 * DISTINCT_K:
+            # a first batch: judge by its head, where arrow's count is cheap
+            return pc.count_distinct(arr.slice(0, 8192)).as_py() > 2048
+        return False
+
     def missing(self, rows: int) -> None:
         """A batch (of a file) that lacks this column."""
         self.nulls += rows
@@ -221,8 +244,10 @@ class Column:
         self.mean += delta * n / total
         self.m2 += m2 + delta * delta * self.count * n / total
         self.count = total
-        # distinct values: arrow's hash table first (one pass in C++), then hash only those
-        u = pc.unique(arr).to_numpy(zero_copy_only=False)
+        # distinct values: while the sketch holds every value seen, arrow's hash table dedupes the
+        # batch first (few distinct values: little to hash); once it is full, only hashes under
+        # its threshold matter, so every value is hashed and most are dropped at once
+        u = v if self._hash_all(arr) else pc.unique(arr).to_numpy(zero_copy_only=False)
         if u.dtype.kind == "f":
             u = u.astype(np.float64, copy=False)
             keys = (u[~np.isnan(u)] + 0.0).view(np.uint64)  # -0.0 and 0.0 are one value
@@ -265,7 +290,7 @@ class Column:
         lo, hi = mm["min"].as_py(), mm["max"].as_py()
         self.min = lo if self.min is None else min(self.min, lo)
         self.max = hi if self.max is None else max(self.max, hi)
-        unique = pc.unique(valid)
+        unique = valid if self._hash_all(valid) else pc.unique(valid)
         as_int = unique.cast(pa.int64()) if not pa.types.is_date32(unique.type) else unique.cast(pa.int32()).cast(pa.int64())
         self.distinct.add(_mix(as_int.to_numpy(zero_copy_only=False).view(np.uint64)))
 
@@ -384,6 +409,42 @@ def batches(files: list[Path], fmt: str, text_columns: frozenset[str] = frozense
             yield from pj.open_json(path, read_options=pj.ReadOptions(block_size=16 << 20))
 
 
+def _prefetch(source: Iterator[pa.RecordBatch], depth: int = 1) -> Iterator[pa.RecordBatch]:
+    """Decode the next batch on a thread while this one is profiled (both release the GIL)."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=produce, name="profile-read", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
 def profile_table(files: list[Path], fmt: str) -> dict[str, Any]:
     """Profile CSV/Parquet/JSON-lines files. A CSV column whose later values do not fit the type
     guessed from its first block is read again as text."""
@@ -422,7 +483,7 @@ def _profile_once(files: list[Path], fmt: str, text_columns: frozenset[str]) -> 
     head: list[pa.RecordBatch] = []
     head_rows = 0
     sample = RowSample()
-    for batch in batches(files, fmt, text_columns):
+    for batch in _prefetch(batches(files, fmt, text_columns)):
         n = batch.num_rows
         if not n:
             continue
