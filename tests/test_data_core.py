@@ -583,3 +583,18 @@ def test_a_profile_asked_for_again_replaces_the_old_one(ws):
     assert p.status == "Queued" and p.job_id != v.profile_job_id
     wait_job(ws, p.job_id)
     assert wait_for(lambda: ws.data.profile("again", 1).status == "Ready", 60, what="the new profile")
+
+
+def test_the_data_store_can_live_elsewhere(tmp_path, mlflow_template):
+    from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
+
+    root = tmp_path / "root"
+    root.mkdir()
+    seed_workspace(root, mlflow_template)
+    (root / "a.csv").write_text("a\n1\n")
+    ws = Workspace(WorkspaceConfig(root_dir=root, data_dir=tmp_path / "shared-store"))
+    try:
+        v = ws.data.create(no_profile(name="elsewhere", path="a.csv"))
+        assert Path(v.path) == tmp_path / "shared-store" / "elsewhere" / "1" / "a.csv"
+    finally:
+        ws.stop()
