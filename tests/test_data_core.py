@@ -24,20 +24,15 @@ from jupyter_mlservice.core.data.tables import DataAssetRow, DataVersionRow
 from jupyter_mlservice.core.errors import Conflict, InvalidRequest, NotFound
 from jupyter_mlservice.core.schemas import CodeJobSpec, CommandJobSpec, NotebookJobSpec, TargetCreate
 
-from .conftest import seed_workspace, wait_for, wait_job
+from .conftest import wait_for, wait_job
+from .data_fixtures import start_workspace
 
 pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory, mlflow_template):
-    from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
-
-    root = tmp_path_factory.mktemp("data") / "root"
-    root.mkdir()
-    seed_workspace(root, mlflow_template)
-    workspace = Workspace(WorkspaceConfig(root_dir=root, poll_interval=0.1))
-    workspace.start()
+    workspace = start_workspace(tmp_path_factory.mktemp("data"), mlflow_template)
     yield workspace
     workspace.stop()
 
@@ -586,13 +581,8 @@ def test_a_profile_asked_for_again_replaces_the_old_one(ws):
 
 
 def test_the_data_store_can_live_elsewhere(tmp_path, mlflow_template):
-    from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
-
-    root = tmp_path / "root"
-    root.mkdir()
-    seed_workspace(root, mlflow_template)
-    (root / "a.csv").write_text("a\n1\n")
-    ws = Workspace(WorkspaceConfig(root_dir=root, data_dir=tmp_path / "shared-store"))
+    ws = start_workspace(tmp_path, mlflow_template, data_dir=tmp_path / "shared-store")
+    (ws.root_dir / "a.csv").write_text("a\n1\n")
     try:
         v = ws.data.create(no_profile(name="elsewhere", path="a.csv"))
         assert Path(v.path) == tmp_path / "shared-store" / "elsewhere" / "1" / "a.csv"

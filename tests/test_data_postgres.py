@@ -11,7 +11,8 @@ from jupyter_mlservice.core.data.schemas import DataCreate
 from jupyter_mlservice.core.errors import InvalidRequest
 from jupyter_mlservice.core.schemas import CommandJobSpec
 
-from .conftest import seed_workspace, wait_job
+from .conftest import wait_job
+from .data_fixtures import start_workspace
 from .test_batch_postgres import postgres  # noqa: F401 - the session's PostgreSQL server
 
 pytestmark = pytest.mark.timeout(900)
@@ -19,13 +20,7 @@ pytestmark = pytest.mark.timeout(900)
 
 @pytest.fixture(scope="module")
 def pg_ws(postgres, tmp_path_factory, mlflow_template):  # noqa: F811
-    from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
-
-    root = tmp_path_factory.mktemp("data-pg") / "root"
-    root.mkdir()
-    seed_workspace(root, mlflow_template)
-    ws = Workspace(WorkspaceConfig(root_dir=root, poll_interval=0.1, database_url=postgres.create_database("data_store")))
-    ws.start()
+    ws = start_workspace(tmp_path_factory.mktemp("data-pg"), mlflow_template, database_url=postgres.create_database("data_store"))
     yield ws
     ws.stop()
 

@@ -10,36 +10,25 @@ import pytest
 from jupyter_mlservice.core.data.schemas import DataCreate
 from jupyter_mlservice.core.schemas import CommandJobSpec, JobStatus, TargetCreate
 
-from .conftest import seed_workspace, wait_for
+from .conftest import wait_for
+from .test_ray_backend import cluster  # noqa: F401 - a workspace with a managed Ray head
 
 pytestmark = [pytest.mark.timeout(1500), pytest.mark.ray]
 
-HEAD = {"mode": "managed", "head": {"cpu": 2}, "object_store_memory": 100_000_000}
 READ = "import os, sys, pandas as pd; df = pd.read_csv(sys.argv[1]); print('rows', len(df), 'sum', int(df.a.sum()), 'cwd', os.getcwd())"
 
 
 @pytest.fixture(scope="module")
-def ray_ws(tmp_path_factory, mlflow_template):
-    from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
-
-    root = tmp_path_factory.mktemp("data-ray") / "root"
-    root.mkdir()
-    seed_workspace(root, mlflow_template)
-    ws = Workspace(WorkspaceConfig(root_dir=root, poll_interval=0.1))
-    ws.start()
-    ws.targets.create(TargetCreate(name="rc", type="ray", settings=HEAD))
-    head = ws.backends["ray"]._head("rc", None)
-    assert head.wait_ready(timeout=900) and head.status == "ready", head.error
+def ray_ws(cluster):
+    """The Ray tests' workspace with its managed target `rc`, and a data asset to read."""
+    ws = cluster["ws"]
+    root = ws.root_dir
     (root / "d").mkdir()
     pd.DataFrame({"a": range(40)}).to_csv(root / "d" / "t.csv", index=False)
     (root / "code").mkdir()
     (root / "code" / "read.py").write_text(READ.replace("; ", "\n"))
     ws.data.create(DataCreate(name="rt", path="d/t.csv", profile=False))
-    yield ws
-    ws.stop()
-    head = ws.backends["ray"]._heads.get("rc")
-    if head is not None and head.state is not None:
-        head.stop()
+    return ws
 
 
 def run(ws, spec, timeout=600):

@@ -27,41 +27,39 @@ _MODEL = re.compile(rf"^(?P<name>{NAME})(?::(?P<version>[0-9]+)|@(?P<alias>{ALIA
 
 
 @dataclass(frozen=True)
-class DataRef:
-    """A data asset version: a number, an alias, or neither (the latest)."""
-
+class _Ref:
     name: str
     version: int | None = None
     alias: str | None = None
 
+    prefix = ""
+    version_sep = ""  # what separates a name from a version number
+
     def __str__(self) -> str:
-        return "data:" + self.short
+        return self.prefix + self.short
 
     @property
     def short(self) -> str:
-        """``iris@2`` / ``iris@prod`` / ``iris``: the form lineage ids and the SDK use."""
         if self.version is not None:
-            return f"{self.name}@{self.version}"
+            return f"{self.name}{self.version_sep}{self.version}"
         return f"{self.name}@{self.alias}" if self.alias else self.name
 
 
 @dataclass(frozen=True)
-class ModelRef:
-    """A registered model version: a number, an alias, or neither (the latest)."""
+class DataRef(_Ref):
+    """A data asset version: ``iris@2`` / ``iris@prod`` / ``iris`` (the latest), ``data:`` + that."""
 
-    name: str
-    version: int | None = None
-    alias: str | None = None
+    prefix = "data:"
+    version_sep = "@"
 
-    def __str__(self) -> str:
-        return "model:" + self.short
 
-    @property
-    def short(self) -> str:
-        """``iris:3`` / ``iris@champion`` / ``iris``: the form the model registry takes."""
-        if self.version is not None:
-            return f"{self.name}:{self.version}"
-        return f"{self.name}@{self.alias}" if self.alias else self.name
+@dataclass(frozen=True)
+class ModelRef(_Ref):
+    """A registered model version: ``iris:3`` / ``iris@champion`` / ``iris``, ``model:`` + that
+    (the short form is the one the model registry takes)."""
+
+    prefix = "model:"
+    version_sep = ":"
 
 
 Ref = DataRef | ModelRef
