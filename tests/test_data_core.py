@@ -440,13 +440,14 @@ def test_bad_inputs_are_refused_at_submit(ws):
 
 TRAIN = textwrap.dedent(
     """
-    import sys, mlflow, pandas as pd
+    import os, sys, mlflow, pandas as pd
     from sklearn.linear_model import LogisticRegression
     df = pd.read_csv(sys.argv[1]).dropna()
     X, y = df[["sepal_length", "sepal_width", "petal_length", "petal_width"]], df["target"]
     X.assign(petal_area=X.petal_length * X.petal_width).to_parquet(sys.argv[2] + "/features.parquet")
     with mlflow.start_run():
-        mlflow.sklearn.log_model(LogisticRegression(max_iter=300).fit(X, y), name="model", pip_requirements=["scikit-learn"])
+        mlflow.sklearn.log_model(LogisticRegression(max_iter=300).fit(X, y), name="model", pip_requirements=["scikit-learn"],
+                                 registered_model_name=os.environ.get("REGISTER_AS"))
     """
 )
 
@@ -479,13 +480,15 @@ def test_outputs_are_registered_and_lineage_runs_from_data_to_model_and_back(ws)
     ws.data.archive("lin-iris", 1)
     (data,) = ws.models.version("lin-model", mv["version"])["lineage"]["data"]
     assert data["archived"] is True and ws.data.version("lin-iris", 1).digest == data["digest"]
-    # a rerun writing the same features gets the same version, linked to the new job too
+    # a rerun writing the same features gets the same version, linked to the new job too; a model
+    # the job registers itself (MLflow's registered_model_name) is linked when the job ends
     again = run(ws, CommandJobSpec(
-        command="python train.py ${{inputs.train}} ${{outputs.features}}", code="lin",
+        command="python train.py ${{inputs.train}} ${{outputs.features}}", code="lin", environment_variables={"REGISTER_AS": "lin-auto"},
         inputs={"train": "data:lin-iris@1"}, outputs={"features": {"register_as": "lin-features"}},
     ), timeout=300)
     assert again.status.value == "Completed" and ws.data.get_asset("lin-features").latest_version == 1
     assert ws.data.output_version(again.id, "features").version == 1
+    assert [n.id for n in ws.data.lineage("lin-iris@1").models] == [f"lin-model:{mv['version']}", "lin-auto:1"]
 
 
 def test_a_job_that_does_not_write_its_output_fails_saying_so(ws):
