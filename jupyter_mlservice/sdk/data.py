@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..core.errors import InvalidRequest
-from .http import HTTP, Record
+from ..errors import InvalidRequest
+from .http import Collection, Handle
 from .jobs import _server_path
 
 
@@ -17,15 +17,11 @@ def _q(name: str) -> str:
     return quote(name, safe="")
 
 
-class DataVersion(Record):
+class DataVersion(Handle):
     """One version: ``v.ref`` (``data:iris@2``), ``v.digest``, ``v.path``, ``v.columns``, ``v.aliases``..."""
 
-    def __init__(self, http: HTTP, data: dict[str, Any]):
-        super().__init__(data)
-        self._http = http
-
-    def __repr__(self) -> str:
-        return f"DataVersion({self.ref!r}, kind={self.kind!r}, mode={self.mode!r}, digest={(self.digest or '')[:19]!r})"
+    _PATH = "/data/{name}/versions/{version}"
+    _SHOWN = ("ref", "kind", "mode", "digest")
 
     def profile(self, wait: bool = True, timeout: float = 600) -> dict[str, Any] | None:
         """The profile dict (rows, columns, sample), waiting for its job. ``v.profile()["rows"]``"""
@@ -40,10 +36,7 @@ class DataVersion(Record):
         return Data(self._http).download(self.ref, dest)
 
 
-class Data:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Data(Collection):
     def create(
         self,
         name: str,

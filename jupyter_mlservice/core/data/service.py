@@ -524,10 +524,6 @@ class DataService:
                     self._set_profile(name, version, job_id, "Failed", error=f"the profile job wrote no readable profile.json ({exc})")
                 else:
                     self._set_profile(name, version, job_id, "Ready", profile=result)
-                    if result.get("rows") is not None:
-                        with self.store.session() as s:
-                            s.execute(update(DataVersionRow).where(DataVersionRow.name == name, DataVersionRow.version == version,
-                                                                   DataVersionRow.row_count.is_(None)).values(row_count=result["rows"]))
             settled += 1
         return settled
 
@@ -537,6 +533,9 @@ class DataService:
             s.execute(update(DataProfileRow).where(DataProfileRow.name == name, DataProfileRow.version == version,
                                                    DataProfileRow.job_id == job_id)
                       .values(status=status, error=error, profile=profile, updated_at=utcnow()))
+            if profile and profile.get("rows") is not None:  # in the same transaction: Ready implies a row count
+                s.execute(update(DataVersionRow).where(DataVersionRow.name == name, DataVersionRow.version == version,
+                                                       DataVersionRow.row_count.is_(None)).values(row_count=profile["rows"]))
 
     # ---- lineage -----------------------------------------------------------------------------
 
