@@ -21,6 +21,7 @@ AREAS = (
     "models",
     "endpoints",
     "data",
+    "sweeps",
 )
 
 

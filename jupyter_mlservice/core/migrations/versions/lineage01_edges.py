@@ -1,13 +1,13 @@
 """lineage edges
 
 Revision ID: lineage01
-Revises: sched01
+Revises: sweeps01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "lineage01"
-down_revision = "sched01"
+down_revision = "sweeps01"
 branch_labels = None
 depends_on = None
 
