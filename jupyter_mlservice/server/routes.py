@@ -10,6 +10,7 @@ import re
 
 from . import (
     automl_handlers,
+    data_handlers,
     endpoint_handlers,
     environment_handlers,
     experiment_handlers,
@@ -37,6 +38,7 @@ AREAS = [
     environment_handlers,
     sweep_handlers,
     automl_handlers,
+    data_handlers,
 ]
 
 OPS: list[Op] = [op for area in AREAS for op in area.OPS]

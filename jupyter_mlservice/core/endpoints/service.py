@@ -45,12 +45,13 @@ from .tables import DeploymentRow, EndpointRow
 
 class EndpointService:
     def __init__(self, controller: EndpointController, models: ModelService, root_dir: Path, host: str = "127.0.0.1",
-                 max_snapshot_bytes: int = 100 * 2**20, gpu_devices: list[str] | None = None):
+                 max_snapshot_bytes: int = 100 * 2**20, gpu_devices: list[str] | None = None, lineage=None):
         self.controller = controller
         self.rows = controller.rows
         self.store = controller.store
         self.dir = controller.dir
         self.models = models
+        self.lineage = lineage  # model version -> deployment edges
         self.root_dir = root_dir
         self.host = host
         self.max_snapshot_bytes = max_snapshot_bytes
@@ -171,6 +172,7 @@ class EndpointService:
             spec["gpus"] = self.gpus.allocate(endpoint, body.name, spec.get("gpu") or 0, [])
             s.add(DeploymentRow(endpoint=endpoint, name=body.name, spec=spec, applied=None, status="Creating",
                                 all_traffic=body.all_traffic, created_at=now, updated_at=now))
+        self._record_lineage(endpoint, body.name, spec)
         self.rows.changed(endpoint, "created", body.name, "Creating")
         self.controller.reconcile_soon(endpoint)
         return self.get_deployment(endpoint, body.name)
@@ -190,9 +192,16 @@ class EndpointService:
             live.spec, live.status, live.error, live.updated_at = spec, "Updating", None, utcnow()
             if "all_traffic" in body.model_fields_set:
                 live.all_traffic = body.all_traffic
+        self._record_lineage(endpoint, name, spec)
         self.rows.changed(endpoint, "updated", name, "Updating")
         self.controller.reconcile_soon(endpoint)
         return self.get_deployment(endpoint, name)
+
+    def _record_lineage(self, endpoint: str, name: str, spec: dict[str, Any]) -> None:
+        if self.lineage is not None:
+            from ..lineage import DEPLOYMENT, MODEL_VERSION, Node
+
+            self.lineage.record(Node(MODEL_VERSION, f"{spec['model_name']}:{spec['model_version']}"), Node(DEPLOYMENT, f"{endpoint}/{name}"), "deployed")
 
     def delete_deployment(self, endpoint: str, name: str) -> None:
         with self.controller.lock(endpoint):
