@@ -1,0 +1,570 @@
+"""Baseline profiles and window counts: every feature folded into fixed bins, batch by batch.
+
+A *profile* is computed once per baseline: for each numeric feature about a thousand bins at the
+baseline's quantiles (its exact distinct values when it has that few), for each categorical
+feature its categories, plus the baseline's counts in those bins, its null rate, range, mean and
+standard deviation. A production *window* is then folded into the same bins one record batch at
+a time, so memory does not grow with the window and nothing is ever held as a whole frame.
+
+Bin edges come from a uniform sample of at most ``EDGE_SAMPLE`` baseline rows (bottom-k on
+random keys, so one pass over any number of batches); the counts are exact.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+NUMERIC, CATEGORICAL = "numeric", "categorical"
+FINE_BINS = 1000
+COARSE_BINS = 10  # PSI and Jensen-Shannon use deciles of the baseline (plus the two tails)
+EDGE_SAMPLE = 100_000
+MAX_CATEGORIES = 10_000
+UNSEEN_EXAMPLES = 5
+PROFILE_VERSION = 1
+
+
+# ---- reading values of one column --------------------------------------------------------------
+
+
+def kind_of(arrow_type: pa.DataType) -> str | None:
+    """The kind a baseline column gets unless told otherwise; None: not a feature we can monitor."""
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        return NUMERIC
+    if pa.types.is_dictionary(arrow_type):
+        return kind_of(arrow_type.value_type)
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_boolean(arrow_type):
+        return CATEGORICAL
+    return None
+
+
+def _is_nested(t: pa.DataType) -> bool:
+    return pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
+
+
+def _chunks(col: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return list(col.chunks) if isinstance(col, pa.ChunkedArray) else [col]
+
+
+def numeric_rows(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int, int]:
+    """Every row of a column as float64, NaN where there is no usable number; with the count of
+    nulls (NaN included) and of type mismatches among those NaN.
+
+    Text that reads as a number counts as that number (collected JSON can mix the two); other
+    text, booleans, lists and objects are type mismatches.
+    """
+    parts: list[np.ndarray] = []
+    nulls = mismatches = 0
+    for chunk in _chunks(col):
+        t = chunk.type
+        if pa.types.is_dictionary(t):
+            chunk, t = chunk.dictionary_decode(), t.value_type
+        if pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t):
+            if pa.types.is_float64(t) and chunk.null_count == 0:
+                x = chunk.to_numpy(zero_copy_only=False)
+            else:
+                x = pc.cast(chunk, pa.float64()).to_numpy(zero_copy_only=False)  # nulls -> NaN
+            bad = 0
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            x, bad = _parse_numbers(chunk)
+        else:
+            x, bad = np.full(len(chunk), np.nan), len(chunk) - chunk.null_count
+        nan = int(np.count_nonzero(np.isnan(x)))
+        nulls += nan - bad
+        mismatches += bad
+        parts.append(x)
+    if not parts:
+        return np.empty(0), nulls, mismatches
+    return (parts[0] if len(parts) == 1 else np.concatenate(parts)), nulls, mismatches
+
+
+def numeric_values(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int, int]:
+    """(the usable values as float64, nulls, type mismatches) of one column; see numeric_rows."""
+    x, nulls, mismatches = numeric_rows(col)
+    if nulls or mismatches:
+        x = x[~np.isnan(x)]
+    return x, nulls, mismatches
+
+
+def _parse_numbers(chunk: pa.Array) -> tuple[np.ndarray, int]:
+    """Text to float64 (NaN for nulls); the count of non-null strings that are not numbers."""
+    try:
+        return pc.cast(chunk, pa.float64()).to_numpy(zero_copy_only=False), 0
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out = np.full(len(chunk), np.nan)
+    bad = 0
+    for i, v in enumerate(chunk.to_pylist()):
+        if v is None:
+            continue
+        try:
+            out[i] = float(v)
+        except ValueError:
+            bad += 1
+            out[i] = np.nan
+    return out, bad
+
+
+def category_values(col: pa.Array | pa.ChunkedArray) -> tuple[list[Any], np.ndarray, int, int]:
+    """(distinct values as text, their counts, nulls, type mismatches) of one column."""
+    values: dict[str, int] = {}
+    nulls = mismatches = 0
+    for chunk in _chunks(col):
+        t = chunk.type
+        if pa.types.is_dictionary(t):
+            chunk, t = chunk.dictionary_decode(), t.value_type
+        nulls += chunk.null_count
+        if _is_nested(t):
+            mismatches += len(chunk) - chunk.null_count
+            continue
+        if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            chunk = pc.cast(chunk, pa.string())
+        counts = pc.value_counts(chunk.drop_null())
+        for v, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()):
+            values[v] = values.get(v, 0) + n
+    return list(values), np.fromiter(values.values(), dtype=np.int64, count=len(values)), nulls, mismatches
+
+
+# ---- bins ---------------------------------------------------------------------------------------
+
+
+class NumericBins:
+    """Edges of one numeric feature and a fast way to bin values on them.
+
+    ``bin(x)`` equals ``np.searchsorted(edges, x, side="right")``: 0 below the baseline's
+    minimum, ``len(edges)`` from its maximum up (the last edge sits just above the maximum).
+    A uniform grid of cells over the range maps a value to the first edge of its cell and one
+    comparison on each side finishes the job; cells holding several edges fall back to a
+    binary search for their values only.
+    """
+
+    def __init__(self, edges: np.ndarray, discrete: bool, coarse: np.ndarray):
+        self.edges = np.asarray(edges, dtype=np.float64)
+        self.discrete = discrete
+        self.coarse = np.asarray(coarse, dtype=np.int64)  # start indices of coarse bins over the counts
+        e = self.edges
+        self.lo, self.hi = float(e[0]), float(e[-1])
+        cells = int(min(max(8 * len(e), 1024), 1 << 17))
+        span = self.hi - self.lo
+        self.scale = cells / span if span > 0 else 0.0
+        self.cells = cells
+        bounds = self.lo + np.arange(cells + 1) / self.scale if span > 0 else np.full(cells + 1, self.lo)
+        self.first = np.searchsorted(e, bounds[:-1], side="right").astype(np.int64)
+        inside = np.searchsorted(e, bounds[1:], side="left") - self.first
+        self.crowded = inside > 1
+        self.any_crowded = bool(self.crowded.any())
+        self.upper = np.append(e, np.inf)
+        self.lower = np.insert(e, 0, -np.inf)
+
+    @property
+    def size(self) -> int:
+        return len(self.edges) + 1
+
+    def bin(self, x: np.ndarray) -> np.ndarray:
+        if self.scale == 0.0:
+            return np.searchsorted(self.edges, x, side="right")
+        cell = ((x - self.lo) * self.scale).astype(np.int64)
+        np.clip(cell, 0, self.cells - 1, out=cell)
+        k = np.take(self.first, cell)
+        b = k + (np.take(self.upper, k) <= x) - (np.take(self.lower, k) > x)
+        above = x >= self.hi
+        if above.any():
+            b[above] = len(self.edges)
+        if self.any_crowded:
+            crowded = np.take(self.crowded, cell)
+            if crowded.any():
+                b[crowded] = np.searchsorted(self.edges, x[crowded], side="right")
+        return b
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"edges": self.edges.tolist(), "discrete": self.discrete, "coarse": self.coarse.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> NumericBins:
+        return cls(np.array(d["edges"], dtype=np.float64), bool(d["discrete"]), np.array(d["coarse"], dtype=np.int64))
+
+
+class CategoryBins:
+    """The baseline's categories (the most frequent ``MAX_CATEGORIES``); one more bin counts
+    the rest: unseen categories in a window, the long tail in the baseline."""
+
+    def __init__(self, categories: list[str], complete: bool):
+        self.categories = list(categories)
+        self.complete = complete  # every baseline category is listed (unseen ones are knowable)
+        self.index = {c: i for i, c in enumerate(self.categories)}
+
+    @property
+    def size(self) -> int:
+        return len(self.categories) + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"categories": self.categories, "complete": self.complete}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CategoryBins:
+        return cls(d["categories"], bool(d["complete"]))
+
+
+@dataclass
+class Counts:
+    """What a baseline or a window holds for one feature, in that feature's bins. Adding two
+    Counts of the same bins gives the Counts of both (windows fold incrementally)."""
+
+    size: int
+    numeric: bool = False
+    rows: int = 0
+    nulls: int = 0
+    mismatches: int = 0
+    counts: np.ndarray = field(default=None)  # type: ignore[assignment]
+    sums: np.ndarray | None = None  # numeric features: the sum of the values in each bin
+    unseen: dict[str, int] = field(default_factory=dict)  # categories not in the baseline
+
+    def __post_init__(self) -> None:
+        if self.counts is None:
+            self.counts = np.zeros(self.size, dtype=np.int64)
+        if self.sums is None and self.numeric:
+            self.sums = np.zeros(self.size)
+
+    @property
+    def valid(self) -> int:
+        return int(self.counts.sum())
+
+    def add(self, other: Counts) -> None:
+        self.rows += other.rows
+        self.nulls += other.nulls
+        self.mismatches += other.mismatches
+        self.counts += other.counts
+        if self.sums is not None and other.sums is not None:
+            self.sums += other.sums
+        for k, v in other.unseen.items():
+            self.unseen[k] = self.unseen.get(k, 0) + v
+
+    def to_dict(self) -> dict[str, Any]:
+        top = sorted(self.unseen.items(), key=lambda kv: -kv[1])[:UNSEEN_EXAMPLES]
+        return {
+            "rows": self.rows, "nulls": self.nulls, "mismatches": self.mismatches, "counts": self.counts.tolist(),
+            "sums": None if self.sums is None else self.sums.tolist(), "unseen": dict(top),
+            "unseen_total": int(sum(self.unseen.values())),
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Counts:
+        counts = np.array(d["counts"], dtype=np.int64)
+        sums = None if d.get("sums") is None else np.array(d["sums"], dtype=np.float64)
+        return cls(len(counts), sums is not None, d["rows"], d["nulls"], d["mismatches"], counts, sums, dict(d.get("unseen") or {}))
+
+
+def fold_numeric(bins: NumericBins, col: pa.Array | pa.ChunkedArray | None, rows: int) -> Counts:
+    out = Counts(bins.size, numeric=True, rows=rows)
+    if col is None:  # the column is missing from this batch: every value is null
+        out.nulls = rows
+        return out
+    x, out.nulls, out.mismatches = numeric_values(col)
+    if len(x):
+        b = bins.bin(x)
+        out.counts = np.bincount(b, minlength=bins.size).astype(np.int64)
+        out.sums = np.bincount(b, weights=x, minlength=bins.size)
+    return out
+
+
+def fold_categories(bins: CategoryBins, col: pa.Array | pa.ChunkedArray | None, rows: int) -> Counts:
+    out = Counts(bins.size, rows=rows)
+    if col is None:
+        out.nulls = rows
+        return out
+    values, counts, out.nulls, out.mismatches = category_values(col)
+    index = bins.index
+    other = len(bins.categories)
+    for v, n in zip(values, counts.tolist()):
+        i = index.get(v)
+        if i is None:
+            out.counts[other] += n
+            out.unseen[v] = out.unseen.get(v, 0) + n
+        else:
+            out.counts[i] += n
+    return out
+
+
+# ---- profiles -----------------------------------------------------------------------------------
+
+
+@dataclass
+class FeatureProfile:
+    name: str
+    kind: str
+    dtype: str
+    bins: NumericBins | CategoryBins
+    counts: Counts
+    mean: float | None = None
+    std: float | None = None
+    min: float | None = None
+    max: float | None = None
+    singletons: int = 0  # categories seen once in the baseline (Good-Turing: the chance of a new one)
+    doubletons: int = 0  # ... and twice (the variance of that estimate)
+
+    def fold(self, col: pa.Array | pa.ChunkedArray | None, rows: int) -> Counts:
+        if self.kind == NUMERIC:
+            return fold_numeric(self.bins, col, rows)  # type: ignore[arg-type]
+        return fold_categories(self.bins, col, rows)  # type: ignore[arg-type]
+
+    def empty(self) -> Counts:
+        return Counts(self.bins.size, numeric=self.kind == NUMERIC)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "kind": self.kind, "dtype": self.dtype, "bins": self.bins.to_dict(),
+            "counts": self.counts.to_dict(), "mean": self.mean, "std": self.std, "min": self.min, "max": self.max,
+            "singletons": self.singletons, "doubletons": self.doubletons,
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FeatureProfile:
+        bins = NumericBins.from_dict(d["bins"]) if d["kind"] == NUMERIC else CategoryBins.from_dict(d["bins"])
+        return cls(d["name"], d["kind"], d["dtype"], bins, Counts.from_dict(d["counts"]), d.get("mean"), d.get("std"),
+                   d.get("min"), d.get("max"), d.get("singletons", 0), d.get("doubletons", 0))  # fmt: skip
+
+
+@dataclass
+class Profile:
+    """The baseline's profile: one FeatureProfile per monitored column."""
+
+    rows: int
+    features: dict[str, FeatureProfile]
+    extra: dict[str, Any] = field(default_factory=dict)  # what later steps cache (importance...)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": PROFILE_VERSION, "rows": self.rows, "features": [f.to_dict() for f in self.features.values()], "extra": self.extra}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Profile:
+        if d.get("version") != PROFILE_VERSION:
+            raise ValueError(f"profile version {d.get('version')} is not {PROFILE_VERSION}")
+        feats = [FeatureProfile.from_dict(f) for f in d["features"]]
+        return cls(d["rows"], {f.name: f for f in feats}, dict(d.get("extra") or {}))
+
+    def window(self, batches: Iterable[pa.RecordBatch | pa.Table], threads: int | None = None) -> dict[str, Counts]:
+        """Fold a window into this profile's bins, batch by batch."""
+        out = {name: f.empty() for name, f in self.features.items()}
+        with _pool(threads) as pool:
+            for batch in batches:
+                rows = batch.num_rows
+                if rows == 0:
+                    continue
+                names = set(batch.schema.names)
+
+                def one(name: str, _batch=batch, _rows=rows, _names=names) -> Counts:
+                    return self.features[name].fold(_batch.column(name) if name in _names else None, _rows)
+
+                for name, counts in zip(out, pool.map(one, list(out))):
+                    out[name].add(counts)
+        return out
+
+
+class _pool:
+    """A thread pool over features (numpy releases the GIL in the heavy loops), or none."""
+
+    def __init__(self, threads: int | None):
+        self.threads = threads if threads is not None else min(8, os.cpu_count() or 1)
+        self.executor: ThreadPoolExecutor | None = None
+
+    def __enter__(self):
+        if self.threads > 1:
+            self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="mlservice-profile")
+        return self
+
+    def map(self, fn: Callable, items: list) -> Iterator:
+        return self.executor.map(fn, items) if self.executor is not None else map(fn, items)
+
+    def __exit__(self, *exc) -> None:
+        if self.executor is not None:
+            self.executor.shutdown()
+
+
+class _NumericPass1:
+    """First pass over a numeric baseline column: exact count, range, sum and sum of squares."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.nulls = 0
+        self.mismatches = 0
+        self.min = math.inf
+        self.max = -math.inf
+        self.sum = 0.0
+        self.sumsq = 0.0
+
+    def add(self, x: np.ndarray, nulls: int, mismatches: int) -> None:
+        self.nulls += nulls
+        self.mismatches += mismatches
+        if not len(x):
+            return
+        self.n += len(x)
+        self.min = min(self.min, float(x.min()))
+        self.max = max(self.max, float(x.max()))
+        self.sum += float(x.sum())
+        self.sumsq += float(np.dot(x, x))
+
+
+def build_profile(
+    open_batches: Callable[[], Iterable[pa.RecordBatch | pa.Table]],
+    kinds: dict[str, str] | None = None,
+    columns: list[str] | None = None,
+    seed: int = 0,
+    threads: int | None = None,
+) -> Profile:
+    """Profile a baseline. ``open_batches()`` is called twice (one pass for ranges, categories and
+    an edge sample, one to count), so it must give the same batches each time.
+
+    ``kinds`` overrides the kind per column (``{"zip": "categorical"}``); ``columns`` picks the
+    columns (default: every numeric, text or boolean column).
+    """
+    kinds = dict(kinds or {})
+    rng = np.random.default_rng(seed)
+    rows = 0
+    chosen: dict[str, tuple[str, str]] | None = None  # name -> (kind, dtype)
+    numeric: dict[str, _NumericPass1] = {}
+    cats: dict[str, dict[str, int]] = {}
+    cat_meta: dict[str, list[int]] = {}  # nulls, mismatches
+    sample_keys = np.empty(0)
+    sample_cols: dict[str, np.ndarray] = {}
+
+    for batch in open_batches():
+        n = batch.num_rows
+        if chosen is None:
+            chosen = _choose(batch.schema, kinds, columns)
+            numeric = {c: _NumericPass1() for c, (k, _) in chosen.items() if k == NUMERIC}
+            cats = {c: {} for c, (k, _) in chosen.items() if k == CATEGORICAL}
+            cat_meta = {c: [0, 0] for c in cats}
+            sample_cols = {c: np.empty(0) for c in numeric}
+        if n == 0:
+            continue
+        rows += n
+        names = set(batch.schema.names)
+        keys = rng.random(n)
+        # bottom-k rows by random key: a uniform sample of every row seen so far
+        if len(sample_keys) + n > EDGE_SAMPLE:
+            allk = np.concatenate([sample_keys, keys])
+            keep = np.argpartition(allk, EDGE_SAMPLE - 1)[:EDGE_SAMPLE]
+            old = keep[keep < len(sample_keys)]
+            new = keep[keep >= len(sample_keys)] - len(sample_keys)
+            sample_keys = allk[keep]
+        else:
+            old, new = None, np.arange(n)
+            sample_keys = np.concatenate([sample_keys, keys])
+        for name, acc in numeric.items():
+            if name in names:
+                full, nulls, bad = numeric_rows(batch.column(name))
+                acc.add(full[~np.isnan(full)] if nulls or bad else full, nulls, bad)
+                picked = full[new]
+            else:
+                acc.add(np.empty(0), n, 0)
+                picked = np.full(len(new), np.nan)
+            kept = sample_cols[name] if old is None else sample_cols[name][old]
+            sample_cols[name] = np.concatenate([kept, picked])
+        for name, table in cats.items():
+            if name not in names:
+                cat_meta[name][0] += n
+                continue
+            values, counts, nulls, bad = category_values(batch.column(name))
+            cat_meta[name][0] += nulls
+            cat_meta[name][1] += bad
+            for v, c in zip(values, counts.tolist()):
+                table[v] = table.get(v, 0) + c
+    if chosen is None:
+        raise ValueError("the baseline has no rows")
+
+    features: dict[str, FeatureProfile] = {}
+    for name, acc in numeric.items():
+        sample = sample_cols[name]
+        sample = np.sort(sample[~np.isnan(sample)])
+        bins = _numeric_bins(acc, sample)
+        mean = acc.sum / acc.n if acc.n else None
+        var = max(acc.sumsq / acc.n - mean * mean, 0.0) if acc.n else None
+        features[name] = FeatureProfile(
+            name, NUMERIC, chosen[name][1], bins,
+            Counts(bins.size, numeric=True, rows=rows, nulls=acc.nulls, mismatches=acc.mismatches),
+            mean=mean, std=math.sqrt(var) if var is not None else None,
+            min=acc.min if acc.n else None, max=acc.max if acc.n else None,
+        )  # fmt: skip
+    for name, table in cats.items():
+        ordered = sorted(table.items(), key=lambda kv: (-kv[1], kv[0]))
+        kept = ordered[:MAX_CATEGORIES]
+        bins = CategoryBins([k for k, _ in kept], complete=len(ordered) <= MAX_CATEGORIES)
+        counts = Counts(bins.size, rows=rows, nulls=cat_meta[name][0], mismatches=cat_meta[name][1])
+        counts.counts = np.array([c for _, c in kept] + [sum(c for _, c in ordered[MAX_CATEGORIES:])], dtype=np.int64)
+        features[name] = FeatureProfile(name, CATEGORICAL, chosen[name][1], bins, counts,
+                                        singletons=sum(1 for _, c in ordered if c == 1),
+                                        doubletons=sum(1 for _, c in ordered if c == 2))  # fmt: skip
+
+    # second pass: exact counts of numeric features in their bins
+    if numeric:
+        with _pool(threads) as pool:
+            for batch in open_batches():
+                if batch.num_rows == 0:
+                    continue
+                names = set(batch.schema.names)
+
+                def one(name: str, _batch=batch) -> Counts:
+                    f = features[name]
+                    return fold_numeric(f.bins, _batch.column(name), _batch.num_rows) if name in names else f.empty()  # type: ignore[arg-type]
+
+                todo = list(numeric)
+                for name, counts in zip(todo, pool.map(one, todo)):
+                    features[name].counts.counts += counts.counts
+                    features[name].counts.sums += counts.sums
+        for name in numeric:
+            features[name].bins.coarse = _coarse_starts(features[name].counts.counts)  # type: ignore[union-attr]
+    return Profile(rows, features)
+
+
+def _choose(schema: pa.Schema, kinds: dict[str, str], columns: list[str] | None) -> dict[str, tuple[str, str]]:
+    unknown = sorted(set(kinds) - set(schema.names)) + sorted(set(columns or []) - set(schema.names))
+    if unknown:
+        raise ValueError(f"the baseline has no column {', '.join(map(repr, unknown))}; it has {', '.join(schema.names)}")
+    bad = {k: v for k, v in kinds.items() if v not in (NUMERIC, CATEGORICAL)}
+    if bad:
+        raise ValueError(f"a feature's type is numeric or categorical; got {bad}")
+    out: dict[str, tuple[str, str]] = {}
+    for f in schema:
+        if columns is not None and f.name not in columns:
+            continue
+        kind = kinds.get(f.name) or kind_of(f.type)
+        if kind is None:
+            if columns is not None:
+                raise ValueError(f"column {f.name!r} has type {f.type}, which cannot be monitored; drop it from the features")
+            continue
+        out[f.name] = (kind, str(f.type))
+    return out
+
+
+def _numeric_bins(acc: _NumericPass1, sample: np.ndarray) -> NumericBins:
+    if acc.n == 0:
+        return NumericBins(np.array([0.0, 1.0]), True, np.array([0, 1, 2]))
+    distinct = np.unique(sample) if len(sample) else np.array([acc.min])
+    top = np.nextafter(acc.max, math.inf)
+    if len(distinct) <= FINE_BINS:
+        # few values: each is the left edge of its own bin (exact, and step-wise for Wasserstein)
+        edges = np.unique(np.concatenate([[acc.min], distinct, [acc.max]]))
+        return NumericBins(np.append(edges, top), True, np.arange(len(edges) + 2))
+    inner = np.quantile(sample, np.linspace(0, 1, FINE_BINS + 1)[1:-1])
+    edges = np.unique(np.concatenate([[acc.min], inner[(inner > acc.min) & (inner < top)], [top]]))
+    return NumericBins(edges, False, np.arange(len(edges) + 1))
+
+
+def _coarse_starts(counts: np.ndarray) -> np.ndarray:
+    """Start indices (for np.add.reduceat) of about COARSE_BINS equal-mass groups of the fine bins,
+    keeping the two tail bins on their own."""
+    inner = counts[1:-1]
+    if len(inner) <= COARSE_BINS:
+        return np.arange(len(counts))
+    cum = np.cumsum(inner) / max(inner.sum(), 1)
+    cuts = np.searchsorted(cum, np.arange(1, COARSE_BINS) / COARSE_BINS, side="left") + 1
+    starts = np.unique(np.concatenate([[0, 1], cuts + 1, [len(counts) - 1]]))
+    return starts[starts < len(counts)]
