@@ -132,13 +132,20 @@ def test_rate_tests_match_scipy_and_exchangeable_chances():
 
 @pytest.mark.parametrize("values", [
     np.random.default_rng(4).normal(size=20_000),
-    np.random.default_rng(5).lognormal(0, 3, size=20_000),  # heavy tail: crowded grid cells
+    np.random.default_rng(5).lognormal(0, 3, size=20_000),  # heavy tail: crowded grid cells, counted by sorting
     np.round(np.random.default_rng(6).normal(size=20_000), 1),  # ties
 ], ids=["normal", "lognormal", "ties"])  # fmt: skip
 def test_binning_equals_a_binary_search_on_the_edges(values):
     f = profile_of(pa.table({"x": values})).features["x"]
+    assert f.bins.by_sorting == (values.min() > 0)  # the lognormal one
     probe = np.concatenate([values, values * 1.7 - 3, [f.min, f.max, f.min - 1, f.max + 1], f.bins.edges])
-    assert np.array_equal(f.bins.bin(probe), np.searchsorted(f.bins.edges, probe, side="right"))
+    expected = np.searchsorted(f.bins.edges, probe, side="right")
+    assert np.array_equal(f.bins.bin(probe), expected)
+    # counting by sorting (what heavy tails use) gives the same counts and sums
+    grid = NumericBins(f.bins.edges, f.bins.discrete, f.bins.coarse, by_sorting=False).count(probe)
+    sort = NumericBins(f.bins.edges, f.bins.discrete, f.bins.coarse, by_sorting=True).count(probe)
+    assert np.array_equal(grid[0], np.bincount(expected, minlength=f.bins.size)) and np.array_equal(grid[0], sort[0])
+    assert np.allclose(grid[1], sort[1], rtol=1e-9, atol=1e-6)
 
 
 def test_a_window_folded_batch_by_batch_equals_one_fold():

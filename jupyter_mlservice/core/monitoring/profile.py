@@ -56,7 +56,7 @@ def _chunks(col: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
 
 def numeric_rows(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int, int]:
     """Every row of a column as float64, NaN where there is no usable number; with the count of
-    nulls (NaN included) and of type mismatches among those NaN.
+    nulls (NaN and infinities included) and of type mismatches among those NaN.
 
     Text that reads as a number counts as that number (collected JSON can mix the two); other
     text, booleans, lists and objects are type mismatches.
@@ -77,8 +77,12 @@ def numeric_rows(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int, int]
             x, bad = _parse_numbers(chunk)
         else:
             x, bad = np.full(len(chunk), np.nan), len(chunk) - chunk.null_count
-        nan = int(np.count_nonzero(np.isnan(x)))
-        nulls += nan - bad
+        if not math.isfinite(float(np.sum(x))):  # one cheap pass; the masks only when needed
+            odd = ~np.isfinite(x)
+            if not x.flags.writeable:
+                x = x.copy()
+            x[odd] = np.nan
+            nulls += int(np.count_nonzero(odd)) - bad
         mismatches += bad
         parts.append(x)
     if not parts:
@@ -141,55 +145,77 @@ class NumericBins:
 
     ``bin(x)`` equals ``np.searchsorted(edges, x, side="right")``: 0 below the baseline's
     minimum, ``len(edges)`` from its maximum up (the last edge sits just above the maximum).
-    A uniform grid of cells over the range maps a value to the first edge of its cell and one
-    comparison on each side finishes the job; cells holding several edges fall back to a
-    binary search for their values only.
+    A uniform grid of cells over the range maps each value and each edge to a cell with the
+    same floating-point formula, which is monotonic: every edge of an earlier cell is <= the
+    value and every edge of a later cell is > it, so when a cell holds at most one edge, one
+    comparison finishes the job. Values in the rare cells holding several edges fall back to a
+    binary search. When such cells hold much of the data (a heavy tail squeezes most values
+    into a few cells), ``count`` sorts each batch instead and cuts it at the edges.
     """
 
-    def __init__(self, edges: np.ndarray, discrete: bool, coarse: np.ndarray):
-        self.edges = np.asarray(edges, dtype=np.float64)
+    def __init__(self, edges: np.ndarray, discrete: bool, coarse: np.ndarray, by_sorting: bool = False):
+        self.edges = e = np.asarray(edges, dtype=np.float64)
         self.discrete = discrete
         self.coarse = np.asarray(coarse, dtype=np.int64)  # start indices of coarse bins over the counts
-        e = self.edges
+        self.by_sorting = by_sorting
         self.lo, self.hi = float(e[0]), float(e[-1])
-        cells = int(min(max(8 * len(e), 1024), 1 << 17))
+        self.cells = int(min(max(8 * len(e), 1024), 1 << 17))
         span = self.hi - self.lo
-        self.scale = cells / span if span > 0 else 0.0
-        self.cells = cells
-        bounds = self.lo + np.arange(cells + 1) / self.scale if span > 0 else np.full(cells + 1, self.lo)
-        self.first = np.searchsorted(e, bounds[:-1], side="right").astype(np.int64)
-        inside = np.searchsorted(e, bounds[1:], side="left") - self.first
-        self.crowded = inside > 1
-        self.any_crowded = bool(self.crowded.any())
+        self.scale = self.cells / span if span > 0 and math.isfinite(self.cells / span) else 0.0
         self.upper = np.append(e, np.inf)
-        self.lower = np.insert(e, 0, -np.inf)
+        if self.scale:
+            edge_cells = self._cells(e)
+            per_cell = np.bincount(edge_cells, minlength=self.cells + 1)
+            # first[c]: how many edges lie in cells before c, i.e. are <= any value of cell c
+            self.first = np.concatenate([[0], np.cumsum(per_cell)[:-1]]).astype(np.int64)
+            self.crowded = per_cell > 1
+            self.any_crowded = bool(self.crowded.any())
+
+    def _cells(self, x: np.ndarray) -> np.ndarray:
+        cell = np.multiply(x, self.scale)
+        cell -= self.lo * self.scale
+        np.clip(cell, 0, self.cells, out=cell)
+        return cell.astype(np.int64)
 
     @property
     def size(self) -> int:
         return len(self.edges) + 1
 
+    def crowded_share(self, sample: np.ndarray) -> float:
+        """The share of ``sample`` that would take the slow path."""
+        if not self.scale or not self.any_crowded or not len(sample):
+            return 0.0
+        return float(self.crowded.take(self._cells(sample)).mean())
+
+    def count(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(count, sum of values) per bin."""
+        if self.by_sorting:
+            xs = np.sort(x)
+            cut = np.concatenate([[0], np.searchsorted(xs, self.edges, side="left"), [len(xs)]])
+            total = np.concatenate([[0.0], np.cumsum(xs)])
+            return np.diff(cut).astype(np.int64), np.diff(total[cut])
+        b = self.bin(x)
+        return np.bincount(b, minlength=self.size).astype(np.int64), np.bincount(b, weights=x, minlength=self.size)
+
     def bin(self, x: np.ndarray) -> np.ndarray:
-        if self.scale == 0.0:
+        if not self.scale:
             return np.searchsorted(self.edges, x, side="right")
-        cell = ((x - self.lo) * self.scale).astype(np.int64)
-        np.clip(cell, 0, self.cells - 1, out=cell)
-        k = np.take(self.first, cell)
-        b = k + (np.take(self.upper, k) <= x) - (np.take(self.lower, k) > x)
-        above = x >= self.hi
-        if above.any():
-            b[above] = len(self.edges)
+        cell = self._cells(x)
+        k = self.first.take(cell)
+        k += self.upper.take(k) <= x
         if self.any_crowded:
-            crowded = np.take(self.crowded, cell)
+            crowded = self.crowded.take(cell)
             if crowded.any():
-                b[crowded] = np.searchsorted(self.edges, x[crowded], side="right")
-        return b
+                k[crowded] = np.searchsorted(self.edges, x[crowded], side="right")
+        return k
 
     def to_dict(self) -> dict[str, Any]:
-        return {"edges": self.edges.tolist(), "discrete": self.discrete, "coarse": self.coarse.tolist()}
+        return {"edges": self.edges.tolist(), "discrete": self.discrete, "coarse": self.coarse.tolist(), "by_sorting": self.by_sorting}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> NumericBins:
-        return cls(np.array(d["edges"], dtype=np.float64), bool(d["discrete"]), np.array(d["coarse"], dtype=np.int64))
+        return cls(np.array(d["edges"], dtype=np.float64), bool(d["discrete"]), np.array(d["coarse"], dtype=np.int64),
+                   bool(d.get("by_sorting")))  # fmt: skip
 
 
 class CategoryBins:
@@ -269,9 +295,7 @@ def fold_numeric(bins: NumericBins, col: pa.Array | pa.ChunkedArray | None, rows
         return out
     x, out.nulls, out.mismatches = numeric_values(col)
     if len(x):
-        b = bins.bin(x)
-        out.counts = np.bincount(b, minlength=bins.size).astype(np.int64)
-        out.sums = np.bincount(b, weights=x, minlength=bins.size)
+        out.counts, out.sums = bins.count(x)
     return out
 
 
@@ -339,6 +363,7 @@ class Profile:
     rows: int
     features: dict[str, FeatureProfile]
     extra: dict[str, Any] = field(default_factory=dict)  # what later steps cache (importance...)
+    sample: pa.Table | None = None  # a uniform sample of whole rows, when asked for (not stored)
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": PROFILE_VERSION, "rows": self.rows, "features": [f.to_dict() for f in self.features.values()], "extra": self.extra}
@@ -349,6 +374,13 @@ class Profile:
             raise ValueError(f"profile version {d.get('version')} is not {PROFILE_VERSION}")
         feats = [FeatureProfile.from_dict(f) for f in d["features"]]
         return cls(d["rows"], {f.name: f for f in feats}, dict(d.get("extra") or {}))
+
+    def subset(self, names: list[str]) -> Profile:
+        """The same profile restricted to some features (inputs, or outputs)."""
+        missing = [n for n in names if n not in self.features]
+        if missing:
+            raise ValueError(f"the baseline has no column {', '.join(map(repr, missing))}")
+        return Profile(self.rows, {n: self.features[n] for n in names}, self.extra, self.sample)
 
     def window(self, batches: Iterable[pa.RecordBatch | pa.Table], threads: int | None = None) -> dict[str, Counts]:
         """Fold a window into this profile's bins, batch by batch."""
@@ -388,8 +420,48 @@ class _pool:
             self.executor.shutdown()
 
 
+class _BottomK:
+    """A uniform sample of at most ``k`` items from a stream: the items with the k smallest
+    random keys. Once k are held, a new item is kept only if its key beats the largest held
+    one, so as the stream grows almost every batch is discarded with one comparison per row."""
+
+    def __init__(self, k: int):
+        self.k = k
+        self.bar = math.inf
+        self.keys: list[np.ndarray] = []
+        self.held = 0
+
+    def offer(self, keys: np.ndarray) -> np.ndarray | None:
+        """Indices of ``keys`` to keep (call ``kept()`` with them), or None when none is."""
+        picked = np.flatnonzero(keys < self.bar) if self.bar < math.inf else np.arange(len(keys))
+        if not len(picked):
+            return None
+        self.keys.append(keys[picked])
+        self.held += len(picked)
+        return picked
+
+    def compact(self) -> np.ndarray | None:
+        """When more than 2k are held: indices (into everything held, in order) of the k to keep."""
+        if self.held <= 2 * self.k:
+            return None
+        allk = np.concatenate(self.keys)
+        keep = np.sort(np.argpartition(allk, self.k - 1)[: self.k])
+        self.keys = [allk[keep]]
+        self.held = self.k
+        self.bar = float(self.keys[0].max())
+        return keep
+
+    def final(self) -> np.ndarray | None:
+        """Indices of the k to keep at the end (None: keep all)."""
+        if self.held <= self.k:
+            return None
+        self.held = 2 * self.k + 1
+        return self.compact()
+
+
 class _NumericPass1:
-    """First pass over a numeric baseline column: exact count, range, sum and sum of squares."""
+    """First pass over a numeric baseline column: exact count, range, sum and sum of squares,
+    and the values of the sampled rows (for the edges)."""
 
     def __init__(self) -> None:
         self.n = 0
@@ -399,17 +471,50 @@ class _NumericPass1:
         self.max = -math.inf
         self.sum = 0.0
         self.sumsq = 0.0
+        self.sample: list[np.ndarray] = []
 
-    def add(self, x: np.ndarray, nulls: int, mismatches: int) -> None:
+    def add(self, col: pa.Array | pa.ChunkedArray | None, rows: int, picked: np.ndarray | None) -> None:
+        if col is None:
+            self.nulls += rows
+            if picked is not None:
+                self.sample.append(np.full(len(picked), np.nan))
+            return
+        full, nulls, bad = numeric_rows(col)
         self.nulls += nulls
-        self.mismatches += mismatches
+        self.mismatches += bad
+        if picked is not None:
+            self.sample.append(full[picked])
+        x = full[~np.isnan(full)] if nulls or bad else full
         if not len(x):
             return
         self.n += len(x)
         self.min = min(self.min, float(x.min()))
         self.max = max(self.max, float(x.max()))
         self.sum += float(x.sum())
-        self.sumsq += float(np.dot(x, x))
+        # not np.dot/np.vdot: on buffers that arrow owns, BLAS takes over a thousand times longer
+        self.sumsq += float(np.square(x).sum())
+
+    def keep(self, indices: np.ndarray | None) -> None:
+        if indices is not None:
+            self.sample = [np.concatenate(self.sample)[indices]]
+
+
+class _CategoryPass1:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.nulls = 0
+        self.mismatches = 0
+
+    def add(self, col: pa.Array | pa.ChunkedArray | None, rows: int) -> None:
+        if col is None:
+            self.nulls += rows
+            return
+        values, counts, nulls, bad = category_values(col)
+        self.nulls += nulls
+        self.mismatches += bad
+        table = self.counts
+        for v, c in zip(values, counts.tolist()):
+            table[v] = table.get(v, 0) + c
 
 
 def build_profile(
@@ -418,71 +523,65 @@ def build_profile(
     columns: list[str] | None = None,
     seed: int = 0,
     threads: int | None = None,
+    sample_rows: int = 0,
 ) -> Profile:
     """Profile a baseline. ``open_batches()`` is called twice (one pass for ranges, categories and
     an edge sample, one to count), so it must give the same batches each time.
 
     ``kinds`` overrides the kind per column (``{"zip": "categorical"}``); ``columns`` picks the
-    columns (default: every numeric, text or boolean column).
+    columns (default: every numeric, text or boolean column). ``sample_rows`` keeps a uniform
+    sample of that many whole rows in ``Profile.sample`` (for feature importance).
     """
     kinds = dict(kinds or {})
     rng = np.random.default_rng(seed)
     rows = 0
     chosen: dict[str, tuple[str, str]] | None = None  # name -> (kind, dtype)
     numeric: dict[str, _NumericPass1] = {}
-    cats: dict[str, dict[str, int]] = {}
-    cat_meta: dict[str, list[int]] = {}  # nulls, mismatches
-    sample_keys = np.empty(0)
-    sample_cols: dict[str, np.ndarray] = {}
+    cats: dict[str, _CategoryPass1] = {}
+    edge_sample = _BottomK(EDGE_SAMPLE)
+    row_sample = _BottomK(sample_rows) if sample_rows else None
+    sampled_rows: list[pa.Table] = []
 
-    for batch in open_batches():
-        n = batch.num_rows
-        if chosen is None:
-            chosen = _choose(batch.schema, kinds, columns)
-            numeric = {c: _NumericPass1() for c, (k, _) in chosen.items() if k == NUMERIC}
-            cats = {c: {} for c, (k, _) in chosen.items() if k == CATEGORICAL}
-            cat_meta = {c: [0, 0] for c in cats}
-            sample_cols = {c: np.empty(0) for c in numeric}
-        if n == 0:
-            continue
-        rows += n
-        names = set(batch.schema.names)
-        keys = rng.random(n)
-        # bottom-k rows by random key: a uniform sample of every row seen so far
-        if len(sample_keys) + n > EDGE_SAMPLE:
-            allk = np.concatenate([sample_keys, keys])
-            keep = np.argpartition(allk, EDGE_SAMPLE - 1)[:EDGE_SAMPLE]
-            old = keep[keep < len(sample_keys)]
-            new = keep[keep >= len(sample_keys)] - len(sample_keys)
-            sample_keys = allk[keep]
-        else:
-            old, new = None, np.arange(n)
-            sample_keys = np.concatenate([sample_keys, keys])
-        for name, acc in numeric.items():
-            if name in names:
-                full, nulls, bad = numeric_rows(batch.column(name))
-                acc.add(full[~np.isnan(full)] if nulls or bad else full, nulls, bad)
-                picked = full[new]
-            else:
-                acc.add(np.empty(0), n, 0)
-                picked = np.full(len(new), np.nan)
-            kept = sample_cols[name] if old is None else sample_cols[name][old]
-            sample_cols[name] = np.concatenate([kept, picked])
-        for name, table in cats.items():
-            if name not in names:
-                cat_meta[name][0] += n
+    with _pool(threads) as pool:
+        for batch in open_batches():
+            n = batch.num_rows
+            if chosen is None:
+                chosen = _choose(batch.schema, kinds, columns)
+                numeric = {c: _NumericPass1() for c, (k, _) in chosen.items() if k == NUMERIC}
+                cats = {c: _CategoryPass1() for c, (k, _) in chosen.items() if k == CATEGORICAL}
+            if n == 0:
                 continue
-            values, counts, nulls, bad = category_values(batch.column(name))
-            cat_meta[name][0] += nulls
-            cat_meta[name][1] += bad
-            for v, c in zip(values, counts.tolist()):
-                table[v] = table.get(v, 0) + c
+            rows += n
+            names = set(batch.schema.names)
+            keys = rng.random(n)
+            picked = edge_sample.offer(keys)
+            if row_sample is not None:
+                taken = row_sample.offer(keys)
+                if taken is not None:
+                    sampled_rows.append(_as_table(batch).take(pa.array(taken)))
+                    keep = row_sample.compact()
+                    if keep is not None:
+                        sampled_rows = [pa.concat_tables(sampled_rows, promote_options="permissive").take(pa.array(keep))]
+
+            def one(name: str, _batch=batch, _names=names, _picked=picked, _n=n) -> None:
+                col = _batch.column(name) if name in _names else None
+                if name in numeric:
+                    numeric[name].add(col, _n, _picked)
+                else:
+                    cats[name].add(col, _n)
+
+            list(pool.map(one, list(chosen)))
+            keep = edge_sample.compact() if picked is not None else None
+            if keep is not None:
+                for acc in numeric.values():
+                    acc.keep(keep)
     if chosen is None:
         raise ValueError("the baseline has no rows")
-
+    keep = edge_sample.final()
     features: dict[str, FeatureProfile] = {}
     for name, acc in numeric.items():
-        sample = sample_cols[name]
+        acc.keep(keep)
+        sample = np.concatenate(acc.sample) if acc.sample else np.empty(0)
         sample = np.sort(sample[~np.isnan(sample)])
         bins = _numeric_bins(acc, sample)
         mean = acc.sum / acc.n if acc.n else None
@@ -493,11 +592,11 @@ def build_profile(
             mean=mean, std=math.sqrt(var) if var is not None else None,
             min=acc.min if acc.n else None, max=acc.max if acc.n else None,
         )  # fmt: skip
-    for name, table in cats.items():
-        ordered = sorted(table.items(), key=lambda kv: (-kv[1], kv[0]))
+    for name, acc in cats.items():
+        ordered = sorted(acc.counts.items(), key=lambda kv: (-kv[1], kv[0]))
         kept = ordered[:MAX_CATEGORIES]
         bins = CategoryBins([k for k, _ in kept], complete=len(ordered) <= MAX_CATEGORIES)
-        counts = Counts(bins.size, rows=rows, nulls=cat_meta[name][0], mismatches=cat_meta[name][1])
+        counts = Counts(bins.size, rows=rows, nulls=acc.nulls, mismatches=acc.mismatches)
         counts.counts = np.array([c for _, c in kept] + [sum(c for _, c in ordered[MAX_CATEGORIES:])], dtype=np.int64)
         features[name] = FeatureProfile(name, CATEGORICAL, chosen[name][1], bins, counts,
                                         singletons=sum(1 for _, c in ordered if c == 1),
@@ -511,17 +610,27 @@ def build_profile(
                     continue
                 names = set(batch.schema.names)
 
-                def one(name: str, _batch=batch) -> Counts:
+                def count(name: str, _batch=batch, _names=names) -> Counts:
                     f = features[name]
-                    return fold_numeric(f.bins, _batch.column(name), _batch.num_rows) if name in names else f.empty()  # type: ignore[arg-type]
+                    return fold_numeric(f.bins, _batch.column(name) if name in _names else None, _batch.num_rows)  # type: ignore[arg-type]
 
                 todo = list(numeric)
-                for name, counts in zip(todo, pool.map(one, todo)):
+                for name, counts in zip(todo, pool.map(count, todo)):
                     features[name].counts.counts += counts.counts
                     features[name].counts.sums += counts.sums
         for name in numeric:
             features[name].bins.coarse = _coarse_starts(features[name].counts.counts)  # type: ignore[union-attr]
-    return Profile(rows, features)
+    sample_table = None
+    if row_sample is not None and sampled_rows:
+        sample_table = pa.concat_tables(sampled_rows, promote_options="permissive")
+        final = row_sample.final()
+        if final is not None:
+            sample_table = sample_table.take(pa.array(final))
+    return Profile(rows, features, sample=sample_table)
+
+
+def _as_table(batch: pa.RecordBatch | pa.Table) -> pa.Table:
+    return batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
 
 
 def _choose(schema: pa.Schema, kinds: dict[str, str], columns: list[str] | None) -> dict[str, tuple[str, str]]:
@@ -555,7 +664,10 @@ def _numeric_bins(acc: _NumericPass1, sample: np.ndarray) -> NumericBins:
         return NumericBins(np.append(edges, top), True, np.arange(len(edges) + 2))
     inner = np.quantile(sample, np.linspace(0, 1, FINE_BINS + 1)[1:-1])
     edges = np.unique(np.concatenate([[acc.min], inner[(inner > acc.min) & (inner < top)], [top]]))
-    return NumericBins(edges, False, np.arange(len(edges) + 1))
+    bins = NumericBins(edges, False, np.arange(len(edges) + 1))
+    if bins.crowded_share(sample) > 0.05:
+        bins.by_sorting = True
+    return bins
 
 
 def _coarse_starts(counts: np.ndarray) -> np.ndarray:
