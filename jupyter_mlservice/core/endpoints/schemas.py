@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from ..monitoring.models import CollectSettings
 from ..schemas import Model
 
 ENDPOINT_NAME = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
@@ -76,6 +77,7 @@ class DeploymentCreate(Model):
     replicas: int = Field(1, ge=1, le=32, description="Worker processes.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    collect: CollectSettings | None = Field(None, description="Record inputs and predictions for monitoring (off when null).")
 
 
 class DeploymentUpdate(Model):
@@ -85,6 +87,7 @@ class DeploymentUpdate(Model):
     replicas: int | None = Field(None, ge=1, le=32)
     request_settings: RequestSettings | None = None
     environment_variables: dict[str, str] | None = None
+    collect: CollectSettings | None = Field(None, description="Null turns collection off.")
 
 
 class Deployment(Model):
@@ -97,6 +100,7 @@ class Deployment(Model):
     replicas: int
     request_settings: RequestSettings
     environment_variables: dict[str, str]
+    collect: CollectSettings | None = None
     status: DeploymentState
     error: str | None = None
     ready_workers: int = 0
@@ -124,4 +128,6 @@ class InvokeResponse(Model):
 
 
 class EndpointMetrics(Model):
-    deployments: dict[str, dict[str, float]] = Field(description="requests, errors, p50_ms, p99_ms per deployment.")
+    deployments: dict[str, dict[str, float]] = Field(
+        description="requests, errors, p50_ms, p99_ms per deployment; collected and collection_dropped when it collects."
+    )

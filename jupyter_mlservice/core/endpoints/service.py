@@ -313,6 +313,7 @@ class EndpointService:
                     name=row.name, model_path=spec["model_path"], model_name=spec["model_name"], model_version=spec["model_version"],
                     scoring_script=spec.get("scoring_script"), code_dir=spec.get("code_snapshot"), replicas=spec["replicas"],
                     request_settings=ServingSettings(**spec["request_settings"]), environment_variables=spec.get("environment_variables") or {},
+                    collect=self._collect_config(ep.name, spec.get("collect")),
                 )
             )
         if not deployments:
@@ -328,6 +329,14 @@ class EndpointService:
             secondary_key=ep.secondary_key, deployments=deployments, traffic=traffic,
             mirror_traffic={k: v for k, v in (ep.mirror_traffic or {}).items() if k in names},
         )
+
+    def _collect_config(self, endpoint: str, collect: dict[str, Any] | None):
+        if not collect:
+            return None
+        from ..monitoring.collection import collected_dir
+        from ..serving.config import CollectConfig
+
+        return CollectConfig(folder=str(collected_dir(self.dir.parent, endpoint)), **collect)
 
     def _reconcile(self, endpoint: str) -> None:
         """Make the endpoint's processes serve what the store says. Caller holds the lock."""
@@ -454,7 +463,8 @@ class EndpointService:
         return Deployment(
             endpoint=row.endpoint, name=row.name, model=spec["model"], model_name=spec["model_name"], model_version=spec["model_version"],
             scoring_script=spec.get("scoring_script"), replicas=spec["replicas"], request_settings=RequestSettings(**spec["request_settings"]),
-            environment_variables=spec.get("environment_variables") or {}, status=row.status, error=row.error, ready_workers=row.ready_workers,
+            environment_variables=spec.get("environment_variables") or {}, collect=spec.get("collect"),
+            status=row.status, error=row.error, ready_workers=row.ready_workers,
             traffic=(ep.traffic or {}).get(row.name, 0), mirror_traffic=(ep.mirror_traffic or {}).get(row.name, 0),
             created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )
@@ -535,6 +545,10 @@ def _summarize_prometheus(text: str) -> dict[str, dict[str, float]]:
                 stats["requests"] += sample.value
             elif sample.name == "mlservice_request_errors_total":
                 stats["errors"] += sample.value
+            elif sample.name == "mlservice_collected_requests_total":
+                stats["collected"] = stats.get("collected", 0.0) + sample.value
+            elif sample.name == "mlservice_collection_dropped_total":
+                stats["collection_dropped"] = stats.get("collection_dropped", 0.0) + sample.value
             elif sample.name == "mlservice_request_duration_seconds_bucket":
                 le = sample.labels.get("le")
                 buckets.setdefault(dep, []).append((float("inf") if le == "+Inf" else float(le), sample.value))

@@ -55,6 +55,7 @@ class Deployment:
         self.timeout_s = self.settings.request_timeout_ms / 1000
         self.queue_wait_s = self.settings.max_queue_wait_ms / 1000
         self.header = [(b"mlservice-deployment", self.name.encode())]
+        self.collector = None  # records answered requests (monitoring), when the config asks
 
     def load(self, output: OutputRouter) -> None:
         previous = apply_env(self.env)
@@ -68,6 +69,8 @@ class Deployment:
                 except Exception:  # noqa: BLE001 - zeros may be invalid input: score on the thread
                     self.batcher.observe(1.0)
             self.state, self.reason = "Healthy", None
+            if self.config.collect is not None:
+                self.collector = _collector(self.config, self.scorer)
         except BaseException as exc:  # noqa: BLE001 - a script may raise anything, even SystemExit
             traceback.print_exc()
             self.state = "Failed"
@@ -75,6 +78,26 @@ class Deployment:
         finally:
             output.current = None
             restore_env(previous)
+
+
+def _collector(config, scorer):
+    from ..monitoring.collection import Collector
+
+    c = config.collect
+    names = None
+    if isinstance(scorer, MLflowScorer):
+        if scorer.fast is not None:
+            names = list(scorer.fast.names)
+        elif scorer.input_schema is not None and not scorer.input_schema.is_tensor_spec():
+            names = [s.name for s in scorer.input_schema.inputs if s.name]
+    return Collector(Path(c.folder), config.name, inputs=c.inputs, outputs=c.outputs, sample_rate=c.sample_rate, input_names=names)
+
+
+def _request_id(headers) -> str | None:
+    for name, value in headers:
+        if name == b"x-request-id" or name == b"x-ms-client-request-id":
+            return value.decode("latin-1")[:128]
+    return None
 
 
 class OutputRouter:
@@ -398,7 +421,7 @@ class ScoringApp:
                 return
         deployment.inflight -= 1
 
-    async def _score(self, deployment: Deployment, kind: str, payload: Any) -> Reply:
+    async def _score(self, deployment: Deployment, kind: str, payload: Any, started: float | None = None, headers=()) -> Reply:
         if deployment.scorer is None:
             return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}")
         if not await self._acquire(deployment):
@@ -420,6 +443,10 @@ class ScoringApp:
             self._release(deployment)
         if reply is None:
             return error(504, f"request timed out after {deployment.settings.request_timeout_ms} ms")
+        collector = deployment.collector
+        if collector is not None and reply.status == 200 and started is not None:
+            latency = time.perf_counter() - started
+            collector.offer(kind, payload, reply.body, time.time() - latency, latency, _request_id(headers))
         return reply
 
     def _mirror(self, kind: str, payload: Any, content_type: str) -> None:
@@ -450,13 +477,13 @@ class ScoringApp:
         deployment_name = UNROUTED
         try:
             if method == "POST" and (path == "/score" or path == "/invocations"):
-                reply, deployment_name = await self._handle_score(receive, headers)
+                reply, deployment_name = await self._handle_score(receive, headers, started)
             elif method == "GET" and path in ("/", "/ready", "/v2/health/live", "/v2/health/ready"):
                 reply = self._probe(path)
             elif not self._authorized(headers):
                 reply = error(401, "missing or wrong key: send 'Authorization: Bearer <key>'")
             elif path.startswith("/v2"):
-                reply, deployment_name = await self._handle_v2(method, path, receive, headers)
+                reply, deployment_name = await self._handle_v2(method, path, receive, headers, started)
             elif method == "GET" and path == "/swagger.json":
                 reply = self._swagger(scope, headers)
             elif method == "GET" and path == "/metrics":
@@ -474,7 +501,7 @@ class ScoringApp:
             self.metrics.observe(deployment_name, reply.status, time.perf_counter() - started)
         self.metrics.flush()
 
-    async def _handle_score(self, receive, headers) -> tuple[Reply, str]:
+    async def _handle_score(self, receive, headers, started: float) -> tuple[Reply, str]:
         content_type, target, authorized = "", None, not self.keys
         for name, value in headers:
             if name == b"content-type":
@@ -499,11 +526,11 @@ class ScoringApp:
                 if len(body) <= INLINE_JSON_BYTES:
                     rows = _fast_rows(scorer, body)
                     if rows is not None:
-                        return await self._score(deployment, "rows", rows), deployment.name
+                        return await self._score(deployment, "rows", rows, started, headers), deployment.name
                 else:
-                    return await self._score(deployment, "json", (body, content_type)), deployment.name
-            return await self._score(deployment, "invocations", (body, content_type)), deployment.name
-        return await self._score(deployment, "score", (body, content_type, headers)), deployment.name
+                    return await self._score(deployment, "json", (body, content_type), started, headers), deployment.name
+            return await self._score(deployment, "invocations", (body, content_type), started, headers), deployment.name
+        return await self._score(deployment, "score", (body, content_type, headers), started, headers), deployment.name
 
     def _probe(self, path: str) -> Reply:
         if path in ("/", "/v2/health/live"):
@@ -515,7 +542,7 @@ class ScoringApp:
             return Reply(200 if ready else 503, b"Ready" if ready else b"Not ready", TEXT)
         return Reply(200 if ready else 503, orjson.dumps({"ready": ready}))
 
-    async def _handle_v2(self, method: str, path: str, receive, headers) -> tuple[Reply, str]:
+    async def _handle_v2(self, method: str, path: str, receive, headers, started: float) -> tuple[Reply, str]:
         parts = path.strip("/").split("/")
         if parts == ["v2"] and method == "GET":
             return Reply(200, orjson.dumps({"name": "mlservice", "version": "1", "extensions": []})), UNROUTED
@@ -554,7 +581,7 @@ class ScoringApp:
                 request = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
                 return error(400, f"request body is not valid JSON: {exc}"), UNROUTED
-            return await self._score(deployment, "oip", (request, name)), deployment.name
+            return await self._score(deployment, "oip", (request, name), started, headers), deployment.name
         return error(404, f"no route {method} {path}"), UNROUTED
 
     def _swagger(self, scope, headers) -> Reply:

@@ -53,6 +53,17 @@ class RequestSettings(BaseModel):
     )
 
 
+class CollectConfig(BaseModel):
+    """What a deployment records of the requests it answers, and where (core/monitoring/collection.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    folder: str = Field(description="The endpoint's collection folder (<workspace>/monitoring/collected/<endpoint>).")
+    inputs: bool = True
+    outputs: bool = True
+    sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
 class DeploymentConfig(BaseModel):
     """One model (and optionally a scoring script) behind an endpoint."""
 
@@ -70,6 +81,7 @@ class DeploymentConfig(BaseModel):
     replicas: int = Field(default=1, ge=1, le=32, description="Worker processes serving this deployment.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    collect: CollectConfig | None = None
 
     @model_validator(mode="after")
     def _script_needs_a_file(self) -> DeploymentConfig:
