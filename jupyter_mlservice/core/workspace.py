@@ -34,6 +34,8 @@ class WorkspaceConfig:
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
+    series_interval_s: float = 15.0  # endpoint time series: seconds between samples
+    series_retention_hours: float = 168.0  # ... and how long they are kept
 
     def resolved(self) -> "WorkspaceConfig":
         root = Path(self.root_dir).resolve()
@@ -51,6 +53,8 @@ class WorkspaceConfig:
             poll_interval=self.poll_interval,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
+            series_interval_s=self.series_interval_s,
+            series_retention_hours=self.series_retention_hours,
         )
 
 
@@ -121,6 +125,9 @@ class Workspace:
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
+        from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series
+
+        _attach_monitoring(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

@@ -267,16 +267,33 @@ class EndpointService:
 
     def metrics(self, endpoint: str) -> dict[str, Any]:
         """Requests, errors and latency per deployment, read from the endpoint's Prometheus page."""
+        text = self.prometheus_text(endpoint)
+        return {"deployments": _summarize_prometheus(text) if text is not None else {}}
+
+    def prometheus_text(self, endpoint: str) -> str | None:
+        """The endpoint's live Prometheus page (None while it does not serve)."""
         ep = self._endpoint_row(endpoint)
         headers = {"Authorization": f"Bearer {ep.primary_key}"} if ep.auth_mode == "key" else {}
         try:
             resp = requests.get(f"http://{ep.host}:{ep.port}/metrics", headers=headers, timeout=5)
         except requests.ConnectionError:
-            return {"deployments": {}}
+            return None
         if resp.status_code != 200:
             raise Conflict(f"endpoint {endpoint!r} did not give its metrics ({resp.status_code}): {resp.text[:200]}")
-        text = resp.text
-        return {"deployments": _summarize_prometheus(text)}
+        return resp.text
+
+    def serving_model(self, endpoint: str, deployment: str | None = None) -> dict[str, Any] | None:
+        """The local model folder (path, name, version) a deployment serves; by default the one
+        with the most live traffic. None when there is none."""
+        ep = self._endpoint_row(endpoint)
+        rows = [r for r in self._deployment_rows(endpoint) if (r.applied or r.spec) and r.status != "Deleting"]
+        if deployment is not None:
+            rows = [r for r in rows if r.name == deployment]
+        if not rows:
+            return None
+        row = max(rows, key=lambda r: (ep.traffic or {}).get(r.name, 0))
+        spec = row.applied or row.spec
+        return {"path": spec["model_path"], "name": spec["model_name"], "version": str(spec["model_version"]), "deployment": row.name}
 
     # ---- reconciling ---------------------------------------------------------------------------
 
