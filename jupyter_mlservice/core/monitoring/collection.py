@@ -115,6 +115,7 @@ class Collector:
         self.inputs, self.outputs = inputs, outputs
         self.sample_rate = sample_rate
         self.input_names = input_names
+        self.drop_columns: list[str] = []
         self.sink = sink if sink is not None else ParquetSink(folder)
         self.flush_interval = flush_interval
         self.max_requests, self.max_bytes = max_requests, max_bytes
@@ -153,6 +154,22 @@ class Collector:
         self.bytes_in += size
         self.queue.append((request_id, started_at, latency_s, kind, payload, output, size))
         self.offered += 1
+
+    def offer_batch(self, inputs: Any, outputs: Any, seconds: float, wait_s: float = 60.0) -> None:
+        """A batch job's scored mini-batch: its input table and its output table (key columns
+        left out). A batch is not in a hurry: a full queue is waited on (up to ``wait_s``)
+        before the mini-batch is dropped and counted."""
+        import pyarrow as pa
+
+        if not isinstance(inputs, pa.Table):
+            inputs = None  # files or SQL slices: their rows are the scoring script's business
+        if outputs is not None and self.drop_columns:
+            outputs = outputs.drop_columns([c for c in self.drop_columns if c in outputs.column_names])
+        size = _size(inputs) + _size(outputs)
+        deadline = time.monotonic() + wait_s
+        while (len(self.queue) >= self.max_requests or self.bytes_in - self.bytes_out + size > self.max_bytes) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.offer("table", inputs, outputs, time.time() - seconds, seconds)
 
     @property
     def dropped(self) -> int:
@@ -322,7 +339,9 @@ def to_columns(kind: str, payload: Any, names: list[str] | None) -> tuple[int, d
     if kind == "rows":
         return len(payload), {n: payload[:, i] for i, n in enumerate(names or [f"x{i}" for i in range(payload.shape[1])])}
     if kind == "table":
-        return payload.num_rows, {n: payload.column(n).to_pylist() for n in payload.column_names}
+        if payload is None:
+            return 0, {}
+        return payload.num_rows, {n: payload.column(n).to_numpy(zero_copy_only=False) for n in payload.column_names}
     if kind == "oip":
         return _oip_columns(payload[0], names)
     body, content_type = payload[0], payload[1]
@@ -412,7 +431,7 @@ def output_columns(output: Any) -> tuple[int, dict[str, Any]]:
     if output is None:
         return 0, {}
     if hasattr(output, "num_rows"):
-        return output.num_rows, {n: output.column(n).to_pylist() for n in output.column_names}
+        return output.num_rows, {n: output.column(n).to_numpy(zero_copy_only=False) for n in output.column_names}
     try:
         import orjson
 
@@ -450,4 +469,25 @@ def output_columns(output: Any) -> tuple[int, dict[str, Any]]:
     import json
 
     return 1, {"prediction": [doc if isinstance(doc, (int, float, str, bool)) or doc is None else json.dumps(doc)]}
+
+
+def batch_collector(plan: dict[str, Any], model_dir: str | None, model_info: dict[str, Any]) -> Collector:
+    """The collector of a batch job (``collect`` in its spec); the job id goes in ``deployment``.
+    The collection folder also gets ``model.json``: the model the monitor's run then uses."""
+    import json
+
+    job_dir = Path(plan["job_dir"])
+    settings = plan["collect"]
+    folder = collected_dir(job_dir.parent.parent, settings["name"])  # jobs live in <workspace>/jobs/<id>
+    if model_dir:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            info = {"path": model_dir, "name": model_info.get("model_name"), "version": model_info.get("model_version"), "job_id": job_dir.name}
+            (folder / "model.json").write_text(json.dumps(info))
+        except OSError as exc:
+            print(f"mlservice-batch: cannot record the model for monitoring: {exc}", flush=True)
+    c = Collector(folder, job_dir.name, inputs=settings.get("inputs", True), outputs=settings.get("outputs", True),
+                  sample_rate=settings.get("sample_rate", 1.0), max_bytes=256 * 2**20)  # fmt: skip
+    c.drop_columns = list(plan.get("key_columns") or [])
+    return c
 

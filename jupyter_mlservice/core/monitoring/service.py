@@ -223,7 +223,7 @@ class MonitorService:
         """Start a run at once (enabled or not) over the window that ends now."""
         row = self.row(name)
         self.controller.sync(name)
-        end = datetime.now(timezone.utc).replace(microsecond=0)
+        end = datetime.now(timezone.utc)
         job = self.jobs.submit(self.job_spec(row, end.isoformat(), "manual"))
         return self._run_model(self.controller.record_run(job.id, name, "manual", end, parse_window(row.spec["window"])))
 
