@@ -233,9 +233,9 @@ _PLUGINS.append(_schedules_cli)
 
 
 def _load_plugins() -> None:
-    from . import cli_endpoints, cli_models
+    from . import cli_endpoints, cli_models, cli_monitors
 
-    _PLUGINS.extend([cli_models.register, cli_endpoints.register])
+    _PLUGINS.extend([cli_models.register, cli_endpoints.register, cli_monitors.register])
 
 
 _load_plugins()

@@ -88,6 +88,7 @@ def cmd_deployment_create(args) -> int:
     dep = _ml(args).deployments.create(
         endpoint=args.endpoint, name=args.name, model=args.model, code=args.code, scoring_script=args.scoring_script,
         replicas=args.replicas, environment_variables=_pairs(args.env, "--env"), wait=not args.no_wait,
+        collect={"sample_rate": args.collect} if args.collect is not None else None,
     )
     _emit(args, dep.data, f"deployment {args.endpoint}/{dep.name}: {dep.status} (model {dep.model_name}:{dep.model_version})")
     return 0
@@ -154,6 +155,8 @@ def register(sub, common, reader) -> None:
     p.add_argument("--scoring-script", default=None)
     p.add_argument("--replicas", type=int, default=1)
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--collect", nargs="?", const=1.0, type=float, metavar="SAMPLE_RATE",
+                   help="record inputs and predictions for monitoring (a share of requests; default all)")
     p.add_argument("--no-wait", action="store_true")
     p.set_defaults(func=cmd_deployment_create)
     p = d.add_parser("update", parents=[common, reader])

@@ -39,6 +39,9 @@ class MLService:
         self.models = Models(self._http)
         self.endpoints = Endpoints(self._http)
         self.deployments = Deployments(self._http)
+        from .monitors import Monitors
+
+        self.monitors = Monitors(self._http)
 
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""

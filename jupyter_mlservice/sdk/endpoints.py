@@ -103,12 +103,15 @@ class Deployments:
         replicas: int = 1,
         request_settings: dict[str, Any] | None = None,
         environment_variables: dict[str, str] | None = None,
+        collect: dict[str, Any] | bool | None = None,
         wait: bool = True,
         timeout: float = 300,
     ) -> Deployment:
         """Deploy a registered model (``iris:1``, ``iris@champion``); waits until Healthy unless wait=False.
+        ``collect=True`` (or ``{"inputs": True, "outputs": True, "sample_rate": 0.5}``) records what
+        it scores for monitoring.
 
-        ``ml.deployments.create(endpoint="iris", name="blue", model="iris:1", replicas=2)``
+        ``ml.deployments.create(endpoint="iris", name="blue", model="iris:1", replicas=2, collect=True)``
         """
         body: dict[str, Any] = {
             "name": name,
@@ -119,6 +122,8 @@ class Deployments:
         }
         if request_settings:
             body["request_settings"] = request_settings
+        if collect:  # True: inputs and outputs of every request; a dict: {"inputs", "outputs", "sample_rate"}
+            body["collect"] = {} if collect is True else collect
         if code is not None:
             body["code"] = os.path.abspath(code) if os.path.exists(code) else str(code)
         dep = Deployment(self._http.post(f"/endpoints/{_q(endpoint)}/deployments", body))
