@@ -183,9 +183,63 @@ def part_signals(args) -> None:
 
 
 def part_serving(args) -> None:
-    from bench_serving import COLUMNS, MLFLOW_BODY, free_port, load, save_model  # noqa: F401
+    import shutil
+    import statistics
 
-    raise SystemExit("part 2 is run by bench_monitoring_serving()")
+    import requests
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_serving import MLFLOW_BODY, pyload, save_model, tree_cpu, wrk
+
+    from jupyter_mlservice.core.serving import DeploymentConfig, EndpointConfig, EndpointProcess
+    from jupyter_mlservice.core.serving.config import CollectConfig
+
+    load = wrk if shutil.which("wrk") else pyload
+    print(f"part 2: serving with collection off and on; load: {'wrk' if load is wrk else 'python asyncio'} "
+          f"(1 thread, 8 connections), {args.duration:g} s rounds x {args.rounds}, alternating")  # fmt: skip
+    work = Path(tempfile.mkdtemp(prefix="bench-collect-"))
+    model = work / "model"
+    save_model(model)
+    endpoints = {}
+    try:
+        for name, collect in (("off", None), ("on", CollectConfig(folder=str(work / "collected")))):
+            ep = EndpointProcess.start(
+                EndpointConfig(name=f"collect-{name}", deployments=[DeploymentConfig(name="blue", model_path=str(model), collect=collect)]),
+                work / f"ep-{name}",
+            )  # fmt: skip
+            endpoints[name] = ep
+        targets = {}
+        for name, ep in endpoints.items():
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {ep.config.primary_key}"}
+            assert requests.post(f"{ep.base_url}/invocations", data=MLFLOW_BODY, headers=headers, timeout=30).status_code == 200
+            targets[name] = (f"{ep.base_url}/invocations", headers, ep.pid)
+        results: dict[str, list[dict]] = {name: [] for name in targets}
+        sent = 0
+        for rnd in range(args.rounds):
+            for name, (url, headers, pid) in targets.items():
+                load(url, MLFLOW_BODY, headers, 2.0, 8)
+                cpu = tree_cpu(pid)
+                result = load(url, MLFLOW_BODY, headers, args.duration, 8)
+                result["cpu_us"] = (tree_cpu(pid) - cpu) / max(1, result["rps"] * args.duration) * 1e6
+                results[name].append(result)
+                if name == "on":
+                    sent += round(result["rps"] * args.duration)
+                print(f"  round {rnd + 1} collection {name:3s} {result['rps']:8.0f} req/s  p50 {result['p50']:6.2f} ms  "
+                      f"p99 {result['p99']:6.2f} ms  server CPU {result['cpu_us']:5.0f} us/req")  # fmt: skip
+        med = {n: {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50", "p99", "cpu_us")} for n, rs in results.items()}
+        for name, m in med.items():
+            print(f"  median collection {name:3s} {m['rps']:8.0f} req/s  p50 {m['p50']:6.2f} ms  p99 {m['p99']:6.2f} ms  "
+                  f"server CPU {m['cpu_us']:5.0f} us/req")  # fmt: skip
+        ratio = med["on"]["rps"] / med["off"]["rps"]
+        print(f"  collection on keeps {ratio:.1%} of the req/s (target >= 95%: {'OK' if ratio >= 0.95 else 'MISSED'})")
+        time.sleep(3)  # the writer's last flush
+        text = requests.get(f"{endpoints['on'].base_url}/metrics", headers=targets["on"][1], timeout=10).text
+        counts = {line.split("{")[0] + ("{" + line.split("{")[1].split("}")[0].split("reason=")[-1] + "}" if "reason" in line else ""): line.split()[-1]
+                  for line in text.splitlines() if line.startswith(("mlservice_collected", "mlservice_collection_dropped"))}  # fmt: skip
+        print(f"  written for monitoring: {counts}")
+    finally:
+        for ep in endpoints.values():
+            ep.stop()
 
 
 def main() -> None:

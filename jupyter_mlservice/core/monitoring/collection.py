@@ -124,14 +124,13 @@ class Collector:
         self.bytes_in = 0
         self.bytes_out = 0
         # counters: each written by one thread only (offer: the event loop; the rest: the writer)
-        self.offered = 0
         self.dropped_full = 0
         self.dropped_error = 0
         self.written = 0
         self.written_rows = 0
         self.last_error: str | None = None
         self._ids = f"{os.getpid():x}-{os.urandom(2).hex()}-"
-        self._count = 0
+        self._count = 0  # requests queued so far (their number makes their id)
         self._hours: dict[str, set[datetime]] = {INPUTS: set(), OUTPUTS: set()}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"collect-{deployment}", daemon=True)
@@ -141,19 +140,17 @@ class Collector:
 
     def offer(self, kind: str, payload: Any, output: Any, started_at: float, latency_s: float, request_id: str | None = None) -> None:
         """Queue one answered request: ``kind`` says how to read ``payload`` (see ``to_columns``),
-        ``output`` is the reply body (or a table), ``started_at`` the epoch second it arrived."""
+        ``output`` is the reply body (or a table), ``started_at`` the epoch second it arrived.
+        Request ids not given by the caller are numbered by the writer."""
         if self.sample_rate < 1.0 and random.random() >= self.sample_rate:
             return
-        size = _size(payload) + _size(output)
+        size = (payload.nbytes if kind == "rows" else _size(payload)) + (len(output) if type(output) is bytes else _size(output))
         if len(self.queue) >= self.max_requests or self.bytes_in - self.bytes_out + size > self.max_bytes:
             self.dropped_full += 1
             return
-        if request_id is None:
-            self._count += 1
-            request_id = f"{self._ids}{self._count:x}"
         self.bytes_in += size
-        self.queue.append((request_id, started_at, latency_s, kind, payload, output, size))
-        self.offered += 1
+        self._count += 1
+        self.queue.append((self._count, request_id, started_at, latency_s, kind, payload, output, size))
 
     def offer_batch(self, inputs: Any, outputs: Any, seconds: float, wait_s: float = 60.0) -> None:
         """A batch job's scored mini-batch: its input table and its output table (key columns
@@ -197,7 +194,7 @@ class Collector:
         taken = []
         while self.queue and len(taken) < 50_000:
             item = self.queue.popleft()
-            self.bytes_out += item[6]
+            self.bytes_out += item[7]
             taken.append(item)
         if taken:
             try:
@@ -211,28 +208,83 @@ class Collector:
         self._roll()
 
     def _write(self, items: list) -> None:
-        by_hour: dict[datetime, dict[str, list]] = {}
-        for request_id, started_at, latency_s, kind, payload, output, _ in items:
-            hour = datetime.fromtimestamp(started_at, timezone.utc).replace(minute=0, second=0, microsecond=0)
-            streams = by_hour.setdefault(hour, {INPUTS: [], OUTPUTS: []})
-            meta = (request_id, started_at, latency_s)
-            if self.inputs:
-                cols = to_columns(kind, payload, self.input_names)
-                streams[INPUTS].append((meta, cols))
-            if self.outputs:
-                streams[OUTPUTS].append((meta, output_columns(output)))
+        import pyarrow as pa
+
+        by_hour: dict[int, list] = {}
+        for item in items:
+            by_hour.setdefault(int(item[2] // 3600), []).append(item)
         rows = 0
-        for hour, streams in by_hour.items():
-            for stream, records in streams.items():
-                if not records:
+        for key, part in by_hour.items():
+            hour = datetime.fromtimestamp(key * 3600, timezone.utc)
+            fast = [it for it in part if it[4] == "rows"]  # the MLflow fast path: numpy rows, one width
+            slow = [it for it in part if it[4] != "rows"]
+            for stream, wanted in ((INPUTS, self.inputs), (OUTPUTS, self.outputs)):
+                if not wanted:
                     continue
-                table = _table(records, self.deployment)
+                tables = []
+                if fast:
+                    tables.append(self._fast_table(fast, stream))
+                if slow:
+                    tables.append(_table([(self._meta(it), (to_columns(it[4], it[5], self.input_names) if stream == INPUTS
+                                                                 else output_columns(it[6]))) for it in slow], self.deployment))  # fmt: skip
+                tables = [t for t in tables if t.num_rows]
+                if not tables:
+                    continue
+                table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
                 self.sink.write(stream, hour, table)
                 self._hours[stream].add(hour)
                 if stream == INPUTS:
                     rows += table.num_rows
         self.written += len(items)
         self.written_rows += rows
+
+    def _meta(self, item) -> tuple[str, float, float]:
+        return (item[1] or f"{self._ids}{item[0]}", item[2], item[3])
+
+    def _fast_table(self, items: list, stream: str):
+        """Many fast-path requests at once, with numpy and arrow (no Python loop over rows)."""
+        import numpy as np
+        import orjson
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if stream == INPUTS:
+            arrays = [it[5] for it in items]
+            counts = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+            matrix = np.concatenate(arrays)
+            names = self.input_names or [f"x{i}" for i in range(matrix.shape[1])]
+            columns = {n: matrix[:, i] for i, n in enumerate(names)}
+        else:
+            try:  # the replies are {"predictions": [...]}: one parse for all of them
+                docs = orjson.loads(b"[" + b",".join(it[6] for it in items) + b"]")
+                preds = [d["predictions"] for d in docs]
+                if any(not isinstance(p, list) or (p and isinstance(p[0], (list, dict))) for p in preds):
+                    raise ValueError("not a flat list")
+            except (ValueError, KeyError, TypeError):
+                return _table([(self._meta(it), output_columns(it[6])) for it in items], self.deployment)
+            counts = np.fromiter((len(p) for p in preds), dtype=np.int64, count=len(preds))
+            from itertools import chain
+
+            columns = {"prediction": list(chain.from_iterable(preds))}
+        total = int(counts.sum())
+        numbers = pa.array(np.repeat(np.fromiter((it[0] for it in items), dtype=np.int64, count=len(items)), counts))
+        ids = pc.binary_join_element_wise(pa.scalar(self._ids), pc.cast(pc.cast(numbers, pa.uint64()), pa.string()), "")
+        given = [it[1] for it in items]
+        if any(g is not None for g in given):
+            chosen = pa.array(np.repeat(np.array(given, dtype=object), counts), pa.string())
+            ids = pc.if_else(pc.is_null(chosen), ids, chosen)
+        starts = np.cumsum(counts) - counts
+        arrays = {
+            "request_id": ids,
+            "time": pa.array((np.repeat(np.fromiter((it[2] for it in items), dtype=np.float64, count=len(items)), counts) * 1e6)
+                             .astype(np.int64), pa.timestamp("us", tz="UTC")),  # fmt: skip
+            "deployment": pa.array(np.full(total, self.deployment, dtype=object), pa.string()),
+            "latency_ms": pa.array(np.repeat(np.fromiter((it[3] for it in items), dtype=np.float64, count=len(items)), counts) * 1000.0),
+            "row": pa.array((np.arange(total) - np.repeat(starts, counts)).astype(np.int32)),
+        }
+        for name, values in columns.items():
+            arrays[f"input_{name}" if name in arrays else name] = _array(values) if isinstance(values, list) else pa.array(values)
+        return pa.table(arrays)
 
     def _roll(self, final: bool = False) -> None:
         """Merge the parts of hours that are over (all of them at the end)."""
