@@ -33,6 +33,7 @@ def batch_body(
     environment_variables: dict[str, str] | None = None,
     timeout_s: float | None = None,
     max_retries: int = 0,
+    collect: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The REST body (kind `batch`) for these keywords; `input`/`output` may be plain paths."""
     if input is None:
@@ -65,6 +66,8 @@ def batch_body(
     }
     if retry_settings:
         body["retry_settings"] = dict(retry_settings)
+    if collect:  # record inputs and predictions for a monitor: {"name": "nightly-scoring", "sample_rate": 1.0}
+        body["collect"] = dict(collect)
     if code is not None:
         body["code"] = _server_path(code)
     return body
