@@ -92,12 +92,13 @@ def predict(frame):
 def child_ours(reference: Path, current: Path) -> dict:
     from jupyter_mlservice.core.monitoring.importance import permutation_importance
     from jupyter_mlservice.core.monitoring.models import DriftSignal, QualitySignal, WeightedDriftSignal
-    from jupyter_mlservice.core.monitoring.profile import build_profile
+    from jupyter_mlservice.core.monitoring.profile import EDGE_SAMPLE, build_profile
     from jupyter_mlservice.core.monitoring.signals import evaluate, histogram
-    from jupyter_mlservice.core.monitoring.sources import file_batches
+    from jupyter_mlservice.core.monitoring.sources import file_batches, spread_sample
 
     t0 = time.perf_counter()
-    profile = build_profile(lambda: file_batches([reference]), sample_rows=2000)
+    # as a monitor run builds it: edges from row groups spread over the file, then one counting pass
+    profile = build_profile(lambda: file_batches([reference]), sample_rows=2000, open_sample=spread_sample([reference], 2 * EDGE_SAMPLE))
     window = profile.window(file_batches([current]))
     inputs = [n for n in profile.features if n != "prediction"]
     importance = permutation_importance(predict, profile.sample, inputs)

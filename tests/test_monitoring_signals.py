@@ -163,6 +163,29 @@ def test_a_window_folded_batch_by_batch_equals_one_fold():
     assert pieces["c"].unseen == {"e": int(np.sum(window["c"].to_numpy(zero_copy_only=False) == "e"))}
 
 
+def test_edges_from_a_sample_are_widened_to_the_exact_range(tmp_path):
+    import pyarrow.parquet as pq
+
+    from jupyter_mlservice.core.monitoring.sources import file_batches, spread_sample
+
+    rng = np.random.default_rng(17)
+    values = np.sort(rng.normal(size=200_000))  # ordered: the sampled row groups miss both ends
+    path = tmp_path / "baseline.parquet"
+    pq.write_table(pa.table({"x": values}), path, row_group_size=10_000)
+    sample = spread_sample([path], 30_000)
+    groups = [b.num_rows for b in sample()]
+    assert 30_000 <= sum(groups) < 100_000  # a few row groups, not the file
+    p = build_profile(lambda: file_batches([path]), open_sample=lambda: [pa.table({"x": values[50_000:150_000]})])
+    f = p.features["x"]
+    assert f.bins.edges[0] == values.min() and f.bins.edges[-1] == np.nextafter(values.max(), np.inf)
+    assert f.counts.counts.sum() == 200_000 and f.counts.counts[0] == 0 and f.counts.counts[-1] == 0
+    assert f.counts.counts[1] == np.sum(values < values[50_000])  # the widened end bin kept its values
+    window = rng.normal(0.2, 1, 5000)
+    w = p.window([pa.table({"x": window})])["x"]
+    assert stats.wasserstein(f.counts.counts, f.counts.sums, w.counts, w.sums) == pytest.approx(sps.wasserstein_distance(values, window), rel=0.02)
+    assert f.mean == pytest.approx(values.mean()) and f.std == pytest.approx(values.std())
+
+
 def test_profile_round_trips_through_json():
     rng = np.random.default_rng(8)
     p = profile_of(pa.table({"x": rng.normal(size=3000), "n": rng.integers(0, 4, 3000), "c": rng.choice(["u", "v"], 3000)}))

@@ -459,32 +459,48 @@ class _BottomK:
         return self.compact()
 
 
-class _NumericPass1:
-    """First pass over a numeric baseline column: exact count, range, sum and sum of squares,
-    and the values of the sampled rows (for the edges)."""
+class _Sample:
+    """Pass 1 over one numeric column: the values of the sampled rows (for the edges)."""
 
     def __init__(self) -> None:
-        self.n = 0
-        self.nulls = 0
-        self.mismatches = 0
-        self.min = math.inf
-        self.max = -math.inf
-        self.sum = 0.0
-        self.sumsq = 0.0
-        self.sample: list[np.ndarray] = []
+        self.parts: list[np.ndarray] = []
 
     def add(self, col: pa.Array | pa.ChunkedArray | None, rows: int, picked: np.ndarray | None) -> None:
+        if picked is None:
+            return
+        if col is None:
+            self.parts.append(np.full(len(picked), np.nan))
+            return
+        self.parts.append(numeric_rows(col)[0][picked])
+
+    def keep(self, indices: np.ndarray | None) -> None:
+        if indices is not None and self.parts:
+            self.parts = [np.concatenate(self.parts)[indices]]
+
+    def values(self) -> np.ndarray:
+        x = np.concatenate(self.parts) if self.parts else np.empty(0)
+        return np.sort(x[~np.isnan(x)])
+
+
+class _NumericTotals:
+    """Pass 2 over one numeric column: exact count, nulls, range, sum, sum of squares, and the
+    count and sum of values in each bin."""
+
+    def __init__(self, bins: NumericBins) -> None:
+        self.bins = bins
+        self.n = self.nulls = self.mismatches = 0
+        self.min, self.max = math.inf, -math.inf
+        self.sum = self.sumsq = 0.0
+        self.counts = np.zeros(bins.size, dtype=np.int64)
+        self.sums = np.zeros(bins.size)
+
+    def add(self, col: pa.Array | pa.ChunkedArray | None, rows: int) -> None:
         if col is None:
             self.nulls += rows
-            if picked is not None:
-                self.sample.append(np.full(len(picked), np.nan))
             return
-        full, nulls, bad = numeric_rows(col)
+        x, nulls, bad = numeric_values(col)
         self.nulls += nulls
         self.mismatches += bad
-        if picked is not None:
-            self.sample.append(full[picked])
-        x = full[~np.isnan(full)] if nulls or bad else full
         if not len(x):
             return
         self.n += len(x)
@@ -493,13 +509,12 @@ class _NumericPass1:
         self.sum += float(x.sum())
         # not np.dot/np.vdot: on buffers that arrow owns, BLAS takes over a thousand times longer
         self.sumsq += float(np.square(x).sum())
+        counts, sums = self.bins.count(x)
+        self.counts += counts
+        self.sums += sums
 
-    def keep(self, indices: np.ndarray | None) -> None:
-        if indices is not None:
-            self.sample = [np.concatenate(self.sample)[indices]]
 
-
-class _CategoryPass1:
+class _CategoryPass:
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.nulls = 0
@@ -524,9 +539,16 @@ def build_profile(
     seed: int = 0,
     threads: int | None = None,
     sample_rows: int = 0,
+    open_sample: Callable[[], Iterable[pa.RecordBatch | pa.Table]] | None = None,
 ) -> Profile:
-    """Profile a baseline. ``open_batches()`` is called twice (one pass for ranges, categories and
-    an edge sample, one to count), so it must give the same batches each time.
+    """Profile a baseline in two passes: one over a sample for the bin edges, one over all the
+    data to count. ``open_batches()`` gives all the batches; ``open_sample()``, when given, a
+    part of them spread over the data (whole Parquet row groups, say) to take the edge sample
+    from; otherwise the edges' pass reads everything too.
+
+    Edges come from the sample's quantiles; the counting pass then finds the exact range and
+    the bins are widened to it, their counts carried over exactly (values beyond the sample's
+    range were counted in the tail bins, which become the widened end bins).
 
     ``kinds`` overrides the kind per column (``{"zip": "categorical"}``); ``columns`` picks the
     columns (default: every numeric, text or boolean column). ``sample_rows`` keeps a uniform
@@ -534,24 +556,21 @@ def build_profile(
     """
     kinds = dict(kinds or {})
     rng = np.random.default_rng(seed)
-    rows = 0
     chosen: dict[str, tuple[str, str]] | None = None  # name -> (kind, dtype)
-    numeric: dict[str, _NumericPass1] = {}
-    cats: dict[str, _CategoryPass1] = {}
+    samples: dict[str, _Sample] = {}
     edge_sample = _BottomK(EDGE_SAMPLE)
     row_sample = _BottomK(sample_rows) if sample_rows else None
     sampled_rows: list[pa.Table] = []
 
+    # pass 1: the sample (numeric values for the edges, whole rows for importance)
     with _pool(threads) as pool:
-        for batch in open_batches():
+        for batch in (open_sample or open_batches)():
             n = batch.num_rows
             if chosen is None:
                 chosen = _choose(batch.schema, kinds, columns)
-                numeric = {c: _NumericPass1() for c, (k, _) in chosen.items() if k == NUMERIC}
-                cats = {c: _CategoryPass1() for c, (k, _) in chosen.items() if k == CATEGORICAL}
+                samples = {c: _Sample() for c, (k, _) in chosen.items() if k == NUMERIC}
             if n == 0:
                 continue
-            rows += n
             names = set(batch.schema.names)
             keys = rng.random(n)
             picked = edge_sample.offer(keys)
@@ -562,33 +581,50 @@ def build_profile(
                     keep = row_sample.compact()
                     if keep is not None:
                         sampled_rows = [pa.concat_tables(sampled_rows, promote_options="permissive").take(pa.array(keep))]
+            if picked is None or not samples:
+                continue
 
             def one(name: str, _batch=batch, _names=names, _picked=picked, _n=n) -> None:
-                col = _batch.column(name) if name in _names else None
-                if name in numeric:
-                    numeric[name].add(col, _n, _picked)
-                else:
-                    cats[name].add(col, _n)
+                samples[name].add(_batch.column(name) if name in _names else None, _n, _picked)
 
-            list(pool.map(one, list(chosen)))
-            keep = edge_sample.compact() if picked is not None else None
+            list(pool.map(one, list(samples)))
+            keep = edge_sample.compact()
             if keep is not None:
-                for acc in numeric.values():
+                for acc in samples.values():
                     acc.keep(keep)
     if chosen is None:
         raise ValueError("the baseline has no rows")
     keep = edge_sample.final()
+    for acc in samples.values():
+        acc.keep(keep)
+    sampled = {name: acc.values() for name, acc in samples.items()}
+    numeric = {name: _NumericTotals(_numeric_bins(values)) for name, values in sampled.items()}
+    cats = {c: _CategoryPass() for c, (k, _) in chosen.items() if k == CATEGORICAL}
+
+    # pass 2: everything, counted
+    rows = 0
+    with _pool(threads) as pool:
+        for batch in open_batches():
+            n = batch.num_rows
+            if n == 0:
+                continue
+            rows += n
+            names = set(batch.schema.names)
+
+            def count(name: str, _batch=batch, _names=names, _n=n) -> None:
+                col = _batch.column(name) if name in _names else None
+                (numeric.get(name) or cats[name]).add(col, _n)
+
+            list(pool.map(count, list(chosen)))
+
     features: dict[str, FeatureProfile] = {}
     for name, acc in numeric.items():
-        acc.keep(keep)
-        sample = np.concatenate(acc.sample) if acc.sample else np.empty(0)
-        sample = np.sort(sample[~np.isnan(sample)])
-        bins = _numeric_bins(acc, sample)
+        bins, counts, sums = _widened(acc, sampled[name])
         mean = acc.sum / acc.n if acc.n else None
         var = max(acc.sumsq / acc.n - mean * mean, 0.0) if acc.n else None
         features[name] = FeatureProfile(
             name, NUMERIC, chosen[name][1], bins,
-            Counts(bins.size, numeric=True, rows=rows, nulls=acc.nulls, mismatches=acc.mismatches),
+            Counts(bins.size, numeric=True, rows=rows, nulls=acc.nulls, mismatches=acc.mismatches, counts=counts, sums=sums),
             mean=mean, std=math.sqrt(var) if var is not None else None,
             min=acc.min if acc.n else None, max=acc.max if acc.n else None,
         )  # fmt: skip
@@ -601,25 +637,7 @@ def build_profile(
         features[name] = FeatureProfile(name, CATEGORICAL, chosen[name][1], bins, counts,
                                         singletons=sum(1 for _, c in ordered if c == 1),
                                         doubletons=sum(1 for _, c in ordered if c == 2))  # fmt: skip
-
-    # second pass: exact counts of numeric features in their bins
-    if numeric:
-        with _pool(threads) as pool:
-            for batch in open_batches():
-                if batch.num_rows == 0:
-                    continue
-                names = set(batch.schema.names)
-
-                def count(name: str, _batch=batch, _names=names) -> Counts:
-                    f = features[name]
-                    return fold_numeric(f.bins, _batch.column(name) if name in _names else None, _batch.num_rows)  # type: ignore[arg-type]
-
-                todo = list(numeric)
-                for name, counts in zip(todo, pool.map(count, todo)):
-                    features[name].counts.counts += counts.counts
-                    features[name].counts.sums += counts.sums
-        for name in numeric:
-            features[name].bins.coarse = _coarse_starts(features[name].counts.counts)  # type: ignore[union-attr]
+    features = {name: features[name] for name in chosen}  # the baseline's column order
     sample_table = None
     if row_sample is not None and sampled_rows:
         sample_table = pa.concat_tables(sampled_rows, promote_options="permissive")
@@ -627,6 +645,24 @@ def build_profile(
         if final is not None:
             sample_table = sample_table.take(pa.array(final))
     return Profile(rows, features, sample=sample_table)
+
+
+def _widened(acc: _NumericTotals, sample: np.ndarray) -> tuple[NumericBins, np.ndarray, np.ndarray]:
+    """The final bins: the sample's, widened to the exact range the counting pass found."""
+    bins, counts, sums = acc.bins, acc.counts, acc.sums
+    if acc.n == 0:
+        return bins, counts, sums
+    edges, discrete = bins.edges, bins.discrete
+    if acc.min < edges[0]:  # the below-tail bin becomes [min, first edge)
+        edges, discrete = np.concatenate([[acc.min], edges]), False
+        counts, sums = np.concatenate([[0], counts]), np.concatenate([[0.0], sums])
+    top = np.nextafter(acc.max, math.inf)
+    if top > edges[-1]:  # the above-tail bin becomes [last edge, max]
+        edges, discrete = np.concatenate([edges, [top]]), False
+        counts, sums = np.concatenate([counts, [0]]), np.concatenate([sums, [0.0]])
+    final = NumericBins(edges, discrete, _coarse_starts(counts))
+    final.by_sorting = final.crowded_share(sample) > 0.05
+    return final, counts, sums
 
 
 def _as_table(batch: pa.RecordBatch | pa.Table) -> pa.Table:
@@ -653,20 +689,21 @@ def _choose(schema: pa.Schema, kinds: dict[str, str], columns: list[str] | None)
     return out
 
 
-def _numeric_bins(acc: _NumericPass1, sample: np.ndarray) -> NumericBins:
-    if acc.n == 0:
+def _numeric_bins(sample: np.ndarray) -> NumericBins:
+    """Provisional bins from a sorted sample: its distinct values when it has few, else its
+    quantiles; the last edge sits just above the sample's maximum."""
+    if not len(sample):
         return NumericBins(np.array([0.0, 1.0]), True, np.array([0, 1, 2]))
-    distinct = np.unique(sample) if len(sample) else np.array([acc.min])
-    top = np.nextafter(acc.max, math.inf)
+    lo, hi = float(sample[0]), float(sample[-1])
+    top = np.nextafter(hi, math.inf)
+    distinct = sample[np.concatenate([[True], sample[1:] != sample[:-1]])]  # sorted: no np.unique (it hashes, slowly)
     if len(distinct) <= FINE_BINS:
         # few values: each is the left edge of its own bin (exact, and step-wise for Wasserstein)
-        edges = np.unique(np.concatenate([[acc.min], distinct, [acc.max]]))
-        return NumericBins(np.append(edges, top), True, np.arange(len(edges) + 2))
+        return NumericBins(np.append(distinct, top), True, np.arange(len(distinct) + 2))
     inner = np.quantile(sample, np.linspace(0, 1, FINE_BINS + 1)[1:-1])
-    edges = np.unique(np.concatenate([[acc.min], inner[(inner > acc.min) & (inner < top)], [top]]))
+    edges = np.unique(np.concatenate([[lo], inner[(inner > lo) & (inner < top)], [top]]))
     bins = NumericBins(edges, False, np.arange(len(edges) + 1))
-    if bins.crowded_share(sample) > 0.05:
-        bins.by_sorting = True
+    bins.by_sorting = bins.crowded_share(sample) > 0.05
     return bins
 
 

@@ -27,9 +27,9 @@ import pyarrow as pa
 from .collected import window_batches
 from .collection import INPUTS, META, OUTPUTS
 from .models import parse_window
-from .profile import Profile, build_profile
+from .profile import EDGE_SAMPLE, Profile, build_profile
 from .signals import SignalError, evaluate, histogram
-from .sources import expand, file_batches, schema_of
+from .sources import expand, file_batches, schema_of, spread_sample
 
 RESULT_FILE = "monitor_result.json"
 PREDICTION_SAMPLE = 20_000  # baseline rows scored by the model when the baseline has no predictions
@@ -75,7 +75,8 @@ def load_profile(config: dict[str, Any], files: list[Path], key: str) -> tuple[P
         return Profile.from_dict(json.loads(path.read_text())), pq.read_table(sample_path)
     t0 = time.perf_counter()
     try:
-        profile = build_profile(lambda: file_batches(files), kinds=config.get("feature_kinds") or {}, sample_rows=PREDICTION_SAMPLE)
+        profile = build_profile(lambda: file_batches(files), kinds=config.get("feature_kinds") or {}, sample_rows=PREDICTION_SAMPLE,
+                                open_sample=spread_sample(files, 2 * EDGE_SAMPLE))  # fmt: skip
     except ValueError as exc:
         raise RunError(f"baseline {config['baseline']!r}: {exc}") from None
     log(f"profiled the baseline ({profile.rows} rows, {len(profile.features)} columns) in {time.perf_counter() - t0:.1f} s")

@@ -46,3 +46,33 @@ def schema_of(files: list[Path]) -> pa.Schema:
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).schema_arrow
+
+
+def spread_sample(files: list[Path], rows: int, batch_rows: int = BATCH_ROWS):
+    """A function giving whole Parquet row groups spread evenly over the files, about ``rows``
+    rows in all (the edges' sample of a baseline profile), or None when that would not read
+    much less than everything (CSV files, few row groups)."""
+    if any(f.suffix.lower() == ".csv" for f in files):
+        return None
+    import pyarrow.parquet as pq
+
+    groups = []
+    for path in files:
+        meta = pq.ParquetFile(path).metadata
+        groups += [(path, rg, meta.row_group(rg).num_rows) for rg in range(meta.num_row_groups)]
+    total = sum(n for _, _, n in groups)
+    if total <= 2 * rows or len(groups) < 4:
+        return None
+    per = total / max(1, sum(1 for _ in groups))
+    wanted = max(2, min(len(groups), int(rows / max(per, 1)) + 1))
+    chosen = sorted({round(i * (len(groups) - 1) / (wanted - 1)) for i in range(wanted)})
+    if sum(groups[i][2] for i in chosen) > total / 2:
+        return None
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for i in chosen:
+            path, rg, _ = groups[i]
+            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows, row_groups=[rg], use_threads=True)
+
+    return batches
+
