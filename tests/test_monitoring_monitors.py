@@ -209,6 +209,8 @@ def test_bad_settings_get_errors_that_say_what_to_change(world):
         (dict(endpoint="iris", features=["petal_length", "colour"]), "no column 'colour'"),
         (dict(endpoint="iris", signals=[{"type": "data_drift", "method": "chi_squared"}]), "does not apply to numeric"),
         (dict(endpoint="iris", baseline="data:iris@1"), "data assets"),
+        (dict(endpoint="iris", schedule={"cron": "every hour"}), "not a five-field cron"),
+        (dict(endpoint="iris", schedule={"cron": "0 * * * *", "time_zone": "Mars/Olympus"}), "not an IANA time zone"),
     ]
     for overrides, message in cases:
         with pytest.raises(InvalidRequest, match=message):
@@ -221,6 +223,13 @@ def test_bad_settings_get_errors_that_say_what_to_change(world):
     with pytest.raises(Conflict):
         ws.monitors.create(MonitorCreate(name="twice", endpoint="iris", baseline="baseline.csv"))
     ws.monitors.delete("twice")
+    assert [m.name for m in ws.monitors.list().items if m.name == "bad"] == []  # nothing half-made
+    from jupyter_mlservice.core.schedules.models import ScheduleCreate
+
+    ws.schedules.create(ScheduleCreate(name="monitor-taken", cron="0 1 * * *", job={"kind": "command", "command": "true"}))
+    with pytest.raises(Conflict, match="not this monitor's"):
+        ws.monitors.create(MonitorCreate(name="taken", endpoint="iris", baseline="baseline.csv", schedule={"cron": "0 * * * *"}))
+    ws.schedules.delete("monitor-taken")
 
 
 def test_request_rate_errors_and_latency_are_kept_as_a_time_series(world):

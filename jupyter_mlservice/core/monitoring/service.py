@@ -140,6 +140,7 @@ class MonitorService:
     def create(self, body: MonitorCreate) -> Monitor:
         self._check_source(body.endpoint, body.deployment, body.batch)
         self._check_baseline(body)
+        self._check_schedule(body.name, body.schedule)
         now = utcnow()
         spec = body.model_dump(mode="json", include=set(SPEC_FIELDS))
         row = MonitorRow(
@@ -190,6 +191,8 @@ class MonitorService:
                                                "batch": row.batch, "description": row.description})  # fmt: skip
         if "baseline" in changes or "features" in changes or "feature_kinds" in changes or "signals" in changes:
             self._check_baseline(merged)
+        if "schedule" in changes:
+            self._check_schedule(name, merged.schedule)
         with self.store.session() as s:
             live = s.get(MonitorRow, name)
             if live is None:
@@ -388,6 +391,21 @@ class MonitorService:
 
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,63}", batch):
                 raise InvalidRequest("batch is a collection name: letters, digits and '-', starting with a letter")
+
+    def _check_schedule(self, name: str, schedule) -> None:
+        """A valid cron or recurrence, and no schedule of someone else's under the name it takes."""
+        if schedule is None:
+            return
+        from ..schedules.timing import Timing
+
+        Timing(schedule.cron, schedule.recurrence.model_dump() if schedule.recurrence else None, schedule.time_zone, None, None, utcnow())
+        try:
+            current = self.schedules.row(SCHEDULE_PREFIX + name)
+        except NotFound:
+            return
+        if (current.job or {}).get("tags", {}).get(TAG_MONITOR) != name:
+            raise Conflict(f"a schedule named {SCHEDULE_PREFIX + name!r} already exists and is not this monitor's; "
+                           "rename one of them")  # fmt: skip
 
     def _check_baseline(self, body: MonitorCreate) -> None:
         """The baseline exists and has the features; methods fit the features' kinds."""
