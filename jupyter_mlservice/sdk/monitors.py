@@ -7,27 +7,19 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from ..core.errors import MLServiceError
-from .http import HTTP, Record
+from ..errors import MLServiceError
+from .http import Collection, Handle, Record
 
 
 def _q(value: str) -> str:
     return quote(value, safe="")
 
 
-class MonitorRun(Record):
+class MonitorRun(Handle):
     """A run (a job): ``run.state`` (Running, Completed, Failed), ``run.breached``, ``run.signals``."""
 
-    def __init__(self, http: HTTP, data: dict[str, Any]):
-        super().__init__(data)
-        self._http = http
-
-    def __repr__(self) -> str:
-        return f"MonitorRun({self._data.get('monitor')!r}, id={self._data.get('id')}, state={self._data.get('state')!r}, breached={self._data.get('breached')})"
-
-    def refresh(self) -> MonitorRun:
-        self._data = self._http.get(f"/monitors/{_q(self.monitor)}/runs/{self.id}")
-        return self
+    _SHOWN = ("monitor", "id", "state", "breached")
+    _PATH = "/monitors/{monitor}/runs/{id}"  # monitor names are URL-safe (MONITOR_NAME)
 
     def wait(self, timeout: float = 600) -> MonitorRun:
         """Until the run's job ends; returns the run with its results. ``ml.monitors.run_now("iris-drift").wait().breached``"""
@@ -52,20 +44,11 @@ class MonitorRun(Record):
         return next((s["breaches"] for s in self._data.get("signals", []) if s["type"] == "data_drift"), [])
 
 
-class Monitor(Record):
+class Monitor(Handle):
     """A monitor. Attributes mirror the REST `Monitor`: ``m.enabled``, ``m.next_run_at``, ``m.last_run``..."""
 
-    def __init__(self, http: HTTP, data: dict[str, Any]):
-        super().__init__(data)
-        self._http = http
-
-    def __repr__(self) -> str:
-        source = self._data.get("endpoint") or f"batch {self._data.get('batch')}"
-        return f"Monitor({self._data.get('name')!r}, {source}, enabled={self._data.get('enabled')})"
-
-    def refresh(self) -> Monitor:
-        self._data = self._http.get(f"/monitors/{_q(self.name)}")
-        return self
+    _SHOWN = ("name", "endpoint", "batch", "enabled")
+    _PATH = "/monitors/{name}"
 
     def run_now(self) -> MonitorRun:
         """``m.run_now().wait()``"""
@@ -88,10 +71,7 @@ class Monitor(Record):
         return self
 
 
-class Monitors:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Monitors(Collection):
     def create(
         self,
         name: str,
