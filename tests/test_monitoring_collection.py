@@ -231,3 +231,61 @@ def test_no_request_fails_when_the_store_becomes_unwritable(endpoint, tmp_path):
         inputs.unlink()
         moved.rename(inputs)
     assert post(ep, SPLIT).status_code == 200  # and collection resumes by itself
+
+
+TENSOR_MODEL = """
+import numpy as np
+from mlflow.models import set_model
+from mlflow.pyfunc import PythonModel
+
+
+class Doubling(PythonModel):
+    def predict(self, context, model_input, params=None):
+        return np.asarray(model_input) * 2
+
+
+set_model(Doubling())
+"""
+
+
+def test_dynamically_batched_tensor_requests_are_collected_one_row_per_row_sent(tmp_path):
+    import mlflow.pyfunc
+    from mlflow.models import ModelSignature
+    from mlflow.types import Schema, TensorSpec
+
+    (tmp_path / "doubling.py").write_text(TENSOR_MODEL)
+    spec = Schema([TensorSpec(np.dtype("float32"), (-1, 3))])
+    mlflow.pyfunc.save_model(str(tmp_path / "model"), python_model=str(tmp_path / "doubling.py"),
+                             signature=ModelSignature(inputs=spec, outputs=spec), pip_requirements=["numpy"])  # fmt: skip
+    collect = CollectConfig(folder=str(tmp_path / "collected"))
+    config = EndpointConfig(name="tensors", traffic={"batched": 100}, deployments=[
+        DeploymentConfig(name="batched", model_path=str(tmp_path / "model"), batching={"max_batch_size": 8, "max_delay_ms": 20}, collect=collect),
+    ])  # fmt: skip
+    ep = EndpointProcess.start(config, tmp_path / "state")
+    try:
+        def one(i: int) -> list:
+            rows = [[float(i), float(i) + 0.5, -1.0]] * (1 + i % 2)
+            if i % 3 == 0:  # the v2 protocol batches too
+                body = {"inputs": [{"name": "x", "shape": [len(rows), 3], "datatype": "FP32", "data": sum(rows, [])}]}
+                reply = post(ep, body, path="/v2/models/batched/infer", **{"x-request-id": f"t-{i}"})
+                return reply.json()["outputs"][0]["data"][:3]
+            return post(ep, {"inputs": rows}, **{"x-request-id": f"t-{i}"}).json()["predictions"][0]
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(one, range(24)))
+        assert answers == [[2.0 * i, 2.0 * i + 1.0, -2.0] for i in range(24)]
+        assert 'mlservice_batches_total{endpoint="tensors",deployment="batched"}' in metrics(ep)
+        sent_rows = sum(1 + i % 2 for i in range(24))
+        inputs = wait_for(lambda: (t := window(tmp_path / "collected", "inputs", "batched")).num_rows == sent_rows and t, 60,
+                          what="every batched request to be written")  # fmt: skip
+        assert sorted(set(inputs.column("request_id").to_pylist())) == sorted(f"t-{i}" for i in range(24))
+        assert sorted(inputs.column("x0").to_pylist()) == sorted(float(i) for i in range(24) for _ in range(1 + i % 2))
+        outputs = wait_for(lambda: (t := window(tmp_path / "collected", "outputs", "batched")).num_rows == sent_rows and t, 60)
+        assert outputs.num_rows == sent_rows
+    finally:
+        ep.stop()
+
+
+def test_tensors_of_more_than_two_dimensions_are_kept_one_list_per_row():
+    images = np.arange(2 * 2 * 2, dtype=np.float32).reshape(2, 2, 2)
+    assert to_columns("tensor", (images, None), None) == (2, {"tensor": [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]})

@@ -98,14 +98,18 @@ class Deployments(Collection):
         request_settings: dict[str, Any] | None = None,
         environment_variables: dict[str, str] | None = None,
         collect: dict[str, Any] | bool | None = None,
+        batching: dict[str, Any] | None = None,
+        gpu: int = 0,
         wait: bool = True,
         timeout: float = 300,
     ) -> Deployment:
         """Deploy a registered model (``iris:1``, ``iris@champion``); waits until Healthy unless wait=False.
         ``collect=True`` (or ``{"inputs": True, "outputs": True, "sample_rate": 0.5}``) records what
-        it scores for monitoring.
+        it scores for monitoring; ``batching`` groups concurrent tensor requests into one forward
+        pass; ``gpu`` gives it GPUs.
 
         ``ml.deployments.create(endpoint="iris", name="blue", model="iris:1", replicas=2, collect=True)``
+        ``ml.deployments.create(endpoint="mnist", name="cnn", model="mnist:3", batching={"max_batch_size": 32, "max_delay_ms": 5})``
         """
         body: dict[str, Any] = {
             "name": name,
@@ -118,6 +122,10 @@ class Deployments(Collection):
             body["request_settings"] = request_settings
         if collect:  # True: inputs and outputs of every request; a dict: {"inputs", "outputs", "sample_rate"}
             body["collect"] = {} if collect is True else collect
+        if batching is not None:
+            body["batching"] = batching
+        if gpu:
+            body["gpu"] = gpu
         if code is not None:
             body["code"] = os.path.abspath(code) if os.path.exists(code) else str(code)
         dep = Deployment(self._http.post(f"/endpoints/{_q(endpoint)}/deployments", body))

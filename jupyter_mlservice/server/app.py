@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Float, Int, Unicode
+from traitlets import Dict, Float, Int, List, Unicode
 
 from ..core.schemas import TERMINAL_STATUSES
 from ..core.tables import JobRow
@@ -38,6 +38,10 @@ class MLServiceApp(ExtensionApp):
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
     series_interval_s = Float(15.0, config=True, help="Seconds between samples of each endpoint's requests, errors and latency.")
     series_retention_hours = Float(168.0, config=True, help="How long endpoint time series points are kept, in hours.")
+    gpu_devices = List(
+        Unicode(), default_value=None, allow_none=True, config=True,
+        help="GPU ids deployments may be given (CUDA_VISIBLE_DEVICES); default: what `nvidia-smi -L` lists.",
+    )
     backend_classes = Dict(
         {}, config=True, help="Extra compute backends: {type name: 'package.module.Class'}; a name here overrides a built-in."
     )
@@ -78,6 +82,7 @@ class MLServiceApp(ExtensionApp):
             max_snapshot_mb=self.max_snapshot_mb,
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
+            gpu_devices=None if self.gpu_devices is None else list(self.gpu_devices),
             backend_classes={name: import_item(path) for name, path in self.backend_classes.items()},
             job_env=job_env,
             series_interval_s=self.series_interval_s,

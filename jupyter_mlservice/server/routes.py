@@ -100,6 +100,7 @@ from . import batch_handlers as _batch, schedule_handlers as _schedules; OPS += 
 from . import model_handlers as _models; OPS += _models.OPS  # noqa: E402,E702
 from . import endpoint_handlers as _endpoints; OPS += _endpoints.ops()  # noqa: E402,E702
 from . import monitoring_handlers as _monitoring; OPS += _monitoring.OPS  # noqa: E402,E702
+from . import export_handlers as _exports; OPS += _exports.OPS  # noqa: E402,E702
 
 
 EXTRA_SCHEMAS = {

@@ -893,6 +893,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/models/{name}/versions/{version}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Convert a version to ONNX as a job; the job registers the result (checked against the original) as a new version. */
+        post: operations["exportModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/models/{name}/versions/{version}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A zip of a folder that runs an ONNX version with onnxruntime only (model, score.py, requirements, README). */
+        get: operations["packageModelVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1231,6 +1265,21 @@ export interface components {
              */
             table?: string | null;
         };
+        /** Batching */
+        Batching: {
+            /**
+             * Max Batch Size
+             * @description Rows scored in one forward pass at most.
+             * @default 32
+             */
+            max_batch_size?: number;
+            /**
+             * Max Delay Ms
+             * @description How long a batch's first request waits for others.
+             * @default 5
+             */
+            max_delay_ms?: number;
+        };
         /** CodeJobSpec */
         CodeJobSpec: {
             /**
@@ -1417,6 +1466,18 @@ export interface components {
             };
             /** @default null */
             collect?: components["schemas"]["CollectSettings"] | null;
+            /** @default null */
+            batching?: components["schemas"]["Batching"] | null;
+            /**
+             * Gpu
+             * @default 0
+             */
+            gpu?: number;
+            /**
+             * Gpus
+             * @description The GPU ids it was given.
+             */
+            gpus?: string[];
             /**
              * Status
              * @enum {string}
@@ -1490,6 +1551,17 @@ export interface components {
              * @default null
              */
             collect?: components["schemas"]["CollectSettings"] | null;
+            /**
+             * @description Dynamic batching: concurrent tensor requests share one forward pass.
+             * @default null
+             */
+            batching?: components["schemas"]["Batching"] | null;
+            /**
+             * Gpu
+             * @description GPUs given to the deployment (its workers see them as CUDA_VISIBLE_DEVICES).
+             * @default 0
+             */
+            gpu?: number;
         };
         /** DeploymentList */
         DeploymentList: {
@@ -1532,6 +1604,13 @@ export interface components {
              * @default null
              */
             collect?: components["schemas"]["CollectSettings"] | null;
+            /** @default null */
+            batching?: components["schemas"]["Batching"] | null;
+            /**
+             * Gpu
+             * @default null
+             */
+            gpu?: number | null;
         };
         /**
          * DriftSignal
@@ -2056,6 +2135,45 @@ export interface components {
             mirror_traffic: {
                 [key: string]: number;
             };
+        };
+        /** ModelExport */
+        ModelExport: {
+            /**
+             * Format
+             * @description Only `onnx` for now.
+             * @default onnx
+             * @constant
+             */
+            format?: "onnx";
+            /**
+             * Tolerance
+             * @description Largest absolute difference allowed between the ONNX model's and the original's answers on sample data.
+             * @default 0.0001
+             */
+            tolerance?: number;
+            /**
+             * Name
+             * @description Register the result under this name; default: a new version of the same model.
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Target
+             * @description Compute target the export job runs on.
+             * @default local
+             */
+            target?: string;
+            /**
+             * Experiment
+             * @description Experiment of the export job (default `model-exports`).
+             * @default null
+             */
+            experiment?: string | null;
+            /**
+             * Timeout S
+             * @default null
+             */
+            timeout_s?: number | null;
         };
         /** ModelRegister */
         ModelRegister: {
@@ -8285,6 +8403,149 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EndpointSeries"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    exportModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelExport"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    packageModelVersion: {
+        parameters: {
+            query?: {
+                /** @description `edge` (the only target so far). */
+                target?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             /** @description Bad input; the message says what to change. */

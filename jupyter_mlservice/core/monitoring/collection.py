@@ -385,7 +385,8 @@ def to_columns(kind: str, payload: Any, names: list[str] | None) -> tuple[int, d
     ``rows``: a numpy array (the MLflow fast path) with ``names``; ``invocations``/``json``:
     ``(body, content_type)`` of MLflow's scoring protocol; ``score``: ``(body, content_type,
     headers)`` of a scoring script (``{"data": ...}`` or any JSON); ``oip``: ``(request, name)``
-    of the Open Inference Protocol; ``table``: a pyarrow table (batch jobs). Anything that cannot
+    of the Open Inference Protocol; ``tensor``: ``(array, answer)`` of a dynamically batched
+    tensor request; ``table``: a pyarrow table (batch jobs). Anything that cannot
     be read as rows is kept whole in one ``raw_input`` column.
     """
     if kind == "rows":
@@ -396,6 +397,11 @@ def to_columns(kind: str, payload: Any, names: list[str] | None) -> tuple[int, d
         return payload.num_rows, {n: payload.column(n).to_numpy(zero_copy_only=False) for n in payload.column_names}
     if kind == "oip":
         return _oip_columns(payload[0], names)
+    if kind == "tensor":  # a batched tensor request: a (rows, ...) array; 2-D as columns, else one list per row
+        array = payload[0]
+        if array.ndim == 2:
+            return to_columns("rows", array, names)
+        return len(array), {"tensor": [row.ravel().tolist() for row in array]}
     body, content_type = payload[0], payload[1]
     text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body)
     if "csv" in (content_type or "").lower():

@@ -29,6 +29,7 @@ class Metrics:
         self.mirrored: dict[str, int] = {}
         self.collectors: dict = {}  # deployment -> Collector (core/monitoring/collection.py)
         self._collected_seen: tuple = ()
+        self.batches: dict[str, list[int]] = {}  # dynamic batching: [batches, requests, rows]
         self._dirty = False
         self._flushed_at = 0.0
 
@@ -45,12 +46,20 @@ class Metrics:
             self.mirrored[deployment] = self.mirrored.get(deployment, 0) + 1
         self._dirty = True
 
+    def observe_batch(self, deployment: str, requests: int, rows: int) -> None:
+        counts = self.batches.setdefault(deployment, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += requests
+        counts[2] += rows
+        self._dirty = True
+
     def snapshot(self) -> dict:
         return {
             "requests": [[d, s, n] for (d, s), n in self.requests.items()],
             "histograms": self.histograms,
             "mirrored": self.mirrored,
             "collection": {d: [c.written, c.dropped_full, c.dropped_error] for d, c in self.collectors.items()},
+            "batches": self.batches,
         }
 
     def flush(self, force: bool = False) -> None:
@@ -78,6 +87,7 @@ def merge(snapshots: list[dict | None]) -> dict:
     histograms: dict[str, list[float]] = {}
     mirrored: dict[str, int] = {}
     collection: dict[str, list[int]] = {}
+    batches: dict[str, list[int]] = {}
     for snap in snapshots:
         if not snap:
             continue
@@ -93,11 +103,14 @@ def merge(snapshots: list[dict | None]) -> dict:
             into = collection.setdefault(d, [0, 0, 0])
             for i, v in enumerate(counts):
                 into[i] += v
+        for d, counts in snap.get("batches", {}).items():
+            batches[d] = [a + b for a, b in zip(batches.get(d, [0, 0, 0]), counts)]
     return {
         "requests": [[d, s, n] for (d, s), n in sorted(requests.items())],
         "histograms": histograms,
         "mirrored": mirrored,
         "collection": collection,
+        "batches": batches,
     }
 
 
@@ -168,6 +181,13 @@ def render(endpoint: str, data: dict) -> bytes:
         for d, (_, full, failed) in sorted(collection.items()):
             out.append(f"mlservice_collection_dropped_total{labels(endpoint=endpoint, deployment=d, reason='queue_full')} {full}")
             out.append(f"mlservice_collection_dropped_total{labels(endpoint=endpoint, deployment=d, reason='write_failed')} {failed}")
+    batch_metrics = (("batches", "Forward passes run by dynamic batching."),
+                     ("batched_requests", "Requests answered from a dynamic batch."),
+                     ("batched_rows", "Rows scored in dynamic batches."))  # fmt: skip
+    for i, (name, text) in enumerate(batch_metrics):
+        out += [f"# HELP mlservice_{name}_total {text}", f"# TYPE mlservice_{name}_total counter"]
+        for d, counts in sorted(data.get("batches", {}).items()):
+            out.append(f"mlservice_{name}_total{labels(endpoint=endpoint, deployment=d)} {counts[i]}")
     return ("\n".join(out) + "\n").encode()
 
 
