@@ -134,6 +134,12 @@ class Workspace:
         from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series
 
         _attach_monitoring(self)
+        from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
+
+        _attach_sweeps(self)
+        from .automl import attach as _attach_automl
+
+        _attach_automl(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

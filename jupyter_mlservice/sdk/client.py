@@ -38,6 +38,10 @@ class MLService:
         from .monitors import Monitors
 
         self.monitors = Monitors(self._http)
+        from .automl import AutoML
+        from .sweeps import Sweeps
+
+        self.sweeps, self.automl = Sweeps(self._http), AutoML(self._http)
 
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""

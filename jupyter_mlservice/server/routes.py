@@ -54,6 +54,8 @@ OPS: list[Op] = [
             Query("target"),
             Query("experiment"),
             Query("tag", description="key=value; repeat to require several.", repeated=True),
+            Query("parent", description="Only the child jobs of this parent job (a sweep's trials...)."),
+            Query("kind", description="Only jobs of this kind (command, notebook, sweep, automl...)."),
             *PAGE,
         ),
         tag="jobs",
@@ -101,6 +103,7 @@ from . import model_handlers as _models; OPS += _models.OPS  # noqa: E402,E702
 from . import endpoint_handlers as _endpoints; OPS += _endpoints.ops()  # noqa: E402,E702
 from . import monitoring_handlers as _monitoring; OPS += _monitoring.OPS  # noqa: E402,E702
 from . import export_handlers as _exports; OPS += _exports.OPS  # noqa: E402,E702
+from . import automl_handlers as _automl, sweep_handlers as _sweeps; OPS += _sweeps.OPS + _automl.OPS  # noqa: E402,E702
 
 
 EXTRA_SCHEMAS = {

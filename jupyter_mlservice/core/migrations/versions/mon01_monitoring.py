@@ -1,13 +1,13 @@
 """monitoring: monitors, runs, per-feature results, alerts, endpoint time series
 
 Revision ID: mon01
-Revises: sched01
+Revises: sweeps01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "mon01"
-down_revision = "sched01"
+down_revision = "sweeps01"
 branch_labels = None
 depends_on = None
 
