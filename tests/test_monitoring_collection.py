@@ -197,12 +197,14 @@ def test_nothing_is_lost_under_load_at_sample_rate_one(endpoint):
 
 def test_scoring_scripts_and_the_v2_protocol_collect_too_and_others_do_not(endpoint):
     ep, folder = endpoint
-    assert post(ep, {"data": [[6.1, 2.8, 4.7, 1.2]]}, deployment="script", path="/score").status_code == 200
+    answered = post(ep, {"data": [[6.1, 2.8, 4.7, 1.2]]}, deployment="script", path="/score")
+    assert answered.status_code == 200
     oip = {"inputs": [{"name": c, "shape": [1], "datatype": "FP64", "data": [v]} for c, v in zip(IRIS_COLUMNS, ROWS[1])]}
     assert post(ep, oip, path="/v2/models/blue/infer").status_code == 200
     assert post(ep, SPLIT, deployment="quiet").status_code == 200
     script = wait_for(lambda: (t := window(folder, "inputs", "script")).num_rows and t, 30, what="the script's request")
     assert script.column("x0").to_pylist()[-1] == 6.1  # a bare row list gets positional names
+    assert script.column("request_id").to_pylist()[-1] == answered.headers["x-request-id"]  # the id it was answered under
     blue = wait_for(lambda: (t := window(folder, "inputs", "blue")).num_rows and "sepal_length" in t.column_names
                     and 6.7 in t.column("sepal_length").to_pylist() and t, 30)  # fmt: skip
     assert blue.num_rows

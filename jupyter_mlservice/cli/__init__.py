@@ -21,6 +21,7 @@ AREAS = (
     "models",
     "endpoints",
     "monitors",
+    "environments",
     "sweeps",
 )
 

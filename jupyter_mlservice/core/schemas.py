@@ -125,6 +125,9 @@ class JobCommon(Model):
     instance_count: int = Field(
         1, ge=1, le=1024, description="Processes started across the cluster (ray targets; RANK/WORLD_SIZE set)."
     )
+    environment: str | None = Field(
+        None, description="Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's."
+    )
 
     @field_validator("environment_variables")
     @classmethod
@@ -239,7 +242,8 @@ class BatchJobSpec(JobCommon):
         None, description="Columns passed to the model; default: the model signature's, else all but key_columns."
     )
     mini_batch_size: int = Field(10_000, ge=1, description="Rows (or files, with mini_batch_unit=files) per mini-batch.")
-    mini_batch_unit: Literal["rows", "files"] = "rows"
+    mini_batch_unit: Literal["rows", "files"] = Field(
+        "rows", description="`files`: a script's run() gets file paths; an MLflow model scores each file's rows.")
     max_concurrency: int = Field(1, ge=1, le=64, description="Worker processes scoring mini-batches at once.")
     error_threshold: int = Field(
         -1, ge=-1, description="Failed mini-batches tolerated before the job fails; -1: any number."
@@ -247,6 +251,9 @@ class BatchJobSpec(JobCommon):
     retry_settings: RetrySettings = Field(default_factory=RetrySettings)
     resume: bool = Field(True, description="Skip mini-batches an earlier run already wrote to the same output.")
     collect: BatchCollect | None = Field(None, description="Record inputs and predictions for monitoring (rows mode).")
+    output_format: Literal["default", "azure"] = Field(
+        "default", description="`azure`: Azure ML's append_row file (CSV, no header; an MLflow model over files writes "
+        "`row, prediction, file`), so notebooks written for Azure's batch endpoints read it unchanged.")
 
     def model_post_init(self, _ctx: Any) -> None:
         if not self.model and not self.scoring_script:
@@ -255,8 +262,8 @@ class BatchJobSpec(JobCommon):
             raise ValueError("output_action append_row needs output (a path or a table); use summary_only to keep only the summary")
         if self.mini_batch_unit == "files" and not self.input.path:
             raise ValueError("mini_batch_unit=files needs a file input (input.path)")
-        if self.mini_batch_unit == "files" and not self.scoring_script:
-            raise ValueError("mini_batch_unit=files passes file paths to run(); it needs scoring_script")
+        if self.output_format == "azure" and not (self.output and self.output.path and self.output.path.endswith(".csv")):
+            raise ValueError("output_format=azure writes Azure's append_row CSV; give output.path ending in .csv")
 
 
 JobSpec = Annotated[

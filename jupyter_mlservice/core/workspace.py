@@ -37,6 +37,7 @@ class WorkspaceConfig:
     job_env: dict[str, str] = field(default_factory=dict)
     series_interval_s: float = 15.0  # endpoint time series: seconds between samples
     series_retention_hours: float = 168.0  # ... and how long they are kept
+    environments_dir: Path | None = None  # built environments (default <workspace>/environments)
 
     def resolved(self) -> "WorkspaceConfig":
         root = Path(self.root_dir).resolve()
@@ -57,6 +58,7 @@ class WorkspaceConfig:
             job_env=dict(self.job_env),
             series_interval_s=self.series_interval_s,
             series_retention_hours=self.series_retention_hours,
+            environments_dir=Path(self.environments_dir).resolve() if self.environments_dir else ws / "environments",
         )
 
 
@@ -115,6 +117,10 @@ class Workspace:
         from .registry import ModelService
 
         self.models = ModelService(self.experiments, self.jobs)
+        from .environments.service import EnvironmentService
+
+        self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models)
+        self.jobs.environments = self.controller.environments = self.environments
         from .export.service import ExportService  # ONNX export jobs, device packages
 
         self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
@@ -127,6 +133,7 @@ class Workspace:
             self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
             gpu_devices=cfg.gpu_devices,
         )
+        self.endpoints.environments = self.environments
         self.services.append(self.endpoints)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 

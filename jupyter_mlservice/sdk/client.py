@@ -38,6 +38,10 @@ class MLService:
         from .monitors import Monitors
 
         self.monitors = Monitors(self._http)
+        from .environments import Environments
+
+        self.environments = Environments(self._http)
+
         from .automl import AutoML
         from .sweeps import Sweeps
 

@@ -38,6 +38,8 @@ class MLServiceApp(ExtensionApp):
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
     series_interval_s = Float(15.0, config=True, help="Seconds between samples of each endpoint's requests, errors and latency.")
     series_retention_hours = Float(168.0, config=True, help="How long endpoint time series points are kept, in hours.")
+    environments_dir = Unicode("", config=True, help="Where environments are built (a cache shared by every job and deployment); "
+                               "default <workspace>/environments.")
     gpu_devices = List(
         Unicode(), default_value=None, allow_none=True, config=True,
         help="GPU ids deployments may be given (CUDA_VISIBLE_DEVICES); default: what `nvidia-smi -L` lists.",
@@ -87,6 +89,7 @@ class MLServiceApp(ExtensionApp):
             job_env=job_env,
             series_interval_s=self.series_interval_s,
             series_retention_hours=self.series_retention_hours,
+            environments_dir=Path(self.environments_dir) if self.environments_dir else None,
         )
         self.workspace = Workspace(config, on_job_change=self._job_changed)
         self.settings["mlservice_workspace"] = self.workspace

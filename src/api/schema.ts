@@ -893,6 +893,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Environments: the latest version of each, or every version of `name`. */
+        get: operations["listEnvironments"];
+        put?: never;
+        /** Create an environment version (resolved now; built in the background or on first use). */
+        post: operations["createEnvironment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/environments/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An environment: `sk12@1`, or `sk12` (latest). */
+        get: operations["getEnvironment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/environments/{ref}/build": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build now, or wait for the build in progress; a failure is a 400 naming the requirement. */
+        post: operations["buildEnvironment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/environments/{ref}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The build log from a byte offset. */
+        get: operations["getEnvironmentLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlservice/api/models/{name}/versions/{version}/export": {
         parameters: {
             query?: never;
@@ -1462,6 +1531,12 @@ export interface components {
              */
             instance_count?: number;
             /**
+             * Environment
+             * @description Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -1512,6 +1587,7 @@ export interface components {
             mini_batch_size?: number;
             /**
              * Mini Batch Unit
+             * @description `files`: a script's run() gets file paths; an MLflow model scores each file's rows.
              * @default rows
              * @enum {string}
              */
@@ -1540,6 +1616,13 @@ export interface components {
              * @default null
              */
             collect?: components["schemas"]["BatchCollect"] | null;
+            /**
+             * Output Format
+             * @description `azure`: Azure ML's append_row file (CSV, no header; an MLflow model over files writes `row, prediction, file`), so notebooks written for Azure's batch endpoints read it unchanged.
+             * @default default
+             * @enum {string}
+             */
+            output_format?: "default" | "azure";
         };
         /**
          * BatchOutput
@@ -1628,6 +1711,12 @@ export interface components {
              * @default 1
              */
             instance_count?: number;
+            /**
+             * Environment
+             * @description Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1724,6 +1813,12 @@ export interface components {
              */
             instance_count?: number;
             /**
+             * Environment
+             * @description Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -1788,6 +1883,23 @@ export interface components {
             };
             /** @default null */
             collect?: components["schemas"]["CollectSettings"] | null;
+            /**
+             * Environment
+             * @description The environment it runs in (`name@version`); null: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Environment Reason
+             * @description Why the model got its own environment (env_manager default).
+             * @default null
+             */
+            environment_reason?: string | null;
+            /**
+             * Return Script Errors
+             * @default false
+             */
+            return_script_errors?: boolean;
             /** @default null */
             batching?: components["schemas"]["Batching"] | null;
             /**
@@ -1874,6 +1986,24 @@ export interface components {
              */
             collect?: components["schemas"]["CollectSettings"] | null;
             /**
+             * Environment
+             * @description Serve in this environment (`sk12@1`); default: see env_manager.
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Env Manager
+             * @description `virtualenv`: an environment from the MLflow model's own requirements; `local`: the server's. Default: virtualenv when the model's pinned versions disagree with the server's, else local.
+             * @default null
+             */
+            env_manager?: ("local" | "virtualenv") | null;
+            /**
+             * Return Script Errors
+             * @description Answer a scoring script's exception message (logged either way).
+             * @default false
+             */
+            return_script_errors?: boolean;
+            /**
              * @description Dynamic batching: concurrent tensor requests share one forward pass.
              * @default null
              */
@@ -1926,6 +2056,21 @@ export interface components {
              * @default null
              */
             collect?: components["schemas"]["CollectSettings"] | null;
+            /**
+             * Environment
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Env Manager
+             * @default null
+             */
+            env_manager?: ("local" | "virtualenv") | null;
+            /**
+             * Return Script Errors
+             * @default null
+             */
+            return_script_errors?: boolean | null;
             /** @default null */
             batching?: components["schemas"]["Batching"] | null;
             /**
@@ -2163,6 +2308,132 @@ export interface components {
              * @default null
              */
             description?: string | null;
+        };
+        /** Environment */
+        Environment: {
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+            /**
+             * Reference
+             * @description `name@version`: what jobs and deployments ask for.
+             */
+            reference: string;
+            /** Description */
+            description: string;
+            /**
+             * Source
+             * @description requirements | requirements_txt | conda_yaml | model:<ref>
+             */
+            source: string;
+            /**
+             * Requirements
+             * @description The user's requirements, as pip lines (conda translated).
+             */
+            requirements: string[];
+            /**
+             * Resolved
+             * @description Every package installed, name==version (the service's own needs included).
+             */
+            resolved: string[];
+            /**
+             * Key
+             * @description Cache key: hash of the resolved requirements and the interpreter.
+             */
+            key: string;
+            /**
+             * Python
+             * @description Interpreter version (the server's).
+             */
+            python: string;
+            /** Warnings */
+            warnings: string[];
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "NotBuilt" | "Building" | "Ready" | "Failed";
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * EnvironmentCreate
+         * @description Give exactly one of requirements, requirements_txt, conda_yaml or model.
+         */
+        EnvironmentCreate: {
+            /**
+             * Name
+             * @description Letters, digits, '_', '.', '-'; starts with a letter.
+             */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Requirements
+             * @description pip requirements, e.g. ["scikit-learn==1.2.2", "numpy<2"].
+             * @default null
+             */
+            requirements?: string[] | null;
+            /**
+             * Requirements Txt
+             * @description A requirements file's text (package lines only).
+             * @default null
+             */
+            requirements_txt?: string | null;
+            /**
+             * Conda Yaml
+             * @description A conda file's text (Azure's / MLflow's): its pip list and dependencies become pip pins.
+             * @default null
+             */
+            conda_yaml?: string | null;
+            /**
+             * Model
+             * @description A registered MLflow model (`iris:1`, `iris@champion`): its own requirements.
+             * @default null
+             */
+            model?: string | null;
+            /**
+             * Build
+             * @description Start building now (in the background); otherwise the first use builds it.
+             * @default true
+             */
+            build?: boolean;
+        };
+        /** EnvironmentLog */
+        EnvironmentLog: {
+            /** Text */
+            text: string;
+            /** Offset */
+            offset: number;
+            /** Size */
+            size: number;
+            /**
+             * Complete
+             * @description True once the build ended (Ready or Failed).
+             */
+            complete: boolean;
+        };
+        /** EnvironmentPage */
+        EnvironmentPage: {
+            /** Items */
+            items: components["schemas"]["Environment"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -3177,6 +3448,12 @@ export interface components {
              * @default 1
              */
             instance_count?: number;
+            /**
+             * Environment
+             * @description Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -9099,6 +9376,348 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EndpointSeries"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listEnvironments: {
+        parameters: {
+            query?: {
+                /** @description Every version of this environment. */
+                name?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnvironmentCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    buildEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getEnvironmentLogs: {
+        parameters: {
+            query?: {
+                /** @description Byte offset (the offset of the previous chunk). */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentLog"];
                 };
             };
             /** @description Bad input; the message says what to change. */
