@@ -97,6 +97,7 @@ class Deployments(Collection):
         replicas: int = 1,
         request_settings: dict[str, Any] | None = None,
         environment_variables: dict[str, str] | None = None,
+        collect: dict[str, Any] | bool | None = None,
         environment: str | None = None,
         env_manager: str | None = None,
         return_script_errors: bool = False,
@@ -106,9 +107,11 @@ class Deployments(Collection):
         timeout: float = 300,
     ) -> Deployment:
         """Deploy a registered model (``iris:1``, ``iris@champion``); waits until Healthy unless wait=False.
-        ``batching`` groups concurrent tensor requests into one forward pass; ``gpu`` gives it GPUs.
+        ``collect=True`` (or ``{"inputs": True, "outputs": True, "sample_rate": 0.5}``) records what
+        it scores for monitoring; ``batching`` groups concurrent tensor requests into one forward
+        pass; ``gpu`` gives it GPUs.
 
-        ``ml.deployments.create(endpoint="iris", name="blue", model="iris:1", replicas=2)``
+        ``ml.deployments.create(endpoint="iris", name="blue", model="iris:1", replicas=2, collect=True)``
         ``ml.deployments.create(endpoint="iris", name="old", model="iris:1", environment="sk12@1")``
         ``ml.deployments.create(endpoint="mnist", name="cnn", model="mnist:3", batching={"max_batch_size": 32, "max_delay_ms": 5})``
         """
@@ -124,6 +127,8 @@ class Deployments(Collection):
         }
         if request_settings:
             body["request_settings"] = request_settings
+        if collect:  # True: inputs and outputs of every request; a dict: {"inputs", "outputs", "sample_rate"}
+            body["collect"] = {} if collect is True else collect
         if batching is not None:
             body["batching"] = batching
         if gpu:
