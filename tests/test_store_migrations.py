@@ -48,14 +48,15 @@ def test_the_history_is_one_line():
 @pytest.mark.parametrize(
     "applied,stamps",
     [
-        ("data01", ["data01", "ep01"]),  # made on main before this history was one line (ep01 beside sched01 .. data01)
-        ("env01", ["env01", "ep01"]),  # the same, before data assets landed
-        ("sweeps01", ["ep01", "sweeps01"]),  # the same, before environments landed
+        ("mon01", ["ep01", "mon01"]),  # made on main before this history was one line (ep01 beside sched01 .. mon01)
+        ("data01", ["data01", "ep01"]),  # the same, before monitoring landed
+        ("env01", ["env01", "ep01"]),  # ... before data assets landed
+        ("sweeps01", ["ep01", "sweeps01"]),  # ... before environments landed
         ("ep01", ["ep01", "sched01"]),  # made while schedules and endpoints were two heads
         ("sched01", ["sched01"]),  # made before endpoints existed
         ("0001", ["0001"]),  # made before schedules existed
     ],
-    ids=["main-two-heads", "main-before-data", "main-before-environments", "two-old-heads", "schedules-only", "first-revision"],
+    ids=["main-two-heads", "main-before-monitoring", "main-before-data", "main-before-environments", "two-old-heads", "schedules-only", "first-revision"],
 )
 def test_an_existing_workspace_db_upgrades_to_the_head(tmp_path, applied, stamps):
     url = f"sqlite:///{tmp_path / 'workspace.db'}"

@@ -76,6 +76,7 @@ def cmd_deployment_create(args) -> int:
     dep = client(args).deployments.create(
         endpoint=args.endpoint, name=args.name, model=args.model, code=args.code, scoring_script=args.scoring_script,
         replicas=args.replicas, environment_variables=pairs(args.env, "--env"), all_traffic=args.all_traffic,
+        collect={"sample_rate": args.collect} if args.collect is not None else None,
         environment=args.environment, env_manager=args.env_manager, wait=not args.no_wait,
     )
     emit(args, dep.data, _deployment_line(args.endpoint, dep))
@@ -142,6 +143,8 @@ def register(sub) -> None:
     p.add_argument("--env-manager", choices=["local", "virtualenv"], default=None,
                    help="virtualenv: the MLflow model's own requirements (default when its pins disagree with the server's)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--collect", nargs="?", const=1.0, type=float, metavar="SAMPLE_RATE",
+                   help="record inputs and predictions for monitoring (a share of requests; default all)")
     p.add_argument("--no-wait", action="store_true")
     p.add_argument("--all-traffic", action="store_true", help="once Healthy, take all of the endpoint's traffic")
     p = _deployment_command(d, "update", cmd_deployment_update, json=True)

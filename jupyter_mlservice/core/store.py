@@ -96,7 +96,7 @@ def _drop_superseded_stamps(conn, scripts: ScriptDirectory) -> None:
     """Keep only the newest of stamped revisions that now lie on one line.
 
     The history once had two heads (ep01 beside sched01, later beside sched01's line up to
-    data01), so a database made then is stamped with both. On one line the later stamp says
+    mon01), so a database made then is stamped with both. On one line the later stamp says
     all of it; Alembic refuses a stamp that lists a revision beside its own ancestor.
     """
     if not inspect(conn).has_table("alembic_version"):

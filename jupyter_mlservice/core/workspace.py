@@ -38,6 +38,8 @@ class WorkspaceConfig:
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
+    series_interval_s: float = 15.0  # endpoint time series: seconds between samples
+    series_retention_hours: float = 168.0  # ... and how long they are kept
     environments_dir: Path | None = None  # built environments (default <workspace>/environments)
 
     def resolved(self) -> "WorkspaceConfig":
@@ -59,6 +61,8 @@ class WorkspaceConfig:
             gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
+            series_interval_s=self.series_interval_s,
+            series_retention_hours=self.series_retention_hours,
             environments_dir=Path(self.environments_dir).resolve() if self.environments_dir else ws / "environments",
         )
 
@@ -148,6 +152,9 @@ class Workspace:
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
+        from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series
+
+        _attach_monitoring(self)
         from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
 
         _attach_sweeps(self)

@@ -98,6 +98,7 @@ class Deployments(Collection):
         request_settings: dict[str, Any] | None = None,
         environment_variables: dict[str, str] | None = None,
         all_traffic: bool = False,
+        collect: dict[str, Any] | bool | None = None,
         environment: str | None = None,
         env_manager: str | None = None,
         return_script_errors: bool = False,
@@ -108,9 +109,11 @@ class Deployments(Collection):
     ) -> Deployment:
         """Deploy a registered model (``iris:1``, ``iris@champion``); waits until Healthy unless wait=False.
         With all_traffic=True the server moves all of the endpoint's traffic to it once it is Healthy;
-        ``batching`` groups concurrent tensor requests into one forward pass; ``gpu`` gives it GPUs.
+        ``collect=True`` (or ``{"inputs": True, "outputs": True, "sample_rate": 0.5}``) records what
+        it scores for monitoring; ``batching`` groups concurrent tensor requests into one forward
+        pass; ``gpu`` gives it GPUs.
 
-        ``ml.deployments.create(endpoint="iris", name="green", model="iris:2", all_traffic=True)``
+        ``ml.deployments.create(endpoint="iris", name="green", model="iris:2", all_traffic=True, collect=True)``
         ``ml.deployments.create(endpoint="iris", name="old", model="iris:1", environment="sk12@1")``
         ``ml.deployments.create(endpoint="mnist", name="cnn", model="mnist:3", batching={"max_batch_size": 32, "max_delay_ms": 5})``
         """
@@ -127,6 +130,8 @@ class Deployments(Collection):
         }
         if request_settings:
             body["request_settings"] = request_settings
+        if collect:  # True: inputs and outputs of every request; a dict: {"inputs", "outputs", "sample_rate"}
+            body["collect"] = {} if collect is True else collect
         if batching is not None:
             body["batching"] = batching
         if gpu:

@@ -35,6 +35,8 @@ class MLServiceApp(ExtensionApp):
     max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
+    series_interval_s = Float(15.0, config=True, help="Seconds between samples of each endpoint's requests, errors and latency.")
+    series_retention_hours = Float(168.0, config=True, help="How long endpoint time series points are kept, in hours.")
     environments_dir = Unicode("", config=True, help="Where environments are built (a cache shared by every job and deployment); "
                                "default <workspace>/environments.")
     gpu_devices = List(
@@ -89,6 +91,8 @@ class MLServiceApp(ExtensionApp):
             gpu_devices=None if self.gpu_devices is None else list(self.gpu_devices),
             backend_classes=dict(self.backend_classes),
             job_env=job_env,
+            series_interval_s=self.series_interval_s,
+            series_retention_hours=self.series_retention_hours,
             environments_dir=Path(self.environments_dir) if self.environments_dir else None,
         )
         self.workspace = Workspace(config)

@@ -233,6 +233,7 @@ class EndpointController(Reconciler):
                     name=row.name, model_path=spec["model_path"], model_name=spec["model_name"], model_version=spec["model_version"],
                     scoring_script=spec.get("scoring_script"), code_dir=spec.get("code_snapshot"), replicas=spec["replicas"],
                     request_settings=ServingSettings(**spec["request_settings"]), environment_variables=spec.get("environment_variables") or {},
+                    collect=self._collect_config(ep.name, spec.get("collect")),
                     python=self._python(spec), return_script_errors=bool(spec.get("return_script_errors")),
                     azureml_model_dir=spec.get("azureml_model_dir"),
                     batching=spec.get("batching"), gpus=spec.get("gpus") or [],
@@ -251,6 +252,15 @@ class EndpointController(Reconciler):
             secondary_key=ep.secondary_key, deployments=deployments, traffic=traffic,
             mirror_traffic={k: v for k, v in (ep.mirror_traffic or {}).items() if k in names},
         )
+
+    def _collect_config(self, endpoint: str, collect: dict[str, Any] | None):
+        """Where the deployment's workers record what they score (monitoring), if it collects."""
+        if not collect:
+            return None
+        from ..monitoring.collection import collected_dir
+        from ..serving.config import CollectConfig
+
+        return CollectConfig(folder=str(collected_dir(self.dir.parent, endpoint)), **collect)
 
     def _python(self, spec: dict[str, Any]) -> str | None:
         key = spec.get("environment_key")

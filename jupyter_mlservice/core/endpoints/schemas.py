@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from ..monitoring.schemas import CollectSettings
 from ..schemas import ENDPOINT_NAME_PATTERN, Model
 
 EndpointState = Literal["Creating", "Healthy", "Unhealthy", "Updating", "Deleting"]
@@ -79,6 +80,7 @@ class DeploymentCreate(Model):
     replicas: int = Field(1, ge=1, le=32, description="Worker processes.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    collect: CollectSettings | None = Field(None, description="Record inputs and predictions for monitoring (off when null).")
     environment: str | None = Field(None, description="Serve in this environment (`sk12@1`); default: see env_manager.")
     env_manager: Literal["local", "virtualenv"] | None = Field(
         None, description="`virtualenv`: an environment from the MLflow model's own requirements; `local`: the server's. "
@@ -96,6 +98,7 @@ class DeploymentUpdate(Model):
     replicas: int | None = Field(None, ge=1, le=32)
     request_settings: RequestSettings | None = None
     environment_variables: dict[str, str] | None = None
+    collect: CollectSettings | None = Field(None, description="Null turns collection off.")
     environment: str | None = None
     env_manager: Literal["local", "virtualenv"] | None = None
     return_script_errors: bool | None = None
@@ -114,6 +117,7 @@ class Deployment(Model):
     replicas: int
     request_settings: RequestSettings
     environment_variables: dict[str, str]
+    collect: CollectSettings | None = None
     environment: str | None = Field(None, description="The environment it runs in (`name@version`); null: the server's.")
     environment_reason: str | None = Field(None, description="Why the model got its own environment (env_manager default).")
     return_script_errors: bool = False
@@ -148,4 +152,6 @@ class InvokeResponse(Model):
 
 
 class EndpointMetrics(Model):
-    deployments: dict[str, dict[str, float]] = Field(description="requests, errors, p50_ms, p99_ms per deployment.")
+    deployments: dict[str, dict[str, float]] = Field(
+        description="requests, errors, p50_ms, p99_ms per deployment; collected and collection_dropped when it collects."
+    )

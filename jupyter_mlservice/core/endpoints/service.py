@@ -260,16 +260,33 @@ class EndpointService:
 
     def metrics(self, endpoint: str) -> dict[str, Any]:
         """Requests, errors and latency per deployment, read from the endpoint's Prometheus page."""
+        text = self.prometheus_text(endpoint)
+        return {"deployments": _summarize_prometheus(text) if text is not None else {}}
+
+    def prometheus_text(self, endpoint: str) -> str | None:
+        """The endpoint's live Prometheus page (None while it does not serve)."""
         ep = self.rows.endpoint(endpoint)
         headers = {"Authorization": f"Bearer {ep.primary_key}"} if ep.auth_mode == "key" else {}
         try:
             resp = requests.get(f"http://{ep.host}:{ep.port}/metrics", headers=headers, timeout=5)
         except requests.ConnectionError:
-            return {"deployments": {}}
+            return None
         if resp.status_code != 200:
             raise Conflict(f"endpoint {endpoint!r} did not give its metrics ({resp.status_code}): {resp.text[:200]}")
-        text = resp.text
-        return {"deployments": _summarize_prometheus(text)}
+        return resp.text
+
+    def serving_model(self, endpoint: str, deployment: str | None = None) -> dict[str, Any] | None:
+        """The local model folder (path, name, version) a deployment serves; by default the one
+        with the most live traffic. None when there is none."""
+        ep = self.rows.endpoint(endpoint)
+        rows = [r for r in self.rows.deployments(endpoint) if (r.applied or r.spec) and r.status != "Deleting"]
+        if deployment is not None:
+            rows = [r for r in rows if r.name == deployment]
+        if not rows:
+            return None
+        row = max(rows, key=lambda r: (ep.traffic or {}).get(r.name, 0))
+        spec = row.applied or row.spec
+        return {"path": spec["model_path"], "name": spec["model_name"], "version": str(spec["model_version"]), "deployment": row.name}
 
     def _prepare_spec(self, endpoint: str, name: str, spec: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resolve the model and fetch its files; snapshot the scoring code."""
@@ -314,7 +331,7 @@ class EndpointService:
             scoring_script=spec.get("scoring_script"), replicas=spec["replicas"], request_settings=RequestSettings(**spec["request_settings"]),
             environment_variables=spec.get("environment_variables") or {}, environment=spec.get("environment"),
             environment_reason=spec.get("environment_reason"), return_script_errors=bool(spec.get("return_script_errors")),
-            batching=spec.get("batching"), gpu=spec.get("gpu") or 0, gpus=spec.get("gpus") or [],
+            collect=spec.get("collect"), batching=spec.get("batching"), gpu=spec.get("gpu") or 0, gpus=spec.get("gpus") or [],
             status=row.status, error=row.error, ready_workers=row.ready_workers,
             traffic=(ep.traffic or {}).get(row.name, 0), mirror_traffic=(ep.mirror_traffic or {}).get(row.name, 0),
             all_traffic_pending=bool(row.all_traffic),
@@ -347,6 +364,10 @@ def _summarize_prometheus(text: str) -> dict[str, dict[str, float]]:
                 stats["requests"] += sample.value
             elif sample.name == "mlservice_request_errors_total":
                 stats["errors"] += sample.value
+            elif sample.name == "mlservice_collected_requests_total":
+                stats["collected"] = stats.get("collected", 0.0) + sample.value
+            elif sample.name == "mlservice_collection_dropped_total":
+                stats["collection_dropped"] = stats.get("collection_dropped", 0.0) + sample.value
             elif sample.name == "mlservice_request_duration_seconds_bucket":
                 le = sample.labels.get("le")
                 buckets.setdefault(dep, []).append((float("inf") if le == "+Inf" else float(le), sample.value))

@@ -178,6 +178,15 @@ class RetrySettings(Model):
     timeout: float = Field(60, gt=0, description="Seconds one mini-batch may take before it is stopped and retried.")
 
 
+class BatchCollect(Model):
+    """Record what a batch job scores for monitoring, like a deployment's ``collect``."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$", description="Collection name; a monitor watches it with batch=name.")
+    inputs: bool = True
+    outputs: bool = True
+    sample_rate: float = Field(1.0, ge=0.0, le=1.0)
+
+
 class BatchJobSpec(JobCommon):
     """Score a registered model over files or a SQL query (Azure ML batch endpoints' settings)."""
 
@@ -207,6 +216,7 @@ class BatchJobSpec(JobCommon):
     )
     retry_settings: RetrySettings = Field(default_factory=RetrySettings)
     resume: bool = Field(True, description="Skip mini-batches an earlier run already wrote to the same output.")
+    collect: BatchCollect | None = Field(None, description="Record inputs and predictions for monitoring (rows mode).")
     output_format: Literal["default", "azure"] = Field(
         "default", description="`azure`: Azure ML's append_row file (CSV, no header; an MLflow model over files writes "
         "`row, prediction, file`), so notebooks written for Azure's batch endpoints read it unchanged.")

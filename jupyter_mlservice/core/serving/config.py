@@ -62,6 +62,15 @@ class RequestSettings(BaseModel):
     )
 
 
+class CollectConfig(BaseModel):
+    """What a deployment records of the requests it answers, and where (core/monitoring/collection.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    folder: str = Field(description="The endpoint's collection folder (<workspace>/monitoring/collected/<endpoint>).")
+    inputs: bool = True
+    outputs: bool = True
+    sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
 class BatchingSettings(BaseModel):
     """Dynamic batching of tensor requests (see serving/batching.py)."""
 
@@ -90,6 +99,7 @@ class DeploymentConfig(BaseModel):
     replicas: int = Field(default=1, ge=1, le=32, description="Worker processes serving this deployment.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    collect: CollectConfig | None = None
     azureml_model_dir: str | None = Field(
         default=None, description="AZUREML_MODEL_DIR for scripts (Azure's layout, see model_dir.py); default: model_path."
     )

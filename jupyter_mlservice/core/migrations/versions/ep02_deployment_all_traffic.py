@@ -1,7 +1,7 @@
 """deployments: all_traffic (route all traffic once Healthy, as stored desired state)
 
 Revision ID: ep02
-Revises: data01
+Revises: mon01
 
 Last in the line on purpose: databases made before the history became one line carry every
 revision but this one, so they only need this one (tests/test_store_migrations.py).
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "ep02"
-down_revision = "data01"
+down_revision = "mon01"
 branch_labels = None
 depends_on = None
 
