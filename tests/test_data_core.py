@@ -26,6 +26,7 @@ from jupyter_mlservice.core.jobs.schemas import CodeJobSpec, CommandJobSpec, Not
 from jupyter_mlservice.core.targets.schemas import TargetCreate
 
 from .conftest import wait_for, wait_job
+from .event_schemas import fits
 from .data_fixtures import start_workspace
 
 pytestmark = pytest.mark.timeout(900)
@@ -186,7 +187,7 @@ def test_a_registration_that_fails_midway_leaves_no_row_folder_or_asset(ws):
 
 def test_aliases_and_archive_keep_records(ws):
     events = []
-    ws.events.subscribe(lambda area, data: events.append(data) if area == "data" and data["name"] == "arch" else None)
+    ws.events.subscribe(lambda area, data: events.append(fits("data", data)) if area == "data" and data["name"] == "arch" else None)
     write_iris(ws.root_dir / "arch" / "a.csv")
     ws.data.create(no_profile(name="arch", path="arch/a.csv"))
     (ws.root_dir / "arch" / "a.csv").write_text("a\n1\n")

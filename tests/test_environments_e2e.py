@@ -26,6 +26,7 @@ from jupyter_mlservice.core.errors import InvalidRequest
 from jupyter_mlservice.core.jobs.schemas import BatchInput, BatchJobSpec, BatchOutput, CodeJobSpec, CommandJobSpec, NotebookJobSpec
 
 from .conftest import seed_workspace, wait_for, wait_job
+from .event_schemas import fits
 from .serving_fixtures import save_iris_model
 
 pytestmark = pytest.mark.timeout(1200)
@@ -91,7 +92,7 @@ def ws(tmp_path_factory, mlflow_template, environments_dir):
     seed_workspace(root, mlflow_template)
     ws = Workspace(WorkspaceConfig(root_dir=root, poll_interval=0.1, environments_dir=environments_dir))
     ws.environment_events = []  # what the `environment` events said, for the tests below
-    ws.events.subscribe(lambda area, data: ws.environment_events.append(data) if area == "environment" else None)
+    ws.events.subscribe(lambda area, data: ws.environment_events.append(fits("environment", data)) if area == "environment" else None)
     ws.start()
     yield ws
     for ep in ws.endpoints.list_endpoints().items:

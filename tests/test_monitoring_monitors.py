@@ -24,6 +24,7 @@ from jupyter_mlservice.core.monitoring.tables import EndpointSampleRow
 from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
 
 from .conftest import seed_workspace, wait_for, wait_job
+from .event_schemas import fits
 from .serving_fixtures import IRIS_COLUMNS, save_iris_model
 
 RUN_TIMEOUT = 300  # a run job imports numpy, scipy, pyarrow and MLflow: slow on a busy machine
@@ -130,7 +131,7 @@ def test_a_monitor_finds_drift_in_shifted_traffic_and_its_webhook_gets_the_alert
     alerts, events = [], []
     unsubscribe = ws.monitors.subscribe(alerts.append)
     # `monitor` events on the workspace's bus: (action, the rest of the payload)
-    ws.events.subscribe(lambda area, data: events.append((data["action"], {k: v for k, v in data.items() if k != "action"}))
+    ws.events.subscribe(lambda area, data: events.append((data["action"], {k: v for k, v in fits("monitor", data).items() if k != "action"}))
                         if area == "monitor" else None)
     send(ws, iris_frame(500, seed=1, shift={"petal_length": 2.0}))
     ws.monitors.create(MonitorCreate(

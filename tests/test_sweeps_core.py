@@ -12,6 +12,7 @@ from jupyter_mlservice.core.sweeps.schemas import SweepCreate
 from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
 
 from .conftest import wait_for
+from .event_schemas import fits
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -34,7 +35,7 @@ def test_trials_are_child_jobs_nested_in_the_sweeps_run_and_the_best_is_found(wo
     # one slot: a sweep that took a slot itself would never run a trial
     workspace.targets.create(TargetCreate(name="one", type="local", settings={"max_concurrency": 1}))
     events = []
-    workspace.events.subscribe(lambda area, data: events.append(data) if area == "sweep" else None)
+    workspace.events.subscribe(lambda area, data: events.append(fits("sweep", data)) if area == "sweep" else None)
     command = "python -c \"import mlflow, sys; x = float(sys.argv[1]); mlflow.log_metric('score', -(x - 1) ** 2, step=0)\" ${{search_space.x}}"
     s = workspace.sweeps.submit(SweepCreate(
         trial={"kind": "command", "command": command}, search_space={"x": {"type": "choice", "values": [0, 1, 3]}},
