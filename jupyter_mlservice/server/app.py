@@ -13,7 +13,7 @@ from traitlets import Dict, Float, Int, Unicode
 from ..core.schemas import TERMINAL_STATUSES
 from ..core.tables import JobRow
 from ..core.workspace import Workspace, WorkspaceConfig
-from . import routes
+from . import routes, studio_links
 
 JOB_EVENT_SCHEMA = "https://events.jupyter.org/jupyter_mlservice/job"
 EVENTS_DIR = Path(__file__).parent / "events"
@@ -86,6 +86,7 @@ class MLServiceApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(routes.handlers())
+        self.handlers.extend(studio_links.handlers(self.serverapp))  # /lab/mlservice/... deep links
 
     async def stop_extension(self) -> None:
         workspace = getattr(self, "workspace", None)
