@@ -27,59 +27,12 @@ export type MetricPoint = Schemas['MetricPoint'];
 export type JobMetrics = Schemas['JobMetrics'];
 export type Artifact = Schemas['Artifact'];
 
-// Experiments and runs are MLflow entities; the document describes them as open
-// objects until it gains named schemas, which then take over automatically.
-interface IExperimentFields {
-  experiment_id: string;
-  name: string;
-  artifact_location?: string | null;
-  lifecycle_stage?: string;
-  creation_time?: number | null;
-  last_update_time?: number | null;
-  tags?: Record<string, string>;
-}
-interface IRunFields {
-  run_id: string;
-  run_name?: string | null;
-  experiment_id: string;
-  status: string;
-  start_time?: number | null;
-  end_time?: number | null;
-  metrics: Record<string, number>;
-  params: Record<string, string>;
-  tags: Record<string, string>;
-}
-export type Experiment = Schemas extends { Experiment: infer E } ? E : IExperimentFields;
-export type Run = Schemas extends { Run: infer R } ? R : IRunFields;
+export type Experiment = Schemas['Experiment'];
+export type Run = Schemas['Run'];
+export type RunMetrics = Schemas['JobMetrics'];
 
-/** One page of a cursor-paginated listing. */
-export interface IPage<T> {
-  items: T[];
-  next_cursor?: string | null;
-}
-
-/** Every job status, in lifecycle order. */
-export const JOB_STATUSES: JobStatus[] = [
-  'Queued',
-  'Preparing',
-  'Running',
-  'Finalizing',
-  'CancelRequested',
-  'Completed',
-  'Failed',
-  'Canceled'
-];
-
-/** Statuses after which a job never changes again. */
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
-  'Completed',
-  'Failed',
-  'Canceled'
-]);
-
-/** The jupyter_events schema the server emits on every job state change. */
-export const JOB_EVENT_SCHEMA =
-  'https://events.jupyter.org/jupyter_mlservice/job';
+/** One page of a cursor-paginated listing (every `*Page` schema has this shape). */
+export type IPage<T> = { items: T[] } & Pick<Schemas['JobPage'], 'next_cursor'>;
 
 /** An error answered by the server, carrying its `message` and HTTP status. */
 export class MLServiceError extends Error {
@@ -274,9 +227,14 @@ export function listExperiments(
 
 export function listRuns(
   experimentId: string,
-  query: { order_by?: string | null; limit?: number; cursor?: string | null } = {}
+  query: { order_by?: string | null; filter?: string | null; limit?: number; cursor?: string | null } = {}
 ): Promise<IPage<Run>> {
   return request('GET', `experiments/${seg(experimentId)}/runs`, { query });
+}
+
+/** Metric histories and params of any MLflow run (runs of any experiment, compared side by side). */
+export function getRunMetrics(runId: string): Promise<RunMetrics> {
+  return request('GET', `runs/${seg(runId)}/metrics`);
 }
 
 // ---- model registry ---------------------------------------------------------------------
@@ -318,21 +276,19 @@ export async function deleteModelAlias(name: string, alias: string): Promise<voi
 export type Endpoint = Schemas['Endpoint'];
 export type EndpointCreate = Schemas['EndpointCreate'];
 export type EndpointKeys = Schemas['EndpointKeys'];
-export type Deployment = Schemas['Deployment'];
+/**
+ * `all_traffic_pending`: the deployment takes all of its endpoint's traffic once Healthy (the
+ * server does it). Declared here until the generated schema has the field; then it takes over.
+ */
+export type Deployment = Schemas['Deployment'] & { all_traffic_pending?: boolean };
 export type DeploymentStatus = Deployment['status'];
-export type DeploymentCreate = Schemas['DeploymentCreate'];
-export type DeploymentUpdate = Schemas['DeploymentUpdate'];
+/** `all_traffic`: once Healthy, route 100% of the endpoint's traffic to it (done by the server). */
+export type DeploymentCreate = Schemas['DeploymentCreate'] & { all_traffic?: boolean };
+export type DeploymentUpdate = Schemas['DeploymentUpdate'] & { all_traffic?: boolean };
 export type RequestSettings = Schemas['RequestSettings'];
 export type InvokeRequest = Schemas['InvokeRequest'];
 export type InvokeResponse = Schemas['InvokeResponse'];
 export type EndpointMetrics = Schemas['EndpointMetrics'];
-
-/** Deployment statuses that change by themselves: poll faster while one is shown. */
-export const TRANSITIONAL_DEPLOYMENT_STATUSES: ReadonlySet<string> = new Set([
-  'Creating',
-  'Updating',
-  'Deleting'
-]);
 
 export function listEndpoints(
   query: { limit?: number; cursor?: string | null } = {}

@@ -8,17 +8,24 @@ import { ISignal, Signal } from '@lumino/signaling';
  */
 export abstract class PolledModel implements IDisposable {
   constructor(options: PolledModel.IOptions = {}) {
+    // Without an interval of its own, a model polls at the user's setting: a slow fallback,
+    // since server events (ServiceEvents) refresh it when something changes.
+    this._followsSetting = options.interval === undefined;
+    const interval = options.interval ?? PolledModel.fallbackInterval;
     this._poll = new Poll({
       auto: options.auto ?? true,
       factory: () => this._tick(),
       frequency: {
-        interval: options.interval ?? 10000,
+        interval,
         backoff: true,
-        max: options.maxInterval ?? 60000
+        max: Math.max(options.maxInterval ?? 60000, interval)
       },
       standby: options.standby ?? 'when-hidden',
       name: options.name
     });
+    if (this._followsSetting) {
+      followers.add(this);
+    }
   }
 
   /** Emits whenever the model's data, error or loading state changes. */
@@ -68,6 +75,7 @@ export abstract class PolledModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    followers.delete(this);
     this._poll.dispose();
     Signal.clearData(this);
   }
@@ -99,6 +107,21 @@ export abstract class PolledModel implements IDisposable {
     }
   }
 
+  /** The poll interval (ms) of models that follow the "poll interval" setting. */
+  static get fallbackInterval(): number {
+    return fallback;
+  }
+
+  /** Change the setting's interval: every live model that follows it polls at the new pace. */
+  static set fallbackInterval(ms: number) {
+    fallback = ms;
+    for (const model of followers) {
+      const frequency = model.poll.frequency;
+      model.poll.frequency = { ...frequency, interval: ms, max: Math.max(frequency.max, ms) };
+    }
+  }
+
+  private _followsSetting: boolean;
   private _poll: Poll;
   private _changed = new Signal<this, void>(this);
   private _error: string | null = null;
@@ -108,10 +131,14 @@ export abstract class PolledModel implements IDisposable {
   private _stale = false;
 }
 
+let fallback = 30000;
+const followers = new Set<PolledModel>();
+
 export namespace PolledModel {
   export interface IOptions {
     /** Start polling at once (default true). */
     auto?: boolean;
+    /** Poll interval in ms; default: the user's "poll interval" setting (PolledModel.fallbackInterval). */
     interval?: number;
     maxInterval?: number;
     standby?: Poll.Standby | (() => boolean | Poll.Standby);

@@ -1,81 +1,31 @@
-import * as api from '../api/client';
-import type { Target, TargetCreate } from '../api/client';
-import { JobEvents } from './events';
-import { PolledModel } from './base';
+import { IDisposable } from '@lumino/disposable';
 
-/** What the target form may hold before it is validated. */
-export interface ITargetForm {
-  name: string;
-  type: string;
-  description: string;
-  /** JSON text of the type-specific settings. */
-  settings: string;
+import * as api from '../../api/client';
+import type { Target, TargetCreate } from '../../api/client';
+import { PolledModel } from '../../models/base';
+import { ServiceEvents } from '../../models/events';
+import { IListQuery, ListModel, fetchAll } from '../../models/list';
+
+/** Every compute target's name (a workspace has a handful), for the dialogs' target fields. */
+export async function targetNames(): Promise<string[]> {
+  return (await fetchAll(query => api.listTargets(query))).map(t => t.name);
 }
-
-export type TargetFormErrors = Partial<Record<keyof ITargetForm, string>>;
-
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**
- * Check a target form before anything is sent; returns the body to send, or
- * the errors to show next to each field.
+ * The Compute area: targets with their capacity and running/queued counts, a
+ * page at a time. Refreshed on target events and on job events (the counts move
+ * with jobs), polled slowly otherwise.
  */
-export function validateTargetForm(
-  form: ITargetForm,
-  existing: ReadonlyArray<string> = []
-): { body?: TargetCreate; errors: TargetFormErrors } {
-  const errors: TargetFormErrors = {};
-  const name = form.name.trim();
-  if (!name) {
-    errors.name = 'A name is required.';
-  } else if (!NAME_PATTERN.test(name)) {
-    errors.name =
-      'Use 1-64 letters, digits, "_", "." or "-", starting with a letter or digit.';
-  } else if (existing.includes(name)) {
-    errors.name = `A target named "${name}" already exists.`;
-  }
-  if (!form.type.trim()) {
-    errors.type = 'Choose a type.';
-  }
-  let settings: Record<string, unknown> = {};
-  const text = form.settings.trim();
-  if (text) {
-    try {
-      const parsed = JSON.parse(text);
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        errors.settings = 'Settings must be a JSON object, e.g. {"max_concurrency": 2}.';
-      } else {
-        settings = parsed;
-      }
-    } catch (error) {
-      errors.settings = `Settings are not valid JSON: ${(error as Error).message}`;
-    }
-  }
-  if (Object.keys(errors).length > 0) {
-    return { errors };
-  }
-  return {
-    errors,
-    body: {
-      name,
-      type: form.type.trim(),
-      description: form.description.trim(),
-      settings
-    }
-  };
-}
-
-/** Compute targets with their capacity and running/queued counts. */
-export class TargetsModel extends PolledModel {
+export class TargetsModel extends ListModel<Target> {
   constructor(options: TargetsModel.IOptions = {}) {
-    super({ interval: 15000, name: 'mlservice:targets', ...options });
-    this._events = options.events ?? null;
-    // Running/queued counts move with job state changes.
-    this._events?.changed.connect(this._onJobEvent, this);
+    super({ name: 'mlservice:targets', pageSize: 50, ...options });
+    this._events = options.events ?? new ServiceEvents(null);
+    const refresh = () => void this.refresh().catch(() => undefined);
+    this._subscriptions = [this._events.on('target', refresh), this._events.on('job', refresh)];
   }
 
-  get items(): ReadonlyArray<Target> {
-    return this._items;
+  key(target: Target): string {
+    return target.name;
   }
 
   /** Backend types the server offers (from /info), for the create form. */
@@ -83,35 +33,37 @@ export class TargetsModel extends PolledModel {
     return this._backends;
   }
 
+  /** The names of every target (all pages), refreshed with the list. */
+  get names(): ReadonlyArray<string> {
+    return this._names;
+  }
+
   async create(body: TargetCreate): Promise<Target> {
     const target = await api.createTarget(body);
-    await this.refresh();
+    this._events.emit('target', { name: target.name, action: 'created', status: null });
     return target;
   }
 
   async remove(name: string): Promise<void> {
     await api.deleteTarget(name);
-    await this.refresh();
+    this.forget(name);
+    this._events.emit('target', { name, action: 'deleted', status: null });
   }
 
   dispose(): void {
-    this._events?.changed.disconnect(this._onJobEvent, this);
+    if (this.isDisposed) {
+      return;
+    }
+    this._subscriptions.forEach(s => s.dispose());
     super.dispose();
   }
 
-  protected async fetch(): Promise<void> {
-    const items: Target[] = [];
-    let cursor: string | null | undefined = null;
-    // A workspace has a handful of targets; follow cursors a bounded number of times.
-    for (let i = 0; i < 20; i++) {
-      const page: api.IPage<Target> = await api.listTargets({ limit: 100, cursor });
-      items.push(...page.items);
-      cursor = page.next_cursor;
-      if (!cursor) {
-        break;
-      }
-    }
-    this._items = items;
+  protected fetchPage(query: IListQuery<Record<string, string | null>>): Promise<api.IPage<Target>> {
+    return api.listTargets({ limit: query.limit, cursor: query.cursor });
+  }
+
+  protected async afterFetch(): Promise<void> {
+    this._names = this.hasNext || this.hasPrevious ? await targetNames() : this.items.map(t => t.name);
     if (this._backends.length === 0) {
       try {
         this._backends = (await api.getInfo()).backends ?? [];
@@ -121,17 +73,72 @@ export class TargetsModel extends PolledModel {
     }
   }
 
-  private _onJobEvent(): void {
-    void this.refresh().catch(() => undefined);
-  }
-
-  private _items: Target[] = [];
+  private _events: ServiceEvents;
+  private _subscriptions: IDisposable[];
   private _backends: string[] = [];
-  private _events: JobEvents | null;
+  private _names: string[] = [];
 }
 
 export namespace TargetsModel {
+  export interface IOptions extends ListModel.IOptions {
+    events?: ServiceEvents;
+  }
+}
+
+/** One target, open in its view: its settings, capacity, counts and (Ray) cluster status. */
+export class TargetDetailModel extends PolledModel {
+  constructor(options: TargetDetailModel.IOptions) {
+    // An open cluster's nodes and use change without events: read them every 10 s.
+    super({ interval: 10000, name: `mlservice:target:${options.target}`, ...options });
+    this.name = options.target;
+    const events = options.events ?? new ServiceEvents(null);
+    const refresh = () => void this.refresh().catch(() => undefined);
+    this._subscriptions = [
+      events.on('target', event => event.name === this.name && refresh()),
+      events.on('job', event => event.target === this.name && refresh())
+    ];
+  }
+
+  readonly name: string;
+
+  get target(): Target | null {
+    return this._target;
+  }
+
+  /** True once the server said the target does not exist (deleted meanwhile). */
+  get gone(): boolean {
+    return this._gone;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._subscriptions.forEach(s => s.dispose());
+    super.dispose();
+  }
+
+  protected async fetch(): Promise<void> {
+    try {
+      this._target = await api.getTarget(this.name);
+    } catch (error) {
+      if ((error as api.MLServiceError).status === 404) {
+        this._gone = true;
+        this._target = null;
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private _target: Target | null = null;
+  private _gone = false;
+  private _subscriptions: IDisposable[];
+}
+
+export namespace TargetDetailModel {
   export interface IOptions extends PolledModel.IOptions {
-    events?: JobEvents | null;
+    target: string;
+    events?: ServiceEvents;
   }
 }

@@ -1,14 +1,12 @@
-import { Button, deleteIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { TargetsModel } from '../models/targets';
-import { useModel } from './useModel';
-
-export interface IComputeSectionProps {
-  model: TargetsModel;
-  onDelete: (name: string) => void;
-  onCreate: () => void;
-}
+import type { Target } from '../../api/client';
+import { DetailFrame, DetailSection, Facts, IDetailHost } from '../../components/DetailFrame';
+import type { IColumn } from '../../components/EntityList';
+import { formatTime } from '../../components/format';
+import { useModel } from '../../components/useModel';
+import { trans } from '../../translate';
+import { TargetDetailModel } from './model';
 
 interface INode {
   node_id?: string;
@@ -44,10 +42,10 @@ export function ClusterStatus(props: {
       {status.state && (
         <div className="jp-mlservice-item-meta">
           <span className="jp-mlservice-chip">{status.state}</span>
-          <span>{nodes.length} node(s)</span>
+          <span>{trans._n('%1 node', '%1 nodes', nodes.length)}</span>
           {queued.length > 0 && (
             <span title={queued.map(q => `${q.job_id} (${q.since_s}s)`).join('\n')}>
-              {queued.length} waiting on the cluster
+              {trans.__('%1 waiting on the cluster', queued.length)}
             </span>
           )}
         </div>
@@ -57,17 +55,17 @@ export function ClusterStatus(props: {
         <table className="jp-mlservice-nodes">
           <thead>
             <tr>
-              <th>node</th>
-              <th>CPU</th>
-              <th>GPU</th>
-              <th>use CPU / GPU</th>
+              <th scope="col">{trans.__('node')}</th>
+              <th scope="col">CPU</th>
+              <th scope="col">GPU</th>
+              <th scope="col">{trans.__('use CPU / GPU')}</th>
             </tr>
           </thead>
           <tbody>
             {nodes.map(node => (
               <tr key={node.node_id ?? node.ip} title={node.node_id}>
                 <td>
-                  {node.node_type ?? (node.is_head ? 'head' : 'worker')}
+                  {node.node_type ?? (node.is_head ? trans.__('head') : trans.__('worker'))}
                   {node.state && node.state !== 'ALIVE' ? ` (${node.state})` : ''}
                 </td>
                 <td>{node.resources?.CPU ?? 0}</td>
@@ -85,55 +83,93 @@ export function ClusterStatus(props: {
   );
 }
 
-/** Compute targets: type, capacity, running and queued counts; cluster nodes for Ray targets. */
-export function ComputeSection(props: IComputeSectionProps): JSX.Element {
+/** The state a cluster target reports ("ready", "starting"...), or '' for a local one. */
+function clusterState(target: Target): string {
+  const state = (target.status as { state?: string } | undefined)?.state;
+  return state ?? '';
+}
+
+/** The Compute list's columns: type, capacity, running and queued jobs, cluster state. */
+export function targetColumns(): IColumn<Target>[] {
+  return [
+    { id: 'name', label: trans.__('Name'), render: t => t.name, sortValue: t => t.name, text: t => `${t.name} ${t.description}` },
+    { id: 'type', label: trans.__('Type'), render: t => <span className="jp-mlservice-chip">{t.type}</span>, sortValue: t => t.type, text: t => t.type },
+    {
+      id: 'capacity',
+      label: trans.__('Capacity'),
+      render: t => t.capacity ?? '∞',
+      sortValue: t => t.capacity ?? Number.MAX_SAFE_INTEGER,
+      className: 'jp-mlservice-num'
+    },
+    {
+      id: 'running',
+      label: trans.__('Running'),
+      render: t => <span className="jp-mlservice-count-running">{t.running}</span>,
+      sortValue: t => t.running,
+      className: 'jp-mlservice-num'
+    },
+    {
+      id: 'queued',
+      label: trans.__('Queued'),
+      render: t => <span className="jp-mlservice-count-queued">{t.queued}</span>,
+      sortValue: t => t.queued,
+      className: 'jp-mlservice-num'
+    },
+    { id: 'state', label: trans.__('Cluster'), render: t => clusterState(t), sortValue: t => clusterState(t) }
+  ];
+}
+
+/** A compute target: what it is, its capacity and use, its cluster's nodes. */
+export function TargetView(props: {
+  model: TargetDetailModel;
+  host: IDetailHost;
+  onDelete: (name: string) => void;
+}): JSX.Element {
   const model = useModel(props.model);
+  const { host } = props;
+  const target = model.target;
+  if (model.gone) {
+    return (
+      <DetailFrame host={host} kind={trans.__('Compute target')} title={model.name}>
+        <div className="jp-mlservice-empty">{trans.__('The compute target "%1" does not exist (any more).', model.name)}</div>
+      </DetailFrame>
+    );
+  }
   return (
-    <div className="jp-mlservice-section-body jp-mlservice-compute">
-      {model.error && <div className="jp-mlservice-error">{model.error}</div>}
-      {!model.loading && model.items.length === 0 && !model.error && (
-        <div className="jp-mlservice-empty">
-          No compute targets.{' '}
-          <Button minimal small onClick={props.onCreate}>
-            Create one
-          </Button>
-        </div>
+    <DetailFrame
+      host={host}
+      kind={trans.__('Compute target')}
+      title={model.name}
+      className="jp-mlservice-target-view"
+      data={{ target: model.name }}
+      loading={!target && !model.error}
+      error={model.error}
+      meta={target && <span className="jp-mlservice-chip">{target.type}</span>}
+      actions={[{ label: trans.__('Delete'), onClick: () => props.onDelete(model.name), className: 'jp-mlservice-target-delete' }]}
+    >
+      {target && (
+        <>
+          <DetailSection title={trans.__('Summary')} className="jp-mlservice-summary">
+            <Facts
+              rows={[
+                [trans.__('Description'), target.description],
+                [trans.__('Capacity'), target.capacity === null ? trans.__('unbounded') : String(target.capacity)],
+                [trans.__('Running'), trans._n('%1 job', '%1 jobs', target.running)],
+                [trans.__('Queued'), trans._n('%1 job', '%1 jobs', target.queued)],
+                [trans.__('Created'), formatTime(target.created_at)]
+              ]}
+            />
+          </DetailSection>
+          <DetailSection title={trans.__('Settings')} className="jp-mlservice-target-settings">
+            <pre className="jp-mlservice-code">{JSON.stringify(target.settings ?? {}, null, 2)}</pre>
+          </DetailSection>
+          {clusterState(target) && (
+            <DetailSection title={trans.__('Cluster')}>
+              <ClusterStatus status={target.status} />
+            </DetailSection>
+          )}
+        </>
       )}
-      <ul className="jp-mlservice-list">
-        {model.items.map(target => (
-          <li
-            key={target.name}
-            className="jp-mlservice-item jp-mlservice-target"
-            data-target={target.name}
-            title={target.description || target.name}
-          >
-            <div className="jp-mlservice-item-main">
-              <span className="jp-mlservice-item-name">{target.name}</span>
-              <span className="jp-mlservice-chip">{target.type}</span>
-            </div>
-            <div className="jp-mlservice-item-meta">
-              <span title="Jobs that may run at once">
-                capacity {target.capacity ?? '∞'}
-              </span>
-              <span className="jp-mlservice-count-running">
-                {target.running} running
-              </span>
-              <span className="jp-mlservice-count-queued">
-                {target.queued} queued
-              </span>
-            </div>
-            <ClusterStatus status={target.status} />
-            <button
-              className="jp-mlservice-icon-button"
-              aria-label={`Delete ${target.name}`}
-              title={`Delete ${target.name}`}
-              onClick={() => props.onDelete(target.name)}
-            >
-              <deleteIcon.react tag="span" />
-            </button>
-          </li>
-        ))}
-      </ul>
-    </div>
+    </DetailFrame>
   );
 }

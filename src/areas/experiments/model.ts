@@ -1,168 +1,203 @@
-import * as api from '../api/client';
-import type { Experiment, Run } from '../api/client';
-import { JobEvents } from './events';
-import { PolledModel } from './base';
+import { IDisposable } from '@lumino/disposable';
 
-/** How runs are ordered: by a metric (server-side) or by start time. */
-export interface IRunOrder {
-  /** A metric name, or null for start time. */
-  metric: string | null;
-  descending: boolean;
+import * as api from '../../api/client';
+import type { Experiment, Run, RunMetrics } from '../../api/client';
+import { isJobEnded } from '../../api/statuses';
+import { PolledModel } from '../../models/base';
+import { ServiceEvent, ServiceEvents } from '../../models/events';
+import { IListQuery, ISort, ListModel, fetchAll } from '../../models/list';
+
+/** Where the job id of a run is kept among its MLflow tags. */
+export const JOB_ID_TAG = 'mlservice.job_id';
+
+export function jobIdOfRun(run: Run): string | null {
+  return run.tags?.[JOB_ID_TAG] ?? null;
+}
+
+/** A job event that changes what runs show: a run starts, or ends. */
+function movesRuns(event: ServiceEvent.IJob): boolean {
+  return isJobEnded(event.status) || event.status === 'Running';
+}
+
+/** The sort key of a metric's column in the runs list. */
+export function metricColumn(metric: string): string {
+  return `metric:${metric}`;
 }
 
 /**
- * MLflow experiments, the runs of the selected one (sorted by any metric on
- * the server), and which runs the user picked to compare.
+ * The Experiments area: MLflow experiments, a page at a time. Refreshed when a
+ * job starts or ends (its run lands in an experiment), polled slowly otherwise.
  */
-export class ExperimentsModel extends PolledModel {
+export class ExperimentsModel extends ListModel<Experiment> {
   constructor(options: ExperimentsModel.IOptions = {}) {
-    super({ interval: 30000, name: 'mlservice:experiments', ...options });
-    this.runLimit = options.runLimit ?? 100;
-    this._events = options.events ?? null;
-    this._events?.changed.connect(this._onJobEvent, this);
+    super({ name: 'mlservice:experiments', pageSize: 50, ...options });
+    this._subscription = (options.events ?? new ServiceEvents(null)).on('job', event => {
+      if (movesRuns(event)) {
+        void this.refresh().catch(() => undefined);
+      }
+    });
   }
 
-  readonly runLimit: number;
-
-  get experiments(): ReadonlyArray<Experiment> {
-    return this._experiments;
-  }
-
-  get selectedExperiment(): string | null {
-    return this._selected;
-  }
-
-  get runs(): ReadonlyArray<Run> {
-    return this._runs;
-  }
-
-  get order(): Readonly<IRunOrder> {
-    return this._order;
-  }
-
-  /** Every metric name seen on the listed runs, sorted. */
-  get metricNames(): string[] {
-    const names = new Set<string>(this._knownMetrics);
-    for (const run of this._runs) {
-      Object.keys(run.metrics ?? {}).forEach(name => names.add(name));
-    }
-    return [...names].sort();
-  }
-
-  /** Run ids picked for comparison, in the order they were picked. */
-  get selection(): ReadonlyArray<string> {
-    return [...this._selection];
-  }
-
-  /** The picked runs that are on the current list. */
-  get selectedRuns(): Run[] {
-    return this._runs.filter(run => this._selection.has(run.run_id));
-  }
-
-  async selectExperiment(experimentId: string | null): Promise<void> {
-    this._userSelected = true;
-    if (experimentId === this._selected) {
-      return;
-    }
-    this._selected = experimentId;
-    this._runs = [];
-    this._selection.clear();
-    this._knownMetrics.clear();
-    this.emitChanged();
-    await this.refresh();
-  }
-
-  async setOrder(order: IRunOrder): Promise<void> {
-    this._order = { ...order };
-    this.emitChanged();
-    await this.refresh();
-  }
-
-  toggleRun(runId: string, selected?: boolean): void {
-    const on = selected ?? !this._selection.has(runId);
-    if (on) {
-      this._selection.add(runId);
-    } else {
-      this._selection.delete(runId);
-    }
-    this.emitChanged();
-  }
-
-  clearSelection(): void {
-    this._selection.clear();
-    this.emitChanged();
-  }
-
-  /** The `order_by` clause the server understands (MLflow search syntax). */
-  get orderBy(): string {
-    const { metric, descending } = this._order;
-    const key = metric ? `metrics.\`${metric}\`` : 'attributes.start_time';
-    return `${key} ${descending ? 'DESC' : 'ASC'}`;
+  key(experiment: Experiment): string {
+    return experiment.experiment_id;
   }
 
   dispose(): void {
-    this._events?.changed.disconnect(this._onJobEvent, this);
+    if (this.isDisposed) {
+      return;
+    }
+    this._subscription.dispose();
+    super.dispose();
+  }
+
+  protected fetchPage(query: IListQuery<Record<string, string | null>>): Promise<api.IPage<Experiment>> {
+    return api.listExperiments({ limit: query.limit, cursor: query.cursor });
+  }
+
+  private _subscription: IDisposable;
+}
+
+export namespace ExperimentsModel {
+  export interface IOptions extends ListModel.IOptions {
+    events?: ServiceEvents;
+  }
+}
+
+/**
+ * The runs of one experiment, a page at a time, sorted on the server by start
+ * time or any metric (an indexed query: fast on big experiments).
+ */
+export class RunsModel extends ListModel<Run> {
+  constructor(options: RunsModel.IOptions) {
+    super({
+      name: `mlservice:runs:${options.experimentId}`,
+      pageSize: 50,
+      sort: { column: 'start', descending: true },
+      ...options
+    });
+    this.experimentId = options.experimentId;
+    this._subscription = (options.events ?? new ServiceEvents(null)).on('job', event => {
+      if (movesRuns(event)) {
+        void this.refresh().catch(() => undefined);
+      }
+    });
+  }
+
+  readonly experimentId: string;
+
+  key(run: Run): string {
+    return run.run_id;
+  }
+
+  /** The experiment itself (its name), once read. */
+  get experiment(): Experiment | null {
+    return this._experiment;
+  }
+
+  /** Every metric name seen on the listed runs (and earlier pages), sorted. */
+  get metricNames(): string[] {
+    return [...this._metrics].sort();
+  }
+
+  get serverSorts(): ReadonlySet<string> {
+    return new Set(['start', ...[...this._metrics].map(metricColumn)]);
+  }
+
+  /** The `order_by` clause the server understands (MLflow search syntax), for a sort. */
+  static orderBy(sort: ISort | null): string {
+    const metric = sort?.column.startsWith('metric:') ? sort.column.slice('metric:'.length) : null;
+    const key = metric ? `metrics.\`${metric}\`` : 'attributes.start_time';
+    return `${key} ${sort && !sort.descending ? 'ASC' : 'DESC'}`;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._subscription.dispose();
+    super.dispose();
+  }
+
+  protected async fetchPage(query: IListQuery<Record<string, string | null>>): Promise<api.IPage<Run>> {
+    const page = await api.listRuns(this.experimentId, {
+      order_by: RunsModel.orderBy(query.sort),
+      limit: query.limit,
+      cursor: query.cursor
+    });
+    // Metric names stay offered even when the sort pushes runs without them away.
+    page.items.forEach(run => Object.keys(run.metrics ?? {}).forEach(name => this._metrics.add(name)));
+    return page;
+  }
+
+  protected async afterFetch(): Promise<void> {
+    if (!this._experiment) {
+      const all = await fetchAll(query => api.listExperiments(query), 10);
+      this._experiment = all.find(e => e.experiment_id === this.experimentId) ?? null;
+    }
+  }
+
+  private _experiment: Experiment | null = null;
+  private _metrics = new Set<string>();
+  private _subscription: IDisposable;
+}
+
+export namespace RunsModel {
+  export interface IOptions extends ListModel.IOptions {
+    experimentId: string;
+    events?: ServiceEvents;
+  }
+}
+
+/** One run: what MLflow holds of it (name, status, tags), its params and each metric's history. */
+export class RunDetailModel extends PolledModel {
+  constructor(options: RunDetailModel.IOptions) {
+    super({ name: `mlservice:run:${options.runId}`, ...options });
+    this.experimentId = options.experimentId;
+    this.runId = options.runId;
+    this._subscription = (options.events ?? new ServiceEvents(null)).on('job', event => {
+      if (this._run && jobIdOfRun(this._run) === event.job_id) {
+        void this.refresh().catch(() => undefined);
+      }
+    });
+  }
+
+  readonly experimentId: string;
+  readonly runId: string;
+
+  get run(): Run | null {
+    return this._run;
+  }
+
+  get metrics(): RunMetrics | null {
+    return this._metrics;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._subscription.dispose();
     super.dispose();
   }
 
   protected async fetch(): Promise<void> {
-    const page = await api.listExperiments({ limit: 200 });
-    this._experiments = page.items;
-    if (
-      this._selected === null ||
-      !this._experiments.some(e => e.experiment_id === this._selected)
-    ) {
-      // Start with the experiment that changed last: usually the one just run.
-      const changed = (e: Experiment) => Math.max(e.last_update_time ?? 0, e.creation_time ?? 0);
-      const latest = [...this._experiments].sort((a, b) => changed(b) - changed(a))[0];
-      this._selected = latest?.experiment_id ?? null;
-    }
-    if (this._selected !== null) {
-      const runs = await api.listRuns(this._selected, {
-        order_by: this.orderBy,
-        limit: this.runLimit
-      });
-      this._runs = runs.items;
-      this._runs.forEach(run =>
-        Object.keys(run.metrics ?? {}).forEach(n => this._knownMetrics.add(n))
-      );
-    } else {
-      this._runs = [];
-    }
+    const [runs, metrics] = await Promise.all([
+      api.listRuns(this.experimentId, { filter: `attributes.run_id = '${this.runId.replace(/'/g, '')}'`, limit: 1 }),
+      api.getRunMetrics(this.runId)
+    ]);
+    this._run = runs.items[0] ?? null;
+    this._metrics = metrics;
   }
 
-  private _onJobEvent(_: unknown, event: { status: string; experiment?: string }): void {
-    // Until the user picks one, follow the experiment of the job that just changed.
-    if (!this._userSelected && event.experiment) {
-      const match = this._experiments.find(e => e.name === event.experiment);
-      if (match && match.experiment_id !== this._selected) {
-        this._selected = match.experiment_id;
-        this._runs = [];
-        this._selection.clear();
-        this._knownMetrics.clear();
-        void this.refresh().catch(() => undefined);
-        return;
-      }
-    }
-    if (api.TERMINAL_STATUSES.has(event.status) || event.status === 'Running') {
-      void this.refresh().catch(() => undefined);
-    }
-  }
-
-  private _experiments: Experiment[] = [];
-  private _selected: string | null = null;
-  private _userSelected = false;
-  private _runs: Run[] = [];
-  private _order: IRunOrder = { metric: null, descending: true };
-  private _selection = new Set<string>();
-  // Metric names stay offered even when the sort pushes runs without them away.
-  private _knownMetrics = new Set<string>();
-  private _events: JobEvents | null;
+  private _run: Run | null = null;
+  private _metrics: RunMetrics | null = null;
+  private _subscription: IDisposable;
 }
 
-export namespace ExperimentsModel {
+export namespace RunDetailModel {
   export interface IOptions extends PolledModel.IOptions {
-    events?: JobEvents | null;
-    runLimit?: number;
+    experimentId: string;
+    runId: string;
+    events?: ServiceEvents;
   }
 }

@@ -1,4 +1,11 @@
-import type { NotebookJobSpec } from '../api/client';
+/**
+ * The submit dialog's checks: a notebook as a job (target, experiment,
+ * parameters, timeout, retries). The schedule dialog builds its job with them too.
+ */
+import type { NotebookJobSpec } from '../../api/client';
+import { LIMITS } from '../../api/statuses';
+import { jsonObject } from '../../checks';
+import { trans } from '../../translate';
 
 /** The submit dialog's fields, as text, before validation. */
 export interface ISubmitForm {
@@ -21,15 +28,17 @@ export function defaultExperiment(path: string): string {
   return base.replace(/\.ipynb$/i, '') || 'Default';
 }
 
-/** The form pre-filled for a notebook and its parsed parameters. */
+/** The form pre-filled for a notebook and its parsed parameters, on the preferred target if it exists. */
 export function initialSubmitForm(
   notebook: string,
   parameters: Record<string, unknown>,
-  targets: ReadonlyArray<string>
+  targets: ReadonlyArray<string>,
+  preferred = 'local'
 ): ISubmitForm {
+  const target = [preferred, 'local'].find(t => targets.includes(t)) ?? targets[0] ?? '';
   return {
     notebook,
-    target: targets.includes('local') ? 'local' : (targets[0] ?? ''),
+    target,
     experiment: defaultExperiment(notebook),
     displayName: '',
     parameters: JSON.stringify(parameters, null, 2),
@@ -45,42 +54,34 @@ export function validateSubmitForm(
 ): { spec?: Partial<NotebookJobSpec> & { kind: 'notebook' }; errors: SubmitFormErrors } {
   const errors: SubmitFormErrors = {};
   if (!form.notebook.trim()) {
-    errors.notebook = 'Save the notebook first.';
+    errors.notebook = trans.__('Save the notebook first.');
   }
   if (!form.target) {
-    errors.target = 'Create a compute target first, or choose one.';
+    errors.target = trans.__('Create a compute target first, or choose one.');
   } else if (targets.length > 0 && !targets.includes(form.target)) {
-    errors.target = `Unknown target "${form.target}".`;
+    errors.target = trans.__('Unknown target "%1".', form.target);
   }
   const experiment = form.experiment.trim();
   if (!experiment) {
-    errors.experiment = 'An experiment name is required.';
-  } else if (experiment.length > 256) {
-    errors.experiment = 'Use at most 256 characters.';
+    errors.experiment = trans.__('An experiment name is required.');
+  } else if (experiment.length > LIMITS.max_experiment_name_length) {
+    errors.experiment = trans.__('Use at most %1 characters.', LIMITS.max_experiment_name_length);
   }
-  let parameters: Record<string, unknown> = {};
-  if (form.parameters.trim()) {
-    try {
-      const parsed = JSON.parse(form.parameters);
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        errors.parameters = 'Parameters must be a JSON object, e.g. {"alpha": 0.5}.';
-      } else {
-        parameters = parsed;
-      }
-    } catch (error) {
-      errors.parameters = `Parameters are not valid JSON: ${(error as Error).message}`;
-    }
+  const checked = jsonObject(form.parameters, '{"alpha": 0.5}');
+  if (checked.error) {
+    errors.parameters = trans.__('Parameters: %1', checked.error);
   }
+  const parameters = checked.value ?? {};
   let timeout: number | null = null;
   if (form.timeout.trim()) {
     timeout = Number(form.timeout);
     if (!Number.isFinite(timeout) || timeout <= 0) {
-      errors.timeout = 'The timeout is a number of seconds above 0, or empty for none.';
+      errors.timeout = trans.__('The timeout is a number of seconds above 0, or empty for none.');
     }
   }
   const retries = Number(form.maxRetries || '0');
-  if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
-    errors.maxRetries = 'Retries is a whole number from 0 to 20.';
+  if (!Number.isInteger(retries) || retries < 0 || retries > LIMITS.max_job_retries) {
+    errors.maxRetries = trans.__('Retries is a whole number from 0 to %1.', LIMITS.max_job_retries);
   }
   if (Object.keys(errors).length > 0) {
     return { errors };

@@ -1,229 +1,246 @@
-import {
-  Button,
-  caretDownIcon,
-  caretRightIcon,
-  closeIcon,
-  tagIcon
-} from '@jupyterlab/ui-components';
+import { Button, closeIcon, tagIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { ModelVersion, RegisteredModel } from '../api/client';
-import { RegistryModel } from '../models/registry';
-import { formatNumber, formatTime } from './format';
-import { useModel } from './useModel';
+import type { ModelVersion, RegisteredModel } from '../../api/client';
+import { DetailFrame, DetailSection, Facts, IDetailHost, StudioLink } from '../../components/DetailFrame';
+import type { IColumn } from '../../components/EntityList';
+import { formatNumber, formatTime } from '../../components/format';
+import { useModel } from '../../components/useModel';
+import { trans } from '../../translate';
+import { versionRef } from './forms';
+import { ModelDetailModel, VersionDetailModel } from './model';
 
-export interface IModelsSectionProps {
-  model: RegistryModel;
-  onRegister: () => void;
-  onDeploy: (version: ModelVersion) => void;
-  onAddAlias: (version: ModelVersion) => void;
-  onRemoveAlias: (name: string, alias: string) => void;
-  onOpenJob: (jobId: string) => void;
+/** "@champion → v3 · @staging → v4" */
+export function aliasSummary(aliases: Record<string, string | number> | null | undefined): string {
+  return Object.entries(aliases ?? {})
+    .map(([alias, version]) => `@${alias} → v${version}`)
+    .join(' · ');
 }
 
-/** Registered models, their versions and aliases, the lineage of a version, and "Deploy". */
-export function ModelsSection(props: IModelsSectionProps): JSX.Element {
-  const model = useModel(props.model);
+/** The Models list's columns. */
+export function modelColumns(): IColumn<RegisteredModel>[] {
+  return [
+    { id: 'name', label: trans.__('Name'), render: m => m.name, sortValue: m => m.name, text: m => `${m.name} ${m.description ?? ''}` },
+    {
+      id: 'latest',
+      label: trans.__('Latest'),
+      render: m => (m.latest_version ? <span className="jp-mlservice-chip">v{m.latest_version}</span> : ''),
+      sortValue: m => Number(m.latest_version ?? 0),
+      className: 'jp-mlservice-num'
+    },
+    {
+      id: 'aliases',
+      label: trans.__('Aliases'),
+      render: m => <span className="jp-mlservice-alias">{aliasSummary(m.aliases)}</span>,
+      text: m => Object.keys(m.aliases ?? {}).join(' ')
+    },
+    { id: 'updated', label: trans.__('Updated'), render: m => formatTime(m.updated_at), sortValue: m => m.updated_at ?? 0 },
+    { id: 'description', label: trans.__('Description'), render: m => m.description ?? '', text: m => m.description ?? '' }
+  ];
+}
+
+/** What a model's views ask the application to do (the area binds these to commands). */
+export interface IModelActions {
+  deploy: (version: ModelVersion) => void;
+  addAlias: (version: ModelVersion) => void;
+  removeAlias: (name: string, alias: string) => void;
+  register: (name: string) => void;
+}
+
+function versionPath(version: Pick<ModelVersion, 'name' | 'version'>): string {
+  return `models/${encodeURIComponent(version.name)}/${encodeURIComponent(version.version)}`;
+}
+
+/** The buttons of a version: an alias, Deploy. */
+function VersionButtons(props: { version: ModelVersion; actions: IModelActions }): JSX.Element {
+  const { version, actions } = props;
+  const ref = versionRef(version);
   return (
-    <div className="jp-mlservice-section-body jp-mlservice-models">
-      {model.error && <div className="jp-mlservice-error">{model.error}</div>}
-      {!model.loading && model.items.length === 0 && !model.error && (
-        <div className="jp-mlservice-empty">
-          No registered models.{' '}
-          <Button minimal small onClick={props.onRegister}>
-            Register one
-          </Button>
-        </div>
-      )}
-      <ul className="jp-mlservice-list">
-        {model.items.map(item => (
-          <ModelItem key={item.name} item={item} {...props} />
-        ))}
-      </ul>
-    </div>
+    <>
+      <button
+        className="jp-mlservice-icon-button"
+        aria-label={trans.__('Add an alias to %1', ref)}
+        title={trans.__('Add an alias')}
+        onClick={() => actions.addAlias(version)}
+      >
+        <tagIcon.react tag="span" />
+      </button>
+      <Button small className="jp-mlservice-deploy-button" aria-label={trans.__('Deploy %1', ref)} onClick={() => actions.deploy(version)}>
+        {trans.__('Deploy')}
+      </Button>
+    </>
   );
 }
 
-function ModelItem(props: IModelsSectionProps & { item: RegisteredModel }): JSX.Element {
-  const { model, item } = props;
-  const expanded = model.isExpanded(item.name);
-  const Caret = expanded ? caretDownIcon : caretRightIcon;
+function Aliases(props: { version: ModelVersion; actions: IModelActions }): JSX.Element {
+  const { version, actions } = props;
   return (
-    <li className="jp-mlservice-item jp-mlservice-model" data-model={item.name} title={item.description || item.name}>
-      <div className="jp-mlservice-item-main">
-        <button
-          className="jp-mlservice-icon-button jp-mlservice-caret"
-          aria-label={`${expanded ? 'Hide' : 'Show'} versions of ${item.name}`}
-          aria-expanded={expanded}
-          onClick={() => void model.toggle(item.name)}
-        >
-          <Caret.react tag="span" />
-        </button>
-        <a
-          href="#"
-          className="jp-mlservice-item-name jp-mlservice-model-name"
-          onClick={e => {
-            e.preventDefault();
-            void model.toggle(item.name);
-          }}
-        >
-          {item.name}
-        </a>
-        {item.latest_version && <span className="jp-mlservice-chip">v{item.latest_version}</span>}
-      </div>
-      <div className="jp-mlservice-item-meta">
-        {Object.entries(item.aliases ?? {}).map(([alias, version]) => (
-          <span key={alias} className="jp-mlservice-alias" title={`${item.name}@${alias} is version ${version}`}>
-            @{alias} → v{version}
-          </span>
-        ))}
-        {item.updated_at ? <span>{formatTime(item.updated_at)}</span> : null}
-      </div>
-      {expanded && (
-        <ul className="jp-mlservice-versions">
-          {model.versions(item.name).map(version => (
-            <VersionItem key={version.version} version={version} {...props} />
+    <>
+      {version.aliases.map(alias => (
+        <span key={alias} className="jp-mlservice-alias">
+          @{alias}
+          <button
+            className="jp-mlservice-icon-button jp-mlservice-alias-remove"
+            aria-label={trans.__('Remove alias %1', alias)}
+            title={trans.__('Remove alias %1', alias)}
+            onClick={() => actions.removeAlias(version.name, alias)}
+          >
+            <closeIcon.react tag="span" />
+          </button>
+        </span>
+      ))}
+    </>
+  );
+}
+
+/** A registered model: its versions with aliases; each opens its lineage, deploys, takes an alias. */
+export function ModelView(props: { model: ModelDetailModel; actions: IModelActions; host: IDetailHost }): JSX.Element {
+  const model = useModel(props.model);
+  const { actions, host } = props;
+  const item = model.model;
+  if (model.gone) {
+    return (
+      <DetailFrame host={host} kind={trans.__('Model')} title={model.name}>
+        <div className="jp-mlservice-empty">{trans.__('The model "%1" does not exist (any more).', model.name)}</div>
+      </DetailFrame>
+    );
+  }
+  return (
+    <DetailFrame
+      host={host}
+      kind={trans.__('Model')}
+      title={model.name}
+      className="jp-mlservice-model-view"
+      data={{ model: model.name }}
+      loading={!item && !model.error}
+      error={model.error}
+      meta={
+        item && (
+          <>
+            {item.aliases && Object.keys(item.aliases).length > 0 && (
+              <span className="jp-mlservice-alias-summary">{aliasSummary(item.aliases)}</span>
+            )}
+            {item.description && <span>{item.description}</span>}
+          </>
+        )
+      }
+      actions={[{ label: trans.__('Register a version'), onClick: () => actions.register(model.name), className: 'jp-mlservice-model-register' }]}
+    >
+      <DetailSection title={trans.__('Versions')} className="jp-mlservice-versions">
+        {item && model.versions.length === 0 && <div className="jp-mlservice-empty">{trans.__('No versions.')}</div>}
+        <ul className="jp-mlservice-list">
+          {model.versions.map(version => (
+            <li key={version.version} className="jp-mlservice-version" data-version={version.version}>
+              <div className="jp-mlservice-item-main">
+                <StudioLink
+                  host={host}
+                  path={versionPath(version)}
+                  className="jp-mlservice-version-name"
+                  title={trans.__('Where this version came from')}
+                >
+                  v{version.version}
+                </StudioLink>
+                <Aliases version={version} actions={actions} />
+                <span className="jp-mlservice-spacer" />
+                <VersionButtons version={version} actions={actions} />
+              </div>
+              <div className="jp-mlservice-item-meta">
+                <span>{formatTime(version.created_at)}</span>
+                {version.description && <span>{version.description}</span>}
+              </div>
+            </li>
           ))}
         </ul>
-      )}
-    </li>
+      </DetailSection>
+    </DetailFrame>
   );
 }
 
-function VersionItem(props: IModelsSectionProps & { version: ModelVersion }): JSX.Element {
-  const { model, version } = props;
-  const selected = model.selected;
-  const open = selected?.name === version.name && selected.version === version.version;
+/** A model version: its aliases, Deploy, and where it came from. */
+export function VersionView(props: { model: VersionDetailModel; actions: IModelActions; host: IDetailHost }): JSX.Element {
+  const model = useModel(props.model);
+  const { actions, host } = props;
+  const version = model.modelVersion;
   return (
-    <li className="jp-mlservice-version" data-version={version.version}>
-      <div className="jp-mlservice-item-main">
-        <a
-          href="#"
-          className="jp-mlservice-version-name"
-          title={open ? 'Hide the lineage' : 'Show where this version came from'}
-          onClick={e => {
-            e.preventDefault();
-            void model.select(open ? null : version.name, open ? undefined : version.version);
-          }}
-        >
-          v{version.version}
-        </a>
-        {version.aliases.map(alias => (
-          <span key={alias} className="jp-mlservice-alias">
-            @{alias}
-            <button
-              className="jp-mlservice-icon-button jp-mlservice-alias-remove"
-              aria-label={`Remove alias ${alias}`}
-              title={`Remove alias ${alias}`}
-              onClick={() => props.onRemoveAlias(version.name, alias)}
-            >
-              <closeIcon.react tag="span" />
-            </button>
-          </span>
-        ))}
-        <span className="jp-mlservice-spacer" />
-        <button
-          className="jp-mlservice-icon-button"
-          aria-label={`Add an alias to ${version.name}:${version.version}`}
-          title="Add an alias"
-          onClick={() => props.onAddAlias(version)}
-        >
-          <tagIcon.react tag="span" />
-        </button>
-        <Button
-          small
-          className="jp-mlservice-deploy-button"
-          aria-label={`Deploy ${version.name}:${version.version}`}
-          onClick={() => props.onDeploy(version)}
-        >
-          Deploy
-        </Button>
-      </div>
-      <div className="jp-mlservice-item-meta">
-        <span>{formatTime(version.created_at)}</span>
-        {version.description && <span>{version.description}</span>}
-      </div>
-      {open && <Lineage version={model.selectedVersion} onOpenJob={props.onOpenJob} />}
-    </li>
+    <DetailFrame
+      host={host}
+      kind={trans.__('Model version')}
+      title={`${model.name}:${model.version}`}
+      status={version?.status}
+      className="jp-mlservice-version-view"
+      data={{ model: model.name, version: model.version }}
+      loading={!version && !model.error}
+      error={model.error}
+      meta={
+        <>
+          <StudioLink host={host} path={`models/${encodeURIComponent(model.name)}`}>
+            {trans.__('all versions of %1', model.name)}
+          </StudioLink>
+          {version && <Aliases version={version} actions={actions} />}
+        </>
+      }
+    >
+      {version && (
+        <div className="jp-mlservice-version" data-version={version.version}>
+          <div className="jp-mlservice-item-main">
+            <span className="jp-mlservice-spacer" />
+            <VersionButtons version={version} actions={actions} />
+          </div>
+          <DetailSection title={trans.__('Lineage')}>
+            <Lineage version={version} host={host} />
+          </DetailSection>
+        </div>
+      )}
+    </DetailFrame>
   );
 }
 
 /** Where a version came from: its job and run, experiment, code, params and metrics. */
-export function Lineage(props: { version: ModelVersion | null; onOpenJob: (jobId: string) => void }): JSX.Element {
-  const version = props.version;
-  if (!version) {
-    return <div className="jp-mlservice-lineage jp-mlservice-empty">Loading lineage…</div>;
-  }
+export function Lineage(props: { version: ModelVersion; host: Pick<IDetailHost, 'open' | 'linkTo'> }): JSX.Element {
+  const { version, host } = props;
   const lineage = (version.lineage ?? {}) as Record<string, any>;
   const params = Object.entries((lineage.params ?? {}) as Record<string, string>);
   const metrics = Object.entries((lineage.metrics ?? {}) as Record<string, number>);
   const jobId: string | null = lineage.job_id ?? null;
   return (
     <div className="jp-mlservice-lineage">
-      <dl>
-        {jobId && (
-          <>
-            <dt>Job</dt>
-            <dd>
-              <a
-                href="#"
-                className="jp-mlservice-lineage-job"
-                title={`Open job ${jobId}`}
-                onClick={e => {
-                  e.preventDefault();
-                  props.onOpenJob(jobId);
-                }}
-              >
-                {jobId.slice(0, 12)}
-              </a>
-              {lineage.target ? ` on ${lineage.target}` : ''}
-            </dd>
-          </>
-        )}
-        {lineage.run_id && (
-          <>
-            <dt>Run</dt>
-            <dd className="jp-mlservice-mono" title={lineage.run_id}>
-              {String(lineage.run_id).slice(0, 12)}
-              {lineage.missing ? ' (deleted)' : ''}
-            </dd>
-          </>
-        )}
-        {lineage.experiment && (
-          <>
-            <dt>Experiment</dt>
-            <dd>{lineage.experiment}</dd>
-          </>
-        )}
-        {lineage.git_commit && (
-          <>
-            <dt>Commit</dt>
-            <dd className="jp-mlservice-mono">{String(lineage.git_commit).slice(0, 10)}</dd>
-          </>
-        )}
-        {lineage.registered_from && (
-          <>
-            <dt>From</dt>
-            <dd>{lineage.registered_from}</dd>
-          </>
-        )}
-        <dt>Source</dt>
-        <dd className="jp-mlservice-mono" title={version.source}>
-          {version.source}
-        </dd>
-      </dl>
+      <Facts
+        rows={[
+          [
+            trans.__('Job'),
+            jobId && (
+              <>
+                <StudioLink
+                  host={host}
+                  path={`jobs/${encodeURIComponent(jobId)}`}
+                  className="jp-mlservice-lineage-job"
+                  title={trans.__('Open job %1', jobId)}
+                >
+                  {jobId.slice(0, 12)}
+                </StudioLink>
+                {lineage.target ? trans.__(' on %1', lineage.target) : ''}
+              </>
+            )
+          ],
+          [trans.__('Run'), lineage.run_id && `${String(lineage.run_id).slice(0, 12)}${lineage.missing ? trans.__(' (deleted)') : ''}`],
+          [trans.__('Experiment'), lineage.experiment],
+          [trans.__('Commit'), lineage.git_commit && String(lineage.git_commit).slice(0, 10)],
+          [trans.__('From'), lineage.registered_from],
+          [trans.__('Source'), <span className="jp-mlservice-mono">{version.source}</span>]
+        ]}
+      />
       {(params.length > 0 || metrics.length > 0) && (
         <table className="jp-mlservice-kv">
           <tbody>
             {params.map(([key, value]) => (
               <tr key={`p-${key}`} className="jp-mlservice-lineage-param">
-                <th>{key}</th>
+                <th scope="row">{key}</th>
                 <td>{value}</td>
               </tr>
             ))}
             {metrics.map(([key, value]) => (
               <tr key={`m-${key}`} className="jp-mlservice-lineage-metric">
-                <th>{key}</th>
+                <th scope="row">{key}</th>
                 <td className="jp-mlservice-num">{formatNumber(value)}</td>
               </tr>
             ))}

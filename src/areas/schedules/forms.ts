@@ -1,11 +1,14 @@
-import * as api from '../api/client';
-import type { Schedule, ScheduleCreate, ScheduleRun, ScheduleUpdate } from '../api/client';
-import { describeCron } from '../cron';
-import { JobEvents } from './events';
-import { PolledModel } from './base';
-import { ISubmitForm, SubmitFormErrors, initialSubmitForm, validateSubmitForm } from './submit';
-
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/**
+ * The schedule dialog's checks, shared by create and edit: the timing (cron or
+ * recurrence), time zone, start/end, catch-up and concurrency, and the job
+ * (a notebook job built as the submit dialog builds it, or any job as JSON).
+ */
+import type { Schedule, ScheduleCreate, ScheduleUpdate } from '../../api/client';
+import { LIMITS } from '../../api/statuses';
+import { nameError } from '../../checks';
+import { describeCron } from '../../cron';
+import { trans } from '../../translate';
+import { ISubmitForm, SubmitFormErrors, initialSubmitForm, validateSubmitForm } from '../jobs/forms';
 
 /** A schedule's recurrence, as the server takes it. */
 export type Recurrence = NonNullable<Schedule['recurrence']>;
@@ -69,10 +72,11 @@ export function initialScheduleForm(
   notebook: string,
   parameters: Record<string, unknown>,
   targets: ReadonlyArray<string>,
-  timeZone = localTimeZone()
+  timeZone = localTimeZone(),
+  preferredTarget = 'local'
 ): IScheduleForm {
   return {
-    ...initialSubmitForm(notebook, parameters, targets),
+    ...initialSubmitForm(notebook, parameters, targets, preferredTarget),
     name: defaultScheduleName(notebook),
     description: '',
     timing: 'cron',
@@ -140,13 +144,13 @@ export function scheduleEditForm(schedule: Schedule): IScheduleForm {
 
 function checkTimeZone(value: string): string | undefined {
   if (!value.trim()) {
-    return 'A time zone is required, e.g. UTC or Europe/Paris.';
+    return trans.__('A time zone is required, e.g. UTC or Europe/Paris.');
   }
   try {
     new Intl.DateTimeFormat('en', { timeZone: value.trim() });
     return undefined;
   } catch {
-    return `"${value}" is not a time zone; use an IANA name such as Europe/Paris or UTC.`;
+    return trans.__('"%1" is not a time zone; use an IANA name such as Europe/Paris or UTC.', value);
   }
 }
 
@@ -218,12 +222,12 @@ function checkSchedule(
     try {
       const parsed = JSON.parse(form.jobJson);
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !parsed.kind) {
-        errors.jobJson = 'The job is a JSON object with a kind, as POST /jobs takes it.';
+        errors.jobJson = trans.__('The job is a JSON object with a kind, as POST /jobs takes it.');
       } else {
         job = parsed;
       }
     } catch (error) {
-      errors.jobJson = `The job is not valid JSON: ${(error as Error).message}`;
+      errors.jobJson = trans.__('The job is not valid JSON: %1', (error as Error).message);
     }
   }
 
@@ -237,8 +241,8 @@ function checkSchedule(
     cron = form.cron.trim().split(/\s+/).join(' ');
   } else {
     const every = Number(form.every);
-    if (!Number.isInteger(every) || every < 1 || every > 10000) {
-      errors.every = 'A whole number from 1 to 10000.';
+    if (!Number.isInteger(every) || every < 1 || every > LIMITS.max_recurrence_every) {
+      errors.every = trans.__('A whole number from 1 to %1.', LIMITS.max_recurrence_every);
     }
     const daily = form.unit === 'days' || form.unit === 'weeks';
     const at: string[] = [];
@@ -246,7 +250,7 @@ function checkSchedule(
       for (const time of form.at.split(/[\s,]+/).filter(Boolean)) {
         const m = /^(\d{1,2}):(\d{2})$/.exec(time);
         if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) {
-          errors.at = `"${time}" is not a time; write HH:MM, e.g. 02:30 (several: 02:30, 14:00).`;
+          errors.at = trans.__('"%1" is not a time; write HH:MM, e.g. 02:30 (several: 02:30, 14:00).', time);
           break;
         }
         at.push(`${m[1].padStart(2, '0')}:${m[2]}`);
@@ -271,7 +275,7 @@ function checkSchedule(
     }
     const date = new Date(`${text.length === 16 ? `${text}:00` : text}Z`);
     if (isNaN(date.getTime())) {
-      errors[key] = 'A date and time (UTC), e.g. 2026-12-01T00:00, or empty for none.';
+      errors[key] = trans.__('A date and time (UTC), e.g. 2026-12-01T00:00, or empty for none.');
       return null;
     }
     return date.toISOString().replace('.000Z', 'Z');
@@ -279,15 +283,15 @@ function checkSchedule(
   const startAt = instant('startAt');
   const endAt = instant('endAt');
   if (startAt && endAt && endAt <= startAt) {
-    errors.endAt = 'The end comes after the start.';
+    errors.endAt = trans.__('The end comes after the start.');
   }
   const limit = Number(form.catchUpLimit);
-  if (form.catchUp === 'all' && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) {
-    errors.catchUpLimit = 'A whole number from 1 to 1000.';
+  if (form.catchUp === 'all' && (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.max_catch_up_limit)) {
+    errors.catchUpLimit = trans.__('A whole number from 1 to %1.', LIMITS.max_catch_up_limit);
   }
   const concurrent = Number(form.maxConcurrentRuns);
-  if (!Number.isInteger(concurrent) || concurrent < 1 || concurrent > 1000) {
-    errors.maxConcurrentRuns = 'A whole number from 1 to 1000.';
+  if (!Number.isInteger(concurrent) || concurrent < 1 || concurrent > LIMITS.max_concurrent_runs) {
+    errors.maxConcurrentRuns = trans.__('A whole number from 1 to %1.', LIMITS.max_concurrent_runs);
   }
   if (Object.keys(errors).length > 0 || !job) {
     return { errors };
@@ -322,12 +326,9 @@ export function validateScheduleForm(
 ): { body?: ScheduleCreate; errors: ScheduleFormErrors } {
   const { checked, errors } = checkSchedule(form, targets, null);
   const name = form.name.trim();
-  if (!name) {
-    errors.name = 'A name is required.';
-  } else if (!NAME_PATTERN.test(name)) {
-    errors.name = 'Use 1-64 letters, digits, "_", "." or "-", starting with a letter or digit.';
-  } else if (existing.includes(name)) {
-    errors.name = `A schedule named "${name}" already exists.`;
+  const problem = nameError('schedule', name, existing, trans.__('schedule'));
+  if (problem) {
+    errors.name = problem;
   }
   if (Object.keys(errors).length > 0 || !checked) {
     return { errors };
@@ -426,130 +427,4 @@ export function validateScheduleEdit(
     body.job = checked.job;
   }
   return { body, errors };
-}
-
-/**
- * Every schedule, with the history of the one selected. Refreshes when a job
- * event arrives (a scheduled run changed state) and polls as a fallback: the
- * scheduler fires slots on its own, so the list moves without any action here.
- */
-export class SchedulesModel extends PolledModel {
-  constructor(options: SchedulesModel.IOptions = {}) {
-    const pushed = options.events?.connected ?? false;
-    super({ interval: pushed ? 15000 : 5000, name: 'mlservice:schedules', ...options });
-    this.historySize = options.historySize ?? 20;
-    this._events = options.events ?? null;
-    this._events?.changed.connect(this._onJobEvent, this);
-  }
-
-  readonly historySize: number;
-
-  get items(): ReadonlyArray<Schedule> {
-    return this._items;
-  }
-
-  /** The schedule whose history is shown, or null. */
-  get selected(): string | null {
-    return this._selected;
-  }
-
-  /** The selected schedule's runs, newest slot first. */
-  get runs(): ReadonlyArray<ScheduleRun> {
-    return this._runs;
-  }
-
-  find(name: string): Schedule | undefined {
-    return this._items.find(s => s.name === name);
-  }
-
-  /** Show one schedule's history (null closes it); fetches it at once. */
-  async select(name: string | null): Promise<void> {
-    this._selected = name;
-    this._runs = [];
-    this.emitChanged();
-    await this.refresh();
-  }
-
-  async create(body: ScheduleCreate): Promise<Schedule> {
-    const created = await api.createSchedule(body);
-    await this.refresh();
-    return created;
-  }
-
-  async update(name: string, body: ScheduleUpdate): Promise<Schedule> {
-    const updated = await api.updateSchedule(name, body);
-    this._replace(updated);
-    await this.refresh();
-    return updated;
-  }
-
-  async setEnabled(name: string, enabled: boolean): Promise<Schedule> {
-    const updated = await api.setScheduleEnabled(name, enabled);
-    this._replace(updated);
-    await this.refresh();
-    return updated;
-  }
-
-  async runNow(name: string): Promise<ScheduleRun> {
-    const run = await api.runScheduleNow(name);
-    await this.refresh();
-    return run;
-  }
-
-  async remove(name: string): Promise<void> {
-    await api.deleteSchedule(name);
-    if (this._selected === name) {
-      this._selected = null;
-      this._runs = [];
-    }
-    await this.refresh();
-  }
-
-  dispose(): void {
-    this._events?.changed.disconnect(this._onJobEvent, this);
-    super.dispose();
-  }
-
-  protected async fetch(): Promise<void> {
-    const items: Schedule[] = [];
-    let cursor: string | null = null;
-    for (let i = 0; i < 20; i++) {
-      const page: api.IPage<Schedule> = await api.listSchedules({ limit: 100, cursor });
-      items.push(...page.items);
-      cursor = page.next_cursor ?? null;
-      if (!cursor) {
-        break;
-      }
-    }
-    this._items = items;
-    const selected = this._selected;
-    if (selected && !items.some(s => s.name === selected)) {
-      this._selected = null;
-      this._runs = [];
-    } else if (selected) {
-      this._runs = (await api.listScheduleRuns(selected, { limit: this.historySize })).items;
-    }
-  }
-
-  private _replace(schedule: Schedule): void {
-    this._items = this._items.map(s => (s.name === schedule.name ? schedule : s));
-    this.emitChanged();
-  }
-
-  private _onJobEvent(): void {
-    void this.refresh().catch(() => undefined);
-  }
-
-  private _items: Schedule[] = [];
-  private _selected: string | null = null;
-  private _runs: ScheduleRun[] = [];
-  private _events: JobEvents | null;
-}
-
-export namespace SchedulesModel {
-  export interface IOptions extends PolledModel.IOptions {
-    events?: JobEvents | null;
-    /** Runs shown in a schedule's history. */
-    historySize?: number;
-  }
 }
