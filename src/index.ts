@@ -124,7 +124,12 @@ const areasPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const context: IAreaContext = { app, studio, palette };
     const targets = activateCompute(context);
-    const jobs = activateJobs(context, { notebooks, browsers, rendermime, editorServices }, () => targets.names);
+    // The Jobs list's target filter offers every target's name.
+    const targetNames = () => {
+      targets.activate();
+      return targets.names;
+    };
+    const jobs = activateJobs(context, { notebooks, browsers, rendermime, editorServices }, targetNames);
     activateHome(context, jobs, launcher);
     activateExperiments(context);
     activateCompare(context);

@@ -3,6 +3,7 @@
  * endpoints' health. Every item opens its view in the ML Studio.
  */
 import { Button, ReactWidget } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { Job } from './api/client';
@@ -13,6 +14,7 @@ import { jobName } from './areas/jobs/view';
 import { formatDuration, formatTime, statusClass } from './components/format';
 import { ProgressSummary } from './components/JobProgress';
 import { useModel } from './components/useModel';
+import { PolledModel } from './models/base';
 import { mlserviceIcon } from './icons';
 import type { MLServiceSidebar } from './sidebar';
 import { IMLServiceStudio } from './tokens';
@@ -107,6 +109,32 @@ function EndpointItems(props: { model: EndpointHealthModel; studio: IMLServiceSt
   );
 }
 
+/** A section of the index: its model is read from the first time the section shows. */
+class LiveSection extends ReactWidget {
+  constructor(
+    private _model: PolledModel,
+    private _content: JSX.Element
+  ) {
+    super();
+  }
+
+  protected render(): JSX.Element {
+    return this._content;
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._model.activate();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (this.isVisible) {
+      this._model.activate();
+    }
+  }
+}
+
 /** Section ids (tests and layout restoration use them). */
 export const RUNNING_SECTION_ID = 'jp-mlservice-running';
 export const RECENT_SECTION_ID = 'jp-mlservice-recent';
@@ -115,9 +143,9 @@ export const HEALTH_SECTION_ID = 'jp-mlservice-endpoint-health';
 /** Fill the sidebar: an "Open ML Studio" button, what runs, recent jobs, endpoint health. */
 export function addLiveIndex(sidebar: MLServiceSidebar, studio: IMLServiceStudio): void {
   const events = studio.events;
-  const running = new JobsModel({ events, pageSize: 10, filter: { status: UNFINISHED_JOB_STATUSES.join(',') } });
-  const recent = new JobsModel({ events, pageSize: 10 });
-  const health = new EndpointHealthModel({ events, limit: 10 });
+  const running = new JobsModel({ events, pageSize: 10, filter: { status: UNFINISHED_JOB_STATUSES.join(',') }, auto: false });
+  const recent = new JobsModel({ events, pageSize: 10, auto: false });
+  const health = new EndpointHealthModel({ events, limit: 10, auto: false });
 
   const open = ReactWidget.create(
     <Button className="jp-mlservice-open-studio" onClick={() => void studio.open('')}>
@@ -132,20 +160,20 @@ export function addLiveIndex(sidebar: MLServiceSidebar, studio: IMLServiceStudio
     label: trans.__('Running now'),
     rank: 100,
     size: 2,
-    widget: ReactWidget.create(<JobItems model={running} studio={studio} empty={trans.__('Nothing runs or waits now.')} />)
+    widget: new LiveSection(running, <JobItems model={running} studio={studio} empty={trans.__('Nothing runs or waits now.')} />)
   });
   sidebar.addSection({
     id: RECENT_SECTION_ID,
     label: trans.__('Recent jobs'),
     rank: 200,
     size: 3,
-    widget: ReactWidget.create(<JobItems model={recent} studio={studio} empty={trans.__('No jobs yet.')} />)
+    widget: new LiveSection(recent, <JobItems model={recent} studio={studio} empty={trans.__('No jobs yet.')} />)
   });
   sidebar.addSection({
     id: HEALTH_SECTION_ID,
     label: trans.__('Endpoints'),
     rank: 300,
     size: 2,
-    widget: ReactWidget.create(<EndpointItems model={health} studio={studio} />)
+    widget: new LiveSection(health, <EndpointItems model={health} studio={studio} />)
   });
 }

@@ -4,7 +4,8 @@ import type { CommandRegistry } from '@lumino/commands';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { PolledModel } from '../models/base';
-import { notifyModelErrors } from '../notify';
+import { confirm, pickName } from '../dialogs';
+import { attempt, notifyModelErrors } from '../notify';
 import { IMLServiceStudio, PALETTE_CATEGORY } from '../tokens';
 import { trans } from '../translate';
 
@@ -46,4 +47,49 @@ export function namesOf(args: ReadonlyPartialJSONObject): string[] {
     return args.names.map(String);
   }
   return args.name ? [String(args.name)] : [];
+}
+
+/**
+ * The names a command acts on: from its args (one, or a list's selection), else
+ * one picked from `choices` (empty when the user cancels).
+ */
+export async function namesToActOn(
+  args: ReadonlyPartialJSONObject,
+  title: string,
+  choices: () => Promise<ReadonlyArray<string>>
+): Promise<string[]> {
+  const given = namesOf(args);
+  if (given.length > 0) {
+    return given;
+  }
+  const name = await pickName(null, title, (await attempt(title, async () => choices())) ?? []);
+  return name ? [name] : [];
+}
+
+/**
+ * Delete each named item after one confirmation (a failure is told and the
+ * rest go on), then clear the list's selection.
+ */
+export async function deleteEach(options: {
+  names: ReadonlyArray<string>;
+  /** The confirmation's title and question, for these names. */
+  title: string;
+  question: string;
+  /** What is being done to one (said when it fails). */
+  what: (name: string) => string;
+  remove: (name: string) => Promise<void>;
+  list: { clearSelection(): void };
+}): Promise<void> {
+  if (options.names.length === 0 || !(await confirm(options.title, options.question, trans.__('Delete')))) {
+    return;
+  }
+  for (const name of options.names) {
+    await attempt(options.what(name), () => options.remove(name));
+  }
+  options.list.clearSelection();
+}
+
+/** "a", "b" and "c" as a list in a sentence. */
+export function quoted(names: ReadonlyArray<string>): string {
+  return names.map(n => `"${n}"`).join(', ');
 }

@@ -2,6 +2,7 @@ import { Button, copyIcon, launchIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { trans } from '../translate';
+import { IconButton } from './IconButton';
 import { statusClass } from './format';
 
 /** A button in a detail view's header. */
@@ -91,23 +92,21 @@ export function DetailFrame(props: IDetailFrameProps): JSX.Element {
               {action.label}
             </Button>
           ))}
-          <button
-            className="jp-mlservice-icon-button jp-mlservice-copy-link"
-            aria-label={trans.__('Copy the link to this %1', props.kind)}
+          <IconButton
+            icon={copyIcon}
+            label={trans.__('Copy the link to this %1', props.kind)}
             title={trans.__('Copy link')}
+            className="jp-mlservice-copy-link"
             onClick={() => host.copy(host.link, trans.__('The link'))}
-          >
-            <copyIcon.react tag="span" />
-          </button>
+          />
           {host.popOut && (
-            <button
-              className="jp-mlservice-icon-button jp-mlservice-pop-out"
-              aria-label={trans.__('Open this %1 in a new tab', props.kind)}
+            <IconButton
+              icon={launchIcon}
+              label={trans.__('Open this %1 in a new tab', props.kind)}
               title={trans.__('Open in a new tab')}
+              className="jp-mlservice-pop-out"
               onClick={host.popOut}
-            >
-              <launchIcon.react tag="span" />
-            </button>
+            />
           )}
         </div>
       </header>

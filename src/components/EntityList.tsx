@@ -3,7 +3,8 @@ import * as React from 'react';
 
 import type { ListFilter, ListModel } from '../models/list';
 import { trans } from '../translate';
-import { useModel } from './useModel';
+import { IconButton } from './IconButton';
+import { useActiveModel } from './useModel';
 
 /** One column of an area's list. */
 export interface IColumn<T> {
@@ -116,7 +117,7 @@ export function visibleRows<T>(
  * the page, Escape clears the selection.
  */
 export function EntityList<T>(props: IEntityListProps<T>): JSX.Element {
-  const model = useModel(props.model) as ListModel<T, ListFilter>;
+  const model = useActiveModel(props.model) as ListModel<T, ListFilter>;
   const { columns, label } = props;
   const rows = visibleRows(model, columns);
   const [focus, setFocus] = React.useState(0);
@@ -190,14 +191,12 @@ export function EntityList<T>(props: IEntityListProps<T>): JSX.Element {
         ))}
         <span className="jp-mlservice-spacer" />
         {props.toolbar}
-        <button
-          className="jp-mlservice-icon-button"
-          aria-label={trans.__('Refresh %1', label)}
+        <IconButton
+          icon={refreshIcon}
+          label={trans.__('Refresh %1', label)}
           title={trans.__('Refresh')}
           onClick={() => void model.refresh().catch(() => undefined)}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
+        />
       </div>
       {(props.actions ?? []).length > 0 && (
         <div

@@ -79,3 +79,24 @@ export function binder<T, E>(props: IFormProps<T, E>) {
     onChange: (v: string) => props.onChange({ ...props.value, [name]: v })
   });
 }
+
+export interface ISelectFieldProps extends Omit<IFieldProps, 'children'> {
+  value: string;
+  options: ReadonlyArray<{ value: string; label: string }>;
+  onChange: (value: string) => void;
+}
+
+/** A labelled choice among options, bound to one form value. */
+export function SelectField(props: ISelectFieldProps): JSX.Element {
+  return (
+    <Field label={props.label} name={props.name} error={props.error} hint={props.hint}>
+      <select name={props.name} className="jp-mlservice-input" value={props.value} onChange={e => props.onChange(e.currentTarget.value)}>
+        {props.options.map(option => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}

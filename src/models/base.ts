@@ -53,6 +53,19 @@ export abstract class PolledModel implements IDisposable {
   }
 
   /**
+   * Start polling, if the model was made with `auto: false` and is not polling
+   * yet. Views call it when they first show the model, so that what nobody
+   * looks at is not read (the studio's lists are made at startup, shown later).
+   */
+  activate(): void {
+    if (this._activated || this._isDisposed) {
+      return;
+    }
+    this._activated = true;
+    void this._poll.start().catch(() => undefined);
+  }
+
+  /**
    * Fetch now (debounced through the poll); resolves once fetched.
    *
    * A refresh asked for while a fetch is in flight is not dropped: that fetch
@@ -70,14 +83,43 @@ export abstract class PolledModel implements IDisposable {
     await this._poll.tick;
   }
 
+  /** True once the server said the entity this model reads does not exist (deleted meanwhile). */
+  get gone(): boolean {
+    return this._gone;
+  }
+
   dispose(): void {
     if (this._isDisposed) {
       return;
     }
     this._isDisposed = true;
     followers.delete(this);
+    this._owned.forEach(item => item.dispose());
+    this._owned = [];
     this._poll.dispose();
     Signal.clearData(this);
+  }
+
+  /** Dispose these with the model (event subscriptions, other polls). */
+  protected own(...items: IDisposable[]): void {
+    this._owned.push(...items);
+  }
+
+  /**
+   * Read one entity; a 404 means it is gone (deleted meanwhile): say so, stop
+   * polling and answer null, rather than show an error.
+   */
+  protected async unlessGone<T>(read: () => Promise<T>): Promise<T | null> {
+    try {
+      return await read();
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) {
+        this._gone = true;
+        this._poll.stop().catch(() => undefined);
+        return null;
+      }
+      throw error;
+    }
   }
 
   /** Load the data; throw to record an error (the poll then backs off). */
@@ -121,6 +163,9 @@ export abstract class PolledModel implements IDisposable {
     }
   }
 
+  private _activated = false;
+  private _gone = false;
+  private _owned: IDisposable[] = [];
   private _followsSetting: boolean;
   private _poll: Poll;
   private _changed = new Signal<this, void>(this);

@@ -1,5 +1,5 @@
 import { Event } from '@jupyterlab/services';
-import { IDisposable } from '@lumino/disposable';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 /**
@@ -102,16 +102,7 @@ export class ServiceEvents implements IDisposable {
       }
     };
     this._changed.connect(handler);
-    let disposed = false;
-    return {
-      get isDisposed() {
-        return disposed;
-      },
-      dispose: () => {
-        disposed = true;
-        this._changed.disconnect(handler);
-      }
-    };
+    return new DisposableDelegate(() => this._changed.disconnect(handler));
   }
 
   /** Deliver an event by hand (tests, or after a local action). */

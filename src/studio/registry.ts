@@ -28,7 +28,7 @@
  */
 import type { LabIcon } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { IDisposable } from '@lumino/disposable';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type { IDetailHost } from '../components/DetailFrame';
@@ -108,17 +108,10 @@ export class AreaRegistry {
     }
     this._areas = [...this._areas, area].sort((a, b) => a.rank - b.rank);
     this._changed.emit();
-    let disposed = false;
-    return {
-      get isDisposed() {
-        return disposed;
-      },
-      dispose: () => {
-        disposed = true;
-        this._areas = this._areas.filter(a => a !== area);
-        this._changed.emit();
-      }
-    };
+    return new DisposableDelegate(() => {
+      this._areas = this._areas.filter(a => a !== area);
+      this._changed.emit();
+    });
   }
 
   private _areas: IArea[] = [];

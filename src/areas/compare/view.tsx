@@ -2,6 +2,7 @@ import { Button, closeIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { DetailFrame, DetailSection, IDetailHost } from '../../components/DetailFrame';
+import { IconButton } from '../../components/IconButton';
 import { formatNumber } from '../../components/format';
 import { MetricChart } from '../../components/MetricChart';
 import { useModel } from '../../components/useModel';
@@ -54,14 +55,12 @@ export function CompareView(props: {
                 <th key={run.run_id} scope="col" data-run-id={run.run_id}>
                   <span className="jp-mlservice-compare-run">{compareLabel(run)}</span>
                   {run.experiment && <span className="jp-mlservice-compare-experiment">{run.experiment}</span>}
-                  <button
-                    className="jp-mlservice-icon-button"
-                    aria-label={trans.__('Remove %1 from the comparison', compareLabel(run))}
+                  <IconButton
+                    icon={closeIcon}
+                    label={trans.__('Remove %1 from the comparison', compareLabel(run))}
                     title={trans.__('Remove from the comparison')}
                     onClick={() => props.onRemove(run.run_id)}
-                  >
-                    <closeIcon.react tag="span" />
-                  </button>
+                  />
                 </th>
               ))}
             </tr>

@@ -3,11 +3,11 @@ import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import type { TargetCreate } from '../../api/client';
-import { Field, IFormProps, TextField, binder } from '../../components/forms';
-import { confirm, formDialog, pickName } from '../../dialogs';
+import { IFormProps, SelectField, TextField, binder } from '../../components/forms';
+import { formDialog } from '../../dialogs';
 import { attempt } from '../../notify';
 import { trans } from '../../translate';
-import { IAreaContext, addCommand, namesOf } from '../context';
+import { IAreaContext, addCommand, deleteEach, namesToActOn, quoted } from '../context';
 import { ITargetForm, TargetFormErrors, validateTargetForm } from './forms';
 import { TargetsModel, targetNames } from './model';
 
@@ -51,31 +51,20 @@ export function addComputeCommands(context: IAreaContext, model: TargetsModel): 
   addCommand(context, ComputeCommandIDs.deleteTarget, {
     label: trans.__('Delete Compute Target…'),
     execute: async args => {
-      let names = namesOf(args);
-      if (names.length === 0) {
-        const name = await pickName(null, trans.__('Delete compute target'), (await attempt(trans.__('Load compute targets'), targetNames)) ?? []);
-        names = name ? [name] : [];
-      }
-      if (names.length === 0) {
-        return;
-      }
-      const ok = await confirm(
-        trans._n('Delete compute target', 'Delete compute targets', names.length),
-        trans._n(
+      const names = await namesToActOn(args, trans.__('Delete compute target'), targetNames);
+      await deleteEach({
+        names,
+        title: trans._n('Delete compute target', 'Delete compute targets', names.length),
+        question: trans._n(
           'Delete the compute target %2? Jobs that ran on it keep their records.',
           'Delete the %1 compute targets %2? Jobs that ran on them keep their records.',
           names.length,
-          names.map(n => `"${n}"`).join(', ')
+          quoted(names)
         ),
-        trans.__('Delete')
-      );
-      if (!ok) {
-        return;
-      }
-      for (const name of names) {
-        await attempt(trans.__('Delete compute target "%1"', name), () => model.remove(name));
-      }
-      model.clearSelection();
+        what: name => trans.__('Delete compute target "%1"', name),
+        remove: name => model.remove(name),
+        list: model
+      });
     }
   });
 }
@@ -89,15 +78,14 @@ export function TargetForm(props: IFormProps<ITargetForm, TargetFormErrors> & { 
   return (
     <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
       <TextField label={trans.__('Name')} {...bind('name')} hint={trans.__('e.g. cpu-small')} autoFocus />
-      <Field label={trans.__('Type')} name="type" error={errors.type}>
-        <select name="type" className="jp-mlservice-input" value={value.type} onChange={e => set({ type: e.currentTarget.value })}>
-          {types.map(t => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SelectField
+        label={trans.__('Type')}
+        name="type"
+        error={errors.type}
+        value={value.type}
+        options={types.map(t => ({ value: t, label: t }))}
+        onChange={type => set({ type })}
+      />
       <TextField label={trans.__('Description')} {...bind('description')} />
       <TextField
         label={trans.__('Settings (JSON)')}

@@ -10,7 +10,7 @@ import { TargetView, targetColumns } from './view';
 /** The Compute area: compute targets, their capacity and use. */
 export function activateCompute(context: IAreaContext): TargetsModel {
   const { studio, app } = context;
-  const model = watchModel(new TargetsModel({ events: studio.events }), trans.__('Compute targets'));
+  const model = watchModel(new TargetsModel({ events: studio.events, auto: false }), trans.__('Compute targets'));
   addComputeCommands(context, model);
   const remove = (names: string[]) => void app.commands.execute(ComputeCommandIDs.deleteTarget, { names });
   studio.addArea({

@@ -1,5 +1,3 @@
-import { IDisposable } from '@lumino/disposable';
-
 import * as api from '../../api/client';
 import type { Target, TargetCreate } from '../../api/client';
 import { PolledModel } from '../../models/base';
@@ -21,7 +19,7 @@ export class TargetsModel extends ListModel<Target> {
     super({ name: 'mlservice:targets', pageSize: 50, ...options });
     this._events = options.events ?? new ServiceEvents(null);
     const refresh = () => void this.refresh().catch(() => undefined);
-    this._subscriptions = [this._events.on('target', refresh), this._events.on('job', refresh)];
+    this.own(this._events.on('target', refresh), this._events.on('job', refresh));
   }
 
   key(target: Target): string {
@@ -50,14 +48,6 @@ export class TargetsModel extends ListModel<Target> {
     this._events.emit('target', { name, action: 'deleted', status: null });
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscriptions.forEach(s => s.dispose());
-    super.dispose();
-  }
-
   protected fetchPage(query: IListQuery<Record<string, string | null>>): Promise<api.IPage<Target>> {
     return api.listTargets({ limit: query.limit, cursor: query.cursor });
   }
@@ -74,7 +64,6 @@ export class TargetsModel extends ListModel<Target> {
   }
 
   private _events: ServiceEvents;
-  private _subscriptions: IDisposable[];
   private _backends: string[] = [];
   private _names: string[] = [];
 }
@@ -93,10 +82,10 @@ export class TargetDetailModel extends PolledModel {
     this.name = options.target;
     const events = options.events ?? new ServiceEvents(null);
     const refresh = () => void this.refresh().catch(() => undefined);
-    this._subscriptions = [
+    this.own(
       events.on('target', event => event.name === this.name && refresh()),
       events.on('job', event => event.target === this.name && refresh())
-    ];
+    );
   }
 
   readonly name: string;
@@ -105,35 +94,11 @@ export class TargetDetailModel extends PolledModel {
     return this._target;
   }
 
-  /** True once the server said the target does not exist (deleted meanwhile). */
-  get gone(): boolean {
-    return this._gone;
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscriptions.forEach(s => s.dispose());
-    super.dispose();
-  }
-
   protected async fetch(): Promise<void> {
-    try {
-      this._target = await api.getTarget(this.name);
-    } catch (error) {
-      if ((error as api.MLServiceError).status === 404) {
-        this._gone = true;
-        this._target = null;
-        return;
-      }
-      throw error;
-    }
+    this._target = await this.unlessGone(() => api.getTarget(this.name));
   }
 
   private _target: Target | null = null;
-  private _gone = false;
-  private _subscriptions: IDisposable[];
 }
 
 export namespace TargetDetailModel {

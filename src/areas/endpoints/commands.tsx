@@ -9,11 +9,11 @@ import * as React from 'react';
 
 import * as api from '../../api/client';
 import type { Endpoint } from '../../api/client';
-import { Field, IFormProps, TextField, binder } from '../../components/forms';
+import { IFormProps, SelectField, TextField, binder } from '../../components/forms';
 import { confirm, formDialog, pickName } from '../../dialogs';
 import { attempt, notifyError } from '../../notify';
 import { trans } from '../../translate';
-import { IAreaContext, addCommand, namesOf } from '../context';
+import { IAreaContext, addCommand, deleteEach, namesToActOn, quoted } from '../context';
 import {
   DeployFormErrors,
   DeploymentEditErrors,
@@ -85,32 +85,20 @@ export function addEndpointCommands(context: IAreaContext, model: EndpointsModel
   addCommand(context, EndpointCommandIDs.deleteEndpoint, {
     label: trans.__('Delete Endpoint…'),
     execute: async args => {
-      let names = namesOf(args);
-      if (names.length === 0) {
-        const endpoints = (await attempt(trans.__('Load endpoints'), () => model.all())) ?? [];
-        const name = await pickName(null, trans.__('Delete endpoint'), endpoints.map(e => e.name));
-        names = name ? [name] : [];
-      }
-      if (names.length === 0) {
-        return;
-      }
-      const ok = await confirm(
-        trans._n('Delete endpoint', 'Delete endpoints', names.length),
-        trans._n(
+      const names = await namesToActOn(args, trans.__('Delete endpoint'), async () => (await model.all()).map(e => e.name));
+      await deleteEach({
+        names,
+        title: trans._n('Delete endpoint', 'Delete endpoints', names.length),
+        question: trans._n(
           'Delete the endpoint %2 and all its deployments? Callers get errors from then on.',
           'Delete the %1 endpoints %2 and all their deployments? Callers get errors from then on.',
           names.length,
-          names.map(n => `"${n}"`).join(', ')
+          quoted(names)
         ),
-        trans.__('Delete')
-      );
-      if (!ok) {
-        return;
-      }
-      for (const name of names) {
-        await attempt(trans.__('Delete endpoint "%1"', name), () => model.remove(name));
-      }
-      model.clearSelection();
+        what: name => trans.__('Delete endpoint "%1"', name),
+        remove: name => model.remove(name),
+        list: model
+      });
     }
   });
 
@@ -292,6 +280,14 @@ export async function regenerateKey(detail: EndpointDetailModel, which: 'primary
 
 // ---- the dialogs' fields -------------------------------------------------------------------
 
+/** How callers authenticate: a key, or nothing (said to be for local experiments). */
+function authModes(explain: boolean): { value: string; label: string }[] {
+  return [
+    { value: 'key', label: 'key' },
+    { value: 'none', label: explain ? trans.__('none (local experiments only)') : 'none' }
+  ];
+}
+
 /** Deploy a model version to a new or existing endpoint. */
 export function DeployForm(props: IFormProps<IDeployForm, DeployFormErrors> & { endpoints: ReadonlyArray<Endpoint> }): JSX.Element {
   const { value, errors } = props;
@@ -301,35 +297,27 @@ export function DeployForm(props: IFormProps<IDeployForm, DeployFormErrors> & { 
   return (
     <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
       <TextField label={trans.__('Model')} {...bind('model')} hint={trans.__('iris:3, iris@champion or iris (latest)')} />
-      <Field label={trans.__('Endpoint')} name="endpoint" error={errors.endpoint}>
-        <select
-          name="endpoint"
-          className="jp-mlservice-input"
-          value={value.endpoint}
-          onChange={e => props.onChange(chooseEndpoint(value, e.currentTarget.value, props.endpoints))}
-        >
-          {props.endpoints.map(ep => (
-            <option key={ep.name} value={ep.name}>
-              {ep.name}
-            </option>
-          ))}
-          <option value={NEW_ENDPOINT}>{trans.__('New endpoint…')}</option>
-        </select>
-      </Field>
+      <SelectField
+        label={trans.__('Endpoint')}
+        name="endpoint"
+        error={errors.endpoint}
+        value={value.endpoint}
+        options={[
+          ...props.endpoints.map(ep => ({ value: ep.name, label: ep.name })),
+          { value: NEW_ENDPOINT, label: trans.__('New endpoint…') }
+        ]}
+        onChange={name => props.onChange(chooseEndpoint(value, name, props.endpoints))}
+      />
       {creating && (
         <div className="jp-mlservice-field-row">
           <TextField label={trans.__('New endpoint name')} {...bind('newEndpoint')} />
-          <Field label={trans.__('Authentication')} name="authMode">
-            <select
-              name="authMode"
-              className="jp-mlservice-input"
-              value={value.authMode}
-              onChange={e => set({ authMode: e.currentTarget.value as IDeployForm['authMode'] })}
-            >
-              <option value="key">key</option>
-              <option value="none">none</option>
-            </select>
-          </Field>
+          <SelectField
+            label={trans.__('Authentication')}
+            name="authMode"
+            value={value.authMode}
+            options={authModes(false)}
+            onChange={mode => set({ authMode: mode as IDeployForm['authMode'] })}
+          />
         </div>
       )}
       <div className="jp-mlservice-field-row">
@@ -357,17 +345,14 @@ export function EndpointForm(props: IFormProps<IEndpointForm, EndpointFormErrors
   return (
     <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
       <TextField label={trans.__('Name')} {...bind('name')} hint={trans.__('e.g. iris (part of the scoring URI)')} autoFocus />
-      <Field label={trans.__('Authentication')} name="authMode" hint={trans.__('key: callers send Authorization: Bearer <key>')}>
-        <select
-          name="authMode"
-          className="jp-mlservice-input"
-          value={value.authMode}
-          onChange={e => set({ authMode: e.currentTarget.value as IEndpointForm['authMode'] })}
-        >
-          <option value="key">key</option>
-          <option value="none">{trans.__('none (local experiments only)')}</option>
-        </select>
-      </Field>
+      <SelectField
+        label={trans.__('Authentication')}
+        name="authMode"
+        hint={trans.__('key: callers send Authorization: Bearer <key>')}
+        value={value.authMode}
+        options={authModes(true)}
+        onChange={mode => set({ authMode: mode as IEndpointForm['authMode'] })}
+      />
       <TextField label={trans.__('Description')} {...bind('description')} />
     </form>
   );

@@ -11,7 +11,7 @@ import { DeploymentLogView, EndpointView, IEndpointActions, endpointColumns } fr
 /** The Endpoints area: real-time endpoints, their deployments, traffic and keys. */
 export function activateEndpoints(context: IAreaContext): EndpointsModel {
   const { studio, app } = context;
-  const model = watchModel(new EndpointsModel({ events: studio.events }), trans.__('Endpoints'));
+  const model = watchModel(new EndpointsModel({ events: studio.events, auto: false }), trans.__('Endpoints'));
   addEndpointCommands(context, model);
   const run = (id: string, args: Record<string, any>) => void app.commands.execute(id, args);
   const actions: IEndpointActions = {

@@ -1,4 +1,3 @@
-import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -41,12 +40,12 @@ export class EndpointsModel extends ListModel<Endpoint> {
   constructor(options: EndpointsModel.IOptions = {}) {
     super({ name: 'mlservice:endpoints', ...options });
     this._events = options.events ?? new ServiceEvents(null);
-    this._subscription = this._events.on('endpoint', event => {
+    this.own(this._events.on('endpoint', event => {
       void this.refresh().catch(() => undefined);
       if (this._watched.has(`${event.endpoint}/${event.deployment}`)) {
         void this._watchPoll.refresh();
       }
-    });
+    }));
     this._watchPoll = new Poll({
       auto: false,
       factory: () => this._checkWatched(),
@@ -54,6 +53,7 @@ export class EndpointsModel extends ListModel<Endpoint> {
       standby: 'never',
       name: 'mlservice:endpoints-watch'
     });
+    this.own(this._watchPoll);
   }
 
   key(endpoint: Endpoint): string {
@@ -128,15 +128,6 @@ export class EndpointsModel extends ListModel<Endpoint> {
     return fetchAll(query => api.listEndpoints(query), 10);
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription.dispose();
-    this._watchPoll.dispose();
-    super.dispose();
-  }
-
   protected fetchPage(query: IListQuery<Record<string, string | null>>): Promise<api.IPage<Endpoint>> {
     return api.listEndpoints({ limit: query.limit, cursor: query.cursor });
   }
@@ -179,7 +170,6 @@ export class EndpointsModel extends ListModel<Endpoint> {
   }
 
   private _events: ServiceEvents;
-  private _subscription: IDisposable;
   private _watched = new Map<string, WatchReason>();
   private _watchPoll: Poll;
   private _notices = new Signal<this, IEndpointNotice>(this);
@@ -254,11 +244,11 @@ export class EndpointDetailModel extends PolledModel {
     super({ interval: EndpointDetailModel.LIVE_MS, name: `mlservice:endpoint:${options.endpoint}`, ...options });
     this.name = options.endpoint;
     this._now = options.now ?? (() => Date.now());
-    this._subscription = (options.events ?? new ServiceEvents(null)).on('endpoint', event => {
+    this.own((options.events ?? new ServiceEvents(null)).on('endpoint', event => {
       if (event.endpoint === this.name) {
         void this.refresh().catch(() => undefined);
       }
-    });
+    }));
   }
 
   /** How often an open endpoint's figures are read (ms). */
@@ -268,11 +258,6 @@ export class EndpointDetailModel extends PolledModel {
 
   get endpoint(): Endpoint | null {
     return this._endpoint;
-  }
-
-  /** True once the server said the endpoint does not exist (deleted meanwhile). */
-  get gone(): boolean {
-    return this._gone;
   }
 
   get deployments(): ReadonlyArray<Deployment> {
@@ -388,30 +373,12 @@ export class EndpointDetailModel extends PolledModel {
     }
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription.dispose();
-    super.dispose();
-  }
-
   protected async fetch(): Promise<void> {
-    if (this._gone) {
+    const endpoint = await this.unlessGone(() => api.getEndpoint(this.name));
+    if (!endpoint) {
+      this._endpoint = null;
+      this._deployments = [];
       return;
-    }
-    let endpoint: Endpoint;
-    try {
-      endpoint = await api.getEndpoint(this.name);
-    } catch (error) {
-      if (isGone(error)) {
-        this._gone = true;
-        this._endpoint = null;
-        this._deployments = [];
-        this.poll.stop().catch(() => undefined);
-        return;
-      }
-      throw error;
     }
     const [deployments, metrics] = await Promise.all([
       api.listDeployments(this.name),
@@ -449,7 +416,6 @@ export class EndpointDetailModel extends PolledModel {
   }
 
   private _endpoint: Endpoint | null = null;
-  private _gone = false;
   private _deployments: Deployment[] = [];
   private _figures = new Map<string, IDeploymentFigures>();
   private _samples = new Map<string, { at: number; requests: number }>();
@@ -458,7 +424,6 @@ export class EndpointDetailModel extends PolledModel {
   private _lastResponse: InvokeResponse | null = null;
   private _invoking = false;
   private _now: () => number;
-  private _subscription: IDisposable;
 }
 
 export namespace EndpointDetailModel {
@@ -488,9 +453,9 @@ export class EndpointHealthModel extends PolledModel {
   constructor(options: EndpointHealthModel.IOptions = {}) {
     super({ name: 'mlservice:endpoint-health', ...options });
     this.limit = options.limit ?? 20;
-    this._subscription = (options.events ?? new ServiceEvents(null)).on('endpoint', () => {
+    this.own((options.events ?? new ServiceEvents(null)).on('endpoint', () => {
       void this.refresh().catch(() => undefined);
-    });
+    }));
   }
 
   readonly limit: number;
@@ -502,14 +467,6 @@ export class EndpointHealthModel extends PolledModel {
   /** True when there are more endpoints than shown. */
   get more(): boolean {
     return this._more;
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription.dispose();
-    super.dispose();
   }
 
   protected async fetch(): Promise<void> {
@@ -531,7 +488,6 @@ export class EndpointHealthModel extends PolledModel {
 
   private _items: IEndpointHealth[] = [];
   private _more = false;
-  private _subscription: IDisposable;
 }
 
 export namespace EndpointHealthModel {

@@ -13,6 +13,7 @@ import * as React from 'react';
 import type { Deployment, Endpoint, InvokeResponse } from '../../api/client';
 import { DetailFrame, DetailSection, IDetailHost } from '../../components/DetailFrame';
 import type { IColumn } from '../../components/EntityList';
+import { IconButton } from '../../components/IconButton';
 import { formatNumber, formatTime, statusClass } from '../../components/format';
 import { LogViewer } from '../../components/LogViewer';
 import { useModel } from '../../components/useModel';
@@ -150,14 +151,11 @@ function EndpointSections(props: IViewProps & { endpoint: Endpoint }): JSX.Eleme
     <>
       <div className="jp-mlservice-uri">
         <code title={trans.__('Scoring URI: /invocations, /score and /v2/models/... hang off it')}>{endpoint.scoring_uri}</code>
-        <button
-          className="jp-mlservice-icon-button"
-          aria-label={trans.__('Copy the scoring URI')}
-          title={trans.__('Copy the scoring URI')}
+        <IconButton
+          icon={copyIcon}
+          label={trans.__('Copy the scoring URI')}
           onClick={() => host.copy(endpoint.scoring_uri, trans.__('Scoring URI'))}
-        >
-          <copyIcon.react tag="span" />
-        </button>
+        />
       </div>
 
       <DetailSection title={trans.__('Deployments')} className="jp-mlservice-deployments">
@@ -214,31 +212,25 @@ function DeploymentRow(props: IViewProps & { endpoint: Endpoint; deployment: Dep
           </span>
         )}
         <span className="jp-mlservice-spacer" />
-        <button
-          className="jp-mlservice-icon-button"
-          aria-label={trans.__('Edit deployment %1', deployment.name)}
+        <IconButton
+          icon={editIcon}
+          label={trans.__('Edit deployment %1', deployment.name)}
           title={trans.__('Edit: model, replicas, request settings, environment')}
           disabled={deployment.status === 'Deleting'}
           onClick={() => actions.editDeployment(endpoint.name, deployment.name)}
-        >
-          <editIcon.react tag="span" />
-        </button>
-        <button
-          className="jp-mlservice-icon-button"
-          aria-label={trans.__('Logs of %1', deployment.name)}
+        />
+        <IconButton
+          icon={listIcon}
+          label={trans.__('Logs of %1', deployment.name)}
           title={trans.__('Logs')}
           onClick={() => actions.openLogs(endpoint.name, deployment.name)}
-        >
-          <listIcon.react tag="span" />
-        </button>
-        <button
-          className="jp-mlservice-icon-button"
-          aria-label={trans.__('Delete deployment %1', deployment.name)}
+        />
+        <IconButton
+          icon={deleteIcon}
+          label={trans.__('Delete deployment %1', deployment.name)}
           title={trans.__('Delete deployment %1 (move its traffic away first)', deployment.name)}
           onClick={() => actions.deleteDeployment(endpoint.name, deployment.name)}
-        >
-          <deleteIcon.react tag="span" />
-        </button>
+        />
       </div>
       <div className="jp-mlservice-item-meta">
         <span title={trans.__('Workers ready / replicas asked for')} className="jp-mlservice-replicas" data-replicas={deployment.replicas}>
@@ -313,31 +305,25 @@ function Keys(props: IViewProps & { endpoint: Endpoint }): JSX.Element {
             <div key={which} className="jp-mlservice-key" data-key={which}>
               <span className="jp-mlservice-key-label">{label}</span>
               <code className="jp-mlservice-key-value">{revealed[which] ? key : maskKey(key)}</code>
-              <button
-                className="jp-mlservice-icon-button"
-                aria-label={revealed[which] ? trans.__('Hide the %1 key', label) : trans.__('Reveal the %1 key', label)}
+              <IconButton
+                icon={viewBreakpointIcon}
+                label={revealed[which] ? trans.__('Hide the %1 key', label) : trans.__('Reveal the %1 key', label)}
                 title={revealed[which] ? trans.__('Hide') : trans.__('Reveal')}
                 onClick={() => setRevealed({ ...revealed, [which]: !revealed[which] })}
-              >
-                <viewBreakpointIcon.react tag="span" />
-              </button>
-              <button
-                className="jp-mlservice-icon-button"
-                aria-label={trans.__('Copy the %1 key', label)}
+              />
+              <IconButton
+                icon={copyIcon}
+                label={trans.__('Copy the %1 key', label)}
                 title={trans.__('Copy')}
                 disabled={!key}
                 onClick={() => key && host.copy(key, trans.__('The %1 key of %2', label, endpoint.name))}
-              >
-                <copyIcon.react tag="span" />
-              </button>
-              <button
-                className="jp-mlservice-icon-button"
-                aria-label={trans.__('Regenerate the %1 key', label)}
+              />
+              <IconButton
+                icon={refreshIcon}
+                label={trans.__('Regenerate the %1 key', label)}
                 title={trans.__('Regenerate (the old key stops working)')}
                 onClick={() => actions.regenerateKey(model, which)}
-              >
-                <refreshIcon.react tag="span" />
-              </button>
+              />
             </div>
           );
         })}

@@ -12,7 +12,7 @@ import { ExperimentView, RunView, experimentColumns, runName } from './view';
 /** The Experiments area: MLflow experiments, their runs (sorted by any metric), one run's histories. */
 export function activateExperiments(context: IAreaContext): ExperimentsModel {
   const { studio } = context;
-  const model = watchModel(new ExperimentsModel({ events: studio.events }), trans.__('Experiments'));
+  const model = watchModel(new ExperimentsModel({ events: studio.events, auto: false }), trans.__('Experiments'));
   const compare = (runs: Run[], experiment?: string) => {
     const picked: ICompareRun[] = runs.map(run => ({ run_id: run.run_id, label: runName(run), experiment }));
     studio.compare.add(picked);

@@ -1,4 +1,3 @@
-import { IDisposable } from '@lumino/disposable';
 
 import * as api from '../../api/client';
 import type { Experiment, Run, RunMetrics } from '../../api/client';
@@ -31,30 +30,21 @@ export function metricColumn(metric: string): string {
 export class ExperimentsModel extends ListModel<Experiment> {
   constructor(options: ExperimentsModel.IOptions = {}) {
     super({ name: 'mlservice:experiments', pageSize: 50, ...options });
-    this._subscription = (options.events ?? new ServiceEvents(null)).on('job', event => {
+    this.own((options.events ?? new ServiceEvents(null)).on('job', event => {
       if (movesRuns(event)) {
         void this.refresh().catch(() => undefined);
       }
-    });
+    }));
   }
 
   key(experiment: Experiment): string {
     return experiment.experiment_id;
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription.dispose();
-    super.dispose();
-  }
-
   protected fetchPage(query: IListQuery<Record<string, string | null>>): Promise<api.IPage<Experiment>> {
     return api.listExperiments({ limit: query.limit, cursor: query.cursor });
   }
 
-  private _subscription: IDisposable;
 }
 
 export namespace ExperimentsModel {
@@ -76,11 +66,11 @@ export class RunsModel extends ListModel<Run> {
       ...options
     });
     this.experimentId = options.experimentId;
-    this._subscription = (options.events ?? new ServiceEvents(null)).on('job', event => {
+    this.own((options.events ?? new ServiceEvents(null)).on('job', event => {
       if (movesRuns(event)) {
         void this.refresh().catch(() => undefined);
       }
-    });
+    }));
   }
 
   readonly experimentId: string;
@@ -110,14 +100,6 @@ export class RunsModel extends ListModel<Run> {
     return `${key} ${sort && !sort.descending ? 'ASC' : 'DESC'}`;
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription.dispose();
-    super.dispose();
-  }
-
   protected async fetchPage(query: IListQuery<Record<string, string | null>>): Promise<api.IPage<Run>> {
     const page = await api.listRuns(this.experimentId, {
       order_by: RunsModel.orderBy(query.sort),
@@ -138,7 +120,6 @@ export class RunsModel extends ListModel<Run> {
 
   private _experiment: Experiment | null = null;
   private _metrics = new Set<string>();
-  private _subscription: IDisposable;
 }
 
 export namespace RunsModel {
@@ -154,11 +135,11 @@ export class RunDetailModel extends PolledModel {
     super({ name: `mlservice:run:${options.runId}`, ...options });
     this.experimentId = options.experimentId;
     this.runId = options.runId;
-    this._subscription = (options.events ?? new ServiceEvents(null)).on('job', event => {
+    this.own((options.events ?? new ServiceEvents(null)).on('job', event => {
       if (this._run && jobIdOfRun(this._run) === event.job_id) {
         void this.refresh().catch(() => undefined);
       }
-    });
+    }));
   }
 
   readonly experimentId: string;
@@ -172,14 +153,6 @@ export class RunDetailModel extends PolledModel {
     return this._metrics;
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription.dispose();
-    super.dispose();
-  }
-
   protected async fetch(): Promise<void> {
     const [runs, metrics] = await Promise.all([
       api.listRuns(this.experimentId, { filter: `attributes.run_id = '${this.runId.replace(/'/g, '')}'`, limit: 1 }),
@@ -191,7 +164,6 @@ export class RunDetailModel extends PolledModel {
 
   private _run: Run | null = null;
   private _metrics: RunMetrics | null = null;
-  private _subscription: IDisposable;
 }
 
 export namespace RunDetailModel {

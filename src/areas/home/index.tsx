@@ -37,8 +37,8 @@ function HomePage(props: Omit<IHomeProps, 'tutorials'> & { tutorials: Tutorials 
  */
 export function activateHome(context: IAreaContext, jobs: JobsModel, launcher: ILauncher | null): void {
   const { studio, app } = context;
-  const model = watchModel(new HomeModel({ events: studio.events }), trans.__('Home'));
-  const endpoints = watchModel(new EndpointHealthModel({ events: studio.events }), trans.__('Endpoints'));
+  const model = watchModel(new HomeModel({ events: studio.events, auto: false }), trans.__('Home'));
+  const endpoints = watchModel(new EndpointHealthModel({ events: studio.events, auto: false }), trans.__('Endpoints'));
   const tutorials = new Tutorials();
 
   addCommand(context, CommandIDs.openTutorial, {

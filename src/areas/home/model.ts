@@ -1,5 +1,4 @@
 import type { Contents } from '@jupyterlab/services';
-import { IDisposable } from '@lumino/disposable';
 
 import * as api from '../../api/client';
 import type { Schedule, Target } from '../../api/client';
@@ -36,7 +35,7 @@ export class HomeModel extends PolledModel {
     super({ name: 'mlservice:home', ...options });
     const events = options.events ?? new ServiceEvents(null);
     const refresh = () => void this.refresh().catch(() => undefined);
-    this._subscriptions = [events.on('job', refresh), events.on('schedule', refresh), events.on('target', refresh)];
+    this.own(events.on('job', refresh), events.on('schedule', refresh), events.on('target', refresh));
     this._now = options.now ?? (() => new Date());
   }
 
@@ -59,14 +58,6 @@ export class HomeModel extends PolledModel {
 
   get targets(): ReadonlyArray<Target> {
     return this._targets;
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscriptions.forEach(s => s.dispose());
-    super.dispose();
   }
 
   protected async fetch(): Promise<void> {
@@ -98,7 +89,6 @@ export class HomeModel extends PolledModel {
   private _failedToday: ICount = { count: 0, more: false };
   private _nextRuns: Schedule[] = [];
   private _targets: Target[] = [];
-  private _subscriptions: IDisposable[];
   private _now: () => Date;
 }
 

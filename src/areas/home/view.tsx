@@ -3,7 +3,7 @@ import * as React from 'react';
 
 import { formatTime, statusClass } from '../../components/format';
 import { StudioLink } from '../../components/DetailFrame';
-import { useModel } from '../../components/useModel';
+import { useActiveModel } from '../../components/useModel';
 import type { IPageHost } from '../../studio/registry';
 import { trans } from '../../translate';
 import type { EndpointHealthModel } from '../endpoints/model';
@@ -35,8 +35,8 @@ export interface IHomeProps {
 
 /** Home: counts and health at a glance, and "Start here" with the tutorials in order. */
 export function HomeView(props: IHomeProps): JSX.Element {
-  const model = useModel(props.model);
-  const endpoints = useModel(props.endpoints);
+  const model = useActiveModel(props.model);
+  const endpoints = useActiveModel(props.endpoints);
   const { host, tutorials } = props;
   const link = { open: host.open, linkTo: host.link };
   return (

@@ -3,21 +3,19 @@
  * job (notebook toolbar, file browser, palette), open, cancel and re-run jobs,
  * read an executed notebook. Each calls a model method; the model calls the API.
  */
-import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { InputDialog, Notification, ToolbarButton } from '@jupyterlab/apputils';
+import { InputDialog, Notification } from '@jupyterlab/apputils';
 import type { IEditorServices } from '@jupyterlab/codeeditor';
-import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import type { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import type * as nbformat from '@jupyterlab/nbformat';
-import type { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { INotebookTracker } from '@jupyterlab/notebook';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import * as React from 'react';
 
 import type { Job, NotebookJobSpec } from '../../api/client';
 import { isJobEnded } from '../../api/statuses';
-import { Field, IFormProps, TextField, binder } from '../../components/forms';
+import { Field, IFormProps, SelectField, TextField, binder } from '../../components/forms';
+import { NotebookButton } from '../../components/NotebookButton';
 import { createNotebookViewer } from '../../components/NotebookViewer';
 import { formDialog } from '../../dialogs';
 import { mlserviceIcon } from '../../icons';
@@ -216,30 +214,24 @@ export function addJobCommands(context: IAreaContext, model: JobsModel, services
     }
   });
 
-  app.docRegistry.addWidgetExtension('Notebook', new SubmitButtonExtension(app.commands));
+  app.docRegistry.addWidgetExtension(
+    'Notebook',
+    new NotebookButton(app.commands, {
+      name: 'mlservice-submit',
+      command: JobCommandIDs.submitNotebook,
+      after: [],
+      className: 'jp-mlservice-submit-button',
+      icon: mlserviceIcon,
+      label: trans.__('Submit as job'),
+      tooltip: trans.__('Run the saved notebook as a job on a compute target')
+    })
+  );
   app.contextMenu.addItem({
     command: JobCommandIDs.submitNotebook,
     args: { fromBrowser: true },
     selector: '.jp-DirListing-item[data-file-type="notebook"]',
     rank: 60
   });
-}
-
-/** Adds "Submit as job" to every notebook's toolbar. */
-class SubmitButtonExtension implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel> {
-  constructor(private _commands: JupyterFrontEnd['commands']) {}
-
-  createNew(panel: NotebookPanel): IDisposable {
-    const button = new ToolbarButton({
-      className: 'jp-mlservice-submit-button',
-      icon: mlserviceIcon,
-      label: trans.__('Submit as job'),
-      tooltip: trans.__('Run the saved notebook as a job on a compute target'),
-      onClick: () => void this._commands.execute(JobCommandIDs.submitNotebook, { path: panel.context.path })
-    });
-    panel.toolbar.insertAfter('cellType', 'mlservice-submit', button);
-    return new DisposableDelegate(() => button.dispose());
-  }
 }
 
 /** Submit a notebook as a job: target, experiment, parameters... (the schedule dialog shows it too). */
@@ -252,16 +244,14 @@ export function SubmitForm(props: IFormProps<ISubmitForm, SubmitFormErrors> & { 
       <Field label={trans.__('Notebook')} name="notebook" error={errors.notebook}>
         <input name="notebook" className="jp-mlservice-input" value={value.notebook} readOnly />
       </Field>
-      <Field label={trans.__('Compute target')} name="target" error={errors.target}>
-        <select name="target" className="jp-mlservice-input" value={value.target} onChange={e => set({ target: e.currentTarget.value })}>
-          {props.targets.length === 0 && <option value="">{trans.__('(no targets)')}</option>}
-          {props.targets.map(t => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SelectField
+        label={trans.__('Compute target')}
+        name="target"
+        error={errors.target}
+        value={value.target}
+        options={props.targets.length > 0 ? props.targets.map(t => ({ value: t, label: t })) : [{ value: '', label: trans.__('(no targets)') }]}
+        onChange={target => set({ target })}
+      />
       <TextField label={trans.__('Experiment')} {...bind('experiment')} />
       <TextField label={trans.__('Display name')} {...bind('displayName')} placeholder={trans.__('(optional)')} />
       <TextField

@@ -21,7 +21,7 @@ export function compareRunOfJob(job: Job): ICompareRun | null {
 /** The Jobs area: every job, newest first; a job's summary, log, metrics and artifacts. */
 export function activateJobs(context: IAreaContext, services: IJobServices, targets: () => ReadonlyArray<string>): JobsModel {
   const { studio, app } = context;
-  const model = watchModel(new JobsModel({ events: studio.events }), trans.__('Jobs'));
+  const model = watchModel(new JobsModel({ events: studio.events, auto: false }), trans.__('Jobs'));
   addJobCommands(context, model, services);
   const run = (id: string, args: Record<string, any>) => void app.commands.execute(id, args);
   const compare = (jobs: Job[]) => {

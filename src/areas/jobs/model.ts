@@ -1,4 +1,3 @@
-import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 
 import * as api from '../../api/client';
@@ -28,7 +27,7 @@ export class JobsModel extends ListModel<Job, JobFilter> {
   constructor(options: JobsModel.IOptions = {}) {
     super({ name: 'mlservice:jobs', ...options });
     this._events = options.events ?? new ServiceEvents(null);
-    this._subscription = this._events.on('job', () => void this.refresh().catch(() => undefined));
+    this.own(this._events.on('job', () => void this.refresh().catch(() => undefined)));
     this._progressPoll = new Poll({
       auto: false,
       factory: () => this._fetchProgress(),
@@ -36,6 +35,7 @@ export class JobsModel extends ListModel<Job, JobFilter> {
       standby: 'when-hidden',
       name: 'mlservice:jobs-progress'
     });
+    this.own(this._progressPoll);
     this._pollProgress = options.auto ?? true;
   }
 
@@ -88,15 +88,6 @@ export class JobsModel extends ListModel<Job, JobFilter> {
 
   artifactUrl(id: string, path: string): string {
     return api.jobArtifactUrl(id, path);
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription.dispose();
-    this._progressPoll.dispose();
-    super.dispose();
   }
 
   protected fetchPage(query: IListQuery<JobFilter>): Promise<api.IPage<Job>> {
@@ -156,7 +147,6 @@ export class JobsModel extends ListModel<Job, JobFilter> {
   }
 
   private _events: ServiceEvents;
-  private _subscription: IDisposable;
   private _progress = new Map<string, JobProgress>();
   private _watching = false;
   private _progressPoll: Poll;
@@ -183,7 +173,9 @@ export class JobDetailModel extends PolledModel {
   constructor(options: JobDetailModel.IOptions) {
     super({ interval: 2000, maxInterval: 10000, name: `mlservice:job:${options.id}`, ...options });
     this.id = options.id;
-    this._subscription = options.events?.on('job', event => this._onJobEvent(event)) ?? null;
+    if (options.events) {
+      this.own(options.events.on('job', event => this._onJobEvent(event)));
+    }
   }
 
   readonly id: string;
@@ -235,14 +227,6 @@ export class JobDetailModel extends PolledModel {
 
   artifactUrl(path: string): string {
     return api.jobArtifactUrl(this.id, path);
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription?.dispose();
-    super.dispose();
   }
 
   protected async fetch(): Promise<void> {
@@ -323,7 +307,6 @@ export class JobDetailModel extends PolledModel {
   private _progress: JobProgress | null = null;
   private _artifacts: Artifact[] = [];
   private _settled = false;
-  private _subscription: IDisposable | null;
 }
 
 export namespace JobDetailModel {

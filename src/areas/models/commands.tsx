@@ -3,7 +3,7 @@ import { InputDialog, Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import type { ModelRegister } from '../../api/client';
-import { Field, IFormProps, TextField, binder } from '../../components/forms';
+import { IFormProps, SelectField, TextField, binder } from '../../components/forms';
 import { formDialog, pickName } from '../../dialogs';
 import { attempt } from '../../notify';
 import { trans } from '../../translate';
@@ -120,29 +120,26 @@ export function RegisterForm(props: IFormProps<IRegisterForm, RegisterFormErrors
   return (
     <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
       <TextField label={trans.__('Model name')} {...bind('name')} hint={trans.__('A new version is added if the model exists')} autoFocus />
-      <Field label={trans.__('From')} name="source">
-        <select
-          name="source"
-          className="jp-mlservice-input"
-          value={value.source}
-          onChange={e => set({ source: e.currentTarget.value as IRegisterForm['source'] })}
-        >
-          <option value="job">{trans.__('a completed job')}</option>
-          <option value="run">{trans.__('an MLflow run')}</option>
-          <option value="path">{trans.__('a file or folder on the server')}</option>
-        </select>
-      </Field>
+      <SelectField
+        label={trans.__('From')}
+        name="source"
+        value={value.source}
+        options={[
+          { value: 'job', label: trans.__('a completed job') },
+          { value: 'run', label: trans.__('an MLflow run') },
+          { value: 'path', label: trans.__('a file or folder on the server') }
+        ]}
+        onChange={source => set({ source: source as IRegisterForm['source'] })}
+      />
       {value.source === 'job' && (
-        <Field label={trans.__('Job')} name="job" error={errors.job}>
-          <select name="job" className="jp-mlservice-input" value={value.job} onChange={e => set({ job: e.currentTarget.value })}>
-            {props.jobs.length === 0 && <option value="">{trans.__('(no completed jobs)')}</option>}
-            {props.jobs.map(j => (
-              <option key={j.id} value={j.id}>
-                {j.label}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          label={trans.__('Job')}
+          name="job"
+          error={errors.job}
+          value={value.job}
+          options={props.jobs.length > 0 ? props.jobs.map(j => ({ value: j.id, label: j.label })) : [{ value: '', label: trans.__('(no completed jobs)') }]}
+          onChange={job => set({ job })}
+        />
       )}
       {value.source === 'run' && <TextField label={trans.__('Run id')} {...bind('run')} />}
       {value.source === 'path' ? (

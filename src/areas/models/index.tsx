@@ -11,7 +11,7 @@ import { IModelActions, ModelView, VersionView, modelColumns } from './view';
 /** The Models area: the model registry, versions with aliases and lineage; "Deploy" a version. */
 export function activateModels(context: IAreaContext): RegistryModel {
   const { studio, app } = context;
-  const model = watchModel(new RegistryModel({ events: studio.events }), trans.__('Models'));
+  const model = watchModel(new RegistryModel({ events: studio.events, auto: false }), trans.__('Models'));
   addModelCommands(context, model);
   const actions: IModelActions = {
     deploy: version => void app.commands.execute(ModelCommandIDs.deployModel, { name: version.name, version: version.version }),

@@ -1,4 +1,4 @@
-import { IDisposable } from '@lumino/disposable';
+import type { IDisposable } from '@lumino/disposable';
 
 import * as api from '../../api/client';
 import type { ModelRegister, ModelVersion, RegisteredModel } from '../../api/client';
@@ -15,7 +15,7 @@ export class RegistryModel extends ListModel<RegisteredModel> {
   constructor(options: RegistryModel.IOptions = {}) {
     super({ name: 'mlservice:models', ...options });
     this._events = options.events ?? new ServiceEvents(null);
-    this._subscription = this._events.on('model', () => void this.refresh().catch(() => undefined));
+    this.own(this._events.on('model', () => void this.refresh().catch(() => undefined)));
   }
 
   key(model: RegisteredModel): string {
@@ -58,14 +58,6 @@ export class RegistryModel extends ListModel<RegisteredModel> {
     return (await api.listJobs({ status: 'Completed', limit })).items;
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription.dispose();
-    super.dispose();
-  }
-
   protected fetchPage(query: IListQuery<Record<string, string | null>>): Promise<api.IPage<RegisteredModel>> {
     return api.listModels({ limit: query.limit, cursor: query.cursor });
   }
@@ -76,7 +68,6 @@ export class RegistryModel extends ListModel<RegisteredModel> {
   }
 
   private _events: ServiceEvents;
-  private _subscription: IDisposable;
 }
 
 export namespace RegistryModel {
@@ -85,16 +76,21 @@ export namespace RegistryModel {
   }
 }
 
+/** Refresh a model's views on its events. */
+function refreshOnModel(model: PolledModel, events: ServiceEvents | undefined, name: string): IDisposable {
+  return (events ?? new ServiceEvents(null)).on('model', event => {
+    if (event.name === name) {
+      void model.refresh().catch(() => undefined);
+    }
+  });
+}
+
 /** One registered model, open in its view: its versions (newest first) and aliases. */
 export class ModelDetailModel extends PolledModel {
   constructor(options: ModelDetailModel.IOptions) {
     super({ name: `mlservice:model:${options.model}`, ...options });
     this.name = options.model;
-    this._subscription = (options.events ?? new ServiceEvents(null)).on('model', event => {
-      if (event.name === this.name) {
-        void this.refresh().catch(() => undefined);
-      }
-    });
+    this.own(refreshOnModel(this, options.events, options.model));
   }
 
   readonly name: string;
@@ -107,35 +103,11 @@ export class ModelDetailModel extends PolledModel {
     return this._model?.versions ?? [];
   }
 
-  /** True once the server said the model does not exist (deleted meanwhile). */
-  get gone(): boolean {
-    return this._gone;
-  }
-
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription.dispose();
-    super.dispose();
-  }
-
   protected async fetch(): Promise<void> {
-    try {
-      this._model = await api.getModel(this.name);
-    } catch (error) {
-      if ((error as api.MLServiceError).status === 404) {
-        this._gone = true;
-        this._model = null;
-        return;
-      }
-      throw error;
-    }
+    this._model = await this.unlessGone(() => api.getModel(this.name));
   }
 
   private _model: RegisteredModel | null = null;
-  private _gone = false;
-  private _subscription: IDisposable;
 }
 
 export namespace ModelDetailModel {
@@ -152,11 +124,7 @@ export class VersionDetailModel extends PolledModel {
     super({ name: `mlservice:model:${options.model}:${options.version}`, ...options });
     this.name = options.model;
     this.version = options.version;
-    this._subscription = (options.events ?? new ServiceEvents(null)).on('model', event => {
-      if (event.name === this.name) {
-        void this.refresh().catch(() => undefined);
-      }
-    });
+    this.own(refreshOnModel(this, options.events, options.model));
   }
 
   readonly name: string;
@@ -166,20 +134,11 @@ export class VersionDetailModel extends PolledModel {
     return this._version;
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscription.dispose();
-    super.dispose();
-  }
-
   protected async fetch(): Promise<void> {
-    this._version = await api.getModelVersion(this.name, this.version);
+    this._version = await this.unlessGone(() => api.getModelVersion(this.name, this.version));
   }
 
   private _version: ModelVersion | null = null;
-  private _subscription: IDisposable;
 }
 
 export namespace VersionDetailModel {

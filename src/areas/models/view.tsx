@@ -4,6 +4,7 @@ import * as React from 'react';
 import type { ModelVersion, RegisteredModel } from '../../api/client';
 import { DetailFrame, DetailSection, Facts, IDetailHost, StudioLink } from '../../components/DetailFrame';
 import type { IColumn } from '../../components/EntityList';
+import { IconButton } from '../../components/IconButton';
 import { formatNumber, formatTime } from '../../components/format';
 import { useModel } from '../../components/useModel';
 import { trans } from '../../translate';
@@ -57,14 +58,12 @@ function VersionButtons(props: { version: ModelVersion; actions: IModelActions }
   const ref = versionRef(version);
   return (
     <>
-      <button
-        className="jp-mlservice-icon-button"
-        aria-label={trans.__('Add an alias to %1', ref)}
+      <IconButton
+        icon={tagIcon}
+        label={trans.__('Add an alias to %1', ref)}
         title={trans.__('Add an alias')}
         onClick={() => actions.addAlias(version)}
-      >
-        <tagIcon.react tag="span" />
-      </button>
+      />
       <Button small className="jp-mlservice-deploy-button" aria-label={trans.__('Deploy %1', ref)} onClick={() => actions.deploy(version)}>
         {trans.__('Deploy')}
       </Button>
@@ -79,14 +78,12 @@ function Aliases(props: { version: ModelVersion; actions: IModelActions }): JSX.
       {version.aliases.map(alias => (
         <span key={alias} className="jp-mlservice-alias">
           @{alias}
-          <button
-            className="jp-mlservice-icon-button jp-mlservice-alias-remove"
-            aria-label={trans.__('Remove alias %1', alias)}
-            title={trans.__('Remove alias %1', alias)}
+          <IconButton
+            icon={closeIcon}
+            label={trans.__('Remove alias %1', alias)}
+            className="jp-mlservice-alias-remove"
             onClick={() => actions.removeAlias(version.name, alias)}
-          >
-            <closeIcon.react tag="span" />
-          </button>
+          />
         </span>
       ))}
     </>

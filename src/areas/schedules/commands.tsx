@@ -2,20 +2,17 @@
  * The Schedules area's commands: schedule a notebook (its toolbar's "Schedule"
  * button), run now, enable and disable, edit any setting, delete.
  */
-import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { Notification, ToolbarButton } from '@jupyterlab/apputils';
-import type { DocumentRegistry } from '@jupyterlab/docregistry';
-import type { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { Notification } from '@jupyterlab/apputils';
+import type { INotebookTracker } from '@jupyterlab/notebook';
 import { historyIcon } from '@jupyterlab/ui-components';
-import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 
 import type { ScheduleCreate } from '../../api/client';
-import { confirm, pickName } from '../../dialogs';
+import { NotebookButton } from '../../components/NotebookButton';
 import { attempt, notifyError, readSavedNotebook } from '../../notify';
 import { notebookParameters } from '../../parameters';
 import { trans } from '../../translate';
 import { targetNames } from '../compute/model';
-import { IAreaContext, addCommand, namesOf } from '../context';
+import { IAreaContext, addCommand, deleteEach, namesToActOn, quoted } from '../context';
 import { editScheduleDialog, scheduleDialog } from './dialog';
 import { initialScheduleForm, localTimeZone, validateScheduleForm } from './forms';
 import { SchedulesModel } from './model';
@@ -34,14 +31,7 @@ export function addScheduleCommands(context: IAreaContext, model: SchedulesModel
   const open = (name: string) => studio.open(`schedules/${encodeURIComponent(name)}`);
 
   /** Schedule names from the args, or one picked from the list. */
-  const pick = async (args: Record<string, any>, title: string): Promise<string[]> => {
-    const given = namesOf(args);
-    if (given.length > 0) {
-      return given;
-    }
-    const name = await pickName(null, title, (await attempt(trans.__('Load schedules'), () => model.names())) ?? []);
-    return name ? [name] : [];
-  };
+  const pick = (args: Record<string, any>, title: string) => namesToActOn(args, title, () => model.names());
 
   addCommand(context, ScheduleCommandIDs.scheduleNotebook, {
     label: args => (args.toolbar ? trans.__('Schedule') : trans.__('Schedule Notebook…')),
@@ -136,47 +126,33 @@ export function addScheduleCommands(context: IAreaContext, model: SchedulesModel
     label: trans.__('Delete Schedule…'),
     execute: async args => {
       const names = await pick(args, trans.__('Delete schedule'));
-      if (names.length === 0) {
-        return;
-      }
-      const ok = await confirm(
-        trans._n('Delete schedule', 'Delete schedules', names.length),
-        trans._n(
+      await deleteEach({
+        names,
+        title: trans._n('Delete schedule', 'Delete schedules', names.length),
+        question: trans._n(
           'Delete the schedule %2 and its history? Jobs it ran keep their records.',
           'Delete the %1 schedules %2 and their history? Jobs they ran keep their records.',
           names.length,
-          names.map(n => `"${n}"`).join(', ')
+          quoted(names)
         ),
-        trans.__('Delete')
-      );
-      if (!ok) {
-        return;
-      }
-      for (const name of names) {
-        await attempt(trans.__('Delete "%1"', name), () => model.remove(name));
-      }
-      model.clearSelection();
+        what: name => trans.__('Delete "%1"', name),
+        remove: name => model.remove(name),
+        list: model
+      });
     }
   });
 
-  app.docRegistry.addWidgetExtension('Notebook', new ScheduleButtonExtension(app.commands));
-}
-
-/** Adds "Schedule" to every notebook's toolbar, after "Submit as job". */
-class ScheduleButtonExtension implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel> {
-  constructor(private _commands: JupyterFrontEnd['commands']) {}
-
-  createNew(panel: NotebookPanel): IDisposable {
-    const button = new ToolbarButton({
+  // "Schedule" in every notebook's toolbar, after "Submit as job".
+  app.docRegistry.addWidgetExtension(
+    'Notebook',
+    new NotebookButton(app.commands, {
+      name: 'mlservice-schedule',
+      command: ScheduleCommandIDs.scheduleNotebook,
+      after: ['mlservice-submit'],
       className: 'jp-mlservice-schedule-button',
       icon: historyIcon,
       label: trans.__('Schedule'),
-      tooltip: trans.__('Run the saved notebook as a job on a cron schedule'),
-      onClick: () => void this._commands.execute(ScheduleCommandIDs.scheduleNotebook, { path: panel.context.path })
-    });
-    if (!panel.toolbar.insertAfter('mlservice-submit', 'mlservice-schedule', button)) {
-      panel.toolbar.insertAfter('cellType', 'mlservice-schedule', button);
-    }
-    return new DisposableDelegate(() => button.dispose());
-  }
+      tooltip: trans.__('Run the saved notebook as a job on a cron schedule')
+    })
+  );
 }

@@ -7,7 +7,7 @@ import * as React from 'react';
 
 import * as api from '../../api/client';
 import type { Schedule } from '../../api/client';
-import { Field, IFormProps, TextField, binder } from '../../components/forms';
+import { Field, IFormProps, SelectField, TextField, binder } from '../../components/forms';
 import { CRON_PRESETS, describeCron, describeRecurrence } from '../../cron';
 import { formDialog } from '../../dialogs';
 import { trans } from '../../translate';
@@ -95,37 +95,31 @@ function TimingFields(props: IFormProps<IScheduleForm, ScheduleFormErrors>): JSX
   const daily = value.unit === 'days' || value.unit === 'weeks';
   return (
     <>
-      <Field label={trans.__('Repeat')} name="timing" error={errors.timing}>
-        <select
-          name="timing"
-          className="jp-mlservice-input"
-          value={value.timing}
-          onChange={e => set({ timing: e.currentTarget.value as IScheduleForm['timing'] })}
-        >
-          <option value="cron">{trans.__('on a cron expression')}</option>
-          <option value="recurrence">{trans.__('every N minutes, hours, days or weeks')}</option>
-        </select>
-      </Field>
+      <SelectField
+        label={trans.__('Repeat')}
+        name="timing"
+        error={errors.timing}
+        value={value.timing}
+        options={[
+          { value: 'cron', label: trans.__('on a cron expression') },
+          { value: 'recurrence', label: trans.__('every N minutes, hours, days or weeks') }
+        ]}
+        onChange={timing => set({ timing: timing as IScheduleForm['timing'] })}
+      />
       {value.timing === 'cron' ? (
         <CronField value={value.cron} error={errors.cron} onChange={cron => set({ cron })} />
       ) : (
         <div className="jp-mlservice-recurrence">
           <div className="jp-mlservice-field-row">
             <TextField label={trans.__('Every')} {...bind('every')} />
-            <Field label={trans.__('Unit')} name="unit" error={errors.unit}>
-              <select
-                name="unit"
-                className="jp-mlservice-input"
-                value={value.unit}
-                onChange={e => set({ unit: e.currentTarget.value as IScheduleForm['unit'] })}
-              >
-                {['minutes', 'hours', 'days', 'weeks'].map(unit => (
-                  <option key={unit} value={unit}>
-                    {unit}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <SelectField
+              label={trans.__('Unit')}
+              name="unit"
+              error={errors.unit}
+              value={value.unit}
+              options={['minutes', 'hours', 'days', 'weeks'].map(unit => ({ value: unit, label: unit }))}
+              onChange={unit => set({ unit: unit as IScheduleForm['unit'] })}
+            />
             {daily && <TextField label={trans.__('At (HH:MM, local)')} {...bind('at')} placeholder="00:00" />}
           </div>
           {value.unit === 'weeks' && (
@@ -214,38 +208,34 @@ export function ScheduleForm(
           ))}
         </div>
         <div className="jp-mlservice-field-row">
-          <Field
+          <SelectField
             label={trans.__('Catch-up')}
             name="catchUp"
             error={errors.catchUp}
             hint={trans.__('Runs missed while the server was down')}
-          >
-            <select
-              name="catchUp"
-              className="jp-mlservice-input"
-              value={value.catchUp}
-              onChange={e => set({ catchUp: e.currentTarget.value as IScheduleForm['catchUp'] })}
-            >
-              <option value="latest">{trans.__('latest (one run)')}</option>
-              <option value="all">{trans.__('all (each missed slot)')}</option>
-              <option value="skip">{trans.__('skip')}</option>
-            </select>
-          </Field>
+            value={value.catchUp}
+            options={[
+              { value: 'latest', label: trans.__('latest (one run)') },
+              { value: 'all', label: trans.__('all (each missed slot)') },
+              { value: 'skip', label: trans.__('skip') }
+            ]}
+            onChange={catchUp => set({ catchUp: catchUp as IScheduleForm['catchUp'] })}
+          />
           {value.catchUp === 'all' && <TextField label={trans.__('At most')} {...bind('catchUpLimit')} hint={trans.__('missed runs')} />}
         </div>
         <div className="jp-mlservice-field-row">
           <TextField label={trans.__('Max concurrent runs')} {...bind('maxConcurrentRuns')} />
-          <Field label={trans.__('When busy')} name="concurrencyPolicy" error={errors.concurrencyPolicy}>
-            <select
-              name="concurrencyPolicy"
-              className="jp-mlservice-input"
-              value={value.concurrencyPolicy}
-              onChange={e => set({ concurrencyPolicy: e.currentTarget.value as IScheduleForm['concurrencyPolicy'] })}
-            >
-              <option value="skip">{trans.__('skip the slot')}</option>
-              <option value="queue">{trans.__('queue the slot')}</option>
-            </select>
-          </Field>
+          <SelectField
+            label={trans.__('When busy')}
+            name="concurrencyPolicy"
+            error={errors.concurrencyPolicy}
+            value={value.concurrencyPolicy}
+            options={[
+              { value: 'skip', label: trans.__('skip the slot') },
+              { value: 'queue', label: trans.__('queue the slot') }
+            ]}
+            onChange={policy => set({ concurrencyPolicy: policy as IScheduleForm['concurrencyPolicy'] })}
+          />
         </div>
         <label className="jp-mlservice-checkbox">
           <input

@@ -11,7 +11,7 @@ import { IScheduleActions, ScheduleView, scheduleColumns } from './view';
 /** The Schedules area: notebooks and jobs on a cron or a recurrence, with their history. */
 export function activateSchedules(context: IAreaContext, notebooks: INotebookTracker | null): SchedulesModel {
   const { studio, app } = context;
-  const model = watchModel(new SchedulesModel({ events: studio.events }), trans.__('Schedules'));
+  const model = watchModel(new SchedulesModel({ events: studio.events, auto: false }), trans.__('Schedules'));
   addScheduleCommands(context, model, notebooks);
   const run = (id: string, args: Record<string, any>) => void app.commands.execute(id, args);
   const actions: IScheduleActions = {

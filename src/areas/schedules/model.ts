@@ -1,5 +1,3 @@
-import { IDisposable } from '@lumino/disposable';
-
 import * as api from '../../api/client';
 import type { Schedule, ScheduleCreate, ScheduleRun, ScheduleUpdate } from '../../api/client';
 import { PolledModel } from '../../models/base';
@@ -17,10 +15,10 @@ export class SchedulesModel extends ListModel<Schedule> {
     super({ name: 'mlservice:schedules', ...options });
     this._events = options.events ?? new ServiceEvents(null);
     const refresh = () => void this.refresh().catch(() => undefined);
-    this._subscriptions = [
+    this.own(
       this._events.on('schedule', refresh),
       this._events.on('job', () => this.items.some(s => s.active_runs > 0) && refresh())
-    ];
+    );
   }
 
   key(schedule: Schedule): string {
@@ -69,14 +67,6 @@ export class SchedulesModel extends ListModel<Schedule> {
     return (await api.listSchedules({ limit: 1000 })).items.map(s => s.name);
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscriptions.forEach(s => s.dispose());
-    super.dispose();
-  }
-
   protected fetchPage(query: IListQuery<Record<string, string | null>>): Promise<api.IPage<Schedule>> {
     return api.listSchedules({ limit: query.limit, cursor: query.cursor });
   }
@@ -87,7 +77,6 @@ export class SchedulesModel extends ListModel<Schedule> {
   }
 
   private _events: ServiceEvents;
-  private _subscriptions: IDisposable[];
 }
 
 export namespace SchedulesModel {
@@ -107,10 +96,10 @@ export class ScheduleDetailModel extends PolledModel {
     this.historySize = options.historySize ?? 20;
     const events = options.events ?? new ServiceEvents(null);
     const refresh = () => void this.refresh().catch(() => undefined);
-    this._subscriptions = [
+    this.own(
       events.on('schedule', event => event.name === this.name && refresh()),
       events.on('job', event => this._runs.some(r => r.job_id === event.job_id) && refresh())
-    ];
+    );
   }
 
   readonly name: string;
@@ -120,47 +109,21 @@ export class ScheduleDetailModel extends PolledModel {
     return this._schedule;
   }
 
-  /** True once the server said the schedule does not exist (deleted meanwhile). */
-  get gone(): boolean {
-    return this._gone;
-  }
-
   /** The schedule's runs, newest slot first. */
   get runs(): ReadonlyArray<ScheduleRun> {
     return this._runs;
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._subscriptions.forEach(s => s.dispose());
-    super.dispose();
-  }
-
   protected async fetch(): Promise<void> {
-    try {
-      const [schedule, runs] = await Promise.all([
-        api.getSchedule(this.name),
-        api.listScheduleRuns(this.name, { limit: this.historySize })
-      ]);
-      this._schedule = schedule;
-      this._runs = runs.items;
-    } catch (error) {
-      if ((error as api.MLServiceError).status === 404) {
-        this._gone = true;
-        this._schedule = null;
-        this._runs = [];
-        return;
-      }
-      throw error;
-    }
+    const read = await this.unlessGone(() =>
+      Promise.all([api.getSchedule(this.name), api.listScheduleRuns(this.name, { limit: this.historySize })])
+    );
+    this._schedule = read?.[0] ?? null;
+    this._runs = read?.[1].items ?? [];
   }
 
   private _schedule: Schedule | null = null;
   private _runs: ScheduleRun[] = [];
-  private _gone = false;
-  private _subscriptions: IDisposable[];
 }
 
 export namespace ScheduleDetailModel {
