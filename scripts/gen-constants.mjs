@@ -6,7 +6,9 @@
  * after openapi-typescript; `--check` fails when constants.ts is stale (`jlpm check:types`).
  *
  * Each key becomes an exported constant in UPPER_SNAKE case:
- *   "job_terminal_statuses": ["Completed", ...]  ->  export const JOB_TERMINAL_STATUSES = [...] as const;
+ *   "TERMINAL_JOB_STATUSES": ["Completed", ...]  ->  export const TERMINAL_JOB_STATUSES = [...] as const;
+ * and FIELD_BOUNDS holds the bounds the document's schemas put on their fields (minimum, maximum,
+ * maxLength: `FIELD_BOUNDS.DeploymentCreate.replicas.maximum`), so forms check what the server will.
  *
  * Until the server publishes the object, scripts/constants-pending.json stands in for it (the
  * same object, kept in one place); the script says so, and the file goes once the document has it.
@@ -26,6 +28,29 @@ function constantName(key) {
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/[^A-Za-z0-9]+/g, '_')
     .toUpperCase();
+}
+
+const BOUNDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength'];
+
+/** schema name -> field -> its bounds, for the fields that have any (in an anyOf too: `int | None`). */
+export function fieldBounds(document) {
+  const out = {};
+  for (const [name, schema] of Object.entries(document.components?.schemas ?? {}).sort()) {
+    for (const [field, spec] of Object.entries(schema.properties ?? {}).sort()) {
+      const bounds = {};
+      for (const alternative of [spec, ...(spec.anyOf ?? [])]) {
+        for (const key of BOUNDS) {
+          if (key in alternative) {
+            bounds[key] = alternative[key];
+          }
+        }
+      }
+      if (Object.keys(bounds).length > 0) {
+        (out[name] ??= {})[field] = bounds;
+      }
+    }
+  }
+  return out;
 }
 
 export function render(constants, source) {
@@ -57,7 +82,7 @@ function main() {
     constants = JSON.parse(readFileSync(PENDING, 'utf8'));
     source = 'scripts/constants-pending.json (until the OpenAPI document has it)';
   }
-  const text = render(constants, source);
+  const text = render({ ...constants, FIELD_BOUNDS: fieldBounds(document) }, source);
   if (check) {
     const current = existsSync(OUTPUT) ? readFileSync(OUTPUT, 'utf8') : '';
     if (current !== text) {

@@ -237,6 +237,19 @@ describe('EntityList', () => {
     model.dispose();
   });
 
+  it('reads a list made ahead of time only once it is shown', async () => {
+    const model = new FruitsModel({ auto: false });
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(model.queries).toHaveLength(0);
+    render(<EntityList model={model} label="Fruits" columns={columns} onOpen={jest.fn()} />);
+    await act(async () => {
+      await new Promise(resolve => setTimeout(resolve, 20));
+    });
+    expect(model.queries).toHaveLength(1);
+    expect(rowNames()).toHaveLength(5);
+    model.dispose();
+  });
+
   it('shows the error of the last fetch', async () => {
     const model = new FruitsModel({ auto: false });
     jest.spyOn(model as any, 'fetchPage').mockRejectedValue(new Error('database is locked'));

@@ -323,15 +323,17 @@ describe('Home', () => {
   it('finds the tutorials that exist, in order, titled by their first heading', async () => {
     const contents = {
       get: jest.fn(async (path: string) => {
-        if (path === 'missing.ipynb') {
-          throw new Error('404');
+        if (path === '') {
+          return { content: [{ path: '03-deploy.ipynb' }, { path: 'other.ipynb' }] };
         }
         return { content: { cells: [{ cell_type: 'code', source: '# not a title' }, { cell_type: 'markdown', source: ['# Deploy ', 'quickstart\n', 'text'] }] } };
       })
     };
-    expect(await findTutorials(contents as any, ['03-deploy.ipynb', 'missing.ipynb'])).toEqual([
+    expect(await findTutorials(contents as any, ['03-deploy.ipynb', 'missing.ipynb', 'gone/x.ipynb'])).toEqual([
       { path: '03-deploy.ipynb', title: 'Deploy quickstart' }
     ]);
+    // Missing notebooks are not asked for: their folders are listed (each once).
+    expect(contents.get.mock.calls.map(c => c[0]).sort()).toEqual(['', '03-deploy.ipynb', 'gone']);
     expect(notebookTitle('dir/untitled.ipynb', { cells: [] })).toBe('untitled');
     expect(isToday('2026-12-03T23:00:00', new Date('2026-12-03T08:00:00'))).toBe(true);
   });

@@ -8,7 +8,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import type { components } from './schema';
+import type { components, operations } from './schema';
 
 type Schemas = components['schemas'];
 
@@ -46,7 +46,15 @@ export class MLServiceError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>;
+/**
+ * The query a list operation takes, as the document declares it (null: "any", not sent):
+ * `QueryOf<'listJobs'>` is `{status?, target?, experiment?, tag?, limit?, cursor?}`.
+ */
+export type QueryOf<K extends keyof operations> = {
+  [P in keyof NonNullable<operations[K]['parameters']['query']>]?: NonNullable<operations[K]['parameters']['query']>[P] | null;
+};
+
+type Query = Record<string, unknown>;
 
 function queryString(query?: Query): string {
   if (!query) {
@@ -54,8 +62,11 @@ function queryString(query?: Query): string {
   }
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') {
-      params.append(key, String(value));
+    // A repeated parameter (tag=a=1&tag=b=2) is given as a list.
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item !== undefined && item !== null && item !== '') {
+        params.append(key, String(item));
+      }
     }
   }
   const text = params.toString();
@@ -127,9 +138,7 @@ export function getInfo(): Promise<Info> {
 
 // ---- compute targets -------------------------------------------------------------------
 
-export function listTargets(
-  query: { limit?: number; cursor?: string | null } = {}
-): Promise<IPage<Target>> {
+export function listTargets(query: QueryOf<'listTargets'> = {}): Promise<IPage<Target>> {
   return request('GET', 'targets', { query });
 }
 
@@ -154,16 +163,8 @@ export async function deleteTarget(name: string): Promise<void> {
 
 // ---- jobs -------------------------------------------------------------------------------
 
-export interface IJobFilter {
-  status?: string | null;
-  target?: string | null;
-  experiment?: string | null;
-}
-
-export function listJobs(
-  query: IJobFilter & { limit?: number; cursor?: string | null } = {}
-): Promise<IPage<Job>> {
-  return request('GET', 'jobs', { query: { ...query } });
+export function listJobs(query: QueryOf<'listJobs'> = {}): Promise<IPage<Job>> {
+  return request('GET', 'jobs', { query });
 }
 
 export function submitJob(spec: Partial<JobSpec> & { kind: string }): Promise<Job> {
@@ -219,15 +220,13 @@ export async function fetchJobArtifact(id: string, path: string): Promise<string
 
 // ---- experiments and runs --------------------------------------------------------------
 
-export function listExperiments(
-  query: { limit?: number; cursor?: string | null } = {}
-): Promise<IPage<Experiment>> {
+export function listExperiments(query: QueryOf<'listExperiments'> = {}): Promise<IPage<Experiment>> {
   return request('GET', 'experiments', { query });
 }
 
 export function listRuns(
   experimentId: string,
-  query: { order_by?: string | null; filter?: string | null; limit?: number; cursor?: string | null } = {}
+  query: QueryOf<'listRuns'> = {}
 ): Promise<IPage<Run>> {
   return request('GET', `experiments/${seg(experimentId)}/runs`, { query });
 }
@@ -243,9 +242,7 @@ export type RegisteredModel = Schemas['RegisteredModel'];
 export type ModelVersion = Schemas['ModelVersion'];
 export type ModelRegister = Schemas['ModelRegister'];
 
-export function listModels(
-  query: { limit?: number; cursor?: string | null; filter?: string | null } = {}
-): Promise<IPage<RegisteredModel>> {
+export function listModels(query: QueryOf<'listModels'> = {}): Promise<IPage<RegisteredModel>> {
   return request('GET', 'models', { query });
 }
 
@@ -290,9 +287,8 @@ export type InvokeRequest = Schemas['InvokeRequest'];
 export type InvokeResponse = Schemas['InvokeResponse'];
 export type EndpointMetrics = Schemas['EndpointMetrics'];
 
-export function listEndpoints(
-  query: { limit?: number; cursor?: string | null } = {}
-): Promise<IPage<Endpoint>> {
+/** Endpoints a page at a time (`limit`, `cursor`), like every list. */
+export function listEndpoints(query: { limit?: number | null; cursor?: string | null } = {}): Promise<IPage<Endpoint>> {
   return request('GET', 'endpoints', { query });
 }
 
@@ -373,9 +369,7 @@ export type ScheduleUpdate = Schemas['ScheduleUpdate'];
 export type ScheduleRun = Schemas['ScheduleRun'];
 export type JobProgress = Schemas['JobProgress'];
 
-export function listSchedules(
-  query: { limit?: number; cursor?: string | null } = {}
-): Promise<IPage<Schedule>> {
+export function listSchedules(query: QueryOf<'listSchedules'> = {}): Promise<IPage<Schedule>> {
   return request('GET', 'schedules', { query });
 }
 
@@ -407,7 +401,7 @@ export function runScheduleNow(name: string): Promise<ScheduleRun> {
 /** The schedule's history, newest slot first. */
 export function listScheduleRuns(
   name: string,
-  query: { limit?: number; cursor?: string | null; state?: string | null } = {}
+  query: QueryOf<'listScheduleRuns'> = {}
 ): Promise<IPage<ScheduleRun>> {
   return request('GET', `schedules/${seg(name)}/runs`, { query });
 }

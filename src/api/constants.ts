@@ -3,6 +3,24 @@
  * do not edit; run `jlpm gen:types` (or `make openapi`).
  */
 
+export const ACTIVE_DEPLOYMENT_STATUSES = [
+  "Creating",
+  "Updating",
+  "Deleting"
+] as const;
+
+export const ACTIVE_JOB_STATUSES = [
+  "Preparing",
+  "Running",
+  "Finalizing",
+  "CancelRequested"
+] as const;
+
+export const ACTIVE_SCHEDULE_RUN_STATES = [
+  "claimed",
+  "waiting"
+] as const;
+
 export const DEPLOYMENT_STATUSES = [
   "Creating",
   "Healthy",
@@ -12,18 +30,192 @@ export const DEPLOYMENT_STATUSES = [
   "Deleting"
 ] as const;
 
-export const DEPLOYMENT_TRANSITIONAL_STATUSES = [
+export const ENDPOINT_NAME_PATTERN = "^[A-Za-z][A-Za-z0-9-]{0,31}$" as const;
+
+export const ENDPOINT_STATUSES = [
   "Creating",
+  "Healthy",
+  "Unhealthy",
   "Updating",
   "Deleting"
 ] as const;
 
-export const JOB_ACTIVE_STATUSES = [
-  "Preparing",
-  "Running",
-  "Finalizing",
-  "CancelRequested"
-] as const;
+export const EVENT_SCHEMA_BASE = "https://events.jupyter.org/jupyter_mlservice" as const;
+
+export const FIELD_BOUNDS = {
+  "BatchJobSpec": {
+    "display_name": {
+      "maxLength": 256
+    },
+    "error_threshold": {
+      "minimum": -1
+    },
+    "experiment": {
+      "minLength": 1,
+      "maxLength": 256
+    },
+    "instance_count": {
+      "minimum": 1,
+      "maximum": 1024
+    },
+    "max_concurrency": {
+      "minimum": 1,
+      "maximum": 64
+    },
+    "max_retries": {
+      "minimum": 0,
+      "maximum": 20
+    },
+    "mini_batch_size": {
+      "minimum": 1
+    },
+    "timeout_s": {
+      "exclusiveMinimum": 0
+    }
+  },
+  "CodeJobSpec": {
+    "display_name": {
+      "maxLength": 256
+    },
+    "experiment": {
+      "minLength": 1,
+      "maxLength": 256
+    },
+    "instance_count": {
+      "minimum": 1,
+      "maximum": 1024
+    },
+    "max_retries": {
+      "minimum": 0,
+      "maximum": 20
+    },
+    "source": {
+      "minLength": 1
+    },
+    "timeout_s": {
+      "exclusiveMinimum": 0
+    }
+  },
+  "CommandJobSpec": {
+    "command": {
+      "minLength": 1
+    },
+    "display_name": {
+      "maxLength": 256
+    },
+    "experiment": {
+      "minLength": 1,
+      "maxLength": 256
+    },
+    "instance_count": {
+      "minimum": 1,
+      "maximum": 1024
+    },
+    "max_retries": {
+      "minimum": 0,
+      "maximum": 20
+    },
+    "timeout_s": {
+      "exclusiveMinimum": 0
+    }
+  },
+  "DeploymentCreate": {
+    "replicas": {
+      "minimum": 1,
+      "maximum": 32
+    }
+  },
+  "DeploymentUpdate": {
+    "replicas": {
+      "minimum": 1,
+      "maximum": 32
+    }
+  },
+  "NotebookJobSpec": {
+    "display_name": {
+      "maxLength": 256
+    },
+    "experiment": {
+      "minLength": 1,
+      "maxLength": 256
+    },
+    "instance_count": {
+      "minimum": 1,
+      "maximum": 1024
+    },
+    "max_retries": {
+      "minimum": 0,
+      "maximum": 20
+    },
+    "notebook": {
+      "minLength": 1
+    },
+    "timeout_s": {
+      "exclusiveMinimum": 0
+    }
+  },
+  "Recurrence": {
+    "every": {
+      "minimum": 1,
+      "maximum": 10000
+    }
+  },
+  "RequestSettings": {
+    "max_batch_size": {
+      "minimum": 1,
+      "maximum": 10000
+    },
+    "max_concurrent_requests": {
+      "minimum": 1,
+      "maximum": 10000
+    },
+    "max_queue_wait_ms": {
+      "minimum": 0,
+      "maximum": 600000
+    },
+    "request_timeout_ms": {
+      "minimum": 1,
+      "maximum": 600000
+    }
+  },
+  "Resources": {
+    "cpu": {
+      "minimum": 0
+    },
+    "gpu": {
+      "minimum": 0
+    }
+  },
+  "RetrySettings": {
+    "max_retries": {
+      "minimum": 0,
+      "maximum": 100
+    },
+    "timeout": {
+      "exclusiveMinimum": 0
+    }
+  },
+  "ScheduleCreate": {
+    "catch_up_limit": {
+      "minimum": 1,
+      "maximum": 1000
+    },
+    "max_concurrent_runs": {
+      "minimum": 1,
+      "maximum": 1000
+    }
+  },
+  "ScheduleUpdate": {
+    "catch_up_limit": {
+      "minimum": 1,
+      "maximum": 1000
+    },
+    "max_concurrent_runs": {
+      "minimum": 1,
+      "maximum": 1000
+    }
+  }
+} as const;
 
 export const JOB_STATUSES = [
   "Queued",
@@ -36,39 +228,39 @@ export const JOB_STATUSES = [
   "Canceled"
 ] as const;
 
-export const JOB_TERMINAL_STATUSES = [
+export const MAX_MIRROR_PERCENT = 50 as const;
+
+export const MAX_PAGE_SIZE = 1000 as const;
+
+export const MODEL_ALIAS_PATTERN = "^[A-Za-z][A-Za-z0-9_-]{0,63}$" as const;
+
+export const MODEL_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$" as const;
+
+export const NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$" as const;
+
+export const SCHEDULE_RUN_STATES = [
+  "claimed",
+  "waiting",
+  "submitted",
+  "skipped",
+  "missed",
+  "failed"
+] as const;
+
+export const TERMINAL_DEPLOYMENT_STATUSES = [
+  "Healthy",
+  "Unhealthy",
+  "Failed"
+] as const;
+
+export const TERMINAL_JOB_STATUSES = [
   "Completed",
   "Failed",
   "Canceled"
 ] as const;
 
-export const LIMITS = {
-  "max_mirror_percent": 50,
-  "max_replicas": 32,
-  "max_job_retries": 20,
-  "max_experiment_name_length": 256,
-  "max_request_timeout_ms": 600000,
-  "max_concurrent_requests": 10000,
-  "max_queue_wait_ms": 600000,
-  "max_catch_up_limit": 1000,
-  "max_concurrent_runs": 1000,
-  "max_recurrence_every": 10000,
-  "max_page_size": 1000
-} as const;
-
-export const NAME_PATTERNS = {
-  "target": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
-  "schedule": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
-  "endpoint": "^[A-Za-z][A-Za-z0-9-]{0,31}$",
-  "deployment": "^[A-Za-z][A-Za-z0-9-]{0,31}$",
-  "model": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
-  "alias": "^[A-Za-z][A-Za-z0-9_-]{0,63}$"
-} as const;
-
-export const SCHEDULE_RUN_STATES = [
-  "claimed",
+export const TERMINAL_SCHEDULE_RUN_STATES = [
   "submitted",
-  "waiting",
   "skipped",
   "missed",
   "failed"

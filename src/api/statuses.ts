@@ -1,21 +1,26 @@
 /**
- * Questions about statuses and names, answered from the constants the server publishes
- * (constants.ts, generated): no status list or name pattern is written out anywhere else.
+ * Questions about statuses, names and bounds, answered from what the server publishes
+ * (constants.ts, generated from the OpenAPI document): no status list, name pattern or limit is
+ * written out anywhere else.
  */
 import {
-  DEPLOYMENT_TRANSITIONAL_STATUSES,
-  JOB_ACTIVE_STATUSES,
+  ACTIVE_DEPLOYMENT_STATUSES,
+  ACTIVE_JOB_STATUSES,
+  ENDPOINT_NAME_PATTERN,
+  FIELD_BOUNDS,
   JOB_STATUSES,
-  JOB_TERMINAL_STATUSES,
-  LIMITS,
-  NAME_PATTERNS
+  MAX_MIRROR_PERCENT,
+  MODEL_ALIAS_PATTERN,
+  MODEL_NAME_PATTERN,
+  NAME_PATTERN,
+  TERMINAL_JOB_STATUSES
 } from './constants';
 
-export { JOB_STATUSES, LIMITS };
+export { ACTIVE_JOB_STATUSES, FIELD_BOUNDS, JOB_STATUSES, MAX_MIRROR_PERCENT };
 
-const TERMINAL: ReadonlySet<string> = new Set(JOB_TERMINAL_STATUSES);
-const ACTIVE: ReadonlySet<string> = new Set(JOB_ACTIVE_STATUSES);
-const TRANSITIONAL: ReadonlySet<string> = new Set(DEPLOYMENT_TRANSITIONAL_STATUSES);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_JOB_STATUSES);
+const ACTIVE: ReadonlySet<string> = new Set(ACTIVE_JOB_STATUSES);
+const CHANGING: ReadonlySet<string> = new Set(ACTIVE_DEPLOYMENT_STATUSES);
 
 /** A job in this status never changes again. */
 export function isJobEnded(status: string): boolean {
@@ -29,15 +34,25 @@ export function isJobActive(status: string): boolean {
 
 /** A deployment or endpoint in this status changes by itself (Creating, Updating, Deleting). */
 export function isDeploymentChanging(status: string): boolean {
-  return TRANSITIONAL.has(status);
+  return CHANGING.has(status);
 }
 
 /** Statuses of jobs not ended yet, for the `status` filter of GET /jobs (comma-separated). */
 export const UNFINISHED_JOB_STATUSES: ReadonlyArray<string> = JOB_STATUSES.filter(s => !TERMINAL.has(s));
 
-export type NameKind = keyof typeof NAME_PATTERNS;
+/** The server's name rule of each kind of name. */
+const NAME_RULES = {
+  target: NAME_PATTERN,
+  schedule: NAME_PATTERN,
+  endpoint: ENDPOINT_NAME_PATTERN,
+  deployment: ENDPOINT_NAME_PATTERN,
+  model: MODEL_NAME_PATTERN,
+  alias: MODEL_ALIAS_PATTERN
+};
+
+export type NameKind = keyof typeof NAME_RULES;
 
 /** The server's rule for names of this kind. */
 export function namePattern(kind: NameKind): RegExp {
-  return new RegExp(NAME_PATTERNS[kind]);
+  return new RegExp(NAME_RULES[kind]);
 }

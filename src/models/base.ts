@@ -11,6 +11,7 @@ export abstract class PolledModel implements IDisposable {
     // Without an interval of its own, a model polls at the user's setting: a slow fallback,
     // since server events (ServiceEvents) refresh it when something changes.
     this._followsSetting = options.interval === undefined;
+    this._live = options.auto ?? true;
     const interval = options.interval ?? PolledModel.fallbackInterval;
     this._poll = new Poll({
       auto: options.auto ?? true,
@@ -62,7 +63,13 @@ export abstract class PolledModel implements IDisposable {
       return;
     }
     this._activated = true;
+    this._live = true;
     void this._poll.start().catch(() => undefined);
+  }
+
+  /** Whether the model polls (made with `auto`, or activated by a view): what it adds polls too. */
+  protected get isLive(): boolean {
+    return this._live && !this._isDisposed;
   }
 
   /**
@@ -164,6 +171,7 @@ export abstract class PolledModel implements IDisposable {
   }
 
   private _activated = false;
+  private _live: boolean;
   private _gone = false;
   private _owned: IDisposable[] = [];
   private _followsSetting: boolean;

@@ -2,6 +2,8 @@ import { Event } from '@jupyterlab/services';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { EVENT_SCHEMA_BASE } from '../api/constants';
+
 /**
  * What the server says when something changes (jupyter_events, version 1; ids and names only,
  * no secrets). Each area's models refresh on the events of their kind and keep only a slow poll
@@ -52,8 +54,8 @@ export interface IServiceEventMap {
 
 export type ServiceEventKind = keyof IServiceEventMap;
 
-/** The schema id of each kind: `https://events.jupyter.org/jupyter_mlservice/<kind>`. */
-export const EVENT_SCHEMA_PREFIX = 'https://events.jupyter.org/jupyter_mlservice/';
+/** The schema id of each kind: `https://events.jupyter.org/jupyter_mlservice/<kind>` (published by the server). */
+export const EVENT_SCHEMA_PREFIX = `${EVENT_SCHEMA_BASE}/`;
 
 /** The field each kind's event must carry to be taken as one (the rest is read as sent). */
 const REQUIRED: { [K in ServiceEventKind]: keyof IServiceEventMap[K] } = {

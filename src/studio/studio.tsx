@@ -3,6 +3,8 @@ import { WidgetTracker } from '@jupyterlab/apputils';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { IDisposable } from '@lumino/disposable';
+import type { Message } from '@lumino/messaging';
+import type { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { copyText } from '../areas/context';
@@ -25,6 +27,7 @@ export class StudioWidget extends ReactWidget {
   ) {
     super();
     this.id = STUDIO_ID;
+    this.node.tabIndex = -1;
     this.addClass('jp-mlservice-studio-widget');
     this.title.icon = mlserviceIcon;
     this.title.label = trans.__('ML Studio');
@@ -33,6 +36,21 @@ export class StudioWidget extends ReactWidget {
 
   render(): JSX.Element {
     return <Studio model={this.model} host={this._host} />;
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    takeFocus(this);
+  }
+}
+
+/**
+ * Move the focus into a main-area widget being activated: JupyterLab's shell
+ * makes the focused widget current (its address bar, its menus), and keyboard
+ * users land in what they opened.
+ */
+function takeFocus(widget: Widget): void {
+  if (widget.isAttached && !widget.node.contains(document.activeElement)) {
+    widget.node.focus();
   }
 }
 
@@ -45,6 +63,7 @@ export class ViewWidget extends ReactWidget {
   ) {
     super();
     this.id = `jp-mlservice-view-${path.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+    this.node.tabIndex = -1;
     this.addClass('jp-mlservice-view-widget');
     this.addClass('jp-mlservice-studio-content');
     this.title.icon = mlserviceIcon;
@@ -55,6 +74,10 @@ export class ViewWidget extends ReactWidget {
 
   render(): JSX.Element {
     return this._detail.render(this._host);
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    takeFocus(this);
   }
 
   dispose(): void {

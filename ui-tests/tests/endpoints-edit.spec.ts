@@ -129,7 +129,8 @@ test('mirror traffic to a second deployment and edit a deployment from the endpo
   await expect.soft(green.locator('[data-status="Updating"]')).toBeVisible({ timeout: 5000 });
   await expect(green.locator('[data-status="Healthy"], [data-status="Failed"]')).toBeVisible({ timeout: 180000 });
   await expect(green.locator('[data-status="Healthy"]')).toBeVisible();
-  await expect(replicas).toHaveText('2/2 ready', { timeout: 30000 });
+  // (a new worker may take a while to start on a busy machine)
+  await expect(replicas).toHaveText('2/2 ready', { timeout: 120000 });
   const edited = await (await page.request.get(`${API}/endpoints/${ENDPOINT}/deployments/green`)).json();
   expect(edited.replicas).toBe(2);
   expect(edited.mirror_traffic).toBe(20); // the edit keeps the mirror

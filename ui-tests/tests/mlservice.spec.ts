@@ -134,13 +134,12 @@ test('the Launcher has an ML Studio card and one per tutorial; Home starts with 
   const tutorial = path.resolve(__dirname, '..', '..', 'notebooks', '01-jobs-quickstart.ipynb');
   await page.contents.uploadFile(tutorial, '01-jobs-quickstart.ipynb');
   try {
-    await page.reload();
-    await page.evaluate(() => (window as any).jupyterapp.commands.execute('launcher:create'));
-    await expect(page.locator('.jp-Launcher-sectionTitle', { hasText: 'ML Service' })).toBeVisible();
-    const tutorialCard = page.locator('.jp-LauncherCard[data-command="mlservice:open-tutorial"]');
-    await expect(tutorialCard).toHaveCount(1);
-    await expect(tutorialCard).toContainText('1. Jobs quickstart');
-    const card = page.locator('.jp-LauncherCard[data-command="mlservice:open-studio"]');
+    await page.reload(); // JupyterLab opens on its Launcher
+    const launcher = page.locator('.jp-Launcher:visible');
+    await expect(launcher.locator('.jp-Launcher-sectionTitle', { hasText: 'ML Service' })).toBeVisible();
+    const cards = launcher.locator('.jp-LauncherCard[data-category="ML Service"]');
+    await expect(cards).toHaveText(['ML Studio', '1. Jobs quickstart']);
+    const card = cards.filter({ hasText: 'ML Studio' });
     await card.click();
     const home = page.locator('#jp-mlservice-studio .jp-mlservice-home');
     await expect(home.locator('.jp-mlservice-tutorials li')).toHaveText([/Jobs quickstart/]);

@@ -6,7 +6,7 @@ import { expect, test } from './fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { API, loadPage, openStudio, runCodeJob, seriousViolations, setTheme } from './studio';
+import { API, loadPage, openStudio, runCodeJob, seriousViolations, setTheme, waitForSavedLayout } from './studio';
 
 const SHOTS = path.resolve(__dirname, '..', 'screenshots');
 const TARGET = 'ui-studio';
@@ -132,6 +132,7 @@ test('a deep link opens its view in a fresh page, and the studio comes back wher
   await expect.poll(() => new URL(page.url()).pathname).toBe(`/lab/mlservice/experiments/${job.experiment_id}`);
 
   // Reload: the studio is restored where it was.
+  await waitForSavedLayout(page, `experiments/${job.experiment_id}`);
   await loadPage(page);
   await expect(page.locator('#jp-mlservice-studio .jp-mlservice-experiment-view h2')).toHaveText('ui-studio-a');
 
@@ -142,6 +143,7 @@ test('a deep link opens its view in a fresh page, and the studio comes back wher
   await target.getByRole('button', { name: 'Open this Compute target in a new tab' }).click();
   const tab = page.locator(`.jp-mlservice-view-widget .jp-mlservice-target-view[data-target="${TARGET}"]`);
   await expect(tab).toBeVisible();
+  await waitForSavedLayout(page, `mlservice-view:compute/${TARGET}`);
   await loadPage(page);
   await expect(page.locator('.lm-TabBar-tab', { hasText: `Target ${TARGET}` })).toHaveCount(1);
 

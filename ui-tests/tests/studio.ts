@@ -63,3 +63,17 @@ export async function loadPage(page: any, url?: string): Promise<void> {
     await (window as any).jupyterapp.restored;
   });
 }
+
+/** Wait until the workspace JupyterLab saved holds this restorable widget (e.g. before a reload). */
+export async function waitForSavedLayout(page: any, name: string): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        page.evaluate(async () => {
+          const response = await fetch('/lab/api/workspaces/default', { credentials: 'same-origin' });
+          return JSON.stringify((await response.json()).data ?? {});
+        }),
+      { timeout: 60000 }
+    )
+    .toContain(name);
+}

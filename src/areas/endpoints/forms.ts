@@ -4,9 +4,12 @@
  * returns the body to send or what to change, with the server's rules.
  */
 import type { Deployment, DeploymentCreate, DeploymentUpdate, Endpoint, EndpointCreate } from '../../api/client';
-import { LIMITS } from '../../api/statuses';
+import { FIELD_BOUNDS, MAX_MIRROR_PERCENT as MIRROR_LIMIT } from '../../api/statuses';
 import { modelRefError, nameError, wholeNumber } from '../../checks';
 import { trans } from '../../translate';
+
+/** How many worker processes a deployment may have (the server's bounds). */
+const REPLICAS = FIELD_BOUNDS.DeploymentCreate.replicas;
 
 // ---- create an endpoint ------------------------------------------------------------------
 
@@ -151,9 +154,9 @@ export function validateDeployForm(
   }
   const model = form.model.trim();
   errors.model = modelRefError(model);
-  const replicas = wholeNumber(form.replicas, 1, LIMITS.max_replicas);
+  const replicas = wholeNumber(form.replicas, REPLICAS.minimum, REPLICAS.maximum);
   if (replicas === null) {
-    errors.replicas = trans.__('Replicas: a whole number from 1 to %1.', LIMITS.max_replicas);
+    errors.replicas = trans.__('Replicas: a whole number from %1 to %2.', REPLICAS.minimum, REPLICAS.maximum);
   }
   for (const key of Object.keys(errors) as (keyof DeployFormErrors)[]) {
     if (!errors[key]) {
@@ -220,7 +223,7 @@ export function trafficSummary(traffic: Record<string, number>): string {
 // ---- mirror traffic ----------------------------------------------------------------------
 
 /** The most of an endpoint's requests that may be copied to deployments, in total (the server's rule). */
-export const MAX_MIRROR_PERCENT = LIMITS.max_mirror_percent;
+export const MAX_MIRROR_PERCENT = MIRROR_LIMIT;
 
 /** The mirror form: copy `percent` of the endpoint's requests to `deployment`. */
 export interface IMirrorForm {
@@ -391,23 +394,25 @@ export function validateDeploymentEditForm(
   } else if (model !== deployment.model) {
     body.model = model;
   }
-  const replicas = wholeNumber(form.replicas, 1, LIMITS.max_replicas);
+  const replicas = wholeNumber(form.replicas, REPLICAS.minimum, REPLICAS.maximum);
   if (replicas === null) {
-    errors.replicas = trans.__('Replicas: a whole number from 1 to %1.', LIMITS.max_replicas);
+    errors.replicas = trans.__('Replicas: a whole number from %1 to %2.', REPLICAS.minimum, REPLICAS.maximum);
   } else if (replicas !== deployment.replicas) {
     body.replicas = replicas;
   }
-  const timeout = wholeNumber(form.requestTimeoutMs, 1, LIMITS.max_request_timeout_ms);
+  const { request_timeout_ms: TIMEOUT, max_concurrent_requests: CONCURRENT, max_queue_wait_ms: WAIT } =
+    FIELD_BOUNDS.RequestSettings;
+  const timeout = wholeNumber(form.requestTimeoutMs, TIMEOUT.minimum, TIMEOUT.maximum);
   if (timeout === null) {
-    errors.requestTimeoutMs = trans.__('Milliseconds from 1 to %1.', LIMITS.max_request_timeout_ms);
+    errors.requestTimeoutMs = trans.__('Milliseconds from %1 to %2.', TIMEOUT.minimum, TIMEOUT.maximum);
   }
-  const concurrent = wholeNumber(form.maxConcurrentRequests, 1, LIMITS.max_concurrent_requests);
+  const concurrent = wholeNumber(form.maxConcurrentRequests, CONCURRENT.minimum, CONCURRENT.maximum);
   if (concurrent === null) {
-    errors.maxConcurrentRequests = trans.__('A whole number from 1 to %1.', LIMITS.max_concurrent_requests);
+    errors.maxConcurrentRequests = trans.__('A whole number from %1 to %2.', CONCURRENT.minimum, CONCURRENT.maximum);
   }
-  const queueWait = wholeNumber(form.maxQueueWaitMs, 0, LIMITS.max_queue_wait_ms);
+  const queueWait = wholeNumber(form.maxQueueWaitMs, WAIT.minimum, WAIT.maximum);
   if (queueWait === null) {
-    errors.maxQueueWaitMs = trans.__('Milliseconds from 0 to %1 (0: answer 429 at once when busy).', LIMITS.max_queue_wait_ms);
+    errors.maxQueueWaitMs = trans.__('Milliseconds from %1 to %2 (0: answer 429 at once when busy).', WAIT.minimum, WAIT.maximum);
   }
   if (timeout !== null && concurrent !== null && queueWait !== null) {
     const current = deployment.request_settings ?? {};

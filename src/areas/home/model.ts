@@ -2,7 +2,7 @@ import type { Contents } from '@jupyterlab/services';
 
 import * as api from '../../api/client';
 import type { Schedule, Target } from '../../api/client';
-import { JOB_ACTIVE_STATUSES } from '../../api/constants';
+import { ACTIVE_JOB_STATUSES } from '../../api/statuses';
 import { PolledModel } from '../../models/base';
 import { ServiceEvents } from '../../models/events';
 import { fetchAll } from '../../models/list';
@@ -67,7 +67,7 @@ export class HomeModel extends PolledModel {
     };
     const today = this._now();
     const [running, queued, failed, schedules, targets] = await Promise.all([
-      count(JOB_ACTIVE_STATUSES.join(',')),
+      count(ACTIVE_JOB_STATUSES.join(',')),
       count('Queued'),
       // Newest first: once a page reaches yesterday, the rest are older still.
       count('Failed', job => isToday(job.ended_at ?? job.created_at, today)),
@@ -123,12 +123,30 @@ export function notebookTitle(path: string, content: any): string {
 
 /**
  * The tutorials "Start here" and the Launcher offer, in order: the notebooks of
- * the setting that exist on the server (missing ones are left out), titled by
- * their first heading.
+ * the setting that exist on the server (missing ones are left out: their folders
+ * are listed, so nothing is asked for that is not there), titled by their first
+ * heading.
  */
 export async function findTutorials(contents: Contents.IManager, paths: ReadonlyArray<string>): Promise<ITutorial[]> {
+  const folderOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '');
+  const listed = new Map<string, Promise<Set<string>>>();
+  const list = (folder: string) => {
+    if (!listed.has(folder)) {
+      listed.set(
+        folder,
+        contents
+          .get(folder, { content: true, type: 'directory' })
+          .then(dir => new Set<string>((dir.content ?? []).map((item: { path: string }) => item.path)))
+          .catch(() => new Set<string>())
+      );
+    }
+    return listed.get(folder)!;
+  };
   const found = await Promise.all(
     paths.map(async path => {
+      if (!(await list(folderOf(path))).has(path)) {
+        return null;
+      }
       try {
         const file = await contents.get(path, { content: true, type: 'notebook' });
         return { path, title: notebookTitle(path, file.content) };

@@ -3,9 +3,12 @@
  * parameters, timeout, retries). The schedule dialog builds its job with them too.
  */
 import type { NotebookJobSpec } from '../../api/client';
-import { LIMITS } from '../../api/statuses';
+import { FIELD_BOUNDS } from '../../api/statuses';
 import { jsonObject } from '../../checks';
 import { trans } from '../../translate';
+
+/** The bounds the server puts on a notebook job's fields. */
+const FIELDS = FIELD_BOUNDS.NotebookJobSpec;
 
 /** The submit dialog's fields, as text, before validation. */
 export interface ISubmitForm {
@@ -64,8 +67,8 @@ export function validateSubmitForm(
   const experiment = form.experiment.trim();
   if (!experiment) {
     errors.experiment = trans.__('An experiment name is required.');
-  } else if (experiment.length > LIMITS.max_experiment_name_length) {
-    errors.experiment = trans.__('Use at most %1 characters.', LIMITS.max_experiment_name_length);
+  } else if (experiment.length > FIELDS.experiment.maxLength) {
+    errors.experiment = trans.__('Use at most %1 characters.', FIELDS.experiment.maxLength);
   }
   const checked = jsonObject(form.parameters, '{"alpha": 0.5}');
   if (checked.error) {
@@ -80,8 +83,9 @@ export function validateSubmitForm(
     }
   }
   const retries = Number(form.maxRetries || '0');
-  if (!Number.isInteger(retries) || retries < 0 || retries > LIMITS.max_job_retries) {
-    errors.maxRetries = trans.__('Retries is a whole number from 0 to %1.', LIMITS.max_job_retries);
+  const { minimum, maximum } = FIELDS.max_retries;
+  if (!Number.isInteger(retries) || retries < minimum || retries > maximum) {
+    errors.maxRetries = trans.__('Retries is a whole number from %1 to %2.', minimum, maximum);
   }
   if (Object.keys(errors).length > 0) {
     return { errors };

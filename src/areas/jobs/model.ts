@@ -36,7 +36,6 @@ export class JobsModel extends ListModel<Job, JobFilter> {
       name: 'mlservice:jobs-progress'
     });
     this.own(this._progressPoll);
-    this._pollProgress = options.auto ?? true;
   }
 
   key(job: Job): string {
@@ -96,7 +95,7 @@ export class JobsModel extends ListModel<Job, JobFilter> {
 
   protected async afterFetch(): Promise<void> {
     await this._readProgress();
-    if (this._pollProgress && this._watching && !this._progressPoll.isDisposed) {
+    if (this.isLive && this._watching) {
       void this._progressPoll.start().catch(() => undefined);
     }
   }
@@ -150,7 +149,6 @@ export class JobsModel extends ListModel<Job, JobFilter> {
   private _progress = new Map<string, JobProgress>();
   private _watching = false;
   private _progressPoll: Poll;
-  private _pollProgress: boolean;
 }
 
 export namespace JobsModel {

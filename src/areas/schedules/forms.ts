@@ -4,7 +4,7 @@
  * (a notebook job built as the submit dialog builds it, or any job as JSON).
  */
 import type { Schedule, ScheduleCreate, ScheduleUpdate } from '../../api/client';
-import { LIMITS } from '../../api/statuses';
+import { FIELD_BOUNDS } from '../../api/statuses';
 import { nameError } from '../../checks';
 import { describeCron } from '../../cron';
 import { trans } from '../../translate';
@@ -241,8 +241,9 @@ function checkSchedule(
     cron = form.cron.trim().split(/\s+/).join(' ');
   } else {
     const every = Number(form.every);
-    if (!Number.isInteger(every) || every < 1 || every > LIMITS.max_recurrence_every) {
-      errors.every = trans.__('A whole number from 1 to %1.', LIMITS.max_recurrence_every);
+    const { minimum, maximum } = FIELD_BOUNDS.Recurrence.every;
+    if (!Number.isInteger(every) || every < minimum || every > maximum) {
+      errors.every = trans.__('A whole number from %1 to %2.', minimum, maximum);
     }
     const daily = form.unit === 'days' || form.unit === 'weeks';
     const at: string[] = [];
@@ -286,12 +287,13 @@ function checkSchedule(
     errors.endAt = trans.__('The end comes after the start.');
   }
   const limit = Number(form.catchUpLimit);
-  if (form.catchUp === 'all' && (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.max_catch_up_limit)) {
-    errors.catchUpLimit = trans.__('A whole number from 1 to %1.', LIMITS.max_catch_up_limit);
+  const { catch_up_limit: CATCH_UP, max_concurrent_runs: CONCURRENT } = FIELD_BOUNDS.ScheduleCreate;
+  if (form.catchUp === 'all' && (!Number.isInteger(limit) || limit < CATCH_UP.minimum || limit > CATCH_UP.maximum)) {
+    errors.catchUpLimit = trans.__('A whole number from %1 to %2.', CATCH_UP.minimum, CATCH_UP.maximum);
   }
   const concurrent = Number(form.maxConcurrentRuns);
-  if (!Number.isInteger(concurrent) || concurrent < 1 || concurrent > LIMITS.max_concurrent_runs) {
-    errors.maxConcurrentRuns = trans.__('A whole number from 1 to %1.', LIMITS.max_concurrent_runs);
+  if (!Number.isInteger(concurrent) || concurrent < CONCURRENT.minimum || concurrent > CONCURRENT.maximum) {
+    errors.maxConcurrentRuns = trans.__('A whole number from %1 to %2.', CONCURRENT.minimum, CONCURRENT.maximum);
   }
   if (Object.keys(errors).length > 0 || !job) {
     return { errors };
