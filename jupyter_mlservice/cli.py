@@ -55,6 +55,24 @@ def _emit(args, data: Any, text: str) -> None:
     print(json.dumps(data, indent=2, default=str) if args.json else text)
 
 
+def _studio_link(ml, *path: str) -> str:
+    """The entity's page in JupyterLab's ML Studio: <server>/lab/mlservice/jobs/<id>."""
+    from urllib.parse import quote
+
+    return ml.url.rstrip("/") + "/lab/mlservice/" + "/".join(quote(p, safe="") for p in path)
+
+
+def _emit_job(args, ml, job, text: str) -> None:
+    """A job's output; with --open, its studio link too (a last line, or `studio_url` in --json)."""
+    if getattr(args, "open", False):
+        link = _studio_link(ml, "jobs", job.id)
+        if args.json:
+            _emit(args, {**job.data, "studio_url": link}, text)
+            return
+        text = f"{text}\n{link}"
+    _emit(args, job.data, text)
+
+
 # ---- commands -------------------------------------------------------------------------------
 
 
@@ -109,7 +127,7 @@ def cmd_job_submit(args) -> int:
         job = ml.jobs.submit(command=command if len(command) > 1 else command[0], **common)
     if args.wait:
         job.wait(show_output=not args.json)
-    _emit(args, job.data, job.id if not args.wait else f"{job.id} {job.status}")
+    _emit_job(args, ml, job, job.id if not args.wait else f"{job.id} {job.status}")
     return 0 if not args.wait or job.status == "Completed" else 1
 
 
@@ -121,10 +139,11 @@ def cmd_job_list(args) -> int:
 
 
 def cmd_job_show(args) -> int:
-    job = _client(args).jobs.get(args.id)
+    ml = _client(args)
+    job = ml.jobs.get(args.id)
     d = job.data
     text = "\n".join(f"{k:13} {d.get(k)}" for k in ("id", "display_name", "kind", "status", "target", "experiment", "run_id", "attempt", "exit_code", "error", "created_at", "started_at", "ended_at", "duration_s"))
-    _emit(args, d, text)
+    _emit_job(args, ml, job, text)
     return 0
 
 
@@ -202,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     js.add_argument("--timeout", type=float, default=None, help="seconds")
     js.add_argument("--max-retries", type=int, default=0)
     js.add_argument("--wait", action="store_true", help="follow the log and wait for the end")
+    js.add_argument("--open", action="store_true", help="print the job's link in JupyterLab's ML Studio")
     js.add_argument("command", nargs=argparse.REMAINDER)
     js.set_defaults(func=cmd_job_submit)
     jl = j.add_parser("list", parents=[common, reader])
@@ -213,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func in (("show", cmd_job_show), ("cancel", cmd_job_cancel)):
         jp = j.add_parser(name, parents=[common, reader] if name == "show" else [common])
         jp.add_argument("id")
+        if name == "show":
+            jp.add_argument("--open", action="store_true", help="print the job's link in JupyterLab's ML Studio")
         jp.set_defaults(func=func)
     jg = j.add_parser("logs", parents=[common])
     jg.add_argument("id")

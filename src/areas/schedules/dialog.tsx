@@ -8,7 +8,7 @@ import * as React from 'react';
 import * as api from '../../api/client';
 import type { Schedule } from '../../api/client';
 import { Field, IFormProps, SelectField, TextField, binder } from '../../components/forms';
-import { CRON_PRESETS, describeCron, describeRecurrence } from '../../cron';
+import { cronPresets, describeCron, describeRecurrence } from '../../cron';
 import { formDialog } from '../../dialogs';
 import { trans } from '../../translate';
 import { SubmitForm } from '../jobs/commands';
@@ -49,7 +49,7 @@ export function CronField(props: {
         {described.ok ? described.text : described.error}
       </div>
       <div className="jp-mlservice-cron-presets" role="group" aria-label={trans.__('Presets')}>
-        {CRON_PRESETS.map(preset => (
+        {cronPresets().map(preset => (
           <button
             key={preset.cron}
             type="button"
