@@ -46,6 +46,8 @@ export interface IDetailFrameProps {
   error?: string | null;
   /** True until the entity was read once: shows "Loading…" instead of the sections. */
   loading?: boolean;
+  /** The entity does not exist (deleted meanwhile, or a wrong link): says so instead of the sections. */
+  gone?: boolean;
   className?: string;
   /** data-* attributes of the frame (tests find views by them). */
   data?: Record<string, string>;
@@ -74,13 +76,13 @@ export function DetailFrame(props: IDetailFrameProps): JSX.Element {
       <header className="jp-mlservice-detail-header">
         <span className="jp-mlservice-detail-kind">{props.kind}</span>
         <h2 id={titleId}>{props.title}</h2>
-        {props.status && (
+        {props.status && !props.gone && (
           <span className={statusClass(props.status)} data-status={props.status}>
             {props.status}
           </span>
         )}
         <div className="jp-mlservice-detail-actions">
-          {(props.actions ?? []).map(action => (
+          {(props.gone ? [] : (props.actions ?? [])).map(action => (
             <Button
               key={action.label}
               small
@@ -116,7 +118,15 @@ export function DetailFrame(props: IDetailFrameProps): JSX.Element {
           {props.error}
         </div>
       )}
-      {props.loading ? <div className="jp-mlservice-empty">{trans.__('Loading…')}</div> : props.children}
+      {props.gone ? (
+        <div className="jp-mlservice-empty">
+          {trans.__('%1 "%2" does not exist (any more): it was deleted, or the link is wrong.', props.kind, props.title)}
+        </div>
+      ) : props.loading ? (
+        <div className="jp-mlservice-empty">{trans.__('Loading…')}</div>
+      ) : (
+        props.children
+      )}
     </article>
   );
 }

@@ -145,7 +145,7 @@ test('the Launcher has an ML Studio card and one per tutorial; Home starts with 
     await expect(home.locator('.jp-mlservice-tutorials li')).toHaveText([/Jobs quickstart/]);
     await home.getByRole('button', { name: 'Start with "Jobs quickstart"' }).click();
     await expect(page.locator('.jp-NotebookPanel:visible')).toBeVisible();
-    await expect(page.locator('.lm-TabBar-tab.lm-mod-current')).toContainText('01-jobs-quickstart.ipynb');
+    await expect(page.locator('.jp-mod-current.lm-mod-current[data-type="document-title"]')).toContainText('01-jobs-quickstart.ipynb');
   } finally {
     await page.contents.deleteFile('01-jobs-quickstart.ipynb');
   }

@@ -128,13 +128,6 @@ export function TargetView(props: {
   const model = useModel(props.model);
   const { host } = props;
   const target = model.target;
-  if (model.gone) {
-    return (
-      <DetailFrame host={host} kind={trans.__('Compute target')} title={model.name}>
-        <div className="jp-mlservice-empty">{trans.__('The compute target "%1" does not exist (any more).', model.name)}</div>
-      </DetailFrame>
-    );
-  }
   return (
     <DetailFrame
       host={host}
@@ -142,6 +135,7 @@ export function TargetView(props: {
       title={model.name}
       className="jp-mlservice-target-view"
       data={{ target: model.name }}
+      gone={model.gone}
       loading={!target && !model.error}
       error={model.error}
       meta={target && <span className="jp-mlservice-chip">{target.type}</span>}

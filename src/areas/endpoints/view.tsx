@@ -100,13 +100,6 @@ export function EndpointView(props: IViewProps): JSX.Element {
   const model = useModel(props.model);
   const { actions, host } = props;
   const endpoint = model.endpoint;
-  if (model.gone) {
-    return (
-      <DetailFrame host={host} kind={trans.__('Endpoint')} title={model.name}>
-        <div className="jp-mlservice-empty">{trans.__('The endpoint "%1" does not exist (any more).', model.name)}</div>
-      </DetailFrame>
-    );
-  }
   return (
     <DetailFrame
       host={host}
@@ -115,6 +108,7 @@ export function EndpointView(props: IViewProps): JSX.Element {
       status={endpoint?.status}
       className="jp-mlservice-endpoint-view"
       data={{ endpoint: model.name }}
+      gone={model.gone}
       loading={!endpoint && !model.error}
       error={model.error ?? endpoint?.error}
       meta={

@@ -95,13 +95,6 @@ export function ModelView(props: { model: ModelDetailModel; actions: IModelActio
   const model = useModel(props.model);
   const { actions, host } = props;
   const item = model.model;
-  if (model.gone) {
-    return (
-      <DetailFrame host={host} kind={trans.__('Model')} title={model.name}>
-        <div className="jp-mlservice-empty">{trans.__('The model "%1" does not exist (any more).', model.name)}</div>
-      </DetailFrame>
-    );
-  }
   return (
     <DetailFrame
       host={host}
@@ -109,6 +102,7 @@ export function ModelView(props: { model: ModelDetailModel; actions: IModelActio
       title={model.name}
       className="jp-mlservice-model-view"
       data={{ model: model.name }}
+      gone={model.gone}
       loading={!item && !model.error}
       error={model.error}
       meta={

@@ -140,13 +140,6 @@ export function ScheduleView(props: { model: ScheduleDetailModel; actions: ISche
   const model = useModel(props.model);
   const { actions, host } = props;
   const schedule = model.schedule;
-  if (model.gone) {
-    return (
-      <DetailFrame host={host} kind={trans.__('Schedule')} title={model.name}>
-        <div className="jp-mlservice-empty">{trans.__('The schedule "%1" does not exist (any more).', model.name)}</div>
-      </DetailFrame>
-    );
-  }
   const name = model.name;
   return (
     <DetailFrame
@@ -156,6 +149,7 @@ export function ScheduleView(props: { model: ScheduleDetailModel; actions: ISche
       status={schedule ? (schedule.enabled ? trans.__('Enabled') : trans.__('Disabled')) : null}
       className="jp-mlservice-schedule-view"
       data={{ schedule: name, enabled: String(schedule?.enabled ?? '') }}
+      gone={model.gone}
       loading={!schedule && !model.error}
       error={model.error}
       meta={
