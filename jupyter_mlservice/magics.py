@@ -20,7 +20,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.display import HTML, display
 
-from .core.errors import MLServiceError
+from .errors import MLServiceError
 from .sdk.jobs import JobFailed
 
 MLRUN_USAGE = "%%mlrun [--target T] [--experiment E] [--name N] [--no-wait] [--param NAME[=VALUE] ...]"

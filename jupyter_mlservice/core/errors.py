@@ -1,27 +1,5 @@
-"""Domain errors. Handlers map them to HTTP status codes; the SDK maps them back."""
+"""Domain errors: the package-root `jupyter_mlservice.errors`, re-exported for core's imports."""
 
+from ..errors import Conflict, InvalidRequest, MLServiceError, NotFound
 
-class MLServiceError(Exception):
-    """Base class; ``status`` is the HTTP status a handler should answer with."""
-
-    status = 500
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class InvalidRequest(MLServiceError):
-    """The user asked for something malformed; the message says what to change."""
-
-    status = 400
-
-
-class NotFound(MLServiceError):
-    status = 404
-
-
-class Conflict(MLServiceError):
-    """The request is well formed but clashes with the current state."""
-
-    status = 409
+__all__ = ["Conflict", "InvalidRequest", "MLServiceError", "NotFound"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..core.errors import InvalidRequest
-from .http import HTTP
-from .jobs import Job, _server_path
+from ..errors import InvalidRequest
+from .http import Collection
+from .jobs import Job, job_fields
 
 
 def batch_body(
@@ -24,17 +24,11 @@ def batch_body(
     retry_settings: dict[str, Any] | None = None,
     output_action: str | None = None,
     scoring_script: str | None = None,
-    code: str | os.PathLike | None = None,
     resume: bool = True,
-    target: str = "local",
-    experiment: str = "Default",
-    display_name: str = "",
-    tags: dict[str, str] | None = None,
-    environment_variables: dict[str, str] | None = None,
-    timeout_s: float | None = None,
-    max_retries: int = 0,
+    **job: Any,
 ) -> dict[str, Any]:
-    """The REST body (kind `batch`) for these keywords; `input`/`output` may be plain paths."""
+    """The REST body (kind `batch`) for these keywords and the job keywords of ``ml.jobs.submit``
+    (target, experiment, code, tags...); `input`/`output` may be plain paths."""
     if input is None:
         raise InvalidRequest("input= is required: {'path': 'data/*.parquet'} or {'sql': '...', 'url': 'sqlite:///db'}")
     if isinstance(input, (str, os.PathLike)):
@@ -55,25 +49,14 @@ def batch_body(
         "error_threshold": error_threshold,
         "resume": resume,
         "scoring_script": scoring_script,
-        "target": target,
-        "experiment": experiment,
-        "display_name": display_name,
-        "tags": tags or {},
-        "environment_variables": environment_variables or {},
-        "timeout_s": timeout_s,
-        "max_retries": max_retries,
+        **job_fields(**job),
     }
     if retry_settings:
         body["retry_settings"] = dict(retry_settings)
-    if code is not None:
-        body["code"] = _server_path(code)
     return body
 
 
-class Batch:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Batch(Collection):
     def submit(self, model: str | None = None, input: dict[str, Any] | str | None = None, output: dict[str, Any] | str | None = None, **kwargs: Any) -> Job:
         """Submit a batch scoring job; it is a Job (``wait()``, ``status``, ``logs()``, ``progress()``).
 

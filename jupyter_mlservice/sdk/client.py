@@ -5,17 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..core.errors import MLServiceError
+from ..errors import ServerNotFound
 from .experiments import Experiments
 from .http import HTTP
 from .jobs import Jobs
 from .endpoints import Deployments, Endpoints
 from .models import Models
 from .targets import Targets
-
-
-class ServerNotFound(MLServiceError):
-    pass
 
 
 class MLService:

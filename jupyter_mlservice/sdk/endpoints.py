@@ -7,8 +7,8 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from ..core.errors import MLServiceError
-from .http import HTTP, Record as _Record
+from ..errors import MLServiceError
+from .http import Collection, Record as _Record
 
 
 class Endpoint(_Record):
@@ -27,10 +27,7 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
-class Endpoints:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Endpoints(Collection):
     def create(self, name: str, auth_mode: str = "key", description: str = "") -> Endpoint:
         """``ep = ml.endpoints.create(name="iris", auth_mode="key")``"""
         return Endpoint(self._http.post("/endpoints", {"name": name, "auth_mode": auth_mode, "description": description}))
@@ -88,10 +85,7 @@ class Endpoints:
         return self._http.get(f"/endpoints/{_q(name)}/metrics")["deployments"]
 
 
-class Deployments:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Deployments(Collection):
     def create(
         self,
         endpoint: str,

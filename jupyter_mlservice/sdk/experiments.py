@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .http import HTTP
+from .http import Collection
 
 
-class Experiments:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Experiments(Collection):
     def list(self, limit: int | None = None) -> list[dict[str, Any]]:
         """``[e["name"] for e in ml.experiments.list()]``"""
         return self._http.paginate("/experiments", {}, limit)
@@ -24,6 +21,6 @@ class Experiments:
         for exp in self.list():
             if exp["name"] == experiment or exp["experiment_id"] == experiment:
                 return exp["experiment_id"]
-        from ..core.errors import NotFound
+        from ..errors import NotFound
 
         raise NotFound(f"no experiment named {experiment!r}")

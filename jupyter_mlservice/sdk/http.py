@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import requests
 
-from ..core.errors import Conflict, InvalidRequest, MLServiceError, NotFound
-
-
-class APIError(MLServiceError):
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
-
+from ..errors import APIError, Conflict, InvalidRequest, MLServiceError, NotFound
 
 _BY_STATUS = {400: InvalidRequest, 404: NotFound, 409: Conflict}
 
@@ -76,8 +70,22 @@ class HTTP:
                 return items[:limit] if limit else items
 
 
+class Collection:
+    """One area of the API (``ml.jobs``, ``ml.models``...), speaking through the client's session."""
+
+    def __init__(self, http: HTTP):
+        self._http = http
+
+
 class Record:
-    """A REST object with its fields as attributes (``obj.name``) and ``obj.data``."""
+    """A REST object with its fields as attributes (``obj.name``) and ``obj.data``.
+
+    Fields named in ``_TIMES`` read as datetimes (the REST document holds ISO strings); ``repr``
+    shows the fields named in ``_SHOWN`` (by default the name and the status).
+    """
+
+    _TIMES: tuple[str, ...] = ()
+    _SHOWN: tuple[str, ...] = ()
 
     def __init__(self, data: dict[str, Any]):
         self._data = data
@@ -85,7 +93,7 @@ class Record:
     def __getattr__(self, name: str) -> Any:
         data = self.__dict__.get("_data", {})
         if name in data:
-            return data[name]
+            return _parse_time(data[name]) if name in self._TIMES else data[name]
         raise AttributeError(name)
 
     @property
@@ -93,4 +101,31 @@ class Record:
         return dict(self._data)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._data.get('name')!r}, status={self._data.get('status')!r})"
+        if not self._SHOWN:
+            return f"{type(self).__name__}({self._data.get('name')!r}, status={self._data.get('status')!r})"
+        return f"{type(self).__name__}({', '.join(f'{k}={self._data.get(k)!r}' for k in self._SHOWN)})"
+
+
+class Handle(Record):
+    """A Record that acts on the server (``job.cancel()``, ``schedule.runs()``): it keeps the
+    client's session, and ``_PATH`` (filled from its fields) says where it lives in the REST API."""
+
+    _PATH = ""
+
+    def __init__(self, http: HTTP, data: dict[str, Any]):
+        super().__init__(data)
+        self._http = http
+
+    def refresh(self):
+        """Fetch the latest state. ``job.refresh().status``"""
+        self._data = self._http.get(self._PATH.format_map(self._data))
+        return self
+
+
+def _parse_time(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InvalidRequest, MLServiceError
-from .http import HTTP
+from ..errors import InvalidRequest, MLServiceError
+from .http import Collection, Handle
 
 TERMINAL = {"Completed", "Failed", "Canceled"}
 
@@ -17,26 +17,11 @@ class JobFailed(MLServiceError):
     """Raised by ``job.wait(raise_on_failure=True)`` when a job ends Failed or Canceled."""
 
 
-class Job:
+class Job(Handle):
     """A submitted job. Attributes mirror the REST `Job` (``job.status``, ``job.run_id``...)."""
 
-    def __init__(self, http: HTTP, data: dict[str, Any]):
-        self._http = http
-        self._data = data
-
-    # data access ---------------------------------------------------------------------------------
-    def __getattr__(self, name: str) -> Any:
-        data = self.__dict__.get("_data", {})
-        if name in data:
-            return data[name]
-        raise AttributeError(name)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return dict(self._data)
-
-    def __repr__(self) -> str:
-        return f"Job(id={self.id!r}, status={self.status!r}, target={self.target!r}, experiment={self.experiment!r})"
+    _PATH = "/jobs/{id}"
+    _SHOWN = ("id", "status", "target", "experiment")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # A job as a cell's result: the live run widget in a kernel, a static table elsewhere.
@@ -56,11 +41,6 @@ class Job:
         return f"<table>{rows}</table>"
 
     # actions -------------------------------------------------------------------------------------
-    def refresh(self) -> "Job":
-        """Fetch the latest state. ``job.refresh().status``"""
-        self._data = self._http.get(f"/jobs/{self.id}")
-        return self
-
     def wait(self, timeout: float | None = None, raise_on_failure: bool = False, show_output: bool = False) -> "Job":
         """Block until the job ends. ``job.wait(timeout=600).status  # 'Completed'``"""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -149,10 +129,7 @@ class Job:
         return widget
 
 
-class Jobs:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Jobs(Collection):
     def submit(
         self,
         command: str | list[str] | None = None,
@@ -178,18 +155,7 @@ class Jobs:
         given = [k for k, v in (("command", command), ("notebook", notebook), ("source", source)) if v]
         if len(given) != 1:
             raise InvalidRequest("pass exactly one of command=, notebook= or source=")
-        body: dict[str, Any] = {
-            "target": target,
-            "experiment": experiment,
-            "display_name": display_name,
-            "tags": tags or {},
-            "environment_variables": environment_variables or {},
-            "timeout_s": timeout_s,
-            "max_retries": max_retries,
-            **extra,
-        }
-        if code is not None:
-            body["code"] = _server_path(code)
+        body = {**job_fields(target, experiment, display_name, tags, environment_variables, timeout_s, max_retries, code), **extra}
         if command:
             if isinstance(command, (list, tuple)):
                 import shlex
@@ -230,6 +196,19 @@ class Jobs:
         if tags:
             params["tag"] = [f"{k}={v}" for k, v in tags.items()]
         return [Job(self._http, d) for d in self._http.paginate("/jobs", params, limit)]
+
+
+def job_fields(target: str = "local", experiment: str = "Default", display_name: str = "", tags: dict[str, str] | None = None,
+               environment_variables: dict[str, str] | None = None, timeout_s: float | None = None, max_retries: int = 0,
+               code: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The REST fields every kind of job has, from the keywords every submit takes (as ``ml.jobs.submit``)."""
+    body: dict[str, Any] = {
+        "target": target, "experiment": experiment, "display_name": display_name, "tags": tags or {},
+        "environment_variables": environment_variables or {}, "timeout_s": timeout_s, "max_retries": max_retries,
+    }
+    if code is not None:
+        body["code"] = _server_path(code)
+    return body
 
 
 def _server_path(path: str | os.PathLike) -> str:

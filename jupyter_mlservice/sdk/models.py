@@ -6,25 +6,21 @@ import os
 from typing import Any
 from urllib.parse import quote
 
-from ..core.errors import InvalidRequest
-from .http import HTTP, Record
+from ..errors import InvalidRequest
+from .http import Collection, Record
 
 
 class ModelVersion(Record):
     """One registered version: ``mv.name``, ``mv.version``, ``mv.run_id``, ``mv.aliases``, ``mv.lineage``."""
 
+    _SHOWN = ("name", "version", "aliases")
+
     @property
     def ref(self) -> str:
         return f"{self.name}:{self.version}"
 
-    def __repr__(self) -> str:
-        return f"ModelVersion(name={self.name!r}, version={self.version!r}, aliases={self.aliases!r})"
 
-
-class Models:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Models(Collection):
     def register(
         self,
         name: str,

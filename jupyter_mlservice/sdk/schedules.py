@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..core.errors import InvalidRequest
-from .http import HTTP
+from ..errors import InvalidRequest
+from .http import Collection, Handle
 from .jobs import Job, Jobs
 
 
@@ -35,41 +35,15 @@ def job_body(job: dict[str, Any]) -> dict[str, Any]:
     return capture.body or {}
 
 
-def _parse_time(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-    return value
-
-
-class Schedule:
+class Schedule(Handle):
     """A schedule. Attributes mirror the REST `Schedule`: ``s.next_run_at``, ``s.enabled``, ``s.last_runs``..."""
 
+    _PATH = "/schedules/{name}"
     _TIMES = ("next_run_at", "start_at", "end_at", "created_at", "updated_at")
-
-    def __init__(self, http: HTTP, data: dict[str, Any]):
-        self._http = http
-        self._data = data
-
-    def __getattr__(self, name: str) -> Any:
-        data = self.__dict__.get("_data", {})
-        if name in data:
-            return _parse_time(data[name]) if name in self._TIMES else data[name]
-        raise AttributeError(name)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return dict(self._data)
 
     def __repr__(self) -> str:
         when = self._data.get("cron") or self._data.get("recurrence")
         return f"Schedule(name={self.name!r}, when={when!r}, enabled={self.enabled}, next_run_at={self._data.get('next_run_at')!r})"
-
-    def refresh(self) -> "Schedule":
-        self._data = self._http.get(f"/schedules/{self.name}")
-        return self
 
     def runs(self, limit: int | None = 50, state: str | None = None) -> list[dict[str, Any]]:
         """The history, newest slot first. ``[r["state"] for r in s.runs()]``"""
@@ -80,10 +54,7 @@ class Schedule:
         return Jobs(self._http).list(schedule=self.name, limit=limit)
 
 
-class Schedules:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Schedules(Collection):
     def create(
         self,
         name: str,

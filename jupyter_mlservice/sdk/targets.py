@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .http import HTTP
+from .http import Collection
 
 
-class Targets:
-    def __init__(self, http: HTTP):
-        self._http = http
-
+class Targets(Collection):
     def list(self) -> list[dict[str, Any]]:
         """All compute targets. ``[t["name"] for t in ml.targets.list()]``"""
         return self._http.paginate("/targets", {}, None)

@@ -1,0 +1,71 @@
+"""`mlservice model ...`: the registry from the shell."""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import UsageError
+from .common import client, command, emit, group, pairs, table
+
+
+def cmd_list(args) -> int:
+    models = client(args).models.list()
+    rows = [{**m, "aliases": ",".join(f"{a}={v}" for a, v in m["aliases"].items())} for m in models]
+    emit(args, models, table(rows, ["name", "latest_version", "aliases", "description"]))
+    return 0
+
+
+def cmd_show(args) -> int:
+    ml = client(args)
+    if ":" in args.ref or "@" in args.ref:
+        mv = ml.models.version(args.ref)
+        emit(args, mv.data, json.dumps(mv.data, indent=2, default=str))
+        return 0
+    model = ml.models.get(args.ref)
+    rows = [{**v, "aliases": ",".join(v["aliases"])} for v in model["versions"]]
+    emit(args, model, f"{model['name']}  {model['description']}\n" + table(rows, ["version", "aliases", "run_id", "status", "source"]))
+    return 0
+
+
+def cmd_register(args) -> int:
+    ml = client(args)
+    common = dict(tags=pairs(args.tag, "--tag"), description=args.description)
+    if args.job:
+        mv = ml.models.register(args.name, job=args.job, path=args.path or "model", **common)
+    elif args.run:
+        mv = ml.models.register(args.name, run_id=args.run, path=args.path or "model", **common)
+    elif args.path:
+        mv = ml.models.register(args.name, path=args.path, **common)
+    else:
+        raise UsageError("give --job JOB_ID, --run RUN_ID, or --path FILE_OR_FOLDER")
+    emit(args, mv.data, f"registered {mv.name} version {mv.version}")
+    return 0
+
+
+def cmd_alias(args) -> int:
+    ml = client(args)
+    if args.delete:
+        ml.models.delete_alias(args.name, args.alias)
+        print(f"removed alias {args.alias} of {args.name}")
+    else:
+        mv = ml.models.set_alias(args.name, args.alias, args.version)
+        print(f"{args.name}@{args.alias} -> version {mv.version}")
+    return 0
+
+
+def register(sub) -> None:
+    m = group(sub, "model", "the model registry")
+    command(m, "list", cmd_list, json=True)
+    command(m, "show", cmd_show, json=True, help="a model (NAME) or a version (NAME:V, NAME@ALIAS)").add_argument("ref")
+    p = command(m, "register", cmd_register, json=True)
+    p.add_argument("name")
+    p.add_argument("--job", help="register from this job's run")
+    p.add_argument("--run", help="register from this MLflow run")
+    p.add_argument("--path", help="artifact path in the run (default: model), or a local file/folder")
+    p.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--description", default="")
+    p = command(m, "alias", cmd_alias, help="point ALIAS at VERSION (or --delete it)")
+    p.add_argument("name")
+    p.add_argument("alias")
+    p.add_argument("version", nargs="?")
+    p.add_argument("--delete", action="store_true")
