@@ -13,15 +13,8 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 
-import { activateCompare } from './areas/compare';
-import { activateCompute } from './areas/compute';
+import { activateAreas } from './areas';
 import { IAreaContext, addCommand } from './areas/context';
-import { activateEndpoints } from './areas/endpoints';
-import { activateExperiments } from './areas/experiments';
-import { activateHome } from './areas/home';
-import { activateJobs } from './areas/jobs';
-import { activateModels } from './areas/models';
-import { activateSchedules } from './areas/schedules';
 import { mlserviceIcon } from './icons';
 import { addLiveIndex } from './liveIndex';
 import { ServiceEvents } from './models/events';
@@ -122,20 +115,7 @@ const areasPlugin: JupyterFrontEndPlugin<void> = {
     editorServices: IEditorServices | null,
     launcher: ILauncher | null
   ): void => {
-    const context: IAreaContext = { app, studio, palette };
-    const targets = activateCompute(context);
-    // The Jobs list's target filter offers every target's name.
-    const targetNames = () => {
-      targets.activate();
-      return targets.names;
-    };
-    const jobs = activateJobs(context, { notebooks, browsers, rendermime, editorServices }, targetNames);
-    activateHome(context, jobs, launcher);
-    activateExperiments(context);
-    activateCompare(context);
-    activateModels(context);
-    activateEndpoints(context);
-    activateSchedules(context, notebooks);
+    activateAreas({ app, studio, palette }, { notebooks, browsers, rendermime, editorServices, launcher });
   }
 };
 

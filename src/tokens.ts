@@ -31,7 +31,7 @@ export const STUDIO_ID = 'jp-mlservice-studio';
 
 /**
  * The ML Studio: the main-area home of every area. Plugins add areas to it
- * (see src/studio/registry.ts for how) and open its views by path.
+ * (src/areas/README.md says how) and open its views by path.
  */
 export interface IMLServiceStudio {
   /** Add an area: a nav entry, its list and the views of its entities. */

@@ -6,6 +6,7 @@ import { TargetDetailModel, TargetsModel } from '../areas/compute/model';
 import { ClusterStatus, TargetView, targetColumns } from '../areas/compute/view';
 import { JobDetailModel, JobsModel } from '../areas/jobs/model';
 import { IJobActions, JobView, jobColumns, jobFilters } from '../areas/jobs/view';
+import { DetailFrame } from '../components/DetailFrame';
 import { EntityList } from '../components/EntityList';
 import { alignSeries } from '../components/MetricChart';
 import { detailHost, job, target } from './fixtures';
@@ -131,6 +132,37 @@ describe('the Jobs area', () => {
     fireEvent.click(screen.getByLabelText('Copy the link to this Job'));
     expect(host.copy).toHaveBeenCalledWith(host.link, expect.any(String));
     model.dispose();
+  });
+});
+
+describe('DetailFrame', () => {
+  function frame(model: { loading: boolean; error: string | null; gone: boolean }) {
+    return (
+      <DetailFrame host={detailHost()} kind="Job" title="job-1" status="Running" model={model} actions={[{ label: 'Cancel', onClick: jest.fn() }]}>
+        <p>the sections</p>
+      </DetailFrame>
+    );
+  }
+
+  it('reads its model: loading, then the sections or the error', () => {
+    const { rerender } = render(frame({ loading: true, error: null, gone: false }));
+    expect(screen.getByText('Loading…')).toBeTruthy();
+    expect(screen.queryByText('the sections')).toBeNull();
+    rerender(frame({ loading: false, error: null, gone: false }));
+    expect(screen.getByText('the sections')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeTruthy();
+    rerender(frame({ loading: false, error: 'server down', gone: false }));
+    expect(screen.getByRole('alert').textContent).toBe('server down');
+  });
+
+  it('says the entity does not exist once its model is gone, with no status and no actions', () => {
+    render(frame({ loading: false, error: null, gone: true }));
+    expect(screen.getByText(/Job "job-1" does not exist/)).toBeTruthy();
+    expect(screen.queryByText('the sections')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+    expect(document.querySelector('[data-status]')).toBeNull();
+    // Its link can still be copied.
+    expect(screen.getByRole('button', { name: 'Copy the link to this Job' })).toBeTruthy();
   });
 });
 

@@ -3,7 +3,7 @@ import { TargetDetailModel, TargetsModel, targetNames } from '../areas/compute/m
 import { ExperimentsModel, RunDetailModel, RunsModel } from '../areas/experiments/model';
 import { JobDetailModel, JobsModel } from '../areas/jobs/model';
 import { PolledModel } from '../models/base';
-import { ServiceEvents } from '../models/events';
+import { ServiceEvents, addEventKind } from '../models/events';
 import { experiment, fakeEventManager, job, run, settle, target } from './fixtures';
 
 jest.mock('../api/client', () => jest.requireActual('./fixtures').mockClient());
@@ -13,6 +13,13 @@ const mocked = api as jest.Mocked<typeof api>;
 beforeEach(() => jest.resetAllMocks());
 
 const SCHEMA = 'https://events.jupyter.org/jupyter_mlservice/';
+
+// A new area declares its kind of event from its own folder, as the area recipe says.
+declare module '../models/events' {
+  interface IServiceEventMap {
+    dataset: { name: string; version: string | null; action: string };
+  }
+}
 
 describe('ServiceEvents', () => {
   it('delivers each area’s events by kind and ignores other schemas', () => {
@@ -41,6 +48,19 @@ describe('ServiceEvents', () => {
       'target gpu created'
     ]);
     expect(events.connected).toBe(true);
+    events.dispose();
+  });
+
+  it('takes a new area’s kind of event once the area adds it', () => {
+    const { manager, emit } = fakeEventManager();
+    const events = new ServiceEvents(manager);
+    const seen: string[] = [];
+    events.on('dataset', e => seen.push(`${e.name}@${e.version} ${e.action}`));
+    emit({ schema_id: `${SCHEMA}dataset`, name: 'iris', version: '1', action: 'created' });
+    addEventKind('dataset', 'name');
+    emit({ schema_id: `${SCHEMA}dataset`, name: 'iris', version: '2', action: 'created' });
+    emit({ schema_id: `${SCHEMA}dataset`, version: '3', action: 'created' }); // no name: not one
+    expect(seen).toEqual(['iris@2 created']);
     events.dispose();
   });
 
@@ -260,6 +280,16 @@ describe('JobDetailModel', () => {
     expect(model.settled).toBe(false);
     await settle(20);
     expect(model.job?.attempt).toBe(2);
+    model.dispose();
+  });
+
+  it('knows when a link names a job that does not exist, and stops reading', async () => {
+    mocked.getJob.mockRejectedValue(new api.MLServiceError('no job "nope"', 404));
+    const model = new JobDetailModel({ id: 'nope', auto: false });
+    await model.refresh();
+    expect(model.gone).toBe(true);
+    expect(model.error).toBeNull();
+    expect(mocked.getJobLogs).not.toHaveBeenCalled();
     model.dispose();
   });
 });

@@ -43,6 +43,11 @@ export interface IDetailFrameProps {
   /** A line under the title (target, experiment...). */
   meta?: React.ReactNode;
   actions?: ReadonlyArray<IDetailAction>;
+  /**
+   * The model the view reads (a `PolledModel`): "Loading…" until its first read, its error,
+   * and "does not exist" once the server said 404. The three props below override it.
+   */
+  model?: { loading: boolean; error: string | null; gone: boolean };
   error?: string | null;
   /** True until the entity was read once: shows "Loading…" instead of the sections. */
   loading?: boolean;
@@ -59,7 +64,10 @@ export interface IDetailFrameProps {
  * status, its actions, "copy link" and "open in a tab", then its sections.
  */
 export function DetailFrame(props: IDetailFrameProps): JSX.Element {
-  const { host } = props;
+  const { host, model } = props;
+  const gone = props.gone ?? model?.gone ?? false;
+  const loading = props.loading ?? model?.loading ?? false;
+  const error = props.error !== undefined ? props.error : (model?.error ?? null);
   const titleId = React.useId();
   const data = Object.fromEntries(Object.entries(props.data ?? {}).map(([k, v]) => [`data-${k}`, v]));
   return (
@@ -76,13 +84,13 @@ export function DetailFrame(props: IDetailFrameProps): JSX.Element {
       <header className="jp-mlservice-detail-header">
         <span className="jp-mlservice-detail-kind">{props.kind}</span>
         <h2 id={titleId}>{props.title}</h2>
-        {props.status && !props.gone && (
+        {props.status && !gone && (
           <span className={statusClass(props.status)} data-status={props.status}>
             {props.status}
           </span>
         )}
         <div className="jp-mlservice-detail-actions">
-          {(props.gone ? [] : (props.actions ?? [])).map(action => (
+          {(gone ? [] : (props.actions ?? [])).map(action => (
             <Button
               key={action.label}
               small
@@ -113,16 +121,16 @@ export function DetailFrame(props: IDetailFrameProps): JSX.Element {
         </div>
       </header>
       {props.meta && <div className="jp-mlservice-item-meta jp-mlservice-detail-meta">{props.meta}</div>}
-      {props.error && (
+      {error && !gone && (
         <div className="jp-mlservice-error" role="alert">
-          {props.error}
+          {error}
         </div>
       )}
-      {props.gone ? (
+      {gone ? (
         <div className="jp-mlservice-empty">
           {trans.__('%1 "%2" does not exist (any more): it was deleted, or the link is wrong.', props.kind, props.title)}
         </div>
-      ) : props.loading ? (
+      ) : loading ? (
         <div className="jp-mlservice-empty">{trans.__('Loading…')}</div>
       ) : (
         props.children

@@ -43,7 +43,16 @@ export namespace ServiceEvent {
   }
 }
 
-/** The kinds of entity the server emits events for, and what each event carries. */
+/**
+ * The kinds of entity the server emits events for, and what each event carries. An area that
+ * brings a new kind adds it from its own folder (declaration merging) and registers the field
+ * that identifies it with `addEventKind`:
+ *
+ *   declare module '../../models/events' {
+ *     interface IServiceEventMap { data: IDataEvent }
+ *   }
+ *   addEventKind('data', 'name');
+ */
 export interface IServiceEventMap {
   job: ServiceEvent.IJob;
   endpoint: ServiceEvent.IEndpoint;
@@ -57,14 +66,19 @@ export type ServiceEventKind = keyof IServiceEventMap;
 /** The schema id of each kind: `https://events.jupyter.org/jupyter_mlservice/<kind>` (published by the server). */
 export const EVENT_SCHEMA_PREFIX = `${EVENT_SCHEMA_BASE}/`;
 
-/** The field each kind's event must carry to be taken as one (the rest is read as sent). */
-const REQUIRED: { [K in ServiceEventKind]: keyof IServiceEventMap[K] } = {
-  job: 'job_id',
-  endpoint: 'endpoint',
-  model: 'name',
-  schedule: 'name',
-  target: 'name'
-};
+/** Each kind, with the field its event must carry to be taken as one (the rest is read as sent). */
+const KINDS = new Map<string, string>([
+  ['job', 'job_id'],
+  ['endpoint', 'endpoint'],
+  ['model', 'name'],
+  ['schedule', 'name'],
+  ['target', 'name']
+]);
+
+/** Take the server's events of one more kind (`<prefix>/<kind>`), those that carry `required`. */
+export function addEventKind<K extends ServiceEventKind>(kind: K, required: keyof IServiceEventMap[K] & string): void {
+  KINDS.set(kind, required);
+}
 
 /** One event, tagged with its kind. */
 export type AnyServiceEvent = { [K in ServiceEventKind]: { kind: K; data: IServiceEventMap[K] } }[ServiceEventKind];
@@ -127,7 +141,7 @@ export class ServiceEvents implements IDisposable {
       return;
     }
     const kind = id.slice(EVENT_SCHEMA_PREFIX.length) as ServiceEventKind;
-    const required = REQUIRED[kind] as string | undefined;
+    const required = KINDS.get(kind);
     const data = emission as unknown as Record<string, unknown>;
     if (!required || typeof data[required] !== 'string') {
       return;

@@ -1,30 +1,11 @@
 /**
  * The studio's areas, one registry for all of them.
  *
- * HOW TO ADD AN AREA (Data, Pipelines, Monitoring, Automation, ...): a column spec, a detail
- * component and its commands, in one folder, registered here from a plugin.
- *
- *   src/areas/<area>/forms.ts     pure checks of the area's dialogs: no API, no JupyterLab (Jest)
- *   src/areas/<area>/model.ts     a `ListModel` for the list (and models for one entity); the
- *                                 only files of the area that call `src/api/client.ts`
- *   src/areas/<area>/commands.tsx its commands: dialogs built from forms.ts that call model methods
- *   src/areas/<area>/view.tsx     the columns, filters and actions of its list, and its detail
- *                                 view in a `DetailFrame`
- *   src/areas/<area>/index.ts     `activate<Area>(context)`: creates the model, adds the commands,
- *                                 and calls `context.studio.addArea({...})`:
- *
- *     studio.addArea({
- *       id: 'data',                      // nav id and URL segment: /lab/mlservice/data/<name>/<version>
- *       label: trans.__('Data'), rank: 250,
- *       list: { model, columns, filters, actions, path: item => [item.name] },
- *       detail: path => ({ label: ..., render: host => <DataDetail host={host} ... />, dispose })
- *     });
- *
- *   A plugin outside this package does the same with `requires: [IMLServiceStudio]`.
- *   Ranks order the nav: Home 0, Jobs 100, Pipelines 150, Experiments 200, Data 250, Models 300,
- *   Endpoints 400, Monitoring 450, Schedules 500, Automation 550, Compute 600.
- *   Deep links come with it: /lab/mlservice/<id>/<path...> opens `detail(path)` in the studio
- *   (and restores on reload); `studio.open('<id>/<key>')` and `studio.link(...)` build them.
+ * How to add an area (Data, Environments, Sweeps, Monitoring, Pipelines...): a folder
+ * src/areas/<area>/ and one line in src/areas/index.ts; the recipe, with the nav ranks, is
+ * src/areas/README.md. A plugin outside this package calls `studio.addArea(...)` the same way.
+ * Deep links come with it: /lab/mlservice/<id>/<path...> opens `detail(path)` in the studio
+ * (and restores on reload); `studio.open('<id>/<key>')` and `studio.link(...)` build them.
  */
 import type { LabIcon } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';

@@ -35,8 +35,7 @@ export function CompareView(props: {
       title={trans._n('%1 run', '%1 runs', model.runs.length)}
       className="jp-mlservice-compare"
       data={{ runs: model.runs.map(r => r.run_id).join(',') }}
-      loading={model.loading}
-      error={model.error}
+      model={model}
       actions={[{ label: trans.__('Clear'), onClick: props.onClear, className: 'jp-mlservice-compare-clear' }]}
     >
       {model.missing.map(({ run, error }) => (

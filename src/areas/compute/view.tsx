@@ -135,9 +135,7 @@ export function TargetView(props: {
       title={model.name}
       className="jp-mlservice-target-view"
       data={{ target: model.name }}
-      gone={model.gone}
-      loading={!target && !model.error}
-      error={model.error}
+      model={model}
       meta={target && <span className="jp-mlservice-chip">{target.type}</span>}
       actions={[{ label: trans.__('Delete'), onClick: () => props.onDelete(model.name), className: 'jp-mlservice-target-delete' }]}
     >

@@ -108,8 +108,7 @@ export function EndpointView(props: IViewProps): JSX.Element {
       status={endpoint?.status}
       className="jp-mlservice-endpoint-view"
       data={{ endpoint: model.name }}
-      gone={model.gone}
-      loading={!endpoint && !model.error}
+      model={model}
       error={model.error ?? endpoint?.error}
       meta={
         endpoint && (
@@ -502,7 +501,7 @@ export function DeploymentLogView(props: { model: DeploymentLogsModel; host: IDe
       kind={trans.__('Deployment log')}
       title={`${model.endpoint}/${model.deployment}`}
       className="jp-mlservice-deployment-log"
-      error={model.error}
+      model={model}
     >
       <LogViewer text={model.text} complete={model.complete} />
     </DetailFrame>

@@ -99,8 +99,7 @@ export function RunView(props: { model: RunDetailModel; host: IDetailHost; onCom
       status={run?.status}
       className="jp-mlservice-run-view"
       data={{ 'run-id': model.runId }}
-      loading={!model.metrics && !model.error}
-      error={model.error}
+      model={model}
       actions={run ? [{ label: trans.__('Compare'), onClick: () => props.onCompare(run), className: 'jp-mlservice-run-compare' }] : []}
       meta={
         <>

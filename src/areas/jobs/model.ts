@@ -231,7 +231,10 @@ export class JobDetailModel extends PolledModel {
     if (this._settled) {
       return;
     }
-    const job = await api.getJob(this.id);
+    const job = await this.unlessGone(() => api.getJob(this.id));
+    if (!job) {
+      return;
+    }
     this._job = job;
     const ended = isJobEnded(job.status);
     await this._readLog();

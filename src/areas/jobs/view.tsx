@@ -128,8 +128,7 @@ export function JobView(props: { model: JobDetailModel; actions: IJobActions; ho
       title={job ? jobName(job) : model.id}
       status={job?.status}
       actions={buttons}
-      error={model.error}
-      loading={!job && !model.error}
+      model={model}
       className="jp-mlservice-job-view"
       data={{ 'job-id': model.id }}
       meta={

@@ -102,9 +102,7 @@ export function ModelView(props: { model: ModelDetailModel; actions: IModelActio
       title={model.name}
       className="jp-mlservice-model-view"
       data={{ model: model.name }}
-      gone={model.gone}
-      loading={!item && !model.error}
-      error={model.error}
+      model={model}
       meta={
         item && (
           <>
@@ -160,8 +158,7 @@ export function VersionView(props: { model: VersionDetailModel; actions: IModelA
       status={version?.status}
       className="jp-mlservice-version-view"
       data={{ model: model.name, version: model.version }}
-      loading={!version && !model.error}
-      error={model.error}
+      model={model}
       meta={
         <>
           <StudioLink host={host} path={`models/${encodeURIComponent(model.name)}`}>

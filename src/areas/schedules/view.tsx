@@ -149,9 +149,7 @@ export function ScheduleView(props: { model: ScheduleDetailModel; actions: ISche
       status={schedule ? (schedule.enabled ? trans.__('Enabled') : trans.__('Disabled')) : null}
       className="jp-mlservice-schedule-view"
       data={{ schedule: name, enabled: String(schedule?.enabled ?? '') }}
-      gone={model.gone}
-      loading={!schedule && !model.error}
-      error={model.error}
+      model={model}
       meta={
         schedule && (
           <>
