@@ -399,6 +399,24 @@ describe('RegistryModel', () => {
     model.dispose();
   });
 
+  it('deletes a model (gone from the list at once) or one version, and says so to every view', async () => {
+    const events = new ServiceEvents(null);
+    const said: string[] = [];
+    events.on('model', e => said.push(`${e.name}:${e.version ?? '*'} ${e.action}`));
+    const model = new RegistryModel({ auto: false, events });
+    mocked.listModels.mockResolvedValue({ items: [registered({ name: 'iris' }), registered({ name: 'wine' })], next_cursor: null });
+    await model.refresh();
+    model.select([model.find('iris')!]);
+    await model.removeVersion('wine', '3');
+    expect(mocked.deleteModelVersion).toHaveBeenCalledWith('wine', '3');
+    await model.remove('iris');
+    expect(mocked.deleteModel).toHaveBeenCalledWith('iris');
+    expect(model.items.map(m => m.name)).toEqual(['wine']);
+    expect(model.selected).toEqual([]);
+    expect(said).toEqual(['wine:3 deleted', 'iris:* deleted']);
+    model.dispose();
+  });
+
   it('one model’s view reads its versions; one version’s view its lineage', async () => {
     mocked.getModel.mockResolvedValue(registered({ versions: [version({ version: '2', aliases: ['champion'] }), version()] }));
     mocked.getModelVersion.mockResolvedValue(version({ lineage: { job_id: 'job1', params: { C: '1' } } }));
@@ -419,7 +437,14 @@ describe('RegistryModel', () => {
 
 describe('the Models views', () => {
   function actions(): IModelActions & Record<string, jest.Mock> {
-    return { deploy: jest.fn(), addAlias: jest.fn(), removeAlias: jest.fn(), register: jest.fn() };
+    return {
+      deploy: jest.fn(),
+      addAlias: jest.fn(),
+      removeAlias: jest.fn(),
+      register: jest.fn(),
+      deleteModel: jest.fn(),
+      deleteVersion: jest.fn()
+    };
   }
 
   it('a model shows its versions with aliases, Deploy, and links to each version', async () => {
@@ -442,6 +467,8 @@ describe('the Models views', () => {
     expect(link.getAttribute('href')).toBe('http://localhost/lab/mlservice/models/iris/1');
     fireEvent.click(link);
     expect(host.open).toHaveBeenCalledWith('models/iris/1');
+    fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    expect(acts.deleteModel).toHaveBeenCalledWith('iris');
     model.dispose();
   });
 
@@ -454,9 +481,12 @@ describe('the Models views', () => {
     );
     const model = new VersionDetailModel({ model: 'iris', version: '2', auto: false });
     const host = detailHost();
-    render(<VersionView model={model} actions={actions()} host={host} />);
+    const acts = actions();
+    render(<VersionView model={model} actions={acts} host={host} />);
     await React.act(() => model.refresh());
     expect(screen.getByText('iris-exp')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Delete version' }));
+    expect(acts.deleteVersion).toHaveBeenCalledWith(expect.objectContaining({ name: 'iris', version: '2' }));
     expect(screen.getByText('0.9600')).toBeTruthy();
     fireEvent.click(screen.getByTitle('Open job job-123'));
     expect(host.open).toHaveBeenCalledWith('jobs/job-123');

@@ -268,6 +268,15 @@ export async function deleteModelAlias(name: string, alias: string): Promise<voi
   await request('DELETE', `models/${seg(name)}/aliases/${seg(alias)}`);
 }
 
+/** Delete a registered model with all its versions (running deployments keep their copy). */
+export async function deleteModel(name: string): Promise<void> {
+  await request('DELETE', `models/${seg(name)}`);
+}
+
+export async function deleteModelVersion(name: string, version: string): Promise<void> {
+  await request('DELETE', `models/${seg(name)}/versions/${seg(version)}`);
+}
+
 // ---- real-time endpoints ----------------------------------------------------------------
 
 export type Endpoint = Schemas['Endpoint'];

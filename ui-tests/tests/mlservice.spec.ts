@@ -106,6 +106,8 @@ test('every action is a palette command', async ({ page }) => {
     'mlservice:create-endpoint',
     'mlservice:delete-deployment',
     'mlservice:delete-endpoint',
+    'mlservice:delete-model',
+    'mlservice:delete-model-version',
     'mlservice:deploy-model',
     'mlservice:edit-deployment',
     'mlservice:open-deployment-logs',

@@ -11,12 +11,13 @@ import { API, loadPage, openStudio, runCodeJob, seriousViolations, setTheme, wai
 const SHOTS = path.resolve(__dirname, '..', 'screenshots');
 const TARGET = 'ui-studio';
 
-/** A run that logs `loss` over five steps and its `alpha`. */
+/** A run that logs `loss` over five steps and its `alpha`, and a tiny file as its "model". */
 const TRAIN = `
 import mlflow
 mlflow.log_param("alpha", alpha)
 for step in range(5):
     mlflow.log_metric("loss", 1.0 / (step + 1 + alpha), step=step)
+mlflow.log_text(str(alpha), "model/alpha.txt")
 print("trained with alpha", alpha)
 `;
 
@@ -194,4 +195,20 @@ test('compare three runs of two experiments, picked with the keyboard in the Job
   await setTheme(page, 'JupyterLab Light');
   await loadPage(page, link);
   await expect(page.locator('#jp-mlservice-studio .jp-mlservice-compare thead th[data-run-id]')).toHaveCount(3);
+});
+
+test('delete a registered model from the Models list, after one confirmation', async ({ page, request }) => {
+  const name = `ui-doomed-${RUN}`;
+  const registered = await request.post(`${API}/models`, { data: { name, job_id: jobs[0].id, path: 'model' } });
+  expect(registered.status()).toBe(201);
+  const studio = await openStudio(page, 'models');
+  const row = studio.locator(`tr[data-model="${name}"]`);
+  await expect(row).toBeVisible();
+  await row.getByRole('checkbox').check();
+  await studio.getByRole('button', { name: 'Delete (1)' }).click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog).toContainText(name);
+  await dialog.getByRole('button', { name: 'Delete' }).click();
+  await expect(row).toHaveCount(0);
+  expect((await request.get(`${API}/models/${name}`)).status()).toBe(404);
 });

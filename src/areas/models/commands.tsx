@@ -4,16 +4,18 @@ import * as React from 'react';
 
 import type { ModelRegister } from '../../api/client';
 import { IFormProps, SelectField, TextField, binder } from '../../components/forms';
-import { formDialog, pickName } from '../../dialogs';
+import { confirm, formDialog, pickName } from '../../dialogs';
 import { attempt } from '../../notify';
 import { trans } from '../../translate';
-import { IAreaContext, addCommand } from '../context';
+import { IAreaContext, addCommand, deleteEach, namesToActOn, quoted } from '../context';
 import { IRegisterForm, RegisterFormErrors, aliasError, initialRegisterForm, validateRegisterForm, versionRef } from './forms';
 import { RegistryModel } from './model';
 
 export namespace ModelCommandIDs {
   export const registerModel = 'mlservice:register-model';
   export const setModelAlias = 'mlservice:set-model-alias';
+  export const deleteModel = 'mlservice:delete-model';
+  export const deleteModelVersion = 'mlservice:delete-model-version';
   /** The Endpoints area's command that deploys a version. */
   export const deployModel = 'mlservice:deploy-model';
 }
@@ -26,6 +28,7 @@ export interface IJobChoice {
 
 export function addModelCommands(context: IAreaContext, model: RegistryModel): void {
   const { app, studio } = context;
+  addDeleteCommands(context, model);
 
   addCommand(context, ModelCommandIDs.registerModel, {
     label: trans.__('Register Model…'),
@@ -108,6 +111,57 @@ export function addModelCommands(context: IAreaContext, model: RegistryModel): v
         return;
       }
       return attempt(trans.__('Set alias %1', alias), () => model.setAlias(name, alias, version!));
+    }
+  });
+}
+
+/** Delete models (the list's selection, or one picked) and single versions, after a confirmation. */
+function addDeleteCommands(context: IAreaContext, model: RegistryModel): void {
+  const { studio } = context;
+  addCommand(context, ModelCommandIDs.deleteModel, {
+    label: trans.__('Delete Model…'),
+    caption: trans.__('Delete registered models with all their versions'),
+    execute: async args => {
+      const names = await namesToActOn(args, trans.__('Delete model'), async () => (await model.all()).map(m => m.name));
+      await deleteEach({
+        names,
+        title: trans._n('Delete model', 'Delete models', names.length),
+        question: trans._n(
+          'Delete the model %2 and all its versions? Running deployments keep serving their copy; the runs they came from stay.',
+          'Delete the %1 models %2 and all their versions? Running deployments keep serving their copy; the runs they came from stay.',
+          names.length,
+          quoted(names)
+        ),
+        what: name => trans.__('Delete model "%1"', name),
+        remove: name => model.remove(name),
+        list: model
+      });
+      if (args.fromView && names.length > 0 && !model.find(names[0])) {
+        await studio.open('models');
+      }
+    }
+  });
+
+  addCommand(context, ModelCommandIDs.deleteModelVersion, {
+    label: trans.__('Delete Model Version…'),
+    execute: async args => {
+      const name = String(args.name ?? '');
+      const version = String(args.version ?? '');
+      if (!name || !version) {
+        return;
+      }
+      const ref = `${name}:${version}`;
+      const question = trans.__('Delete version %1? Running deployments keep serving their copy; the run it came from stays.', ref);
+      if (!(await confirm(trans.__('Delete model version'), question, trans.__('Delete')))) {
+        return;
+      }
+      const done = await attempt(trans.__('Delete model version %1', ref), async () => {
+        await model.removeVersion(name, version);
+        return true;
+      });
+      if (done && args.fromView) {
+        await studio.open(`models/${encodeURIComponent(name)}`);
+      }
     }
   });
 }

@@ -17,7 +17,10 @@ export function activateModels(context: IAreaContext): RegistryModel {
     deploy: version => void app.commands.execute(ModelCommandIDs.deployModel, { name: version.name, version: version.version }),
     addAlias: version => void app.commands.execute(ModelCommandIDs.setModelAlias, { name: version.name, version: version.version }),
     removeAlias: (name, alias) => void attempt(trans.__('Remove alias %1', alias), () => model.removeAlias(name, alias)),
-    register: name => void app.commands.execute(ModelCommandIDs.registerModel, { name })
+    register: name => void app.commands.execute(ModelCommandIDs.registerModel, { name }),
+    deleteModel: name => void app.commands.execute(ModelCommandIDs.deleteModel, { name, fromView: true }),
+    deleteVersion: version =>
+      void app.commands.execute(ModelCommandIDs.deleteModelVersion, { name: version.name, version: version.version, fromView: true })
   };
   studio.addArea({
     id: 'models',
@@ -32,6 +35,13 @@ export function activateModels(context: IAreaContext): RegistryModel {
       itemLabel: item => item.name,
       rowData: item => ({ model: item.name }),
       empty: trans.__('No registered models. Register one from a completed job.'),
+      actions: [
+        {
+          id: 'delete',
+          label: trans.__('Delete'),
+          run: items => void app.commands.execute(ModelCommandIDs.deleteModel, { names: items.map(m => m.name) })
+        }
+      ],
       commands: [{ id: ModelCommandIDs.registerModel }]
     },
     detail: path => {

@@ -43,6 +43,18 @@ export class RegistryModel extends ListModel<RegisteredModel> {
     this._announce({ name, version: null, action: 'alias', alias });
   }
 
+  /** Delete a registered model and all its versions. */
+  async remove(name: string): Promise<void> {
+    await api.deleteModel(name);
+    this.forget(name);
+    this._announce({ name, version: null, action: 'deleted', alias: null });
+  }
+
+  async removeVersion(name: string, version: string): Promise<void> {
+    await api.deleteModelVersion(name, version);
+    this._announce({ name, version, action: 'deleted', alias: null });
+  }
+
   /** Every registered model (bounded), for pickers. */
   all(): Promise<RegisteredModel[]> {
     return fetchAll(query => api.listModels(query), 10);

@@ -46,6 +46,8 @@ export interface IModelActions {
   addAlias: (version: ModelVersion) => void;
   removeAlias: (name: string, alias: string) => void;
   register: (name: string) => void;
+  deleteModel: (name: string) => void;
+  deleteVersion: (version: ModelVersion) => void;
 }
 
 function versionPath(version: Pick<ModelVersion, 'name' | 'version'>): string {
@@ -113,7 +115,10 @@ export function ModelView(props: { model: ModelDetailModel; actions: IModelActio
           </>
         )
       }
-      actions={[{ label: trans.__('Register a version'), onClick: () => actions.register(model.name), className: 'jp-mlservice-model-register' }]}
+      actions={[
+        { label: trans.__('Register a version'), onClick: () => actions.register(model.name), className: 'jp-mlservice-model-register' },
+        { label: trans.__('Delete'), onClick: () => actions.deleteModel(model.name), className: 'jp-mlservice-model-delete' }
+      ]}
     >
       <DetailSection title={trans.__('Versions')} className="jp-mlservice-versions">
         {item && model.versions.length === 0 && <div className="jp-mlservice-empty">{trans.__('No versions.')}</div>}
@@ -159,6 +164,11 @@ export function VersionView(props: { model: VersionDetailModel; actions: IModelA
       className="jp-mlservice-version-view"
       data={{ model: model.name, version: model.version }}
       model={model}
+      actions={
+        version
+          ? [{ label: trans.__('Delete version'), onClick: () => actions.deleteVersion(version), className: 'jp-mlservice-version-delete' }]
+          : []
+      }
       meta={
         <>
           <StudioLink host={host} path={`models/${encodeURIComponent(model.name)}`}>
