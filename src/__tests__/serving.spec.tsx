@@ -34,7 +34,8 @@ import {
 import { EndpointView, IEndpointActions } from '../areas/endpoints/view';
 import { aliasError, initialRegisterForm, validateRegisterForm } from '../areas/models/forms';
 import { ModelDetailModel, RegistryModel, VersionDetailModel } from '../areas/models/model';
-import { IModelActions, ModelView, VersionView } from '../areas/models/view';
+import { IModelActions, ModelView, VersionView, modelColumns } from '../areas/models/view';
+import { EntityList } from '../components/EntityList';
 import { ServiceEvents } from '../models/events';
 import {
   deployment,
@@ -446,6 +447,19 @@ describe('the Models views', () => {
       deleteVersion: jest.fn()
     };
   }
+
+  it('the list shows each model’s latest version and its aliases (nothing where it has none)', async () => {
+    mocked.listModels.mockResolvedValue({
+      items: [registered({ name: 'iris', latest_version: '2', aliases: { champion: '2' } }), registered({ name: 'wine', aliases: {} })],
+      next_cursor: null
+    });
+    const model = new RegistryModel({ auto: false });
+    render(<EntityList model={model} label="Models" columns={modelColumns()} onOpen={jest.fn()} />);
+    await React.act(() => model.refresh());
+    expect(document.querySelector('tr[data-key="iris"] .jp-mlservice-alias')!.textContent).toBe('@champion → v2');
+    expect(document.querySelector('tr[data-key="wine"] .jp-mlservice-alias')).toBeNull();
+    model.dispose();
+  });
 
   it('a model shows its versions with aliases, Deploy, and links to each version', async () => {
     mocked.getModel.mockResolvedValue(

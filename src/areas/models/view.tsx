@@ -32,7 +32,10 @@ export function modelColumns(): IColumn<RegisteredModel>[] {
     {
       id: 'aliases',
       label: trans.__('Aliases'),
-      render: m => <span className="jp-mlservice-alias">{aliasSummary(m.aliases)}</span>,
+      render: m => {
+        const summary = aliasSummary(m.aliases);
+        return summary ? <span className="jp-mlservice-alias">{summary}</span> : '';
+      },
       text: m => Object.keys(m.aliases ?? {}).join(' ')
     },
     { id: 'updated', label: trans.__('Updated'), render: m => formatTime(m.updated_at), sortValue: m => m.updated_at ?? 0 },
