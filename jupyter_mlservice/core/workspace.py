@@ -31,6 +31,7 @@ class WorkspaceConfig:
     max_snapshot_mb: int = 100
     endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
+    gpu_devices: list[str] | None = None  # GPUs deployments may get; None: ask nvidia-smi
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
@@ -49,6 +50,7 @@ class WorkspaceConfig:
             max_snapshot_mb=self.max_snapshot_mb,
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
+            gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
         )
@@ -109,18 +111,28 @@ class Workspace:
         from .registry import ModelService
 
         self.models = ModelService(self.experiments, self.jobs)
+        from .export.service import ExportService  # ONNX export jobs, device packages
+
+        self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
 
         # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
         self.services: list[Any] = []
         from .endpoints import EndpointService
 
         self.endpoints = EndpointService(
-            self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20
+            self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
+            gpu_devices=cfg.gpu_devices,
         )
         self.services.append(self.endpoints)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
+        from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
+
+        _attach_sweeps(self)
+        from .automl import attach as _attach_automl
+
+        _attach_automl(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

@@ -43,6 +43,33 @@ export const ENDPOINT_STATUSES = [
 export const EVENT_SCHEMA_BASE = "https://events.jupyter.org/jupyter_mlservice" as const;
 
 export const FIELD_BOUNDS = {
+  "AutoMLCreate": {
+    "display_name": {
+      "maxLength": 256
+    },
+    "experiment": {
+      "minLength": 1,
+      "maxLength": 256
+    },
+    "forecast_horizon": {
+      "minimum": 1,
+      "maximum": 1000
+    },
+    "max_concurrent_trials": {
+      "minimum": 1,
+      "maximum": 32
+    },
+    "max_trials": {
+      "minimum": 1
+    },
+    "target_column": {
+      "minLength": 1
+    },
+    "time_budget_s": {
+      "maximum": 604800,
+      "exclusiveMinimum": 0
+    }
+  },
   "BatchJobSpec": {
     "display_name": {
       "maxLength": 256
@@ -71,6 +98,16 @@ export const FIELD_BOUNDS = {
     },
     "timeout_s": {
       "exclusiveMinimum": 0
+    }
+  },
+  "Batching": {
+    "max_batch_size": {
+      "minimum": 1,
+      "maximum": 4096
+    },
+    "max_delay_ms": {
+      "minimum": 0,
+      "maximum": 1000
     }
   },
   "CodeJobSpec": {
@@ -119,16 +156,90 @@ export const FIELD_BOUNDS = {
       "exclusiveMinimum": 0
     }
   },
+  "DataSource": {
+    "url": {
+      "minLength": 1
+    }
+  },
   "DeploymentCreate": {
+    "gpu": {
+      "minimum": 0,
+      "maximum": 16
+    },
     "replicas": {
       "minimum": 1,
       "maximum": 32
     }
   },
   "DeploymentUpdate": {
+    "gpu": {
+      "minimum": 0,
+      "maximum": 16
+    },
     "replicas": {
       "minimum": 1,
       "maximum": 32
+    }
+  },
+  "EarlyTermination": {
+    "consecutive": {
+      "minimum": 1
+    },
+    "delay_evaluation": {
+      "minimum": 0
+    },
+    "evaluation_interval": {
+      "minimum": 1
+    },
+    "max_resource": {
+      "minimum": 2
+    },
+    "min_completed_trials": {
+      "minimum": 0
+    },
+    "min_resource": {
+      "minimum": 1
+    },
+    "reduction_factor": {
+      "minimum": 2
+    },
+    "slack_amount": {
+      "exclusiveMinimum": 0
+    },
+    "slack_factor": {
+      "exclusiveMinimum": 0
+    },
+    "smoothing": {
+      "minimum": 0,
+      "exclusiveMaximum": 1
+    },
+    "truncation_percentage": {
+      "exclusiveMinimum": 0,
+      "exclusiveMaximum": 100
+    }
+  },
+  "Limits": {
+    "max_concurrent_trials": {
+      "minimum": 1,
+      "maximum": 1000
+    },
+    "max_trials": {
+      "minimum": 1,
+      "maximum": 100000
+    },
+    "timeout_s": {
+      "exclusiveMinimum": 0
+    },
+    "trial_timeout_s": {
+      "exclusiveMinimum": 0
+    }
+  },
+  "ModelExport": {
+    "timeout_s": {
+      "exclusiveMinimum": 0
+    },
+    "tolerance": {
+      "minimum": 0
     }
   },
   "NotebookJobSpec": {
@@ -152,6 +263,11 @@ export const FIELD_BOUNDS = {
     },
     "timeout_s": {
       "exclusiveMinimum": 0
+    }
+  },
+  "Objective": {
+    "metric": {
+      "minLength": 1
     }
   },
   "Recurrence": {
@@ -213,6 +329,25 @@ export const FIELD_BOUNDS = {
     "max_concurrent_runs": {
       "minimum": 1,
       "maximum": 1000
+    }
+  },
+  "SweepCreate": {
+    "display_name": {
+      "maxLength": 256
+    },
+    "experiment": {
+      "minLength": 1,
+      "maxLength": 256
+    }
+  },
+  "Validation": {
+    "cv": {
+      "minimum": 2,
+      "maximum": 20
+    },
+    "holdout": {
+      "exclusiveMinimum": 0,
+      "exclusiveMaximum": 0.9
     }
   }
 } as const;

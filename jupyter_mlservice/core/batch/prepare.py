@@ -19,13 +19,13 @@ def resolve_path(root_dir: Path, path: str) -> Path:
     return p if p.is_absolute() else root_dir / p
 
 
-def expand_files(root_dir: Path, path: str) -> list[Path]:
-    """A file, a folder (its CSV/Parquet files) or a glob -> sorted files."""
+def expand_files(root_dir: Path, path: str, suffixes: tuple[str, ...] | None = SUFFIXES) -> list[Path]:
+    """A file, a folder (its files with one of ``suffixes``; None: every file) or a glob -> sorted files."""
     p = resolve_path(root_dir, path)
     if any(ch in path for ch in "*?["):
         files = [Path(f) for f in glob.glob(str(p), recursive=True)]
     elif p.is_dir():
-        files = [f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES]
+        files = [f for f in p.rglob("*") if suffixes is None or f.suffix.lower() in suffixes]
     else:
         files = [p] if p.is_file() else []
     return sorted(f for f in files if f.is_file())
@@ -48,9 +48,12 @@ def fingerprint(spec: dict[str, Any]) -> str:
 def prepare_batch(spec: dict[str, Any], job_dir: Path, root_dir: Path) -> None:
     inp = dict(spec["input"])
     if inp.get("path"):
-        files = expand_files(root_dir, inp["path"])
+        # files mode hands paths to the script's run(): any file (images, audio...) is input
+        by_file = spec.get("mini_batch_unit") == "files"
+        files = expand_files(root_dir, inp["path"], None if by_file else SUFFIXES)
         if not files:
-            raise InvalidRequest(f"input.path {inp['path']!r} matches no CSV or Parquet file on the server (paths are relative to {root_dir})")
+            what = "file" if by_file else "CSV or Parquet file"
+            raise InvalidRequest(f"input.path {inp['path']!r} matches no {what} on the server (paths are relative to {root_dir})")
         fmt = inp.get("format")
         if not fmt and spec.get("mini_batch_unit") != "files":
             kinds = {"csv" if f.suffix.lower() == ".csv" else "parquet" for f in files}
