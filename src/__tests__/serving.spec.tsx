@@ -598,14 +598,20 @@ describe('EndpointDetailModel', () => {
   it('edits traffic locally and sends it only when it adds up', async () => {
     const ep = endpoint({ deployments: ['blue', 'green'], traffic: { blue: 100, green: 0 } });
     serveEndpoint(ep, [deployment(), deployment({ name: 'green', model_version: '2' })]);
-    mocked.setEndpointTraffic.mockResolvedValue({ ...ep, traffic: { blue: 80, green: 20 } });
+    // The server answers once the new split is rolled out: say it is being applied meanwhile.
+    let answer: (value: any) => void = () => undefined;
+    mocked.setEndpointTraffic.mockReturnValue(new Promise(resolve => (answer = resolve)));
     const model = new EndpointDetailModel({ endpoint: 'iris-ep', auto: false });
     await model.refresh();
     model.setTraffic('green', 20);
     expect(model.traffic).toEqual({ blue: 80, green: 20 });
     expect(model.trafficDirty).toBe(true);
-    await model.applyTraffic();
+    const applying = model.applyTraffic();
+    expect(model.applyingTraffic).toBe(true);
     expect(mocked.setEndpointTraffic).toHaveBeenCalledWith('iris-ep', { blue: 80, green: 20 });
+    answer({ ...ep, traffic: { blue: 80, green: 20 } });
+    await applying;
+    expect(model.applyingTraffic).toBe(false);
     expect(model.trafficDirty).toBe(false);
     model.dispose();
   });

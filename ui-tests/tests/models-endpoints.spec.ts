@@ -134,7 +134,8 @@ test('register a model from a job, deploy it, send a test request, shift traffic
   await expect(blue.locator('.jp-mlservice-traffic-value')).toHaveValue('60');
   await endpoint.locator('.jp-mlservice-traffic-apply').click();
   await expect(summary).toHaveText('iris-ui-v1 60% · green 40%');
-  await expect(endpoint.locator('.jp-mlservice-traffic-apply')).toHaveCount(0); // applied: nothing pending
+  // Applied once the server has rolled the new split out (restarting workers: slow on a busy machine).
+  await expect(endpoint.locator('.jp-mlservice-traffic-apply')).toHaveCount(0, { timeout: 180000 });
   const saved = await (await page.request.get(`${API}/endpoints/${ENDPOINT}`)).json();
   expect(saved.traffic).toEqual({ 'iris-ui-v1': 60, green: 40 });
 

@@ -290,6 +290,11 @@ export class EndpointDetailModel extends PolledModel {
     return this._draft !== null;
   }
 
+  /** True while an edited split is being sent (the server rolls it out before it answers). */
+  get applyingTraffic(): boolean {
+    return this._applyingTraffic;
+  }
+
   get trafficError(): string | null {
     return this._draft ? trafficError(this._draft, this.mirror) : null;
   }
@@ -327,9 +332,15 @@ export class EndpointDetailModel extends PolledModel {
     if (problem) {
       throw new Error(problem);
     }
-    this._endpoint = await api.setEndpointTraffic(this.name, draft);
-    this._draft = null;
+    this._applyingTraffic = true;
     this.emitChanged();
+    try {
+      this._endpoint = await api.setEndpointTraffic(this.name, draft);
+      this._draft = null;
+    } finally {
+      this._applyingTraffic = false;
+      this.emitChanged();
+    }
     await this.refresh();
   }
 
@@ -421,6 +432,7 @@ export class EndpointDetailModel extends PolledModel {
   private _samples = new Map<string, { at: number; requests: number }>();
   private _keys: EndpointKeys | null = null;
   private _draft: Record<string, number> | null = null;
+  private _applyingTraffic = false;
   private _lastResponse: InvokeResponse | null = null;
   private _invoking = false;
   private _now: () => number;

@@ -166,12 +166,12 @@ function EndpointSections(props: IViewProps & { endpoint: Endpoint }): JSX.Eleme
             <Button
               small
               className="jp-mlservice-traffic-apply"
-              disabled={model.trafficError !== null}
+              disabled={model.trafficError !== null || model.applyingTraffic}
               onClick={() => void model.applyTraffic().catch(error => actions.notifyError(error, trans.__('Set traffic')))}
             >
-              {trans.__('Apply traffic')}
+              {model.applyingTraffic ? trans.__('Applying traffic…') : trans.__('Apply traffic')}
             </Button>
-            <Button minimal small onClick={() => model.resetTraffic()}>
+            <Button minimal small disabled={model.applyingTraffic} onClick={() => model.resetTraffic()}>
               {trans.__('Reset')}
             </Button>
           </div>
