@@ -2,11 +2,7 @@
  * The built-in areas of the ML Studio, registered in one place. A new area is a folder
  * `src/areas/<area>/` and one line below (see README.md in this folder for the recipe).
  */
-import type { IEditorServices } from '@jupyterlab/codeeditor';
-import type { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import type { ILauncher } from '@jupyterlab/launcher';
-import type { INotebookTracker } from '@jupyterlab/notebook';
-import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { activateCompare } from './compare';
 import { activateCompute } from './compute';
@@ -15,15 +11,12 @@ import { activateEndpoints } from './endpoints';
 import { activateExperiments } from './experiments';
 import { activateHome } from './home';
 import { activateJobs } from './jobs';
+import type { IJobServices } from './jobs/commands';
 import { activateModels } from './models';
 import { activateSchedules } from './schedules';
 
-/** What JupyterLab lends the areas that open notebooks, files and outputs (each may be absent). */
-export interface IAreaServices {
-  notebooks: INotebookTracker | null;
-  browsers: IFileBrowserFactory | null;
-  rendermime: IRenderMimeRegistry | null;
-  editorServices: IEditorServices | null;
+/** What JupyterLab lends the areas: what jobs open notebooks and outputs with, the Launcher (each may be absent). */
+export interface IAreaServices extends IJobServices {
   launcher: ILauncher | null;
 }
 
