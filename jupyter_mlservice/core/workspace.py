@@ -28,6 +28,7 @@ class WorkspaceConfig:
     tracking_uri: str | None = None  # default sqlite:///<workspace>/mlflow.db
     registry_uri: str | None = None  # default: the tracking URI
     artifact_root: str | None = None  # default <workspace>/artifacts
+    data_dir: Path | None = None  # data store of data asset versions; default <workspace>/data
     max_snapshot_mb: int = 100
     endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
@@ -35,6 +36,9 @@ class WorkspaceConfig:
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
+    series_interval_s: float = 15.0  # endpoint time series: seconds between samples
+    series_retention_hours: float = 168.0  # ... and how long they are kept
+    environments_dir: Path | None = None  # built environments (default <workspace>/environments)
 
     def resolved(self) -> "WorkspaceConfig":
         root = Path(self.root_dir).resolve()
@@ -47,12 +51,16 @@ class WorkspaceConfig:
             tracking_uri=tracking,
             registry_uri=self.registry_uri or tracking,
             artifact_root=self.artifact_root or str(ws / "artifacts"),
+            data_dir=Path(self.data_dir).resolve() if self.data_dir else ws / "data",
             max_snapshot_mb=self.max_snapshot_mb,
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
             gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
+            series_interval_s=self.series_interval_s,
+            series_retention_hours=self.series_retention_hours,
+            environments_dir=Path(self.environments_dir).resolve() if self.environments_dir else ws / "environments",
         )
 
 
@@ -72,6 +80,10 @@ class Workspace:
 
         self.store = Store(cfg.database_url)
         self.store.migrate()
+        from .lineage import LineageService
+
+        self.lineage = LineageService(self.store)
+        self.data_dir: Path = cfg.data_dir
 
         from .tracking.store_setup import prepare_sqlite_tracking_db
 
@@ -110,7 +122,11 @@ class Workspace:
 
         from .registry import ModelService
 
-        self.models = ModelService(self.experiments, self.jobs)
+        self.models = ModelService(self.experiments, self.jobs, lineage=self.lineage)
+        from .environments.service import EnvironmentService
+
+        self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models)
+        self.jobs.environments = self.controller.environments = self.environments
         from .export.service import ExportService  # ONNX export jobs, device packages
 
         self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
@@ -122,17 +138,27 @@ class Workspace:
         self.endpoints = EndpointService(
             self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
             gpu_devices=cfg.gpu_devices,
+            lineage=self.lineage,
         )
+        self.endpoints.environments = self.environments
         self.services.append(self.endpoints)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
+        from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series
+
+        _attach_monitoring(self)
         from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
 
         _attach_sweeps(self)
         from .automl import attach as _attach_automl
 
         _attach_automl(self)
+        from .data import attach as _attach_data  # data assets, job inputs/outputs, profiles
+        from .lineage.describers import attach as _attach_lineage
+
+        _attach_data(self)
+        _attach_lineage(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

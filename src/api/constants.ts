@@ -70,6 +70,12 @@ export const FIELD_BOUNDS = {
       "exclusiveMinimum": 0
     }
   },
+  "BatchCollect": {
+    "sample_rate": {
+      "minimum": 0,
+      "maximum": 1
+    }
+  },
   "BatchJobSpec": {
     "display_name": {
       "maxLength": 256
@@ -133,6 +139,12 @@ export const FIELD_BOUNDS = {
       "exclusiveMinimum": 0
     }
   },
+  "CollectSettings": {
+    "sample_rate": {
+      "minimum": 0,
+      "maximum": 1
+    }
+  },
   "CommandJobSpec": {
     "command": {
       "minLength": 1
@@ -154,6 +166,11 @@ export const FIELD_BOUNDS = {
     },
     "timeout_s": {
       "exclusiveMinimum": 0
+    }
+  },
+  "DataAliasSet": {
+    "version": {
+      "minimum": 1
     }
   },
   "DataSource": {
@@ -179,6 +196,11 @@ export const FIELD_BOUNDS = {
     "replicas": {
       "minimum": 1,
       "maximum": 32
+    }
+  },
+  "DriftSignal": {
+    "threshold": {
+      "minimum": 0
     }
   },
   "EarlyTermination": {
@@ -218,6 +240,11 @@ export const FIELD_BOUNDS = {
       "exclusiveMaximum": 100
     }
   },
+  "FeatureDriftSettings": {
+    "threshold": {
+      "minimum": 0
+    }
+  },
   "Limits": {
     "max_concurrent_trials": {
       "minimum": 1,
@@ -240,6 +267,24 @@ export const FIELD_BOUNDS = {
     },
     "tolerance": {
       "minimum": 0
+    }
+  },
+  "Monitor": {
+    "alpha": {
+      "exclusiveMinimum": 0,
+      "exclusiveMaximum": 0.5
+    }
+  },
+  "MonitorCreate": {
+    "alpha": {
+      "exclusiveMinimum": 0,
+      "exclusiveMaximum": 0.5
+    }
+  },
+  "MonitorUpdate": {
+    "alpha": {
+      "exclusiveMinimum": 0,
+      "exclusiveMaximum": 0.5
     }
   },
   "NotebookJobSpec": {
@@ -268,6 +313,42 @@ export const FIELD_BOUNDS = {
   "Objective": {
     "metric": {
       "minLength": 1
+    }
+  },
+  "QualitySignal": {
+    "null_rate": {
+      "minimum": 0,
+      "maximum": 1
+    },
+    "out_of_range_rate": {
+      "minimum": 0,
+      "maximum": 1
+    },
+    "type_mismatch_rate": {
+      "minimum": 0,
+      "maximum": 1
+    },
+    "unseen_category_rate": {
+      "minimum": 0,
+      "maximum": 1
+    }
+  },
+  "QualityThresholds": {
+    "null_rate": {
+      "minimum": 0,
+      "maximum": 1
+    },
+    "out_of_range_rate": {
+      "minimum": 0,
+      "maximum": 1
+    },
+    "type_mismatch_rate": {
+      "minimum": 0,
+      "maximum": 1
+    },
+    "unseen_category_rate": {
+      "minimum": 0,
+      "maximum": 1
     }
   },
   "Recurrence": {
@@ -348,6 +429,12 @@ export const FIELD_BOUNDS = {
     "holdout": {
       "exclusiveMinimum": 0,
       "exclusiveMaximum": 0.9
+    }
+  },
+  "WeightedDriftSignal": {
+    "threshold": {
+      "maximum": 1,
+      "exclusiveMinimum": 0
     }
   }
 } as const;
