@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..errors import UsageError
-from .common import client, command, emit, group, pairs, table
+from .common import client, command, emit, emit_record, group, open_flag, pairs, table
 
 
 def _percentages(items: list[str]) -> dict[str, int]:
@@ -33,7 +33,7 @@ def cmd_endpoint_show(args) -> int:
     ep = ml.endpoints.get(args.name)
     deps = [d.data for d in ml.deployments.list(args.name)]
     text = f"{ep.name}  {ep.status}  {ep.scoring_uri}\n" + table(deps, ["name", "status", "model", "model_version", "replicas", "traffic", "mirror_traffic", "error"])
-    emit(args, {**ep.data, "deployment_details": deps}, text)
+    emit_record(args, ml, {**ep.data, "deployment_details": deps}, text, "endpoints", ep.name)
     return 0
 
 
@@ -117,7 +117,9 @@ def register(sub) -> None:
     p.add_argument("name")
     p.add_argument("--auth-mode", choices=["key", "none"], default="key")
     p.add_argument("--description", default="")
-    command(e, "show", cmd_endpoint_show, json=True).add_argument("name")
+    p = command(e, "show", cmd_endpoint_show, json=True)
+    p.add_argument("name")
+    open_flag(p)
     p = command(e, "keys", cmd_endpoint_keys, help="print the keys (or --regenerate primary|secondary)")
     p.add_argument("name")
     p.add_argument("--regenerate", choices=["primary", "secondary"])

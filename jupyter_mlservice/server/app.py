@@ -13,7 +13,7 @@ from traitlets import Dict, Float, Int, List, Type, Unicode
 from ..core.events import schema_id
 from ..core.jobs.schemas import TERMINAL_STATUSES
 from ..core.workspace import Workspace, WorkspaceConfig
-from . import routes
+from . import routes, studio_links
 
 EVENTS_DIR = Path(__file__).parent / "events"  # one jupyter_events schema per area: <area>.yaml
 TERMINAL = {s.value for s in TERMINAL_STATUSES}
@@ -105,6 +105,7 @@ class MLServiceApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(routes.handlers())
+        self.handlers.extend(studio_links.handlers(self.serverapp))  # /lab/mlservice/... deep links
 
     async def stop_extension(self) -> None:
         workspace = getattr(self, "workspace", None)
