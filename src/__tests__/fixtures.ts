@@ -3,6 +3,8 @@
  * and the helpers every spec needs (a mocked API module, a fake event stream, a fake uPlot).
  */
 import type {
+  DataAsset,
+  DataVersion,
   Deployment,
   Endpoint,
   Experiment,
@@ -187,6 +189,54 @@ export function run(overrides: Partial<Run> = {}): Run {
     metrics: {},
     params: {},
     tags: {},
+    ...overrides
+  };
+}
+
+export function dataAsset(overrides: Partial<DataAsset> = {}): DataAsset {
+  return {
+    name: 'iris',
+    kind: 'file',
+    description: '',
+    tags: {},
+    aliases: {},
+    archived: false,
+    latest_version: 1,
+    version_count: 1,
+    created_at: '2026-12-01T00:00:00Z',
+    updated_at: '2026-12-01T00:00:00Z',
+    ...overrides
+  };
+}
+
+export function dataVersion(overrides: Partial<DataVersion> = {}): DataVersion {
+  return {
+    name: 'iris',
+    version: 1,
+    ref: 'data:iris@1',
+    status: 'Ready',
+    kind: 'file',
+    mode: 'copy',
+    source: 'iris.csv',
+    path: '/ws/data/iris/1/iris.csv',
+    url: null,
+    sql: null,
+    format: 'csv',
+    digest: 'sha256:0123456789abcdef0123456789abcdef',
+    size_bytes: 120,
+    file_count: 1,
+    row_count: 3,
+    columns: [{ name: 'x', type: 'double' }],
+    description: '',
+    tags: {},
+    aliases: [],
+    archived: false,
+    job_id: null,
+    output_name: null,
+    profile_status: null,
+    profile_job_id: null,
+    created_at: '2026-12-01T00:00:00Z',
+    deduplicated: false,
     ...overrides
   };
 }

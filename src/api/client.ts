@@ -419,3 +419,73 @@ export function listScheduleRuns(
 export function getJobProgress(id: string): Promise<JobProgress> {
   return request('GET', `jobs/${seg(id)}/progress`);
 }
+
+// ---- data assets and lineage -----------------------------------------------------------
+
+export type DataAsset = Schemas['DataAsset'];
+export type DataVersion = Schemas['DataVersion'];
+export type DataCreate = Schemas['DataCreate'];
+export type DataUpdate = Schemas['DataUpdate'];
+export type DataProfile = Schemas['DataProfile'];
+export type DataLineage = Schemas['DataLineage'];
+export type LineageGraph = Schemas['LineageGraph'];
+export type LineageNode = Schemas['LineageNode'];
+export type LineageEdge = Schemas['LineageEdge'];
+
+export function listDataAssets(query: QueryOf<'listDataAssets'> = {}): Promise<IPage<DataAsset>> {
+  return request('GET', 'data', { query });
+}
+
+/** Register a version (the asset is created with v1); `deduplicated` when identical content already was one. */
+export function createDataVersion(body: Partial<DataCreate> & { name: string }): Promise<DataVersion> {
+  return request('POST', 'data', { body });
+}
+
+export function getDataAsset(name: string): Promise<DataAsset> {
+  return request('GET', `data/${seg(name)}`);
+}
+
+export function updateDataAsset(name: string, body: DataUpdate): Promise<DataAsset> {
+  return request('PATCH', `data/${seg(name)}`, { body });
+}
+
+/** Versions, newest first (archived ones included unless asked otherwise). */
+export function listDataVersions(name: string, query: QueryOf<'listDataVersions'> = {}): Promise<IPage<DataVersion>> {
+  return request('GET', `data/${seg(name)}/versions`, { query });
+}
+
+export function getDataVersion(name: string, version: string | number): Promise<DataVersion> {
+  return request('GET', `data/${seg(name)}/versions/${seg(String(version))}`);
+}
+
+export function updateDataVersion(name: string, version: string | number, body: DataUpdate): Promise<DataVersion> {
+  return request('PATCH', `data/${seg(name)}/versions/${seg(String(version))}`, { body });
+}
+
+export function setDataAlias(name: string, alias: string, version: number): Promise<DataVersion> {
+  return request('PUT', `data/${seg(name)}/aliases/${seg(alias)}`, { body: { version } });
+}
+
+export async function deleteDataAlias(name: string, alias: string): Promise<void> {
+  await request('DELETE', `data/${seg(name)}/aliases/${seg(alias)}`);
+}
+
+/** The version's profile (rows, columns with histograms or top values, the first 100 rows). */
+export function getDataProfile(name: string, version: string | number): Promise<DataProfile> {
+  return request('GET', `data/${seg(name)}/versions/${seg(String(version))}/profile`);
+}
+
+/** Compute the profile again, in a job on a compute target. */
+export function computeDataProfile(name: string, version: string | number, target = 'local'): Promise<DataProfile> {
+  return request('POST', `data/${seg(name)}/versions/${seg(String(version))}/profile`, { body: { target } });
+}
+
+/** Jobs that read the version, models and deployments made from them, the job that wrote it. */
+export function getDataLineage(name: string, version: string | number): Promise<DataLineage> {
+  return request('GET', `data/${seg(name)}/versions/${seg(String(version))}/lineage`);
+}
+
+/** The lineage graph around any node (`{type: 'job', id}`: a job's data inputs and outputs). */
+export function getLineage(query: QueryOf<'getLineage'>): Promise<LineageGraph> {
+  return request('GET', 'lineage', { query });
+}

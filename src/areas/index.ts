@@ -7,6 +7,7 @@ import type { ILauncher } from '@jupyterlab/launcher';
 import { activateCompare } from './compare';
 import { activateCompute } from './compute';
 import type { IAreaContext } from './context';
+import { activateData } from './data';
 import { activateEndpoints } from './endpoints';
 import { activateExperiments } from './experiments';
 import { activateHome } from './home';
@@ -35,5 +36,6 @@ export function activateAreas(context: IAreaContext, services: IAreaServices): v
   activateModels(context);
   activateEndpoints(context);
   activateSchedules(context, services.notebooks);
+  activateData(context, services.browsers);
   // A new area: activate<Area>(context);
 }

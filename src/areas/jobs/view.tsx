@@ -11,6 +11,7 @@ import { LogViewer } from '../../components/LogViewer';
 import { MetricChart } from '../../components/MetricChart';
 import { useModel } from '../../components/useModel';
 import { trans } from '../../translate';
+import { JobDataSection } from '../data/view';
 import { JobDetailModel, JobsModel } from './model';
 
 /** A job's name as lists show it: its display name, else its id. */
@@ -147,12 +148,12 @@ export function JobView(props: { model: JobDetailModel; actions: IJobActions; ho
         )
       }
     >
-      {job && <JobSections model={model} />}
+      {job && <JobSections model={model} host={host} />}
     </DetailFrame>
   );
 }
 
-function JobSections(props: { model: JobDetailModel }): JSX.Element {
+function JobSections(props: { model: JobDetailModel; host: IDetailHost }): JSX.Element {
   const { model } = props;
   const job = model.job!;
   const metrics = model.metrics?.metrics ?? {};
@@ -189,6 +190,8 @@ function JobSections(props: { model: JobDetailModel }): JSX.Element {
       </DetailSection>
 
       {model.progress && progressFraction(model.progress) && <ProgressDetail progress={model.progress} />}
+
+      <JobDataSection job={job} lineage={model.lineage} host={props.host} />
 
       {Object.keys(params).length > 0 && (
         <DetailSection title={trans.__('Params')} className="jp-mlservice-params">
