@@ -142,7 +142,11 @@ describe('reading a profile and a job’s lineage', () => {
     expect(view.columns[0].quantiles.map(q => q[0])).toEqual(['0.05', '0.5', '0.95']);
     expect(view.columns[1].top[0]).toEqual({ value: 'setosa', count: 50 });
     expect(readProfile(null)).toBeNull();
-    expect(readProfile({ files: 3 })).toMatchObject({ rows: null, columns: [], sample: [] });
+    expect(readProfile({ files: 3 })).toMatchObject({ rows: null, columns: [], sample: [], byExtension: [], images: null });
+    // A folder of images: files by type and pixel sizes, no rows.
+    const images = readProfile({ files: 3, by_extension: { '.png': 2, '.jpg': 1 }, images: { width: { min: 28, max: 32 }, height: { min: 28, max: 28 } } })!;
+    expect(images.byExtension).toEqual([['.png', 2], ['.jpg', 1]]);
+    expect(images.images).toEqual({ width: [28, 32], height: [28, 28] });
     expect(histogramBins({ edges: [0, 1], counts: [1, 2] })).toEqual([]); // edges must be counts + 1
     expect(cellText(null)).toBe('');
     expect(cellText({ a: 1 })).toBe('{"a":1}');

@@ -45,6 +45,10 @@ export interface IProfileView {
   sample: Record<string, unknown>[];
   /** Column names of the preview, in the data's order. */
   sampleColumns: string[];
+  /** Files by extension (`.csv` -> 3), for folders. */
+  byExtension: [string, number][];
+  /** Image folders: width and height ranges in pixels. */
+  images: { width: [number, number]; height: [number, number] } | null;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -99,8 +103,22 @@ export function readProfile(profile: Record<string, unknown> | null | undefined)
     format: typeof profile.format === 'string' ? profile.format : null,
     columns,
     sample,
-    sampleColumns
+    sampleColumns,
+    byExtension: Object.entries((profile.by_extension ?? {}) as Record<string, unknown>)
+      .filter(([, n]) => num(n) !== null)
+      .map(([ext, n]) => [ext, n as number] as [string, number]),
+    images: readImages(profile.images)
   };
+}
+
+function readImages(raw: unknown): IProfileView['images'] {
+  const images = (raw ?? {}) as { width?: { min?: unknown; max?: unknown }; height?: { min?: unknown; max?: unknown } };
+  const w = [num(images.width?.min), num(images.width?.max)];
+  const h = [num(images.height?.min), num(images.height?.max)];
+  if ([...w, ...h].some(v => v === null)) {
+    return null;
+  }
+  return { width: [w[0]!, w[1]!], height: [h[0]!, h[1]!] };
 }
 
 /** A cell of the preview as text: null and missing values are empty, objects as JSON. */

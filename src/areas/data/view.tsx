@@ -274,15 +274,18 @@ function VersionFacts(props: { version: DataVersion; host: IDetailHost }): JSX.E
 
 function ProfileSummary(props: { view: IProfileView }): JSX.Element {
   const { view } = props;
+  const range = ([lo, hi]: [number, number]) => (lo === hi ? String(lo) : `${lo}–${hi}`);
   return (
     <Facts
       className="jp-mlservice-data-profile-summary"
       rows={[
         [trans.__('Rows'), view.rows === null ? '' : String(view.rows)],
         [trans.__('Columns'), view.columns.length > 0 ? String(view.columns.length) : ''],
-        [trans.__('Files'), view.files === null ? '' : String(view.files)],
-        [trans.__('Bytes'), formatBytes(view.bytes)],
-        [trans.__('Format'), view.format ?? '']
+        [trans.__('Files by type'), view.byExtension.length > 1 ? view.byExtension.map(([ext, n]) => `${ext} ${n}`).join(' · ') : ''],
+        [
+          trans.__('Image sizes'),
+          view.images ? trans.__('%1 × %2 px', range(view.images.width), range(view.images.height)) : ''
+        ]
       ]}
     />
   );
