@@ -404,29 +404,31 @@ function TopValues(props: { column: IColumnProfile }): JSX.Element {
 function Preview(props: { view: IProfileView }): JSX.Element {
   const { view } = props;
   return (
-    <div className="jp-mlservice-data-preview-scroll" tabIndex={0} role="region" aria-label={trans.__('Preview of the first rows')}>
-      <table className="jp-mlservice-data-preview-table">
-        <caption className="jp-mlservice-item-meta">{trans._n('The first %1 row', 'The first %1 rows', view.sample.length)}</caption>
-        <thead>
-          <tr>
-            {view.sampleColumns.map(name => (
-              <th key={name} scope="col">
-                {name}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {view.sample.map((row, i) => (
-            <tr key={i}>
+    <>
+      <div className="jp-mlservice-item-meta">{trans._n('The first %1 row', 'The first %1 rows', view.sample.length)}</div>
+      <div className="jp-mlservice-data-preview-scroll" tabIndex={0} role="region" aria-label={trans.__('Preview of the first rows')}>
+        <table className="jp-mlservice-data-preview-table">
+          <thead>
+            <tr>
               {view.sampleColumns.map(name => (
-                <td key={name}>{cellText(row[name])}</td>
+                <th key={name} scope="col">
+                  {name}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {view.sample.map((row, i) => (
+              <tr key={i}>
+                {view.sampleColumns.map(name => (
+                  <td key={name}>{cellText(row[name])}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 
