@@ -21,6 +21,7 @@ def test_the_document_publishes_the_constants_the_schemas_use():
     assert schemas["ScheduleRun"]["properties"]["state"]["enum"] == c["SCHEDULE_RUN_STATES"]
     assert schemas["SweepTrial"]["properties"]["state"]["enum"] == c["SWEEP_TRIAL_STATES"]
     assert schemas["Environment"]["properties"]["state"]["enum"] == c["ENVIRONMENT_STATES"]
+    assert schemas["EnvironmentCreate"]["properties"]["name"]["pattern"] == c["ENVIRONMENT_NAME_PATTERN"]
     assert c["TERMINAL_JOB_STATUSES"] == [s.value for s in JobStatus if s.is_terminal]
     assert sorted(c["ACTIVE_DEPLOYMENT_STATUSES"] + c["TERMINAL_DEPLOYMENT_STATUSES"]) == sorted(c["DEPLOYMENT_STATUSES"])
     assert sorted(c["ACTIVE_SCHEDULE_RUN_STATES"] + c["TERMINAL_SCHEDULE_RUN_STATES"]) == sorted(c["SCHEDULE_RUN_STATES"])

@@ -489,3 +489,33 @@ export function getDataLineage(name: string, version: string | number): Promise<
 export function getLineage(query: QueryOf<'getLineage'>): Promise<LineageGraph> {
   return request('GET', 'lineage', { query });
 }
+
+// ---- environments -----------------------------------------------------------------------
+
+export type Environment = Schemas['Environment'];
+export type EnvironmentCreate = Schemas['EnvironmentCreate'];
+export type EnvironmentLog = Schemas['EnvironmentLog'];
+
+/** The latest version of each environment, or (with `name`) every version of one, newest first. */
+export function listEnvironments(query: QueryOf<'listEnvironments'> = {}): Promise<IPage<Environment>> {
+  return request('GET', 'environments', { query });
+}
+
+/** Create a version: its requirements are resolved now (a lock), built now with `build`, else on first use. */
+export function createEnvironment(body: Partial<EnvironmentCreate> & { name: string }): Promise<Environment> {
+  return request('POST', 'environments', { body });
+}
+
+/** `sk12@1`, or `sk12` (the latest). */
+export function getEnvironment(ref: string): Promise<Environment> {
+  return request('GET', `environments/${seg(ref)}`);
+}
+
+/** Build now and answer once built (or failed: a 400 naming the requirement). */
+export function buildEnvironment(ref: string): Promise<Environment> {
+  return request('POST', `environments/${seg(ref)}/build`);
+}
+
+export function getEnvironmentLogs(ref: string, offset = 0): Promise<EnvironmentLog> {
+  return request('GET', `environments/${seg(ref)}/logs`, { query: { offset } });
+}

@@ -50,6 +50,8 @@ export const ENDPOINT_STATUSES = [
   "Deleting"
 ] as const;
 
+export const ENVIRONMENT_NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_.-]{0,63}$" as const;
+
 export const ENVIRONMENT_STATES = [
   "NotBuilt",
   "Building",

@@ -9,6 +9,7 @@ import { activateCompute } from './compute';
 import type { IAreaContext } from './context';
 import { activateData } from './data';
 import { activateEndpoints } from './endpoints';
+import { activateEnvironments } from './environments';
 import { activateExperiments } from './experiments';
 import { activateHome } from './home';
 import { activateJobs } from './jobs';
@@ -37,5 +38,6 @@ export function activateAreas(context: IAreaContext, services: IAreaServices): v
   activateEndpoints(context);
   activateSchedules(context, services.notebooks);
   activateData(context, services.browsers);
+  activateEnvironments(context);
   // A new area: activate<Area>(context);
 }
