@@ -4,3 +4,4 @@ import './serving.css';
 import './schedules.css';
 import './studio.css';
 import './data.css';
+import './environments.css';

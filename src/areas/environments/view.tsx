@@ -143,15 +143,15 @@ export function EnvironmentVersionView(props: {
           <DetailSection title={trans.__('Requirements')} className="jp-mlservice-environment-requirements">
             <pre className="jp-mlservice-code">{env.requirements.join('\n') || trans.__('(none)')}</pre>
           </DetailSection>
-          <DetailSection title={trans.__('Lock (%1 packages)', env.resolved.length)} className="jp-mlservice-environment-lock">
-            <pre className="jp-mlservice-code jp-mlservice-environment-lock-text">{env.resolved.join('\n')}</pre>
-          </DetailSection>
           <DetailSection title={trans.__('Build log')} className="jp-mlservice-logs">
             {env.state === 'NotBuilt' ? (
               <div className="jp-mlservice-empty">{trans.__('Not built yet: "Build" builds it now, or the first job that uses it will.')}</div>
             ) : (
               <LogViewer text={model.log} complete={model.logComplete} />
             )}
+          </DetailSection>
+          <DetailSection title={trans.__('Lock (%1 packages)', env.resolved.length)} className="jp-mlservice-environment-lock">
+            <pre className="jp-mlservice-code jp-mlservice-environment-lock-text" tabIndex={0} role="region" aria-label={trans.__('Lock')}>{env.resolved.join('\n')}</pre>
           </DetailSection>
         </>
       )}
