@@ -14,6 +14,7 @@ import { activateJobs } from './jobs';
 import type { IJobServices } from './jobs/commands';
 import { activateModels } from './models';
 import { activateSchedules } from './schedules';
+import { activateSweeps } from './sweeps';
 
 /** What JupyterLab lends the areas: what jobs open notebooks and outputs with, the Launcher (each may be absent). */
 export interface IAreaServices extends IJobServices {
@@ -35,5 +36,6 @@ export function activateAreas(context: IAreaContext, services: IAreaServices): v
   activateModels(context);
   activateEndpoints(context);
   activateSchedules(context, services.notebooks);
+  activateSweeps(context);
   // A new area: activate<Area>(context);
 }

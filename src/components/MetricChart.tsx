@@ -7,6 +7,8 @@ import { trans } from '../translate';
 export interface IMetricSeries {
   label: string;
   points: ReadonlyArray<MetricPoint>;
+  /** Draw its points only, no line (values that are not a history: one per sweep trial). */
+  dots?: boolean;
 }
 
 /** Colours readable on light and dark themes. */
@@ -50,6 +52,8 @@ export interface IMetricChartProps {
   title: string;
   series: ReadonlyArray<IMetricSeries>;
   height?: number;
+  /** What the x axis counts (default: step). */
+  xLabel?: string;
 }
 
 /** A metric over steps (one or several runs overlaid), drawn with uPlot. */
@@ -59,6 +63,7 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
   const height = props.height ?? 180;
   const data = React.useMemo(() => alignSeries(props.series), [props.series]);
   const labels = props.series.map(s => s.label).join('\u0000');
+  const xLabel = props.xLabel ?? trans.__('step');
 
   // (Re)create the plot when the set of series changes; otherwise just feed data.
   React.useEffect(() => {
@@ -79,15 +84,15 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
       legend: { show: props.series.length > 1 },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false } },
-      axes: [{ ...axis, label: trans.__('step') }, { ...axis, size: 60 }],
+      axes: [{ ...axis, label: xLabel }, { ...axis, size: 60 }],
       series: [
-        { label: trans.__('step') },
+        { label: xLabel },
         ...props.series.map((s, i) => ({
           label: s.label,
           stroke: SERIES_COLORS[i % SERIES_COLORS.length],
           width: 2,
           spanGaps: true,
-          points: { show: data[0].length < 40 }
+          ...(s.dots ? { paths: () => null, points: { show: true, size: 7 } } : { points: { show: data[0].length < 40 } })
         }))
       ]
     };
@@ -107,7 +112,7 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
       plot.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [labels, height]);
+  }, [labels, height, xLabel]);
 
   React.useEffect(() => {
     plot.current?.setData(data);

@@ -11,6 +11,7 @@ import { LogViewer } from '../../components/LogViewer';
 import { MetricChart } from '../../components/MetricChart';
 import { useModel } from '../../components/useModel';
 import { trans } from '../../translate';
+import { sweepPathOf } from '../sweeps/model';
 import { JobDetailModel, JobsModel } from './model';
 
 /** A job's name as lists show it: its display name, else its id. */
@@ -92,6 +93,7 @@ export function JobView(props: { model: JobDetailModel; actions: IJobActions; ho
   const job = model.job;
   const ended = job ? isJobEnded(job.status) : false;
   const notebook = model.executedNotebook;
+  const sweep = job ? sweepPathOf(job) : null;
   const buttons: IDetailAction[] = [];
   if (job && !ended && job.status !== 'CancelRequested') {
     buttons.push({ label: trans.__('Cancel'), onClick: () => actions.cancel(job.id), className: 'jp-mlservice-job-cancel' });
@@ -142,6 +144,15 @@ export function JobView(props: { model: JobDetailModel; actions: IJobActions; ho
               </StudioLink>
             ) : (
               <span title={trans.__('Experiment')}>{job.experiment}</span>
+            )}
+            {sweep && (
+              <StudioLink host={host} path={sweep.path} className="jp-mlservice-job-sweep">
+                {sweep.of === 'self'
+                  ? trans.__('Open in Sweeps')
+                  : sweep.of === 'trial'
+                    ? trans.__('Trial %1 of its sweep', sweep.trial)
+                    : trans.__('Its AutoML run')}
+              </StudioLink>
             )}
           </>
         )
