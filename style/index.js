@@ -3,3 +3,4 @@ import './base.css';
 import './serving.css';
 import './schedules.css';
 import './studio.css';
+import './sweeps.css';

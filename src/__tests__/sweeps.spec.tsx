@@ -2,13 +2,14 @@
  * The Sweeps area: the charts' maths, the models (sweeps and AutoML runs in one list, one open
  * in its view, a sweep's trials) and the view (trials sorted by a metric, register the best).
  */
-import { fireEvent, render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 
 import * as api from '../api/client';
 import { bestSoFar, parallelAxes, quality, trialLine } from '../areas/sweeps/charts';
 import { SearchDetailModel, SearchesModel, SweepTrialsModel, sweepPathOf, sweepSummary } from '../areas/sweeps/model';
 import { ISearchActions, SearchView } from '../areas/sweeps/view';
+import { MetricChart } from '../components/MetricChart';
 import { ServiceEvents } from '../models/events';
 import { automlRun, detailHost, job, settle, sweep, sweepTrial } from './fixtures';
 
@@ -211,6 +212,19 @@ describe('SearchView', () => {
     expect(mocked.listSweepTrials).not.toHaveBeenCalled();
     trials.dispose();
     model.dispose();
+  });
+});
+
+describe('charts and the theme', () => {
+  it('a chart is drawn again when the theme changes (its axes take the theme’s colours)', async () => {
+    const { container } = render(<MetricChart title="loss" series={[{ label: 'loss', points: [{ step: 0, value: 1, timestamp: 0 }] }]} />);
+    expect(container.querySelectorAll('canvas')).toHaveLength(1);
+    await act(async () => {
+      document.body.dataset.jpThemeLight = 'false';
+      await settle(10);
+    });
+    expect(container.querySelectorAll('canvas')).toHaveLength(2); // the fake uPlot adds one per plot
+    delete document.body.dataset.jpThemeLight;
   });
 });
 

@@ -308,7 +308,7 @@ export function BestSoFarChart(props: { trials: ReadonlyArray<ChartTrial>; goal:
   }
   return (
     <div className="jp-mlservice-best-so-far" data-points={series[0].points.length}>
-      <MetricChart title={trans.__('Best %1 so far (%2)', metric, goal)} series={series} xLabel={trans.__('trial')} />
+      <MetricChart title={trans.__('Best %1 so far (%2)', metric, goal)} series={series} xLabel={trans.__('trial')} wholeX />
     </div>
   );
 }
