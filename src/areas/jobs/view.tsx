@@ -63,6 +63,18 @@ export function jobColumns(model: JobsModel): IColumn<Job>[] {
   ];
 }
 
+/** A job's experiment, linked to its view once MLflow has one. */
+export function ExperimentLink(props: { host: IDetailHost; job: Pick<Job, 'experiment' | 'experiment_id'> }): JSX.Element {
+  const { host, job } = props;
+  return job.experiment_id ? (
+    <StudioLink host={host} path={`experiments/${encodeURIComponent(job.experiment_id)}`} title={trans.__('Experiment')}>
+      {job.experiment}
+    </StudioLink>
+  ) : (
+    <span title={trans.__('Experiment')}>{job.experiment}</span>
+  );
+}
+
 /** The Jobs list's filters: status and target choices, experiment by name. */
 export function jobFilters(targets: () => ReadonlyArray<string>): IFilter[] {
   return [
@@ -138,13 +150,7 @@ export function JobView(props: { model: JobDetailModel; actions: IJobActions; ho
           <>
             <span>{job.kind}</span>
             <span title={trans.__('Target')}>{job.target}</span>
-            {job.experiment_id ? (
-              <StudioLink host={host} path={`experiments/${encodeURIComponent(job.experiment_id)}`} title={trans.__('Experiment')}>
-                {job.experiment}
-              </StudioLink>
-            ) : (
-              <span title={trans.__('Experiment')}>{job.experiment}</span>
-            )}
+            <ExperimentLink host={host} job={job} />
             {sweep && (
               <StudioLink host={host} path={sweep.path} className="jp-mlservice-job-sweep">
                 {sweep.of === 'self'

@@ -8,6 +8,7 @@ import { formatDuration, formatNumber, formatTime, statusClass } from '../../com
 import { MetricChart } from '../../components/MetricChart';
 import { useActiveModel, useModel } from '../../components/useModel';
 import { trans } from '../../translate';
+import { ExperimentLink } from '../jobs/view';
 import { ChartTrial, Goal, IAxis, bestSoFar, parallelAxes, quality, trialLine, trialPoints } from './charts';
 import { SEARCH_KINDS, SearchDetailModel, SearchesModel, SweepTrialsModel } from './model';
 
@@ -121,13 +122,7 @@ export function SearchView(props: {
               {trans.__('job %1', job.id)}
             </StudioLink>
             <span title={trans.__('Target')}>{job.target}</span>
-            {job.experiment_id ? (
-              <StudioLink host={host} path={`experiments/${encodeURIComponent(job.experiment_id)}`} title={trans.__('Experiment')}>
-                {job.experiment}
-              </StudioLink>
-            ) : (
-              <span title={trans.__('Experiment')}>{job.experiment}</span>
-            )}
+            <ExperimentLink host={host} job={job} />
           </>
         )
       }
@@ -284,6 +279,16 @@ export function trialColumns(
   ];
 }
 
+/** The best-so-far chart's place while there is nothing to draw. */
+function NoBestYet(props: { text: string }): JSX.Element {
+  return (
+    <figure className="jp-mlservice-chart jp-mlservice-best-so-far">
+      <figcaption className="jp-mlservice-chart-title">{trans.__('Best so far')}</figcaption>
+      <div className="jp-mlservice-empty">{props.text}</div>
+    </figure>
+  );
+}
+
 /** Each completed trial's objective (dots), pruned trials' last value, and the best so far (line). */
 export function BestSoFarChart(props: { trials: ReadonlyArray<ChartTrial>; goal: Goal; metric: string }): JSX.Element {
   const { trials, goal, metric } = props;
@@ -299,12 +304,7 @@ export function BestSoFarChart(props: { trials: ReadonlyArray<ChartTrial>; goal:
     ];
   }, [trials, goal, metric]);
   if (series[0].points.length === 0) {
-    return (
-      <figure className="jp-mlservice-chart jp-mlservice-best-so-far" data-metric={metric}>
-        <figcaption className="jp-mlservice-chart-title">{trans.__('Best so far')}</figcaption>
-        <div className="jp-mlservice-empty">{trans.__('Drawn once a trial has completed.')}</div>
-      </figure>
-    );
+    return <NoBestYet text={trans.__('Drawn once a trial has completed.')} />;
   }
   return (
     <div className="jp-mlservice-best-so-far" data-points={series[0].points.length}>
@@ -432,10 +432,7 @@ function AutoMLSections(props: { run: AutoMLRun; curve: SearchDetailModel['bestC
             <MetricChart title={trans.__('Best %1 so far', spec.primary_metric ?? '')} series={[{ label: curve.metric, points: curve.points }]} xLabel={trans.__('search time (s)')} />
           </div>
         ) : (
-          <figure className="jp-mlservice-chart jp-mlservice-best-so-far">
-            <figcaption className="jp-mlservice-chart-title">{trans.__('Best so far')}</figcaption>
-            <div className="jp-mlservice-empty">{trans.__('Drawn once the searches have ended.')}</div>
-          </figure>
+          <NoBestYet text={trans.__('Drawn once the searches have ended.')} />
         )}
       </div>
       <DetailSection title={trans.__('Leaderboard')} className="jp-mlservice-leaderboard">
