@@ -1,5 +1,5 @@
 /**
- * The Sweeps area: a tiny sweep (three trials of a code job that logs one metric) opened from the
+ * The Sweeps area, in one test (one page set-up): a tiny sweep (three trials of a code job that logs one metric) opened from the
  * list, its trials sorted by that metric, its best-so-far chart, the best model registered; the
  * parent job's view links to it and its deep link opens it in a fresh page.
  */
@@ -45,7 +45,7 @@ test.beforeAll(async ({ request }) => {
   expect(sweep.best_trial.params.x).toBe(2);
 });
 
-test('open a sweep from the list, sort its trials by a metric, see the best so far, register the best', async ({ page, request }) => {
+test('open a sweep from the list, sort its trials by a metric, see the best so far, register the best, follow its links', async ({ page, request }) => {
   test.setTimeout(300000);
   const studio = await openStudio(page, 'sweeps');
   await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
@@ -101,16 +101,11 @@ test('open a sweep from the list, sort its trials by a metric, see the best so f
   await expect(studio.locator('.jp-mlservice-studio')).toHaveAttribute('data-path', `models/${MODEL}`);
   const registered = await (await request.get(`${API}/models/${MODEL}`)).json();
   expect(registered.versions.map((v: any) => v.run_id)).toEqual([sweep.best_trial.run_id]);
-});
 
-test('the parent job links to its sweep view, and the deep link opens it in a fresh page', async ({ page }) => {
+  // The parent job's view links to the sweep's; a trial's job links back; the deep link opens it.
   await loadPage(page, `/lab/mlservice/jobs/${sweep.id}`);
-  const job = page.locator(`#jp-mlservice-studio .jp-mlservice-job-view[data-job-id="${sweep.id}"]`);
-  await job.locator('.jp-mlservice-job-sweep').click();
-  const view = page.locator(`#jp-mlservice-studio .jp-mlservice-sweep-view[data-sweep-id="${sweep.id}"]`);
+  await page.locator(`#jp-mlservice-studio .jp-mlservice-job-view[data-job-id="${sweep.id}"] .jp-mlservice-job-sweep`).click();
   await expect(view.locator('.jp-mlservice-sweep-trials tbody tr')).toHaveCount(3);
-
-  // A trial's job links back to the sweep too.
   await view.locator(`tr[data-trial="${sweep.best_trial.number}"] a.jp-mlservice-entity-link`).click();
   const trialJob = page.locator(`#jp-mlservice-studio .jp-mlservice-job-view[data-job-id="${sweep.best_trial.job_id}"]`);
   await expect(trialJob.locator('.jp-mlservice-job-sweep')).toHaveText(`Trial ${sweep.best_trial.number} of its sweep`);
