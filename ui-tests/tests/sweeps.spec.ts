@@ -1,7 +1,8 @@
 /**
- * The Sweeps area, in one test (one page set-up): a tiny sweep (three trials of a code job that logs one metric) opened from the
- * list, its trials sorted by that metric, its best-so-far chart, the best model registered; the
- * parent job's view links to it and its deep link opens it in a fresh page.
+ * The Sweeps area, in one test (one page set-up): a tiny sweep (three trials of a code job that
+ * logs one metric) opened from the list, its trials sorted by that metric, its best-so-far chart,
+ * the best model registered; the parent job's view links to it and its deep link opens it in a
+ * fresh page.
  */
 import { expect, test } from './fixtures';
 import * as path from 'path';
