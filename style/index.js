@@ -5,3 +5,4 @@ import './schedules.css';
 import './studio.css';
 import './data.css';
 import './environments.css';
+import './sweeps.css';

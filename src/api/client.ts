@@ -519,3 +519,32 @@ export function buildEnvironment(ref: string): Promise<Environment> {
 export function getEnvironmentLogs(ref: string, offset = 0): Promise<EnvironmentLog> {
   return request('GET', `environments/${seg(ref)}/logs`, { query: { offset } });
 }
+
+// ---- sweeps and AutoML runs (both are parent jobs: GET /jobs?kind=sweep,automl lists them) --
+
+export type Sweep = Schemas['Sweep'];
+export type SweepTrial = Schemas['SweepTrial'];
+export type SearchParameter = Schemas['SearchParameter'];
+export type AutoMLRun = Schemas['AutoMLRun'];
+export type LeaderboardEntry = Schemas['LeaderboardEntry'];
+
+export function getSweep(id: string): Promise<Sweep> {
+  return request('GET', `sweeps/${seg(id)}`);
+}
+
+/** Every trial of a sweep by number, with its params, objective, state and latest metrics. */
+export function listSweepTrials(id: string): Promise<{ items: SweepTrial[] }> {
+  return request('GET', `sweeps/${seg(id)}/trials`);
+}
+
+export function cancelSweep(id: string): Promise<Sweep> {
+  return request('POST', `sweeps/${seg(id)}/cancel`);
+}
+
+export function getAutoMLRun(id: string): Promise<AutoMLRun> {
+  return request('GET', `automl/${seg(id)}`);
+}
+
+export function cancelAutoMLRun(id: string): Promise<AutoMLRun> {
+  return request('POST', `automl/${seg(id)}/cancel`);
+}

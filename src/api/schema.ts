@@ -5600,7 +5600,7 @@ export interface operations {
                 tag?: string[];
                 /** @description Only the child jobs of this parent job (a sweep's trials...). */
                 parent?: string;
-                /** @description Only jobs of this kind (command, notebook, sweep, automl...). */
+                /** @description Only jobs of these kinds, comma-separated (command, notebook, sweep, automl...). */
                 kind?: string;
                 /** @description Items per page (1-1000). */
                 limit?: number;

@@ -16,6 +16,7 @@ import { activateJobs } from './jobs';
 import type { IJobServices } from './jobs/commands';
 import { activateModels } from './models';
 import { activateSchedules } from './schedules';
+import { activateSweeps } from './sweeps';
 
 /** What JupyterLab lends the areas: what jobs open notebooks and outputs with, the Launcher (each may be absent). */
 export interface IAreaServices extends IJobServices {
@@ -39,5 +40,6 @@ export function activateAreas(context: IAreaContext, services: IAreaServices): v
   activateSchedules(context, services.notebooks);
   activateData(context, services.browsers);
   activateEnvironments(context);
+  activateSweeps(context);
   // A new area: activate<Area>(context);
 }
