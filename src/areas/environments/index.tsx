@@ -1,4 +1,4 @@
-import { buildIcon } from '@jupyterlab/ui-components';
+import { pythonIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { trans } from '../../translate';
@@ -16,7 +16,7 @@ export function activateEnvironments(context: IAreaContext): EnvironmentsModel {
     id: 'environments',
     label: trans.__('Environments'),
     rank: 620,
-    icon: buildIcon,
+    icon: pythonIcon,
     caption: trans.__('Python environments that jobs and deployments run in: requirements, their lock, build state and log.'),
     list: {
       model,
