@@ -24,7 +24,10 @@ class Scorer:
         self.model = None
         self.run_fn = None
         if model_dir:
+            from ..frameworks import use_saved_keras_backend
+
             os.environ["AZUREML_MODEL_DIR"] = os.environ["MLSERVICE_MODEL_DIR"] = model_dir
+            use_saved_keras_backend(model_dir)
         if script:
             folder = os.path.dirname(os.path.abspath(script))
             if folder not in sys.path:
