@@ -221,6 +221,9 @@ class ManagedHead:
             # Fixed by default (44227/44217): two heads on one machine would collide.
             "DASHBOARD_METRIC_PORT": str(dash_metrics),
             "AUTOSCALER_METRIC_PORT": str(as_metrics),
+            # `ray start` gives its dashboard 60 s, then fails; on a busy 2-core machine it needs more.
+            # Our own deadline (START_TIMEOUT_S) still bounds the whole start.
+            "RAY_DASHBOARD_STARTUP_TIMEOUT_S": os.environ.get("RAY_DASHBOARD_STARTUP_TIMEOUT_S", str(int(START_TIMEOUT_S))),
         }
         env.pop("RAY_AUTH_TOKEN", None)
         env.pop("RAY_ADDRESS", None)
