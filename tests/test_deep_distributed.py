@@ -30,7 +30,7 @@ DDP = textwrap.dedent(
     rank, world = dist.get_rank(), dist.get_world_size()
     device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if backend == "nccl" else "cpu")
     torch.manual_seed(0)  # the same initial weights on every rank
-    x, y = images(400)
+    x, y = images(128)
     X, Y = torch.from_numpy(x[rank::world]).to(device), torch.from_numpy(y[rank::world]).to(device)  # this rank's shard
     net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 2)).to(device)
     model = DistributedDataParallel(net)
@@ -68,7 +68,7 @@ MWMS = textwrap.dedent(
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     print(f"task {config['task']['index']} of {len(config['cluster']['worker'])}: "
           f"{strategy.num_replicas_in_sync} replicas in sync", flush=True)
-    x, y = tabular(256)
+    x, y = tabular(64)
     with strategy.scope():
         model = tf.keras.Sequential([tf.keras.Input((8,)), tf.keras.layers.Dense(8, activation="relu"),
                                      tf.keras.layers.Dense(2, activation="softmax")])
