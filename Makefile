@@ -43,6 +43,8 @@ $(STAMPS)/system:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 	@command -v git >/dev/null || (apt-get update -qq && apt-get install -y -qq git)
+	@ldconfig -p | grep -q libgomp.so.1 || (echo "installing libgomp1 (OpenMP for LightGBM, used by AutoML)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgomp1)
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "installing postgresql (the tests start a throwaway server: tests/postgres_server.py)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
@@ -73,7 +75,7 @@ $(STAMPS)/node-deps: package.json yarn.lock $(STAMPS)/python-deps
 
 # The labextension is built into jupyter_mlservice/labextension (what `pip install .` ships).
 frontend: $(STAMPS)/frontend
-$(STAMPS)/frontend: $(STAMPS)/node-deps $(shell find src style -type f 2>/dev/null) tsconfig.json
+$(STAMPS)/frontend: $(STAMPS)/node-deps $(shell find src style schema -type f 2>/dev/null) tsconfig.json
 	$(JLPM) build:prod
 	@touch $@
 

@@ -20,6 +20,10 @@ AREAS = (
     "batch",
     "models",
     "endpoints",
+    "monitors",
+    "environments",
+    "data",
+    "sweeps",
 )
 
 

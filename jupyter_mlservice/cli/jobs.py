@@ -7,7 +7,7 @@ import sys
 import time
 
 from ..errors import UsageError
-from .common import client, command, emit, group, pairs, parameter_flag, parameters, placement_flags, table
+from .common import client, command, emit, emit_record, group, open_flag, pairs, parameter_flag, parameters, placement_flags, table
 
 SHOW_FIELDS = ("id", "display_name", "kind", "status", "target", "experiment", "run_id", "attempt", "exit_code", "error", "created_at", "started_at", "ended_at", "duration_s")
 
@@ -28,6 +28,7 @@ def cmd_submit(args) -> int:
         timeout_s=args.timeout,
         max_retries=args.max_retries,
         code=args.code,
+        environment=args.environment,
     )
     if args.notebook:
         job = ml.jobs.submit(notebook=args.notebook, parameters=parameters(args.parameters), **common)
@@ -35,7 +36,7 @@ def cmd_submit(args) -> int:
         job = ml.jobs.submit(command=command_line if len(command_line) > 1 else command_line[0], **common)
     if args.wait:
         job.wait(show_output=not args.json)
-    emit(args, job.data, job.id if not args.wait else f"{job.id} {job.status}")
+    emit_record(args, ml, job.data, job.id if not args.wait else f"{job.id} {job.status}", "jobs", job.id)
     return 0 if not args.wait or job.status == "Completed" else 1
 
 
@@ -47,8 +48,9 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    d = client(args).jobs.get(args.id).data
-    emit(args, d, "\n".join(f"{k:13} {d.get(k)}" for k in SHOW_FIELDS))
+    ml = client(args)
+    d = ml.jobs.get(args.id).data
+    emit_record(args, ml, d, "\n".join(f"{k:13} {d.get(k)}" for k in SHOW_FIELDS), "jobs", args.id)
     return 0
 
 
@@ -84,6 +86,7 @@ def register(sub) -> None:
     placement_flags(p)
     p.add_argument("--name", default=None, help="display name")
     p.add_argument("--code", default=None, help="folder to snapshot as the job's working dir")
+    p.add_argument("--environment", default=None, help="run in this environment (NAME@VERSION or NAME)")
     p.add_argument("--notebook", default=None)
     parameter_flag(p)
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
@@ -91,13 +94,16 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, default=None, help="seconds")
     p.add_argument("--max-retries", type=int, default=0)
     p.add_argument("--wait", action="store_true", help="follow the log and wait for the end")
+    open_flag(p)
     p.add_argument("command", nargs=argparse.REMAINDER)
     p = command(j, "list", cmd_list, json=True)
     p.add_argument("--status")
     p.add_argument("--target")
     p.add_argument("--experiment")
     p.add_argument("--limit", type=int, default=50)
-    command(j, "show", cmd_show, json=True).add_argument("id")
+    p = command(j, "show", cmd_show, json=True)
+    p.add_argument("id")
+    open_flag(p)
     command(j, "cancel", cmd_cancel).add_argument("id")
     p = command(j, "logs", cmd_logs)
     p.add_argument("id")

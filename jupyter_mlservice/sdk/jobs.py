@@ -129,6 +129,45 @@ class Job(Handle):
         return widget
 
 
+class ParentRun(Handle):
+    """A run made of child jobs (a sweep, an AutoML run): its REST record holds the parent job as
+    ``job``; ``status`` and ``error`` are that job's. Subclasses name their ``_PATH`` and ``_NOUN``."""
+
+    _NOUN = "run"
+    _RAISE_ON_FAILURE = False
+
+    @property
+    def status(self) -> str:
+        return self._data["job"]["status"]
+
+    @property
+    def error(self) -> str | None:
+        return self._data["job"].get("error")
+
+    @property
+    def job(self) -> Job:
+        """The parent job (its log says what the run did). ``print(run.job.logs())``"""
+        return Job(self._http, self._data["job"])
+
+    def wait(self, timeout: float | None = None, raise_on_failure: bool | None = None):
+        """Block until the run ends; ``raise_on_failure`` defaults to the kind's (``_RAISE_ON_FAILURE``).
+        ``run.wait(timeout=3600).status``"""
+        self.job.wait(timeout=timeout)
+        self.refresh()
+        if (self._RAISE_ON_FAILURE if raise_on_failure is None else raise_on_failure) and self.status != "Completed":
+            raise JobFailed(f"{self._NOUN} {self.id} {self.status}: {self.error}")
+        return self
+
+    def children(self) -> list[Job]:
+        """The run's child jobs (trials, searches, a final step). ``[j.status for j in run.children()]``"""
+        return [Job(self._http, d) for d in self._http.paginate("/jobs", {"parent": self.id}, None)]
+
+    def cancel(self):
+        """Cancel the run and its running child jobs. ``run.cancel()``"""
+        self._data = self._http.post(self._PATH.format_map(self._data) + "/cancel")
+        return self
+
+
 class Jobs(Collection):
     def submit(
         self,
@@ -145,17 +184,20 @@ class Jobs(Collection):
         environment_variables: dict[str, str] | None = None,
         timeout_s: float | None = None,
         max_retries: int = 0,
+        environment: str | None = None,
         **extra: Any,
     ) -> Job:
         """Submit a job: a shell command, a notebook, or Python source.
 
         ``ml.jobs.submit(command="python train.py --alpha 0.5", code="src/", experiment="diabetes")``
         ``ml.jobs.submit(notebook="train.ipynb", parameters={"alpha": 0.5})``
+        ``ml.jobs.submit(command="python old.py", environment="sk12@1")``
         """
         given = [k for k, v in (("command", command), ("notebook", notebook), ("source", source)) if v]
         if len(given) != 1:
             raise InvalidRequest("pass exactly one of command=, notebook= or source=")
-        body = {**job_fields(target, experiment, display_name, tags, environment_variables, timeout_s, max_retries, code), **extra}
+        body = {**job_fields(target, experiment, display_name, tags, environment_variables, timeout_s, max_retries, code,
+                             environment), **extra}
         if command:
             if isinstance(command, (list, tuple)):
                 import shlex
@@ -181,13 +223,15 @@ class Jobs(Collection):
         experiment: str | None = None,
         limit: int | None = 100,
         schedule: str | None = None,
+        parent: str | None = None,
         **filters: Any,
     ) -> list[Job]:
         """Newest first. ``ml.jobs.list(status="Running", experiment="diabetes")``;
-        ``ml.jobs.list(schedule="nightly")`` lists the runs a schedule created."""
+        ``ml.jobs.list(schedule="nightly")`` lists the runs a schedule created; ``ml.jobs.list(parent=sweep.id)``
+        a sweep's trials."""
         if isinstance(status, (list, tuple)):
             status = ",".join(status)
-        params: dict[str, Any] = {"status": status, "target": target, "experiment": experiment}
+        params: dict[str, Any] = {"status": status, "target": target, "experiment": experiment, "parent": parent}
         tags = dict(filters.pop("tags", None) or {})
         if schedule:
             tags["mlservice.schedule"] = schedule
@@ -200,7 +244,7 @@ class Jobs(Collection):
 
 def job_fields(target: str = "local", experiment: str = "Default", display_name: str = "", tags: dict[str, str] | None = None,
                environment_variables: dict[str, str] | None = None, timeout_s: float | None = None, max_retries: int = 0,
-               code: str | os.PathLike | None = None) -> dict[str, Any]:
+               code: str | os.PathLike | None = None, environment: str | None = None) -> dict[str, Any]:
     """The REST fields every kind of job has, from the keywords every submit takes (as ``ml.jobs.submit``)."""
     body: dict[str, Any] = {
         "target": target, "experiment": experiment, "display_name": display_name, "tags": tags or {},
@@ -208,6 +252,8 @@ def job_fields(target: str = "local", experiment: str = "Default", display_name:
     }
     if code is not None:
         body["code"] = _server_path(code)
+    if environment is not None:
+        body["environment"] = environment
     return body
 
 
