@@ -146,7 +146,8 @@ TRAIN_TF = textwrap.dedent(
 )
 
 # An Azure ML scoring script for the CNN: init() loads the MLflow model from AZUREML_MODEL_DIR
-# with the PyTorch flavor, run() takes {"images": [...]} and answers classes and probabilities.
+# with the PyTorch flavor, run() takes {"images": [...]} and answers classes and probabilities,
+# and the thread settings its worker runs with (OMP_NUM_THREADS and torch's own).
 SCORE_TORCH = textwrap.dedent(
     '''
     import json, os
@@ -163,7 +164,8 @@ SCORE_TORCH = textwrap.dedent(
         x = torch.tensor(np.asarray(json.loads(raw_data)["images"], dtype="float32"))
         with torch.no_grad():
             p = torch.softmax(model(x), dim=1).numpy()
-        return {"classes": p.argmax(1).tolist(), "probabilities": p.round(4).tolist()}
+        return {"classes": p.argmax(1).tolist(), "probabilities": p.round(4).tolist(),
+                "torch_threads": torch.get_num_threads(), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")}
     '''
 )
 

@@ -7,18 +7,23 @@ MLflow JSON and OIP v2 tensors, and batch-scored over a folder of images and ove
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import psutil
 import pytest
+import requests
 
 from .deep_fixtures import BATCH_IMAGES, FEATURES, SCORE_TORCH, Trained, images, invoke, tabular, write_png_folder
 
 pytestmark = [pytest.mark.frameworks, pytest.mark.timeout(900)]
 
-DEPLOYMENTS = ("torch", "keras", "tf")  # each served with no code; "script": the CNN behind a scoring script
+# "torch", "keras" and "tf" served with no code (the MLflow flavor); "script": the CNN behind a scoring script
+DEPLOYMENTS = ("torch", "keras", "tf", "script")
+BATCHING = {"max_batch_size": 16, "max_delay_ms": 20}  # the "torch" deployment's
 
 
 def test_a_training_job_shows_each_epoch_while_it_runs(models: Trained):
@@ -46,22 +51,25 @@ def test_every_framework_logs_epochs_and_a_model_that_registers(models: Trained)
 
 @pytest.fixture(scope="module")
 def endpoint(models: Trained, tmp_path_factory):
-    """Each framework's model deployed with no code, plus the CNN behind a scoring script: one
-    endpoint each (their workers load in parallel, each importing only its framework)."""
+    """Each framework's model deployed with no code (the CNN with dynamic batching), plus the CNN
+    behind a scoring script: one endpoint each (their workers load in parallel, each importing
+    only its framework). The server's Python serves them all (env_manager="local"): these tests
+    are about the frameworks, not about the environments a model's pins would build."""
     ml = models.ml
     code = tmp_path_factory.mktemp("score")
     (code / "score.py").write_text(SCORE_TORCH)
+    settings = {"torch": {"batching": BATCHING}, "script": {"code": code, "scoring_script": "score.py",
+                                                            "environment_variables": {"OMP_NUM_THREADS": "1"}}}
     for deployment in DEPLOYMENTS:
+        framework = "torch" if deployment == "script" else deployment
         ml.endpoints.create(f"deep-{deployment}")
-        ml.deployments.create(endpoint=f"deep-{deployment}", name=deployment, model=f"{models.models[deployment]}:1", wait=False)
-    ml.endpoints.create("deep-script")
-    ml.deployments.create(endpoint="deep-script", name="script", model=f"{models.models['torch']}:1", code=code,
-                          scoring_script="score.py", wait=False)
-    for name in [*DEPLOYMENTS, "script"]:
+        ml.deployments.create(endpoint=f"deep-{deployment}", name=deployment, model=f"{models.models[framework]}:1",
+                              env_manager="local", wait=False, **settings.get(deployment, {}))
+    for name in DEPLOYMENTS:
         ml.deployments.wait(f"deep-{name}", name, timeout=900)
     yield Endpoints(ml, models.server.root)
     with ThreadPoolExecutor(4) as pool:  # each deletion drains its workers: seconds
-        list(pool.map(lambda name: ml.endpoints.delete(f"deep-{name}"), [*DEPLOYMENTS, "script"]))
+        list(pool.map(lambda name: ml.endpoints.delete(f"deep-{name}"), DEPLOYMENTS))
 
 
 class Endpoints:
@@ -72,12 +80,25 @@ class Endpoints:
         self.root = root
         self.keys = {}
 
-    def call(self, deployment: str, path: str, body):
+    def endpoint_and_key(self, deployment: str):
         name = f"deep-{deployment}"
         if name not in self.keys:
             self.keys[name] = (self.ml.endpoints.get(name), self.ml.endpoints.get_keys(name)["primary"])
-        ep, key = self.keys[name]
+        return self.keys[name]
+
+    def call(self, deployment: str, path: str, body):
+        ep, key = self.endpoint_and_key(deployment)
         return invoke(ep, key, path, body, deployment=deployment)
+
+    def batches(self, deployment: str) -> tuple[float, float]:
+        """(forward passes, requests answered in them) so far, from the endpoint's /metrics."""
+        ep, key = self.endpoint_and_key(deployment)
+        answer = requests.get(f"{ep.scoring_uri}/metrics", headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        text = answer.text
+        assert answer.status_code == 200 and f'deployment="{deployment}"' in text, text[-2000:]
+        counts = [re.search(rf'{name}\{{[^}}]*deployment="{deployment}"\}} (\S+)', text) for name in
+                  ("mlservice_batches_total", "mlservice_batched_requests_total")]
+        return tuple(float(m.group(1)) if m else 0.0 for m in counts)
 
     def libraries(self, deployment: str) -> str:
         """The shared libraries the deployment's worker processes have loaded (/proc/PID/maps)."""
@@ -130,6 +151,44 @@ def test_a_scoring_script_serves_the_torch_model(endpoint):
     answer = endpoint.call("script", "/score", {"images": x.tolist()})
     assert answer.status_code == 200, answer.text
     assert answer.json()["classes"] == [int(v) for v in y]
+    # OMP_NUM_THREADS of a deployment reaches its worker process and torch's own setting
+    assert answer.json()["OMP_NUM_THREADS"] == "1" and answer.json()["torch_threads"] == 1, answer.text
+    # a deployment without batching scores each request on its own: no batch counters
+    assert endpoint.batches("script") == (0.0, 0.0)
+
+
+def test_the_batched_deployment_shares_forward_passes_and_answers_each_caller(endpoint):
+    """The CNN's deployment batches (BATCHING): a request sent alone is a forward pass of its own;
+    16 callers at once share forward passes, and each gets exactly its own rows back."""
+    x, _ = images(48, seed=11)
+
+    def call(i: int, oip: bool = False):
+        rows = x[i:i + 1 + i % 2]  # one or two images per request
+        if oip:
+            body = {"id": str(i), "inputs": [{"name": "x", "shape": list(rows.shape), "datatype": "FP32", "data": rows.ravel().tolist()}]}
+            r = endpoint.call("torch", "/v2/models/torch/infer", body)
+            assert r.status_code == 200 and r.json()["id"] == str(i), r.text
+            out = r.json()["outputs"][0]
+            return np.asarray(out["data"]).reshape(out["shape"])
+        r = endpoint.call("torch", "/invocations", {"inputs": rows.tolist()})
+        assert r.status_code == 200 and r.headers["mlservice-deployment"] == "torch", r.text
+        return np.asarray(r.json()["predictions"])
+
+    start = endpoint.batches("torch")
+    alone = [call(i) for i in range(48)]  # one at a time: the answers to compare with
+    middle = endpoint.batches("torch")
+    assert middle[0] - start[0] == middle[1] - start[1] == 48  # one forward pass per request
+    with ThreadPoolExecutor(16) as pool:
+        together = list(pool.map(call, range(48)))
+        together_oip = list(pool.map(lambda i: call(i, oip=True), range(48)))
+    end = endpoint.batches("torch")
+    assert end[1] - middle[1] == 96 and end[0] - middle[0] < 96  # several requests per forward pass
+    for i in range(48):
+        assert together[i].shape == alone[i].shape and np.allclose(together[i], alone[i], atol=1e-5), i
+        assert np.allclose(together_oip[i], alone[i], atol=1e-5), i
+    # a shape the signature refuses is not batched: MLflow's own path answers 4xx
+    bad = endpoint.call("torch", "/invocations", {"inputs": [[1.0, 2.0]]})
+    assert 400 <= bad.status_code < 500, bad.text
 
 
 def test_batch_scores_a_folder_of_images_and_parquet(models: Trained, tmp_path):
