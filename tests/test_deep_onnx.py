@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 import requests
 
+from jupyter_mlservice.core.environments.cache import uv_bin
+
 from .conftest import free_port
 from .deep_fixtures import Trained, images, invoke, wait_for
 from .serving_fixtures import IRIS_COLUMNS, save_iris_model
@@ -25,8 +27,9 @@ TOLERANCE = 1e-4
 
 @pytest.fixture(scope="module")
 def exported(models: Trained, tmp_path_factory):
-    """scikit-learn, PyTorch and Keras versions exported at once, with one export that cannot meet
-    its tolerance; -> {framework: (job, new ModelVersion, export.json)} and the failed job."""
+    """scikit-learn, PyTorch, Keras (on torch) and TensorFlow (tf.keras) versions exported at once,
+    with one export that cannot meet its tolerance; -> {framework: (job, new ModelVersion,
+    export.json)} and the failed job."""
     ml = models.ml
     folder = tmp_path_factory.mktemp("iris") / "model"
     save_iris_model(folder)
@@ -35,6 +38,7 @@ def exported(models: Trained, tmp_path_factory):
         "sklearn": ml.models.export("deep-iris:1", format="onnx", tolerance=TOLERANCE, wait=False),
         "torch": ml.models.export(f"{models.models['torch']}:1", format="onnx", tolerance=TOLERANCE, wait=False),
         "keras": ml.models.export(f"{models.models['keras']}:1", tolerance=TOLERANCE, wait=False),
+        "tf": ml.models.export(f"{models.models['tf']}:1", tolerance=TOLERANCE, wait=False),
     }
     # float32 (ONNX) against float64 (scikit-learn): a difference no conversion avoids
     save_regression_model(folder.parent / "regression")
@@ -65,7 +69,7 @@ def save_regression_model(path):
 
 
 def test_each_framework_exports_to_an_onnx_version_that_matches_the_original(exported, models):
-    expected_names = {"sklearn": "deep-iris", "torch": models.models["torch"], "keras": models.models["keras"]}
+    expected_names = {"sklearn": "deep-iris", **{name: models.models[name] for name in ("torch", "keras", "tf")}}
     for framework, (job, mv, result) in exported[0].items():
         # a new version of the same model, registered by the export job (its lineage)
         assert mv.name == expected_names[framework] and mv.version == "2", (framework, mv)
@@ -75,8 +79,10 @@ def test_each_framework_exports_to_an_onnx_version_that_matches_the_original(exp
         assert float(mv.tags["mlservice.parity_max_abs_diff"]) <= TOLERANCE
         assert "parity on" in job.logs() and job.metrics()["parity_max_abs_diff"][0] <= TOLERANCE
         assert job.kind == "command" and job.display_name == f"export {mv.name}:1 to onnx"
-    # Keras on the torch backend (as it was trained) converts in the job's own process
+    # Keras on the torch backend (as it was trained) converts in the job's own process; a
+    # TensorFlow model is loaded on the torch backend in a child process
     assert "tensorflow" not in exported[0]["keras"][0].logs().lower()
+    assert exported[0]["tf"][2]["flavor"] == "tensorflow"
 
 
 def test_an_onnx_version_is_served_by_onnxruntime(exported, models):
@@ -136,14 +142,14 @@ def test_an_edge_package_runs_with_only_onnxruntime_in_a_fresh_virtualenv(export
     assert f"{models.models['torch']}:2" in readme and "exported from" in readme and "max absolute difference" in readme
 
     # A clean environment: an empty virtualenv (not even pip), then only what requirements.txt
-    # names, installed into it by this interpreter's pip (its wheel cache makes that seconds).
+    # names, installed into it by uv (the service's own installer: seconds from its cache).
     env_dir = tmp_path / "edge-venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = str(env_dir / "bin" / "python")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "MLFLOW", "MLSERVICE"))}
-    pip = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--disable-pip-version-check", "--no-compile",
-                          "-r", str(folder / "requirements.txt")], env=clean, capture_output=True, text=True, timeout=900)
-    assert pip.returncode == 0, pip.stderr
+    install = subprocess.run([uv_bin(), "pip", "install", "--quiet", "--python", python, "-r", str(folder / "requirements.txt")],
+                             env=clean, capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr
     listed = subprocess.run([python, "-c", "import importlib.metadata as m; print('\\n'.join(d.name for d in m.distributions()))"],
                             env=clean, capture_output=True, text=True).stdout
     installed = {name.lower() for name in listed.split()}
