@@ -1508,7 +1508,7 @@ export interface components {
             allowed_models?: string[] | null;
             /** Blocked Models */
             blocked_models?: string[];
-            /** @description Default: cross-validation below 10,000 rows, else a 10% holdout. */
+            /** @description Default: 5-fold cross-validation below 10,000 rows, else a 10% holdout. */
             validation?: components["schemas"]["Validation"];
             /**
              * Featurization
