@@ -249,6 +249,26 @@ class Trained:
             self.ml.models.register(self.models[name], job=job, path="model")
 
 
+# `make pytest` spreads whole test files over pytest-xdist workers (--dist loadfile), and a session
+# fixture lives once per worker: the files that use the trained models go to one worker together,
+# so that each framework is trained once.
+FILES_SHARING_MODELS = ("test_deep_onnx.py", "test_deep_training.py")
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None  # xdist's own scheduler
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedModelsScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "deep learning models" if scope.rsplit("/", 1)[-1] in FILES_SHARING_MODELS else scope
+
+    return SharedModelsScheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def deep_server(tmp_path_factory, mlflow_template):
     root = tmp_path_factory.mktemp("deep") / "root"
