@@ -134,17 +134,17 @@ class Workspace:
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
-        from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
-
-        _attach_sweeps(self)
-        from .automl import attach as _attach_automl
-
-        _attach_automl(self)
         from .data import attach as _attach_data  # data assets, job inputs/outputs, profiles
         from .lineage.describers import attach as _attach_lineage
 
         _attach_data(self)
         _attach_lineage(self)
+        from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
+
+        _attach_sweeps(self)
+        from .automl import attach as _attach_automl  # reads data assets through ws.data_inputs
+
+        _attach_automl(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)
