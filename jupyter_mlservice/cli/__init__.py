@@ -20,6 +20,8 @@ AREAS = (
     "batch",
     "models",
     "endpoints",
+    "monitors",
+    "environments",
     "data",
     "sweeps",
 )

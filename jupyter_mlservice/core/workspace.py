@@ -36,6 +36,9 @@ class WorkspaceConfig:
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
+    series_interval_s: float = 15.0  # endpoint time series: seconds between samples
+    series_retention_hours: float = 168.0  # ... and how long they are kept
+    environments_dir: Path | None = None  # built environments (default <workspace>/environments)
 
     def resolved(self) -> "WorkspaceConfig":
         root = Path(self.root_dir).resolve()
@@ -55,6 +58,9 @@ class WorkspaceConfig:
             gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
+            series_interval_s=self.series_interval_s,
+            series_retention_hours=self.series_retention_hours,
+            environments_dir=Path(self.environments_dir).resolve() if self.environments_dir else ws / "environments",
         )
 
 
@@ -117,6 +123,10 @@ class Workspace:
         from .registry import ModelService
 
         self.models = ModelService(self.experiments, self.jobs, lineage=self.lineage)
+        from .environments.service import EnvironmentService
+
+        self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models)
+        self.jobs.environments = self.controller.environments = self.environments
         from .export.service import ExportService  # ONNX export jobs, device packages
 
         self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
@@ -130,6 +140,7 @@ class Workspace:
             gpu_devices=cfg.gpu_devices,
             lineage=self.lineage,
         )
+        self.endpoints.environments = self.environments
         self.services.append(self.endpoints)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
@@ -139,6 +150,9 @@ class Workspace:
 
         _attach_data(self)
         _attach_lineage(self)
+        from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series
+
+        _attach_monitoring(self)
         from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
 
         _attach_sweeps(self)

@@ -23,8 +23,10 @@ def batch_body(
     error_threshold: int = -1,
     retry_settings: dict[str, Any] | None = None,
     output_action: str | None = None,
+    output_format: str = "default",
     scoring_script: str | None = None,
     resume: bool = True,
+    collect: dict[str, Any] | None = None,
     **job: Any,
 ) -> dict[str, Any]:
     """The REST body (kind `batch`) for these keywords and the job keywords of ``ml.jobs.submit``
@@ -48,11 +50,14 @@ def batch_body(
         "max_concurrency": max_concurrency,
         "error_threshold": error_threshold,
         "resume": resume,
+        "output_format": output_format,
         "scoring_script": scoring_script,
         **job_fields(**job),
     }
     if retry_settings:
         body["retry_settings"] = dict(retry_settings)
+    if collect:  # record inputs and predictions for a monitor: {"name": "nightly-scoring", "sample_rate": 1.0}
+        body["collect"] = dict(collect)
     return body
 
 

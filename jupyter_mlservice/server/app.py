@@ -16,6 +16,7 @@ from ..core.workspace import Workspace, WorkspaceConfig
 from . import routes
 
 JOB_EVENT_SCHEMA = "https://events.jupyter.org/jupyter_mlservice/job"
+MONITOR_EVENT_SCHEMA = "https://events.jupyter.org/jupyter_mlservice/monitor"
 EVENTS_DIR = Path(__file__).parent / "events"
 TERMINAL = {s.value for s in TERMINAL_STATUSES}
 
@@ -36,6 +37,10 @@ class MLServiceApp(ExtensionApp):
     max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
+    series_interval_s = Float(15.0, config=True, help="Seconds between samples of each endpoint's requests, errors and latency.")
+    series_retention_hours = Float(168.0, config=True, help="How long endpoint time series points are kept, in hours.")
+    environments_dir = Unicode("", config=True, help="Where environments are built (a cache shared by every job and deployment); "
+                               "default <workspace>/environments.")
     gpu_devices = List(
         Unicode(), default_value=None, allow_none=True, config=True,
         help="GPU ids deployments may be given (CUDA_VISIBLE_DEVICES); default: what `nvidia-smi -L` lists.",
@@ -84,10 +89,15 @@ class MLServiceApp(ExtensionApp):
             gpu_devices=None if self.gpu_devices is None else list(self.gpu_devices),
             backend_classes={name: import_item(path) for name, path in self.backend_classes.items()},
             job_env=job_env,
+            series_interval_s=self.series_interval_s,
+            series_retention_hours=self.series_retention_hours,
+            environments_dir=Path(self.environments_dir) if self.environments_dir else None,
         )
         self.workspace = Workspace(config, on_job_change=self._job_changed)
         self.settings["mlservice_workspace"] = self.workspace
         self.serverapp.event_logger.register_event_schema(EVENTS_DIR / "job.yaml")
+        self.serverapp.event_logger.register_event_schema(EVENTS_DIR / "monitor.yaml")
+        self.workspace.monitors.add_event_listener(self._monitor_event)
         self.workspace.start()
         self.log.info("jupyter_mlservice: workspace at %s", self.workspace.workspace_dir)
 
@@ -134,6 +144,14 @@ class MLServiceApp(ExtensionApp):
             for fut in self._waiters.get(data["job_id"], ()):
                 if not fut.done():
                     fut.set_result(data["status"])
+
+    def _monitor_event(self, action: str, data: dict[str, Any]) -> None:
+        """Monitor runs and alerts (from the monitor controller's thread) as events on the loop."""
+        payload = {"action": action, **{k: v for k, v in data.items() if v is not None or k in ("breached", "error")}}
+        try:
+            self._loop.call_soon_threadsafe(lambda: self.serverapp.event_logger.emit(schema_id=MONITOR_EVENT_SCHEMA, data=payload))
+        except RuntimeError:  # loop closed during shutdown
+            pass
 
     def job_waiter(self, job_id: str) -> asyncio.Future:
         """A future that resolves when the job reaches a terminal status."""

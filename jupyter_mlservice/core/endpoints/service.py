@@ -18,11 +18,13 @@ from typing import Any
 import requests
 from sqlalchemy import select
 
+from ..environments.usage import deployment_environment
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..jobs.snapshot import snapshot
 from ..logfile import read_from
 from ..registry import ModelService
 from ..serving.config import MAX_MIRROR_PERCENT
+from ..serving.model_dir import azure_layout, registered_folder_name
 from ..store import Store
 from ..tables import DeploymentRow, EndpointRow
 from ..timeutil import as_utc, utcnow
@@ -54,6 +56,7 @@ class EndpointService:
         self.root_dir = root_dir
         self.host = host
         self.max_snapshot_bytes = max_snapshot_bytes
+        self.environments = None  # EnvironmentService, set by the workspace
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._gpu_devices = gpu_devices  # None: ask nvidia-smi once
@@ -210,6 +213,8 @@ class EndpointService:
         merged = {**{k: row.spec.get(k) for k in DeploymentCreate.model_fields}, **changes, "name": name}
         if "code" in changes or "scoring_script" in changes:
             merged.pop("code_snapshot", None)
+        if row.spec.get("environment_reason") and "environment" not in changes:
+            merged["environment"] = None  # chosen for the model (env_manager): chosen again for the new one
         spec = self._prepare_spec(endpoint, name, merged, previous=row.spec)
         with self._gpu_lock, self.store.session() as s:
             spec["gpus"] = self._allocate_gpus(endpoint, name, spec.get("gpu") or 0, row.spec.get("gpus") or [])
@@ -281,16 +286,33 @@ class EndpointService:
 
     def metrics(self, endpoint: str) -> dict[str, Any]:
         """Requests, errors and latency per deployment, read from the endpoint's Prometheus page."""
+        text = self.prometheus_text(endpoint)
+        return {"deployments": _summarize_prometheus(text) if text is not None else {}}
+
+    def prometheus_text(self, endpoint: str) -> str | None:
+        """The endpoint's live Prometheus page (None while it does not serve)."""
         ep = self._endpoint_row(endpoint)
         headers = {"Authorization": f"Bearer {ep.primary_key}"} if ep.auth_mode == "key" else {}
         try:
             resp = requests.get(f"http://{ep.host}:{ep.port}/metrics", headers=headers, timeout=5)
         except requests.ConnectionError:
-            return {"deployments": {}}
+            return None
         if resp.status_code != 200:
             raise Conflict(f"endpoint {endpoint!r} did not give its metrics ({resp.status_code}): {resp.text[:200]}")
-        text = resp.text
-        return {"deployments": _summarize_prometheus(text)}
+        return resp.text
+
+    def serving_model(self, endpoint: str, deployment: str | None = None) -> dict[str, Any] | None:
+        """The local model folder (path, name, version) a deployment serves; by default the one
+        with the most live traffic. None when there is none."""
+        ep = self._endpoint_row(endpoint)
+        rows = [r for r in self._deployment_rows(endpoint) if (r.applied or r.spec) and r.status != "Deleting"]
+        if deployment is not None:
+            rows = [r for r in rows if r.name == deployment]
+        if not rows:
+            return None
+        row = max(rows, key=lambda r: (ep.traffic or {}).get(r.name, 0))
+        spec = row.applied or row.spec
+        return {"path": spec["model_path"], "name": spec["model_name"], "version": str(spec["model_version"]), "deployment": row.name}
 
     # ---- reconciling ---------------------------------------------------------------------------
 
@@ -327,6 +349,9 @@ class EndpointService:
                     name=row.name, model_path=spec["model_path"], model_name=spec["model_name"], model_version=spec["model_version"],
                     scoring_script=spec.get("scoring_script"), code_dir=spec.get("code_snapshot"), replicas=spec["replicas"],
                     request_settings=ServingSettings(**spec["request_settings"]), environment_variables=spec.get("environment_variables") or {},
+                    collect=self._collect_config(ep.name, spec.get("collect")),
+                    python=self._python(spec), return_script_errors=bool(spec.get("return_script_errors")),
+                    azureml_model_dir=spec.get("azureml_model_dir"),
                     batching=spec.get("batching"), gpus=spec.get("gpus") or [],
                 )
             )
@@ -343,6 +368,14 @@ class EndpointService:
             secondary_key=ep.secondary_key, deployments=deployments, traffic=traffic,
             mirror_traffic={k: v for k, v in (ep.mirror_traffic or {}).items() if k in names},
         )
+
+    def _collect_config(self, endpoint: str, collect: dict[str, Any] | None):
+        if not collect:
+            return None
+        from ..monitoring.collection import collected_dir
+        from ..serving.config import CollectConfig
+
+        return CollectConfig(folder=str(collected_dir(self.dir.parent, endpoint)), **collect)
 
     def _reconcile(self, endpoint: str) -> None:
         """Make the endpoint's processes serve what the store says. Caller holds the lock."""
@@ -364,6 +397,7 @@ class EndpointService:
             with self.store.session() as s:
                 self._endpoint_in(s, endpoint).traffic = dict(config.traffic)
         try:
+            self._build_environments(endpoint, rows, changing)
             if process is None:
                 process = EndpointProcess.start(config, self.dir / endpoint, timeout=ROLLOUT_TIMEOUT_S)
             else:
@@ -462,6 +496,23 @@ class EndpointService:
 
     # ---- helpers -------------------------------------------------------------------------------
 
+    def _python(self, spec: dict[str, Any]) -> str | None:
+        key = spec.get("environment_key")
+        return str(self.environments.cache.python(key)) if key and self.environments is not None else None
+
+    def _build_environments(self, endpoint: str, rows: list[DeploymentRow], changing: set[str]) -> None:
+        """Build (once, cached) the environments of deployments being rolled out, before their workers start."""
+        from ..environments.cache import BuildFailed
+        from ..serving import EndpointFailed
+
+        for row in rows:
+            key = (row.spec or {}).get("environment_key")
+            if row.name in changing and key and self.environments is not None:
+                try:
+                    self.environments.cache.ensure(key)
+                except BuildFailed as exc:
+                    raise EndpointFailed(f"deployment {row.name!r}: environment {row.spec.get('environment')}: {exc}") from None
+
     def _prepare_spec(self, endpoint: str, name: str, spec: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resolve the model and fetch its files; snapshot the scoring code."""
         mv = self.models.resolve(spec["model"])
@@ -476,6 +527,9 @@ class EndpointService:
             "model_path": str(model_path),
             "request_settings": RequestSettings(**(spec.get("request_settings") or {})).model_dump(),
         }
+        out.update(deployment_environment(self.environments, spec, model_path, mv["name"], str(mv["version"])))
+        out["azureml_model_dir"] = str(azure_layout(model_path, registered_folder_name(self.models.client, mv.get("run_id")),
+                                                    mv["name"], str(mv["version"]), folder))
         if spec.get("code"):
             code = Path(spec["code"])
             code = code if code.is_absolute() else self.root_dir / code
@@ -500,8 +554,10 @@ class EndpointService:
         return Deployment(
             endpoint=row.endpoint, name=row.name, model=spec["model"], model_name=spec["model_name"], model_version=spec["model_version"],
             scoring_script=spec.get("scoring_script"), replicas=spec["replicas"], request_settings=RequestSettings(**spec["request_settings"]),
-            environment_variables=spec.get("environment_variables") or {}, batching=spec.get("batching"), gpu=spec.get("gpu") or 0,
-            gpus=spec.get("gpus") or [], status=row.status, error=row.error, ready_workers=row.ready_workers,
+            environment_variables=spec.get("environment_variables") or {}, environment=spec.get("environment"),
+            environment_reason=spec.get("environment_reason"), return_script_errors=bool(spec.get("return_script_errors")),
+            collect=spec.get("collect"), batching=spec.get("batching"), gpu=spec.get("gpu") or 0, gpus=spec.get("gpus") or [],
+            status=row.status, error=row.error, ready_workers=row.ready_workers,
             traffic=(ep.traffic or {}).get(row.name, 0), mirror_traffic=(ep.mirror_traffic or {}).get(row.name, 0),
             created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )
@@ -592,6 +648,10 @@ def _summarize_prometheus(text: str) -> dict[str, dict[str, float]]:
                 stats["requests"] += sample.value
             elif sample.name == "mlservice_request_errors_total":
                 stats["errors"] += sample.value
+            elif sample.name == "mlservice_collected_requests_total":
+                stats["collected"] = stats.get("collected", 0.0) + sample.value
+            elif sample.name == "mlservice_collection_dropped_total":
+                stats["collection_dropped"] = stats.get("collection_dropped", 0.0) + sample.value
             elif sample.name == "mlservice_request_duration_seconds_bucket":
                 le = sample.labels.get("le")
                 buckets.setdefault(dep, []).append((float("inf") if le == "+Inf" else float(le), sample.value))

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from ..compute import ComputeBackend, LaunchSpec, Observation
+from ..environments.usage import job_launch
 from ..errors import MLServiceError
 from ..experiments import ExperimentService
 from ..schemas import ACTIVE_STATUSES, JobStatus
@@ -76,6 +77,7 @@ class JobController:
         self._stop = threading.Event()
         self._finalizer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlservice-finalize")
         self._thread: threading.Thread | None = None
+        self.environments = None  # EnvironmentService, set by the workspace
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -246,12 +248,14 @@ class JobController:
         paths = launch.job_paths(job_dir)
         if row.attempt > 1:
             self._append_log(row.id, f"\nmlservice: attempt {row.attempt} of {row.max_retries + 1}\n")
+        argv, env = job_launch(self.environments, row.kind, row.spec, launch.argv_for(row.kind, row.spec, job_dir),
+                               {**self.job_env(row), **(row.spec.get("environment_variables") or {})})
         spec = LaunchSpec(
             job_id=row.id,
             attempt=row.attempt,
-            argv=launch.argv_for(row.kind, row.spec, job_dir),
+            argv=argv,
             cwd=launch.working_dir(row.kind, row.spec, job_dir, self.root_dir),
-            env={**self.job_env(row), **(row.spec.get("environment_variables") or {})},
+            env=env,
             log_path=paths["log"],
             job_dir=job_dir,
             resources=row.spec.get("resources") or {},

@@ -59,6 +59,7 @@ class JobService:
         self.max_snapshot_bytes = max_snapshot_bytes
         self.on_change = on_change
         self.wake = wake
+        self.environments = None  # EnvironmentService, set by the workspace
         # Areas check what they own in a spec at submit (raise InvalidRequest): data inputs.
         self.submit_checks: list[Callable[[Any], None]] = []
 
@@ -75,6 +76,8 @@ class JobService:
         backend.check_job(target.settings, data)
         for check in self.submit_checks:
             check(spec)
+        if spec.environment and self.environments is not None:  # record the exact version it runs in
+            data["environment"] = self.environments.pin(spec.environment)
         code_dir = launch.resolve(self.root_dir, spec.code) if spec.code else None
         if code_dir is not None and not code_dir.is_dir():
             raise InvalidRequest(f"code folder {spec.code!r} does not exist on the server (paths are relative to {self.root_dir})")

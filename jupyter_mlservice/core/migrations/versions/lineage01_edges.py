@@ -1,13 +1,13 @@
 """lineage edges
 
 Revision ID: lineage01
-Revises: sweeps01
+Revises: env01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "lineage01"
-down_revision = "sweeps01"
+down_revision = "env01"
 branch_labels = None
 depends_on = None
 
