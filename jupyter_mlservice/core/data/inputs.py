@@ -26,6 +26,8 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,14 @@ def check_spec(kind: str, inputs: dict[str, str], outputs: dict[str, Any], comma
 
 
 TABLE_FORMATS = ("csv", "parquet", "jsonl")
+FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet", "jsonl": "JSON lines"}
+
+
+@dataclass
+class TableFiles:
+    version: DataVersion
+    files: list[Path]
+    digest: str | None
 
 
 @dataclass
@@ -249,29 +259,38 @@ class JobIO:
 
     # Services that read their data at submit (AutoML) ------------------------------------------
 
-    def read_table(self, ref: str, what: str) -> "TableInput":
-        """A tabular version read whole: ``data:sales`` -> the version it means now, its rows as a
-        DataFrame and their digest (a live table is read once, here). The same checks as a job's
-        input: a ``reference`` version whose files changed is refused, naming the file."""
+    @contextmanager
+    def local_files(self, ref: str, what: str, formats: tuple[str, ...] = TABLE_FORMATS) -> Iterator[TableFiles]:
+        """The files of a version as a job would read them, for a service that reads its data
+        itself (AutoML at submit, a monitor checking its baseline): ``data:sales`` -> the version
+        it means now and its local files. The same checks as a job's input (a ``reference``
+        version whose files changed is refused, naming the file); a live table is read once into
+        a temp folder, removed on leaving."""
         import tempfile
 
         try:
             v = self.data.resolve(ref)
         except (NotFound, InvalidRequest) as exc:
             raise InvalidRequest(f"{what}: {exc.message}") from None
-        if v.format not in TABLE_FORMATS:
-            raise InvalidRequest(f"{what}: {v.ref} is not tabular (its format: {v.format}); give a table asset or CSV / Parquet / JSON lines files")
+        if v.format not in formats:
+            raise InvalidRequest(f"{what}: {v.ref} is not tabular (its format: {v.format}); give a table asset or "
+                                 f"{' / '.join(FORMAT_NAMES[f] for f in formats)} files")  # fmt: skip
         with tempfile.TemporaryDirectory(prefix="mlservice-read-") as tmp:
             try:
                 r = self._data_input(what, v, Path(tmp))
             except InputFailed as exc:
                 raise InvalidRequest(exc.message) from None
             files = [Path(r.path)] if v.kind != "folder" else [Path(v.path) / e.path for e in self.data.manifest(v.name, v.version)]
+            yield TableFiles(v, files, r.digest or v.digest)
+
+    def read_table(self, ref: str, what: str) -> TableInput:
+        """A tabular version read whole into a DataFrame (AutoML): the version, its rows, their digest."""
+        with self.local_files(ref, what) as found:
             try:
-                frame = _read_frame(files, v.format)
+                frame = _read_frame(found.files, found.version.format)
             except Exception as exc:  # noqa: BLE001 - any reader's error, in its words
-                raise InvalidRequest(f"{what}: cannot read {v.ref} as one table: {exc}") from None
-        return TableInput(v, frame, r.digest or v.digest)
+                raise InvalidRequest(f"{what}: cannot read {found.version.ref} as one table: {exc}") from None
+        return TableInput(found.version, frame, found.digest)
 
     def _log_input(self, run_id: str, name: str, v: DataVersion, digest: str | None) -> None:
         """``mlflow.log_input`` from what is stored: no byte of the data is read."""
