@@ -19,7 +19,7 @@ from ..errors import InvalidRequest, NotFound
 from ..jobs import launch
 from ..jobs.children import ParentJobs
 from ..jobs.service import to_job
-from ..tables import JobRow
+from ..jobs.tables import JobRow
 from .schemas import METRICS, AutoMLCreate, AutoMLPage, AutoMLRun, DataSource, LeaderboardEntry
 
 KIND = "automl"

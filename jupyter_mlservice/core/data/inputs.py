@@ -131,7 +131,7 @@ def _read_frame(files: list[Path], fmt: str):
 class Resolved:
     path: str
     version: DataVersion | None = None
-    model: dict[str, Any] | None = None
+    model: Any = None  # the registry's ModelVersion of a model input
     digest: str | None = None  # per use (live tables)
 
 
@@ -213,7 +213,7 @@ class JobIO:
         else:
             dest = job_dir / "inputs" / name
             if not dest.exists():
-                self.models.download(f"{found['name']}:{found['version']}", dest)
+                self.models.download(f"{found.name}:{found.version}", dest)
             resolved = Resolved(str(dest), model=found)
         if not shared:
             resolved.path = _ship(Path(resolved.path), job_dir / "snapshot", name)
@@ -245,7 +245,7 @@ class JobIO:
             relation = "profiled" if TAG_PROFILE in (row.tags or {}) else "input"
             self.record_input(row.id, name, r.version, r.digest, run_id=row.run_id, relation=relation)
         elif r.model is not None:
-            self.lineage.record(Node(MODEL_VERSION, f"{r.model['name']}:{r.model['version']}"), Node(JOB, row.id), "input", {"input": name})
+            self.lineage.record(Node(MODEL_VERSION, f"{r.model.name}:{r.model.version}"), Node(JOB, row.id), "input", {"input": name})
 
     def record_input(self, job_id: str, name: str, v: DataVersion, digest: str | None, *, run_id: str | None = None,
                      relation: str = "input") -> None:

@@ -21,12 +21,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidRequest, NotFound
-from ..pagination import decode_cursor, encode_cursor
-from ..schemas import JobStatus
+from ..events import EventBus
+from ..pagination import check_limit, page
+from ..jobs.schemas import JobStatus
 from ..store import Store
-from ..tables import JobRow
+from ..jobs.tables import JobRow
 from ..timeutil import as_utc, utcnow
-from .models import (
+from .schemas import (
     Alert,
     AlertPage,
     EndpointSeries,
@@ -70,6 +71,7 @@ class MonitorService:
         alert_attempts: int = 6,
         webhook_timeout_s: float = 10.0,
         poll_interval: float = 2.0,
+        events: EventBus | None = None,
         data_inputs=None,
     ):
         from .controller import AlertDeliverer, MonitorController, SeriesSampler
@@ -81,7 +83,7 @@ class MonitorService:
         self.series_interval_s, self.series_retention_hours = series_interval_s, series_retention_hours
         self.alert_backoff_s, self.alert_attempts, self.webhook_timeout_s = alert_backoff_s, alert_attempts, webhook_timeout_s
         self._subscribers: list[Callable[[Alert], None]] = []
-        self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        self.events = events or EventBus()
         self.controller = MonitorController(self, interval=poll_interval)
         self.deliverer = AlertDeliverer(self)
         self.sampler = SeriesSampler(self, interval=series_interval_s)
@@ -116,17 +118,10 @@ class MonitorService:
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
 
-    def add_event_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
-        """``listener(kind, data)`` for `run` (a run ended) and `alert` events; the server turns
-        them into jupyter_events (``server/events/monitor.yaml``)."""
-        self._event_listeners.append(listener)
-
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
-        for listener in list(self._event_listeners):
-            try:
-                listener(kind, data)
-            except Exception:
-                log.exception("monitor event listener failed")
+        """A `monitor` event (``server/events/monitor.yaml``): `run` (a run ended) or `alert`."""
+        payload = {"action": kind, **{k: v for k, v in data.items() if v is not None or k in ("breached", "error")}}
+        self.events.emit("monitor", payload)
 
     def _alerted(self, alert: Alert) -> None:
         self._emit("alert", {"monitor": alert.monitor, "alert_id": alert.id, "run_id": alert.run_id, "job_id": alert.job_id,
@@ -170,20 +165,13 @@ class MonitorService:
         return self._to_model(self.row(name))
 
     def list(self, limit: int = 100, cursor: str | None = None, endpoint: str | None = None) -> MonitorPage:
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
-        q = select(MonitorRow).order_by(MonitorRow.name)
+        q = select(MonitorRow)
         if endpoint:
             q = q.where(MonitorRow.endpoint == endpoint)
-        if cursor:
-            (after,) = decode_cursor(cursor, 1)
-            q = q.where(MonitorRow.name > after)
         with self.store.session() as s:
-            rows = list(s.scalars(q.limit(limit + 1)))
+            rows, nxt = page(s, q, [MonitorRow.name], limit, cursor)
             s.expunge_all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return MonitorPage(items=[self._to_model(r) for r in rows], next_cursor=encode_cursor(rows[-1].name) if more else None)
+        return MonitorPage(items=[self._to_model(r) for r in rows], next_cursor=nxt)
 
     def update(self, name: str, body: MonitorUpdate) -> Monitor:
         row = self.row(name)
@@ -235,19 +223,13 @@ class MonitorService:
     # ---- runs ----------------------------------------------------------------------------------
 
     def runs(self, name: str, limit: int = 50, cursor: str | None = None) -> MonitorRunPage:
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
+        check_limit(limit)
         self.row(name)
-        q = select(MonitorRunRow).where(MonitorRunRow.monitor == name).order_by(MonitorRunRow.id.desc())
-        if cursor:
-            (before,) = decode_cursor(cursor, 1)
-            q = q.where(MonitorRunRow.id < int(before))
+        q = select(MonitorRunRow).where(MonitorRunRow.monitor == name)
         with self.store.session() as s:
-            rows = list(s.scalars(q.limit(limit + 1)))
+            rows, nxt = page(s, q, [MonitorRunRow.id], limit, cursor, descending=True)
             s.expunge_all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return MonitorRunPage(items=self._run_models(rows), next_cursor=encode_cursor(rows[-1].id) if more else None)
+        return MonitorRunPage(items=self._run_models(rows), next_cursor=nxt)
 
     def run(self, name: str, run_id: int) -> MonitorRunDetail:
         with self.store.session() as s:
@@ -267,8 +249,7 @@ class MonitorService:
 
     def feature_series(self, name: str, signal: str = "data_drift", limit: int = 50) -> FeatureSeries:
         """Each feature's statistic over the latest ``limit`` completed runs, oldest first."""
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
+        check_limit(limit)
         self.row(name)
         with self.store.session() as s:
             runs = list(s.execute(
@@ -292,26 +273,19 @@ class MonitorService:
 
     def alerts(self, name: str | None = None, limit: int = 50, cursor: str | None = None, after: int | None = None) -> AlertPage:
         """Newest first; ``after``: only alerts with a larger id, oldest first (to catch up)."""
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
+        check_limit(limit)
         if name is not None:
             self.row(name)
         q = select(AlertRow)
         if name is not None:
             q = q.where(AlertRow.monitor == name)
-        if after is not None:
-            q = q.where(AlertRow.id > after).order_by(AlertRow.id)
-        else:
-            q = q.order_by(AlertRow.id.desc())
-            if cursor:
-                (before,) = decode_cursor(cursor, 1)
-                q = q.where(AlertRow.id < int(before))
         with self.store.session() as s:
-            rows = list(s.scalars(q.limit(limit + 1)))
+            if after is not None:  # catching up: the next ones in order, no cursor
+                rows, nxt = list(s.scalars(q.where(AlertRow.id > after).order_by(AlertRow.id).limit(limit))), None
+            else:
+                rows, nxt = page(s, q, [AlertRow.id], limit, cursor, descending=True)
             s.expunge_all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return AlertPage(items=[alert_model(r) for r in rows], next_cursor=encode_cursor(rows[-1].id) if more and after is None else None)
+        return AlertPage(items=[alert_model(r) for r in rows], next_cursor=nxt)
 
     # ---- endpoint time series ------------------------------------------------------------------
 
@@ -344,7 +318,7 @@ class MonitorService:
 
     def job_spec(self, row: MonitorRow, end: str, trigger: str):
         """The run job: a command job running the run module (``end`` may be a schedule template)."""
-        from ..schemas import CommandJobSpec
+        from ..jobs.schemas import CommandJobSpec
 
         return CommandJobSpec.model_validate(self.job_template(row, end, trigger))
 
