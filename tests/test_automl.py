@@ -189,8 +189,8 @@ def test_bad_automl_requests_say_what_to_change(runs, tmp_path):
         AutoMLCreate(task="classification", data="bc.csv", target_column="label", primary_metric="r2")
     with pytest.raises(ValueError, match="unknown model 'svm'"):
         AutoMLCreate(task="regression", data="bc.csv", target_column="label", allowed_models=["svm"])
-    with pytest.raises(ValueError, match="data asset references are not available"):
-        AutoMLCreate(task="regression", data="data:credit@1", target_column="label")
+    with pytest.raises(InvalidRequest, match="data: no data asset named 'credit'"):
+        ws.automl.submit(AutoMLCreate(task="regression", data="data:credit@1", target_column="label"))
 
 
 def test_the_suggested_budget_grows_with_the_data():

@@ -500,6 +500,94 @@ def test_outputs_are_registered_and_lineage_runs_from_data_to_model_and_back(ws)
     assert [n.id for n in ws.data.lineage("lin-iris@1").models] == [f"lin-model:{mv.version}", "lin-auto:1"]
 
 
+def test_automl_trains_on_a_data_asset_pinned_at_submit_with_lineage_to_its_model(ws):
+    from jupyter_mlservice.core.automl.schemas import AutoMLCreate
+
+    df = iris_frame().drop(columns=["species"])
+    (ws.root_dir / "aml").mkdir()
+    df.iloc[:75].to_parquet(ws.root_dir / "aml" / "a.parquet")
+    df.iloc[75:].to_parquet(ws.root_dir / "aml" / "b.parquet")
+    v = ws.data.create(no_profile(name="aml-iris", path="aml"))
+    ws.data.set_alias("aml-iris", "train", 1)
+    spec = dict(task="classification", target_column="target", time_budget_s=120, max_trials=2, allowed_models=["logistic_regression"],
+                experiment="automl-data")
+    run = ws.automl.submit(AutoMLCreate(data="data:aml-iris@train", **spec))
+    assert (run.spec.data, run.rows) == ("data:aml-iris@1", 150)  # the alias pinned to the version it meant
+    # its MLflow run records the input, as a job's does
+    (logged,) = ws.experiments.client.get_run(run.job.run_id).inputs.dataset_inputs
+    assert (logged.dataset.name, logged.dataset.digest) == ("aml-iris", v.digest.split(":")[1][:36])
+    assert wait_for(lambda: ws.jobs.get(run.id).status.is_terminal, 600, interval=0.5, what="the AutoML run")
+    done = ws.automl.get(run.id)
+    assert done.job.status.value == "Completed", done.job.error
+    mv = ws.models.register("aml-model", job_id=done.best_model_job_id)
+    (data,) = ws.models.version("aml-model", mv.version).lineage["data"]
+    assert (data["ref"], data["input"], data["digest"]) == ("data:aml-iris@1", "data", v.digest)
+    lineage = ws.data.lineage("aml-iris@1")
+    assert {n.id for n in lineage.jobs} == {run.id} | {c.id for c in ws.jobs.list(parent=run.id).items}
+    assert [n.id for n in lineage.models] == [f"aml-model:{mv.version}"]
+    with pytest.raises(InvalidRequest, match="validation.data: data asset 'aml-iris' has no version 7"):
+        ws.automl.submit(AutoMLCreate(data="data:aml-iris", validation={"data": "data:aml-iris@7"}, **spec))
+    (ws.root_dir / "aml-img").mkdir()
+    (ws.root_dir / "aml-img" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    ws.data.create(no_profile(name="aml-img", path="aml-img"))
+    with pytest.raises(InvalidRequest, match=r"data: data:aml-img@1 is not tabular \(its format: images\); give a table asset or CSV / Parquet / JSON lines files"):
+        ws.automl.submit(AutoMLCreate(data="data:aml-img", **spec))
+
+
+def test_sweep_trials_read_a_data_asset_each_with_its_lineage(ws):
+    from jupyter_mlservice.core.sweeps.schemas import SweepCreate
+
+    write_iris(ws.root_dir / "sw" / "iris.csv")
+    ws.data.create(no_profile(name="sw-iris", path="sw/iris.csv"))
+    score = "import mlflow, pandas as pd, sys; mlflow.log_metric('score', len(pd.read_csv(sys.argv[1])) * float(sys.argv[2]))"
+    trial = {"kind": "command", "command": f'python -c "{score}" ${{{{inputs.train}}}} ${{{{search_space.x}}}}', "inputs": {"train": "data:sw-iris"}}
+    sweep = ws.sweeps.submit(SweepCreate(trial=trial, search_space={"x": {"type": "choice", "values": [1, 2]}}, sampling="grid",
+                                         objective={"metric": "score", "goal": "maximize"}, experiment="sweep-data"))
+    assert wait_for(lambda: ws.jobs.get(sweep.id).status.is_terminal, 600, interval=0.5, what="the sweep")
+    done = ws.sweeps.get(sweep.id)
+    assert done.job.status.value == "Completed", done.job.error
+    assert done.best_trial.value == 300.0
+    trials = {c.id for c in ws.jobs.list(parent=sweep.id).items}
+    assert len(trials) == 2 and {n.id for n in ws.data.lineage("sw-iris@1").jobs} == trials
+    with pytest.raises(InvalidRequest, match="inputs.train: no data asset named 'nothing'"):
+        ws.sweeps.submit(SweepCreate(trial={**trial, "inputs": {"train": "data:nothing"}}, search_space={"x": {"type": "choice", "values": [1]}},
+                                     objective={"metric": "score"}))
+
+
+def test_a_monitor_judges_against_a_data_asset_baseline_and_follows_its_alias(ws):
+    from jupyter_mlservice.core.monitoring.schemas import MonitorCreate
+
+    from .test_monitoring_monitors import iris_frame as traffic, write_collection
+
+    (ws.root_dir / "mon").mkdir()
+    traffic(2000, seed=0).to_parquet(ws.root_dir / "mon" / "base.parquet")
+    v1 = ws.data.create(no_profile(name="mon-base", path="mon/base.parquet"))
+    ws.data.set_alias("mon-base", "baseline", 1)
+    write_collection(ws, "mon-data", traffic(400, seed=5, shift={"sepal_width": 1.5}))
+    ws.monitors.create(MonitorCreate(name="mon-data", batch="mon-data", baseline="data:mon-base@baseline", window="2h"))
+
+    def judged(run_id):
+        run = wait_for(lambda: (r := ws.monitors.run("mon-data", run_id)).state != "Running" and r, 300, interval=0.3, what="the monitor run")
+        assert run.state == "Completed", f"{run.error}\n{log_of(ws, run.job_id)[-3000:]}"
+        return run
+
+    first = judged(ws.monitors.run_now("mon-data").id)
+    assert first.breached and first.baseline_rows == 2000
+    edges = ws.lineage.edges_to([_node("job", first.job_id)])
+    assert [(e.src_id, e.attrs["input"], e.attrs["digest"]) for e in edges] == [("mon-base@1", "baseline", v1.digest)]
+    # the alias moves to a baseline that already drifted the same way: the next run reads it
+    traffic(2000, seed=1, shift={"sepal_width": 1.5}).to_parquet(ws.root_dir / "mon" / "base.parquet")
+    v2 = ws.data.create(no_profile(name="mon-base", path="mon/base.parquet"))
+    ws.data.set_alias("mon-base", "baseline", 2)
+    second = judged(ws.monitors.run_now("mon-data").id)
+    assert not second.breached and [e.src_id for e in ws.lineage.edges_to([_node("job", second.job_id)])] == [f"mon-base@{v2.version}"]
+    assert {n.id for n in ws.data.lineage("mon-base@1").jobs} == {first.job_id}
+    with pytest.raises(InvalidRequest, match="baseline: data asset 'mon-base' has no alias 'gold'"):
+        ws.monitors.create(MonitorCreate(name="mon-bad", batch="mon-data", baseline="data:mon-base@gold"))
+    with pytest.raises(InvalidRequest, match="the baseline has no column 'colour'"):
+        ws.monitors.create(MonitorCreate(name="mon-bad", batch="mon-data", baseline="data:mon-base", features=["colour"]))
+
+
 def test_a_job_that_does_not_write_its_output_fails_saying_so(ws):
     job = run(ws, CommandJobSpec(command="echo nothing", outputs={"result": {"type": "file", "register_as": "never"}}))
     assert job.status.value == "Failed"

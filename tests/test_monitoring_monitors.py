@@ -108,7 +108,7 @@ def world(tmp_path_factory, mlflow_template):
     yield ws, root, receiver
     receiver.close()
     ws.stop()
-    ws.endpoints._attach("iris").stop()
+    ws.endpoints.controller.stop_serving("iris")
 
 
 def send(ws, frame: pd.DataFrame, chunk: int = 25) -> None:
@@ -211,7 +211,7 @@ def test_bad_settings_get_errors_that_say_what_to_change(world):
         (dict(endpoint="iris", baseline="missing.csv"), "matches no CSV or Parquet file"),
         (dict(endpoint="iris", features=["petal_length", "colour"]), "no column 'colour'"),
         (dict(endpoint="iris", signals=[{"type": "data_drift", "method": "chi_squared"}]), "does not apply to numeric"),
-        (dict(endpoint="iris", baseline="data:iris@1"), "data assets"),
+        (dict(endpoint="iris", baseline="data:iris@1"), "baseline: no data asset named 'iris'"),
         (dict(endpoint="iris", schedule={"cron": "every hour"}), "not a five-field cron"),
         (dict(endpoint="iris", schedule={"cron": "0 * * * *", "time_zone": "Mars/Olympus"}), "not an IANA time zone"),
     ]

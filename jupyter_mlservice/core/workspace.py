@@ -152,20 +152,20 @@ class Workspace:
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
+        from .data import attach as _attach_data  # data assets, job inputs/outputs, profiles
+        from .lineage.describers import attach as _attach_lineage
+
+        _attach_data(self)
+        _attach_lineage(self)
         from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series
 
         _attach_monitoring(self)
         from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
 
         _attach_sweeps(self)
-        from .automl import attach as _attach_automl
+        from .automl import attach as _attach_automl  # reads data assets through ws.data_inputs
 
         _attach_automl(self)
-        from .data import attach as _attach_data  # data assets, job inputs/outputs, profiles
-        from .lineage.describers import attach as _attach_lineage
-
-        _attach_data(self)
-        _attach_lineage(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

@@ -1471,7 +1471,7 @@ export interface components {
             task: "classification" | "regression" | "forecasting";
             /**
              * Data
-             * @description A CSV/Parquet path on the server, or `{url, sql}` / `{url, table}`.
+             * @description A CSV/Parquet path on the server, a data asset (`data:NAME`, `data:NAME@VERSION`, `data:NAME@ALIAS`: pinned to its version at submit), or `{url, sql}` / `{url, table}`.
              */
             data: string | components["schemas"]["DataSource"];
             /** Target Column */
@@ -5083,7 +5083,7 @@ export interface components {
             holdout?: number | null;
             /**
              * Data
-             * @description Validation data (a path or a query), same columns as data.
+             * @description Validation data (a path, a data asset or a query), same columns as data.
              * @default null
              */
             data?: string | components["schemas"]["DataSource"] | null;

@@ -22,4 +22,5 @@ def attach(workspace):
     workspace.services.append(collector)
     workspace.add_job_listener(collector.job_changed)
     workspace.data = data
+    workspace.data_inputs = io  # for services that read a data asset themselves (AutoML, monitors)
     return data

@@ -35,7 +35,7 @@ from ..store import Store
 from ..timeutil import as_utc, utcnow
 from . import digest as dg
 from . import sql as sqlmod
-from .formats import format_of, list_files, read_columns
+from .formats import format_of, is_glob, list_files, read_columns
 from .schemas import (
     DataAsset,
     DataAssetPage,
@@ -402,6 +402,21 @@ class DataService:
             row.aliases = {k: v for k, v in row.aliases.items() if k != alias}
             row.updated_at = utcnow()
         self._changed(name, "alias", alias=alias)
+
+    def changed(self, v: DataVersion) -> str | None:
+        """What changed in a ``reference`` version's files since registration (None: nothing):
+        a file changed or removed, or, for a folder, a file added."""
+        entries = self.manifest(v.name, v.version)
+        root = Path(v.path)
+        problem = dg.verify(root, entries, single_file=v.kind == "file")
+        if problem or v.kind != "folder" or is_glob(v.source):
+            return problem
+        try:
+            _, now, _ = list_files(self.root_dir, str(root))
+        except InvalidRequest as exc:
+            return exc.message
+        added = sorted({rel for _, rel in now} - {e.path for e in entries})
+        return f"{root / added[0]} was added" + (f" (and {len(added) - 1} more files)" if len(added) > 1 else "") if added else None
 
     def live_url(self, name: str, version: int) -> str:
         """The stored URL of a live table (with its password: jobs connect with it)."""

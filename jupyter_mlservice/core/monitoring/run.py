@@ -48,6 +48,11 @@ def log(message: str) -> None:
 
 
 def baseline_files(config: dict[str, Any]) -> list[Path]:
+    if config["baseline"].startswith("data:"):  # the job's input, resolved to a local path when it started
+        files = expand(Path(config["root_dir"]), os.environ["MLSERVICE_INPUT_BASELINE"])
+        if not files:
+            raise RunError(f"baseline {config['baseline']} holds no CSV or Parquet file")
+        return files
     files = expand(Path(config["root_dir"]), config["baseline"])
     if not files:
         raise RunError(f"baseline {config['baseline']!r} matches no CSV or Parquet file (paths are relative to {config['root_dir']})")

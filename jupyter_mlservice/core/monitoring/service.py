@@ -72,12 +72,14 @@ class MonitorService:
         webhook_timeout_s: float = 10.0,
         poll_interval: float = 2.0,
         events: EventBus | None = None,
+        data_inputs=None,
     ):
         from .controller import AlertDeliverer, MonitorController, SeriesSampler
 
         self.store, self.jobs, self.schedules, self.endpoints = store, jobs, schedules, endpoints
         self.workspace_dir, self.root_dir = Path(workspace_dir), Path(root_dir)
         self.dir = self.workspace_dir / "monitoring"
+        self.data_inputs = data_inputs  # the data area's JobIO: baselines given as data:NAME@V
         self.series_interval_s, self.series_retention_hours = series_interval_s, series_retention_hours
         self.alert_backoff_s, self.alert_attempts, self.webhook_timeout_s = alert_backoff_s, alert_attempts, webhook_timeout_s
         self._subscribers: list[Callable[[Alert], None]] = []
@@ -328,6 +330,9 @@ class MonitorService:
             "experiment": EXPERIMENT,
             "display_name": f"monitor {row.name}",
             "tags": {TAG_MONITOR: row.name, TAG_WINDOW_END: end, TAG_TRIGGER: trigger},
+            # a data asset baseline is the run's input: resolved when it starts (data:NAME follows
+            # the latest version or an alias), checked, and recorded on its lineage and MLflow run
+            **({"inputs": {"baseline": row.spec["baseline"]}} if row.spec["baseline"].startswith("data:") else {}),
         }
 
     def run_config(self, row: MonitorRow) -> dict[str, Any]:
@@ -381,22 +386,31 @@ class MonitorService:
             raise Conflict(f"a schedule named {SCHEDULE_PREFIX + name!r} already exists and is not this monitor's; "
                            "rename one of them")  # fmt: skip
 
+    @staticmethod
+    def _baseline_schema(baseline: str, files: list[Path]):
+        from .sources import schema_of
+
+        try:
+            return schema_of(files)
+        except Exception as exc:  # noqa: BLE001 - a corrupt or unreadable file
+            raise InvalidRequest(f"baseline {baseline!r} cannot be read: {exc}") from None
+
     def _check_baseline(self, body: MonitorCreate) -> None:
         """The baseline exists and has the features; methods fit the features' kinds."""
         from .profile import kind_of
         from .signals import SignalError, method_for
-        from .sources import expand, schema_of
+        from .sources import expand
 
         if body.baseline.startswith("data:"):
-            raise InvalidRequest("data asset baselines (data:name@version) need data assets, which this server does not have yet; "
-                                 "give a CSV/Parquet path")  # fmt: skip
-        files = expand(self.root_dir, body.baseline)
-        if not files:
-            raise InvalidRequest(f"baseline {body.baseline!r} matches no CSV or Parquet file on the server (paths are relative to {self.root_dir})")
-        try:
-            schema = schema_of(files)
-        except Exception as exc:  # noqa: BLE001 - a corrupt or unreadable file
-            raise InvalidRequest(f"baseline {body.baseline!r} cannot be read: {exc}") from None
+            if self.data_inputs is None:
+                raise InvalidRequest("this workspace has no data assets; give the baseline as a CSV/Parquet path")
+            with self.data_inputs.local_files(body.baseline, "baseline", formats=("csv", "parquet")) as found:
+                schema = self._baseline_schema(found.version.ref, found.files)
+        else:
+            files = expand(self.root_dir, body.baseline)
+            if not files:
+                raise InvalidRequest(f"baseline {body.baseline!r} matches no CSV or Parquet file on the server (paths are relative to {self.root_dir})")
+            schema = self._baseline_schema(body.baseline, files)
         kinds = {f.name: body.feature_kinds.get(f.name) or kind_of(f.type) for f in schema}
         wanted = list(body.features or []) + list(body.feature_kinds)
         missing = sorted({n for n in wanted if n not in kinds})

@@ -55,6 +55,8 @@ class SweepService:
             )
         spec = trial_spec(body, sample_point(body), code=None)
         self.targets.backend(target.type).check_job(target.settings, spec.model_dump(mode="json"))
+        for check in self.jobs.submit_checks:  # what every job's submit checks (its data inputs exist...)
+            check(spec)
         code = body.trial.get("code")
         code_dir = launch.resolve(self.root_dir, code) if code else None
         if code_dir is not None and not code_dir.is_dir():
