@@ -22,6 +22,7 @@ AREAS = (
     "endpoints",
     "monitors",
     "environments",
+    "data",
     "sweeps",
 )
 

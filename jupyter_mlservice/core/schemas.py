@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -113,6 +113,15 @@ def parse_bytes(value: int | float | str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
+class OutputSpec(Model):
+    """Something a job writes: the job gets a path (``${{outputs.NAME}}``, ``MLSERVICE_OUTPUT_NAME``)."""
+
+    type: Literal["folder", "file"] = Field("folder", description="The job writes a folder (created for it) or one file.")
+    register_as: str | None = Field(
+        None, description="Register what the job wrote as a new version of this data asset; else it is kept with the run's outputs."
+    )
+
+
 class JobCommon(Model):
     target: str = "local"
     experiment: str = Field("Default", min_length=1, max_length=256)
@@ -128,6 +137,21 @@ class JobCommon(Model):
     environment: str | None = Field(
         None, description="Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's."
     )
+    inputs: dict[str, str] = Field(
+        default_factory=dict,
+        description="Name -> `data:NAME[@VERSION|@ALIAS]`, `model:NAME[:VERSION|@ALIAS]` or a server path; resolved to a "
+        "local path when the job starts (`${{inputs.NAME}}`, `MLSERVICE_INPUT_NAME`, a notebook/code parameter).",
+    )
+    outputs: dict[str, OutputSpec] = Field(default_factory=dict, description="Name -> what the job writes (`${{outputs.NAME}}`).")
+
+    @model_validator(mode="after")
+    def _inputs_and_outputs(self):
+        if self.inputs or self.outputs:
+            from .data.inputs import check_spec
+
+            check_spec(getattr(self, "kind", ""), self.inputs, {k: v.model_dump() for k, v in self.outputs.items()},
+                       getattr(self, "command", None), getattr(self, "parameters", None))
+        return self
 
     @field_validator("environment_variables")
     @classmethod

@@ -28,6 +28,7 @@ class WorkspaceConfig:
     tracking_uri: str | None = None  # default sqlite:///<workspace>/mlflow.db
     registry_uri: str | None = None  # default: the tracking URI
     artifact_root: str | None = None  # default <workspace>/artifacts
+    data_dir: Path | None = None  # data store of data asset versions; default <workspace>/data
     max_snapshot_mb: int = 100
     endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
@@ -50,6 +51,7 @@ class WorkspaceConfig:
             tracking_uri=tracking,
             registry_uri=self.registry_uri or tracking,
             artifact_root=self.artifact_root or str(ws / "artifacts"),
+            data_dir=Path(self.data_dir).resolve() if self.data_dir else ws / "data",
             max_snapshot_mb=self.max_snapshot_mb,
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
@@ -78,6 +80,10 @@ class Workspace:
 
         self.store = Store(cfg.database_url)
         self.store.migrate()
+        from .lineage import LineageService
+
+        self.lineage = LineageService(self.store)
+        self.data_dir: Path = cfg.data_dir
 
         from .tracking.store_setup import prepare_sqlite_tracking_db
 
@@ -116,7 +122,7 @@ class Workspace:
 
         from .registry import ModelService
 
-        self.models = ModelService(self.experiments, self.jobs)
+        self.models = ModelService(self.experiments, self.jobs, lineage=self.lineage)
         from .environments.service import EnvironmentService
 
         self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models)
@@ -132,6 +138,7 @@ class Workspace:
         self.endpoints = EndpointService(
             self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
             gpu_devices=cfg.gpu_devices,
+            lineage=self.lineage,
         )
         self.endpoints.environments = self.environments
         self.services.append(self.endpoints)
@@ -147,6 +154,11 @@ class Workspace:
         from .automl import attach as _attach_automl
 
         _attach_automl(self)
+        from .data import attach as _attach_data  # data assets, job inputs/outputs, profiles
+        from .lineage.describers import attach as _attach_lineage
+
+        _attach_data(self)
+        _attach_lineage(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

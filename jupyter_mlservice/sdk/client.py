@@ -42,6 +42,9 @@ class MLService:
 
         self.environments = Environments(self._http)
 
+        from .data import Data
+
+        self.data = Data(self._http)
         from .automl import AutoML
         from .sweeps import Sweeps
 

@@ -33,6 +33,7 @@ class MLServiceApp(ExtensionApp):
     tracking_uri = Unicode("", config=True, help="MLflow tracking URI; default SQLite in the workspace folder.")
     registry_uri = Unicode("", config=True, help="MLflow registry URI; default: the tracking URI.")
     artifact_root = Unicode("", config=True, help="Artifact root for new experiments; default <workspace>/artifacts.")
+    data_dir = Unicode("", config=True, help="Data store of data asset versions; default <workspace>/data.")
     max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
@@ -81,6 +82,7 @@ class MLServiceApp(ExtensionApp):
             tracking_uri=self.tracking_uri or None,
             registry_uri=self.registry_uri or None,
             artifact_root=self.artifact_root or None,
+            data_dir=Path(self.data_dir) if self.data_dir else None,
             max_snapshot_mb=self.max_snapshot_mb,
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,

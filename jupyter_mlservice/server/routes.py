@@ -105,6 +105,7 @@ from . import monitoring_handlers as _monitoring; OPS += _monitoring.OPS  # noqa
 from . import environment_handlers as _environments; OPS += _environments.OPS  # noqa: E402,E702
 from . import export_handlers as _exports; OPS += _exports.OPS  # noqa: E402,E702
 from . import automl_handlers as _automl, sweep_handlers as _sweeps; OPS += _sweeps.OPS + _automl.OPS  # noqa: E402,E702
+from . import data_handlers as _data; OPS += _data.OPS  # noqa: E402,E702
 
 
 EXTRA_SCHEMAS = {

@@ -48,9 +48,10 @@ HEALTH_INTERVAL_S = 2.0
 
 class EndpointService:
     def __init__(self, store: Store, models: ModelService, workspace_dir: Path, root_dir: Path, host: str = "127.0.0.1", max_snapshot_bytes: int = 100 * 2**20,
-                 gpu_devices: list[str] | None = None):
+                 gpu_devices: list[str] | None = None, lineage=None):
         self.store = store
         self.models = models
+        self.lineage = lineage  # model version -> deployment edges
         self.dir = workspace_dir / "endpoints"
         self.root_dir = root_dir
         self.host = host
@@ -202,6 +203,7 @@ class EndpointService:
                 raise Conflict(f"endpoint {endpoint!r} already has a deployment named {body.name!r}")
             spec["gpus"] = self._allocate_gpus(endpoint, body.name, spec.get("gpu") or 0, [])
             s.add(DeploymentRow(endpoint=endpoint, name=body.name, spec=spec, applied=None, status="Creating", created_at=now, updated_at=now))
+        self._record_lineage(endpoint, body.name, spec)
         self._in_background(endpoint)
         return self.get_deployment(endpoint, body.name)
 
@@ -218,8 +220,15 @@ class EndpointService:
             spec["gpus"] = self._allocate_gpus(endpoint, name, spec.get("gpu") or 0, row.spec.get("gpus") or [])
             live = s.get(DeploymentRow, (endpoint, name))
             live.spec, live.status, live.error, live.updated_at = spec, "Updating", None, utcnow()
+        self._record_lineage(endpoint, name, spec)
         self._in_background(endpoint)
         return self.get_deployment(endpoint, name)
+
+    def _record_lineage(self, endpoint: str, name: str, spec: dict[str, Any]) -> None:
+        if self.lineage is not None:
+            from ..lineage import DEPLOYMENT, MODEL_VERSION, Node
+
+            self.lineage.record(Node(MODEL_VERSION, f"{spec['model_name']}:{spec['model_version']}"), Node(DEPLOYMENT, f"{endpoint}/{name}"), "deployed")
 
     def delete_deployment(self, endpoint: str, name: str) -> None:
         with self._lock(endpoint):

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 
 from ..compute import ComputeBackend, LaunchSpec, Observation
 from ..environments.usage import job_launch
+from ..errors import MLServiceError
 from ..experiments import ExperimentService
 from ..schemas import ACTIVE_STATUSES, JobStatus
 from ..store import Store
@@ -67,6 +68,11 @@ class JobController:
         self.on_change = on_change
         self.poll_interval = poll_interval
         self._active: dict[str, Active] = {}
+        # Areas that give a job more than its spec add steps here (data inputs/outputs): a
+        # prepare hook adjusts the LaunchSpec or raises to fail the job before it starts; a
+        # finalize hook may turn a completed outcome into a failed one (e.g. a missing output).
+        self.prepare_hooks: list[Callable[[JobRow, TargetRow, LaunchSpec], None]] = []
+        self.finalize_hooks: list[Callable[[JobRow, dict[str, Any]], dict[str, Any]]] = []
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._finalizer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlservice-finalize")
@@ -256,6 +262,12 @@ class JobController:
             instance_count=int(row.spec.get("instance_count") or 1),
         )
         try:
+            for hook in self.prepare_hooks:
+                hook(row, target, spec)
+        except Exception as exc:
+            self._refuse(row, exc)
+            return
+        try:
             handle = backend.launch(row.target, target.settings, spec)
         except Exception as exc:
             log.exception("launch of job %s failed", row.id)
@@ -267,6 +279,15 @@ class JobController:
         self._set(row.id, backend_state={"handle": handle, "attempt_started_at": as_utc(utcnow()).isoformat()})
         if backend.observe(handle).state != "pending":
             self._mark_running(row.id)
+        self.wake()
+
+    def _refuse(self, row: JobRow, exc: Exception) -> None:
+        """A prepare hook found the job cannot start as asked: it fails now, saying why."""
+        reason = getattr(exc, "message", None) or f"preparing the job failed: {exc}"
+        if not isinstance(exc, MLServiceError):
+            log.exception("preparing job %s failed", row.id)
+        self._append_log(row.id, f"mlservice: {reason}\n")
+        self._finish_now(row, "Failed", None, reason)
         self.wake()
 
     def _mark_running(self, job_id: str) -> None:
@@ -326,6 +347,8 @@ class JobController:
             "ended_at": as_utc(now).isoformat(),
         }
         backend.release(handle)
+        for hook in self.finalize_hooks:
+            outcome = hook(row, outcome)
         if outcome["status"] == "Failed" and row.attempt <= row.max_retries:
             self._append_log(job_id, f"\nmlservice: attempt {row.attempt} failed ({outcome['error']}); retrying\n")
             self._set(

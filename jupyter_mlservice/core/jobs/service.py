@@ -60,6 +60,8 @@ class JobService:
         self.on_change = on_change
         self.wake = wake
         self.environments = None  # EnvironmentService, set by the workspace
+        # Areas check what they own in a spec at submit (raise InvalidRequest): data inputs.
+        self.submit_checks: list[Callable[[Any], None]] = []
 
     # ---- submit ------------------------------------------------------------------------------
 
@@ -72,6 +74,8 @@ class JobService:
         backend: ComputeBackend = self.targets.backend(target.type)
         data = spec.model_dump(mode="json")
         backend.check_job(target.settings, data)
+        for check in self.submit_checks:
+            check(spec)
         if spec.environment and self.environments is not None:  # record the exact version it runs in
             data["environment"] = self.environments.pin(spec.environment)
         code_dir = launch.resolve(self.root_dir, spec.code) if spec.code else None

@@ -1,13 +1,13 @@
 """monitoring: monitors, runs, per-feature results, alerts, endpoint time series
 
 Revision ID: mon01
-Revises: env01
+Revises: data01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "mon01"
-down_revision = "env01"
+down_revision = "data01"
 branch_labels = None
 depends_on = None
 
