@@ -680,7 +680,7 @@ class ScoringApp:
     async def _swagger(self, scope, headers) -> Reply:
         from urllib.parse import parse_qs
 
-        from .scorers import swagger_document
+        from .scorers.swagger import SwaggerVersionError, swagger_document
 
         version = parse_qs(scope.get("query_string", b"").decode()).get("version", ["2"])[0]
         deployment = self.default
@@ -691,10 +691,10 @@ class ScoringApp:
             return await self._forward(deployment, scope, headers, b"")
         if deployment.scorer is None:
             return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}")
-        doc = swagger_document(self.config.name, deployment.scorer, version)
-        if doc is None:
-            return error(404, f"swagger version {version!r} is not supported; use 2 or 3")
-        return Reply(200, orjson.dumps(doc))
+        try:
+            return Reply(200, orjson.dumps(swagger_document(self.config.name, deployment.scorer, version)))
+        except SwaggerVersionError as exc:
+            return error(404, str(exc))
 
     async def _lifespan(self, receive, send) -> None:
         while True:
