@@ -208,7 +208,7 @@ def test_bad_settings_get_errors_that_say_what_to_change(world):
         (dict(endpoint="iris", baseline="missing.csv"), "matches no CSV or Parquet file"),
         (dict(endpoint="iris", features=["petal_length", "colour"]), "no column 'colour'"),
         (dict(endpoint="iris", signals=[{"type": "data_drift", "method": "chi_squared"}]), "does not apply to numeric"),
-        (dict(endpoint="iris", baseline="data:iris@1"), "data assets"),
+        (dict(endpoint="iris", baseline="data:iris@1"), "baseline 'data:iris@1': no data asset named 'iris'"),
         (dict(endpoint="iris", schedule={"cron": "every hour"}), "not a five-field cron"),
         (dict(endpoint="iris", schedule={"cron": "0 * * * *", "time_zone": "Mars/Olympus"}), "not an IANA time zone"),
     ]
@@ -217,7 +217,7 @@ def test_bad_settings_get_errors_that_say_what_to_change(world):
             ws.monitors.create(MonitorCreate(**{"name": "bad", "baseline": "baseline.csv", **overrides}))
     with pytest.raises(ValueError, match="not a window"):
         MonitorCreate(name="bad", endpoint="iris", baseline="baseline.csv", window="an hour")
-    with pytest.raises(ValueError, match="endpoint= .* or batch="):
+    with pytest.raises(ValueError, match="endpoint= .* batch= .* or current="):
         MonitorCreate(name="bad", baseline="baseline.csv")
     ws.monitors.create(MonitorCreate(name="twice", endpoint="iris", baseline="baseline.csv"))
     with pytest.raises(Conflict):

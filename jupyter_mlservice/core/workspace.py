@@ -145,9 +145,6 @@ class Workspace:
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
-        from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series
-
-        _attach_monitoring(self)
         from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
 
         _attach_sweeps(self)
@@ -159,6 +156,9 @@ class Workspace:
 
         _attach_data(self)
         _attach_lineage(self)
+        from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series (reads data assets)
+
+        _attach_monitoring(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

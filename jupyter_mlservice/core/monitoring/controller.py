@@ -31,9 +31,9 @@ from ..reconciler import Reconciler
 from ..schemas import TERMINAL_STATUSES
 from ..tables import JobRow
 from ..timeutil import utcnow
-from .models import SignalSummary, parse_window
+from .models import SignalSummary
 from .run import RESULT_FILE
-from .service import SCHEDULE_PREFIX, TAG_MONITOR, TAG_TRIGGER, TAG_WINDOW_END, alert_model
+from .service import SCHEDULE_PREFIX, TAG_MONITOR, TAG_TRIGGER, TAG_WINDOW_END, alert_model, judged_window
 from .tables import AlertRow, EndpointSampleRow, MonitorResultRow, MonitorRow, MonitorRunRow
 
 log = logging.getLogger("jupyter_mlservice.monitoring")
@@ -167,7 +167,7 @@ class MonitorController(Reconciler):
             monitor = tags[TAG_MONITOR]
             end = _parse_time(tags.get(TAG_WINDOW_END)) or created_at.replace(tzinfo=timezone.utc)
             trigger = "manual" if tags.get(TAG_TRIGGER) == "manual" else "schedule"
-            window = parse_window((windows.get(monitor) or {}).get("window") or "1h")
+            window = judged_window(windows.get(monitor) or {})
             run = self.record_run(job_id, monitor, trigger, end, window)
             if status in TERMINAL and run.state == "Running":
                 try:
@@ -194,6 +194,7 @@ class MonitorController(Reconciler):
             if live is None or live.state != "Running":
                 return  # another process ingested it
             live.finished_at = utcnow()
+            live.data = svc.data_read(run.job_id) or None
             if result is None:
                 live.state, live.error = "Failed", error
             else:

@@ -29,6 +29,7 @@ from ..timeutil import as_utc, utcnow
 from .models import (
     Alert,
     AlertPage,
+    CollectedRegister,
     EndpointSeries,
     FeatureResult,
     FeatureSeries,
@@ -52,7 +53,7 @@ TAG_WINDOW_END = "mlservice.monitor_window_end"
 TAG_TRIGGER = "mlservice.monitor_trigger"
 SCHEDULE_PREFIX = "monitor-"
 EXPERIMENT = "monitoring"
-SPEC_FIELDS = ("baseline", "features", "feature_kinds", "signals", "window", "alpha", "schedule", "alert")
+SPEC_FIELDS = ("baseline", "current", "features", "feature_kinds", "signals", "window", "alpha", "schedule", "alert")
 
 
 class MonitorService:
@@ -70,10 +71,13 @@ class MonitorService:
         alert_attempts: int = 6,
         webhook_timeout_s: float = 10.0,
         poll_interval: float = 2.0,
+        data=None,
+        lineage=None,
     ):
         from .controller import AlertDeliverer, MonitorController, SeriesSampler
 
         self.store, self.jobs, self.schedules, self.endpoints = store, jobs, schedules, endpoints
+        self.data, self.lineage = data, lineage  # data assets (baselines and current data given as data:NAME@VERSION)
         self.workspace_dir, self.root_dir = Path(workspace_dir), Path(root_dir)
         self.dir = self.workspace_dir / "monitoring"
         self.series_interval_s, self.series_retention_hours = series_interval_s, series_retention_hours
@@ -228,7 +232,7 @@ class MonitorService:
         self.controller.sync(name)
         end = datetime.now(timezone.utc)
         job = self.jobs.submit(self.job_spec(row, end.isoformat(), "manual"))
-        return self._run_model(self.controller.record_run(job.id, name, "manual", end, parse_window(row.spec["window"])))
+        return self._run_model(self.controller.record_run(job.id, name, "manual", end, judged_window(row.spec)))
 
     # ---- runs ----------------------------------------------------------------------------------
 
@@ -348,20 +352,29 @@ class MonitorService:
 
     def job_template(self, row: MonitorRow, end: str, trigger: str) -> dict[str, Any]:
         python = shlex.quote(sys.executable)
-        return {
+        template = {
             "kind": "command",
             "command": f"{python} -m jupyter_mlservice.core.monitoring.run --config {shlex.quote(str(self.config_path(row.name)))} --end '{end}'",
             "experiment": EXPERIMENT,
             "display_name": f"monitor {row.name}",
             "tags": {TAG_MONITOR: row.name, TAG_WINDOW_END: end, TAG_TRIGGER: trigger},
         }
+        # data assets are job inputs: resolved when the job starts (data:NAME = the latest version
+        # then), checked against their digest, recorded as lineage, handed over as local paths
+        inputs = {role: ref for role, ref in (("baseline", row.spec["baseline"]), ("current", row.spec.get("current")))
+                  if ref and ref.startswith("data:")}  # fmt: skip
+        if inputs:
+            template["inputs"] = inputs
+        return template
 
     def run_config(self, row: MonitorRow) -> dict[str, Any]:
         """What a run reads (``run.py``): the monitor's settings with paths and model resolved."""
         from .collection import collected_dir
 
         model = None
-        if row.endpoint:
+        if row.spec.get("current"):
+            source = {"kind": "data", "name": row.spec["current"], "deployment": None, "folder": None}
+        elif row.endpoint:
             try:
                 model = self.endpoints.serving_model(row.endpoint, row.deployment)
             except NotFound:
@@ -370,7 +383,8 @@ class MonitorService:
         else:
             source = {"kind": "batch", "name": row.batch, "deployment": None}
             model = _batch_model(collected_dir(self.workspace_dir, row.batch))
-        source["folder"] = str(collected_dir(self.workspace_dir, source["name"]))
+        if source["kind"] != "data":
+            source["folder"] = str(collected_dir(self.workspace_dir, source["name"]))
         return {
             "name": row.name, **row.spec, "source": source, "model": model, "root_dir": str(self.root_dir),
             "workspace_dir": str(self.workspace_dir), "profiles_dir": str(self.dir / "profiles"),
@@ -411,14 +425,13 @@ class MonitorService:
         """The baseline exists and has the features; methods fit the features' kinds."""
         from .profile import kind_of
         from .signals import SignalError, method_for
-        from .sources import expand, schema_of
+        from .sources import schema_of
 
-        if body.baseline.startswith("data:"):
-            raise InvalidRequest("data asset baselines (data:name@version) need data assets, which this server does not have yet; "
-                                 "give a CSV/Parquet path")  # fmt: skip
-        files = expand(self.root_dir, body.baseline)
-        if not files:
-            raise InvalidRequest(f"baseline {body.baseline!r} matches no CSV or Parquet file on the server (paths are relative to {self.root_dir})")
+        if body.current:
+            self._data_files(body.current, "current")  # it exists and is CSV/Parquet (its columns are judged by each run)
+        files = self._data_files(body.baseline, "baseline")
+        if files is None:
+            return  # a live table: its rows are read by each run, which says what is wrong with them
         try:
             schema = schema_of(files)
         except Exception as exc:  # noqa: BLE001 - a corrupt or unreadable file
@@ -453,6 +466,73 @@ class MonitorService:
                         method_for(kinds[feature], method)
                     except SignalError as exc:
                         raise InvalidRequest(f"data_drift: feature {feature!r}: {exc}; set per_feature.{feature}.method") from None
+
+    def register_collected(self, source: str, body: CollectedRegister):
+        """What ``source`` (an endpoint, or a batch collection) collected in a window, as a new
+        version of a data asset (``data:iris-inputs@3``): a folder of Parquet files, copied into
+        the data store and digested like any other version."""
+        import shutil
+        import uuid
+
+        from ..data.schemas import DataCreate
+        from .collected import export_window
+        from .collection import collected_dir
+
+        if self.data is None:  # pragma: no cover - a workspace always has data assets
+            raise InvalidRequest("this server has no data assets")
+        folder = collected_dir(self.workspace_dir, source)
+        if not (folder / body.stream).is_dir():
+            raise NotFound(f"nothing was collected under {source!r}: deploy with collect=True (or give batch jobs collect={{'name': ...}})")
+        until = body.until or datetime.now(timezone.utc)
+        since, until = _aware(body.since), _aware(until)
+        if since >= until:
+            raise InvalidRequest("since must be before until")
+        tmp = self.dir / "exports" / uuid.uuid4().hex
+        try:
+            rows = export_window(folder, body.stream, since, until, tmp, body.deployment)
+            if rows == 0:
+                who = f"deployment {body.deployment!r} of " if body.deployment else ""
+                raise InvalidRequest(f"{who}{source!r} collected no {body.stream} between {since.isoformat()} and {until.isoformat()}")
+            name = body.name or f"{source}-{body.stream}"
+            description = body.description or f"{body.stream} collected by {source} from {since.isoformat()} to {until.isoformat()} ({rows} rows)"
+            tags = {"mlservice.collected": source, "mlservice.window": f"{since.isoformat()}/{until.isoformat()}"}
+            return self.data.create(DataCreate(name=name, path=str(tmp), mode="copy", kind="folder", description=description, tags=tags))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def data_read(self, job_id: str) -> dict[str, str]:
+        """The data asset versions a run's job was given, by role (from its lineage edges)."""
+        if self.lineage is None:
+            return {}
+        from ..lineage.service import DATA_VERSION, JOB, Node
+
+        edges = self.lineage.edges_to([Node(JOB, job_id)], ["input"])
+        return {e.attrs.get("input", ""): e.src_id for e in edges if e.src_type == DATA_VERSION}
+
+    def _data_files(self, given: str, role: str) -> list[Path] | None:
+        """The CSV/Parquet files of a server path or of a data asset version (None for a live table,
+        read only when a run starts); a clear 400 when there are none."""
+        from .sources import expand
+
+        if not given.startswith("data:"):
+            files = expand(self.root_dir, given)
+            if not files:
+                raise InvalidRequest(f"{role} {given!r} matches no CSV or Parquet file on the server (paths are relative to {self.root_dir})")
+            return files
+        if self.data is None:  # pragma: no cover - a workspace always has data assets
+            raise InvalidRequest(f"{role} {given!r}: this server has no data assets")
+        from ..data.formats import is_glob
+
+        try:
+            v = self.data.resolve(given)
+        except (NotFound, InvalidRequest) as exc:
+            raise InvalidRequest(f"{role} {given!r}: {exc.message}") from None
+        if v.mode == "live":
+            return None
+        files = expand(self.root_dir, v.source if v.mode == "reference" and is_glob(v.source) else v.path)
+        if not files:
+            raise InvalidRequest(f"{role} {given!r}: {v.ref} ({v.format or v.kind}) holds no CSV or Parquet file; monitors read those")
+        return files
 
     # ---- models --------------------------------------------------------------------------------
 
@@ -489,9 +569,18 @@ class MonitorService:
             id=row.id, monitor=row.monitor, job_id=row.job_id, job_status=JobStatus(job_status) if job_status else None,
             trigger="manual" if row.trigger == "manual" else "schedule", state=row.state, window_start=as_utc(row.window_start),
             window_end=as_utc(row.window_end), rows=row.rows, baseline_rows=row.baseline_rows, breached=row.breached,
-            signals=[SignalSummary(**s) for s in row.signals or []], error=row.error, created_at=as_utc(row.created_at),
+            signals=[SignalSummary(**s) for s in row.signals or []], data=row.data or {}, error=row.error, created_at=as_utc(row.created_at),
             finished_at=as_utc(row.finished_at),
         )  # fmt: skip
+
+
+def _aware(when: datetime) -> datetime:
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+
+
+def judged_window(spec: dict[str, Any]) -> timedelta:
+    """How far back a run looks: the monitor's window; none when it judges a data asset version."""
+    return timedelta(0) if spec.get("current") else parse_window(spec.get("window") or "1h")
 
 
 def alert_model(row: AlertRow) -> Alert:
