@@ -94,7 +94,7 @@ def predict(frame):
 
 def child_ours(reference: Path, current: Path) -> dict:
     from jupyter_mlservice.core.monitoring.importance import permutation_importance
-    from jupyter_mlservice.core.monitoring.models import DriftSignal, QualitySignal, WeightedDriftSignal
+    from jupyter_mlservice.core.monitoring.schemas import DriftSignal, QualitySignal, WeightedDriftSignal
     from jupyter_mlservice.core.monitoring.profile import EDGE_SAMPLE, build_profile
     from jupyter_mlservice.core.monitoring.signals import evaluate, histogram
     from jupyter_mlservice.core.monitoring.sources import file_batches, spread_sample

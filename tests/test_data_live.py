@@ -51,6 +51,7 @@ def test_sdk_registers_reads_and_downloads_data(shared_server, tmp_path):
     assert ml.data.get("sdk-t").version == 1 and ml.data.get("data:sdk-t@1").digest == v.digest
     ml.data.set_alias("sdk-t", "prod", 1)
     assert ml.data.get("sdk-t@prod").aliases == ["prod"]
+    assert v.aliases == [] and v.refresh().aliases == ["prod"] and "data:sdk-t@1" in repr(v)
     out = ml.data.download("sdk-t@prod", tmp_path / "dl")
     assert out == tmp_path / "dl" / "t.csv" and out.read_bytes() == content
     (root / "sdk" / "many").mkdir()
@@ -116,6 +117,12 @@ def test_cli_drives_data_assets(shared_server, tmp_path):
     con.close()
     table = json.loads(cli(shared_server, "data", "create", "cli-s", "--sql", "select * from s", "--db-url", f"sqlite:///{db}", "--no-profile", "--json").stdout)
     assert (table["kind"], table["row_count"]) == ("table", 5)
+    whole = json.loads(cli(shared_server, "data", "create", "cli-s", "--table", "s", "--db-url", f"sqlite:///{db}", "--no-profile", "--json").stdout)
+    assert (whole["version"], whole["deduplicated"]) == (1, True)  # the same rows: the same version
+    live = json.loads(cli(shared_server, "data", "create", "cli-l", "--table", "s", "--db-url", f"sqlite:///{db}", "--mode", "live", "--no-profile", "--json").stdout)
+    assert (live["mode"], live["sql"], live["digest"]) == ("live", "SELECT * FROM s", None)
+    ref = json.loads(cli(shared_server, "data", "create", "cli-r", "cli/t.csv", "--mode", "reference", "--no-profile", "--json").stdout)
+    assert (ref["mode"], ref["path"], ref["digest"]) == ("reference", str(root / "cli" / "t.csv"), created["digest"])
     listed = cli(shared_server, "data", "list").stdout
     assert "cli-t" in listed and "cli-s" in listed and listed.splitlines()[0].split()[:2] == ["NAME", "KIND"]
     assert json.loads(cli(shared_server, "data", "show", "cli-t@1", "--json").stdout)["digest"] == created["digest"]
@@ -124,16 +131,30 @@ def test_cli_drives_data_assets(shared_server, tmp_path):
     assert [v["version"] for v in json.loads(cli(shared_server, "data", "versions", "cli-t", "--json").stdout)] == [1]
     profile = cli(shared_server, "data", "profile", "cli-t@1").stdout
     assert "60 rows" in profile and "label" in profile
-    assert "cli-t@prod -> version 1" in cli(shared_server, "data", "alias", "cli-t", "prod", "1").stdout
+    again = json.loads(cli(shared_server, "data", "profile", "cli-t@1", "--compute", "--json").stdout)
+    assert again["status"] == "Ready" and again["profile"]["rows"] == 60 and again["job_id"] != created["profile_job_id"]
+    assert "data:cli-t@prod -> version 1" in cli(shared_server, "data", "alias", "cli-t", "prod", "1").stdout
+    no_version = cli(shared_server, "data", "alias", "cli-t", "stable", check=False)
+    assert no_version.returncode == 1 and "give the VERSION number the alias points at (or --delete)" in no_version.stderr
     cli(shared_server, "data", "download", "cli-t@prod", str(tmp_path))
     assert (tmp_path / "t.csv").read_bytes() == (root / "cli" / "t.csv").read_bytes()
+    assert "removed alias prod of cli-t" in cli(shared_server, "data", "alias", "cli-t", "prod", "--delete").stdout
+    assert json.loads(cli(shared_server, "data", "show", "cli-t", "--json").stdout)["aliases"] == {}
     assert "archived cli-s@1" in cli(shared_server, "data", "archive", "cli-s", "1").stdout
     assert "restored cli-s@1" in cli(shared_server, "data", "archive", "cli-s", "1", "--restore").stdout
+    assert "archived cli-l" in cli(shared_server, "data", "archive", "cli-l").stdout
+    assert "cli-l" not in cli(shared_server, "data", "list").stdout
+    assert "ARCHIVED" in (everything := cli(shared_server, "data", "list", "--all").stdout) and "cli-l" in everything
     assert "cli-t@1" in cli(shared_server, "data", "lineage", "cli-t@1").stdout
+    lineage = json.loads(cli(shared_server, "data", "lineage", "cli-t@1", "--json").stdout)
+    assert lineage["version"]["ref"] == "data:cli-t@1" and lineage["jobs"] == []  # profile jobs read it, they are not its users
+    assert again["job_id"] in {n["id"] for n in lineage["graph"]["nodes"]}
     bad = cli(shared_server, "data", "create", "bad name", "cli/t.csv", check=False)
     assert bad.returncode == 1 and "mlservice: error: data asset name 'bad name' is not valid" in bad.stderr
     missing = cli(shared_server, "data", "show", "ghost@2", check=False)
     assert missing.returncode == 1 and "no data asset named 'ghost'" in missing.stderr
+    neither = cli(shared_server, "data", "create", "cli-n", check=False)
+    assert neither.returncode == 1 and "give PATH (a file, folder or glob) or --sql/--table with --db-url" in neither.stderr
 
 
 def test_mlrun_input_gives_the_cell_a_variable_with_the_local_path(shared_server):

@@ -9,7 +9,8 @@ import pytest
 
 from jupyter_mlservice.core.data.schemas import DataCreate
 from jupyter_mlservice.core.errors import InvalidRequest
-from jupyter_mlservice.core.schemas import CommandJobSpec
+from jupyter_mlservice.core.jobs.schemas import CommandJobSpec
+from jupyter_mlservice.core.lineage import Node
 
 from .conftest import wait_job
 from .data_fixtures import start_workspace
@@ -64,6 +65,21 @@ def test_a_postgres_table_snapshot_keeps_its_rows(pg_ws, shop):
     assert list(got.columns) == ["id", "day", "region", "amount"]
     prof = pg_ws.data.start_profile("pg-sales", 1)
     assert wait_job(pg_ws, prof.job_id).status.value == "Completed"
+    pg_ws.data.collect_profiles()
+    cols = {c["name"]: c for c in pg_ws.data.profile("pg-sales", 1).profile["columns"]}
+    assert cols["amount"]["mean"] == pytest.approx(expected["amount"].astype(float).mean())  # numeric(10, 2): Parquet decimals
+    assert (cols["region"]["distinct"], cols["id"]["min"], cols["id"]["max"]) == (2, expected["id"].min(), expected["id"].max())
+    # a whole table, schema-qualified; the same rows again are the same version (digest of the materialised rows)
+    whole = pg_ws.data.create(DataCreate(name="pg-sales-all", table="public.sales", url=shop, profile=False))
+    assert (whole.row_count, whole.sql, whole.kind, whole.mode) == (60000, "SELECT * FROM public.sales", "table", "snapshot")
+    again = pg_ws.data.create(DataCreate(name="pg-sales-all", sql="select * from sales", url=shop, profile=False))
+    assert (again.version, again.deduplicated, again.digest) == (1, True, whole.digest)
+    job = wait_job(pg_ws, pg_ws.jobs.submit(CommandJobSpec(
+        command='python -c "import pandas as pd, sys; print(\'total\', pd.read_parquet(sys.argv[1]).amount.astype(float).sum())" ${{inputs.s}}',
+        inputs={"s": "data:pg-sales-all"})).id)
+    assert job.status.value == "Completed" and f"total {60000 * 60001 / 2 * 0.25}" in (pg_ws.jobs_dir / job.id / "output.log").read_text()
+    (edge,) = pg_ws.lineage.edges_to([Node("job", job.id)])
+    assert (edge.src_id, edge.attrs["digest"]) == ("pg-sales-all@1", whole.digest)
 
 
 def test_a_live_postgres_table_is_read_at_each_use(pg_ws, shop):

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from jupyter_mlservice.core.data.schemas import DataCreate
-from jupyter_mlservice.core.schemas import CommandJobSpec, JobStatus, TargetCreate
+from jupyter_mlservice.core.errors import InvalidRequest
+from jupyter_mlservice.core.jobs.schemas import CommandJobSpec, JobStatus
+from jupyter_mlservice.core.targets.schemas import TargetCreate
 
 from .conftest import wait_for
 from .test_ray_backend import cluster  # noqa: F401 - a workspace with a managed Ray head
@@ -66,3 +68,17 @@ def test_an_attached_cluster_gets_inputs_shipped_with_the_code_snapshot(ray_ws):
     assert no_code.status == JobStatus.FAILED and "give the job code=" in no_code.error
     out = run(ray_ws, CommandJobSpec(command="true", code="code", target="remote", outputs={"o": {"register_as": "never"}}))
     assert out.status == JobStatus.FAILED and "outputs cannot come back from it" in out.error
+
+
+def test_the_profile_job_runs_on_the_ray_target(ray_ws):
+    prof = ray_ws.data.start_profile("rt", 1, target="rc")
+    job = wait_for(lambda: (j := ray_ws.jobs.get(prof.job_id)).status.is_terminal and j, 600, interval=0.2, what="the profile job")
+    assert (job.status, job.target) == (JobStatus.COMPLETED, "rc"), log_of(ray_ws, job.id)
+    assert job.backend["submission_id"].startswith("mls-")
+    assert wait_for(lambda: ray_ws.data.profile("rt", 1).status == "Ready", 120, what="the profile to be stored")
+    assert ray_ws.data.profile("rt", 1).profile["rows"] == 40
+    head = ray_ws.backends["ray"]._head("rc", None)
+    ray_ws.targets.create(TargetCreate(name="remote-p", type="ray", settings={
+        "mode": "attached", "address": head.state.dashboard_url, "auth_token": head.token()}))
+    with pytest.raises(InvalidRequest, match="profile target 'remote-p' does not share this server's filesystem"):
+        ray_ws.data.start_profile("rt", 1, target="remote-p")

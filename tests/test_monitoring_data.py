@@ -11,7 +11,7 @@ import pytest
 
 from jupyter_mlservice.core.data.schemas import DataCreate
 from jupyter_mlservice.core.errors import InvalidRequest, NotFound
-from jupyter_mlservice.core.monitoring.models import CollectedRegister, MonitorCreate, MonitorUpdate
+from jupyter_mlservice.core.monitoring.schemas import CollectedRegister, MonitorCreate, MonitorUpdate
 
 from .conftest import seed_workspace
 from .test_monitoring_monitors import iris_frame, make_workspace, wait_run, write_collection

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from jupyter_mlservice.core.monitoring.models import DriftSignal
+from jupyter_mlservice.core.monitoring.schemas import DriftSignal
 from jupyter_mlservice.core.monitoring.profile import build_profile
 from jupyter_mlservice.core.monitoring.signals import evaluate
 

@@ -19,11 +19,12 @@ import requests
 from jupyter_mlservice.core.endpoints.schemas import DeploymentCreate, EndpointCreate
 from jupyter_mlservice.core.errors import Conflict, InvalidRequest, NotFound
 from jupyter_mlservice.core.monitoring.collection import Collector, collected_dir
-from jupyter_mlservice.core.monitoring.models import MonitorCreate, MonitorUpdate
+from jupyter_mlservice.core.monitoring.schemas import MonitorCreate, MonitorUpdate
 from jupyter_mlservice.core.monitoring.tables import EndpointSampleRow
 from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
 
 from .conftest import seed_workspace, wait_for, wait_job
+from .event_schemas import fits
 from .serving_fixtures import IRIS_COLUMNS, save_iris_model
 
 RUN_TIMEOUT = 300  # a run job imports numpy, scipy, pyarrow and MLflow: slow on a busy machine
@@ -129,7 +130,9 @@ def test_a_monitor_finds_drift_in_shifted_traffic_and_its_webhook_gets_the_alert
     receiver.statuses[:] = [500, 503]  # the receiver fails twice; the third attempt lands
     alerts, events = [], []
     unsubscribe = ws.monitors.subscribe(alerts.append)
-    ws.monitors.add_event_listener(lambda kind, data: events.append((kind, data)))
+    # `monitor` events on the workspace's bus: (action, the rest of the payload)
+    ws.events.subscribe(lambda area, data: events.append((data["action"], {k: v for k, v in fits("monitor", data).items() if k != "action"}))
+                        if area == "monitor" else None)
     send(ws, iris_frame(500, seed=1, shift={"petal_length": 2.0}))
     ws.monitors.create(MonitorCreate(
         name="iris-drift", endpoint="iris", baseline="baseline.csv", window="1h",
@@ -224,7 +227,7 @@ def test_bad_settings_get_errors_that_say_what_to_change(world):
         ws.monitors.create(MonitorCreate(name="twice", endpoint="iris", baseline="baseline.csv"))
     ws.monitors.delete("twice")
     assert [m.name for m in ws.monitors.list().items if m.name == "bad"] == []  # nothing half-made
-    from jupyter_mlservice.core.schedules.models import ScheduleCreate
+    from jupyter_mlservice.core.schedules.schemas import ScheduleCreate
 
     ws.schedules.create(ScheduleCreate(name="monitor-taken", cron="0 1 * * *", job={"kind": "command", "command": "true"}))
     with pytest.raises(Conflict, match="not this monitor's"):
@@ -367,7 +370,7 @@ def test_a_batch_job_collects_what_it_scores_for_a_batch_monitor(fresh):
         frame = iris_frame(600, seed=8, shift={"petal_length": 1.5})
         frame.insert(0, "id", range(len(frame)))
         frame.to_parquet(fresh / "to-score.parquet")
-        from jupyter_mlservice.core.schemas import BatchJobSpec
+        from jupyter_mlservice.core.jobs.schemas import BatchJobSpec
 
         job = ws.jobs.submit(BatchJobSpec.model_validate({
             "model": "iris-batch:1", "input": {"path": "to-score.parquet"}, "output": {"path": "scored.parquet"},

@@ -14,7 +14,7 @@ from scipy.spatial.distance import jensenshannon
 
 from jupyter_mlservice.core.monitoring import stats
 from jupyter_mlservice.core.monitoring.importance import permutation_importance
-from jupyter_mlservice.core.monitoring.models import DriftSignal, QualitySignal, WeightedDriftSignal
+from jupyter_mlservice.core.monitoring.schemas import DriftSignal, QualitySignal, WeightedDriftSignal
 from jupyter_mlservice.core.monitoring.profile import NumericBins, Profile, build_profile
 from jupyter_mlservice.core.monitoring.signals import SignalError, evaluate, histogram, judge_drift
 

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from .compute import BACKENDS, ComputeBackend
+from .events import EventBus
 from .experiments import ExperimentService
 from .jobs import JobController, JobService
 from .store import Store
-from .tables import JobRow
+from .jobs.tables import JobRow
 from .targets import TargetService
 
 log = logging.getLogger("jupyter_mlservice")
@@ -32,6 +33,7 @@ class WorkspaceConfig:
     max_snapshot_mb: int = 100
     endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
+    kernel_pool_size: int = 1  # pre-started kernels kept ready for notebook jobs (0: none)
     gpu_devices: list[str] | None = None  # GPUs deployments may get; None: ask nvidia-smi
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
@@ -55,6 +57,7 @@ class WorkspaceConfig:
             max_snapshot_mb=self.max_snapshot_mb,
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
+            kernel_pool_size=self.kernel_pool_size,
             gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
@@ -67,7 +70,7 @@ class WorkspaceConfig:
 class Workspace:
     """Everything the server extension, tests and tools need, wired together."""
 
-    def __init__(self, config: WorkspaceConfig, on_job_change: Callable[[JobRow], None] = lambda row: None):
+    def __init__(self, config: WorkspaceConfig):
         from .compute import local  # noqa: F401 - registers the built-in backend
         from .compute import ray_backend  # noqa: F401 - registers `ray` (imports ray only when used)
 
@@ -76,7 +79,9 @@ class Workspace:
         self.workspace_dir: Path = cfg.workspace_dir
         self.jobs_dir = self.workspace_dir / "jobs"
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
-        self._listeners: list[Callable[[JobRow], None]] = [on_job_change]
+        # Every area reports its changes here (core/events.py); the server extension forwards them.
+        self.events = EventBus()
+        self._listeners: list[Callable[[JobRow], None]] = [self._publish_job]
 
         self.store = Store(cfg.database_url)
         self.store.migrate()
@@ -97,8 +102,9 @@ class Workspace:
         for type_, cls in cfg.backend_classes.items():
             self.backends[type_] = cls(self.workspace_dir, notify=self._wake)
 
-        self.targets = TargetService(self.store, self.backends)
+        self.targets = TargetService(self.store, self.backends, self.events)
         self.targets.ensure_default()
+        self.add_job_listener(self.targets.job_changed)
         self.controller = JobController(
             self.store,
             self.backends,
@@ -122,35 +128,30 @@ class Workspace:
 
         from .registry import ModelService
 
-        self.models = ModelService(self.experiments, self.jobs, lineage=self.lineage)
+        self.models = ModelService(self.experiments, self.jobs, self.events, lineage=self.lineage)
         from .environments.service import EnvironmentService
 
-        self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models)
+        self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models, events=self.events)
         self.jobs.environments = self.controller.environments = self.environments
         from .export.service import ExportService  # ONNX export jobs, device packages
 
         self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
 
-        # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
+        # ---- capabilities built on jobs attach here (loops with start()/stop() in services) ----
         self.services: list[Any] = []
-        from .endpoints import EndpointService
+        from .endpoints import EndpointController, EndpointRows, EndpointService
 
+        self.endpoint_controller = EndpointController(EndpointRows(self.store, self.events), self.workspace_dir / "endpoints")
         self.endpoints = EndpointService(
-            self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
+            self.endpoint_controller, self.models, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
             gpu_devices=cfg.gpu_devices,
             lineage=self.lineage,
         )
-        self.endpoints.environments = self.environments
-        self.services.append(self.endpoints)
+        self.endpoints.environments = self.endpoint_controller.environments = self.environments
+        self.services.append(self.endpoint_controller)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
-        from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
-
-        _attach_sweeps(self)
-        from .automl import attach as _attach_automl
-
-        _attach_automl(self)
         from .data import attach as _attach_data  # data assets, job inputs/outputs, profiles
         from .lineage.describers import attach as _attach_lineage
 
@@ -159,6 +160,12 @@ class Workspace:
         from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series (reads data assets)
 
         _attach_monitoring(self)
+        from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
+
+        _attach_sweeps(self)
+        from .automl import attach as _attach_automl  # reads data assets through ws.data_inputs
+
+        _attach_automl(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)
@@ -169,6 +176,11 @@ class Workspace:
                 listener(row)
             except Exception:
                 log.exception("job listener failed")
+
+    def _publish_job(self, row: JobRow) -> None:
+        """A job event: ids and status only (no command, environment or spec)."""
+        self.events.emit("job", {"job_id": row.id, "status": row.status, "target": row.target, "experiment": row.experiment,
+                                 "kind": row.kind, "attempt": row.attempt})
 
     def _wake(self) -> None:
         controller = getattr(self, "controller", None)

@@ -7,7 +7,7 @@ from datetime import datetime
 from tornado import web
 
 from ..core.data.schemas import DataVersion
-from ..core.monitoring.models import (
+from ..core.monitoring.schemas import (
     AlertPage,
     CollectedRegister,
     EndpointSeries,
@@ -21,7 +21,7 @@ from ..core.monitoring.models import (
     MonitorUpdate,
 )
 from .base import MLServiceHandler, authenticated, authorized
-from .routes import PAGE, Op, Query
+from .ops import PAGE, Op, Query
 
 
 class _Base(MLServiceHandler):
@@ -51,7 +51,7 @@ class MonitorsHandler(_Base):
     @authenticated
     @authorized
     async def get(self):
-        page = await self.run(self.monitors.list, limit=self.query_int("limit", 100), cursor=self.get_query_argument("cursor", None),
+        page = await self.run(self.monitors.list, **self.page_args(100),
                               endpoint=self.get_query_argument("endpoint", None))  # fmt: skip
         self.reply(page)
 
@@ -107,7 +107,7 @@ class MonitorRunsHandler(_Base):
     @authenticated
     @authorized
     async def get(self, name: str):
-        self.reply(await self.run(self.monitors.runs, name, limit=self.query_int("limit", 50), cursor=self.get_query_argument("cursor", None)))
+        self.reply(await self.run(self.monitors.runs, name, **self.page_args(50)))
 
 
 class MonitorRunHandler(_Base):
@@ -131,7 +131,7 @@ class MonitorAlertsHandler(_Base):
     @authenticated
     @authorized
     async def get(self, name: str):
-        self.reply(await self.run(self.monitors.alerts, name, limit=self.query_int("limit", 50), cursor=self.get_query_argument("cursor", None)))
+        self.reply(await self.run(self.monitors.alerts, name, **self.page_args(50)))
 
 
 class AlertsHandler(_Base):
@@ -141,7 +141,7 @@ class AlertsHandler(_Base):
         after = self.get_query_argument("after", None)
         if after is not None and not after.isdigit():
             raise web.HTTPError(400, "after is an alert id (a number)", reason="InvalidRequest")
-        page = await self.run(self.monitors.alerts, None, limit=self.query_int("limit", 50), cursor=self.get_query_argument("cursor", None),
+        page = await self.run(self.monitors.alerts, None, **self.page_args(50),
                               after=int(after) if after is not None else None)  # fmt: skip
         self.reply(page)
 

@@ -12,7 +12,8 @@ def attach(workspace):
 
     register_parent_kind(KIND)
     controller_ref: list = []
-    service = AutoMLService(workspace.store, workspace.jobs, workspace.targets, workspace.root_dir, wake=lambda: controller_ref[0].wake())
+    service = AutoMLService(workspace.store, workspace.jobs, workspace.targets, workspace.root_dir, wake=lambda: controller_ref[0].wake(),
+                            data_inputs=workspace.data_inputs)
     controller = AutoMLController(service, interval=max(0.2, workspace.config.poll_interval * 2))
     controller_ref.append(controller)
     workspace.automl = service

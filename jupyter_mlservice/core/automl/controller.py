@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ..jobs.children import LIVE, TERMINAL, ParentJobs
 from ..reconciler import Reconciler
-from ..schemas import CommandJobSpec, JobStatus
-from ..tables import JobRow
+from ..jobs.schemas import CommandJobSpec, JobStatus
+from ..jobs.tables import JobRow
 from .schemas import FAMILIES, AutoMLCreate
 from .service import KIND, TAG_ROLE, TAG_WORKER, AutoMLService
 
@@ -118,6 +118,7 @@ class AutoMLController(Reconciler):
             timeout_s=budget * 2 + 600,
         )
         job = self.parents.submit_child(parent.id, job_spec, tags={TAG_ROLE: "search", TAG_WORKER: str(worker)})
+        self.service.link_child(parent.id, job.id)
         self.parents.log(parent.id, f"mlservice: search {worker} ({job.id}): {', '.join(share)}\n")
         return job
 
@@ -130,6 +131,7 @@ class AutoMLController(Reconciler):
             timeout_s=profile["time_budget_s"] * 2 + 900,
         )
         job = self.parents.submit_child(parent.id, job_spec, tags={TAG_ROLE: "finalize"})
+        self.service.link_child(parent.id, job.id)
         self.parents.log(parent.id, f"mlservice: searches done; leaderboard, ensemble and final model in {job.id}\n")
 
     def _summary(self, finalize: JobRow) -> str | None:

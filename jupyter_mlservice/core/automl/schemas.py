@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..schemas import Job, Model
+from ..jobs.schemas import Job
+from ..schemas import Model
 
 # Our model family names -> FLAML's estimator names, per task.
 FAMILIES: dict[str, dict[str, str]] = {
@@ -74,7 +75,7 @@ class Validation(Model):
 
     cv: int | None = Field(None, ge=2, le=20, description="Folds of cross-validation.")
     holdout: float | None = Field(None, gt=0, lt=0.9, description="Fraction of the rows held out.")
-    data: str | DataSource | None = Field(None, description="Validation data (a path or a query), same columns as data.")
+    data: str | DataSource | None = Field(None, description="Validation data (a path, a data asset or a query), same columns as data.")
 
     @model_validator(mode="after")
     def _one(self) -> "Validation":
@@ -88,7 +89,10 @@ class AutoMLCreate(Model):
     """Let the service find the model: featurisation, model families and their settings."""
 
     task: Literal["classification", "regression", "forecasting"]
-    data: str | DataSource = Field(description="A CSV/Parquet path on the server, or `{url, sql}` / `{url, table}`.")
+    data: str | DataSource = Field(
+        description="A CSV/Parquet path on the server, a data asset (`data:NAME`, `data:NAME@VERSION`, `data:NAME@ALIAS`: "
+        "pinned to its version at submit), or `{url, sql}` / `{url, table}`."
+    )
     target_column: str = Field(min_length=1)
     primary_metric: str | None = Field(None, description="classification: accuracy, auc, f1, log_loss; regression/forecasting: r2, rmse, mae, mape.")
     time_budget_s: float | None = Field(None, gt=0, le=7 * 24 * 3600, description="Search time; default: suggested from the data size.")
@@ -130,10 +134,6 @@ class AutoMLCreate(Model):
                 raise ValueError("forecasting is validated on the latest rows: use validation={'holdout': 0.2} (or leave it out)")
             if self.lags is not None and any(lag < self.forecast_horizon for lag in self.lags):
                 raise ValueError(f"lags must be >= forecast_horizon ({self.forecast_horizon}): a lag closer than the horizon is not known yet")
-        if isinstance(self.data, str) and self.data.startswith("data:"):
-            raise ValueError(
-                f"{self.data!r}: data asset references are not available in this workspace yet; give a CSV/Parquet path or {{url, sql}}"
-            )
         return self
 
     def families(self, rows: int) -> list[str]:

@@ -19,7 +19,7 @@ from ..errors import InvalidRequest, NotFound
 from ..jobs import launch
 from ..jobs.children import ParentJobs
 from ..jobs.service import to_job
-from ..tables import JobRow
+from ..jobs.tables import JobRow
 from .schemas import METRICS, AutoMLCreate, AutoMLPage, AutoMLRun, DataSource, LeaderboardEntry
 
 KIND = "automl"
@@ -63,13 +63,32 @@ def read_data(data: str | DataSource, root_dir: Path, what: str = "data") -> pd.
 
 
 class AutoMLService:
-    def __init__(self, store, jobs, targets, root_dir: Path, wake: Callable[[], None] = lambda: None):
+    def __init__(self, store, jobs, targets, root_dir: Path, wake: Callable[[], None] = lambda: None, data_inputs=None):
         self.store = store
         self.jobs = jobs
         self.targets = targets
         self.parents = ParentJobs(jobs)
         self.root_dir = root_dir
         self.wake = wake
+        self.data_inputs = data_inputs  # the data area's JobIO: data:NAME@V read as a table, and recorded
+
+    def _read(self, data: str | DataSource, what: str, assets: dict[str, Any]) -> pd.DataFrame:
+        """``read_data``, and ``data:`` references through the data area: the version is pinned
+        in ``assets[what]`` (for the run's record and lineage)."""
+        if not (isinstance(data, str) and data.startswith("data:")):
+            return read_data(data, self.root_dir, what)
+        if self.data_inputs is None:
+            raise InvalidRequest(f"{what}: this workspace has no data assets; give a CSV/Parquet path or {{url, sql}}")
+        table = self.data_inputs.read_table(data, what)
+        assets[what] = table
+        return table.frame
+
+    def link_child(self, parent_id: str, child_id: str) -> None:
+        """A child job reads the data assets its run read: the same lineage edges (its MLflow run
+        is nested in the parent's, which has the ``log_inputs`` record)."""
+        profile = json.loads((self.folder(parent_id) / "profile.json").read_text())
+        for item in profile.get("data_assets", []):
+            self.data_inputs.record_input(child_id, item["input"], self.data_inputs.data.resolve(item["ref"]), item["digest"])
 
     # ---- submit --------------------------------------------------------------------------------
 
@@ -78,9 +97,13 @@ class AutoMLService:
             self.targets.row(body.target)
         except NotFound as exc:
             raise InvalidRequest(exc.message) from None
-        frame = read_data(body.data, self.root_dir)
-        validation = read_data(body.validation.data, self.root_dir, "validation.data") if body.validation.data is not None else None
+        assets: dict[str, Any] = {}  # what -> TableInput, for data:NAME references
+        frame = self._read(body.data, "data", assets)
+        validation = self._read(body.validation.data, "validation.data", assets) if body.validation.data is not None else None
         profile = self._check(body, frame, validation)
+        if assets:
+            profile["data_assets"] = [{"input": what, "ref": t.version.ref, "digest": t.digest} for what, t in assets.items()]
+            body = _pinned(body, {what: t.version.ref for what, t in assets.items()})
 
         def prepare(job_dir: Path) -> None:
             folder = job_dir / "automl"
@@ -97,6 +120,8 @@ class AutoMLService:
             KIND, body.model_dump(mode="json"), target=body.target, experiment=body.experiment,
             display_name=body.display_name, tags=body.tags, prepare=prepare,
         )
+        for what, t in assets.items():
+            self.data_inputs.record_input(job.id, what, t.version, t.digest, run_id=job.run_id)
         self.parents.log(job.id, (
             f"mlservice: AutoML {body.task} on {profile['rows']} rows x {profile['columns']} columns, "
             f"{body.primary_metric}, {profile['time_budget_s']:g} s per search over {', '.join(profile['families'])}\n"
@@ -197,6 +222,16 @@ class AutoMLService:
         self.jobs.cancel(run_id)
         self.wake()
         return self.get(run_id)
+
+
+def _pinned(body: AutoMLCreate, refs: dict[str, str]) -> AutoMLCreate:
+    """The request with each data asset reference replaced by the version it meant at submit."""
+    update: dict[str, Any] = {}
+    if "data" in refs:
+        update["data"] = refs["data"]
+    if "validation.data" in refs:
+        update["validation"] = body.validation.model_copy(update={"data": refs["validation.data"]})
+    return body.model_copy(update=update)
 
 
 def _cost(family: str) -> int:

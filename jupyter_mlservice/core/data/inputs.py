@@ -26,6 +26,8 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,6 @@ from ..errors import InvalidRequest, MLServiceError, NotFound
 from ..lineage import DATA_VERSION, JOB, MODEL_VERSION, LineageService, Node
 from ..refs import DataRef, check_name, is_ref, parse
 from . import digest as dg
-from .formats import list_files
 from .schemas import DataCreate, DataVersion
 
 log = logging.getLogger("jupyter_mlservice.data")
@@ -94,11 +95,43 @@ def check_spec(kind: str, inputs: dict[str, str], outputs: dict[str, Any], comma
 # ---- the hooks the jobs code calls -------------------------------------------------------------
 
 
+TABLE_FORMATS = ("csv", "parquet", "jsonl")
+FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet", "jsonl": "JSON lines"}
+
+
+@dataclass
+class TableFiles:
+    version: DataVersion
+    files: list[Path]
+    digest: str | None
+
+
+@dataclass
+class TableInput:
+    version: DataVersion
+    frame: Any  # a pandas DataFrame
+    digest: str | None
+
+
+def _read_frame(files: list[Path], fmt: str):
+    import pandas as pd
+
+    def read(path: Path):
+        if fmt == "parquet":
+            return pd.read_parquet(path)
+        if fmt == "csv":
+            return pd.read_csv(path)
+        return pd.read_json(path, lines=True)
+
+    frames = [read(f) for f in files]
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
 @dataclass
 class Resolved:
     path: str
     version: DataVersion | None = None
-    model: dict[str, Any] | None = None
+    model: Any = None  # the registry's ModelVersion of a model input
     digest: str | None = None  # per use (live tables)
 
 
@@ -180,7 +213,7 @@ class JobIO:
         else:
             dest = job_dir / "inputs" / name
             if not dest.exists():
-                self.models.download(f"{found['name']}:{found['version']}", dest)
+                self.models.download(f"{found.name}:{found.version}", dest)
             resolved = Resolved(str(dest), model=found)
         if not shared:
             resolved.path = _ship(Path(resolved.path), job_dir / "snapshot", name)
@@ -198,7 +231,7 @@ class JobIO:
             sha, _ = dg.hash_file(target)
             return Resolved(str(target), version=v, digest="sha256:" + sha)
         if v.mode == "reference":
-            problem = self._changed(v)
+            problem = self.data.changed(v)
             if problem:
                 raise InputFailed(f"input {name} ({v.ref}) no longer matches its digest {v.digest}: {problem}; register the new content as a new version")
             if _is_glob_source(v):
@@ -207,32 +240,57 @@ class JobIO:
             raise InputFailed(f"input {name} ({v.ref}): its content is missing from {v.path}")
         return Resolved(v.path, version=v)
 
-    def _changed(self, v: DataVersion) -> str | None:
-        entries = self.data.manifest(v.name, v.version)
-        root = Path(v.path)
-        problem = dg.verify(root, entries, single_file=v.kind == "file")
-        if problem or v.kind != "folder" or _is_glob_source(v):
-            return problem
-        try:
-            _, now, _ = list_files(self.root_dir, str(root))
-        except InvalidRequest as exc:
-            return exc.message
-        added = sorted({rel for _, rel in now} - {e.path for e in entries})
-        return f"{root / added[0]} was added" + (f" (and {len(added) - 1} more files)" if len(added) > 1 else "") if added else None
-
     def _record(self, row, name: str, r: Resolved) -> None:
-        profiling = TAG_PROFILE in (row.tags or {})
         if r.version is not None:
-            v = r.version
-            attrs = {"input": name, "digest": r.digest or v.digest}
-            self.lineage.record(Node(DATA_VERSION, f"{v.name}@{v.version}"), Node(JOB, row.id), "profiled" if profiling else "input", attrs)
-            if row.run_id:
-                try:
-                    self._log_input(row.run_id, name, v, r.digest)
-                except Exception:  # the job runs; MLflow only lacks the record
-                    log.exception("could not log input %s of job %s to MLflow", name, row.id)
+            relation = "profiled" if TAG_PROFILE in (row.tags or {}) else "input"
+            self.record_input(row.id, name, r.version, r.digest, run_id=row.run_id, relation=relation)
         elif r.model is not None:
-            self.lineage.record(Node(MODEL_VERSION, f"{r.model['name']}:{r.model['version']}"), Node(JOB, row.id), "input", {"input": name})
+            self.lineage.record(Node(MODEL_VERSION, f"{r.model.name}:{r.model.version}"), Node(JOB, row.id), "input", {"input": name})
+
+    def record_input(self, job_id: str, name: str, v: DataVersion, digest: str | None, *, run_id: str | None = None,
+                     relation: str = "input") -> None:
+        """A lineage edge version -> job, and (given the job's run) ``log_inputs`` on its MLflow run."""
+        self.lineage.record(Node(DATA_VERSION, f"{v.name}@{v.version}"), Node(JOB, job_id), relation, {"input": name, "digest": digest or v.digest})
+        if run_id:
+            try:
+                self._log_input(run_id, name, v, digest)
+            except Exception:  # the job runs; MLflow only lacks the record
+                log.exception("could not log input %s of job %s to MLflow", name, job_id)
+
+    # Services that read their data at submit (AutoML) ------------------------------------------
+
+    @contextmanager
+    def local_files(self, ref: str, what: str, formats: tuple[str, ...] = TABLE_FORMATS) -> Iterator[TableFiles]:
+        """The files of a version as a job would read them, for a service that reads its data
+        itself (AutoML at submit, a monitor checking its baseline): ``data:sales`` -> the version
+        it means now and its local files. The same checks as a job's input (a ``reference``
+        version whose files changed is refused, naming the file); a live table is read once into
+        a temp folder, removed on leaving."""
+        import tempfile
+
+        try:
+            v = self.data.resolve(ref)
+        except (NotFound, InvalidRequest) as exc:
+            raise InvalidRequest(f"{what}: {exc.message}") from None
+        if v.format not in formats:
+            raise InvalidRequest(f"{what}: {v.ref} is not tabular (its format: {v.format}); give a table asset or "
+                                 f"{' / '.join(FORMAT_NAMES[f] for f in formats)} files")  # fmt: skip
+        with tempfile.TemporaryDirectory(prefix="mlservice-read-") as tmp:
+            try:
+                r = self._data_input(what, v, Path(tmp))
+            except InputFailed as exc:
+                raise InvalidRequest(exc.message) from None
+            files = [Path(r.path)] if v.kind != "folder" else [Path(v.path) / e.path for e in self.data.manifest(v.name, v.version)]
+            yield TableFiles(v, files, r.digest or v.digest)
+
+    def read_table(self, ref: str, what: str) -> TableInput:
+        """A tabular version read whole into a DataFrame (AutoML): the version, its rows, their digest."""
+        with self.local_files(ref, what) as found:
+            try:
+                frame = _read_frame(found.files, found.version.format)
+            except Exception as exc:  # noqa: BLE001 - any reader's error, in its words
+                raise InvalidRequest(f"{what}: cannot read {found.version.ref} as one table: {exc}") from None
+        return TableInput(found.version, frame, found.digest)
 
     def _log_input(self, run_id: str, name: str, v: DataVersion, digest: str | None) -> None:
         """``mlflow.log_input`` from what is stored: no byte of the data is read."""

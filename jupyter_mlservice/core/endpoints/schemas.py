@@ -7,10 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ..monitoring.models import CollectSettings
-from ..schemas import Model
-
-ENDPOINT_NAME = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
+from ..monitoring.schemas import CollectSettings
+from ..schemas import ENDPOINT_NAME_PATTERN, Model
 
 EndpointState = Literal["Creating", "Healthy", "Unhealthy", "Updating", "Deleting"]
 DeploymentState = Literal["Creating", "Healthy", "Unhealthy", "Failed", "Updating", "Deleting"]
@@ -29,7 +27,7 @@ class Batching(Model):
 
 
 class EndpointCreate(Model):
-    name: str = Field(pattern=ENDPOINT_NAME, description="Letters, digits and '-', starting with a letter.")
+    name: str = Field(pattern=ENDPOINT_NAME_PATTERN, description="Letters, digits and '-', starting with a letter.")
     auth_mode: Literal["key", "none"] = Field("key", description="`key`: Bearer key required; `none`: local experiments only.")
     description: str = ""
 
@@ -75,7 +73,7 @@ class MirrorSet(Model):
 
 
 class DeploymentCreate(Model):
-    name: str = Field(pattern=ENDPOINT_NAME)
+    name: str = Field(pattern=ENDPOINT_NAME_PATTERN)
     model: str = Field(description="Registered model: `iris:3`, `iris@champion` or `iris` (latest).")
     code: str | None = Field(None, description="Folder with the scoring script (server path), snapshotted.")
     scoring_script: str | None = Field(None, description="Azure ML style script (init/run) inside `code`.")
@@ -90,6 +88,7 @@ class DeploymentCreate(Model):
     return_script_errors: bool = Field(False, description="Answer a scoring script's exception message (logged either way).")
     batching: Batching | None = Field(None, description="Dynamic batching: concurrent tensor requests share one forward pass.")
     gpu: int = Field(0, ge=0, le=16, description="GPUs given to the deployment (its workers see them as CUDA_VISIBLE_DEVICES).")
+    all_traffic: bool = Field(False, description="Once this deployment is Healthy, route 100% of the endpoint's traffic to it.")
 
 
 class DeploymentUpdate(Model):
@@ -105,6 +104,7 @@ class DeploymentUpdate(Model):
     return_script_errors: bool | None = None
     batching: Batching | None = None
     gpu: int | None = Field(None, ge=0, le=16)
+    all_traffic: bool = Field(False, description="Once this deployment is Healthy, route 100% of the endpoint's traffic to it.")
 
 
 class Deployment(Model):
@@ -129,6 +129,7 @@ class Deployment(Model):
     ready_workers: int = 0
     traffic: int = 0
     mirror_traffic: int = 0
+    all_traffic_pending: bool = Field(False, description="Asked for all traffic; it moves here once the deployment is Healthy.")
     created_at: datetime
     updated_at: datetime
 

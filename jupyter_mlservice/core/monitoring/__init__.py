@@ -19,7 +19,8 @@ def attach(workspace) -> "MonitorService":
     service = MonitorService(
         workspace.store, workspace.jobs, workspace.schedules, workspace.endpoints, workspace.workspace_dir, workspace.root_dir,
         series_interval_s=cfg.series_interval_s, series_retention_hours=cfg.series_retention_hours,
-        poll_interval=max(0.2, cfg.poll_interval * 4), data=workspace.data, lineage=workspace.lineage,
+        poll_interval=max(0.2, cfg.poll_interval * 4), events=workspace.events,
+        data=workspace.data, data_inputs=workspace.data_inputs, lineage=workspace.lineage,
     )
     workspace.monitors = service
     workspace.services.append(service)

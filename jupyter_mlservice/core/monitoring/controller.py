@@ -28,10 +28,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import MLServiceError, NotFound
 from ..reconciler import Reconciler
-from ..schemas import TERMINAL_STATUSES
-from ..tables import JobRow
+from ..jobs.schemas import TERMINAL_STATUSES
+from ..jobs.tables import JobRow
 from ..timeutil import utcnow
-from .models import SignalSummary
+from .schemas import SignalSummary
 from .run import RESULT_FILE
 from .service import SCHEDULE_PREFIX, TAG_MONITOR, TAG_TRIGGER, TAG_WINDOW_END, alert_model, judged_window
 from .tables import AlertRow, EndpointSampleRow, MonitorResultRow, MonitorRow, MonitorRunRow
@@ -94,7 +94,7 @@ class MonitorController(Reconciler):
                 "cron": schedule.get("cron"), "recurrence": schedule.get("recurrence"), "time_zone": schedule.get("time_zone") or "UTC",
                 "job": svc.job_template(row, "{{ scheduled_time_utc }}", "{{ trigger }}"), "enabled": row.enabled,
             }  # fmt: skip
-            from ..schedules.models import ScheduleCreate, ScheduleUpdate
+            from ..schedules.schemas import ScheduleCreate, ScheduleUpdate
 
             try:
                 current = svc.schedules.row(schedule_name)

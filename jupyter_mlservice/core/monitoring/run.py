@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from .collected import window_batches
 from .collection import INPUTS, META, OUTPUTS
-from .models import parse_window
+from .schemas import parse_window
 from .profile import EDGE_SAMPLE, Profile, build_profile
 from .signals import SignalError, evaluate, histogram
 from .sources import expand, file_batches, schema_of, spread_sample
@@ -175,7 +175,7 @@ def predictions_table(model: Model, sample: pa.Table, features: list[str]) -> pa
 def signal_specs(config: dict[str, Any]) -> list:
     from pydantic import TypeAdapter
 
-    from .models import Signal
+    from .schemas import Signal
 
     return TypeAdapter(list[Signal]).validate_python(config["signals"])
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidRequest, NotFound
-from ..pagination import decode_cursor, encode_cursor
-from ..schemas import JobStatus
+from ..events import EventBus
+from ..pagination import check_limit, page
+from ..jobs.schemas import JobStatus
 from ..store import Store
-from ..tables import JobRow
+from ..jobs.tables import JobRow
 from ..timeutil import as_utc, utcnow
-from .models import (
+from .schemas import (
     Alert,
     AlertPage,
     CollectedRegister,
@@ -71,19 +73,23 @@ class MonitorService:
         alert_attempts: int = 6,
         webhook_timeout_s: float = 10.0,
         poll_interval: float = 2.0,
+        events: EventBus | None = None,
         data=None,
+        data_inputs=None,
         lineage=None,
     ):
         from .controller import AlertDeliverer, MonitorController, SeriesSampler
 
         self.store, self.jobs, self.schedules, self.endpoints = store, jobs, schedules, endpoints
-        self.data, self.lineage = data, lineage  # data assets (baselines and current data given as data:NAME@VERSION)
+        # data assets: baselines and current data given as data:NAME@VERSION (checked through the
+        # data area's JobIO, as a job's inputs are), collected windows registered as versions
+        self.data, self.data_inputs, self.lineage = data, data_inputs, lineage
         self.workspace_dir, self.root_dir = Path(workspace_dir), Path(root_dir)
         self.dir = self.workspace_dir / "monitoring"
         self.series_interval_s, self.series_retention_hours = series_interval_s, series_retention_hours
         self.alert_backoff_s, self.alert_attempts, self.webhook_timeout_s = alert_backoff_s, alert_attempts, webhook_timeout_s
         self._subscribers: list[Callable[[Alert], None]] = []
-        self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        self.events = events or EventBus()
         self.controller = MonitorController(self, interval=poll_interval)
         self.deliverer = AlertDeliverer(self)
         self.sampler = SeriesSampler(self, interval=series_interval_s)
@@ -118,17 +124,10 @@ class MonitorService:
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
 
-    def add_event_listener(self, listener: Callable[[str, dict[str, Any]], None]) -> None:
-        """``listener(kind, data)`` for `run` (a run ended) and `alert` events; the server turns
-        them into jupyter_events (``server/events/monitor.yaml``)."""
-        self._event_listeners.append(listener)
-
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
-        for listener in list(self._event_listeners):
-            try:
-                listener(kind, data)
-            except Exception:
-                log.exception("monitor event listener failed")
+        """A `monitor` event (``server/events/monitor.yaml``): `run` (a run ended) or `alert`."""
+        payload = {"action": kind, **{k: v for k, v in data.items() if v is not None or k in ("breached", "error")}}
+        self.events.emit("monitor", payload)
 
     def _alerted(self, alert: Alert) -> None:
         self._emit("alert", {"monitor": alert.monitor, "alert_id": alert.id, "run_id": alert.run_id, "job_id": alert.job_id,
@@ -172,20 +171,13 @@ class MonitorService:
         return self._to_model(self.row(name))
 
     def list(self, limit: int = 100, cursor: str | None = None, endpoint: str | None = None) -> MonitorPage:
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
-        q = select(MonitorRow).order_by(MonitorRow.name)
+        q = select(MonitorRow)
         if endpoint:
             q = q.where(MonitorRow.endpoint == endpoint)
-        if cursor:
-            (after,) = decode_cursor(cursor, 1)
-            q = q.where(MonitorRow.name > after)
         with self.store.session() as s:
-            rows = list(s.scalars(q.limit(limit + 1)))
+            rows, nxt = page(s, q, [MonitorRow.name], limit, cursor)
             s.expunge_all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return MonitorPage(items=[self._to_model(r) for r in rows], next_cursor=encode_cursor(rows[-1].name) if more else None)
+        return MonitorPage(items=[self._to_model(r) for r in rows], next_cursor=nxt)
 
     def update(self, name: str, body: MonitorUpdate) -> Monitor:
         row = self.row(name)
@@ -237,19 +229,13 @@ class MonitorService:
     # ---- runs ----------------------------------------------------------------------------------
 
     def runs(self, name: str, limit: int = 50, cursor: str | None = None) -> MonitorRunPage:
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
+        check_limit(limit)
         self.row(name)
-        q = select(MonitorRunRow).where(MonitorRunRow.monitor == name).order_by(MonitorRunRow.id.desc())
-        if cursor:
-            (before,) = decode_cursor(cursor, 1)
-            q = q.where(MonitorRunRow.id < int(before))
+        q = select(MonitorRunRow).where(MonitorRunRow.monitor == name)
         with self.store.session() as s:
-            rows = list(s.scalars(q.limit(limit + 1)))
+            rows, nxt = page(s, q, [MonitorRunRow.id], limit, cursor, descending=True)
             s.expunge_all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return MonitorRunPage(items=self._run_models(rows), next_cursor=encode_cursor(rows[-1].id) if more else None)
+        return MonitorRunPage(items=self._run_models(rows), next_cursor=nxt)
 
     def run(self, name: str, run_id: int) -> MonitorRunDetail:
         with self.store.session() as s:
@@ -269,8 +255,7 @@ class MonitorService:
 
     def feature_series(self, name: str, signal: str = "data_drift", limit: int = 50) -> FeatureSeries:
         """Each feature's statistic over the latest ``limit`` completed runs, oldest first."""
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
+        check_limit(limit)
         self.row(name)
         with self.store.session() as s:
             runs = list(s.execute(
@@ -294,26 +279,19 @@ class MonitorService:
 
     def alerts(self, name: str | None = None, limit: int = 50, cursor: str | None = None, after: int | None = None) -> AlertPage:
         """Newest first; ``after``: only alerts with a larger id, oldest first (to catch up)."""
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
+        check_limit(limit)
         if name is not None:
             self.row(name)
         q = select(AlertRow)
         if name is not None:
             q = q.where(AlertRow.monitor == name)
-        if after is not None:
-            q = q.where(AlertRow.id > after).order_by(AlertRow.id)
-        else:
-            q = q.order_by(AlertRow.id.desc())
-            if cursor:
-                (before,) = decode_cursor(cursor, 1)
-                q = q.where(AlertRow.id < int(before))
         with self.store.session() as s:
-            rows = list(s.scalars(q.limit(limit + 1)))
+            if after is not None:  # catching up: the next ones in order, no cursor
+                rows, nxt = list(s.scalars(q.where(AlertRow.id > after).order_by(AlertRow.id).limit(limit))), None
+            else:
+                rows, nxt = page(s, q, [AlertRow.id], limit, cursor, descending=True)
             s.expunge_all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return AlertPage(items=[alert_model(r) for r in rows], next_cursor=encode_cursor(rows[-1].id) if more and after is None else None)
+        return AlertPage(items=[alert_model(r) for r in rows], next_cursor=nxt)
 
     # ---- endpoint time series ------------------------------------------------------------------
 
@@ -346,7 +324,7 @@ class MonitorService:
 
     def job_spec(self, row: MonitorRow, end: str, trigger: str):
         """The run job: a command job running the run module (``end`` may be a schedule template)."""
-        from ..schemas import CommandJobSpec
+        from ..jobs.schemas import CommandJobSpec
 
         return CommandJobSpec.model_validate(self.job_template(row, end, trigger))
 
@@ -421,21 +399,25 @@ class MonitorService:
             raise Conflict(f"a schedule named {SCHEDULE_PREFIX + name!r} already exists and is not this monitor's; "
                            "rename one of them")  # fmt: skip
 
+    @staticmethod
+    def _baseline_schema(baseline: str, files: list[Path]):
+        from .sources import schema_of
+
+        try:
+            return schema_of(files)
+        except Exception as exc:  # noqa: BLE001 - a corrupt or unreadable file
+            raise InvalidRequest(f"baseline {baseline!r} cannot be read: {exc}") from None
+
     def _check_baseline(self, body: MonitorCreate) -> None:
         """The baseline exists and has the features; methods fit the features' kinds."""
         from .profile import kind_of
         from .signals import SignalError, method_for
-        from .sources import schema_of
 
         if body.current:
-            self._data_files(body.current, "current")  # it exists and is CSV/Parquet (its columns are judged by each run)
-        files = self._data_files(body.baseline, "baseline")
-        if files is None:
-            return  # a live table: its rows are read by each run, which says what is wrong with them
-        try:
-            schema = schema_of(files)
-        except Exception as exc:  # noqa: BLE001 - a corrupt or unreadable file
-            raise InvalidRequest(f"baseline {body.baseline!r} cannot be read: {exc}") from None
+            with self._data_files(body.current, "current"):
+                pass  # it exists and is CSV/Parquet (its columns are judged by each run)
+        with self._data_files(body.baseline, "baseline") as files:
+            schema = self._baseline_schema(body.baseline, files)
         kinds = {f.name: body.feature_kinds.get(f.name) or kind_of(f.type) for f in schema}
         wanted = list(body.features or []) + list(body.feature_kinds)
         missing = sorted({n for n in wanted if n not in kinds})
@@ -478,8 +460,6 @@ class MonitorService:
         from .collected import export_window
         from .collection import collected_dir
 
-        if self.data is None:  # pragma: no cover - a workspace always has data assets
-            raise InvalidRequest("this server has no data assets")
         folder = collected_dir(self.workspace_dir, source)
         if not (folder / body.stream).is_dir():
             raise NotFound(f"nothing was collected under {source!r}: deploy with collect=True (or give batch jobs collect={{'name': ...}})")
@@ -509,30 +489,23 @@ class MonitorService:
         edges = self.lineage.edges_to([Node(JOB, job_id)], ["input"])
         return {e.attrs.get("input", ""): e.src_id for e in edges if e.src_type == DATA_VERSION}
 
-    def _data_files(self, given: str, role: str) -> list[Path] | None:
-        """The CSV/Parquet files of a server path or of a data asset version (None for a live table,
-        read only when a run starts); a clear 400 when there are none."""
+    @contextmanager
+    def _data_files(self, given: str, role: str) -> Iterator[list[Path]]:
+        """The CSV/Parquet files of a server path or of a data asset version, read as a job would
+        read that input (a reference version whose files changed is refused, naming the file; a
+        live table is read once into a temp folder); a clear 400 when there are none."""
         from .sources import expand
 
         if not given.startswith("data:"):
             files = expand(self.root_dir, given)
             if not files:
                 raise InvalidRequest(f"{role} {given!r} matches no CSV or Parquet file on the server (paths are relative to {self.root_dir})")
-            return files
-        if self.data is None:  # pragma: no cover - a workspace always has data assets
-            raise InvalidRequest(f"{role} {given!r}: this server has no data assets")
-        from ..data.formats import is_glob
-
-        try:
-            v = self.data.resolve(given)
-        except (NotFound, InvalidRequest) as exc:
-            raise InvalidRequest(f"{role} {given!r}: {exc.message}") from None
-        if v.mode == "live":
-            return None
-        files = expand(self.root_dir, v.source if v.mode == "reference" and is_glob(v.source) else v.path)
-        if not files:
-            raise InvalidRequest(f"{role} {given!r}: {v.ref} ({v.format or v.kind}) holds no CSV or Parquet file; monitors read those")
-        return files
+            yield files
+            return
+        with self.data_inputs.local_files(given, f"{role} {given!r}", formats=("csv", "parquet")) as found:
+            if not found.files:
+                raise InvalidRequest(f"{role} {given!r}: {found.version.ref} holds no CSV or Parquet file; monitors read those")
+            yield found.files
 
     # ---- models --------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import stats
-from .models import DriftSignal, QualitySignal, WeightedDriftSignal
+from .schemas import DriftSignal, QualitySignal, WeightedDriftSignal
 from .profile import CATEGORICAL, NUMERIC, Counts, FeatureProfile, Profile
 
 #: default threshold of each method (an effect size)

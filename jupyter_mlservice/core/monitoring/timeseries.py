@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..timeutil import as_utc
-from .models import SeriesPoint
+from .schemas import SeriesPoint
 from .tables import EndpointSampleRow
 
 

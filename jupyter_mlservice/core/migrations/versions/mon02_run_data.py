@@ -1,13 +1,13 @@
 """monitor_runs.data: the data asset versions a run read (baseline, current)
 
 Revision ID: mon02
-Revises: mon01
+Revises: ep02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "mon02"
-down_revision = "mon01"
+down_revision = "ep02"
 branch_labels = None
 depends_on = None
 
