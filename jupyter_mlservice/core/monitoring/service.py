@@ -298,8 +298,11 @@ class MonitorService:
     def series(self, endpoint: str, since: datetime | None = None, until: datetime | None = None,
                deployment: str | None = None, step_s: float | None = None) -> EndpointSeries:  # fmt: skip
         """Requests, errors and latency per deployment over [since, until) (default: the last hour),
-        at most about 300 points per deployment (``step_s`` sets the spacing)."""
-        self.endpoints.get_endpoint(endpoint)
+        at most about 300 points per deployment (``step_s`` sets the spacing). A range that reaches
+        now ends with what the live counters add since the last stored sample, so requests made a
+        moment ago are there."""
+        created_at = self.endpoints.get_endpoint(endpoint).created_at
+        to_now = until is None or _naive(until) >= utcnow()
         until = _naive(until) or utcnow()
         since = _naive(since) or until - timedelta(hours=1)
         if since >= until:
@@ -309,9 +312,12 @@ class MonitorService:
                                             EndpointSampleRow.time < until).order_by(EndpointSampleRow.time)  # fmt: skip
         if deployment:
             q = q.where(EndpointSampleRow.deployment == deployment)
-        with self.store.session() as s:
-            rows = list(s.scalars(q))
-            s.expunge_all()
+        with self.sampler.lock:  # the stored rows and the reading they end at, from one moment
+            with self.store.session() as s:
+                rows = list(s.scalars(q))
+                s.expunge_all()
+            previous = self.sampler.previous_reading(endpoint, _naive(created_at)) if to_now else None
+        rows += [r for r in self.sampler.pending(endpoint, previous) if deployment in (None, r.deployment)]
         from .timeseries import downsample
 
         return EndpointSeries(endpoint=endpoint, deployments=downsample(rows, since, step), interval_s=self.series_interval_s,
