@@ -520,11 +520,11 @@ def test_automl_trains_on_a_data_asset_pinned_at_submit_with_lineage_to_its_mode
     done = ws.automl.get(run.id)
     assert done.job.status.value == "Completed", done.job.error
     mv = ws.models.register("aml-model", job_id=done.best_model_job_id)
-    (data,) = ws.models.version("aml-model", mv["version"])["lineage"]["data"]
+    (data,) = ws.models.version("aml-model", mv.version).lineage["data"]
     assert (data["ref"], data["input"], data["digest"]) == ("data:aml-iris@1", "data", v.digest)
     lineage = ws.data.lineage("aml-iris@1")
     assert {n.id for n in lineage.jobs} == {run.id} | {c.id for c in ws.jobs.list(parent=run.id).items}
-    assert [n.id for n in lineage.models] == [f"aml-model:{mv['version']}"]
+    assert [n.id for n in lineage.models] == [f"aml-model:{mv.version}"]
     with pytest.raises(InvalidRequest, match="validation.data: data asset 'aml-iris' has no version 7"):
         ws.automl.submit(AutoMLCreate(data="data:aml-iris", validation={"data": "data:aml-iris@7"}, **spec))
     (ws.root_dir / "aml-img").mkdir()

@@ -108,7 +108,7 @@ def world(tmp_path_factory, mlflow_template):
     yield ws, root, receiver
     receiver.close()
     ws.stop()
-    ws.endpoints._attach("iris").stop()
+    ws.endpoints.controller.stop_serving("iris")
 
 
 def send(ws, frame: pd.DataFrame, chunk: int = 25) -> None:
