@@ -308,8 +308,9 @@ class MonitorService:
         if since >= until:
             raise InvalidRequest("since must be before until")
         step = max(self.series_interval_s, step_s or (until - since).total_seconds() / 300)
-        q = select(EndpointSampleRow).where(EndpointSampleRow.endpoint == endpoint, EndpointSampleRow.time >= since,
-                                            EndpointSampleRow.time < until).order_by(EndpointSampleRow.time)  # fmt: skip
+        q = select(EndpointSampleRow).where(EndpointSampleRow.endpoint == endpoint, EndpointSampleRow.time >= since).order_by(EndpointSampleRow.time)
+        if not to_now:  # up to now: every stored row, up to the reading the live tail starts from
+            q = q.where(EndpointSampleRow.time < until)
         if deployment:
             q = q.where(EndpointSampleRow.deployment == deployment)
         with self.sampler.lock:  # the stored rows and the reading they end at, from one moment
