@@ -8,8 +8,11 @@ from typing import Any
 from .common import client, command, emit, group, table
 
 
-def _source(m: dict[str, Any]) -> str:
-    return m.get("endpoint") or m.get("current") or f"batch:{m.get('batch')}"
+def _source(m: dict[str, Any], sep: str = ":") -> str:
+    """What a monitor watches: ``iris``, ``batch:nightly`` or ``data:scoring`` (``sep=" "`` in sentences)."""
+    if m.get("endpoint"):
+        return m["endpoint"]
+    return m["current"].replace(":", sep, 1) if m.get("current") else f"batch{sep}{m.get('batch')}"
 
 
 def _monitor_row(m: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +63,7 @@ def cmd_show(args) -> int:
     ml = client(args)
     m = ml.monitors.get(args.name).data
     runs = [r.data for r in ml.monitors.runs(args.name, limit=args.limit)]
-    lines = [f"monitor {m['name']} on {_source(m)}, baseline {m['baseline']}, window {m['window']}, "
+    lines = [f"monitor {m['name']} on {_source(m, ' ')}, baseline {m['baseline']}, window {m['window']}, "
              f"signals {', '.join(s['type'] for s in m['signals'])}, {'enabled' if m['enabled'] else 'disabled'}"]  # fmt: skip
     if m.get("next_run_at"):
         lines.append(f"next run at {m['next_run_at']}")
