@@ -554,40 +554,6 @@ def test_sweep_trials_read_a_data_asset_each_with_its_lineage(ws):
                                      objective={"metric": "score"}))
 
 
-def test_a_monitor_judges_against_a_data_asset_baseline_and_follows_its_alias(ws):
-    from jupyter_mlservice.core.monitoring.schemas import MonitorCreate
-
-    from .test_monitoring_monitors import iris_frame as traffic, write_collection
-
-    (ws.root_dir / "mon").mkdir()
-    traffic(2000, seed=0).to_parquet(ws.root_dir / "mon" / "base.parquet")
-    v1 = ws.data.create(no_profile(name="mon-base", path="mon/base.parquet"))
-    ws.data.set_alias("mon-base", "baseline", 1)
-    write_collection(ws, "mon-data", traffic(400, seed=5, shift={"sepal_width": 1.5}))
-    ws.monitors.create(MonitorCreate(name="mon-data", batch="mon-data", baseline="data:mon-base@baseline", window="2h"))
-
-    def judged(run_id):
-        run = wait_for(lambda: (r := ws.monitors.run("mon-data", run_id)).state != "Running" and r, 300, interval=0.3, what="the monitor run")
-        assert run.state == "Completed", f"{run.error}\n{log_of(ws, run.job_id)[-3000:]}"
-        return run
-
-    first = judged(ws.monitors.run_now("mon-data").id)
-    assert first.breached and first.baseline_rows == 2000
-    edges = ws.lineage.edges_to([_node("job", first.job_id)])
-    assert [(e.src_id, e.attrs["input"], e.attrs["digest"]) for e in edges] == [("mon-base@1", "baseline", v1.digest)]
-    # the alias moves to a baseline that already drifted the same way: the next run reads it
-    traffic(2000, seed=1, shift={"sepal_width": 1.5}).to_parquet(ws.root_dir / "mon" / "base.parquet")
-    v2 = ws.data.create(no_profile(name="mon-base", path="mon/base.parquet"))
-    ws.data.set_alias("mon-base", "baseline", 2)
-    second = judged(ws.monitors.run_now("mon-data").id)
-    assert not second.breached and [e.src_id for e in ws.lineage.edges_to([_node("job", second.job_id)])] == [f"mon-base@{v2.version}"]
-    assert {n.id for n in ws.data.lineage("mon-base@1").jobs} == {first.job_id}
-    with pytest.raises(InvalidRequest, match="baseline: data asset 'mon-base' has no alias 'gold'"):
-        ws.monitors.create(MonitorCreate(name="mon-bad", batch="mon-data", baseline="data:mon-base@gold"))
-    with pytest.raises(InvalidRequest, match="the baseline has no column 'colour'"):
-        ws.monitors.create(MonitorCreate(name="mon-bad", batch="mon-data", baseline="data:mon-base", features=["colour"]))
-
-
 def test_a_job_that_does_not_write_its_output_fails_saying_so(ws):
     job = run(ws, CommandJobSpec(command="echo nothing", outputs={"result": {"type": "file", "register_as": "never"}}))
     assert job.status.value == "Failed"

@@ -211,7 +211,7 @@ def test_bad_settings_get_errors_that_say_what_to_change(world):
         (dict(endpoint="iris", baseline="missing.csv"), "matches no CSV or Parquet file"),
         (dict(endpoint="iris", features=["petal_length", "colour"]), "no column 'colour'"),
         (dict(endpoint="iris", signals=[{"type": "data_drift", "method": "chi_squared"}]), "does not apply to numeric"),
-        (dict(endpoint="iris", baseline="data:iris@1"), "baseline: no data asset named 'iris'"),
+        (dict(endpoint="iris", baseline="data:iris@1"), "baseline 'data:iris@1': no data asset named 'iris'"),
         (dict(endpoint="iris", schedule={"cron": "every hour"}), "not a five-field cron"),
         (dict(endpoint="iris", schedule={"cron": "0 * * * *", "time_zone": "Mars/Olympus"}), "not an IANA time zone"),
     ]
@@ -220,7 +220,7 @@ def test_bad_settings_get_errors_that_say_what_to_change(world):
             ws.monitors.create(MonitorCreate(**{"name": "bad", "baseline": "baseline.csv", **overrides}))
     with pytest.raises(ValueError, match="not a window"):
         MonitorCreate(name="bad", endpoint="iris", baseline="baseline.csv", window="an hour")
-    with pytest.raises(ValueError, match="endpoint= .* or batch="):
+    with pytest.raises(ValueError, match="endpoint= .* batch= .* or current="):
         MonitorCreate(name="bad", baseline="baseline.csv")
     ws.monitors.create(MonitorCreate(name="twice", endpoint="iris", baseline="baseline.csv"))
     with pytest.raises(Conflict):
@@ -253,6 +253,15 @@ def test_request_rate_errors_and_latency_are_kept_as_a_time_series(world):
     busy = [p for p in pts if p.requests]
     assert all(p.p50_ms is not None and p.p99_ms >= p.p50_ms > 0 for p in busy)
     assert any(p.error_rate > 0 for p in busy) and all(p.request_rate >= 0 for p in pts)
+    # a series read at once ends with what the live counters add since the last stored sample
+    ws.monitors.sampler.stop()
+    try:
+        before = sum(p.requests for p in ws.monitors.series("iris").deployments["blue"])
+        send(ws, iris_frame(50, seed=4))  # two requests
+        assert sum(p.requests for p in ws.monitors.series("iris").deployments["blue"]) == before + 2
+        assert sum(p.requests for p in ws.monitors.series("iris", deployment="blue").deployments["blue"]) == before + 2
+    finally:
+        ws.monitors.sampler.start()
     # retention: points older than it are pruned
     with ws.store.session() as s:
         s.add(EndpointSampleRow(endpoint="iris", deployment="blue", time=datetime(2000, 1, 1), interval_s=1, requests=1, errors=0))

@@ -37,6 +37,8 @@ def test_monitoring_tutorial_runs_end_to_end(live_server, tmp_path, monkeypatch)
     (alert,) = ml.monitors.alerts("iris-drift")
     assert alert.run_id == drifted.id and alert.delivery == "delivered" and alert.notify
     assert ml.deployments.get(endpoint="iris-monitored", name="blue").collect["sample_rate"] == 1.0
+    # the endpoint was made while the server ran: its time series holds every scoring request (10 + 15)
+    assert sum(p["requests"] for p in ml.monitors.series("iris-monitored")["deployments"]["blue"]) == 25
 
     nb = nbformat.read(executed, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]

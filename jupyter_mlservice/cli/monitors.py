@@ -8,19 +8,28 @@ from typing import Any
 from .common import client, command, emit, group, table
 
 
+def _source(m: dict[str, Any], sep: str = ":") -> str:
+    """What a monitor watches: ``iris``, ``batch:nightly`` or ``data:scoring`` (``sep=" "`` in sentences)."""
+    if m.get("endpoint"):
+        return m["endpoint"]
+    return m["current"].replace(":", sep, 1) if m.get("current") else f"batch{sep}{m.get('batch')}"
+
+
 def _monitor_row(m: dict[str, Any]) -> dict[str, Any]:
     last = m.get("last_run") or {}
     state = last.get("state", "")
     if state == "Completed":
         state = "BREACHED" if last.get("breached") else "ok"
     schedule = m.get("schedule") or {}
-    return {**m, "source": m.get("endpoint") or f"batch:{m.get('batch')}", "schedule": schedule.get("cron") or ("recurrence" if schedule else "on demand"),
+    return {**m, "source": _source(m), "schedule": schedule.get("cron") or ("recurrence" if schedule else "on demand"),
             "last_run": state}  # fmt: skip
 
 
 def _run_line(r: dict[str, Any]) -> str:
     verdict = "BREACHED" if r.get("breached") else ("ok" if r.get("state") == "Completed" else r.get("state"))
     parts = [f"run {r['id']} ({r['trigger']}, job {r['job_id']}): {verdict}", f"{r.get('rows') or 0} rows", f"window {r['window_start']} .. {r['window_end']}"]
+    if r.get("data"):
+        parts.append("data " + ", ".join(f"{role} {version}" for role, version in r["data"].items()))
     for s in r.get("signals") or []:
         if s["breached"]:
             parts.append(f"{s['type']}: {', '.join(s['breaches'])}")
@@ -34,7 +43,7 @@ def cmd_create(args) -> int:
     if args.webhook:
         alert["webhook"] = args.webhook
     m = client(args).monitors.create(
-        args.name, baseline=args.baseline, endpoint=args.endpoint, deployment=args.deployment, batch=args.batch,
+        args.name, baseline=args.baseline, endpoint=args.endpoint, deployment=args.deployment, batch=args.batch, current=args.current,
         signals=[json.loads(s) if s.startswith("{") else s for s in args.signal] or None, features=args.feature or None,
         schedule={"cron": args.cron, "time_zone": args.time_zone} if args.cron else None, window=args.window, alert=alert,
         alpha=args.alpha, description=args.description, enabled=not args.disabled,
@@ -54,7 +63,7 @@ def cmd_show(args) -> int:
     ml = client(args)
     m = ml.monitors.get(args.name).data
     runs = [r.data for r in ml.monitors.runs(args.name, limit=args.limit)]
-    lines = [f"monitor {m['name']} on {m.get('endpoint') or 'batch ' + str(m.get('batch'))}, baseline {m['baseline']}, window {m['window']}, "
+    lines = [f"monitor {m['name']} on {_source(m, ' ')}, baseline {m['baseline']}, window {m['window']}, "
              f"signals {', '.join(s['type'] for s in m['signals'])}, {'enabled' if m['enabled'] else 'disabled'}"]  # fmt: skip
     if m.get("next_run_at"):
         lines.append(f"next run at {m['next_run_at']}")
@@ -99,6 +108,13 @@ def cmd_delete(args) -> int:
     return 0
 
 
+def cmd_register_collected(args) -> int:
+    v = client(args).monitors.register_collected(args.source, args.since, args.until, stream=args.stream, deployment=args.deployment,
+                                                 name=args.name)  # fmt: skip
+    emit(args, v.data, f"registered {v.ref} ({v.row_count if v.row_count is not None else '?'} rows)")
+    return 0
+
+
 def cmd_series(args) -> int:
     data = client(args).monitors.series(args.endpoint, since=args.since, deployment=args.deployment)
     rows = [{"deployment": d, **p} for d, points in data["deployments"].items() for p in points]
@@ -113,10 +129,11 @@ def register(sub) -> None:
     mc = group(sub, "monitor", "model monitoring: drift, data quality, alerts")
     c = command(mc, "create", cmd_create, json=True, help="watch an endpoint or a batch collection against a baseline")
     c.add_argument("name")
-    c.add_argument("--baseline", required=True, help="CSV/Parquet file, folder or glob on the server")
+    c.add_argument("--baseline", required=True, help="data:NAME[@VERSION|@ALIAS], or a CSV/Parquet file, folder or glob on the server")
     c.add_argument("--endpoint")
     c.add_argument("--deployment")
     c.add_argument("--batch", help="a batch collection name (collect.name of batch jobs)")
+    c.add_argument("--current", help="judge a data asset version (data:NAME: its latest at each run) instead of collected traffic")
     c.add_argument("--signal", action="append", default=[], help="data_drift, prediction_drift, data_quality, weighted_drift, or JSON settings")
     c.add_argument("--feature", action="append", default=[], help="a feature to watch (default: the model's inputs)")
     c.add_argument("--cron", help="when runs start, e.g. '0 * * * *' (default: on demand only)")
@@ -145,6 +162,14 @@ def register(sub) -> None:
     for name in ("enable", "disable"):
         command(mc, name, cmd_toggle).add_argument("name")
     command(mc, "delete", cmd_delete).add_argument("name")
+    rc = command(mc, "register-collected", cmd_register_collected, json=True,
+                 help="register what an endpoint (or batch collection) collected in a window as a data asset version")
+    rc.add_argument("source", help="an endpoint, or a batch collection name")
+    rc.add_argument("--since", required=True, help="ISO time, e.g. 2026-12-03T00:00Z")
+    rc.add_argument("--until", help="ISO time (default: now)")
+    rc.add_argument("--stream", choices=["inputs", "outputs"], default="inputs")
+    rc.add_argument("--deployment")
+    rc.add_argument("--name", help="the data asset (default SOURCE-STREAM)")
     se = command(mc, "series", cmd_series, json=True, help="an endpoint's requests, errors and latency over time")
     se.add_argument("endpoint")
     se.add_argument("--since", help="ISO time (default: an hour ago)")

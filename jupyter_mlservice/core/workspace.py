@@ -157,7 +157,7 @@ class Workspace:
 
         _attach_data(self)
         _attach_lineage(self)
-        from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series
+        from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series (reads data assets)
 
         _attach_monitoring(self)
         from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs

@@ -80,6 +80,7 @@ class Monitors(Collection):
         endpoint: str | None = None,
         deployment: str | None = None,
         batch: str | None = None,
+        current: str | None = None,
         signals: list[str | dict[str, Any]] | None = None,
         features: list[str] | None = None,
         feature_kinds: dict[str, str] | None = None,
@@ -90,10 +91,16 @@ class Monitors(Collection):
         description: str = "",
         enabled: bool = True,
     ) -> Monitor:
-        """Watch an endpoint's collected requests (or a batch collection) against a baseline.
+        """Watch an endpoint's collected requests (or a batch collection, or a data asset's versions)
+        against a baseline.
 
-        ``ml.monitors.create("iris-drift", endpoint="iris", baseline="data/iris.csv", schedule={"cron": "0 * * * *"},
+        ``ml.monitors.create("iris-drift", endpoint="iris", baseline="data:iris@2", schedule={"cron": "0 * * * *"},
         window="1h", alert={"webhook": "https://hooks.example/ml", "notify": True})``
+
+        ``baseline``: a data asset version (``data:iris@2``, ``data:iris@prod``; ``data:iris`` is
+        its latest version when each run starts) or a CSV/Parquet path on the server;
+        ``current="data:scoring"``: judge that data asset's version (its latest, as each run
+        starts) instead of collected traffic;
 
         ``signals``: names (``data_drift``, ``prediction_drift``, ``data_quality``,
         ``weighted_drift``) or settings (``{"type": "data_drift", "method": "psi", "threshold": 0.25}``);
@@ -102,7 +109,7 @@ class Monitors(Collection):
         """
         body: dict[str, Any] = {"name": name, "baseline": baseline, "window": window, "alpha": alpha, "description": description,
                                 "enabled": enabled}  # fmt: skip
-        for key, value in (("endpoint", endpoint), ("deployment", deployment), ("batch", batch), ("signals", signals),
+        for key, value in (("endpoint", endpoint), ("deployment", deployment), ("batch", batch), ("current", current), ("signals", signals),
                            ("features", features), ("feature_kinds", feature_kinds), ("alert", alert)):  # fmt: skip
             if value is not None:
                 body[key] = value
@@ -161,6 +168,17 @@ class Monitors(Collection):
             return [Record(a) for a in self._http.get("/alerts", params={"after": after, "limit": limit or 1000})["items"]]
         path = f"/monitors/{_q(name)}/alerts" if name else "/alerts"
         return [Record(a) for a in self._http.paginate(path, {}, limit)]
+
+    def register_collected(self, source: str, since: datetime | str, until: datetime | str | None = None, *, stream: str = "inputs",
+                           deployment: str | None = None, name: str | None = None, description: str = ""):  # fmt: skip
+        """What an endpoint (or a batch collection) collected in a window, as a new version of a data
+        asset (default ``<source>-<stream>``): to retrain on, to be a baseline, to judge with ``current=``.
+        ``ml.monitors.register_collected("iris", since="2026-12-03T00:00Z").ref`` -> ``"data:iris-inputs@1"``"""
+        from .data import DataVersion
+
+        body = {"stream": stream, "since": _iso(since), "until": _iso(until), "deployment": deployment, "name": name,
+                "description": description}  # fmt: skip
+        return DataVersion(self._http, self._http.post(f"/collected/{_q(source)}/register", body))
 
     def series(self, endpoint: str, since: datetime | str | None = None, until: datetime | str | None = None,
                deployment: str | None = None, step: float | None = None) -> dict[str, Any]:  # fmt: skip

@@ -6,8 +6,10 @@ from datetime import datetime
 
 from tornado import web
 
+from ..core.data.schemas import DataVersion
 from ..core.monitoring.schemas import (
     AlertPage,
+    CollectedRegister,
     EndpointSeries,
     FeatureSeries,
     Monitor,
@@ -35,6 +37,14 @@ class _Base(MLServiceHandler):
             return datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
             raise web.HTTPError(400, f"query parameter {name} must be an ISO 8601 time, e.g. 2026-12-03T14:00:00Z", reason="InvalidRequest") from None
+
+
+class CollectedRegisterHandler(_Base):
+    @authenticated
+    @authorized
+    async def post(self, source: str):
+        body = self.parse(CollectedRegister)
+        self.reply(await self.run(self.monitors.register_collected, source, body), status=201)
 
 
 class MonitorsHandler(_Base):
@@ -154,7 +164,7 @@ T = "monitoring"
 OPS = [
     Op("GET", "/monitors", MonitorsHandler, "listMonitors", "Monitors by name.", MonitorPage,
        query=(Query("endpoint", description="Only this endpoint's monitors."), *PAGE), tag=T),  # fmt: skip
-    Op("POST", "/monitors", MonitorsHandler, "createMonitor", "Watch an endpoint's (or a batch collection's) data against a baseline.", Monitor, MonitorCreate, 201, tag=T),
+    Op("POST", "/monitors", MonitorsHandler, "createMonitor", "Watch an endpoint's (a batch collection's, a data asset's) data against a baseline.", Monitor, MonitorCreate, 201, tag=T),
     Op("GET", "/monitors/{name}", MonitorHandler, "getMonitor", "A monitor with its next and last run.", Monitor, tag=T),
     Op("PATCH", "/monitors/{name}", MonitorHandler, "updateMonitor", "Change any setting; its schedule follows.", Monitor, MonitorUpdate, tag=T),
     Op("DELETE", "/monitors/{name}", MonitorHandler, "deleteMonitor", "Delete a monitor, its schedule, runs and alerts (its jobs stay).", None, status=204, tag=T),
@@ -169,6 +179,9 @@ OPS = [
     Op("GET", "/monitors/{name}/alerts", MonitorAlertsHandler, "listMonitorAlerts", "The monitor's alerts, newest first.", AlertPage, query=PAGE, tag=T),
     Op("GET", "/alerts", AlertsHandler, "listAlerts", "Every monitor's alerts, newest first; with after, those after an id, oldest first.", AlertPage,
        query=(Query("after", "integer", "Only alerts with a larger id (catching up after a restart)."), *PAGE), tag=T),  # fmt: skip
+    Op("POST", "/collected/{source}/register", CollectedRegisterHandler, "registerCollected",
+       "What an endpoint (or a batch collection) collected in a window, as a new data asset version (`iris-inputs`).",
+       DataVersion, CollectedRegister, 201, tag=T),
     Op("GET", "/endpoints/{name}/series", EndpointSeriesHandler, "getEndpointSeries", "Requests, errors and p50/p99 latency per deployment over time.", EndpointSeries,
        query=(Query("since", description="ISO 8601 start (default: an hour ago)."), Query("until", description="ISO 8601 end (default: now)."),
               Query("deployment"), Query("step", "number", "Seconds per point (default: about 300 points).")), tag=T),  # fmt: skip

@@ -747,7 +747,7 @@ export interface paths {
         /** Monitors by name. */
         get: operations["listMonitors"];
         put?: never;
-        /** Watch an endpoint's (or a batch collection's) data against a baseline. */
+        /** Watch an endpoint's (a batch collection's, a data asset's) data against a baseline. */
         post: operations["createMonitor"];
         delete?: never;
         options?: never;
@@ -904,6 +904,23 @@ export interface paths {
         get: operations["listAlerts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/collected/{source}/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What an endpoint (or a batch collection) collected in a window, as a new data asset version (`iris-inputs`). */
+        post: operations["registerCollected"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1995,6 +2012,49 @@ export interface components {
              * @default 1
              */
             sample_rate?: number;
+        };
+        /**
+         * CollectedRegister
+         * @description Register what a source collected in a time window as a new version of a data asset (to
+         *     retrain on, to become a baseline, to judge with ``current=``).
+         */
+        CollectedRegister: {
+            /**
+             * Stream
+             * @description The requests' inputs, or the predictions answered.
+             * @default inputs
+             * @enum {string}
+             */
+            stream?: "inputs" | "outputs";
+            /**
+             * Since
+             * Format: date-time
+             * @description Start of the window (ISO 8601; naive times are UTC).
+             */
+            since: string;
+            /**
+             * Until
+             * @description End of the window (default: now).
+             * @default null
+             */
+            until?: string | null;
+            /**
+             * Deployment
+             * @description Only this deployment's requests (default: all).
+             * @default null
+             */
+            deployment?: string | null;
+            /**
+             * Name
+             * @description The data asset (default `<source>-<stream>`, e.g. `iris-inputs`).
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
         };
         /** CommandJobSpec */
         CommandJobSpec: {
@@ -3716,7 +3776,7 @@ export interface components {
             description?: string;
             /**
              * Baseline
-             * @description The reference data: a CSV/Parquet file, folder or glob on the server (paths relative to the root), or a data asset version `data:name@version`.
+             * @description The reference data: a data asset version (`data:iris@2`, `data:iris@prod`; `data:iris` is its latest version when each run starts) or a CSV/Parquet file, folder or glob on the server (paths relative to the root).
              */
             baseline: string;
             /**
@@ -3763,6 +3823,11 @@ export interface components {
             deployment: string | null;
             /** Batch */
             batch: string | null;
+            /**
+             * Current
+             * @default null
+             */
+            current?: string | null;
             /** Enabled */
             enabled: boolean;
             /**
@@ -3804,7 +3869,7 @@ export interface components {
             description?: string;
             /**
              * Baseline
-             * @description The reference data: a CSV/Parquet file, folder or glob on the server (paths relative to the root), or a data asset version `data:name@version`.
+             * @description The reference data: a data asset version (`data:iris@2`, `data:iris@prod`; `data:iris` is its latest version when each run starts) or a CSV/Parquet file, folder or glob on the server (paths relative to the root).
              */
             baseline: string;
             /**
@@ -3863,6 +3928,12 @@ export interface components {
              * @default null
              */
             batch?: string | null;
+            /**
+             * Current
+             * @description Judge a data asset version instead of collected traffic: `data:scoring@5`, or `data:scoring` (its latest version when each run starts: new versions judged as they land). The window is then unused.
+             * @default null
+             */
+            current?: string | null;
             /**
              * Enabled
              * @default true
@@ -3929,6 +4000,13 @@ export interface components {
             /** Signals */
             signals?: components["schemas"]["SignalSummary"][];
             /**
+             * Data
+             * @description The data asset versions the run read, by role: `{"baseline": "iris@2", "current": "scoring@5"}`.
+             */
+            data?: {
+                [key: string]: string;
+            };
+            /**
              * Error
              * @default null
              */
@@ -3993,6 +4071,13 @@ export interface components {
             breached?: boolean | null;
             /** Signals */
             signals?: components["schemas"]["SignalSummary"][];
+            /**
+             * Data
+             * @description The data asset versions the run read, by role: `{"baseline": "iris@2", "current": "scoring@5"}`.
+             */
+            data?: {
+                [key: string]: string;
+            };
             /**
              * Error
              * @default null
@@ -10173,6 +10258,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    registerCollected: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectedRegister"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
                 };
             };
             /** @description Bad input; the message says what to change. */

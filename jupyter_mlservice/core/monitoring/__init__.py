@@ -11,7 +11,8 @@ __all__ = ["attach"]
 
 
 def attach(workspace) -> "MonitorService":
-    """Add the monitors service (``ws.monitors``) to a workspace, with its controllers."""
+    """Add the monitors service (``ws.monitors``) to a workspace, with its controllers (after the
+    data assets: baselines and current data may be data asset versions)."""
     from .service import MonitorService
 
     cfg = workspace.config
@@ -19,7 +20,7 @@ def attach(workspace) -> "MonitorService":
         workspace.store, workspace.jobs, workspace.schedules, workspace.endpoints, workspace.workspace_dir, workspace.root_dir,
         series_interval_s=cfg.series_interval_s, series_retention_hours=cfg.series_retention_hours,
         poll_interval=max(0.2, cfg.poll_interval * 4), events=workspace.events,
-        data_inputs=workspace.data_inputs,
+        data=workspace.data, data_inputs=workspace.data_inputs, lineage=workspace.lineage,
     )
     workspace.monitors = service
     workspace.services.append(service)

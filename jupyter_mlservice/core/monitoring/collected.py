@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from .collection import INPUTS, OUTPUTS, hour_dir
 
-__all__ = ["INPUTS", "OUTPUTS", "hour_files", "window_files", "window_batches", "window_rows"]
+__all__ = ["INPUTS", "OUTPUTS", "export_window", "hour_files", "window_files", "window_batches", "window_rows"]
 
 
 def _utc(when: datetime) -> datetime:
@@ -45,28 +45,53 @@ def window_batches(
     folder: Path, stream: str, start: datetime, end: datetime, deployment: str | None = None, columns: list[str] | None = None
 ) -> Iterator[pa.RecordBatch]:
     """The rows collected in [start, end) (of one deployment), batch by batch."""
-    import pyarrow.compute as pc
+    start, end = _utc(start), _utc(end)
+    for path in window_files(folder, stream, start, end):
+        yield from _file_window(path, start, end, deployment, columns)
+
+
+def export_window(folder: Path, stream: str, start: datetime, end: datetime, dest: Path, deployment: str | None = None) -> int:
+    """Write the rows collected in [start, end) into ``dest`` as Parquet (one file per collected
+    file, so columns that changed over time stay as they were), a row group at a time; returns the
+    rows written."""
     import pyarrow.parquet as pq
 
     start, end = _utc(start), _utc(end)
+    dest.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for path in window_files(folder, stream, start, end):
+        writer = None
+        try:
+            hour = path.parent
+            for batch in _file_window(path, start, end, deployment):
+                if writer is None:
+                    writer = pq.ParquetWriter(dest / f"{hour.parent.name}T{hour.name}-{path.stem}.parquet", batch.schema)
+                writer.write_batch(batch)
+                written += batch.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+    return written
+
+
+def _file_window(path: Path, start: datetime, end: datetime, deployment: str | None, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     lo = pa.scalar(start, pa.timestamp("us", tz="UTC"))
     hi = pa.scalar(end, pa.timestamp("us", tz="UTC"))
-    hour = start.replace(minute=0, second=0, microsecond=0)
-    while hour < end:
-        for path in hour_files(hour_dir(folder, stream, hour)):
-            pf = pq.ParquetFile(path)
-            wanted = None
-            if columns is not None:
-                wanted = [c for c in pf.schema_arrow.names if c in columns or c in ("time", "deployment")]
-            for rg in range(pf.num_row_groups):
-                for batch in pf.iter_batches(row_groups=[rg], columns=wanted):
-                    keep = pc.and_(pc.greater_equal(batch.column("time"), lo), pc.less(batch.column("time"), hi))
-                    if deployment is not None:
-                        keep = pc.and_(keep, pc.equal(batch.column("deployment"), deployment))
-                    batch = batch.filter(keep)
-                    if batch.num_rows:
-                        yield batch
-        hour += timedelta(hours=1)
+    pf = pq.ParquetFile(path)
+    wanted = None
+    if columns is not None:
+        wanted = [c for c in pf.schema_arrow.names if c in columns or c in ("time", "deployment")]
+    for rg in range(pf.num_row_groups):
+        for batch in pf.iter_batches(row_groups=[rg], columns=wanted):
+            keep = pc.and_(pc.greater_equal(batch.column("time"), lo), pc.less(batch.column("time"), hi))
+            if deployment is not None:
+                keep = pc.and_(keep, pc.equal(batch.column("deployment"), deployment))
+            batch = batch.filter(keep)
+            if batch.num_rows:
+                yield batch
 
 
 def window_rows(folder: Path, stream: str, start: datetime, end: datetime, deployment: str | None = None) -> int:

@@ -31,12 +31,14 @@ from ..reconciler import Reconciler
 from ..jobs.schemas import TERMINAL_STATUSES
 from ..jobs.tables import JobRow
 from ..timeutil import utcnow
-from .schemas import SignalSummary, parse_window
+from .schemas import SignalSummary
 from .run import RESULT_FILE
-from .service import SCHEDULE_PREFIX, TAG_MONITOR, TAG_TRIGGER, TAG_WINDOW_END, alert_model
+from .service import SCHEDULE_PREFIX, TAG_MONITOR, TAG_TRIGGER, TAG_WINDOW_END, _naive, alert_model, judged_window
 from .tables import AlertRow, EndpointSampleRow, MonitorResultRow, MonitorRow, MonitorRunRow
 
 log = logging.getLogger("jupyter_mlservice.monitoring")
+
+Reading = tuple[datetime, dict[str, dict[str, Any]]]  # (read at, counters per deployment)
 
 TERMINAL = [s.value for s in TERMINAL_STATUSES]
 INGEST_DAYS = 30  # run jobs older than this are not looked at again
@@ -167,7 +169,7 @@ class MonitorController(Reconciler):
             monitor = tags[TAG_MONITOR]
             end = _parse_time(tags.get(TAG_WINDOW_END)) or created_at.replace(tzinfo=timezone.utc)
             trigger = "manual" if tags.get(TAG_TRIGGER) == "manual" else "schedule"
-            window = parse_window((windows.get(monitor) or {}).get("window") or "1h")
+            window = judged_window(windows.get(monitor) or {})
             run = self.record_run(job_id, monitor, trigger, end, window)
             if status in TERMINAL and run.state == "Running":
                 try:
@@ -194,6 +196,7 @@ class MonitorController(Reconciler):
             if live is None or live.state != "Running":
                 return  # another process ingested it
             live.finished_at = utcnow()
+            live.data = svc.data_read(run.job_id) or None
             if result is None:
                 live.state, live.error = "Failed", error
             else:
@@ -288,44 +291,77 @@ class AlertDeliverer(Reconciler):
 
 
 class SeriesSampler(Reconciler):
+    """Each endpoint's counters, read every ``interval`` seconds: the interval between two readings
+    is a stored row. An endpoint made while the sampler runs counts from zero at its creation (its
+    server started then), so its first requests are kept; one that was already serving starts at
+    its first reading. A reading that fails is skipped (the next interval is longer; a server that
+    restarted meanwhile counts from zero). ``pending`` is the interval from the last reading to
+    now, not stored, so a series read at once shows requests made a moment ago."""
+
     name = "mlservice-endpoint-series"
     PRUNE_EVERY_S = 60.0
 
     def __init__(self, service, interval: float = 15.0):
         super().__init__(interval=interval)
         self.service = service
-        self._last: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
+        self._last: dict[tuple[str, datetime], Reading] = {}  # (endpoint, created at) -> its last reading
         self._pruned = 0.0
+        self._started = utcnow()
+        self.lock = threading.Lock()  # a stored interval and the reading it ends at change together
+
+    def previous_reading(self, name: str, created_at: datetime) -> Reading | None:
+        """Where the next interval starts: the last reading, or zero at the endpoint's creation
+        when that came after the sampler started; None when earlier counts are unknown. Read it
+        under ``lock`` together with the stored rows it continues."""
+        last = self._last.get((name, created_at))
+        if last is None and created_at >= self._started:
+            return created_at, {}
+        return last
+
+    def pending(self, name: str, previous: Reading | None) -> list[EndpointSampleRow]:
+        """The interval from ``previous`` to now, per deployment (not stored)."""
+        from .timeseries import interval_rows
+
+        current = self._reading(name) if previous is not None else None
+        if current is None:
+            return []
+        at = utcnow()
+        return interval_rows(name, at, max((at - previous[0]).total_seconds(), 1e-3), previous[1], current)
+
+    def _reading(self, name: str) -> dict[str, dict[str, Any]] | None:
+        from .timeseries import parse_prometheus
+
+        try:
+            text = self.service.endpoints.prometheus_text(name)
+        except (MLServiceError, requests.RequestException) as exc:
+            log.debug("endpoint %s: no reading of its counters: %s", name, exc)
+            text = None
+        return parse_prometheus(text) if text is not None else None
 
     def tick(self) -> None:
-        from .timeseries import interval_rows, parse_prometheus
+        from .timeseries import interval_rows
 
         svc = self.service
-        now_wall, now = utcnow(), time.monotonic()
-        try:
-            endpoints = [e.name for e in svc.endpoints.list_endpoints().items]
-        except MLServiceError:
-            endpoints = []
-        rows = []
-        for name in endpoints:
-            try:
-                text = svc.endpoints.prometheus_text(name)
-            except MLServiceError:
-                text = None
-            if text is None:
-                self._last.pop(name, None)
-                continue
-            current = parse_prometheus(text)
-            previous = self._last.get(name)
-            self._last[name] = (now, current)
-            if previous is not None:
-                rows += interval_rows(name, now_wall, now - previous[0], previous[1], current)
-        for gone in set(self._last) - set(endpoints):
-            self._last.pop(gone, None)
-        with svc.store.session() as s:
-            s.add_all(rows)
+        now = time.monotonic()
+        endpoints, cursor = [], None
+        while True:  # every endpoint (a failed listing fails the tick, and the next one retries)
+            listed = svc.endpoints.list_endpoints(cursor=cursor)
+            endpoints += [(e.name, _naive(e.created_at)) for e in listed.items]
+            if not (cursor := listed.next_cursor):
+                break
+        readings = {key: (self._reading(key[0]), utcnow()) for key in endpoints}
+        with self.lock, svc.store.session() as s:
+            for (name, created_at), (current, at) in readings.items():
+                if current is None:
+                    continue
+                previous = self.previous_reading(name, created_at)
+                self._last[(name, created_at)] = (at, current)
+                if previous is not None:
+                    s.add_all(interval_rows(name, at, (at - previous[0]).total_seconds(), previous[1], current))
+            for gone in set(self._last) - set(endpoints):  # deleted (or made anew: a new server, from zero)
+                del self._last[gone]
             if now - self._pruned >= self.PRUNE_EVERY_S:
-                s.execute(delete(EndpointSampleRow).where(EndpointSampleRow.time < now_wall - timedelta(hours=svc.series_retention_hours)))
+                s.execute(delete(EndpointSampleRow).where(EndpointSampleRow.time < utcnow() - timedelta(hours=svc.series_retention_hours)))
                 self._pruned = now
 
 

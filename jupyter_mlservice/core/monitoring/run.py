@@ -1,4 +1,5 @@
-"""One monitor run, as a job: judge a window of collected data against the monitor's baseline.
+"""One monitor run, as a job: judge a window of collected data (or a data asset version) against
+the monitor's baseline.
 
     python -m jupyter_mlservice.core.monitoring.run --config MONITOR_JSON --end 2026-12-03T14:00:00+00:00
 
@@ -8,6 +9,10 @@ time: once per baseline version), folds the window's inputs and predictions into
 judges every signal and writes ``monitor_result.json`` to the job's outputs, where the service
 picks it up when the job ends. A breach is a result, not a failure: the job fails only when the
 run cannot be made (an unreadable baseline, a feature it lacks...), with a message saying why.
+
+A baseline or current data given as a data asset (``data:iris@2``) is a job input: the jobs code
+resolves it when the job starts (``data:iris`` = the latest version then), checks it, records the
+lineage, and hands the run its local path in ``MLSERVICE_INPUT_BASELINE`` / ``MLSERVICE_INPUT_CURRENT``.
 """
 
 from __future__ import annotations
@@ -47,16 +52,24 @@ def log(message: str) -> None:
 # ---- the baseline -------------------------------------------------------------------------------
 
 
-def baseline_files(config: dict[str, Any]) -> list[Path]:
-    if config["baseline"].startswith("data:"):  # the job's input, resolved to a local path when it started
-        files = expand(Path(config["root_dir"]), os.environ["MLSERVICE_INPUT_BASELINE"])
-        if not files:
-            raise RunError(f"baseline {config['baseline']} holds no CSV or Parquet file")
-        return files
-    files = expand(Path(config["root_dir"]), config["baseline"])
+def data_files(config: dict[str, Any], role: str) -> list[Path]:
+    """The CSV/Parquet files of the baseline or of the current data (``role``): a server path, or
+    the local path of the data asset version this job was given as an input."""
+    given = config["baseline"] if role == "baseline" else config["source"]["name"]
+    path = given
+    if given.startswith("data:"):
+        path = os.environ.get(f"MLSERVICE_INPUT_{role.upper()}")
+        if not path:
+            raise RunError(f"{role} {given!r} is a data asset, which the job gets as input {role!r}; run it as the monitor's job")
+    files = expand(Path(config["root_dir"]), path)
     if not files:
-        raise RunError(f"baseline {config['baseline']!r} matches no CSV or Parquet file (paths are relative to {config['root_dir']})")
+        where = "its version holds" if given.startswith("data:") else f"paths are relative to {config['root_dir']}"
+        raise RunError(f"{role} {given!r} matches no CSV or Parquet file ({where})")
     return files
+
+
+def baseline_files(config: dict[str, Any]) -> list[Path]:
+    return data_files(config, "baseline")
 
 
 def baseline_key(files: list[Path], kinds: dict[str, str]) -> str:
@@ -167,11 +180,38 @@ def signal_specs(config: dict[str, Any]) -> list:
     return TypeAdapter(list[Signal]).validate_python(config["signals"])
 
 
+class Current:
+    """The data a run judges: what was collected in ``[start, end)`` (an endpoint's or a batch
+    collection's inputs and outputs), or a data asset version's files whole (its ``prediction``
+    and ``prediction_*`` columns are the outputs, the rest the inputs)."""
+
+    def __init__(self, config: dict[str, Any], start: datetime, end: datetime):
+        source = config["source"]
+        self.start, self.end = start, end
+        self.files = data_files(config, "current") if source["kind"] == "data" else None
+        self.folder, self.deployment = Path(source.get("folder") or "."), source.get("deployment")
+        self.empty_note = "the current data has no rows" if self.files else "no rows were collected in the window"
+
+    def columns(self, stream: str) -> list[str]:
+        if self.files is None:
+            return _collected_columns(self.folder, stream, self.start, self.end, self.deployment)
+        return [n for n in schema_of(self.files).names if _is_output(n) == (stream == OUTPUTS)]
+
+    def batches(self, stream: str, columns: list[str]):
+        if self.files is None:
+            return window_batches(self.folder, stream, self.start, self.end, self.deployment, columns=columns)
+        return file_batches(self.files, columns=columns)
+
+
+def _is_output(name: str) -> bool:
+    return name == "prediction" or name.startswith("prediction_")
+
+
 def judge(config: dict[str, Any], end: datetime) -> dict[str, Any]:
     t0 = time.perf_counter()
-    start = end - parse_window(config["window"])
-    source = config["source"]
-    folder, deployment = Path(source["folder"]), source.get("deployment")
+    data_source = config["source"]["kind"] == "data"
+    start = end if data_source else end - parse_window(config["window"])
+    current = Current(config, start, end)
     files = baseline_files(config)
     kinds = config.get("feature_kinds") or {}
     key = baseline_key(files, kinds)
@@ -184,22 +224,23 @@ def judge(config: dict[str, Any], end: datetime) -> dict[str, Any]:
         names = model.input_names() if model else None
         features = [n for n in names if n in profile.features] if names and all(n in profile.features for n in names) else None
     if not features:
-        out_cols = _collected_columns(folder, OUTPUTS, start, end, deployment)
+        out_cols = current.columns(OUTPUTS)
         features = [n for n in profile.features if n not in out_cols and n not in ("prediction", "target", "label")]
     missing = [f for f in features if f not in profile.features]
     if missing:
         schema = schema_of(files)
         raise RunError(f"the baseline has no monitorable column {', '.join(map(repr, missing))}; its columns: {', '.join(schema.names)}")
     specs = signal_specs(config)
-    log(f"window {start.isoformat()} .. {end.isoformat()}, {len(features)} features, signals: {', '.join(s.type for s in specs)}")
+    judged = config["source"]["name"] if data_source else f"window {start.isoformat()} .. {end.isoformat()}"
+    log(f"{judged}, {len(features)} features, signals: {', '.join(s.type for s in specs)}")
 
     inputs_profile = profile.subset(features)
-    window_in = inputs_profile.window(window_batches(folder, INPUTS, start, end, deployment, columns=features))
+    window_in = inputs_profile.window(current.batches(INPUTS, features))
     rows = max((c.rows for c in window_in.values()), default=0)
 
     # predictions: collected ones against the baseline's (its own columns, or the model's on a sample)
     outputs = None
-    out_names = [c for c in _collected_columns(folder, OUTPUTS, start, end, deployment) if c not in META]
+    out_names = [c for c in current.columns(OUTPUTS) if c not in META]
     wants_outputs = any(s.type == "prediction_drift" for s in specs)
     if wants_outputs and out_names:
         if all(n in profile.features for n in out_names):
@@ -211,13 +252,13 @@ def judge(config: dict[str, Any], end: datetime) -> dict[str, Any]:
         else:
             out_profile = None
         if out_profile is not None and out_names:
-            window_out = out_profile.window(window_batches(folder, OUTPUTS, start, end, deployment, columns=out_names))
+            window_out = out_profile.window(current.batches(OUTPUTS, out_names))
             outputs = (out_profile, window_out)
 
     importance = _importance(config, key, model, sample, features, profile) if model is not None else None
     if rows == 0:
         results = [{"type": s.type, "breached": False, "tested": 0, "breaches": [], "features": [],
-                    "summary": {"note": "no rows were collected in the window"}} for s in specs]  # fmt: skip
+                    "summary": {"note": current.empty_note}} for s in specs]  # fmt: skip
     else:
         try:
             results = evaluate(specs, (inputs_profile, window_in), outputs, alpha=float(config.get("alpha", 0.05)), importance=importance)

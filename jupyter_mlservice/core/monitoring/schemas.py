@@ -143,8 +143,8 @@ def parse_window(text: str) -> timedelta:
 class _MonitorFields(Model):
     description: str = ""
     baseline: str = Field(
-        description="The reference data: a CSV/Parquet file, folder or glob on the server (paths relative to the root), "
-        "or a data asset version `data:name@version`."
+        description="The reference data: a data asset version (`data:iris@2`, `data:iris@prod`; `data:iris` is its latest "
+        "version when each run starts) or a CSV/Parquet file, folder or glob on the server (paths relative to the root)."
     )
     features: list[str] | None = Field(None, description="Input features to watch (default: the model's inputs, else every baseline column).")
     feature_kinds: dict[str, FeatureKind] = Field(default_factory=dict, description="Treat a feature as numeric or categorical.")
@@ -182,13 +182,20 @@ class MonitorCreate(_MonitorFields):
     endpoint: str | None = Field(None, description="Watch what this endpoint's deployments collect.")
     deployment: str | None = Field(None, description="One deployment of the endpoint (default: all of them).")
     batch: str | None = Field(None, description="Watch what batch jobs collected under this name (`collect.name`).")
+    current: str | None = Field(
+        None, description="Judge a data asset version instead of collected traffic: `data:scoring@5`, or `data:scoring` "
+        "(its latest version when each run starts: new versions judged as they land). The window is then unused."
+    )
     enabled: bool = True
 
     def model_post_init(self, _ctx: Any) -> None:
-        if bool(self.endpoint) == bool(self.batch):
-            raise ValueError("give endpoint= (an endpoint's collected requests) or batch= (a batch collection name)")
+        if sum(map(bool, (self.endpoint, self.batch, self.current))) != 1:
+            raise ValueError("give one of endpoint= (an endpoint's collected requests), batch= (a batch collection name) "
+                             "or current= (a data asset version, data:NAME@VERSION)")  # fmt: skip
         if self.deployment and not self.endpoint:
             raise ValueError("deployment needs endpoint")
+        if self.current is not None and not self.current.strip().startswith("data:"):
+            raise ValueError("current is a data asset reference: data:NAME, data:NAME@VERSION or data:NAME@ALIAS")
 
 
 class MonitorUpdate(Model):
@@ -240,6 +247,9 @@ class MonitorRun(Model):
     baseline_rows: int | None = None
     breached: bool | None = Field(None, description="Whether any signal breached (null until Completed).")
     signals: list[SignalSummary] = Field(default_factory=list)
+    data: dict[str, str] = Field(
+        default_factory=dict, description="The data asset versions the run read, by role: `{\"baseline\": \"iris@2\", \"current\": \"scoring@5\"}`."
+    )
     error: str | None = None
     created_at: datetime
     finished_at: datetime | None = None
@@ -281,6 +291,7 @@ class Monitor(_MonitorFields):
     endpoint: str | None
     deployment: str | None
     batch: str | None
+    current: str | None = None
     enabled: bool
     schedule_name: str | None = Field(None, description="The schedule that starts the runs (managed by the monitor).")
     next_run_at: datetime | None = None
@@ -356,3 +367,15 @@ class EndpointSeries(Model):
     deployments: dict[str, list[SeriesPoint]]
     interval_s: float = Field(description="Seconds between samples.")
     retention_hours: float
+
+
+class CollectedRegister(Model):
+    """Register what a source collected in a time window as a new version of a data asset (to
+    retrain on, to become a baseline, to judge with ``current=``)."""
+
+    stream: Literal["inputs", "outputs"] = Field("inputs", description="The requests' inputs, or the predictions answered.")
+    since: datetime = Field(description="Start of the window (ISO 8601; naive times are UTC).")
+    until: datetime | None = Field(None, description="End of the window (default: now).")
+    deployment: str | None = Field(None, description="Only this deployment's requests (default: all).")
+    name: str | None = Field(None, description="The data asset (default `<source>-<stream>`, e.g. `iris-inputs`).")
+    description: str = ""

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from ..timeutil import as_utc, utcnow
 from .schemas import (
     Alert,
     AlertPage,
+    CollectedRegister,
     EndpointSeries,
     FeatureResult,
     FeatureSeries,
@@ -53,7 +55,7 @@ TAG_WINDOW_END = "mlservice.monitor_window_end"
 TAG_TRIGGER = "mlservice.monitor_trigger"
 SCHEDULE_PREFIX = "monitor-"
 EXPERIMENT = "monitoring"
-SPEC_FIELDS = ("baseline", "features", "feature_kinds", "signals", "window", "alpha", "schedule", "alert")
+SPEC_FIELDS = ("baseline", "current", "features", "feature_kinds", "signals", "window", "alpha", "schedule", "alert")
 
 
 class MonitorService:
@@ -72,14 +74,18 @@ class MonitorService:
         webhook_timeout_s: float = 10.0,
         poll_interval: float = 2.0,
         events: EventBus | None = None,
+        data=None,
         data_inputs=None,
+        lineage=None,
     ):
         from .controller import AlertDeliverer, MonitorController, SeriesSampler
 
         self.store, self.jobs, self.schedules, self.endpoints = store, jobs, schedules, endpoints
+        # data assets: baselines and current data given as data:NAME@VERSION (checked through the
+        # data area's JobIO, as a job's inputs are), collected windows registered as versions
+        self.data, self.data_inputs, self.lineage = data, data_inputs, lineage
         self.workspace_dir, self.root_dir = Path(workspace_dir), Path(root_dir)
         self.dir = self.workspace_dir / "monitoring"
-        self.data_inputs = data_inputs  # the data area's JobIO: baselines given as data:NAME@V
         self.series_interval_s, self.series_retention_hours = series_interval_s, series_retention_hours
         self.alert_backoff_s, self.alert_attempts, self.webhook_timeout_s = alert_backoff_s, alert_attempts, webhook_timeout_s
         self._subscribers: list[Callable[[Alert], None]] = []
@@ -218,7 +224,7 @@ class MonitorService:
         self.controller.sync(name)
         end = datetime.now(timezone.utc)
         job = self.jobs.submit(self.job_spec(row, end.isoformat(), "manual"))
-        return self._run_model(self.controller.record_run(job.id, name, "manual", end, parse_window(row.spec["window"])))
+        return self._run_model(self.controller.record_run(job.id, name, "manual", end, judged_window(row.spec)))
 
     # ---- runs ----------------------------------------------------------------------------------
 
@@ -292,20 +298,27 @@ class MonitorService:
     def series(self, endpoint: str, since: datetime | None = None, until: datetime | None = None,
                deployment: str | None = None, step_s: float | None = None) -> EndpointSeries:  # fmt: skip
         """Requests, errors and latency per deployment over [since, until) (default: the last hour),
-        at most about 300 points per deployment (``step_s`` sets the spacing)."""
-        self.endpoints.get_endpoint(endpoint)
+        at most about 300 points per deployment (``step_s`` sets the spacing). A range that reaches
+        now ends with what the live counters add since the last stored sample, so requests made a
+        moment ago are there."""
+        created_at = self.endpoints.get_endpoint(endpoint).created_at
+        to_now = until is None or _naive(until) >= utcnow()
         until = _naive(until) or utcnow()
         since = _naive(since) or until - timedelta(hours=1)
         if since >= until:
             raise InvalidRequest("since must be before until")
         step = max(self.series_interval_s, step_s or (until - since).total_seconds() / 300)
-        q = select(EndpointSampleRow).where(EndpointSampleRow.endpoint == endpoint, EndpointSampleRow.time >= since,
-                                            EndpointSampleRow.time < until).order_by(EndpointSampleRow.time)  # fmt: skip
+        q = select(EndpointSampleRow).where(EndpointSampleRow.endpoint == endpoint, EndpointSampleRow.time >= since).order_by(EndpointSampleRow.time)
+        if not to_now:  # up to now: every stored row, up to the reading the live tail starts from
+            q = q.where(EndpointSampleRow.time < until)
         if deployment:
             q = q.where(EndpointSampleRow.deployment == deployment)
-        with self.store.session() as s:
-            rows = list(s.scalars(q))
-            s.expunge_all()
+        with self.sampler.lock:  # the stored rows and the reading they end at, from one moment
+            with self.store.session() as s:
+                rows = list(s.scalars(q))
+                s.expunge_all()
+            previous = self.sampler.previous_reading(endpoint, _naive(created_at)) if to_now else None
+        rows += [r for r in self.sampler.pending(endpoint, previous) if deployment in (None, r.deployment)]
         from .timeseries import downsample
 
         return EndpointSeries(endpoint=endpoint, deployments=downsample(rows, since, step), interval_s=self.series_interval_s,
@@ -324,23 +337,29 @@ class MonitorService:
 
     def job_template(self, row: MonitorRow, end: str, trigger: str) -> dict[str, Any]:
         python = shlex.quote(sys.executable)
-        return {
+        template = {
             "kind": "command",
             "command": f"{python} -m jupyter_mlservice.core.monitoring.run --config {shlex.quote(str(self.config_path(row.name)))} --end '{end}'",
             "experiment": EXPERIMENT,
             "display_name": f"monitor {row.name}",
             "tags": {TAG_MONITOR: row.name, TAG_WINDOW_END: end, TAG_TRIGGER: trigger},
-            # a data asset baseline is the run's input: resolved when it starts (data:NAME follows
-            # the latest version or an alias), checked, and recorded on its lineage and MLflow run
-            **({"inputs": {"baseline": row.spec["baseline"]}} if row.spec["baseline"].startswith("data:") else {}),
         }
+        # data assets are job inputs: resolved when the job starts (data:NAME = the latest version
+        # then), checked against their digest, recorded as lineage, handed over as local paths
+        inputs = {role: ref for role, ref in (("baseline", row.spec["baseline"]), ("current", row.spec.get("current")))
+                  if ref and ref.startswith("data:")}  # fmt: skip
+        if inputs:
+            template["inputs"] = inputs
+        return template
 
     def run_config(self, row: MonitorRow) -> dict[str, Any]:
         """What a run reads (``run.py``): the monitor's settings with paths and model resolved."""
         from .collection import collected_dir
 
         model = None
-        if row.endpoint:
+        if row.spec.get("current"):
+            source = {"kind": "data", "name": row.spec["current"], "deployment": None, "folder": None}
+        elif row.endpoint:
             try:
                 model = self.endpoints.serving_model(row.endpoint, row.deployment)
             except NotFound:
@@ -349,7 +368,8 @@ class MonitorService:
         else:
             source = {"kind": "batch", "name": row.batch, "deployment": None}
             model = _batch_model(collected_dir(self.workspace_dir, row.batch))
-        source["folder"] = str(collected_dir(self.workspace_dir, source["name"]))
+        if source["kind"] != "data":
+            source["folder"] = str(collected_dir(self.workspace_dir, source["name"]))
         return {
             "name": row.name, **row.spec, "source": source, "model": model, "root_dir": str(self.root_dir),
             "workspace_dir": str(self.workspace_dir), "profiles_dir": str(self.dir / "profiles"),
@@ -399,17 +419,11 @@ class MonitorService:
         """The baseline exists and has the features; methods fit the features' kinds."""
         from .profile import kind_of
         from .signals import SignalError, method_for
-        from .sources import expand
 
-        if body.baseline.startswith("data:"):
-            if self.data_inputs is None:
-                raise InvalidRequest("this workspace has no data assets; give the baseline as a CSV/Parquet path")
-            with self.data_inputs.local_files(body.baseline, "baseline", formats=("csv", "parquet")) as found:
-                schema = self._baseline_schema(found.version.ref, found.files)
-        else:
-            files = expand(self.root_dir, body.baseline)
-            if not files:
-                raise InvalidRequest(f"baseline {body.baseline!r} matches no CSV or Parquet file on the server (paths are relative to {self.root_dir})")
+        if body.current:
+            with self._data_files(body.current, "current"):
+                pass  # it exists and is CSV/Parquet (its columns are judged by each run)
+        with self._data_files(body.baseline, "baseline") as files:
             schema = self._baseline_schema(body.baseline, files)
         kinds = {f.name: body.feature_kinds.get(f.name) or kind_of(f.type) for f in schema}
         wanted = list(body.features or []) + list(body.feature_kinds)
@@ -441,6 +455,64 @@ class MonitorService:
                         method_for(kinds[feature], method)
                     except SignalError as exc:
                         raise InvalidRequest(f"data_drift: feature {feature!r}: {exc}; set per_feature.{feature}.method") from None
+
+    def register_collected(self, source: str, body: CollectedRegister):
+        """What ``source`` (an endpoint, or a batch collection) collected in a window, as a new
+        version of a data asset (``data:iris-inputs@3``): a folder of Parquet files, copied into
+        the data store and digested like any other version."""
+        import shutil
+        import uuid
+
+        from ..data.schemas import DataCreate
+        from .collected import export_window
+        from .collection import collected_dir
+
+        folder = collected_dir(self.workspace_dir, source)
+        if not (folder / body.stream).is_dir():
+            raise NotFound(f"nothing was collected under {source!r}: deploy with collect=True (or give batch jobs collect={{'name': ...}})")
+        until = body.until or datetime.now(timezone.utc)
+        since, until = _aware(body.since), _aware(until)
+        if since >= until:
+            raise InvalidRequest("since must be before until")
+        tmp = self.dir / "exports" / uuid.uuid4().hex
+        try:
+            rows = export_window(folder, body.stream, since, until, tmp, body.deployment)
+            if rows == 0:
+                who = f"deployment {body.deployment!r} of " if body.deployment else ""
+                raise InvalidRequest(f"{who}{source!r} collected no {body.stream} between {since.isoformat()} and {until.isoformat()}")
+            name = body.name or f"{source}-{body.stream}"
+            description = body.description or f"{body.stream} collected by {source} from {since.isoformat()} to {until.isoformat()} ({rows} rows)"
+            tags = {"mlservice.collected": source, "mlservice.window": f"{since.isoformat()}/{until.isoformat()}"}
+            return self.data.create(DataCreate(name=name, path=str(tmp), mode="copy", kind="folder", description=description, tags=tags))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def data_read(self, job_id: str) -> dict[str, str]:
+        """The data asset versions a run's job was given, by role (from its lineage edges)."""
+        if self.lineage is None:
+            return {}
+        from ..lineage.service import DATA_VERSION, JOB, Node
+
+        edges = self.lineage.edges_to([Node(JOB, job_id)], ["input"])
+        return {e.attrs.get("input", ""): e.src_id for e in edges if e.src_type == DATA_VERSION}
+
+    @contextmanager
+    def _data_files(self, given: str, role: str) -> Iterator[list[Path]]:
+        """The CSV/Parquet files of a server path or of a data asset version, read as a job would
+        read that input (a reference version whose files changed is refused, naming the file; a
+        live table is read once into a temp folder); a clear 400 when there are none."""
+        from .sources import expand
+
+        if not given.startswith("data:"):
+            files = expand(self.root_dir, given)
+            if not files:
+                raise InvalidRequest(f"{role} {given!r} matches no CSV or Parquet file on the server (paths are relative to {self.root_dir})")
+            yield files
+            return
+        with self.data_inputs.local_files(given, f"{role} {given!r}", formats=("csv", "parquet")) as found:
+            if not found.files:
+                raise InvalidRequest(f"{role} {given!r}: {found.version.ref} holds no CSV or Parquet file; monitors read those")
+            yield found.files
 
     # ---- models --------------------------------------------------------------------------------
 
@@ -477,9 +549,18 @@ class MonitorService:
             id=row.id, monitor=row.monitor, job_id=row.job_id, job_status=JobStatus(job_status) if job_status else None,
             trigger="manual" if row.trigger == "manual" else "schedule", state=row.state, window_start=as_utc(row.window_start),
             window_end=as_utc(row.window_end), rows=row.rows, baseline_rows=row.baseline_rows, breached=row.breached,
-            signals=[SignalSummary(**s) for s in row.signals or []], error=row.error, created_at=as_utc(row.created_at),
+            signals=[SignalSummary(**s) for s in row.signals or []], data=row.data or {}, error=row.error, created_at=as_utc(row.created_at),
             finished_at=as_utc(row.finished_at),
         )  # fmt: skip
+
+
+def _aware(when: datetime) -> datetime:
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+
+
+def judged_window(spec: dict[str, Any]) -> timedelta:
+    """How far back a run looks: the monitor's window; none when it judges a data asset version."""
+    return timedelta(0) if spec.get("current") else parse_window(spec.get("window") or "1h")
 
 
 def alert_model(row: AlertRow) -> Alert:

@@ -42,6 +42,7 @@ class MonitorRunRow(Base):
     breached: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     signals: Mapped[list[Any]] = mapped_column(JSON, default=list)  # SignalSummary per signal
     histograms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)  # role -> data asset version read (mon02)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

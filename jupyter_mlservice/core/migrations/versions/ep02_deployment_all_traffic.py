@@ -3,8 +3,8 @@
 Revision ID: ep02
 Revises: mon01
 
-Last in the line on purpose: databases made before the history became one line carry every
-revision but this one, so they only need this one (tests/test_store_migrations.py).
+After mon01 on purpose: databases made before the history became one line carry every
+revision up to mon01, so they only need the ones after it (tests/test_store_migrations.py).
 """
 import sqlalchemy as sa
 from alembic import op
