@@ -12,7 +12,8 @@ from .http import Collection, Record as _Record
 
 
 class Endpoint(_Record):
-    """``ep.scoring_uri`` (routes /invocations, /score, /v2/... hang off it), ``ep.traffic``."""
+    """``ep.scoring_uri`` (``<base>/score``, as Azure ML reports it), ``ep.base_uri`` (/invocations, /v2/... hang
+    off it), ``ep.traffic``."""
 
 
 class Deployment(_Record):
@@ -72,7 +73,7 @@ class Endpoints(Collection):
             headers["Authorization"] = f"Bearer {self.get_keys(name)['primary']}"
         if deployment:
             headers["mlservice-deployment"] = deployment
-        resp = requests.post(ep.scoring_uri + path, json=data, headers=headers, timeout=60)
+        resp = requests.post(ep.base_uri + path, json=data, headers=headers, timeout=60)
         if resp.status_code >= 400:
             raise MLServiceError(f"endpoint {name} answered {resp.status_code}: {resp.text[:500]}")
         try:

@@ -161,7 +161,7 @@ function EndpointDetail(props: IEndpointsSectionProps & { endpoint: Endpoint }):
   return (
     <div className="jp-mlservice-endpoint-detail">
       <div className="jp-mlservice-uri">
-        <code title="Scoring URI: /invocations, /score and /v2/models/... hang off it">{endpoint.scoring_uri}</code>
+        <code title={`Scoring URI (POST); /invocations and /v2/models/... hang off ${endpoint.base_uri}`}>{endpoint.scoring_uri}</code>
         <button
           className="jp-mlservice-icon-button"
           aria-label="Copy the scoring URI"
