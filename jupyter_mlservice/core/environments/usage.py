@@ -5,6 +5,11 @@ Jobs: the process starts through :data:`.enter.LAUNCH` (exec at once when built,
 environment's interpreter, a notebook job's kernel runs in it (the runner itself stays on the
 server's Python), a batch job's scoring workers run in it.
 
+On a backend whose processes may run on other machines (Ray), the environment travels with the job
+instead: its lock goes in the job's environment variables (the Ray job's ``runtime_env``) and the
+job starts through :mod:`.enter` ``--shipped``, which builds the environment on the node that runs
+it (once per node; a managed head shares the server's cache) and execs the job inside.
+
 Deployments: ``environment=`` names one; ``env_manager="virtualenv"`` builds the MLflow model's own
 requirements; with neither, an MLflow model whose pinned versions disagree with the server's gets
 its own environment, one whose pins agree runs in the server's (``env_manager="local"`` forces that).
@@ -22,6 +27,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..errors import InvalidRequest
 from . import sources
+from .enter import LOCK_VAR, ROOT_VAR
 
 ENV_PYTHON_VAR = "MLSERVICE_ENV_PYTHON"  # batch: the interpreter of the scoring workers
 # MLflow reads models written by nearby versions of itself: a different MLflow pin alone is no
@@ -29,13 +35,17 @@ ENV_PYTHON_VAR = "MLSERVICE_ENV_PYTHON"  # batch: the interpreter of the scoring
 IGNORED_PINS = {"mlflow", "mlflow-skinny"}
 
 
-def job_launch(service, kind: str, spec: dict[str, Any], argv: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
-    """``argv``/``env`` of a job attempt, moved into the job's environment (unchanged without one)."""
+def job_launch(service, kind: str, spec: dict[str, Any], argv: list[str], env: dict[str, str],
+               shipped: bool = False) -> tuple[list[str], dict[str, str]]:
+    """``argv``/``env`` of a job attempt, moved into the job's environment (unchanged without one);
+    ``shipped``: for a backend whose nodes build the environment themselves (see the module doc)."""
     ref = spec.get("environment")
     if not ref or service is None:
         return argv, env
     row = service.row(ref)
     cache = service.cache
+    if shipped:
+        return _shipped_launch(kind, row, str(cache.root), argv, env)
     python = str(cache.python(row.key))
     if kind == "code":
         argv = [python, *argv[1:]]
@@ -50,6 +60,22 @@ def job_launch(service, kind: str, spec: dict[str, Any], argv: list[str], env: d
 
     env["MLSERVICE_UV"] = uv_bin()  # the launcher runs without site-packages (python -S)
     return ["/bin/sh", "-c", LAUNCH, str(cache.folder(row.key)), sys.executable, str(cache.root), row.key, *argv], env
+
+
+def _shipped_launch(kind: str, row, root: str, argv: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The job as ``python -m ...enter --shipped KEY -- ARGV``, the lock in its variables. Paths of
+    the environment are the node's: its interpreter is found as ``python`` on the PATH that
+    ``enter`` puts the environment's ``bin`` first on."""
+    from .cache import uv_bin
+
+    if kind == "code":
+        argv = ["python", *argv[1:]]
+    elif kind == "notebook":
+        argv = [*argv, "--python", "python"]
+    env = {**env, LOCK_VAR: "\n".join(row.resolved) + "\n", ROOT_VAR: root, "MLSERVICE_UV": uv_bin()}
+    if kind == "batch":
+        env[ENV_PYTHON_VAR] = "python"
+    return [sys.executable, "-m", "jupyter_mlservice.core.environments.enter", "--shipped", row.key, "--", *argv], env
 
 
 def disagreements(model_dir: Path) -> list[str]:
