@@ -20,7 +20,9 @@ AREAS = (
     "batch",
     "models",
     "endpoints",
+    "monitors",
     "environments",
+    "data",
     "sweeps",
 )
 

@@ -45,6 +45,28 @@ def parameter_flag(p: argparse.ArgumentParser, help: str | None = None) -> None:
     p.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append", metavar=("NAME", "VALUE"), help=help)
 
 
+def alias_command(commands, area: str, ref_prefix: str = "") -> None:
+    """`NAME alias NAME ALIAS [VERSION] [--delete]` for a registry (`ml.models`, `ml.data`...)."""
+
+    def cmd_alias(args: argparse.Namespace) -> int:
+        registry = getattr(client(args), area)
+        if args.delete:
+            registry.delete_alias(args.name, args.alias)
+            print(f"removed alias {args.alias} of {args.name}")
+            return 0
+        if args.version is None or not args.version.isdigit():
+            raise UsageError(f"give the VERSION number the alias points at (or --delete), got {args.version!r}")
+        v = registry.set_alias(args.name, args.alias, args.version)
+        print(f"{ref_prefix}{args.name}@{args.alias} -> version {v.version}")
+        return 0
+
+    p = command(commands, "alias", cmd_alias, help="point ALIAS at VERSION (or --delete it)")
+    p.add_argument("name")
+    p.add_argument("alias")
+    p.add_argument("version", nargs="?")
+    p.add_argument("--delete", action="store_true")
+
+
 def client(args: argparse.Namespace):
     from ..sdk import MLService
 
@@ -93,6 +115,26 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 def emit(args: argparse.Namespace, data: Any, text: str) -> None:
     """`data` as JSON with --json, else the human `text`."""
     print(json.dumps(data, indent=2, default=str) if args.json else text)
+
+
+def studio_link(ml, *path: str) -> str:
+    """An entity's page in JupyterLab's ML Studio: <server>/lab/mlservice/jobs/<id>."""
+    from urllib.parse import quote
+
+    return ml.url.rstrip("/") + "/lab/mlservice/" + "/".join(quote(p, safe="") for p in path)
+
+
+def emit_record(args: argparse.Namespace, ml, data: dict[str, Any], text: str, *path: str) -> None:
+    """A record's output; with --open, its studio link too (a last line, or `studio_url` in --json)."""
+    if getattr(args, "open", False):
+        link = studio_link(ml, *path)
+        data, text = {**data, "studio_url": link}, f"{text}\n{link}"
+    emit(args, data, text)
+
+
+def open_flag(p: argparse.ArgumentParser) -> None:
+    """--open: also print the record's link in JupyterLab's ML Studio (read by `emit_record`)."""
+    p.add_argument("--open", action="store_true", help="print the link to its page in JupyterLab's ML Studio")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from tornado import web
 
 from ..core.errors import MLServiceError
+from ..core.schemas import MAX_PAGE_SIZE
 
 T = TypeVar("T")
 
@@ -46,7 +47,7 @@ class MLServiceHandler(ExtensionHandlerMixin, APIHandler):
         except ValidationError as exc:
             raise web.HTTPError(400, describe_validation_error(exc), reason="InvalidRequest") from None
 
-    def query_int(self, name: str, default: int, low: int = 1, high: int = 1000) -> int:
+    def query_int(self, name: str, default: int, low: int = 1, high: int = MAX_PAGE_SIZE) -> int:
         raw = self.get_query_argument(name, None)
         if raw is None:
             return default
@@ -57,6 +58,14 @@ class MLServiceHandler(ExtensionHandlerMixin, APIHandler):
         if not low <= value <= high:
             raise web.HTTPError(400, f"query parameter {name} must be between {low} and {high}", reason="InvalidRequest")
         return value
+
+    def page_args(self, default_limit: int) -> dict[str, Any]:
+        """``limit`` and ``cursor`` of a list route, as service keyword arguments."""
+        return {"limit": self.query_int("limit", default_limit), "cursor": self.get_query_argument("cursor", None)}
+
+    def no_content(self) -> None:
+        self.set_status(204)
+        self.finish()
 
     def reply(self, value: Any, status: int = 200) -> None:
         self.set_status(status)

@@ -229,6 +229,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/jobs/{job_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live progress: batch (mini_batches_done/total, rows_per_s, failures) or notebook (cells_done/total, failed_cell). */
+        get: operations["getJobProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlservice/api/experiments": {
         parameters: {
             query?: never;
@@ -385,23 +402,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/mlservice/api/jobs/{job_id}/progress": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Live progress: batch (mini_batches_done/total, rows_per_s, failures) or notebook (cells_done/total, failed_cell). */
-        get: operations["getJobProgress"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/mlservice/api/models": {
         parameters: {
             query?: never;
@@ -510,6 +510,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/models/{name}/versions/{version}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Convert a version to ONNX as a job; the job registers the result (checked against the original) as a new version. */
+        post: operations["exportModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/models/{name}/versions/{version}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A zip of a folder that runs an ONNX version with onnxruntime only (model, score.py, requirements, README). */
+        get: operations["packageModelVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlservice/api/endpoints": {
         parameters: {
             query?: never;
@@ -517,7 +551,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Online endpoints. */
+        /** Online endpoints, by name. */
         get: operations["listEndpoints"];
         put?: never;
         /** Create an endpoint (stable URI and keys). */
@@ -703,6 +737,196 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Monitors by name. */
+        get: operations["listMonitors"];
+        put?: never;
+        /** Watch an endpoint's (or a batch collection's) data against a baseline. */
+        post: operations["createMonitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A monitor with its next and last run. */
+        get: operations["getMonitor"];
+        put?: never;
+        post?: never;
+        /** Delete a monitor, its schedule, runs and alerts (its jobs stay). */
+        delete: operations["deleteMonitor"];
+        options?: never;
+        head?: never;
+        /** Change any setting; its schedule follows. */
+        patch: operations["updateMonitor"];
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable its schedule. */
+        post: operations["enableMonitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable its schedule; run now still works. */
+        post: operations["disableMonitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a run (a job) over the window that ends now. */
+        post: operations["runMonitorNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The monitor's runs, newest first. */
+        get: operations["listMonitorRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run with every feature's results and histograms. */
+        get: operations["getMonitorRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each feature's statistic over the latest runs. */
+        get: operations["getMonitorFeatureSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The monitor's alerts, newest first. */
+        get: operations["listMonitorAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every monitor's alerts, newest first; with after, those after an id, oldest first. */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/endpoints/{name}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requests, errors and p50/p99 latency per deployment over time. */
+        get: operations["getEndpointSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlservice/api/environments": {
         parameters: {
             query?: never;
@@ -764,40 +988,6 @@ export interface paths {
         };
         /** The build log from a byte offset. */
         get: operations["getEnvironmentLogs"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/mlservice/api/models/{name}/versions/{version}/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Convert a version to ONNX as a job; the job registers the result (checked against the original) as a new version. */
-        post: operations["exportModelVersion"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/mlservice/api/models/{name}/versions/{version}/package": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A zip of a folder that runs an ONNX version with onnxruntime only (model, score.py, requirements, README). */
-        get: operations["packageModelVersion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -944,19 +1134,305 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data assets by name. */
+        get: operations["listDataAssets"];
+        put?: never;
+        /** Register a version of a data asset (the asset is created with v1); 200 with the existing version when identical content is already one. */
+        post: operations["createDataVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Resolve iris, iris@2, iris@prod (or data:iris@2). */
+        get: operations["resolveDataVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A data asset with its aliases. */
+        get: operations["getDataAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change description or tags; archive or restore the asset. */
+        patch: operations["updateDataAsset"];
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Versions, newest first. */
+        get: operations["listDataVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A version. */
+        get: operations["getDataVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a version's description or tags; archive or restore it. */
+        patch: operations["updateDataVersion"];
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Point an alias at a version. */
+        put: operations["setDataAlias"];
+        post?: never;
+        /** Remove an alias. */
+        delete: operations["deleteDataAlias"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions/{version}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The version's profile (and the job computing it). */
+        get: operations["getDataProfile"];
+        put?: never;
+        /** Compute the profile again, in a job on a target. */
+        post: operations["computeDataProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions/{version}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The version's files with size and sha256. */
+        get: operations["listDataFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions/{version}/files/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one file of a version. */
+        get: operations["downloadDataFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions/{version}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs that read the version, models and deployments made from them; the job that wrote it. */
+        get: operations["getDataLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lineage graph around any node, read both ways. */
+        get: operations["getLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Alert */
+        Alert: {
+            /** Id */
+            id: number;
+            /** Monitor */
+            monitor: string;
+            /** Run Id */
+            run_id: number;
+            /** Job Id */
+            job_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /** Message */
+            message: string;
+            /** Signals */
+            signals: components["schemas"]["SignalSummary"][];
+            /** Notify */
+            notify: boolean;
+            /** Webhook */
+            webhook: string | null;
+            /**
+             * Delivery
+             * @description Webhook delivery: pending (retrying), delivered, failed (gave up), none (no webhook).
+             * @enum {string}
+             */
+            delivery: "pending" | "delivered" | "failed" | "none";
+            /** Attempts */
+            attempts: number;
+            /**
+             * Last Status
+             * @default null
+             */
+            last_status?: number | null;
+            /**
+             * Last Error
+             * @default null
+             */
+            last_error?: string | null;
+            /**
+             * Delivered At
+             * @default null
+             */
+            delivered_at?: string | null;
+        };
+        /** AlertPage */
+        AlertPage: {
+            /** Items */
+            items: components["schemas"]["Alert"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** AlertSettings */
+        AlertSettings: {
+            /**
+             * Webhook
+             * @description URL that gets a JSON POST per alert (retried with backoff).
+             * @default null
+             */
+            webhook?: string | null;
+            /**
+             * Notify
+             * @description Show a notification in open JupyterLab sessions.
+             * @default true
+             */
+            notify?: boolean;
+        };
         /** AliasSet */
         AliasSet: {
             /** Version */
             version: string | number;
         };
+        /** Artifact */
         Artifact: {
+            /** Path */
             path: string;
+            /** Is Dir */
             is_dir: boolean;
+            /**
+             * Size
+             * @default null
+             */
             size?: number | null;
+        };
+        /** ArtifactList */
+        ArtifactList: {
+            /** Items */
+            items: components["schemas"]["Artifact"][];
         };
         /** AttemptRecord */
         AttemptRecord: {
@@ -1146,6 +1622,32 @@ export interface components {
             };
         };
         /**
+         * BatchCollect
+         * @description Record what a batch job scores for monitoring, like a deployment's ``collect``.
+         */
+        BatchCollect: {
+            /**
+             * Name
+             * @description Collection name; a monitor watches it with batch=name.
+             */
+            name: string;
+            /**
+             * Inputs
+             * @default true
+             */
+            inputs?: boolean;
+            /**
+             * Outputs
+             * @default true
+             */
+            outputs?: boolean;
+            /**
+             * Sample Rate
+             * @default 1
+             */
+            sample_rate?: number;
+        };
+        /**
          * BatchInput
          * @description Where a batch job reads: files (`path`, a glob or folder) or a database (`url` + `sql`/`table`).
          */
@@ -1239,6 +1741,20 @@ export interface components {
              */
             environment?: string | null;
             /**
+             * Inputs
+             * @description Name -> `data:NAME[@VERSION|@ALIAS]`, `model:NAME[:VERSION|@ALIAS]` or a server path; resolved to a local path when the job starts (`${{inputs.NAME}}`, `MLSERVICE_INPUT_NAME`, a notebook/code parameter).
+             */
+            inputs?: {
+                [key: string]: string;
+            };
+            /**
+             * Outputs
+             * @description Name -> what the job writes (`${{outputs.NAME}}`).
+             */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputSpec"];
+            };
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -1313,6 +1829,11 @@ export interface components {
              * @default true
              */
             resume?: boolean;
+            /**
+             * @description Record inputs and predictions for monitoring (rows mode).
+             * @default null
+             */
+            collect?: components["schemas"]["BatchCollect"] | null;
             /**
              * Output Format
              * @description `azure`: Azure ML's append_row file (CSV, no header; an MLflow model over files writes `row, prediction, file`), so notebooks written for Azure's batch endpoints read it unchanged.
@@ -1415,6 +1936,20 @@ export interface components {
              */
             environment?: string | null;
             /**
+             * Inputs
+             * @description Name -> `data:NAME[@VERSION|@ALIAS]`, `model:NAME[:VERSION|@ALIAS]` or a server path; resolved to a local path when the job starts (`${{inputs.NAME}}`, `MLSERVICE_INPUT_NAME`, a notebook/code parameter).
+             */
+            inputs?: {
+                [key: string]: string;
+            };
+            /**
+             * Outputs
+             * @description Name -> what the job writes (`${{outputs.NAME}}`).
+             */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputSpec"];
+            };
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -1436,6 +1971,30 @@ export interface components {
              * @default null
              */
             code?: string | null;
+        };
+        /**
+         * CollectSettings
+         * @description What a deployment records of the requests it answers (off the request path).
+         */
+        CollectSettings: {
+            /**
+             * Inputs
+             * @description Record request inputs, one row per scored row.
+             * @default true
+             */
+            inputs?: boolean;
+            /**
+             * Outputs
+             * @description Record predictions, one row per scored row.
+             * @default true
+             */
+            outputs?: boolean;
+            /**
+             * Sample Rate
+             * @description Share of requests recorded (1.0: all).
+             * @default 1
+             */
+            sample_rate?: number;
         };
         /** CommandJobSpec */
         CommandJobSpec: {
@@ -1492,6 +2051,20 @@ export interface components {
              */
             environment?: string | null;
             /**
+             * Inputs
+             * @description Name -> `data:NAME[@VERSION|@ALIAS]`, `model:NAME[:VERSION|@ALIAS]` or a server path; resolved to a local path when the job starts (`${{inputs.NAME}}`, `MLSERVICE_INPUT_NAME`, a notebook/code parameter).
+             */
+            inputs?: {
+                [key: string]: string;
+            };
+            /**
+             * Outputs
+             * @description Name -> what the job writes (`${{outputs.NAME}}`).
+             */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputSpec"];
+            };
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -1507,6 +2080,223 @@ export interface components {
              * @default null
              */
             code?: string | null;
+        };
+        /** DataAliasSet */
+        DataAliasSet: {
+            /** Version */
+            version: number;
+        };
+        /** DataAsset */
+        DataAsset: {
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "file" | "folder" | "table";
+            /** Description */
+            description: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Aliases */
+            aliases: {
+                [key: string]: number;
+            };
+            /** Archived */
+            archived: boolean;
+            /**
+             * Latest Version
+             * @description Newest version that is not archived.
+             */
+            latest_version: number | null;
+            /** Version Count */
+            version_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** DataAssetPage */
+        DataAssetPage: {
+            /** Items */
+            items: components["schemas"]["DataAsset"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /**
+         * DataCreate
+         * @description Register a new version of a data asset (the asset is created with its first version).
+         */
+        DataCreate: {
+            /**
+             * Name
+             * @description Asset name: letters, digits, `_`, `-`, `.`; e.g. `iris`.
+             */
+            name: string;
+            /**
+             * Path
+             * @description A file, a folder or a glob (`data/*.parquet`) on the server, relative to its root.
+             * @default null
+             */
+            path?: string | null;
+            /**
+             * Sql
+             * @description A query (with `url`): a `table` asset.
+             * @default null
+             */
+            sql?: string | null;
+            /**
+             * Table
+             * @description A database table read whole (with `url`): a `table` asset.
+             * @default null
+             */
+            table?: string | null;
+            /**
+             * Url
+             * @description SQLAlchemy URL, e.g. `sqlite:///warehouse.db` or `postgresql+psycopg://...`.
+             * @default null
+             */
+            url?: string | null;
+            /**
+             * Kind
+             * @description Checked against what `path`/`sql` is; inferred when left out.
+             * @default null
+             */
+            kind?: ("file" | "folder" | "table") | null;
+            /**
+             * Mode
+             * @description file/folder: `copy` (default, content snapshotted into the data store) or `reference` (kept in place with its sha256 digest); table: `snapshot` (default, materialised to Parquet) or `live` (the query is re-read by every job).
+             * @default null
+             */
+            mode?: ("copy" | "reference" | "snapshot" | "live") | null;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * Force
+             * @description Add a version even when identical content is already one.
+             * @default false
+             */
+            force?: boolean;
+            /**
+             * Profile
+             * @description Compute the profile in a job once registered.
+             * @default true
+             */
+            profile?: boolean;
+            /**
+             * Profile Target
+             * @description Compute target of the profile job.
+             * @default local
+             */
+            profile_target?: string;
+        };
+        /** DataFile */
+        DataFile: {
+            /**
+             * Path
+             * @description Relative to the version's root.
+             */
+            path: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+        };
+        /** DataFilePage */
+        DataFilePage: {
+            /** Items */
+            items: components["schemas"]["DataFile"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** DataLineage */
+        DataLineage: {
+            version: components["schemas"]["DataVersion"];
+            /**
+             * Produced By
+             * @description The job that wrote it (outputs), and that job's own inputs.
+             */
+            produced_by: components["schemas"]["LineageNode"][];
+            /**
+             * Jobs
+             * @description Jobs that read it as an input.
+             */
+            jobs: components["schemas"]["LineageNode"][];
+            /**
+             * Models
+             * @description Model versions registered from those jobs.
+             */
+            models: components["schemas"]["LineageNode"][];
+            /**
+             * Deployments
+             * @description Deployments serving those model versions.
+             */
+            deployments: components["schemas"]["LineageNode"][];
+            /**
+             * Derived Data
+             * @description Data versions those jobs wrote.
+             */
+            derived_data: components["schemas"]["LineageNode"][];
+            graph: components["schemas"]["LineageGraph"];
+        };
+        /** DataProfile */
+        DataProfile: {
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Queued" | "Ready" | "Failed";
+            /** Job Id */
+            job_id: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Profile
+             * @description rows, columns (type, nulls, distinct, min/max/mean/std/quantiles/histogram or top values), sample (first 100 rows).
+             */
+            profile: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** DataProfileRequest */
+        DataProfileRequest: {
+            /**
+             * Target
+             * @description Compute target of the profile job.
+             * @default local
+             */
+            target?: string;
         };
         /**
          * DataSource
@@ -1529,6 +2319,153 @@ export interface components {
              * @default null
              */
             table?: string | null;
+        };
+        /** DataUpdate */
+        DataUpdate: {
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Tags
+             * @description Replaces the tags.
+             * @default null
+             */
+            tags?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Archived
+             * @description Archive (hide from lists; records are kept) or restore.
+             * @default null
+             */
+            archived?: boolean | null;
+        };
+        /** DataVersion */
+        DataVersion: {
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+            /**
+             * Ref
+             * @description `data:name@version`, the reference jobs take as an input.
+             */
+            ref: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Registering" | "Ready";
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "file" | "folder" | "table";
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "copy" | "reference" | "snapshot" | "live";
+            /**
+             * Source
+             * @description What was registered: the path or glob, or the query.
+             */
+            source: string;
+            /**
+             * Path
+             * @description Server path jobs read (the data store copy, or the referenced path); none for live tables.
+             */
+            path: string | null;
+            /**
+             * Url
+             * @description Tables: the database URL, password hidden.
+             * @default null
+             */
+            url?: string | null;
+            /**
+             * Sql
+             * @default null
+             */
+            sql?: string | null;
+            /**
+             * Format
+             * @description csv, parquet, jsonl, images, mixed or other.
+             */
+            format: string | null;
+            /**
+             * Digest
+             * @description `sha256:<hex>` over the whole content; none for live tables (digested per use).
+             */
+            digest: string | null;
+            /** Size Bytes */
+            size_bytes: number | null;
+            /** File Count */
+            file_count: number | null;
+            /**
+             * Row Count
+             * @description Known at registration for Parquet and tables; else from the profile.
+             */
+            row_count: number | null;
+            /**
+             * Columns
+             * @description `[{name, type}]` of tabular data.
+             */
+            columns: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Description */
+            description: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Aliases */
+            aliases: string[];
+            /** Archived */
+            archived: boolean;
+            /**
+             * Job Id
+             * @description The job whose output this version is.
+             */
+            job_id: string | null;
+            /**
+             * Output Name
+             * @default null
+             */
+            output_name?: string | null;
+            /**
+             * Profile Status
+             * @description None when no profile was asked for.
+             */
+            profile_status: ("Queued" | "Ready" | "Failed") | null;
+            /**
+             * Profile Job Id
+             * @default null
+             */
+            profile_job_id?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Deduplicated
+             * @description On create: identical content was already this version.
+             * @default false
+             */
+            deduplicated?: boolean;
+        };
+        /** DataVersionPage */
+        DataVersionPage: {
+            /** Items */
+            items: components["schemas"]["DataVersion"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
         };
         /** Deployment */
         Deployment: {
@@ -1554,6 +2491,8 @@ export interface components {
             environment_variables: {
                 [key: string]: string;
             };
+            /** @default null */
+            collect?: components["schemas"]["CollectSettings"] | null;
             /**
              * Environment
              * @description The environment it runs in (`name@version`); null: the server's.
@@ -1609,6 +2548,12 @@ export interface components {
              */
             mirror_traffic?: number;
             /**
+             * All Traffic Pending
+             * @description Asked for all traffic; it moves here once the deployment is Healthy.
+             * @default false
+             */
+            all_traffic_pending?: boolean;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1652,6 +2597,11 @@ export interface components {
                 [key: string]: string;
             };
             /**
+             * @description Record inputs and predictions for monitoring (off when null).
+             * @default null
+             */
+            collect?: components["schemas"]["CollectSettings"] | null;
+            /**
              * Environment
              * @description Serve in this environment (`sk12@1`); default: see env_manager.
              * @default null
@@ -1680,6 +2630,12 @@ export interface components {
              * @default 0
              */
             gpu?: number;
+            /**
+             * All Traffic
+             * @description Once this deployment is Healthy, route 100% of the endpoint's traffic to it.
+             * @default false
+             */
+            all_traffic?: boolean;
         };
         /** DeploymentList */
         DeploymentList: {
@@ -1718,6 +2674,11 @@ export interface components {
                 [key: string]: string;
             } | null;
             /**
+             * @description Null turns collection off.
+             * @default null
+             */
+            collect?: components["schemas"]["CollectSettings"] | null;
+            /**
              * Environment
              * @default null
              */
@@ -1739,6 +2700,50 @@ export interface components {
              * @default null
              */
             gpu?: number | null;
+            /**
+             * All Traffic
+             * @description Once this deployment is Healthy, route 100% of the endpoint's traffic to it.
+             * @default false
+             */
+            all_traffic?: boolean;
+        };
+        /**
+         * DriftSignal
+         * @description Distribution drift of inputs (`data_drift`) or of predictions (`prediction_drift`).
+         *
+         *     A feature drifts when its statistic exceeds the threshold (an effect size) *and* the change is
+         *     significant (Kolmogorov-Smirnov for numeric features, chi-squared for categorical ones) at
+         *     the monitor's alpha shared among the features tested.
+         */
+        DriftSignal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "data_drift" | "prediction_drift";
+            /**
+             * Method
+             * @description auto: normalised Wasserstein for numeric features, Jensen-Shannon for categorical ones.
+             * @default auto
+             * @enum {string}
+             */
+            method?: "auto" | "wasserstein" | "ks" | "psi" | "jensen_shannon" | "chi_squared";
+            /**
+             * Threshold
+             * @description Default: the method's (see the README's table).
+             * @default null
+             */
+            threshold?: number | null;
+            /**
+             * Features
+             * @description Only these features (default: all of the monitor's).
+             * @default null
+             */
+            features?: string[] | null;
+            /** Per Feature */
+            per_feature?: {
+                [key: string]: components["schemas"]["FeatureDriftSettings"];
+            };
         };
         /**
          * EarlyTermination
@@ -1895,7 +2900,7 @@ export interface components {
         EndpointMetrics: {
             /**
              * Deployments
-             * @description requests, errors, p50_ms, p99_ms per deployment.
+             * @description requests, errors, p50_ms, p99_ms per deployment; collected and collection_dropped when it collects.
              */
             deployments: {
                 [key: string]: {
@@ -1912,6 +2917,22 @@ export interface components {
              * @default null
              */
             next_cursor?: string | null;
+        };
+        /** EndpointSeries */
+        EndpointSeries: {
+            /** Endpoint */
+            endpoint: string;
+            /** Deployments */
+            deployments: {
+                [key: string]: components["schemas"]["SeriesPoint"][];
+            };
+            /**
+             * Interval S
+             * @description Seconds between samples.
+             */
+            interval_s: number;
+            /** Retention Hours */
+            retention_hours: number;
         };
         /** EndpointUpdate */
         EndpointUpdate: {
@@ -2095,6 +3116,130 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** FeatureDriftSettings */
+        FeatureDriftSettings: {
+            /**
+             * Method
+             * @description Override the signal's method for this feature.
+             * @default null
+             */
+            method?: ("auto" | "wasserstein" | "ks" | "psi" | "jensen_shannon" | "chi_squared") | null;
+            /**
+             * Threshold
+             * @description Override the method's threshold for this feature.
+             * @default null
+             */
+            threshold?: number | null;
+            /**
+             * Kind
+             * @description Treat the feature as numeric or categorical.
+             * @default null
+             */
+            kind?: ("numeric" | "categorical") | null;
+        };
+        /** FeatureResult */
+        FeatureResult: {
+            /** Signal */
+            signal: string;
+            /** Feature */
+            feature: string;
+            /**
+             * Kind
+             * @default null
+             */
+            kind?: string | null;
+            /**
+             * Method
+             * @default null
+             */
+            method?: string | null;
+            /**
+             * Statistic
+             * @description The value judged: a drift statistic, or a data-quality rate.
+             * @default null
+             */
+            statistic?: number | null;
+            /**
+             * Threshold
+             * @default null
+             */
+            threshold?: number | null;
+            /**
+             * P Value
+             * @default null
+             */
+            p_value?: number | null;
+            /** Breached */
+            breached: boolean;
+            /**
+             * Importance
+             * @default null
+             */
+            importance?: number | null;
+            /**
+             * Details
+             * @description Every statistic and rate computed for the feature.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * FeatureSeries
+         * @description One signal's per-feature results over the latest runs (a heatmap's rows).
+         */
+        FeatureSeries: {
+            /** Monitor */
+            monitor: string;
+            /** Signal */
+            signal: string;
+            /** Features */
+            features: {
+                [key: string]: components["schemas"]["FeatureSeriesPoint"][];
+            };
+        };
+        /** FeatureSeriesPoint */
+        FeatureSeriesPoint: {
+            /** Run Id */
+            run_id: number;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /** Statistic */
+            statistic: number | null;
+            /** Threshold */
+            threshold: number | null;
+            /** Breached */
+            breached: boolean;
+        };
+        /** Histogram */
+        Histogram: {
+            /** Kind */
+            kind: string;
+            /**
+             * Labels
+             * @description Bin labels: value ranges, or categories.
+             */
+            labels: string[];
+            /**
+             * Edges
+             * @description Numeric features: bin edges, one more than bins (null: an open tail).
+             * @default null
+             */
+            edges?: (number | null)[] | null;
+            /**
+             * Baseline
+             * @description Share of the baseline's values per bin.
+             */
+            baseline: number[];
+            /**
+             * Window
+             * @description Share of the window's values per bin.
+             */
+            window: number[];
+        };
         /** Info */
         Info: {
             /** Version */
@@ -2237,7 +3382,10 @@ export interface components {
              */
             next_cursor?: string | null;
         };
-        /** JobProgress */
+        /**
+         * JobProgress
+         * @description Live progress of a batch job (mini-batches, rows/s, failures) or a notebook job (cells).
+         */
         JobProgress: {
             /** Kind */
             kind: string;
@@ -2326,6 +3474,68 @@ export interface components {
              * @default null
              */
             trial_timeout_s?: number | null;
+        };
+        /** LineageEdge */
+        LineageEdge: {
+            /** Src Type */
+            src_type: string;
+            /** Src Id */
+            src_id: string;
+            /** Dst Type */
+            dst_type: string;
+            /** Dst Id */
+            dst_id: string;
+            /**
+             * Relation
+             * @description `input`, `output`, `registered`, `deployed`, `profiled`.
+             */
+            relation: string;
+            /** Attrs */
+            attrs?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** LineageGraph */
+        LineageGraph: {
+            root: components["schemas"]["LineageNode"];
+            /**
+             * Nodes
+             * @description Every node reached, the root first.
+             */
+            nodes: components["schemas"]["LineageNode"][];
+            /** Edges */
+            edges: components["schemas"]["LineageEdge"][];
+        };
+        /** LineageNode */
+        LineageNode: {
+            /**
+             * Type
+             * @description `data_version`, `job`, `model_version` or `deployment`.
+             */
+            type: string;
+            /**
+             * Id
+             * @description `iris@2`, `job-0123abcd4567`, `iris:3`, `endpoint/deployment`.
+             */
+            id: string;
+            /**
+             * Details
+             * @description What the owning area says about it (status, digest...).
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Missing
+             * @description The edge names it but it no longer exists (deleted).
+             * @default false
+             */
+            missing?: boolean;
         };
         /** LogChunk */
         LogChunk: {
@@ -2502,6 +3712,392 @@ export interface components {
             /** Items */
             items: components["schemas"]["ModelVersion"][];
         };
+        /** Monitor */
+        Monitor: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Baseline
+             * @description The reference data: a CSV/Parquet file, folder or glob on the server (paths relative to the root), or a data asset version `data:name@version`.
+             */
+            baseline: string;
+            /**
+             * Features
+             * @description Input features to watch (default: the model's inputs, else every baseline column).
+             * @default null
+             */
+            features?: string[] | null;
+            /**
+             * Feature Kinds
+             * @description Treat a feature as numeric or categorical.
+             */
+            feature_kinds?: {
+                [key: string]: "numeric" | "categorical";
+            };
+            /**
+             * Signals
+             * @description What each run judges (names or settings).
+             */
+            signals?: (components["schemas"]["DriftSignal"] | components["schemas"]["QualitySignal"] | components["schemas"]["WeightedDriftSignal"])[];
+            /**
+             * Window
+             * @description Each run judges the data collected in this window before its scheduled time.
+             * @default 1h
+             */
+            window?: string;
+            /**
+             * Alpha
+             * @description Share of runs on unchanged data allowed to alarm (false alarms).
+             * @default 0.05
+             */
+            alpha?: number;
+            /**
+             * @description When runs start; none: only on demand (run now).
+             * @default null
+             */
+            schedule?: components["schemas"]["MonitorSchedule"] | null;
+            alert?: components["schemas"]["AlertSettings"];
+            /** Name */
+            name: string;
+            /** Endpoint */
+            endpoint: string | null;
+            /** Deployment */
+            deployment: string | null;
+            /** Batch */
+            batch: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Schedule Name
+             * @description The schedule that starts the runs (managed by the monitor).
+             * @default null
+             */
+            schedule_name?: string | null;
+            /**
+             * Next Run At
+             * @default null
+             */
+            next_run_at?: string | null;
+            /** @default null */
+            last_run?: components["schemas"]["MonitorRun"] | null;
+            /**
+             * Open Alerts
+             * @description Alerts of the last 24 hours.
+             * @default 0
+             */
+            open_alerts?: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** MonitorCreate */
+        MonitorCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Baseline
+             * @description The reference data: a CSV/Parquet file, folder or glob on the server (paths relative to the root), or a data asset version `data:name@version`.
+             */
+            baseline: string;
+            /**
+             * Features
+             * @description Input features to watch (default: the model's inputs, else every baseline column).
+             * @default null
+             */
+            features?: string[] | null;
+            /**
+             * Feature Kinds
+             * @description Treat a feature as numeric or categorical.
+             */
+            feature_kinds?: {
+                [key: string]: "numeric" | "categorical";
+            };
+            /**
+             * Signals
+             * @description What each run judges (names or settings).
+             */
+            signals?: (components["schemas"]["DriftSignal"] | components["schemas"]["QualitySignal"] | components["schemas"]["WeightedDriftSignal"])[];
+            /**
+             * Window
+             * @description Each run judges the data collected in this window before its scheduled time.
+             * @default 1h
+             */
+            window?: string;
+            /**
+             * Alpha
+             * @description Share of runs on unchanged data allowed to alarm (false alarms).
+             * @default 0.05
+             */
+            alpha?: number;
+            /**
+             * @description When runs start; none: only on demand (run now).
+             * @default null
+             */
+            schedule?: components["schemas"]["MonitorSchedule"] | null;
+            alert?: components["schemas"]["AlertSettings"];
+            /** Name */
+            name: string;
+            /**
+             * Endpoint
+             * @description Watch what this endpoint's deployments collect.
+             * @default null
+             */
+            endpoint?: string | null;
+            /**
+             * Deployment
+             * @description One deployment of the endpoint (default: all of them).
+             * @default null
+             */
+            deployment?: string | null;
+            /**
+             * Batch
+             * @description Watch what batch jobs collected under this name (`collect.name`).
+             * @default null
+             */
+            batch?: string | null;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+        };
+        /** MonitorPage */
+        MonitorPage: {
+            /** Items */
+            items: components["schemas"]["Monitor"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** MonitorRun */
+        MonitorRun: {
+            /** Id */
+            id: number;
+            /** Monitor */
+            monitor: string;
+            /** Job Id */
+            job_id: string;
+            /** @default null */
+            job_status?: components["schemas"]["JobStatus"] | null;
+            /**
+             * Trigger
+             * @enum {string}
+             */
+            trigger: "schedule" | "manual";
+            /**
+             * State
+             * @description Running until its job ends; Completed with results, or Failed with error.
+             * @enum {string}
+             */
+            state: "Running" | "Completed" | "Failed";
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /**
+             * Rows
+             * @default null
+             */
+            rows?: number | null;
+            /**
+             * Baseline Rows
+             * @default null
+             */
+            baseline_rows?: number | null;
+            /**
+             * Breached
+             * @description Whether any signal breached (null until Completed).
+             * @default null
+             */
+            breached?: boolean | null;
+            /** Signals */
+            signals?: components["schemas"]["SignalSummary"][];
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Finished At
+             * @default null
+             */
+            finished_at?: string | null;
+        };
+        /** MonitorRunDetail */
+        MonitorRunDetail: {
+            /** Id */
+            id: number;
+            /** Monitor */
+            monitor: string;
+            /** Job Id */
+            job_id: string;
+            /** @default null */
+            job_status?: components["schemas"]["JobStatus"] | null;
+            /**
+             * Trigger
+             * @enum {string}
+             */
+            trigger: "schedule" | "manual";
+            /**
+             * State
+             * @description Running until its job ends; Completed with results, or Failed with error.
+             * @enum {string}
+             */
+            state: "Running" | "Completed" | "Failed";
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /**
+             * Rows
+             * @default null
+             */
+            rows?: number | null;
+            /**
+             * Baseline Rows
+             * @default null
+             */
+            baseline_rows?: number | null;
+            /**
+             * Breached
+             * @description Whether any signal breached (null until Completed).
+             * @default null
+             */
+            breached?: boolean | null;
+            /** Signals */
+            signals?: components["schemas"]["SignalSummary"][];
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Finished At
+             * @default null
+             */
+            finished_at?: string | null;
+            /** Features */
+            features?: components["schemas"]["FeatureResult"][];
+            /**
+             * Histograms
+             * @description Baseline vs window per feature and output.
+             */
+            histograms?: {
+                [key: string]: components["schemas"]["Histogram"];
+            };
+        };
+        /** MonitorRunPage */
+        MonitorRunPage: {
+            /** Items */
+            items: components["schemas"]["MonitorRun"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** MonitorSchedule */
+        MonitorSchedule: {
+            /**
+             * Cron
+             * @description Five-field cron, e.g. `0 * * * *` (hourly).
+             * @default null
+             */
+            cron?: string | null;
+            /** @default null */
+            recurrence?: components["schemas"]["Recurrence"] | null;
+            /**
+             * Time Zone
+             * @default UTC
+             */
+            time_zone?: string;
+        };
+        /** MonitorUpdate */
+        MonitorUpdate: {
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Baseline
+             * @default null
+             */
+            baseline?: string | null;
+            /**
+             * Features
+             * @default null
+             */
+            features?: string[] | null;
+            /**
+             * Feature Kinds
+             * @default null
+             */
+            feature_kinds?: {
+                [key: string]: "numeric" | "categorical";
+            } | null;
+            /**
+             * Signals
+             * @default null
+             */
+            signals?: (components["schemas"]["DriftSignal"] | components["schemas"]["QualitySignal"] | components["schemas"]["WeightedDriftSignal"])[] | null;
+            /**
+             * Window
+             * @default null
+             */
+            window?: string | null;
+            /**
+             * Alpha
+             * @default null
+             */
+            alpha?: number | null;
+            /** @default null */
+            schedule?: components["schemas"]["MonitorSchedule"] | null;
+            /** @default null */
+            alert?: components["schemas"]["AlertSettings"] | null;
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled?: boolean | null;
+        };
         /** NotebookJobSpec */
         NotebookJobSpec: {
             /**
@@ -2557,6 +4153,20 @@ export interface components {
              */
             environment?: string | null;
             /**
+             * Inputs
+             * @description Name -> `data:NAME[@VERSION|@ALIAS]`, `model:NAME[:VERSION|@ALIAS]` or a server path; resolved to a local path when the job starts (`${{inputs.NAME}}`, `MLSERVICE_INPUT_NAME`, a notebook/code parameter).
+             */
+            inputs?: {
+                [key: string]: string;
+            };
+            /**
+             * Outputs
+             * @description Name -> what the job writes (`${{outputs.NAME}}`).
+             */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputSpec"];
+            };
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -2598,6 +4208,93 @@ export interface components {
              * @enum {string}
              */
             goal?: "maximize" | "minimize";
+        };
+        /**
+         * OutputSpec
+         * @description Something a job writes: the job gets a path (``${{outputs.NAME}}``, ``MLSERVICE_OUTPUT_NAME``).
+         */
+        OutputSpec: {
+            /**
+             * Type
+             * @description The job writes a folder (created for it) or one file.
+             * @default folder
+             * @enum {string}
+             */
+            type?: "folder" | "file";
+            /**
+             * Register As
+             * @description Register what the job wrote as a new version of this data asset; else it is kept with the run's outputs.
+             * @default null
+             */
+            register_as?: string | null;
+        };
+        /**
+         * QualitySignal
+         * @description Data quality of inputs against the baseline; a rate breaches when it exceeds its threshold
+         *     and the rise over what the baseline leads to expect is significant.
+         */
+        QualitySignal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "data_quality";
+            /**
+             * Null Rate
+             * @description Rise of the share of nulls over the baseline's.
+             * @default 0.01
+             */
+            null_rate?: number;
+            /**
+             * Type Mismatch Rate
+             * @description Share of values not of the baseline's type.
+             * @default 0
+             */
+            type_mismatch_rate?: number;
+            /**
+             * Out Of Range Rate
+             * @description Share of numeric values outside the baseline's range.
+             * @default 0.01
+             */
+            out_of_range_rate?: number;
+            /**
+             * Unseen Category Rate
+             * @description Share of categorical values the baseline never had.
+             * @default 0.01
+             */
+            unseen_category_rate?: number;
+            /**
+             * Features
+             * @default null
+             */
+            features?: string[] | null;
+            /** Per Feature */
+            per_feature?: {
+                [key: string]: components["schemas"]["QualityThresholds"];
+            };
+        };
+        /** QualityThresholds */
+        QualityThresholds: {
+            /**
+             * Null Rate
+             * @default null
+             */
+            null_rate?: number | null;
+            /**
+             * Type Mismatch Rate
+             * @default null
+             */
+            type_mismatch_rate?: number | null;
+            /**
+             * Out Of Range Rate
+             * @default null
+             */
+            out_of_range_rate?: number | null;
+            /**
+             * Unseen Category Rate
+             * @default null
+             */
+            unseen_category_rate?: number | null;
         };
         /**
          * Recurrence
@@ -2952,7 +4649,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "claimed" | "submitted" | "waiting" | "skipped" | "missed" | "failed";
+            state: "claimed" | "waiting" | "submitted" | "skipped" | "missed" | "failed";
             /** Job Id */
             job_id: string | null;
             job_status: components["schemas"]["JobStatus"] | null;
@@ -3080,6 +4777,62 @@ export interface components {
              * @default null
              */
             sigma?: number | null;
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /**
+             * Requests
+             * @description Requests answered since the previous point.
+             */
+            requests: number;
+            /** Errors */
+            errors: number;
+            /**
+             * Request Rate
+             * @description Requests per second over the interval.
+             */
+            request_rate: number;
+            /**
+             * Error Rate
+             * @description Share of requests answered 4xx/5xx over the interval.
+             */
+            error_rate: number;
+            /**
+             * P50 Ms
+             * @default null
+             */
+            p50_ms?: number | null;
+            /**
+             * P99 Ms
+             * @default null
+             */
+            p99_ms?: number | null;
+        };
+        /** SignalSummary */
+        SignalSummary: {
+            /** Type */
+            type: string;
+            /** Breached */
+            breached: boolean;
+            /**
+             * Tested
+             * @description Features (or outputs) judged.
+             */
+            tested: number;
+            /**
+             * Breaches
+             * @description Features that breached.
+             */
+            breaches?: string[];
+            /** Summary */
+            summary?: {
+                [key: string]: unknown;
+            };
         };
         /** Sweep */
         Sweep: {
@@ -3339,6 +5092,24 @@ export interface components {
              * @default null
              */
             data?: string | components["schemas"]["DataSource"] | null;
+        };
+        /**
+         * WeightedDriftSignal
+         * @description The share of feature importance (permutation importance of the model on the baseline) that
+         *     drifted, with the per-feature verdicts of `data_drift` (its settings, or the defaults).
+         */
+        WeightedDriftSignal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "weighted_drift";
+            /**
+             * Threshold
+             * @description Breach when the drifted features hold at least this share of importance.
+             * @default 0.3
+             */
+            threshold?: number;
         };
     };
     responses: never;
@@ -4397,9 +6168,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Artifact"][];
-                    };
+                    "application/json": components["schemas"]["ArtifactList"];
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -4470,6 +6239,73 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getJobProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobProgress"];
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -5349,73 +7185,6 @@ export interface operations {
             };
         };
     };
-    getJobProgress: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                job_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["JobProgress"];
-                };
-            };
-            /** @description Bad input; the message says what to change. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authorized. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     listModels: {
         parameters: {
             query?: {
@@ -6239,9 +8008,157 @@ export interface operations {
             };
         };
     };
-    listEndpoints: {
+    exportModelVersion: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelExport"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    packageModelVersion: {
+        parameters: {
+            query?: {
+                /** @description `edge` (the only target so far). */
+                target?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listEndpoints: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7409,12 +9326,991 @@ export interface operations {
             };
         };
     };
+    listMonitors: {
+        parameters: {
+            query?: {
+                /** @description Only this endpoint's monitors. */
+                endpoint?: string;
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    enableMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disableMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    runMonitorNow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorRun"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listMonitorRuns: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorRunPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMonitorRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorRunDetail"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMonitorFeatureSeries: {
+        parameters: {
+            query?: {
+                /** @description data_drift (default), prediction_drift, data_quality or weighted_drift. */
+                signal?: string;
+                /** @description Runs (1-1000, default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureSeries"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listMonitorAlerts: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                /** @description Only alerts with a larger id (catching up after a restart). */
+                after?: number;
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getEndpointSeries: {
+        parameters: {
+            query?: {
+                /** @description ISO 8601 start (default: an hour ago). */
+                since?: string;
+                /** @description ISO 8601 end (default: now). */
+                until?: string;
+                deployment?: string;
+                /** @description Seconds per point (default: about 300 points). */
+                step?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointSeries"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     listEnvironments: {
         parameters: {
             query?: {
-                /** @description Every version of this environment. */
+                /** @description Every version of this environment, newest first. */
                 name?: string;
+                /** @description Items per page (1-1000). */
                 limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -7702,149 +10598,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EnvironmentLog"];
-                };
-            };
-            /** @description Bad input; the message says what to change. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authorized. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    exportModelVersion: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-                version: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ModelExport"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Job"];
-                };
-            };
-            /** @description Bad input; the message says what to change. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authorized. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    packageModelVersion: {
-        parameters: {
-            query?: {
-                /** @description `edge` (the only target so far). */
-                target?: string;
-            };
-            header?: never;
-            path: {
-                name: string;
-                version: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/octet-stream": string;
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -8526,6 +11279,1133 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AutoMLRun"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listDataAssets: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                /** @description Also list archived assets. */
+                include_archived?: boolean;
+                /** @description Names starting with this. */
+                prefix?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataAssetPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createDataVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resolveDataVersion: {
+        parameters: {
+            query?: {
+                /** @description Data reference. */
+                ref?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDataAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataAsset"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateDataAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataAsset"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listDataVersions: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                /** @description Include archived versions (default true). */
+                include_archived?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersionPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDataVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateDataVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setDataAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataAliasSet"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteDataAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDataProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataProfile"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    computeDataProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataProfileRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataProfile"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listDataFiles: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-10000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFilePage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    downloadDataFile: {
+        parameters: {
+            query?: {
+                /** @description File path, as listed by listDataFiles. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDataLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataLineage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getLineage: {
+        parameters: {
+            query?: {
+                /** @description data_version, job, model_version or deployment. */
+                type?: string;
+                /** @description iris@2, job-..., iris:3, endpoint/deployment. */
+                id?: string;
+                /** @description upstream, downstream or both (default). */
+                direction?: string;
+                /** @description Edges to follow (1-20, default 6). */
+                depth?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineageGraph"];
                 };
             };
             /** @description Bad input; the message says what to change. */

@@ -19,8 +19,8 @@ from ..errors import InvalidRequest, NotFound
 from ..jobs import launch
 from ..jobs.children import ParentJobs
 from ..jobs.service import to_job
-from ..tables import JobRow
-from .schemas import FAMILIES, METRICS, AutoMLCreate, AutoMLPage, AutoMLRun, DataSource, LeaderboardEntry
+from ..jobs.tables import JobRow
+from .schemas import METRICS, AutoMLCreate, AutoMLPage, AutoMLRun, DataSource, LeaderboardEntry
 
 KIND = "automl"
 TAG_ROLE = "mlservice.automl_role"
@@ -197,9 +197,6 @@ class AutoMLService:
         self.jobs.cancel(run_id)
         self.wake()
         return self.get(run_id)
-
-    def families(self) -> dict[str, list[str]]:
-        return {task: list(f) for task, f in FAMILIES.items()}
 
 
 def _cost(family: str) -> int:
