@@ -33,6 +33,14 @@ ENV_PYTHON_VAR = "MLSERVICE_ENV_PYTHON"  # batch: the interpreter of the scoring
 # MLflow reads models written by nearby versions of itself: a different MLflow pin alone is no
 # reason for a separate environment.
 IGNORED_PINS = {"mlflow", "mlflow-skinny"}
+# Distributions that install the same modules, built another way: MLflow logs what the module is
+# called (`tensorflow==2.21.0`) where the server has `tensorflow-cpu==2.21.0`. A pin of one is met
+# by any of its group at the same version.
+SAME_MODULES = [
+    ("tensorflow", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos", "tensorflow-gpu", "tensorflow-aarch64"),
+    ("opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv-contrib-python-headless"),
+    ("psycopg2", "psycopg2-binary"),
+]
 
 
 def job_launch(service, kind: str, spec: dict[str, Any], argv: list[str], env: dict[str, str],
@@ -91,19 +99,32 @@ def disagreements(model_dir: Path) -> list[str]:
     for name, version in pins.items():
         if name in IGNORED_PINS:
             continue
-        try:
-            have = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
+        have = _installed(name)
+        if not have:
             out.append(f"{name}=={version} (not installed on the server)")
-            continue
-        try:
-            # MLflow drops local labels when it logs a pin (torch 2.13.0+cpu is logged as torch==2.13.0)
-            same = Version(have).public == Version(version).public
-        except InvalidVersion:
-            same = have == version
-        if not same:
-            out.append(f"{name}=={version} (server: {have})")
+        elif not any(_same_release(v, version) for v in have.values()):
+            out.append(f"{name}=={version} (server: {', '.join(f'{n} {v}' if n != name else v for n, v in have.items())})")
     return out
+
+
+def _installed(name: str) -> dict[str, str]:
+    """The server's versions of ``name`` and of the distributions that install the same modules."""
+    group = next((g for g in SAME_MODULES if name in g), (name,))
+    found = {}
+    for dist in dict.fromkeys((name, *group)):
+        try:
+            found[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def _same_release(have: str, pinned: str) -> bool:
+    """Local labels aside: torch 2.13.0+cpu meets torch==2.13.0 (MLflow may drop the label or keep it)."""
+    try:
+        return Version(have).public == Version(pinned).public
+    except InvalidVersion:
+        return have == pinned
 
 
 def deployment_environment(service, spec: dict[str, Any], model_path: Path, model_name: str, model_version: str) -> dict[str, Any]:
@@ -127,7 +148,8 @@ def deployment_environment(service, spec: dict[str, Any], model_path: Path, mode
         return {"environment": None, "environment_key": None}
     if service is None:
         return {"environment": None, "environment_key": None}
-    env = service.from_model_folder(_model_env_name(model_name), model_path, f"{model_name}:{model_version}")
+    env = service.from_model_folder(_model_env_name(model_name), model_path, f"{model_name}:{model_version}",
+                                    scoring_script=bool(spec.get("scoring_script")))
     return {"environment": env.reference, "environment_key": env.key,
             "environment_reason": ("the model pins " + ", ".join(why)) if why else "env_manager=virtualenv"}
 
