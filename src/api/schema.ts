@@ -2293,7 +2293,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2313,6 +2313,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2360,7 +2369,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2380,6 +2389,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2430,7 +2448,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2450,6 +2468,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2499,7 +2526,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2519,6 +2546,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2566,7 +2602,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2586,6 +2622,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2631,7 +2676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2658,6 +2703,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateTarget: {
@@ -2669,7 +2723,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["TargetUpdate"];
             };
@@ -2702,7 +2756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2722,6 +2776,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2778,7 +2841,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2798,6 +2861,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2847,7 +2919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2867,6 +2939,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2914,7 +2995,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2934,6 +3015,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2984,7 +3074,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3004,6 +3094,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3051,7 +3150,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3071,6 +3170,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3118,7 +3226,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3138,6 +3246,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3188,7 +3305,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3208,6 +3325,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3255,7 +3381,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3275,6 +3401,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3324,7 +3459,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3344,6 +3479,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3373,7 +3517,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": string;
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -3394,7 +3538,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3414,6 +3558,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3464,7 +3617,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3484,6 +3637,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3540,7 +3702,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3560,6 +3722,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3607,7 +3778,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3627,6 +3798,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3677,7 +3857,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3697,6 +3877,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3746,7 +3935,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3766,6 +3955,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3813,7 +4011,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3833,6 +4031,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3878,7 +4085,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3905,6 +4112,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateSchedule: {
@@ -3916,7 +4132,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ScheduleUpdate"];
             };
@@ -3949,7 +4165,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3969,6 +4185,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4016,7 +4241,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4036,6 +4261,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4083,7 +4317,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4103,6 +4337,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4150,7 +4393,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4170,6 +4413,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4224,7 +4476,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4244,6 +4496,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4291,7 +4552,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4311,6 +4572,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4363,7 +4633,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4383,6 +4653,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4432,7 +4711,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4452,6 +4731,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4500,7 +4788,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4520,6 +4808,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4567,7 +4864,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4587,6 +4884,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4632,7 +4938,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4659,6 +4965,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateModel: {
@@ -4670,7 +4985,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ModelUpdate"];
             };
@@ -4703,7 +5018,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4723,6 +5038,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4770,7 +5094,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4790,6 +5114,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4838,7 +5171,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4858,6 +5191,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4904,7 +5246,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4931,6 +5273,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateModelVersion: {
@@ -4943,7 +5294,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ModelUpdate"];
             };
@@ -4976,7 +5327,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4996,6 +5347,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5048,7 +5408,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5068,6 +5428,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5114,7 +5483,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5134,6 +5503,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5179,7 +5557,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5199,6 +5577,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5248,7 +5635,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5268,6 +5655,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5315,7 +5711,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5335,6 +5731,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5380,7 +5785,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5407,6 +5812,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateEndpoint: {
@@ -5418,7 +5832,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["EndpointUpdate"];
             };
@@ -5451,7 +5865,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5471,6 +5885,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5518,7 +5941,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5545,6 +5968,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     regenerateEndpointKey: {
@@ -5556,7 +5988,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["KeyRegenerate"];
             };
@@ -5589,7 +6021,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5609,6 +6041,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5660,7 +6101,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5680,6 +6121,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5731,7 +6181,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5751,6 +6201,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5802,7 +6261,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5822,6 +6281,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5869,7 +6337,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5889,6 +6357,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5936,7 +6413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5956,6 +6433,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6007,7 +6493,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6027,6 +6513,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6075,7 +6570,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6095,6 +6590,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6141,7 +6645,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6168,6 +6672,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateDeployment: {
@@ -6180,7 +6693,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["DeploymentUpdate"];
             };
@@ -6213,7 +6726,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6233,6 +6746,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6284,7 +6806,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6304,6 +6826,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
