@@ -65,5 +65,20 @@ class Store:
         finally:
             s.close()
 
+    def insert_new(self, row) -> bool:
+        """Insert a row whose primary key must be new: False when it exists, also when a
+        concurrent insert of the same key commits first (two creates: one wins, one gets 409)."""
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with self.session() as s:
+                key = type(row).__mapper__.primary_key_from_instance(row)
+                if s.get(type(row), tuple(key) if len(key) > 1 else key[0]) is not None:
+                    return False
+                s.add(row)
+        except IntegrityError:
+            return False
+        return True
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 from .compute import BACKENDS, ComputeBackend
 from .experiments import ExperimentService
+from .paths import PathPolicy
 from .jobs import JobController, JobService
 from .store import Store
 from .tables import JobRow
@@ -29,6 +31,9 @@ class WorkspaceConfig:
     registry_uri: str | None = None  # default: the tracking URI
     artifact_root: str | None = None  # default <workspace>/artifacts
     max_snapshot_mb: int = 100
+    max_copy_mb: int = 2048  # largest file/folder a model registration copies
+    endpoint_max_request_mb: float = 16  # scoring requests above this get 413
+    allowed_paths: list[Path] = field(default_factory=list)  # folders outside root_dir that paths may name
     endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
@@ -47,6 +52,9 @@ class WorkspaceConfig:
             registry_uri=self.registry_uri or tracking,
             artifact_root=self.artifact_root or str(ws / "artifacts"),
             max_snapshot_mb=self.max_snapshot_mb,
+            max_copy_mb=self.max_copy_mb,
+            endpoint_max_request_mb=self.endpoint_max_request_mb,
+            allowed_paths=[Path(p).expanduser().resolve() for p in self.allowed_paths],
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
             backend_classes={**BACKENDS, **self.backend_classes},
@@ -66,6 +74,9 @@ class Workspace:
         self.workspace_dir: Path = cfg.workspace_dir
         self.jobs_dir = self.workspace_dir / "jobs"
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        # Set first thing in stop(): copies in progress give up instead of holding up the stop.
+        self.stopping = threading.Event()
+        self.paths = PathPolicy(self.root_dir, cfg.allowed_paths, hidden=[self.workspace_dir], stopping=self.stopping)
         self._listeners: list[Callable[[JobRow], None]] = [on_job_change]
 
         self.store = Store(cfg.database_url)
@@ -104,18 +115,20 @@ class Workspace:
             max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
             on_change=self._job_changed,
             wake=self._wake,
+            paths=self.paths,
         )
 
         from .registry import ModelService
 
-        self.models = ModelService(self.experiments, self.jobs)
+        self.models = ModelService(self.experiments, self.jobs, max_copy_bytes=cfg.max_copy_mb * 2**20)
 
         # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
         self.services: list[Any] = []
         from .endpoints import EndpointService
 
         self.endpoints = EndpointService(
-            self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20
+            self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
+            paths=self.paths, max_request_bytes=int(cfg.endpoint_max_request_mb * 2**20),
         )
         self.services.append(self.endpoints)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
@@ -161,6 +174,7 @@ class Workspace:
             service.start()
 
     def stop(self) -> None:
+        self.stopping.set()
         for service in reversed(self.services):
             try:
                 service.stop()

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Float, Int, Unicode
+from traitlets import Dict, Float, Int, List, Unicode
 
+from ..core.paths import allowed_roots
 from ..core.schemas import TERMINAL_STATUSES
 from ..core.tables import JobRow
 from ..core.workspace import Workspace, WorkspaceConfig
@@ -33,6 +34,15 @@ class MLServiceApp(ExtensionApp):
     registry_uri = Unicode("", config=True, help="MLflow registry URI; default: the tracking URI.")
     artifact_root = Unicode("", config=True, help="Artifact root for new experiments; default <workspace>/artifacts.")
     max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
+    endpoint_max_request_mb = Float(
+        16, config=True, help="Largest request body a scoring endpoint accepts, in MiB; bigger ones get 413 (applies when an endpoint next restarts or changes).",
+    )
+    max_copy_mb = Int(2048, config=True, help="Largest file or folder a model registration (local_path) copies, in MiB.")
+    allowed_paths = List(
+        Unicode(), [], config=True,
+        help="Folders outside the server root that path fields (code, notebooks, local_path, batch input/output, "
+        "SQLite URLs) may name. Everything else outside the root is refused with 403.",
+    )
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
     backend_classes = Dict(
@@ -73,6 +83,9 @@ class MLServiceApp(ExtensionApp):
             registry_uri=self.registry_uri or None,
             artifact_root=self.artifact_root or None,
             max_snapshot_mb=self.max_snapshot_mb,
+            max_copy_mb=self.max_copy_mb,
+            endpoint_max_request_mb=self.endpoint_max_request_mb,
+            allowed_paths=allowed_roots(self.allowed_paths),
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
             backend_classes={name: import_item(path) for name, path in self.backend_classes.items()},

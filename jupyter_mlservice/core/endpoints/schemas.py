@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from ..schemas import Model
+from ..schemas import Model, env_names
 
 ENDPOINT_NAME = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
 
@@ -78,6 +78,9 @@ class DeploymentCreate(Model):
     environment_variables: dict[str, str] = Field(default_factory=dict)
 
 
+    _env = field_validator("environment_variables")(classmethod(lambda cls, v: env_names(v)))
+
+
 class DeploymentUpdate(Model):
     model: str | None = None
     code: str | None = None
@@ -85,6 +88,8 @@ class DeploymentUpdate(Model):
     replicas: int | None = Field(None, ge=1, le=32)
     request_settings: RequestSettings | None = None
     environment_variables: dict[str, str] | None = None
+
+    _env = field_validator("environment_variables")(classmethod(lambda cls, v: env_names(v)))
 
 
 class Deployment(Model):

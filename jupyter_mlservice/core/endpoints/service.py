@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..jobs.snapshot import snapshot
 from ..logfile import read_from
+from ..paths import PathPolicy, relative_subpath
 from ..registry import ModelService
 from ..serving.config import MAX_MIRROR_PERCENT
 from ..store import Store
@@ -42,10 +43,14 @@ from .schemas import (
 log = logging.getLogger("jupyter_mlservice.endpoints")
 
 HEALTH_INTERVAL_S = 2.0
+NO_DEPLOYMENT = "no deployment yet: add one (POST /endpoints/{name}/deployments)"
 
 
 class EndpointService:
-    def __init__(self, store: Store, models: ModelService, workspace_dir: Path, root_dir: Path, host: str = "127.0.0.1", max_snapshot_bytes: int = 100 * 2**20):
+    def __init__(self, store: Store, models: ModelService, workspace_dir: Path, root_dir: Path, host: str = "127.0.0.1", max_snapshot_bytes: int = 100 * 2**20,
+                 paths: PathPolicy | None = None, max_request_bytes: int = 16 * 2**20):
+        self.paths = paths or PathPolicy(root_dir, hidden=[workspace_dir])
+        self.max_request_bytes = max_request_bytes
         self.store = store
         self.models = models
         self.dir = workspace_dir / "endpoints"
@@ -92,17 +97,15 @@ class EndpointService:
 
     def create_endpoint(self, body: EndpointCreate) -> Endpoint:
         now = utcnow()
-        with self.store.session() as s:
-            if s.get(EndpointRow, body.name) is not None:
-                raise Conflict(f"an endpoint named {body.name!r} already exists")
-            s.add(
-                EndpointRow(
-                    name=body.name, description=body.description, auth_mode=body.auth_mode, host=self.host,
-                    port=_free_port(self.host), primary_key=_key() if body.auth_mode == "key" else None,
-                    secondary_key=_key() if body.auth_mode == "key" else None, traffic={}, mirror_traffic={},
-                    status="Creating", created_at=now, updated_at=now,
-                )
-            )
+        # no deployment yet: nothing is being created, and nothing serves
+        row = EndpointRow(
+            name=body.name, description=body.description, auth_mode=body.auth_mode, host=self.host,
+            port=_free_port(self.host), primary_key=_key() if body.auth_mode == "key" else None,
+            secondary_key=_key() if body.auth_mode == "key" else None, traffic={}, mirror_traffic={},
+            status="Unhealthy", error=NO_DEPLOYMENT, created_at=now, updated_at=now,
+        )
+        if not self.store.insert_new(row):
+            raise Conflict(f"an endpoint named {body.name!r} already exists")
         return self.get_endpoint(body.name)
 
     def list_endpoints(self) -> EndpointPage:
@@ -191,10 +194,12 @@ class EndpointService:
         self._endpoint_row(endpoint)
         spec = self._prepare_spec(endpoint, body.name, body.model_dump(mode="json"))
         now = utcnow()
-        with self.store.session() as s:
-            if s.get(DeploymentRow, (endpoint, body.name)) is not None:
-                raise Conflict(f"endpoint {endpoint!r} already has a deployment named {body.name!r}")
-            s.add(DeploymentRow(endpoint=endpoint, name=body.name, spec=spec, applied=None, status="Creating", created_at=now, updated_at=now))
+        if not self.store.insert_new(DeploymentRow(endpoint=endpoint, name=body.name, spec=spec, applied=None, status="Creating", created_at=now, updated_at=now)):
+            raise Conflict(f"endpoint {endpoint!r} already has a deployment named {body.name!r}")
+        with self.store.session() as s:  # a deployment on the way: the endpoint is being created
+            ep = s.get(EndpointRow, endpoint)
+            if ep is not None and ep.error == NO_DEPLOYMENT:
+                ep.status, ep.error = "Creating", None
         self._in_background(endpoint)
         return self.get_deployment(endpoint, body.name)
 
@@ -327,6 +332,7 @@ class EndpointService:
             name=ep.name, host=ep.host, port=ep.port, auth_mode=ep.auth_mode, primary_key=ep.primary_key,
             secondary_key=ep.secondary_key, deployments=deployments, traffic=traffic,
             mirror_traffic={k: v for k, v in (ep.mirror_traffic or {}).items() if k in names},
+            max_request_bytes=self.max_request_bytes,
         )
 
     def _reconcile(self, endpoint: str) -> None:
@@ -341,7 +347,7 @@ class EndpointService:
         if config is None:
             if process is not None:
                 process.stop()
-            self._set_endpoint(endpoint, "Creating" if not rows else "Unhealthy", None)
+            self._set_endpoint(endpoint, "Unhealthy", NO_DEPLOYMENT if not rows else None)
             return
         # Only the first deployment of a new endpoint gets its traffic by default.
         if not ep.traffic and config.traffic:
@@ -417,7 +423,18 @@ class EndpointService:
     # ---- helpers -------------------------------------------------------------------------------
 
     def _prepare_spec(self, endpoint: str, name: str, spec: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Resolve the model and fetch its files; snapshot the scoring code."""
+        """Resolve the model and fetch its files; snapshot the scoring code. Everything the
+        request names is checked before anything is fetched or copied."""
+        code = script = None
+        if spec.get("code"):
+            code = self.paths.confine(spec["code"], "code")
+            if not code.is_dir():
+                raise InvalidRequest(f"code folder {spec['code']!r} does not exist on the server")
+            if not spec.get("scoring_script"):
+                raise InvalidRequest("code is set but scoring_script is not; name the script inside the code folder")
+            script = relative_subpath(spec["scoring_script"], "scoring_script")
+        elif spec.get("scoring_script"):
+            raise InvalidRequest("scoring_script needs code= (the folder that holds it)")
         mv = self.models.resolve(spec["model"])
         folder = self.dir / endpoint / "deployments" / name
         model_path = folder / f"model-{mv['name']}-{mv['version']}"
@@ -430,23 +447,14 @@ class EndpointService:
             "model_path": str(model_path),
             "request_settings": RequestSettings(**(spec.get("request_settings") or {})).model_dump(),
         }
-        if spec.get("code"):
-            code = Path(spec["code"])
-            code = code if code.is_absolute() else self.root_dir / code
-            if not code.is_dir():
-                raise InvalidRequest(f"code folder {spec['code']!r} does not exist on the server")
-            if not spec.get("scoring_script"):
-                raise InvalidRequest("code is set but scoring_script is not; name the script inside the code folder")
+        if code is not None:
             target = folder / f"code-{secrets.token_hex(4)}"
-            snapshot(code, target, self.max_snapshot_bytes)
-            if not (target / spec["scoring_script"]).is_file():
+            snapshot(code, target, self.max_snapshot_bytes, self.paths)
+            found = (target / script).resolve()
+            if not found.is_relative_to(target.resolve()) or not found.is_file():
                 shutil.rmtree(target, ignore_errors=True)
                 raise InvalidRequest(f"scoring_script {spec['scoring_script']!r} is not in the code folder {spec['code']!r}")
             out["code_snapshot"] = str(target)
-        elif spec.get("scoring_script"):
-            raise InvalidRequest("scoring_script needs code= (the folder that holds it)")
-        elif previous and previous.get("code_snapshot") and spec.get("scoring_script"):
-            out["code_snapshot"] = previous["code_snapshot"]
         return out
 
     def _deployment_view(self, row: DeploymentRow, ep: EndpointRow) -> Deployment:
