@@ -25,6 +25,7 @@ import numpy as np
 import orjson
 
 from .config import EndpointConfig
+from .echo import without_echo
 from .metrics import Metrics
 from .scorers import TEXT, MLflowScorer, Reply, ScriptScorer, apply_env, error, load_scorer, restore_env
 
@@ -177,6 +178,8 @@ class ScoringThread:
                 if rows is None:
                     return scorer.invocations(body, content_type)
                 return _predictions(scorer.predict_rows(rows))
+        except RecursionError:  # MLflow's and the script contract's json.loads on hostile nesting
+            return error(400, "request body nests arrays/objects too deeply")
         except Exception as exc:
             traceback.print_exc()
             return error(500, f"{type(exc).__name__}: {exc}")
@@ -493,17 +496,20 @@ class ScoringApp:
             return deployment, UNROUTED
         if self.mirrors and target is None:
             self._mirror("score", body, content_type)
+        return without_echo(await self._score_body(deployment, body, content_type, headers), body), deployment.name
+
+    async def _score_body(self, deployment: Deployment, body: bytes, content_type: str, headers) -> Reply:
         scorer = deployment.scorer
         if isinstance(scorer, MLflowScorer):
             if scorer.fast is not None and content_type in ("application/json", "application/json; charset=utf-8"):
                 if len(body) <= INLINE_JSON_BYTES:
                     rows = _fast_rows(scorer, body)
                     if rows is not None:
-                        return await self._score(deployment, "rows", rows), deployment.name
+                        return await self._score(deployment, "rows", rows)
                 else:
-                    return await self._score(deployment, "json", (body, content_type)), deployment.name
-            return await self._score(deployment, "invocations", (body, content_type)), deployment.name
-        return await self._score(deployment, "score", (body, content_type, headers)), deployment.name
+                    return await self._score(deployment, "json", (body, content_type))
+            return await self._score(deployment, "invocations", (body, content_type))
+        return await self._score(deployment, "score", (body, content_type, headers))
 
     def _probe(self, path: str) -> Reply:
         if path in ("/", "/v2/health/live"):
@@ -553,8 +559,8 @@ class ScoringApp:
             try:
                 request = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
-                return error(400, f"request body is not valid JSON: {exc}"), UNROUTED
-            return await self._score(deployment, "oip", (request, name)), deployment.name
+                return without_echo(error(400, f"request body is not valid JSON: {exc}"), body), UNROUTED
+            return without_echo(await self._score(deployment, "oip", (request, name)), body), deployment.name
         return error(404, f"no route {method} {path}"), UNROUTED
 
     def _swagger(self, scope, headers) -> Reply:
