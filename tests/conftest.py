@@ -115,8 +115,9 @@ def free_port() -> int:
 class LiveServer:
     """`mlservice serve` in a subprocess, as a user would start it."""
 
-    def __init__(self, root: Path, port: int | None = None, env: dict | None = None):
+    def __init__(self, root: Path, port: int | None = None, env: dict | None = None, args: list[str] | None = None):
         self.root = root
+        self.args = list(args or [])  # extra server flags, e.g. --MLServiceApp.allowed_paths=...
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.token = TOKEN
@@ -130,7 +131,7 @@ class LiveServer:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter_mlservice.cli", "serve", "--root", str(self.root), "--port", str(self.port), "--token", self.token,
-             "--ServerApp.log_level=WARN", "--MLServiceApp.poll_interval=0.1"],
+             "--ServerApp.log_level=WARN", "--MLServiceApp.poll_interval=0.1", *self.args],
             stdout=self._log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )
         wait_for(self.ready, timeout, interval=0.2, what=f"server on port {self.port} (log: {self.log_path})")
