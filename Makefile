@@ -18,7 +18,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PATH := $(BIN):$(PATH)
 export CHROMIUM_PATH := $(CHROMIUM)
 
-.PHONY: lab test setup system-deps python-deps frontend install pytest jest ui-test openapi types bench clean
+.PHONY: lab test setup system-deps python-deps frontend install pytest pytest-frameworks jest ui-test openapi types bench clean
 
 ## ---- the two commands ---------------------------------------------------------------------
 
@@ -43,6 +43,8 @@ $(STAMPS)/system:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 	@command -v git >/dev/null || (apt-get update -qq && apt-get install -y -qq git)
+	@ldconfig -p | grep -q libgomp.so.1 || (echo "installing libgomp1 (OpenMP for LightGBM, used by AutoML)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgomp1)
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "installing postgresql (the tests start a throwaway server: tests/postgres_server.py)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
@@ -53,11 +55,16 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip wheel
 
-# Dependencies first (jupyterlab brings jlpm, needed to build the frontend).
+# Dependencies first (jupyterlab brings jlpm, needed to build the frontend). They include the
+# `frameworks` extra (PyTorch, TensorFlow, Keras 3, ONNX Runtime: ~2.4 GB, a minute or two from
+# a local wheel cache); torch goes first, pinned to its CPU wheel, so that no resolver run ever
+# reaches for a CUDA build (the same pin is in pyproject.toml).
+TORCH := torch==2.13.0
 python-deps: $(STAMPS)/python-deps
 $(STAMPS)/python-deps: pyproject.toml | $(PY)
 	@mkdir -p $(STAMPS)
 	$(BIN)/pip install -q hatchling hatch-nodejs-version hatch-jupyter-builder editables
+	$(BIN)/pip install -q "$(TORCH)"
 	$(PY) scripts/requirements.py > $(STAMPS)/requirements.txt
 	$(BIN)/pip install -q -r $(STAMPS)/requirements.txt
 	@touch $@
@@ -87,6 +94,10 @@ $(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock $(STAMPS)/python-dep
 
 pytest: install
 	$(BIN)/pytest -q tests
+
+# only the deep learning group (also part of `pytest`): PyTorch, TensorFlow, Keras, ONNX
+pytest-frameworks: install
+	$(BIN)/pytest -q -m frameworks tests
 
 jest: $(STAMPS)/node-deps
 	$(JLPM) check:types

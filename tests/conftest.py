@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.deep_fixtures"]
 
 TOKEN = "test-token-123"
 

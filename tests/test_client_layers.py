@@ -17,7 +17,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[:2] in (["jupyter
 """
 
 CLIENTS = {
-    "sdk": "from jupyter_mlservice.sdk import MLService, Job\nfrom jupyter_mlservice.sdk import batch, schedules, endpoints, models",
+    "sdk": "from jupyter_mlservice.sdk import MLService, Job\nfrom jupyter_mlservice.sdk import batch, schedules, endpoints, models, sweeps, automl\nfrom jupyter_mlservice import sweep",
     "cli": "from jupyter_mlservice import cli\ncli.build_parser()",
     "magics": "from jupyter_mlservice import magics",
     "widgets": "from jupyter_mlservice import widgets",

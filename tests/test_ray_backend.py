@@ -237,6 +237,23 @@ def test_cancel_a_running_and_a_pending_job(cluster):
     assert wait_for(lambda: ray_job(ws, ws.jobs.get(pending.id))["status"] in ("STOPPED", "FAILED"), 60, what="pending stopped")
 
 
+def test_a_sweep_runs_its_trials_on_the_ray_target(cluster):
+    from jupyter_mlservice.core.sweeps.schemas import SweepCreate
+
+    ws = cluster["ws"]
+    command = "python -c \"import mlflow, sys; mlflow.log_metric('score', float(sys.argv[1]), step=0)\" ${{search_space.x}}"
+    s = ws.sweeps.submit(SweepCreate(
+        trial={"kind": "command", "command": command}, search_space={"x": {"type": "choice", "values": [1, 2]}}, sampling="grid",
+        objective={"metric": "score"}, target="rc", experiment="ray-sweep",
+    ))
+    wait_for(lambda: ws.jobs.get(s.id).status.is_terminal, 600, interval=0.2, what="the sweep on ray")
+    done = ws.sweeps.get(s.id)
+    assert done.job.status == "Completed", done.job.error
+    trials = ws.jobs.list(parent=s.id).items
+    assert len(trials) == 2 and all(t.target == "rc" and t.backend.get("submission_id") for t in trials)
+    assert done.best_trial.params == {"x": 2} and done.best_trial.value == 2
+
+
 def test_attached_mode_with_token_and_pending_timeout(cluster):
     ws = cluster["ws"]
     head = ws.backends["ray"]._head("rc", None)

@@ -53,6 +53,25 @@ def cmd_alias(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    ml = client(args)
+    kwargs = {"format": args.format, "tolerance": args.tolerance, "name": args.name, "target": args.target}
+    if not args.wait:
+        job = ml.models.export(args.ref, wait=False, **kwargs)
+        emit(args, job.data, f"export job {job.id} submitted")
+        return 0
+    mv = ml.models.export(args.ref, **kwargs)
+    emit(args, mv.data, f"registered {mv.name} version {mv.version} ({args.format}; largest difference from the "
+                        f"original {mv.tags.get('mlservice.parity_max_abs_diff')}, tolerance {args.tolerance:g})")
+    return 0
+
+
+def cmd_package(args) -> int:
+    path = client(args).models.package(args.ref, target=args.target, path=args.output)
+    print(f"wrote {path}")
+    return 0
+
+
 def register(sub) -> None:
     m = group(sub, "model", "the model registry")
     command(m, "list", cmd_list, json=True)
@@ -69,3 +88,14 @@ def register(sub) -> None:
     p.add_argument("alias")
     p.add_argument("version", nargs="?")
     p.add_argument("--delete", action="store_true")
+    p = command(m, "export", cmd_export, json=True, help="convert a version to ONNX (a job; registers a new version)")
+    p.add_argument("ref", help="NAME:VERSION, NAME@ALIAS or NAME")
+    p.add_argument("--format", default="onnx", choices=["onnx"])
+    p.add_argument("--tolerance", type=float, default=1e-4, help="largest allowed difference from the original")
+    p.add_argument("--name", help="register under this name (default: the same model)")
+    p.add_argument("--target", default="local")
+    p.add_argument("--no-wait", dest="wait", action="store_false")
+    p = command(m, "package", cmd_package, help="a folder that runs an ONNX version with onnxruntime only")
+    p.add_argument("ref")
+    p.add_argument("--target", default="edge", choices=["edge"])
+    p.add_argument("--output", help="folder to write (default ./NAME-VERSION-TARGET)")

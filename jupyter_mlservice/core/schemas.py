@@ -321,6 +321,7 @@ class Job(Model):
     exit_code: int | None
     error: str | None
     git_commit: str | None
+    parent_id: str | None = Field(None, description="The parent job (a sweep or AutoML run) this job is a trial of.")
     tags: dict[str, str]
     spec: dict[str, Any]
     attempts: list[AttemptRecord]

@@ -28,6 +28,7 @@ class JobRow(Base):
         Index("ix_jobs_status", "status"),
         Index("ix_jobs_target_status", "target", "status"),
         Index("ix_jobs_experiment", "experiment"),
+        Index("ix_jobs_parent", "parent_id"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -46,6 +47,8 @@ class JobRow(Base):
     exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     git_commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The parent job (a sweep, an AutoML run) this job runs for; see core/jobs/children.py.
+    parent_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     # What the compute backend needs to find the work again after a restart (pid, ray job id...).
     backend_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # One entry per finished attempt: {"attempt", "exit_code", "error", "started_at", "ended_at"}.

@@ -36,6 +36,7 @@ class WorkspaceConfig:
     allowed_paths: list[Path] = field(default_factory=list)  # folders outside root_dir that paths may name
     endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
+    gpu_devices: list[str] | None = None  # GPUs deployments may get; None: ask nvidia-smi
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
@@ -57,6 +58,7 @@ class WorkspaceConfig:
             allowed_paths=[Path(p).expanduser().resolve() for p in self.allowed_paths],
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
+            gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
         )
@@ -121,6 +123,9 @@ class Workspace:
         from .registry import ModelService
 
         self.models = ModelService(self.experiments, self.jobs, max_copy_bytes=cfg.max_copy_mb * 2**20)
+        from .export.service import ExportService  # ONNX export jobs, device packages
+
+        self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
 
         # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
         self.services: list[Any] = []
@@ -128,12 +133,18 @@ class Workspace:
 
         self.endpoints = EndpointService(
             self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
-            paths=self.paths, max_request_bytes=int(cfg.endpoint_max_request_mb * 2**20),
+            gpu_devices=cfg.gpu_devices, paths=self.paths, max_request_bytes=int(cfg.endpoint_max_request_mb * 2**20),
         )
         self.services.append(self.endpoints)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
+        from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
+
+        _attach_sweeps(self)
+        from .automl import attach as _attach_automl
+
+        _attach_automl(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

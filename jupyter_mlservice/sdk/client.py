@@ -35,6 +35,10 @@ class MLService:
         self.models = Models(self._http)
         self.endpoints = Endpoints(self._http)
         self.deployments = Deployments(self._http)
+        from .automl import AutoML
+        from .sweeps import Sweeps
+
+        self.sweeps, self.automl = Sweeps(self._http), AutoML(self._http)
 
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""

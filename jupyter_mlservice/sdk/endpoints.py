@@ -97,12 +97,16 @@ class Deployments(Collection):
         replicas: int = 1,
         request_settings: dict[str, Any] | None = None,
         environment_variables: dict[str, str] | None = None,
+        batching: dict[str, Any] | None = None,
+        gpu: int = 0,
         wait: bool = True,
         timeout: float = 300,
     ) -> Deployment:
         """Deploy a registered model (``iris:1``, ``iris@champion``); waits until Healthy unless wait=False.
+        ``batching`` groups concurrent tensor requests into one forward pass; ``gpu`` gives it GPUs.
 
         ``ml.deployments.create(endpoint="iris", name="blue", model="iris:1", replicas=2)``
+        ``ml.deployments.create(endpoint="mnist", name="cnn", model="mnist:3", batching={"max_batch_size": 32, "max_delay_ms": 5})``
         """
         body: dict[str, Any] = {
             "name": name,
@@ -113,6 +117,10 @@ class Deployments(Collection):
         }
         if request_settings:
             body["request_settings"] = request_settings
+        if batching is not None:
+            body["batching"] = batching
+        if gpu:
+            body["gpu"] = gpu
         if code is not None:
             body["code"] = os.path.abspath(code) if os.path.exists(code) else str(code)
         dep = Deployment(self._http.post(f"/endpoints/{_q(endpoint)}/deployments", body))

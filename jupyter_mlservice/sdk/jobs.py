@@ -129,6 +129,45 @@ class Job(Handle):
         return widget
 
 
+class ParentRun(Handle):
+    """A run made of child jobs (a sweep, an AutoML run): its REST record holds the parent job as
+    ``job``; ``status`` and ``error`` are that job's. Subclasses name their ``_PATH`` and ``_NOUN``."""
+
+    _NOUN = "run"
+    _RAISE_ON_FAILURE = False
+
+    @property
+    def status(self) -> str:
+        return self._data["job"]["status"]
+
+    @property
+    def error(self) -> str | None:
+        return self._data["job"].get("error")
+
+    @property
+    def job(self) -> Job:
+        """The parent job (its log says what the run did). ``print(run.job.logs())``"""
+        return Job(self._http, self._data["job"])
+
+    def wait(self, timeout: float | None = None, raise_on_failure: bool | None = None):
+        """Block until the run ends; ``raise_on_failure`` defaults to the kind's (``_RAISE_ON_FAILURE``).
+        ``run.wait(timeout=3600).status``"""
+        self.job.wait(timeout=timeout)
+        self.refresh()
+        if (self._RAISE_ON_FAILURE if raise_on_failure is None else raise_on_failure) and self.status != "Completed":
+            raise JobFailed(f"{self._NOUN} {self.id} {self.status}: {self.error}")
+        return self
+
+    def children(self) -> list[Job]:
+        """The run's child jobs (trials, searches, a final step). ``[j.status for j in run.children()]``"""
+        return [Job(self._http, d) for d in self._http.paginate("/jobs", {"parent": self.id}, None)]
+
+    def cancel(self):
+        """Cancel the run and its running child jobs. ``run.cancel()``"""
+        self._data = self._http.post(self._PATH.format_map(self._data) + "/cancel")
+        return self
+
+
 class Jobs(Collection):
     def submit(
         self,
@@ -181,13 +220,15 @@ class Jobs(Collection):
         experiment: str | None = None,
         limit: int | None = 100,
         schedule: str | None = None,
+        parent: str | None = None,
         **filters: Any,
     ) -> list[Job]:
         """Newest first. ``ml.jobs.list(status="Running", experiment="diabetes")``;
-        ``ml.jobs.list(schedule="nightly")`` lists the runs a schedule created."""
+        ``ml.jobs.list(schedule="nightly")`` lists the runs a schedule created; ``ml.jobs.list(parent=sweep.id)``
+        a sweep's trials."""
         if isinstance(status, (list, tuple)):
             status = ",".join(status)
-        params: dict[str, Any] = {"status": status, "target": target, "experiment": experiment}
+        params: dict[str, Any] = {"status": status, "target": target, "experiment": experiment, "parent": parent}
         tags = dict(filters.pop("tags", None) or {})
         if schedule:
             tags["mlservice.schedule"] = schedule

@@ -85,3 +85,51 @@ class Models(Collection):
     def delete(self, name: str) -> None:
         """Delete a model and every version. ``ml.models.delete("iris")``"""
         self._http.delete(f"/models/{quote(name, safe='')}")
+
+    # ---- export and packages (core/export) ---------------------------------------------------
+
+    def export(
+        self, ref: str, format: str = "onnx", *, tolerance: float = 1e-4, name: str | None = None, target: str = "local",
+        experiment: str | None = None, wait: bool = True, timeout: float | None = 1800,
+    ) -> ModelVersion | Any:
+        """Convert a version to ONNX in an export job, which checks it against the original on sample
+        data (largest absolute difference <= ``tolerance``) and registers it as a new version.
+        Waits and returns the new version (``wait=False``: returns the job).
+
+        ``mv = ml.models.export("mnist:3", format="onnx")``
+        """
+        from .jobs import Job
+
+        mv = self.version(ref)
+        body = {"format": format, "tolerance": tolerance, "name": name, "target": target, "experiment": experiment}
+        job = Job(self._http, self._http.post(f"/models/{quote(mv.name, safe='')}/versions/{mv.version}/export", body))
+        if not wait:
+            return job
+        job = job.wait(timeout=timeout, raise_on_failure=True)
+        import json
+
+        result = json.loads(job.download("export.json", _tmpdir()).read_text())
+        return self.version(f"{result['name']}:{result['version']}")
+
+    def package(self, ref: str, target: str = "edge", path: str | os.PathLike | None = None) -> "os.PathLike":
+        """Write a folder that runs an ONNX version with only onnxruntime installed (model.onnx,
+        score.py, requirements.txt, README.md); returns its path (default ``./NAME-VERSION-TARGET``).
+
+        ``ml.models.package("mnist:4", target="edge")``
+        """
+        import io
+        import zipfile
+        from pathlib import Path
+
+        mv = self.version(ref)
+        data = self._http.get(f"/models/{quote(mv.name, safe='')}/versions/{mv.version}/package", params={"target": target}, raw=True)
+        dest = Path(path) if path is not None else Path.cwd() / f"{mv.name}-{mv.version}-{target}"
+        dest.mkdir(parents=True, exist_ok=True)
+        zipfile.ZipFile(io.BytesIO(data)).extractall(dest)
+        return dest
+
+
+def _tmpdir() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="mlservice-")

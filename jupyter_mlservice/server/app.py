@@ -45,6 +45,10 @@ class MLServiceApp(ExtensionApp):
     )
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
+    gpu_devices = List(
+        Unicode(), default_value=None, allow_none=True, config=True,
+        help="GPU ids deployments may be given (CUDA_VISIBLE_DEVICES); default: what `nvidia-smi -L` lists.",
+    )
     backend_classes = Dict(
         {}, config=True, help="Extra compute backends: {type name: 'package.module.Class'}; a name here overrides a built-in."
     )
@@ -88,6 +92,7 @@ class MLServiceApp(ExtensionApp):
             allowed_paths=allowed_roots(self.allowed_paths),
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
+            gpu_devices=None if self.gpu_devices is None else list(self.gpu_devices),
             backend_classes={name: import_item(path) for name, path in self.backend_classes.items()},
             job_env=job_env,
         )

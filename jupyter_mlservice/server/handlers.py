@@ -91,6 +91,8 @@ class JobsHandler(MLServiceHandler):
             target=self.get_query_argument("target", None),
             experiment=self.get_query_argument("experiment", None),
             tag=tags or None,
+            parent=self.get_query_argument("parent", None),
+            kind=self.get_query_argument("kind", None),
             limit=self.query_int("limit", 50),
             cursor=self.get_query_argument("cursor", None),
         )

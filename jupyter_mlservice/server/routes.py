@@ -54,6 +54,8 @@ OPS: list[Op] = [
             Query("target"),
             Query("experiment"),
             Query("tag", description="key=value; repeat to require several.", repeated=True),
+            Query("parent", description="Only the child jobs of this parent job (a sweep's trials...)."),
+            Query("kind", description="Only jobs of this kind (command, notebook, sweep, automl...)."),
             *PAGE,
         ),
         tag="jobs",
@@ -99,6 +101,8 @@ OPS: list[Op] = [
 from . import batch_handlers as _batch, schedule_handlers as _schedules; OPS += _schedules._ops() + _batch._ops()  # noqa: E402,E702
 from . import model_handlers as _models; OPS += _models.OPS  # noqa: E402,E702
 from . import endpoint_handlers as _endpoints; OPS += _endpoints.ops()  # noqa: E402,E702
+from . import export_handlers as _exports; OPS += _exports.OPS  # noqa: E402,E702
+from . import automl_handlers as _automl, sweep_handlers as _sweeps; OPS += _sweeps.OPS + _automl.OPS  # noqa: E402,E702
 
 
 EXTRA_SCHEMAS = {

@@ -703,6 +703,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/models/{name}/versions/{version}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Convert a version to ONNX as a job; the job registers the result (checked against the original) as a new version. */
+        post: operations["exportModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/models/{name}/versions/{version}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A zip of a folder that runs an ONNX version with onnxruntime only (model, score.py, requirements, README). */
+        get: operations["packageModelVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sweeps, newest first. */
+        get: operations["listSweeps"];
+        put?: never;
+        /** Submit a sweep: one trial job per sampled point of the search space. */
+        post: operations["submitSweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/sweeps/{sweep_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sweep: its parent job, spec, trial counts and best trial. */
+        get: operations["getSweep"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/sweeps/{sweep_id}/trials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every trial with its params, objective, state (pruned: why) and latest metrics. */
+        get: operations["listSweepTrials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/sweeps/{sweep_id}/trials/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One trial. */
+        get: operations["getSweepTrial"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/sweeps/{sweep_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the sweep and its running trials. */
+        post: operations["cancelSweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/automl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** AutoML runs, newest first. */
+        get: operations["listAutoMLRuns"];
+        put?: never;
+        /** Start an AutoML run (data checked at once: a bad column or metric is a 400). */
+        post: operations["submitAutoML"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/automl/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An AutoML run: parent job, leaderboard, best model, feature importance. */
+        get: operations["getAutoMLRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/automl/{run_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the run and its searches. */
+        post: operations["cancelAutoMLRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -741,6 +913,168 @@ export interface components {
              * @default null
              */
             ended_at?: string | null;
+        };
+        /**
+         * AutoMLCreate
+         * @description Let the service find the model: featurisation, model families and their settings.
+         */
+        AutoMLCreate: {
+            /**
+             * Task
+             * @enum {string}
+             */
+            task: "classification" | "regression" | "forecasting";
+            /**
+             * Data
+             * @description A CSV/Parquet path on the server, or `{url, sql}` / `{url, table}`.
+             */
+            data: string | components["schemas"]["DataSource"];
+            /** Target Column */
+            target_column: string;
+            /**
+             * Primary Metric
+             * @description classification: accuracy, auc, f1, log_loss; regression/forecasting: r2, rmse, mae, mape.
+             * @default null
+             */
+            primary_metric?: string | null;
+            /**
+             * Time Budget S
+             * @description Search time; default: suggested from the data size.
+             * @default null
+             */
+            time_budget_s?: number | null;
+            /**
+             * Max Trials
+             * @description Stop the search after this many trials (per concurrent search).
+             * @default null
+             */
+            max_trials?: number | null;
+            /**
+             * Max Concurrent Trials
+             * @description Searches running at once, each over a share of the model families.
+             * @default 1
+             */
+            max_concurrent_trials?: number;
+            /**
+             * Allowed Models
+             * @description Model families to try (default: all that suit the task).
+             * @default null
+             */
+            allowed_models?: string[] | null;
+            /** Blocked Models */
+            blocked_models?: string[];
+            /** @description Default: cross-validation below 10,000 rows, else a 10% holdout. */
+            validation?: components["schemas"]["Validation"];
+            /**
+             * Featurization
+             * @description auto: impute, scale, one-hot or target-encode categories, date parts (and lags when forecasting); off: numeric columns as they are.
+             * @default auto
+             * @enum {string}
+             */
+            featurization?: "auto" | "off";
+            /**
+             * Ensemble
+             * @description Try a weighted ensemble of the best models; kept when it scores better on validation.
+             * @default true
+             */
+            ensemble?: boolean;
+            /**
+             * Time Column
+             * @description forecasting: the time column (rows are ordered by it).
+             * @default null
+             */
+            time_column?: string | null;
+            /**
+             * Forecast Horizon
+             * @description forecasting: steps ahead; lags start at this step.
+             * @default 1
+             */
+            forecast_horizon?: number;
+            /**
+             * Lags
+             * @description forecasting: lags of the target used as features (default: horizon..horizon+6).
+             * @default null
+             */
+            lags?: number[] | null;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed?: number;
+            /**
+             * Target
+             * @default local
+             */
+            target?: string;
+            /**
+             * Experiment
+             * @default Default
+             */
+            experiment?: string;
+            /**
+             * Display Name
+             * @default
+             */
+            display_name?: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+        };
+        /** AutoMLPage */
+        AutoMLPage: {
+            /** Items */
+            items: components["schemas"]["AutoMLRun"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** AutoMLRun */
+        AutoMLRun: {
+            /** Id */
+            id: string;
+            /** @description The AutoML run's parent job. */
+            job: components["schemas"]["Job"];
+            spec: components["schemas"]["AutoMLCreate"];
+            /** Rows */
+            rows: number;
+            /** Columns */
+            columns: number;
+            /**
+             * Suggested Time Budget S
+             * @description What the data size suggests (used when time_budget_s is not given).
+             */
+            suggested_time_budget_s: number;
+            /**
+             * Trials
+             * @description Trials run so far (each a child MLflow run).
+             */
+            trials: number;
+            /**
+             * Best Score
+             * @description Best validation score so far (final score once completed).
+             * @default null
+             */
+            best_score?: number | null;
+            /** @default null */
+            best_model?: components["schemas"]["LeaderboardEntry"] | null;
+            /**
+             * Best Model Job Id
+             * @description The job whose run holds the final model at `model` (register it from there).
+             * @default null
+             */
+            best_model_job_id?: string | null;
+            /** Leaderboard */
+            leaderboard?: components["schemas"]["LeaderboardEntry"][];
+            /**
+             * Feature Importance
+             * @description Permutation importance of each input column.
+             */
+            feature_importance?: {
+                [key: string]: number;
+            };
         };
         /**
          * BatchInput
@@ -928,6 +1262,21 @@ export interface components {
              */
             table?: string | null;
         };
+        /** Batching */
+        Batching: {
+            /**
+             * Max Batch Size
+             * @description Rows scored in one forward pass at most.
+             * @default 32
+             */
+            max_batch_size?: number;
+            /**
+             * Max Delay Ms
+             * @description How long a batch's first request waits for others.
+             * @default 5
+             */
+            max_delay_ms?: number;
+        };
         /** CodeJobSpec */
         CodeJobSpec: {
             /**
@@ -1064,6 +1413,28 @@ export interface components {
              */
             code?: string | null;
         };
+        /**
+         * DataSource
+         * @description A table from a database: `url` (SQLAlchemy) with `sql` or `table`.
+         */
+        DataSource: {
+            /**
+             * Url
+             * @description SQLAlchemy URL, e.g. `sqlite:///warehouse.db`.
+             */
+            url: string;
+            /**
+             * Sql
+             * @description A SELECT query.
+             * @default null
+             */
+            sql?: string | null;
+            /**
+             * Table
+             * @default null
+             */
+            table?: string | null;
+        };
         /** Deployment */
         Deployment: {
             /** Endpoint */
@@ -1088,6 +1459,18 @@ export interface components {
             environment_variables: {
                 [key: string]: string;
             };
+            /** @default null */
+            batching?: components["schemas"]["Batching"] | null;
+            /**
+             * Gpu
+             * @default 0
+             */
+            gpu?: number;
+            /**
+             * Gpus
+             * @description The GPU ids it was given.
+             */
+            gpus?: string[];
             /**
              * Status
              * @enum {string}
@@ -1156,6 +1539,17 @@ export interface components {
             environment_variables?: {
                 [key: string]: string;
             };
+            /**
+             * @description Dynamic batching: concurrent tensor requests share one forward pass.
+             * @default null
+             */
+            batching?: components["schemas"]["Batching"] | null;
+            /**
+             * Gpu
+             * @description GPUs given to the deployment (its workers see them as CUDA_VISIBLE_DEVICES).
+             * @default 0
+             */
+            gpu?: number;
         };
         /** DeploymentList */
         DeploymentList: {
@@ -1193,6 +1587,91 @@ export interface components {
             environment_variables?: {
                 [key: string]: string;
             } | null;
+            /** @default null */
+            batching?: components["schemas"]["Batching"] | null;
+            /**
+             * Gpu
+             * @default null
+             */
+            gpu?: number | null;
+        };
+        /**
+         * EarlyTermination
+         * @description Stop running trials that are unlikely to beat the others (Azure ML's policy names; Optuna
+         *     pruners underneath). Steps are the ``step=`` values trials log the objective with.
+         */
+        EarlyTermination: {
+            /**
+             * Policy
+             * @enum {string}
+             */
+            policy: "median" | "bandit" | "truncation" | "hyperband";
+            /**
+             * Evaluation Interval
+             * @description Evaluate every this many steps.
+             * @default 1
+             */
+            evaluation_interval?: number;
+            /**
+             * Delay Evaluation
+             * @description Do not evaluate before this step.
+             * @default 0
+             */
+            delay_evaluation?: number;
+            /**
+             * Min Completed Trials
+             * @description median/truncation/bandit: trials that must have completed before any is stopped.
+             * @default 3
+             */
+            min_completed_trials?: number;
+            /**
+             * Slack Factor
+             * @description bandit: stop when worse than best/(1+slack_factor) (maximize).
+             * @default null
+             */
+            slack_factor?: number | null;
+            /**
+             * Slack Amount
+             * @description bandit: stop when worse than best - slack_amount (maximize).
+             * @default null
+             */
+            slack_amount?: number | null;
+            /**
+             * Truncation Percentage
+             * @description truncation: stop trials in this lowest percentage.
+             * @default 20
+             */
+            truncation_percentage?: number;
+            /**
+             * Min Resource
+             * @description hyperband: steps every trial gets.
+             * @default 1
+             */
+            min_resource?: number;
+            /**
+             * Max Resource
+             * @description hyperband: steps of a full trial (default: learned from completed trials).
+             * @default null
+             */
+            max_resource?: number | null;
+            /**
+             * Reduction Factor
+             * @description hyperband: keep 1/reduction_factor at each rung.
+             * @default 3
+             */
+            reduction_factor?: number;
+            /**
+             * Consecutive
+             * @description Noisy metrics: stop only after this many evaluations in a row say stop.
+             * @default 1
+             */
+            consecutive?: number;
+            /**
+             * Smoothing
+             * @description Noisy metrics: judge an exponential moving average (weight of the past, 0 = none).
+             * @default 0
+             */
+            smoothing?: number;
         };
         /** Endpoint */
         Endpoint: {
@@ -1421,6 +1900,12 @@ export interface components {
             error: string | null;
             /** Git Commit */
             git_commit: string | null;
+            /**
+             * Parent Id
+             * @description The parent job (a sweep or AutoML run) this job is a trial of.
+             * @default null
+             */
+            parent_id?: string | null;
             /** Tags */
             tags: {
                 [key: string]: string;
@@ -1501,6 +1986,71 @@ export interface components {
              */
             key?: "primary" | "secondary";
         };
+        /** LeaderboardEntry */
+        LeaderboardEntry: {
+            /** Rank */
+            rank: number;
+            /**
+             * Model
+             * @description Model family, or `ensemble`.
+             */
+            model: string;
+            /**
+             * Score
+             * @description The primary metric on validation.
+             */
+            score: number;
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Run Id
+             * @description The trial's MLflow run (nested under the AutoML run).
+             * @default null
+             */
+            run_id?: string | null;
+            /**
+             * Members
+             * @description ensemble: weight of each member family.
+             * @default null
+             */
+            members?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Train Time S
+             * @default null
+             */
+            train_time_s?: number | null;
+        };
+        /** Limits */
+        Limits: {
+            /**
+             * Max Trials
+             * @description Trials to run at most (grid: at most the grid's size).
+             * @default 20
+             */
+            max_trials?: number;
+            /**
+             * Max Concurrent Trials
+             * @description Trials running at once.
+             * @default 2
+             */
+            max_concurrent_trials?: number;
+            /**
+             * Timeout S
+             * @description Stop the sweep (and cancel its running trials) after this long.
+             * @default null
+             */
+            timeout_s?: number | null;
+            /**
+             * Trial Timeout S
+             * @description Fail one trial after this long.
+             * @default null
+             */
+            trial_timeout_s?: number | null;
+        };
         /** LogChunk */
         LogChunk: {
             /** Text */
@@ -1539,6 +2089,45 @@ export interface components {
             mirror_traffic: {
                 [key: string]: number;
             };
+        };
+        /** ModelExport */
+        ModelExport: {
+            /**
+             * Format
+             * @description Only `onnx` for now.
+             * @default onnx
+             * @constant
+             */
+            format?: "onnx";
+            /**
+             * Tolerance
+             * @description Largest absolute difference allowed between the ONNX model's and the original's answers on sample data.
+             * @default 0.0001
+             */
+            tolerance?: number;
+            /**
+             * Name
+             * @description Register the result under this name; default: a new version of the same model.
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Target
+             * @description Compute target the export job runs on.
+             * @default local
+             */
+            target?: string;
+            /**
+             * Experiment
+             * @description Experiment of the export job (default `model-exports`).
+             * @default null
+             */
+            experiment?: string | null;
+            /**
+             * Timeout S
+             * @default null
+             */
+            timeout_s?: number | null;
         };
         /** ModelRegister */
         ModelRegister: {
@@ -1713,6 +2302,20 @@ export interface components {
              * @default null
              */
             kernel_name?: string | null;
+        };
+        /** Objective */
+        Objective: {
+            /**
+             * Metric
+             * @description Metric the trials log with mlflow.log_metric(name, value, step=...).
+             */
+            metric: string;
+            /**
+             * Goal
+             * @default maximize
+             * @enum {string}
+             */
+            goal?: "maximize" | "minimize";
         };
         /**
          * Recurrence
@@ -2154,6 +2757,188 @@ export interface components {
              */
             concurrency_policy?: ("skip" | "queue") | null;
         };
+        /**
+         * SearchParameter
+         * @description One dimension: ``choice`` (values), ``uniform``/``loguniform`` (low, high floats),
+         *     ``randint`` (low..high integers, both included) or ``normal`` (mu, sigma).
+         */
+        SearchParameter: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "choice" | "uniform" | "loguniform" | "randint" | "normal";
+            /**
+             * Values
+             * @description choice: the values to pick from.
+             * @default null
+             */
+            values?: unknown[] | null;
+            /**
+             * Low
+             * @description uniform, loguniform, randint: lower bound.
+             * @default null
+             */
+            low?: number | null;
+            /**
+             * High
+             * @description uniform, loguniform, randint: upper bound.
+             * @default null
+             */
+            high?: number | null;
+            /**
+             * Mu
+             * @description normal: mean.
+             * @default null
+             */
+            mu?: number | null;
+            /**
+             * Sigma
+             * @description normal: standard deviation (> 0).
+             * @default null
+             */
+            sigma?: number | null;
+        };
+        /** Sweep */
+        Sweep: {
+            /** Id */
+            id: string;
+            /** @description The sweep's parent job (status, MLflow run, times). */
+            job: components["schemas"]["Job"];
+            spec: components["schemas"]["SweepCreate"];
+            /**
+             * Counts
+             * @description Trials per state.
+             */
+            counts: {
+                [key: string]: number;
+            };
+            best_trial: components["schemas"]["SweepTrial"] | null;
+        };
+        /**
+         * SweepCreate
+         * @description A sweep: run one trial job per sampled point of the search space.
+         */
+        SweepCreate: {
+            /**
+             * Trial
+             * @description A job spec (`kind` command, notebook or code, with its fields) whose strings may contain `${{search_space.NAME}}`; notebook and code trials also get the sampled values as parameters.
+             */
+            trial: {
+                [key: string]: unknown;
+            };
+            /** Search Space */
+            search_space: {
+                [key: string]: components["schemas"]["SearchParameter"];
+            };
+            /**
+             * Sampling
+             * @default random
+             * @enum {string}
+             */
+            sampling?: "random" | "grid" | "bayesian";
+            objective: components["schemas"]["Objective"];
+            /** @default null */
+            early_termination?: components["schemas"]["EarlyTermination"] | null;
+            limits?: components["schemas"]["Limits"];
+            /**
+             * Seed
+             * @description Seed of the sampler (the same seed samples the same points).
+             * @default null
+             */
+            seed?: number | null;
+            /**
+             * Target
+             * @default local
+             */
+            target?: string;
+            /**
+             * Experiment
+             * @default Default
+             */
+            experiment?: string;
+            /**
+             * Display Name
+             * @default
+             */
+            display_name?: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+        };
+        /** SweepPage */
+        SweepPage: {
+            /** Items */
+            items: components["schemas"]["Sweep"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** SweepTrial */
+        SweepTrial: {
+            /**
+             * Number
+             * @description Trial number, from 0 in the order trials were sampled.
+             */
+            number: number;
+            /** Job Id */
+            job_id: string | null;
+            /**
+             * Status
+             * @description The trial job's status (Queued...Completed, Failed, Canceled).
+             */
+            status: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "running" | "pruning" | "completed" | "pruned" | "failed" | "canceled";
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /**
+             * Value
+             * @description The objective: the last value the trial logged.
+             */
+            value: number | null;
+            /**
+             * Last Step
+             * @description Latest step of the objective seen so far.
+             */
+            last_step: number | null;
+            /**
+             * Reason
+             * @description Why a trial was pruned, failed or canceled.
+             */
+            reason: string | null;
+            /** Run Id */
+            run_id: string | null;
+            /**
+             * Metrics
+             * @description Latest value of every metric the trial logged.
+             */
+            metrics?: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Duration S */
+            duration_s: number | null;
+        };
+        /** SweepTrialPage */
+        SweepTrialPage: {
+            /** Items */
+            items: components["schemas"]["SweepTrial"][];
+        };
         /** Target */
         Target: {
             /** Name */
@@ -2247,6 +3032,31 @@ export interface components {
             traffic: {
                 [key: string]: number;
             };
+        };
+        /**
+         * Validation
+         * @description How trials are scored: k-fold cross-validation, a random (time-ordered for forecasting)
+         *     holdout fraction, or a separate validation table.
+         */
+        Validation: {
+            /**
+             * Cv
+             * @description Folds of cross-validation.
+             * @default null
+             */
+            cv?: number | null;
+            /**
+             * Holdout
+             * @description Fraction of the rows held out.
+             * @default null
+             */
+            holdout?: number | null;
+            /**
+             * Data
+             * @description Validation data (a path or a query), same columns as data.
+             * @default null
+             */
+            data?: string | components["schemas"]["DataSource"] | null;
         };
     };
     responses: never;
@@ -2803,6 +3613,10 @@ export interface operations {
                 experiment?: string;
                 /** @description key=value; repeat to require several. */
                 tag?: string[];
+                /** @description Only the child jobs of this parent job (a sweep's trials...). */
+                parent?: string;
+                /** @description Only jobs of this kind (command, notebook, sweep, automl...). */
+                kind?: string;
                 /** @description Items per page (1-1000). */
                 limit?: number;
                 /** @description next_cursor of the previous page. */
@@ -6786,6 +7600,938 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LogChunk"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    exportModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ModelExport"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    packageModelVersion: {
+        parameters: {
+            query?: {
+                /** @description `edge` (the only target so far). */
+                target?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listSweeps: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    submitSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sweep"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sweep"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listSweepTrials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepTrialPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getSweepTrial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepTrial"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancelSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sweep"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listAutoMLRuns: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoMLPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    submitAutoML: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoMLCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoMLRun"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getAutoMLRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoMLRun"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancelAutoMLRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoMLRun"];
                 };
             };
             /** @description Bad input; the message says what to change. */

@@ -16,9 +16,9 @@ from .modelref import model_uri
 SUFFIXES = (".parquet", ".pq", ".csv")
 
 
-def expand_files(paths: PathPolicy, path: str) -> list[Path]:
-    """A file, a folder (its CSV/Parquet files) or a glob -> sorted files, each inside the
-    allowed paths (a glob or folder that reaches out through a symlink is refused)."""
+def expand_files(paths: PathPolicy, path: str, suffixes: tuple[str, ...] | None = SUFFIXES) -> list[Path]:
+    """A file, a folder (its files with one of ``suffixes``; None: every file) or a glob -> sorted
+    files, each inside the allowed paths (a glob or folder reaching out through a symlink is refused)."""
     if any(ch in path for ch in "*?["):
         # glob only under the part before the first wildcard (in reach); check every match too
         parts = PurePosixPath(path).parts
@@ -29,7 +29,7 @@ def expand_files(paths: PathPolicy, path: str) -> list[Path]:
     else:
         p = paths.confine(path, "input.path")
         if p.is_dir():
-            files = [paths.confine(f, "input.path") for f in p.rglob("*") if f.suffix.lower() in SUFFIXES]
+            files = [paths.confine(f, "input.path") for f in p.rglob("*") if suffixes is None or f.suffix.lower() in suffixes]
         else:
             files = [p] if p.is_file() else []
     return sorted(f for f in files if f.is_file())
@@ -45,9 +45,12 @@ def prepare_batch(spec: dict[str, Any], job_dir: Path, paths: PathPolicy) -> Non
     root_dir = paths.root
     inp = dict(spec["input"])
     if inp.get("path"):
-        files = expand_files(paths, inp["path"])
+        # files mode hands paths to the script's run(): any file (images, audio...) is input
+        by_file = spec.get("mini_batch_unit") == "files"
+        files = expand_files(paths, inp["path"], None if by_file else SUFFIXES)
         if not files:
-            raise InvalidRequest(f"input.path {inp['path']!r} matches no CSV or Parquet file on the server (paths are relative to {root_dir})")
+            what = "file" if by_file else "CSV or Parquet file"
+            raise InvalidRequest(f"input.path {inp['path']!r} matches no {what} on the server (paths are relative to {root_dir})")
         fmt = inp.get("format")
         if not fmt and spec.get("mini_batch_unit") != "files":
             kinds = {"csv" if f.suffix.lower() == ".csv" else "parquet" for f in files}

@@ -22,6 +22,11 @@ class RequestSettings(Model):
     max_batch_size: int = Field(64, ge=1, le=10_000, description="Concurrent requests merged into one predict (1: off).")
 
 
+class Batching(Model):
+    max_batch_size: int = Field(32, ge=1, le=4096, description="Rows scored in one forward pass at most.")
+    max_delay_ms: float = Field(5, ge=0, le=1000, description="How long a batch's first request waits for others.")
+
+
 class EndpointCreate(Model):
     name: str = Field(pattern=ENDPOINT_NAME, description="Letters, digits and '-', starting with a letter.")
     auth_mode: Literal["key", "none"] = Field("key", description="`key`: Bearer key required; `none`: local experiments only.")
@@ -76,6 +81,8 @@ class DeploymentCreate(Model):
     replicas: int = Field(1, ge=1, le=32, description="Worker processes.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    batching: Batching | None = Field(None, description="Dynamic batching: concurrent tensor requests share one forward pass.")
+    gpu: int = Field(0, ge=0, le=16, description="GPUs given to the deployment (its workers see them as CUDA_VISIBLE_DEVICES).")
 
 
     _env = field_validator("environment_variables")(classmethod(lambda cls, v: env_names(v)))
@@ -88,6 +95,8 @@ class DeploymentUpdate(Model):
     replicas: int | None = Field(None, ge=1, le=32)
     request_settings: RequestSettings | None = None
     environment_variables: dict[str, str] | None = None
+    batching: Batching | None = None
+    gpu: int | None = Field(None, ge=0, le=16)
 
     _env = field_validator("environment_variables")(classmethod(lambda cls, v: env_names(v)))
 
@@ -102,6 +111,9 @@ class Deployment(Model):
     replicas: int
     request_settings: RequestSettings
     environment_variables: dict[str, str]
+    batching: Batching | None = None
+    gpu: int = 0
+    gpus: list[str] = Field(default_factory=list, description="The GPU ids it was given.")
     status: DeploymentState
     error: str | None = None
     ready_workers: int = 0

@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..jobs.snapshot import snapshot
@@ -48,7 +49,7 @@ NO_DEPLOYMENT = "no deployment yet: add one (POST /endpoints/{name}/deployments)
 
 class EndpointService:
     def __init__(self, store: Store, models: ModelService, workspace_dir: Path, root_dir: Path, host: str = "127.0.0.1", max_snapshot_bytes: int = 100 * 2**20,
-                 paths: PathPolicy | None = None, max_request_bytes: int = 16 * 2**20):
+                 gpu_devices: list[str] | None = None, paths: PathPolicy | None = None, max_request_bytes: int = 16 * 2**20):
         self.paths = paths or PathPolicy(root_dir, hidden=[workspace_dir])
         self.max_request_bytes = max_request_bytes
         self.store = store
@@ -59,6 +60,8 @@ class EndpointService:
         self.max_snapshot_bytes = max_snapshot_bytes
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._gpu_devices = gpu_devices  # None: ask nvidia-smi once
+        self._gpu_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -194,8 +197,15 @@ class EndpointService:
         self._endpoint_row(endpoint)
         spec = self._prepare_spec(endpoint, body.name, body.model_dump(mode="json"))
         now = utcnow()
-        if not self.store.insert_new(DeploymentRow(endpoint=endpoint, name=body.name, spec=spec, applied=None, status="Creating", created_at=now, updated_at=now)):
-            raise Conflict(f"endpoint {endpoint!r} already has a deployment named {body.name!r}")
+        exists = Conflict(f"endpoint {endpoint!r} already has a deployment named {body.name!r}")
+        try:
+            with self._gpu_lock, self.store.session() as s:
+                if s.get(DeploymentRow, (endpoint, body.name)) is not None:
+                    raise exists
+                spec["gpus"] = self._allocate_gpus(endpoint, body.name, spec.get("gpu") or 0, [])
+                s.add(DeploymentRow(endpoint=endpoint, name=body.name, spec=spec, applied=None, status="Creating", created_at=now, updated_at=now))
+        except IntegrityError:  # another server process created it first
+            raise exists from None
         with self.store.session() as s:  # a deployment on the way: the endpoint is being created
             ep = s.get(EndpointRow, endpoint)
             if ep is not None and ep.error == NO_DEPLOYMENT:
@@ -210,7 +220,8 @@ class EndpointService:
         if "code" in changes or "scoring_script" in changes:
             merged.pop("code_snapshot", None)
         spec = self._prepare_spec(endpoint, name, merged, previous=row.spec)
-        with self.store.session() as s:
+        with self._gpu_lock, self.store.session() as s:
+            spec["gpus"] = self._allocate_gpus(endpoint, name, spec.get("gpu") or 0, row.spec.get("gpus") or [])
             live = s.get(DeploymentRow, (endpoint, name))
             live.spec, live.status, live.error, live.updated_at = spec, "Updating", None, utcnow()
         self._in_background(endpoint)
@@ -318,6 +329,7 @@ class EndpointService:
                     name=row.name, model_path=spec["model_path"], model_name=spec["model_name"], model_version=spec["model_version"],
                     scoring_script=spec.get("scoring_script"), code_dir=spec.get("code_snapshot"), replicas=spec["replicas"],
                     request_settings=ServingSettings(**spec["request_settings"]), environment_variables=spec.get("environment_variables") or {},
+                    batching=spec.get("batching"), gpus=spec.get("gpus") or [],
                 )
             )
         if not deployments:
@@ -338,6 +350,7 @@ class EndpointService:
     def _reconcile(self, endpoint: str) -> None:
         """Make the endpoint's processes serve what the store says. Caller holds the lock."""
         from ..serving import EndpointFailed, EndpointProcess
+        from ..serving.supervisor import ROLLOUT_TIMEOUT_S
 
         ep = self._endpoint_row(endpoint)
         rows = self._deployment_rows(endpoint)
@@ -355,9 +368,9 @@ class EndpointService:
                 self._endpoint_in(s, endpoint).traffic = dict(config.traffic)
         try:
             if process is None:
-                process = EndpointProcess.start(config, self.dir / endpoint)
+                process = EndpointProcess.start(config, self.dir / endpoint, timeout=ROLLOUT_TIMEOUT_S)
             else:
-                process.reconfigure(config)
+                process.reconfigure(config, timeout=ROLLOUT_TIMEOUT_S)
         except EndpointFailed as exc:
             reason = str(exc)
             for name in changing:
@@ -367,7 +380,7 @@ class EndpointService:
             fallback = self._config(ep, self._deployment_rows(endpoint), use_applied=changing)
             if fallback is not None and self._attach(endpoint) is None:
                 try:
-                    EndpointProcess.start(fallback, self.dir / endpoint)
+                    EndpointProcess.start(fallback, self.dir / endpoint, timeout=ROLLOUT_TIMEOUT_S)
                 except EndpointFailed:
                     log.warning("endpoint %s cannot serve its previous configuration either", endpoint)
             return
@@ -420,6 +433,36 @@ class EndpointService:
         finally:
             lock.release()
 
+    # ---- GPUs ----------------------------------------------------------------------------------
+
+    def gpu_devices(self) -> list[str]:
+        """The GPU ids deployments may be given: configured (``gpu_devices``), or what nvidia-smi lists."""
+        if self._gpu_devices is None:
+            self._gpu_devices = _nvidia_gpus()
+        return list(self._gpu_devices)
+
+    def _allocate_gpus(self, endpoint: str, name: str, count: int, previous: list[str]) -> list[str]:
+        """``count`` GPU ids no other deployment holds (a deployment keeps the ones it had). Caller
+        holds the GPU lock and writes the row before releasing it."""
+        if not count:
+            return []
+        devices = self.gpu_devices()
+        if not devices:
+            raise InvalidRequest("this server has no GPUs (nvidia-smi lists none and gpu_devices is not set); deploy with gpu=0")
+        held: dict[str, str] = {}
+        with self.store.session() as s:
+            for row in s.scalars(select(DeploymentRow)):
+                if (row.endpoint, row.name) != (endpoint, name) and row.status != "Deleting":
+                    for g in (row.spec or {}).get("gpus") or []:
+                        held[g] = f"{row.endpoint}/{row.name}"
+        keep = [g for g in previous if g in devices and g not in held][:count]
+        free = keep + [g for g in devices if g not in held and g not in keep]
+        if len(free) < count:
+            users = ", ".join(f"{g} ({who})" for g, who in sorted(held.items()))
+            raise Conflict(f"the deployment asks for {count} GPU(s) and {len(free)} of this server's {len(devices)} are free "
+                           f"(in use: {users}); lower gpu or delete a deployment that holds one")
+        return free[:count]
+
     # ---- helpers -------------------------------------------------------------------------------
 
     def _prepare_spec(self, endpoint: str, name: str, spec: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -462,7 +505,8 @@ class EndpointService:
         return Deployment(
             endpoint=row.endpoint, name=row.name, model=spec["model"], model_name=spec["model_name"], model_version=spec["model_version"],
             scoring_script=spec.get("scoring_script"), replicas=spec["replicas"], request_settings=RequestSettings(**spec["request_settings"]),
-            environment_variables=spec.get("environment_variables") or {}, status=row.status, error=row.error, ready_workers=row.ready_workers,
+            environment_variables=spec.get("environment_variables") or {}, batching=spec.get("batching"), gpu=spec.get("gpu") or 0,
+            gpus=spec.get("gpus") or [], status=row.status, error=row.error, ready_workers=row.ready_workers,
             traffic=(ep.traffic or {}).get(row.name, 0), mirror_traffic=(ep.mirror_traffic or {}).get(row.name, 0),
             created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )
@@ -512,6 +556,16 @@ class EndpointService:
             row = s.get(EndpointRow, endpoint)
             if row is not None and (row.status, row.error) != (status, error):
                 row.status, row.error, row.updated_at = status, error, utcnow()
+
+
+def _nvidia_gpus() -> list[str]:
+    import subprocess
+
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [line.strip() for line in out.stdout.splitlines() if line.strip().isdigit()] if out.returncode == 0 else []
 
 
 def _key() -> str:

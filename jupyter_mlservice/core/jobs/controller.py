@@ -24,6 +24,7 @@ from ..store import Store
 from ..tables import JobRow, TargetRow
 from ..timeutil import as_utc, utcnow
 from . import launch
+from .children import run_by_job_controller
 
 log = logging.getLogger("jupyter_mlservice.jobs")
 
@@ -104,7 +105,7 @@ class JobController:
     def recover(self) -> None:
         """Re-attach to jobs a previous server process left running; settle the rest."""
         with self.store.session() as s:
-            rows = list(s.scalars(select(JobRow).where(JobRow.status.in_([st.value for st in ACTIVE_STATUSES]))))
+            rows = list(s.scalars(select(JobRow).where(JobRow.status.in_([st.value for st in ACTIVE_STATUSES]), run_by_job_controller())))
             targets = {t.name: t for t in s.scalars(select(TargetRow))}
             s.expunge_all()
         for row in rows:
@@ -195,7 +196,7 @@ class JobController:
             queued = list(
                 s.scalars(
                     select(JobRow)
-                    .where(JobRow.status == JobStatus.QUEUED.value)
+                    .where(JobRow.status == JobStatus.QUEUED.value, run_by_job_controller())
                     .order_by(JobRow.created_at, JobRow.id)
                     .limit(DISPATCH_BATCH)
                 )
@@ -206,7 +207,7 @@ class JobController:
             busy = dict(
                 s.execute(
                     select(JobRow.target, func.count())
-                    .where(JobRow.status.in_([st.value for st in ACTIVE_STATUSES]))
+                    .where(JobRow.status.in_([st.value for st in ACTIVE_STATUSES]), run_by_job_controller())
                     .group_by(JobRow.target)
                 ).all()
             )

@@ -69,8 +69,10 @@ class JobService:
 
     # ---- submit ------------------------------------------------------------------------------
 
-    def submit(self, spec: Any, extra_tags: dict[str, str] | None = None, *, rerun_snapshot: Path | None = None) -> Job:
-        """Validate, snapshot the code, create the MLflow run, queue the job.
+    def submit(self, spec: Any, extra_tags: dict[str, str] | None = None, parent_id: str | None = None, *,
+               rerun_snapshot: Path | None = None) -> Job:
+        """Validate, snapshot the code, create the MLflow run, queue the job (a child of
+        ``parent_id`` when given: see children.py).
 
         Every path in the spec must lie inside the server root (403 otherwise); a rerun copies
         its original job's snapshot (``rerun_snapshot``), which lives in the workspace folder.
@@ -131,6 +133,7 @@ class JobService:
             max_retries=spec.max_retries,
             timeout_s=spec.timeout_s,
             git_commit=commit,
+            parent_id=parent_id,
             backend_state={},
             attempts=[],
             created_at=now,
@@ -157,6 +160,8 @@ class JobService:
         from ..schemas import JobSpec
 
         row = self.row(job_id)
+        if row.parent_id is None and row.kind not in ("command", "notebook", "code", "batch"):
+            raise InvalidRequest(f"job {job_id} is a {row.kind}; submit a new {row.kind} with its spec instead of a rerun")
         spec = TypeAdapter(JobSpec).validate_python(row.spec)
         if spec.code:
             # The original folder may have changed since; rerun what the job actually ran.
@@ -187,6 +192,8 @@ class JobService:
         target: str | None = None,
         experiment: str | None = None,
         tag: dict[str, str] | None = None,
+        parent: str | None = None,
+        kind: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
     ) -> JobPage:
@@ -203,6 +210,10 @@ class JobService:
             q = q.where(JobRow.target == target)
         if experiment:
             q = q.where(JobRow.experiment == experiment)
+        if parent:
+            q = q.where(JobRow.parent_id == parent)
+        if kind:
+            q = q.where(JobRow.kind == kind)
         for key, value in (tag or {}).items():
             q = q.where(JobRow.tags[key].as_string() == value)
         if cursor:
@@ -321,6 +332,7 @@ def to_job(row: JobRow) -> Job:
         exit_code=row.exit_code,
         error=row.error,
         git_commit=row.git_commit,
+        parent_id=row.parent_id,
         tags=row.tags or {},
         spec=row.spec,
         attempts=row.attempts or [],

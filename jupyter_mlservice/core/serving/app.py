@@ -24,23 +24,30 @@ from typing import Any
 import numpy as np
 import orjson
 
+from .batching import Batcher, Failed, TensorInput
 from .config import EndpointConfig
 from .echo import without_echo
 from .metrics import Metrics
-from .scorers import TEXT, MLflowScorer, Reply, ScriptScorer, apply_env, error, load_scorer, restore_env
+from .scorers import (
+    TEXT, MLflowScorer, Reply, ScriptScorer, apply_env, error, is_json, load_scorer, oip_reply, predictions_reply, restore_env,
+)
 
 INLINE_JSON_BYTES = 64 * 1024  # bigger bodies are parsed on the scoring thread, not the event loop
+BATCHED_JSON_BYTES = 4 * 1024 * 1024  # tensor bodies up to this are parsed on the loop to join a batch
 UNROUTED = ""  # metrics label for requests answered before a deployment was chosen
 
 
 class Deployment:
     """One deployment inside a worker: its scorer (or why it has none) and its request limits."""
 
-    def __init__(self, config, log_path: Path):
+    def __init__(self, config, log_path: Path, device: str | None = None):
         self.config = config
         self.name = config.name
         self.settings = config.request_settings
         self.env = {**config.environment_variables}
+        if device:  # its GPU among the worker's CUDA_VISIBLE_DEVICES: MLflow's PyTorch flavor predicts there
+            self.env.setdefault("MLFLOW_DEFAULT_PREDICTION_DEVICE", device)
+            self.env.setdefault("MLSERVICE_DEVICE", device)
         if config.scoring_script:
             self.env.setdefault("AZUREML_MODEL_DIR", str(Path(config.model_path).resolve()))
             self.env.setdefault("AZUREML_ENTRY_SCRIPT", str(config.script_path()))
@@ -49,6 +56,8 @@ class Deployment:
         self.log = open(log_path, "a", buffering=1, encoding="utf-8")
         self.scorer: MLflowScorer | ScriptScorer | None = None
         self.batcher: InlineBatcher | None = None
+        self.tensor_input: TensorInput | None = None  # with batching: the tensor requests are parsed into
+        self.tensor_batcher: Batcher | None = None  # made at startup, once the scoring thread runs
         self.state = "Creating"
         self.reason: str | None = None
         self.inflight = 0
@@ -62,6 +71,9 @@ class Deployment:
         output.current = self.log
         try:
             self.scorer = load_scorer(self.config)
+            _apply_threads(self.env, self.scorer)
+            if isinstance(self.scorer, MLflowScorer) and self.config.batching is not None:
+                self.tensor_input = TensorInput.of(self.scorer.model)
             if isinstance(self.scorer, MLflowScorer) and self.scorer.fast is not None:
                 self.batcher = InlineBatcher(self)
                 try:
@@ -172,6 +184,8 @@ class ScoringThread:
                 return scorer.score(*payload)
             if kind == "oip":
                 return scorer.oip_infer(*payload)
+            if kind == "call":  # a dynamic batch: the batcher handles its own errors
+                return payload()
             if kind == "json":  # a big MLflow body: parse here, then fast path or MLflow's own path
                 body, content_type = payload
                 rows = _fast_rows(scorer, body)
@@ -220,6 +234,34 @@ def _predict_chunk(deployment: Deployment, chunk: list, results: list) -> None:
         else:
             traceback.print_exc()
             results.append((chunk[0][0], _predict_failed(deployment, chunk[0][3])))
+
+
+def _batch_failed(failed: Failed) -> Reply:
+    """A request of a dynamic batch that the model could not score alone (same words as MLflow's)."""
+    return Reply(400, orjson.dumps({
+        "error_code": "BAD_REQUEST",
+        "message": f"Encountered an unexpected error while evaluating the model ({type(failed.error).__name__}: "
+                   f"{failed.error}). Verify that the input is compatible with the model for inference.",
+        "stack_trace": failed.trace,
+    }))  # fmt: skip
+
+
+def _apply_threads(env: dict[str, str], scorer) -> None:
+    """A deployment's OMP_NUM_THREADS also sets torch's intra-op threads (they are per process)
+    and, for an ONNX model, onnxruntime's (which reads no variable; its idle threads would spin)."""
+    threads = env.get("OMP_NUM_THREADS", "")
+    if not (threads.isdigit() and int(threads) > 0):
+        return
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(int(threads))
+    session = getattr(getattr(getattr(scorer, "model", None), "_model_impl", None), "rt", None)  # mlflow.onnx's session
+    if session is not None and "onnxruntime" in sys.modules and getattr(session, "_model_path", None):
+        ort = sys.modules["onnxruntime"]
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = int(threads)
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        scorer.model._model_impl.rt = ort.InferenceSession(session._model_path, options, providers=session.get_providers())
 
 
 def _predict_failed(deployment: Deployment, rows: np.ndarray) -> Reply:
@@ -412,7 +454,9 @@ class ScoringApp:
             )
         try:
             batcher = deployment.batcher
-            if kind == "rows" and batcher is not None and batcher.inline:
+            if kind == "tensor":
+                future = deployment.tensor_batcher.submit(payload[0])
+            elif kind == "rows" and batcher is not None and batcher.inline:
                 future = batcher.submit(asyncio.get_running_loop(), payload)
             else:
                 future = self.scoring.submit(deployment, kind, payload)
@@ -423,6 +467,8 @@ class ScoringApp:
             self._release(deployment)
         if reply is None:
             return error(504, f"request timed out after {deployment.settings.request_timeout_ms} ms")
+        if kind == "tensor":  # this caller's rows of the batch's output -> its protocol's answer
+            return _batch_failed(reply) if isinstance(reply, Failed) else payload[1](reply)
         return reply
 
     def _mirror(self, kind: str, payload: Any, content_type: str) -> None:
@@ -500,6 +546,13 @@ class ScoringApp:
 
     async def _score_body(self, deployment: Deployment, body: bytes, content_type: str, headers) -> Reply:
         scorer = deployment.scorer
+        if deployment.tensor_batcher is not None and is_json(content_type) and len(body) <= BATCHED_JSON_BYTES:
+            try:
+                tensor = deployment.tensor_input.from_json(orjson.loads(body))
+            except orjson.JSONDecodeError:
+                tensor = None  # MLflow's own parser words the error
+            if tensor is not None:
+                return await self._score(deployment, "tensor", (tensor, predictions_reply))
         if isinstance(scorer, MLflowScorer):
             if scorer.fast is not None and content_type in ("application/json", "application/json; charset=utf-8"):
                 if len(body) <= INLINE_JSON_BYTES:
@@ -560,6 +613,10 @@ class ScoringApp:
                 request = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
                 return without_echo(error(400, f"request body is not valid JSON: {exc}"), body), UNROUTED
+            tensor = deployment.tensor_input.from_oip(request) if deployment.tensor_batcher is not None else None
+            if tensor is not None:
+                answer = partial(oip_reply, model_name=name, model_version=deployment.config.model_version, request=request)
+                return without_echo(await self._score(deployment, "tensor", (tensor, lambda part: answer(part))), body), deployment.name
             return without_echo(await self._score(deployment, "oip", (request, name)), body), deployment.name
         return error(404, f"no route {method} {path}"), UNROUTED
 
@@ -586,6 +643,12 @@ class ScoringApp:
             if message["type"] == "lifespan.startup":
                 output = sys.stdout if isinstance(sys.stdout, OutputRouter) else OutputRouter(sys.stdout)
                 self.scoring = ScoringThread(asyncio.get_running_loop(), output)
+                for d in self.deployments.values():
+                    if d.tensor_input is not None:
+                        d.tensor_batcher = Batcher(
+                            d.config.batching, d.scorer.model.predict, partial(self.scoring.submit, d, "call"),
+                            on_batch=partial(self.metrics.observe_batch, d.name),
+                        )  # fmt: skip
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.metrics.flush(force=True)

@@ -26,6 +26,8 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else ""), **(extra or {})}
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+                    "TF_NUM_INTEROP_THREADS")  # fmt: skip
 MAX_MIRROR_PERCENT = 50  # share of requests an endpoint may copy to mirror deployments, in total
 
 class RequestSettings(BaseModel):
@@ -53,6 +55,17 @@ class RequestSettings(BaseModel):
     )
 
 
+class BatchingSettings(BaseModel):
+    """Dynamic batching of tensor requests (see serving/batching.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_batch_size: int = Field(default=32, ge=1, le=4096, description="Rows scored in one forward pass at most.")
+    max_delay_ms: float = Field(
+        default=5, ge=0, le=1000, description="How long the first request of a batch waits for others to join it."
+    )
+
+
 class DeploymentConfig(BaseModel):
     """One model (and optionally a scoring script) behind an endpoint."""
 
@@ -70,6 +83,8 @@ class DeploymentConfig(BaseModel):
     replicas: int = Field(default=1, ge=1, le=32, description="Worker processes serving this deployment.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    batching: BatchingSettings | None = Field(default=None, description="Group concurrent tensor requests into one forward pass.")
+    gpus: list[str] = Field(default_factory=list, description="GPU ids given to this deployment (CUDA_VISIBLE_DEVICES of its workers).")
 
     @model_validator(mode="after")
     def _script_needs_a_file(self) -> DeploymentConfig:
@@ -142,6 +157,28 @@ class EndpointConfig(BaseModel):
             self.primary_key = self.primary_key or secrets.token_urlsafe(32)
             self.secondary_key = self.secondary_key or secrets.token_urlsafe(32)
         return self
+
+    def worker_env(self) -> dict[str, str]:
+        """Process environment of the workers: thread settings that libraries read once at import
+        (the first deployment that sets one wins: the workers host every deployment) and the GPUs
+        of all deployments, in order (``CUDA_VISIBLE_DEVICES``)."""
+        env: dict[str, str] = {}
+        for d in self.deployments:
+            for key in THREAD_VARIABLES:
+                if key in d.environment_variables:
+                    env.setdefault(key, d.environment_variables[key])
+        if self.gpus:
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(self.gpus)
+        return env
+
+    @property
+    def gpus(self) -> list[str]:
+        return list(dict.fromkeys(g for d in self.deployments for g in d.gpus))
+
+    def device_of(self, name: str) -> str | None:
+        """``cuda:N``: the deployment's first GPU as its workers number them (None: no GPU)."""
+        d = self.deployment(name)
+        return f"cuda:{self.gpus.index(d.gpus[0])}" if d is not None and d.gpus else None
 
     def deployment(self, name: str) -> DeploymentConfig | None:
         return next((d for d in self.deployments if d.name == name), None)

@@ -27,6 +27,7 @@ class Metrics:
         self.requests: dict[tuple[str, int], int] = {}
         self.histograms: dict[str, list[float]] = {}  # bucket counts (not cumulative), sum, count
         self.mirrored: dict[str, int] = {}
+        self.batches: dict[str, list[int]] = {}  # dynamic batching: [batches, requests, rows]
         self._dirty = False
         self._flushed_at = 0.0
 
@@ -43,11 +44,19 @@ class Metrics:
             self.mirrored[deployment] = self.mirrored.get(deployment, 0) + 1
         self._dirty = True
 
+    def observe_batch(self, deployment: str, requests: int, rows: int) -> None:
+        counts = self.batches.setdefault(deployment, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += requests
+        counts[2] += rows
+        self._dirty = True
+
     def snapshot(self) -> dict:
         return {
             "requests": [[d, s, n] for (d, s), n in self.requests.items()],
             "histograms": self.histograms,
             "mirrored": self.mirrored,
+            "batches": self.batches,
         }
 
     def flush(self, force: bool = False) -> None:
@@ -70,6 +79,7 @@ def merge(snapshots: list[dict | None]) -> dict:
     requests: dict[tuple[str, int], int] = {}
     histograms: dict[str, list[float]] = {}
     mirrored: dict[str, int] = {}
+    batches: dict[str, list[int]] = {}
     for snap in snapshots:
         if not snap:
             continue
@@ -81,10 +91,13 @@ def merge(snapshots: list[dict | None]) -> dict:
                 into[i] += v
         for d, n in snap.get("mirrored", {}).items():
             mirrored[d] = mirrored.get(d, 0) + n
+        for d, counts in snap.get("batches", {}).items():
+            batches[d] = [a + b for a, b in zip(batches.get(d, [0, 0, 0]), counts)]
     return {
         "requests": [[d, s, n] for (d, s), n in sorted(requests.items())],
         "histograms": histograms,
         "mirrored": mirrored,
+        "batches": batches,
     }
 
 
@@ -140,6 +153,13 @@ def render(endpoint: str, data: dict) -> bytes:
     ]
     for d, n in sorted(data["mirrored"].items()):
         out.append(f"mlservice_mirrored_requests_total{labels(endpoint=endpoint, deployment=d)} {n}")
+    batch_metrics = (("batches", "Forward passes run by dynamic batching."),
+                     ("batched_requests", "Requests answered from a dynamic batch."),
+                     ("batched_rows", "Rows scored in dynamic batches."))  # fmt: skip
+    for i, (name, text) in enumerate(batch_metrics):
+        out += [f"# HELP mlservice_{name}_total {text}", f"# TYPE mlservice_{name}_total counter"]
+        for d, counts in sorted(data.get("batches", {}).items()):
+            out.append(f"mlservice_{name}_total{labels(endpoint=endpoint, deployment=d)} {counts[i]}")
     return ("\n".join(out) + "\n").encode()
 
 

@@ -27,7 +27,7 @@ import psutil
 from .config import EndpointConfig, child_env
 from .metrics import read_json, retire, write_json
 
-ROLLOUT_TIMEOUT_S = 300.0
+ROLLOUT_TIMEOUT_S = 600.0  # new workers that import TensorFlow or torch on a busy machine take minutes
 TICK_S = 0.1
 
 
@@ -117,7 +117,7 @@ class Supervisor:
         return config
 
     # ---- workers
-    def _spawn(self, generation: int, slot: int, frozen: Path) -> Worker:
+    def _spawn(self, generation: int, slot: int, frozen: Path, config: EndpointConfig) -> Worker:
         proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter_mlservice.core.serving.worker", "--state-dir", str(self.dir),
              "--config", str(frozen), "--fd", str(self.sock.fileno()), "--generation", str(generation),
@@ -127,7 +127,7 @@ class Supervisor:
             stdout=self.log,
             stderr=subprocess.STDOUT,
             cwd=str(self.dir),
-            env=child_env(),
+            env=child_env(config.worker_env()),
         )  # fmt: skip
         worker = Worker(proc, generation, slot)
         self.workers[proc.pid] = worker
@@ -163,7 +163,7 @@ class Supervisor:
                 continue
             _, not_before = self.failures.get(slot, (0, 0.0))
             if time.monotonic() >= not_before:
-                self.current[slot] = self._spawn(self.generation, slot, frozen)
+                self.current[slot] = self._spawn(self.generation, slot, frozen, self.config)
 
     def _report(self, worker: Worker) -> dict | None:
         return read_json(self.dir / "workers" / f"{worker.pid}.json")
@@ -175,7 +175,7 @@ class Supervisor:
         frozen.write_text(config.model_dump_json())
         os.chmod(frozen, 0o600)
         self.say(f"rolling out generation {generation} with {config.workers} worker(s)")
-        fresh = {slot: self._spawn(generation, slot, frozen) for slot in range(config.workers)}
+        fresh = {slot: self._spawn(generation, slot, frozen, config) for slot in range(config.workers)}
         deadline = time.monotonic() + ROLLOUT_TIMEOUT_S
         failure = None
         while time.monotonic() < deadline and not self.stopping:

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
 
     log_dir = state_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    deployments = {d.name: Deployment(d, log_dir / f"{d.name}.log") for d in config.deployments}
+    deployments = {d.name: Deployment(d, log_dir / f"{d.name}.log", config.device_of(d.name)) for d in config.deployments}
     report(False)
     for deployment in deployments.values():
         deployment.load(router)

@@ -13,13 +13,13 @@ import os
 
 from ..config import DeploymentConfig
 from .base import JSON, TEXT, Reply, Scorer, dumps, error, is_json
-from .mlflow import MLflowScorer
+from .mlflow import MLflowScorer, oip_reply, predictions_reply
 from .script import ScriptScorer
 from .swagger import swagger_document
 
 __all__ = [
     "JSON", "TEXT", "MLflowScorer", "Reply", "Scorer", "ScriptScorer", "apply_env", "dumps", "error", "is_json",
-    "load_scorer", "restore_env", "swagger_document",
+    "load_scorer", "oip_reply", "predictions_reply", "restore_env", "swagger_document",
 ]  # fmt: skip
 
 

@@ -116,6 +116,21 @@ class FastPath:
         return np.array(rows, dtype=self.dtype)
 
 
+def predictions_reply(predictions: Any) -> Reply:
+    """MLflow's /invocations answer for what a model returned: ``{"predictions": ...}``."""
+    import pandas as pd
+
+    if isinstance(predictions, pd.DataFrame):
+        predictions = predictions.to_dict(orient="records")
+    elif isinstance(predictions, pd.Series):
+        predictions = predictions.to_numpy()
+    return Reply(200, dumps({"predictions": predictions}))
+
+
+def oip_reply(predictions: Any, model_name: str, model_version: str | None, request: dict) -> Reply:
+    """An OIP v2 infer response for what a model returned (a batch's share of it, too)."""
+    return Reply(200, dumps(oip.infer_response(request, model_name, model_version, predictions)))
+
 
 class MLflowScorer(Scorer):
     kind = "mlflow"
@@ -178,7 +193,7 @@ class MLflowScorer(Scorer):
             return Reply(exc.get_http_status_code(), exc.serialize_as_json().encode())
         except Exception as exc:  # a model that cannot score this input: the caller's input, most likely
             return error(400, f"the model could not score this input: {type(exc).__name__}: {exc}")
-        return Reply(200, dumps(oip.infer_response(request, model_name, self.config.model_version, predictions)))
+        return oip_reply(predictions, model_name, self.config.model_version, request)
 
     def oip_metadata(self, model_name: str) -> dict:
         return oip.model_metadata(model_name, self.config.model_version, self.input_schema, self.model.metadata.get_output_schema())

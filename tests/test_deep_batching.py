@@ -1,0 +1,259 @@
+"""Dynamic batching (core/serving/batching.py): concurrent requests share one forward pass and
+every caller gets its own rows back; per-worker thread settings; GPUs given to deployments."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import textwrap
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import requests
+
+from jupyter_mlservice.core.serving.batching import Batcher, Failed, TensorInput, split
+from jupyter_mlservice.core.serving.config import BatchingSettings
+
+from .deep_fixtures import images
+
+
+class DoublingModel:
+    """A stand-in model: answers 2x its input, remembers each batch it saw, refuses NaN rows."""
+
+    def __init__(self):
+        self.batches: list[int] = []
+        self.lock = threading.Lock()
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        with self.lock:
+            self.batches.append(len(x))
+        if np.isnan(x).any():
+            raise ValueError("NaN in the input")
+        return x * 2
+
+
+def run_batcher(model, settings: BatchingSettings, inputs: list[np.ndarray]) -> list:
+    async def main():
+        pool = ThreadPoolExecutor(1)  # one scoring thread, as in a worker
+        loop = asyncio.get_running_loop()
+        seen = []
+        batcher = Batcher(settings, model.predict, lambda fn: asyncio.wrap_future(pool.submit(fn)),
+                          on_batch=lambda n, rows: seen.append((n, rows)))
+        futures = []
+        for x in inputs:  # requests arriving one by one, a little apart
+            futures.append(batcher.submit(x))
+            await asyncio.sleep(0)
+        out = await asyncio.gather(*futures)
+        pool.shutdown()
+        return out, seen
+
+    return asyncio.run(main())
+
+
+def test_concurrent_requests_share_forward_passes_and_each_gets_its_own_rows():
+    rng = np.random.default_rng(0)
+    inputs = [rng.normal(size=(1 + i % 3, 4)).astype("float32") for i in range(60)]
+    model = DoublingModel()
+    out, seen = run_batcher(model, BatchingSettings(max_batch_size=16, max_delay_ms=50), inputs)
+    for x, y in zip(inputs, out):
+        assert y.shape == x.shape and np.array_equal(y, x * 2)  # routed to the right caller
+    assert sum(model.batches) == sum(len(x) for x in inputs)
+    assert max(model.batches) <= 16 and len(model.batches) < len(inputs) / 2
+    assert sum(n for n, _ in seen) == len(inputs) and [rows for _, rows in seen] == model.batches
+
+
+def test_a_request_the_model_refuses_fails_alone():
+    inputs = [np.full((1, 3), float(i), dtype="float32") for i in range(10)]
+    inputs[4] = np.array([[1.0, np.nan, 2.0]], dtype="float32")
+    model = DoublingModel()
+    out, _ = run_batcher(model, BatchingSettings(max_batch_size=32, max_delay_ms=50), inputs)
+    assert isinstance(out[4], Failed) and "NaN" in str(out[4].error)
+    for i, y in enumerate(out):
+        if i != 4:
+            assert np.array_equal(y, inputs[i] * 2)
+
+
+def test_batch_size_one_means_one_request_per_forward_pass():
+    inputs = [np.ones((1, 2), dtype="float32") * i for i in range(8)]
+    model = DoublingModel()
+    out, _ = run_batcher(model, BatchingSettings(max_batch_size=1, max_delay_ms=5), inputs)
+    assert model.batches == [1] * 8 and [float(y[0, 0]) for y in out] == [2.0 * i for i in range(8)]
+
+
+def test_outputs_split_by_rows_whatever_their_type():
+    import pandas as pd
+
+    counts = [2, 1, 3]
+    parts = split({"a": np.arange(6), "b": np.arange(12).reshape(6, 2)}, counts)
+    assert [p["a"].tolist() for p in parts] == [[0, 1], [2], [3, 4, 5]] and parts[2]["b"].shape == (3, 2)
+    frames = split(pd.DataFrame({"x": range(6)}), counts)
+    assert [f["x"].tolist() for f in frames] == [[0, 1], [2], [3, 4, 5]]
+    with pytest.raises(ValueError, match="cannot be batched"):
+        split(np.zeros(2), counts)
+
+
+def test_tensor_requests_are_checked_against_the_signature():
+    spec = TensorInput(np.float32, (1, 8, 8))
+    x = np.zeros((3, 1, 8, 8)).tolist()
+    assert spec.from_json({"inputs": x}).shape == (3, 1, 8, 8)
+    assert spec.from_json({"instances": x}).dtype == np.float32
+    for bad in ({"inputs": np.zeros((3, 8, 8)).tolist()}, {"inputs": []}, {"inputs": x, "params": {}},
+                {"dataframe_split": {}}, {"inputs": [["a"]]}, [1, 2]):
+        assert spec.from_json(bad) is None  # MLflow's own path decides (and words the error)
+    oip = {"id": "7", "inputs": [{"name": "x", "shape": [2, 1, 8, 8], "datatype": "FP64", "data": [0.5] * 128}]}
+    assert spec.from_oip(oip).shape == (2, 1, 8, 8) and spec.from_oip(oip).dtype == np.float32
+    oip["inputs"][0]["shape"] = [2, 64]
+    assert spec.from_oip(oip) is None
+    oip["inputs"][0].update(shape=[2, 1, 8, 8], datatype="BYTES")
+    assert spec.from_oip(oip) is None
+
+
+# ---- in a real endpoint ----------------------------------------------------------------------
+
+THREADS_SCRIPT = textwrap.dedent(
+    """
+    import json, os
+
+    def init():
+        pass
+
+    def run(raw_data):
+        import torch
+        return {"torch_threads": torch.get_num_threads(), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+                "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES"), "device": os.environ.get("MLSERVICE_DEVICE")}
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def cnn_dir(tmp_path_factory):
+    """The small CNN of the training tests, saved with MLflow's PyTorch flavor."""
+    import mlflow.pytorch
+    import torch
+    from mlflow.models import infer_signature
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 2)).eval()
+    x, _ = images(4)
+    path = tmp_path_factory.mktemp("cnn") / "model"
+    signature = infer_signature(x, model(torch.from_numpy(x)).detach().numpy())
+    mlflow.pytorch.save_model(model, str(path), signature=signature, input_example=x[:2], pip_requirements=["torch"])
+    return path
+
+
+@pytest.mark.frameworks
+@pytest.mark.timeout(900)
+def test_an_endpoint_batches_concurrent_tensor_requests_and_answers_each_caller(cnn_dir, tmp_path):
+    from jupyter_mlservice.core.serving import DeploymentConfig, EndpointConfig, EndpointProcess
+
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "score.py").write_text(THREADS_SCRIPT)
+    config = EndpointConfig(name="cnn", deployments=[
+        DeploymentConfig(name="batched", model_path=str(cnn_dir), model_version="1",
+                         batching={"max_batch_size": 16, "max_delay_ms": 20}, environment_variables={"OMP_NUM_THREADS": "1"}),
+        DeploymentConfig(name="plain", model_path=str(cnn_dir)),
+        DeploymentConfig(name="threads", model_path=str(cnn_dir), code_dir=str(code), scoring_script="score.py"),
+    ], traffic={"batched": 100})  # fmt: skip
+    ep = EndpointProcess.start(config, tmp_path / "state", timeout=600)
+    try:
+        headers = {"Authorization": f"Bearer {ep.config.primary_key}"}
+        x, _ = images(48, seed=11)
+        session = requests.Session()
+
+        def call(i: int, deployment: str, oip: bool = False):
+            rows = x[i:i + 1 + i % 2]  # one or two images per request
+            h = {**headers, "mlservice-deployment": deployment}
+            if oip:
+                body = {"id": str(i), "inputs": [{"name": "x", "shape": list(rows.shape), "datatype": "FP32", "data": rows.ravel().tolist()}]}
+                r = requests.post(f"{ep.base_url}/v2/models/{deployment}/infer", json=body, headers=h, timeout=120)
+                assert r.status_code == 200, r.text
+                out = r.json()
+                assert out["id"] == str(i)
+                return np.asarray(out["outputs"][0]["data"]).reshape(out["outputs"][0]["shape"])
+            r = requests.post(f"{ep.base_url}/invocations", json={"inputs": rows.tolist()}, headers=h, timeout=120)
+            assert r.status_code == 200 and r.headers["mlservice-deployment"] == deployment, r.text
+            return np.asarray(r.json()["predictions"])
+
+        expected = [call(i, "plain") for i in range(48)]
+        with ThreadPoolExecutor(16) as pool:
+            got = list(pool.map(lambda i: call(i, "batched"), range(48)))
+            got_oip = list(pool.map(lambda i: call(i, "batched", oip=True), range(48)))
+        for i in range(48):
+            assert got[i].shape == expected[i].shape and np.allclose(got[i], expected[i], atol=1e-5), i
+            assert np.allclose(got_oip[i], expected[i], atol=1e-5), i
+
+        metrics = session.get(f"{ep.base_url}/metrics", headers=headers, timeout=30).text
+        batches = float(re.search(r'mlservice_batches_total\{[^}]*deployment="batched"\} (\S+)', metrics).group(1))
+        answered = float(re.search(r'mlservice_batched_requests_total\{[^}]*deployment="batched"\} (\S+)', metrics).group(1))
+        assert answered == 96 and batches < answered  # several requests per forward pass
+        assert "plain" not in re.findall(r'mlservice_batches_total\{[^}]*deployment="(\w+)"', metrics)
+
+        # a shape the signature refuses is not batched: MLflow's own path answers 4xx, the batch goes on
+        bad = requests.post(f"{ep.base_url}/invocations", json={"inputs": [[1.0, 2.0]]}, headers=headers, timeout=60)
+        assert 400 <= bad.status_code < 500, bad.text
+
+        # OMP_NUM_THREADS of a deployment reaches the worker process and torch's own setting
+        threads = requests.post(f"{ep.base_url}/score", data="{}", headers={**headers, "mlservice-deployment": "threads"}, timeout=60)
+        assert threads.json()["OMP_NUM_THREADS"] == "1" and threads.json()["torch_threads"] == 1, threads.text
+    finally:
+        ep.stop()
+
+
+@pytest.mark.frameworks
+@pytest.mark.timeout(900)
+def test_deployments_asking_for_gpus_get_their_own_devices(tmp_path, mlflow_template):
+    """No GPU here: the server is told it has two (gpu_devices), the workers only see the ids."""
+    from jupyter_mlservice.core.endpoints.schemas import DeploymentCreate, EndpointCreate
+    from jupyter_mlservice.core.errors import Conflict, InvalidRequest
+    from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
+
+    from .conftest import seed_workspace
+    from .serving_fixtures import save_iris_model
+
+    root = tmp_path / "root"
+    root.mkdir()
+    seed_workspace(root, mlflow_template)
+    ws = Workspace(WorkspaceConfig(root_dir=root, poll_interval=0.1, gpu_devices=["0", "1"]))
+    ws.start()
+    try:
+        save_iris_model(root / "iris")  # paths must be inside the server root
+        ws.models.register("iris", local_path=str(root / "iris"))
+        code = root / "code"
+        code.mkdir()
+        (code / "score.py").write_text(THREADS_SCRIPT.replace("import torch", "import types; torch = types.SimpleNamespace(get_num_threads=lambda: 0)"))
+        ws.endpoints.create_endpoint(EndpointCreate(name="gpus"))
+
+        def deploy(name: str, gpu: int):
+            return ws.endpoints.create_deployment("gpus", DeploymentCreate(name=name, model="iris:1", code=str(code), scoring_script="score.py", gpu=gpu))
+
+        assert deploy("a", 1).gpus == ["0"]
+        assert deploy("b", 1).gpus == ["1"]
+        with pytest.raises(Conflict, match="0 of this server's 2 are free"):
+            deploy("c", 1)
+        from .conftest import wait_for
+
+        wait_for(lambda: all(ws.endpoints.get_deployment("gpus", n).status == "Healthy" for n in "ab"), timeout=600, interval=0.5,
+                 what="both deployments Healthy")
+        from jupyter_mlservice.core.endpoints.schemas import InvokeRequest
+
+        seen = {n: ws.endpoints.invoke("gpus", InvokeRequest(data={}, path="/score", deployment=n)).body for n in "ab"}
+        assert seen["a"]["CUDA_VISIBLE_DEVICES"] == seen["b"]["CUDA_VISIBLE_DEVICES"] == "0,1"
+        assert (seen["a"]["device"], seen["b"]["device"]) == ("cuda:0", "cuda:1")
+        ws.endpoints.set_traffic("gpus", {"a": 100})
+        ws.endpoints.delete_deployment("gpus", "b")
+        assert deploy("c", 1).gpus == ["1"]  # freed by the deletion
+        ws.endpoints.delete_endpoint("gpus")
+    finally:
+        ws.stop()
+    none = Workspace(WorkspaceConfig(root_dir=root, poll_interval=0.1, gpu_devices=[]))
+    try:
+        none.endpoints.create_endpoint(EndpointCreate(name="cpu"))
+        with pytest.raises(InvalidRequest, match="no GPUs"):
+            none.endpoints.create_deployment("cpu", DeploymentCreate(name="a", model="iris:1", gpu=1))
+    finally:
+        none.store.dispose()
