@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,17 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def sqlite_files(url: str) -> list[Path]:
+    """The database file of a SQLite URL and its WAL/shared-memory companions ([] otherwise)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return []
+    db = Path(parsed.database)
+    return [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
 
 
 class Store:
@@ -79,6 +91,13 @@ class Store:
         except IntegrityError:
             return False
         return True
+
+    def restrict(self) -> None:
+        """A SQLite store's files readable by the server user only (0600): they hold what users
+        asked for, including names and settings no one else should read."""
+        for path in sqlite_files(self.url):
+            if path.exists():
+                os.chmod(path, 0o600)
 
     def dispose(self) -> None:
         self.engine.dispose()

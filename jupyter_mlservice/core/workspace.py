@@ -15,7 +15,7 @@ from .compute import BACKENDS, ComputeBackend
 from .experiments import ExperimentService
 from .paths import PathPolicy
 from .jobs import JobController, JobService
-from .store import Store
+from .store import Store, sqlite_files
 from .tables import JobRow
 from .targets import TargetService
 
@@ -36,6 +36,7 @@ class WorkspaceConfig:
     allowed_paths: list[Path] = field(default_factory=list)  # folders outside root_dir that paths may name
     endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
+    wal_checkpoint_s: float = 60.0  # seconds between checkpoints of the SQLite write-ahead logs
     gpu_devices: list[str] | None = None  # GPUs deployments may get; None: ask nvidia-smi
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
@@ -58,6 +59,7 @@ class WorkspaceConfig:
             allowed_paths=[Path(p).expanduser().resolve() for p in self.allowed_paths],
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
+            wal_checkpoint_s=self.wal_checkpoint_s,
             gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
@@ -76,6 +78,8 @@ class Workspace:
         self.workspace_dir: Path = cfg.workspace_dir
         self.jobs_dir = self.workspace_dir / "jobs"
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        # the store, the endpoints' keys, every job's files: for the server user's eyes only
+        os.chmod(self.workspace_dir, 0o700)
         # Set first thing in stop(): copies in progress give up instead of holding up the stop.
         self.stopping = threading.Event()
         self.paths = PathPolicy(self.root_dir, cfg.allowed_paths, hidden=[self.workspace_dir], stopping=self.stopping)
@@ -90,6 +94,10 @@ class Workspace:
         if isinstance(artifact_root, Path):
             artifact_root.mkdir(parents=True, exist_ok=True)
         prepare_sqlite_tracking_db(cfg.tracking_uri, str(cfg.artifact_root))
+        self.store.restrict()
+        for path in sqlite_files(cfg.tracking_uri) if cfg.tracking_uri.startswith("sqlite") else []:
+            if path.exists():
+                os.chmod(path, 0o600)  # runs, params and tags: the server user's only, like the store
         self.experiments = ExperimentService(cfg.tracking_uri, cfg.registry_uri, Path(cfg.artifact_root))
 
         self.backends: dict[str, ComputeBackend] = {}
@@ -129,6 +137,11 @@ class Workspace:
 
         # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
         self.services: list[Any] = []
+        from .walcheckpoint import WalCheckpointer  # first in, last out: a final checkpoint at stop
+
+        tracking = sqlite_files(cfg.tracking_uri) if cfg.tracking_uri.startswith("sqlite") else []
+        self.wal = WalCheckpointer(sqlite_files(cfg.database_url)[:1] + tracking[:1], interval=cfg.wal_checkpoint_s)
+        self.services.append(self.wal)
         from .endpoints import EndpointService
 
         self.endpoints = EndpointService(

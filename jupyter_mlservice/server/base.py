@@ -13,6 +13,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from tornado import web
+from tornado.log import app_log
 
 from ..core.errors import InvalidRequest, MLServiceError
 from ..core.jsonbody import loads_untrusted
@@ -98,6 +99,16 @@ class MLServiceHandler(ExtensionHandlerMixin, APIHandler):
         self.log.warning("wrote error: %r", message)
         self.finish(json.dumps({"message": message, "reason": reason}))
 
+    def _request_summary(self) -> str:
+        # tornado's warning and error lines name the request by its URI: a ?token= stays out
+        return f"{self.request.method} {scrub_uri(self.request.uri)} ({self.request.remote_ip})"
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, web.HTTPError):
+            return super().log_exception(typ, value, tb)  # one warning line, via _request_summary
+        # tornado adds repr(self.request), whose uri holds the query string: leave it out
+        app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
+
     @classmethod
     def allowed_methods(cls) -> list[str]:
         """The methods this route answers (what a 405's Allow header lists)."""
@@ -110,6 +121,16 @@ class MLServiceHandler(ExtensionHandlerMixin, APIHandler):
             self.finish(value.model_dump_json())
         else:
             self.finish(json.dumps(value, default=str))
+
+
+def scrub_uri(uri: str) -> str:
+    """The URI with secret-looking query values (token, key, auth...) replaced, as Jupyter's own
+    access log writes it."""
+    try:
+        from jupyter_server.log import _scrub_uri
+    except ImportError:  # pragma: no cover - a Jupyter server without it
+        return uri.split("?", 1)[0] + ("?[query]" if "?" in uri else "")
+    return _scrub_uri(uri)
 
 
 def _mlflow_client_error(exc: Exception) -> int | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidRequest, NotFound
@@ -28,6 +28,7 @@ from ..serving.config import MAX_MIRROR_PERCENT
 from ..store import Store
 from ..tables import DeploymentRow, EndpointRow
 from ..timeutil import as_utc, utcnow
+from .keys import KeyFiles, fingerprint, is_fingerprint
 from .schemas import (
     Deployment,
     DeploymentCreate,
@@ -51,6 +52,7 @@ class EndpointService:
     def __init__(self, store: Store, models: ModelService, workspace_dir: Path, root_dir: Path, host: str = "127.0.0.1", max_snapshot_bytes: int = 100 * 2**20,
                  gpu_devices: list[str] | None = None, paths: PathPolicy | None = None, max_request_bytes: int = 16 * 2**20):
         self.paths = paths or PathPolicy(root_dir, hidden=[workspace_dir])
+        self.secrets = KeyFiles(workspace_dir / "secrets" / "endpoints")
         self.max_request_bytes = max_request_bytes
         self.store = store
         self.models = models
@@ -69,6 +71,7 @@ class EndpointService:
 
     def start(self) -> None:
         """Bring back every endpoint (attach to running supervisors, restart dead ones)."""
+        self._move_keys_out_of_the_store()
         self._thread = threading.Thread(target=self._run, name="mlservice-endpoints", daemon=True)
         self._thread.start()
 
@@ -88,6 +91,18 @@ class EndpointService:
                 except Exception:
                     log.exception("health check of endpoint %s failed", name)
 
+    def _move_keys_out_of_the_store(self) -> None:
+        """Stores written before keys had their own files held them in clear: move them out."""
+        with self.store.session() as s:
+            for ep in s.scalars(select(EndpointRow)):
+                if not (is_fingerprint(ep.primary_key) and is_fingerprint(ep.secondary_key)):
+                    self.secrets.put(ep.name, ep.primary_key, ep.secondary_key)
+                    ep.primary_key, ep.secondary_key = fingerprint(ep.primary_key), fingerprint(ep.secondary_key)
+                    log.info("endpoint %s: keys moved from the store to the workspace's secret files", ep.name)
+
+    def _keys(self, name: str) -> tuple[str | None, str | None]:
+        return self.secrets.get(name)
+
     def _names(self) -> list[str]:
         with self.store.session() as s:
             return list(s.scalars(select(EndpointRow.name)))
@@ -101,14 +116,20 @@ class EndpointService:
     def create_endpoint(self, body: EndpointCreate) -> Endpoint:
         now = utcnow()
         # no deployment yet: nothing is being created, and nothing serves
+        primary, secondary = (_key(), _key()) if body.auth_mode == "key" else (None, None)
         row = EndpointRow(
             name=body.name, description=body.description, auth_mode=body.auth_mode, host=self.host,
-            port=_free_port(self.host), primary_key=_key() if body.auth_mode == "key" else None,
-            secondary_key=_key() if body.auth_mode == "key" else None, traffic={}, mirror_traffic={},
-            status="Unhealthy", error=NO_DEPLOYMENT, created_at=now, updated_at=now,
+            port=_free_port(self.host), primary_key=fingerprint(primary), secondary_key=fingerprint(secondary),
+            traffic={}, mirror_traffic={}, status="Unhealthy", error=NO_DEPLOYMENT, created_at=now, updated_at=now,
         )
         if not self.store.insert_new(row):
             raise Conflict(f"an endpoint named {body.name!r} already exists")
+        try:  # only the create that won writes the keys
+            self.secrets.put(body.name, primary, secondary)
+        except BaseException:
+            with self.store.session() as s:
+                s.execute(delete(EndpointRow).where(EndpointRow.name == body.name))
+            raise
         return self.get_endpoint(body.name)
 
     def list_endpoints(self) -> EndpointPage:
@@ -143,11 +164,13 @@ class EndpointService:
                 for row in s.scalars(select(DeploymentRow).where(DeploymentRow.endpoint == name)):
                     s.delete(row)
                 s.delete(self._endpoint_in(s, name))
+            self.secrets.delete(name)
             shutil.rmtree(self.dir / name, ignore_errors=True)
 
     def keys(self, name: str) -> EndpointKeys:
-        ep = self._endpoint_row(name)
-        return EndpointKeys(primary=ep.primary_key, secondary=ep.secondary_key)
+        self._endpoint_row(name)
+        primary, secondary = self._keys(name)
+        return EndpointKeys(primary=primary, secondary=secondary)
 
     def regenerate_key(self, name: str, which: str) -> EndpointKeys:
         with self._lock(name):
@@ -155,7 +178,10 @@ class EndpointService:
                 ep = self._endpoint_in(s, name)
                 if ep.auth_mode != "key":
                     raise InvalidRequest(f"endpoint {name!r} uses auth_mode {ep.auth_mode!r}; it has no keys")
-                setattr(ep, f"{which}_key", _key())
+                keys = dict(zip(("primary", "secondary"), self._keys(name)))
+                keys[which] = _key()
+                setattr(ep, f"{which}_key", fingerprint(keys[which]))
+                self.secrets.put(name, keys["primary"], keys["secondary"])  # committed right after
             self._reconcile(name)
         return self.keys(name)
 
@@ -265,7 +291,7 @@ class EndpointService:
             raise InvalidRequest("path must start with '/', e.g. /invocations")
         headers = {"Content-Type": "application/json"}
         if ep.auth_mode == "key":
-            headers["Authorization"] = f"Bearer {ep.primary_key}"
+            headers["Authorization"] = f"Bearer {self._keys(endpoint)[0]}"
         if body.deployment:
             self._deployment_row(endpoint, body.deployment)
             headers["mlservice-deployment"] = body.deployment
@@ -284,7 +310,7 @@ class EndpointService:
     def metrics(self, endpoint: str) -> dict[str, Any]:
         """Requests, errors and latency per deployment, read from the endpoint's Prometheus page."""
         ep = self._endpoint_row(endpoint)
-        headers = {"Authorization": f"Bearer {ep.primary_key}"} if ep.auth_mode == "key" else {}
+        headers = {"Authorization": f"Bearer {self._keys(endpoint)[0]}"} if ep.auth_mode == "key" else {}
         try:
             resp = requests.get(f"http://{ep.host}:{ep.port}/metrics", headers=headers, timeout=5)
         except requests.ConnectionError:
@@ -341,8 +367,8 @@ class EndpointService:
         if sum(traffic.values()) not in (0, 100):
             traffic = {}
         return EndpointConfig(
-            name=ep.name, host=ep.host, port=ep.port, auth_mode=ep.auth_mode, primary_key=ep.primary_key,
-            secondary_key=ep.secondary_key, deployments=deployments, traffic=traffic,
+            name=ep.name, host=ep.host, port=ep.port, auth_mode=ep.auth_mode, primary_key=self._keys(ep.name)[0],
+            secondary_key=self._keys(ep.name)[1], deployments=deployments, traffic=traffic,
             mirror_traffic={k: v for k, v in (ep.mirror_traffic or {}).items() if k in names},
             max_request_bytes=self.max_request_bytes,
         )
