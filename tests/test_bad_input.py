@@ -168,3 +168,45 @@ def test_deleting_a_target_while_jobs_are_submitted_to_it_is_atomic(api):
             assert statuses.count(201) == len(jobs) >= 1 and 409 in statuses, statuses
             for j in jobs:
                 api("POST", f"/jobs/{j['id']}/cancel")
+
+
+# ---- records that cannot be shown, and deleting jobs ------------------------------------------
+
+
+def test_a_stored_record_that_cannot_be_shown_never_breaks_a_list_and_can_be_deleted(api):
+    """Rows as an older version (or a damaged file) could have left them: a lone surrogate in a
+    spec, a status no version writes. Lists and reads still answer; the rows can be deleted."""
+    import sqlite3
+
+    db = sqlite3.connect(api.server.root / ".mlservice" / "workspace.db", timeout=30)
+    now = "2026-01-01 00:00:00.000000"
+    with db:
+        for job_id, status, spec in (("job-poisoned01", "Failed", '{"kind": "command", "environment_variables": {"A": "\\udc80"}}'),
+                                     ("job-poisoned02", "Bogus", '{"kind": "command"}')):
+            db.execute(
+                "INSERT INTO jobs (id, kind, display_name, target, experiment, status, spec, tags, attempt, max_retries, "
+                "backend_state, attempts, created_at, updated_at) VALUES (?, 'command', ?, 'local', 'Default', ?, ?, '{}', 1, 0, '{}', '[]', ?, ?)",
+                (job_id, job_id, status, spec, now, now),
+            )
+    db.close()
+    page = api("GET", "/jobs", params={"limit": 1000})
+    assert page.status_code == 200, page.text
+    shown = {j["id"]: j for j in page.json()["items"] if j["id"].startswith("job-poisoned")}
+    assert set(shown) == {"job-poisoned01", "job-poisoned02"}
+    assert all("cannot be shown" in j["error"] and j["spec"] == {} for j in shown.values())
+    assert api("GET", "/jobs/job-poisoned01").status_code == 200
+    for job_id in shown:
+        assert api("DELETE", f"/jobs/{job_id}").status_code == 204
+        assert api("GET", f"/jobs/{job_id}").status_code == 404
+
+
+def test_jobs_are_deleted_once_ended_with_their_files_and_run(api):
+    job = api("POST", "/jobs", {"kind": "command", "command": "sleep 60"}).json()
+    assert_error(api("DELETE", f"/jobs/{job['id']}"), 409, "cancel it")
+    api("POST", f"/jobs/{job['id']}/cancel")
+    api("GET", f"/jobs/{job['id']}/wait", params={"timeout": 60})
+    folder = api.server.root / ".mlservice" / "jobs" / job["id"]
+    assert race(api, [("DELETE", f"/jobs/{job['id']}", None)] * 2) == [204, 404]
+    assert not folder.exists()
+    runs = api("GET", f"/experiments/{job['experiment_id']}/runs", params={"limit": 1000}).json()["items"]
+    assert job["run_id"] not in [r["run_id"] for r in runs]  # marked deleted in MLflow

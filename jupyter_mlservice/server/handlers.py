@@ -111,6 +111,13 @@ class JobHandler(MLServiceHandler):
     async def get(self, job_id: str):
         self.reply(await self.run(self.workspace.jobs.get, job_id))
 
+    @authenticated
+    @authorized
+    async def delete(self, job_id: str):
+        await self.run(self.workspace.jobs.delete, job_id)
+        self.set_status(204)
+        self.finish()
+
 
 class JobWaitHandler(MLServiceHandler):
     """Long poll: answers when the job has ended, or after `timeout` seconds with its status."""

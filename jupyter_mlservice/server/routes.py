@@ -62,6 +62,7 @@ OPS: list[Op] = [
     ),
     Op("POST", "/jobs", H.JobsHandler, "submitJob", "Submit a command, notebook or code job.", S.Job, S.JobSpec, 201, tag="jobs"),
     Op("GET", "/jobs/{job_id}", H.JobHandler, "getJob", "Get a job.", S.Job, tag="jobs"),
+    Op("DELETE", "/jobs/{job_id}", H.JobHandler, "deleteJob", "Delete an ended job, its files and its MLflow run (409 while it runs).", None, status=204, tag="jobs"),
     Op(
         "GET", "/jobs/{job_id}/wait", H.JobWaitHandler, "waitJob", "Answer once the job ended, or after timeout seconds.", S.Job,
         query=(Query("timeout", "integer", "Seconds to wait at most (0-300, default 30)."),), tag="jobs",

@@ -252,6 +252,36 @@ class JobService:
         row = self.row(job_id)
         return self.experiments.artifacts(row.run_id) if row.run_id else []
 
+    # ---- delete ------------------------------------------------------------------------------
+
+    def delete(self, job_id: str) -> None:
+        """Delete an ended job: its row, its folder (snapshot, log, outputs) and its MLflow run
+        (marked deleted, as ``mlflow gc`` expects). A running job is canceled first (409 until
+        then); a sweep's or AutoML run's parent keeps its child jobs, so it is refused too."""
+        from sqlalchemy import delete as delete_rows
+        from sqlalchemy import func
+
+        with self.store.session() as s:
+            row = s.get(JobRow, job_id)
+            if row is None:
+                raise NotFound(f"no job with id {job_id!r}")
+            run_id = row.run_id
+            if s.scalar(select(func.count()).select_from(JobRow).where(JobRow.parent_id == job_id)):
+                raise Conflict(f"job {job_id} has child jobs (a sweep or an AutoML run); delete those first")
+            ended = [st.value for st in TERMINAL_STATUSES]
+            damaged = JobRow.status.not_in([st.value for st in JobStatus])  # a status no version wrote: nothing runs
+            if not s.execute(delete_rows(JobRow).where(JobRow.id == job_id, JobRow.status.in_(ended) | damaged)).rowcount:
+                status = s.scalar(select(JobRow.status).where(JobRow.id == job_id))
+                if status is None:  # a concurrent delete won
+                    raise NotFound(f"no job with id {job_id!r}")
+                raise Conflict(f"job {job_id} is {status}; cancel it (or wait for it to end) before deleting it")
+        shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
+        if run_id:
+            try:
+                self.experiments.client.delete_run(run_id)
+            except Exception:  # noqa: BLE001 - the job is gone; MLflow still lists its run
+                log.warning("job %s deleted; its MLflow run %s could not be marked deleted", job_id, run_id)
+
     # ---- cancel ------------------------------------------------------------------------------
 
     def cancel(self, job_id: str) -> Job:
