@@ -23,13 +23,15 @@ from IPython.display import HTML, display
 from .errors import MLServiceError
 from .sdk.jobs import JobFailed
 
-MLRUN_USAGE = "%%mlrun [--target T] [--experiment E] [--name N] [--no-wait] [--param NAME[=VALUE] ...]"
+MLRUN_USAGE = "%%mlrun [--target T] [--experiment E] [--name N] [--no-wait] [--param NAME[=VALUE] ...] [--input NAME=data:ASSET[@V] ...]"
 MLSERVICE_USAGE = "%mlservice {target,job,...} COMMAND [ARGS]   e.g. %mlservice job list --status Running"
 
 # Columns of the tables the CLI prints, for the listings that have a known shape.
 _COLUMNS = {
     ("job", "list"): ["id", "status", "kind", "target", "experiment", "display_name", "created_at", "duration_s"],
     ("target", "list"): ["name", "type", "capacity", "running", "queued", "description"],
+    ("data", "list"): ["name", "kind", "latest_version", "version_count", "aliases", "description"],
+    ("data", "versions"): ["version", "aliases", "mode", "format", "size_bytes", "row_count", "digest", "archived"],
 }
 
 
@@ -59,7 +61,20 @@ def _mlrun_parser() -> _Parser:
     p.add_argument("--param", "-p", dest="params", action="append", nargs="+", default=[], metavar="NAME[=VALUE]",
                    help="pass a notebook variable (NAME) or a literal (NAME=VALUE) to the job as a global")
     p.add_argument("--timeout", type=float, default=None, help="fail the job after this many seconds")
+    p.add_argument("--input", "-i", dest="inputs", action="append", default=[], metavar="NAME=REF",
+                   help="give the job an input: NAME becomes a global holding its local path (REF: data:iris@2, model:m@alias, a server path)")
     return p
+
+
+def parse_inputs(items: list[str]) -> dict[str, str]:
+    """``train=data:iris@2`` -> {"train": "data:iris@2"}"""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, ref = item.partition("=")
+        if not sep or not name.strip().isidentifier() or not ref.strip():
+            raise UsageError(f"--input {item!r}: write NAME=REF, e.g. --input train=data:iris@2\nusage: {MLRUN_USAGE}")
+        out[name.strip()] = ref.strip()
+    return out
 
 
 class JobRunFailed(JobFailed):
@@ -145,10 +160,11 @@ class MLServiceMagics(Magics):
         if not cell.strip():
             raise UsageError(f"%%mlrun needs code in the cell below the magic line\nusage: {MLRUN_USAGE}")
         params = parse_params([p for group in args.params for p in group], self.shell.user_ns)
+        inputs = parse_inputs(args.inputs)
         ml = self.client()
         try:
             job = ml.jobs.submit(source=cell, parameters=params, target=args.target, experiment=args.experiment,
-                                 display_name=args.name, timeout_s=args.timeout)
+                                 display_name=args.name, timeout_s=args.timeout, **({"inputs": inputs} if inputs else {}))
         except MLServiceError as exc:
             raise UsageError(f"mlservice: {exc.message}") from None
         self.shell.user_ns["_mlrun_job"] = job  # the handle, for job.metrics() etc. in later cells

@@ -122,6 +122,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.token = TOKEN
         self.env = env
+        self.args = list(args or [])  # extra --MLServiceApp.x=y options
         self.proc: subprocess.Popen | None = None
         self.log_path = root.parent / f"server-{self.port}.log"
 
@@ -185,3 +186,9 @@ def shared_server(tmp_path_factory, mlflow_template):
     server = LiveServer(root).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def environments_dir(tmp_path_factory) -> Path:
+    """One environment cache for the session: an environment is built once and reused by every test."""
+    return tmp_path_factory.mktemp("environments")

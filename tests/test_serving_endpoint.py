@@ -43,6 +43,7 @@ def world(tmp_path_factory):
                 code_dir=str(write_script(root / "code", AZURE_SCRIPT)),
                 scoring_script="score.py",
                 environment_variables={"GREETING": "hello-from-script"},
+                return_script_errors=True,
             ),
             DeploymentConfig(
                 name="raw",

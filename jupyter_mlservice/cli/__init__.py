@@ -20,6 +20,8 @@ AREAS = (
     "batch",
     "models",
     "endpoints",
+    "environments",
+    "data",
     "sweeps",
 )
 

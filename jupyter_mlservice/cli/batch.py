@@ -25,7 +25,10 @@ def cmd_submit(args) -> int:
         model=args.model, input=inp, output=out, key_columns=args.key_column or [], mini_batch_size=args.mini_batch_size,
         max_concurrency=args.max_concurrency, error_threshold=args.error_threshold, scoring_script=args.scoring_script,
         code=args.code, retry_settings={"max_retries": args.retries, "timeout": args.mini_batch_timeout},
-        experiment=args.experiment, target=args.target,
+        experiment=args.experiment, target=args.target, environment=args.environment,
+        mini_batch_unit=args.mini_batch_unit, input_columns=args.input_column, resume=not args.no_resume,
+        output_format=args.output_format,
+        **({"output_action": args.output_action} if args.output_action else {}),
     )
     if args.wait:
         _follow(job)
@@ -72,6 +75,13 @@ def register(sub) -> None:
     b.add_argument("--output-table")
     b.add_argument("--key-column", action="append")
     b.add_argument("--mini-batch-size", type=int, default=10_000)
+    b.add_argument("--mini-batch-unit", choices=["rows", "files"], default="rows", help="count mini-batches in rows or in files")
+    b.add_argument("--input-column", action="append", help="a column passed to the model (repeat; default: the signature's)")
+    b.add_argument("--output-action", choices=["append_row", "summary_only"], help="default: append_row with --output")
+    b.add_argument("--no-resume", action="store_true", help="score every mini-batch again, even those written before")
+    b.add_argument("--output-format", choices=["default", "azure"], default="default",
+                   help="azure: Azure ML's append_row CSV (no header; row, prediction, file for an MLflow model over files)")
+    b.add_argument("--environment", help="run the scoring workers in this environment (NAME@VERSION)")
     b.add_argument("--max-concurrency", type=int, default=1)
     b.add_argument("--error-threshold", type=int, default=-1)
     b.add_argument("--retries", type=int, default=3)

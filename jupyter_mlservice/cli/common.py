@@ -45,6 +45,28 @@ def parameter_flag(p: argparse.ArgumentParser, help: str | None = None) -> None:
     p.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append", metavar=("NAME", "VALUE"), help=help)
 
 
+def alias_command(commands, area: str, ref_prefix: str = "") -> None:
+    """`NAME alias NAME ALIAS [VERSION] [--delete]` for a registry (`ml.models`, `ml.data`...)."""
+
+    def cmd_alias(args: argparse.Namespace) -> int:
+        registry = getattr(client(args), area)
+        if args.delete:
+            registry.delete_alias(args.name, args.alias)
+            print(f"removed alias {args.alias} of {args.name}")
+            return 0
+        if args.version is None or not args.version.isdigit():
+            raise UsageError(f"give the VERSION number the alias points at (or --delete), got {args.version!r}")
+        v = registry.set_alias(args.name, args.alias, args.version)
+        print(f"{ref_prefix}{args.name}@{args.alias} -> version {v.version}")
+        return 0
+
+    p = command(commands, "alias", cmd_alias, help="point ALIAS at VERSION (or --delete it)")
+    p.add_argument("name")
+    p.add_argument("alias")
+    p.add_argument("version", nargs="?")
+    p.add_argument("--delete", action="store_true")
+
+
 def client(args: argparse.Namespace):
     from ..sdk import MLService
 

@@ -76,6 +76,7 @@ def cmd_deployment_create(args) -> int:
     dep = client(args).deployments.create(
         endpoint=args.endpoint, name=args.name, model=args.model, code=args.code, scoring_script=args.scoring_script,
         replicas=args.replicas, environment_variables=pairs(args.env, "--env"), wait=not args.no_wait,
+        environment=args.environment, env_manager=args.env_manager,
     )
     emit(args, dep.data, _deployment_line(args.endpoint, dep))
     return 0
@@ -135,6 +136,9 @@ def register(sub) -> None:
     p.add_argument("--code", default=None)
     p.add_argument("--scoring-script", default=None)
     p.add_argument("--replicas", type=int, default=1)
+    p.add_argument("--environment", default=None, help="serve in this environment (NAME@VERSION)")
+    p.add_argument("--env-manager", choices=["local", "virtualenv"], default=None,
+                   help="virtualenv: the MLflow model's own requirements (default when its pins disagree with the server's)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--no-wait", action="store_true")
     p = _deployment_command(d, "update", cmd_deployment_update, json=True)

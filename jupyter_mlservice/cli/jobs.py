@@ -28,6 +28,7 @@ def cmd_submit(args) -> int:
         timeout_s=args.timeout,
         max_retries=args.max_retries,
         code=args.code,
+        environment=args.environment,
     )
     if args.notebook:
         job = ml.jobs.submit(notebook=args.notebook, parameters=parameters(args.parameters), **common)
@@ -84,6 +85,7 @@ def register(sub) -> None:
     placement_flags(p)
     p.add_argument("--name", default=None, help="display name")
     p.add_argument("--code", default=None, help="folder to snapshot as the job's working dir")
+    p.add_argument("--environment", default=None, help="run in this environment (NAME@VERSION or NAME)")
     p.add_argument("--notebook", default=None)
     parameter_flag(p)
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")

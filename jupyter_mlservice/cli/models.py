@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..errors import UsageError
-from .common import client, command, emit, group, pairs, table
+from .common import alias_command, client, command, emit, group, pairs, table
 
 
 def cmd_list(args) -> int:
@@ -42,17 +42,6 @@ def cmd_register(args) -> int:
     return 0
 
 
-def cmd_alias(args) -> int:
-    ml = client(args)
-    if args.delete:
-        ml.models.delete_alias(args.name, args.alias)
-        print(f"removed alias {args.alias} of {args.name}")
-    else:
-        mv = ml.models.set_alias(args.name, args.alias, args.version)
-        print(f"{args.name}@{args.alias} -> version {mv.version}")
-    return 0
-
-
 def cmd_export(args) -> int:
     ml = client(args)
     kwargs = {"format": args.format, "tolerance": args.tolerance, "name": args.name, "target": args.target}
@@ -83,11 +72,7 @@ def register(sub) -> None:
     p.add_argument("--path", help="artifact path in the run (default: model), or a local file/folder")
     p.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--description", default="")
-    p = command(m, "alias", cmd_alias, help="point ALIAS at VERSION (or --delete it)")
-    p.add_argument("name")
-    p.add_argument("alias")
-    p.add_argument("version", nargs="?")
-    p.add_argument("--delete", action="store_true")
+    alias_command(m, "models")
     p = command(m, "export", cmd_export, json=True, help="convert a version to ONNX (a job; registers a new version)")
     p.add_argument("ref", help="NAME:VERSION, NAME@ALIAS or NAME")
     p.add_argument("--format", default="onnx", choices=["onnx"])

@@ -32,8 +32,9 @@ class PathPolicy:
     """``paths.confine("data/train.csv", "input.path")`` -> ``/srv/root/data/train.csv``."""
 
     def __init__(self, root: Path | str, allowed: Iterable[Path | str] = (), hidden: Iterable[Path | str] = (),
-                 stopping: threading.Event | None = None):
+                 stopping: threading.Event | None = None, max_copy_bytes: int = 2048 * 2**20):
         self.root = Path(root).resolve()
+        self.max_copy_bytes = max_copy_bytes  # copies of user files (model files, data assets)
         self.allowed = [self.root, *(Path(p).expanduser().resolve() for p in allowed)]
         # a hidden folder that holds the root itself would hide everything: such a layout is the
         # admin's choice, not a request's

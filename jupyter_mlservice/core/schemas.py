@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 ENV_NAME = re.compile(r"^[^=\s\x00-\x1f\x7f]{1,256}$")
@@ -146,6 +146,15 @@ def parse_bytes(value: int | float | str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
+class OutputSpec(Model):
+    """Something a job writes: the job gets a path (``${{outputs.NAME}}``, ``MLSERVICE_OUTPUT_NAME``)."""
+
+    type: Literal["folder", "file"] = Field("folder", description="The job writes a folder (created for it) or one file.")
+    register_as: str | None = Field(
+        None, description="Register what the job wrote as a new version of this data asset; else it is kept with the run's outputs."
+    )
+
+
 class JobCommon(Model):
     target: str = "local"
     experiment: str = Field("Default", min_length=1, max_length=256)
@@ -158,6 +167,24 @@ class JobCommon(Model):
     instance_count: int = Field(
         1, ge=1, le=1024, description="Processes started across the cluster (ray targets; RANK/WORLD_SIZE set)."
     )
+    environment: str | None = Field(
+        None, description="Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's."
+    )
+    inputs: dict[str, str] = Field(
+        default_factory=dict,
+        description="Name -> `data:NAME[@VERSION|@ALIAS]`, `model:NAME[:VERSION|@ALIAS]` or a server path; resolved to a "
+        "local path when the job starts (`${{inputs.NAME}}`, `MLSERVICE_INPUT_NAME`, a notebook/code parameter).",
+    )
+    outputs: dict[str, OutputSpec] = Field(default_factory=dict, description="Name -> what the job writes (`${{outputs.NAME}}`).")
+
+    @model_validator(mode="after")
+    def _inputs_and_outputs(self):
+        if self.inputs or self.outputs:
+            from .data.inputs import check_spec
+
+            check_spec(getattr(self, "kind", ""), self.inputs, {k: v.model_dump() for k, v in self.outputs.items()},
+                       getattr(self, "command", None), getattr(self, "parameters", None))
+        return self
 
     @field_validator("environment_variables")
     @classmethod
@@ -274,13 +301,17 @@ class BatchJobSpec(JobCommon):
         None, description="Columns passed to the model; default: the model signature's, else all but key_columns."
     )
     mini_batch_size: int = Field(10_000, ge=1, description="Rows (or files, with mini_batch_unit=files) per mini-batch.")
-    mini_batch_unit: Literal["rows", "files"] = "rows"
+    mini_batch_unit: Literal["rows", "files"] = Field(
+        "rows", description="`files`: a script's run() gets file paths; an MLflow model scores each file's rows.")
     max_concurrency: int = Field(1, ge=1, le=64, description="Worker processes scoring mini-batches at once.")
     error_threshold: int = Field(
         -1, ge=-1, description="Failed mini-batches tolerated before the job fails; -1: any number."
     )
     retry_settings: RetrySettings = Field(default_factory=RetrySettings)
     resume: bool = Field(True, description="Skip mini-batches an earlier run already wrote to the same output.")
+    output_format: Literal["default", "azure"] = Field(
+        "default", description="`azure`: Azure ML's append_row file (CSV, no header; an MLflow model over files writes "
+        "`row, prediction, file`), so notebooks written for Azure's batch endpoints read it unchanged.")
 
     def model_post_init(self, _ctx: Any) -> None:
         if not self.model and not self.scoring_script:
@@ -289,8 +320,8 @@ class BatchJobSpec(JobCommon):
             raise ValueError("output_action append_row needs output (a path or a table); use summary_only to keep only the summary")
         if self.mini_batch_unit == "files" and not self.input.path:
             raise ValueError("mini_batch_unit=files needs a file input (input.path)")
-        if self.mini_batch_unit == "files" and not self.scoring_script:
-            raise ValueError("mini_batch_unit=files passes file paths to run(); it needs scoring_script")
+        if self.output_format == "azure" and not (self.output and self.output.path and self.output.path.endswith(".csv")):
+            raise ValueError("output_format=azure writes Azure's append_row CSV; give output.path ending in .csv")
 
 
 JobSpec = Annotated[

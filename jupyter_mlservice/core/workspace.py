@@ -30,6 +30,7 @@ class WorkspaceConfig:
     tracking_uri: str | None = None  # default sqlite:///<workspace>/mlflow.db
     registry_uri: str | None = None  # default: the tracking URI
     artifact_root: str | None = None  # default <workspace>/artifacts
+    data_dir: Path | None = None  # data store of data asset versions; default <workspace>/data
     max_snapshot_mb: int = 100
     max_copy_mb: int = 2048  # largest file/folder a model registration copies
     endpoint_max_request_mb: float = 16  # scoring requests above this get 413
@@ -41,6 +42,7 @@ class WorkspaceConfig:
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
+    environments_dir: Path | None = None  # built environments (default <workspace>/environments)
 
     def resolved(self) -> "WorkspaceConfig":
         root = Path(self.root_dir).resolve()
@@ -53,6 +55,7 @@ class WorkspaceConfig:
             tracking_uri=tracking,
             registry_uri=self.registry_uri or tracking,
             artifact_root=self.artifact_root or str(ws / "artifacts"),
+            data_dir=Path(self.data_dir).resolve() if self.data_dir else ws / "data",
             max_snapshot_mb=self.max_snapshot_mb,
             max_copy_mb=self.max_copy_mb,
             endpoint_max_request_mb=self.endpoint_max_request_mb,
@@ -63,6 +66,7 @@ class WorkspaceConfig:
             gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
+            environments_dir=Path(self.environments_dir).resolve() if self.environments_dir else ws / "environments",
         )
 
 
@@ -82,11 +86,16 @@ class Workspace:
         os.chmod(self.workspace_dir, 0o700)
         # Set first thing in stop(): copies in progress give up instead of holding up the stop.
         self.stopping = threading.Event()
-        self.paths = PathPolicy(self.root_dir, cfg.allowed_paths, hidden=[self.workspace_dir], stopping=self.stopping)
+        self.paths = PathPolicy(self.root_dir, cfg.allowed_paths, hidden=[self.workspace_dir], stopping=self.stopping,
+                                max_copy_bytes=cfg.max_copy_mb * 2**20)
         self._listeners: list[Callable[[JobRow], None]] = [on_job_change]
 
         self.store = Store(cfg.database_url)
         self.store.migrate()
+        from .lineage import LineageService
+
+        self.lineage = LineageService(self.store)
+        self.data_dir: Path = cfg.data_dir
 
         from .tracking.store_setup import prepare_sqlite_tracking_db
 
@@ -130,7 +139,11 @@ class Workspace:
 
         from .registry import ModelService
 
-        self.models = ModelService(self.experiments, self.jobs, max_copy_bytes=cfg.max_copy_mb * 2**20)
+        self.models = ModelService(self.experiments, self.jobs, lineage=self.lineage, max_copy_bytes=cfg.max_copy_mb * 2**20)
+        from .environments.service import EnvironmentService
+
+        self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models)
+        self.jobs.environments = self.controller.environments = self.environments
         from .export.service import ExportService  # ONNX export jobs, device packages
 
         self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
@@ -147,7 +160,9 @@ class Workspace:
         self.endpoints = EndpointService(
             self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
             gpu_devices=cfg.gpu_devices, paths=self.paths, max_request_bytes=int(cfg.endpoint_max_request_mb * 2**20),
+            lineage=self.lineage,
         )
+        self.endpoints.environments = self.environments
         self.services.append(self.endpoints)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
@@ -158,6 +173,11 @@ class Workspace:
         from .automl import attach as _attach_automl
 
         _attach_automl(self)
+        from .data import attach as _attach_data  # data assets, job inputs/outputs, profiles
+        from .lineage.describers import attach as _attach_lineage
+
+        _attach_data(self)
+        _attach_lineage(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

@@ -23,6 +23,7 @@ def batch_body(
     error_threshold: int = -1,
     retry_settings: dict[str, Any] | None = None,
     output_action: str | None = None,
+    output_format: str = "default",
     scoring_script: str | None = None,
     resume: bool = True,
     **job: Any,
@@ -48,6 +49,7 @@ def batch_body(
         "max_concurrency": max_concurrency,
         "error_threshold": error_threshold,
         "resume": resume,
+        "output_format": output_format,
         "scoring_script": scoring_script,
         **job_fields(**job),
     }

@@ -35,6 +35,13 @@ class MLService:
         self.models = Models(self._http)
         self.endpoints = Endpoints(self._http)
         self.deployments = Deployments(self._http)
+        from .environments import Environments
+
+        self.environments = Environments(self._http)
+
+        from .data import Data
+
+        self.data = Data(self._http)
         from .automl import AutoML
         from .sweeps import Sweeps
 

@@ -97,6 +97,9 @@ class Deployments(Collection):
         replicas: int = 1,
         request_settings: dict[str, Any] | None = None,
         environment_variables: dict[str, str] | None = None,
+        environment: str | None = None,
+        env_manager: str | None = None,
+        return_script_errors: bool = False,
         batching: dict[str, Any] | None = None,
         gpu: int = 0,
         wait: bool = True,
@@ -106,6 +109,7 @@ class Deployments(Collection):
         ``batching`` groups concurrent tensor requests into one forward pass; ``gpu`` gives it GPUs.
 
         ``ml.deployments.create(endpoint="iris", name="blue", model="iris:1", replicas=2)``
+        ``ml.deployments.create(endpoint="iris", name="old", model="iris:1", environment="sk12@1")``
         ``ml.deployments.create(endpoint="mnist", name="cnn", model="mnist:3", batching={"max_batch_size": 32, "max_delay_ms": 5})``
         """
         body: dict[str, Any] = {
@@ -114,6 +118,9 @@ class Deployments(Collection):
             "replicas": replicas,
             "scoring_script": scoring_script,
             "environment_variables": environment_variables or {},
+            "environment": environment,
+            "env_manager": env_manager,
+            "return_script_errors": return_script_errors,
         }
         if request_settings:
             body["request_settings"] = request_settings

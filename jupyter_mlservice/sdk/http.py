@@ -29,24 +29,44 @@ class HTTP:
         except requests.ConnectionError as exc:
             raise MLServiceError(f"cannot reach the mlservice server at {self.url}: {exc.__class__.__name__}") from None
         if resp.status_code >= 400:
-            try:
-                body = resp.json()
-                message, reason = body.get("message") or resp.reason, body.get("reason")
-            except (ValueError, AttributeError):
-                message, reason = resp.text[:500] or resp.reason, None
-            if resp.status_code == 403 and reason == "Forbidden":  # out of reach (a path), not a token problem
-                raise Forbidden(message)
-            if resp.status_code in (401, 403):
-                message = f"not authorized by the server at {self.url} (check MLSERVICE_TOKEN / token=): {message}"
-            cls = _BY_STATUS.get(resp.status_code)
-            if cls is not None:
-                raise cls(message)
-            raise APIError(message, resp.status_code)
+            self._raise(resp)
         if raw:
             return resp.content
         if resp.status_code == 204 or not resp.content:
             return None
         return resp.json()
+
+    def _raise(self, resp: requests.Response) -> None:
+        try:
+            body = resp.json()
+            message, reason = body.get("message") or resp.reason, body.get("reason")
+        except (ValueError, AttributeError):
+            message, reason = resp.text[:500] or resp.reason, None
+        if resp.status_code == 403 and reason == "Forbidden":  # out of reach (a path), not a token problem
+            raise Forbidden(message)
+        if resp.status_code in (401, 403):
+            message = f"not authorized by the server at {self.url} (check MLSERVICE_TOKEN / token=): {message}"
+        cls = _BY_STATUS.get(resp.status_code)
+        if cls is not None:
+            raise cls(message)
+        raise APIError(message, resp.status_code)
+
+    def download(self, path: str, dest: Any, params: dict[str, Any] | None = None, timeout: float | None = None) -> None:
+        """Stream a response body into a file (written beside it first, renamed when complete)."""
+        import os
+
+        try:
+            resp = self.session.get(self.base + path, params=params, stream=True, timeout=timeout or self.timeout)
+        except requests.ConnectionError as exc:
+            raise MLServiceError(f"cannot reach the mlservice server at {self.url}: {exc.__class__.__name__}") from None
+        with resp:
+            if resp.status_code >= 400:
+                self._raise(resp)
+            tmp = f"{os.fspath(dest)}.part"
+            with open(tmp, "wb") as f:
+                for chunk in resp.iter_content(chunk_size=1 << 20):
+                    f.write(chunk)
+            os.replace(tmp, dest)
 
     def get(self, path: str, **kw: Any) -> Any:
         return self.request("GET", path, **kw)

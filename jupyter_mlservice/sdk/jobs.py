@@ -184,17 +184,20 @@ class Jobs(Collection):
         environment_variables: dict[str, str] | None = None,
         timeout_s: float | None = None,
         max_retries: int = 0,
+        environment: str | None = None,
         **extra: Any,
     ) -> Job:
         """Submit a job: a shell command, a notebook, or Python source.
 
         ``ml.jobs.submit(command="python train.py --alpha 0.5", code="src/", experiment="diabetes")``
         ``ml.jobs.submit(notebook="train.ipynb", parameters={"alpha": 0.5})``
+        ``ml.jobs.submit(command="python old.py", environment="sk12@1")``
         """
         given = [k for k, v in (("command", command), ("notebook", notebook), ("source", source)) if v]
         if len(given) != 1:
             raise InvalidRequest("pass exactly one of command=, notebook= or source=")
-        body = {**job_fields(target, experiment, display_name, tags, environment_variables, timeout_s, max_retries, code), **extra}
+        body = {**job_fields(target, experiment, display_name, tags, environment_variables, timeout_s, max_retries, code,
+                             environment), **extra}
         if command:
             if isinstance(command, (list, tuple)):
                 import shlex
@@ -245,7 +248,7 @@ class Jobs(Collection):
 
 def job_fields(target: str = "local", experiment: str = "Default", display_name: str = "", tags: dict[str, str] | None = None,
                environment_variables: dict[str, str] | None = None, timeout_s: float | None = None, max_retries: int = 0,
-               code: str | os.PathLike | None = None) -> dict[str, Any]:
+               code: str | os.PathLike | None = None, environment: str | None = None) -> dict[str, Any]:
     """The REST fields every kind of job has, from the keywords every submit takes (as ``ml.jobs.submit``)."""
     body: dict[str, Any] = {
         "target": target, "experiment": experiment, "display_name": display_name, "tags": tags or {},
@@ -253,6 +256,8 @@ def job_fields(target: str = "local", experiment: str = "Default", display_name:
     }
     if code is not None:
         body["code"] = _server_path(code)
+    if environment is not None:
+        body["environment"] = environment
     return body
 
 

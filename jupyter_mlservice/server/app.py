@@ -33,6 +33,7 @@ class MLServiceApp(ExtensionApp):
     tracking_uri = Unicode("", config=True, help="MLflow tracking URI; default SQLite in the workspace folder.")
     registry_uri = Unicode("", config=True, help="MLflow registry URI; default: the tracking URI.")
     artifact_root = Unicode("", config=True, help="Artifact root for new experiments; default <workspace>/artifacts.")
+    data_dir = Unicode("", config=True, help="Data store of data asset versions; default <workspace>/data.")
     max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
     endpoint_max_request_mb = Float(
         16, config=True, help="Largest request body a scoring endpoint accepts, in MiB; bigger ones get 413 (applies when an endpoint next restarts or changes).",
@@ -45,6 +46,8 @@ class MLServiceApp(ExtensionApp):
     )
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
+    environments_dir = Unicode("", config=True, help="Where environments are built (a cache shared by every job and deployment); "
+                               "default <workspace>/environments.")
     gpu_devices = List(
         Unicode(), default_value=None, allow_none=True, config=True,
         help="GPU ids deployments may be given (CUDA_VISIBLE_DEVICES); default: what `nvidia-smi -L` lists.",
@@ -86,6 +89,7 @@ class MLServiceApp(ExtensionApp):
             tracking_uri=self.tracking_uri or None,
             registry_uri=self.registry_uri or None,
             artifact_root=self.artifact_root or None,
+            data_dir=Path(self.data_dir) if self.data_dir else None,
             max_snapshot_mb=self.max_snapshot_mb,
             max_copy_mb=self.max_copy_mb,
             endpoint_max_request_mb=self.endpoint_max_request_mb,
@@ -95,6 +99,7 @@ class MLServiceApp(ExtensionApp):
             gpu_devices=None if self.gpu_devices is None else list(self.gpu_devices),
             backend_classes={name: import_item(path) for name, path in self.backend_classes.items()},
             job_env=job_env,
+            environments_dir=Path(self.environments_dir) if self.environments_dir else None,
         )
         self.workspace = Workspace(config, on_job_change=self._job_changed)
         self.settings["mlservice_workspace"] = self.workspace

@@ -102,8 +102,10 @@ OPS: list[Op] = [
 from . import batch_handlers as _batch, schedule_handlers as _schedules; OPS += _schedules._ops() + _batch._ops()  # noqa: E402,E702
 from . import model_handlers as _models; OPS += _models.OPS  # noqa: E402,E702
 from . import endpoint_handlers as _endpoints; OPS += _endpoints.ops()  # noqa: E402,E702
+from . import environment_handlers as _environments; OPS += _environments.OPS  # noqa: E402,E702
 from . import export_handlers as _exports; OPS += _exports.OPS  # noqa: E402,E702
 from . import automl_handlers as _automl, sweep_handlers as _sweeps; OPS += _sweeps.OPS + _automl.OPS  # noqa: E402,E702
+from . import data_handlers as _data; OPS += _data.OPS  # noqa: E402,E702
 
 
 EXTRA_SCHEMAS = {

@@ -704,6 +704,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Environments: the latest version of each, or every version of `name`. */
+        get: operations["listEnvironments"];
+        put?: never;
+        /** Create an environment version (resolved now; built in the background or on first use). */
+        post: operations["createEnvironment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/environments/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An environment: `sk12@1`, or `sk12` (latest). */
+        get: operations["getEnvironment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/environments/{ref}/build": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build now, or wait for the build in progress; a failure is a 400 naming the requirement. */
+        post: operations["buildEnvironment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/environments/{ref}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The build log from a byte offset. */
+        get: operations["getEnvironmentLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlservice/api/models/{name}/versions/{version}/export": {
         parameters: {
             query?: never;
@@ -870,6 +939,198 @@ export interface paths {
         put?: never;
         /** Cancel the run and its searches. */
         post: operations["cancelAutoMLRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data assets by name. */
+        get: operations["listDataAssets"];
+        put?: never;
+        /** Register a version of a data asset (the asset is created with v1); 200 with the existing version when identical content is already one. */
+        post: operations["createDataVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Resolve iris, iris@2, iris@prod (or data:iris@2). */
+        get: operations["resolveDataVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A data asset with its aliases. */
+        get: operations["getDataAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change description or tags; archive or restore the asset. */
+        patch: operations["updateDataAsset"];
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Versions, newest first. */
+        get: operations["listDataVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A version. */
+        get: operations["getDataVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a version's description or tags; archive or restore it. */
+        patch: operations["updateDataVersion"];
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Point an alias at a version. */
+        put: operations["setDataAlias"];
+        post?: never;
+        /** Remove an alias. */
+        delete: operations["deleteDataAlias"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions/{version}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The version's profile (and the job computing it). */
+        get: operations["getDataProfile"];
+        put?: never;
+        /** Compute the profile again, in a job on a target. */
+        post: operations["computeDataProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions/{version}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The version's files with size and sha256. */
+        get: operations["listDataFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions/{version}/files/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one file of a version. */
+        get: operations["downloadDataFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/data/{name}/versions/{version}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs that read the version, models and deployments made from them; the job that wrote it. */
+        get: operations["getDataLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lineage graph around any node, read both ways. */
+        get: operations["getLineage"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1165,6 +1426,26 @@ export interface components {
              */
             instance_count?: number;
             /**
+             * Environment
+             * @description Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Inputs
+             * @description Name -> `data:NAME[@VERSION|@ALIAS]`, `model:NAME[:VERSION|@ALIAS]` or a server path; resolved to a local path when the job starts (`${{inputs.NAME}}`, `MLSERVICE_INPUT_NAME`, a notebook/code parameter).
+             */
+            inputs?: {
+                [key: string]: string;
+            };
+            /**
+             * Outputs
+             * @description Name -> what the job writes (`${{outputs.NAME}}`).
+             */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputSpec"];
+            };
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -1215,6 +1496,7 @@ export interface components {
             mini_batch_size?: number;
             /**
              * Mini Batch Unit
+             * @description `files`: a script's run() gets file paths; an MLflow model scores each file's rows.
              * @default rows
              * @enum {string}
              */
@@ -1238,6 +1520,13 @@ export interface components {
              * @default true
              */
             resume?: boolean;
+            /**
+             * Output Format
+             * @description `azure`: Azure ML's append_row file (CSV, no header; an MLflow model over files writes `row, prediction, file`), so notebooks written for Azure's batch endpoints read it unchanged.
+             * @default default
+             * @enum {string}
+             */
+            output_format?: "default" | "azure";
         };
         /**
          * BatchOutput
@@ -1327,6 +1616,26 @@ export interface components {
              */
             instance_count?: number;
             /**
+             * Environment
+             * @description Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Inputs
+             * @description Name -> `data:NAME[@VERSION|@ALIAS]`, `model:NAME[:VERSION|@ALIAS]` or a server path; resolved to a local path when the job starts (`${{inputs.NAME}}`, `MLSERVICE_INPUT_NAME`, a notebook/code parameter).
+             */
+            inputs?: {
+                [key: string]: string;
+            };
+            /**
+             * Outputs
+             * @description Name -> what the job writes (`${{outputs.NAME}}`).
+             */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputSpec"];
+            };
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -1398,6 +1707,26 @@ export interface components {
              */
             instance_count?: number;
             /**
+             * Environment
+             * @description Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Inputs
+             * @description Name -> `data:NAME[@VERSION|@ALIAS]`, `model:NAME[:VERSION|@ALIAS]` or a server path; resolved to a local path when the job starts (`${{inputs.NAME}}`, `MLSERVICE_INPUT_NAME`, a notebook/code parameter).
+             */
+            inputs?: {
+                [key: string]: string;
+            };
+            /**
+             * Outputs
+             * @description Name -> what the job writes (`${{outputs.NAME}}`).
+             */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputSpec"];
+            };
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -1413,6 +1742,223 @@ export interface components {
              * @default null
              */
             code?: string | null;
+        };
+        /** DataAliasSet */
+        DataAliasSet: {
+            /** Version */
+            version: number;
+        };
+        /** DataAsset */
+        DataAsset: {
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "file" | "folder" | "table";
+            /** Description */
+            description: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Aliases */
+            aliases: {
+                [key: string]: number;
+            };
+            /** Archived */
+            archived: boolean;
+            /**
+             * Latest Version
+             * @description Newest version that is not archived.
+             */
+            latest_version: number | null;
+            /** Version Count */
+            version_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** DataAssetPage */
+        DataAssetPage: {
+            /** Items */
+            items: components["schemas"]["DataAsset"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /**
+         * DataCreate
+         * @description Register a new version of a data asset (the asset is created with its first version).
+         */
+        DataCreate: {
+            /**
+             * Name
+             * @description Asset name: letters, digits, `_`, `-`, `.`; e.g. `iris`.
+             */
+            name: string;
+            /**
+             * Path
+             * @description A file, a folder or a glob (`data/*.parquet`) on the server, relative to its root.
+             * @default null
+             */
+            path?: string | null;
+            /**
+             * Sql
+             * @description A query (with `url`): a `table` asset.
+             * @default null
+             */
+            sql?: string | null;
+            /**
+             * Table
+             * @description A database table read whole (with `url`): a `table` asset.
+             * @default null
+             */
+            table?: string | null;
+            /**
+             * Url
+             * @description SQLAlchemy URL, e.g. `sqlite:///warehouse.db` or `postgresql+psycopg://...`.
+             * @default null
+             */
+            url?: string | null;
+            /**
+             * Kind
+             * @description Checked against what `path`/`sql` is; inferred when left out.
+             * @default null
+             */
+            kind?: ("file" | "folder" | "table") | null;
+            /**
+             * Mode
+             * @description file/folder: `copy` (default, content snapshotted into the data store) or `reference` (kept in place with its sha256 digest); table: `snapshot` (default, materialised to Parquet) or `live` (the query is re-read by every job).
+             * @default null
+             */
+            mode?: ("copy" | "reference" | "snapshot" | "live") | null;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * Force
+             * @description Add a version even when identical content is already one.
+             * @default false
+             */
+            force?: boolean;
+            /**
+             * Profile
+             * @description Compute the profile in a job once registered.
+             * @default true
+             */
+            profile?: boolean;
+            /**
+             * Profile Target
+             * @description Compute target of the profile job.
+             * @default local
+             */
+            profile_target?: string;
+        };
+        /** DataFile */
+        DataFile: {
+            /**
+             * Path
+             * @description Relative to the version's root.
+             */
+            path: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+        };
+        /** DataFilePage */
+        DataFilePage: {
+            /** Items */
+            items: components["schemas"]["DataFile"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** DataLineage */
+        DataLineage: {
+            version: components["schemas"]["DataVersion"];
+            /**
+             * Produced By
+             * @description The job that wrote it (outputs), and that job's own inputs.
+             */
+            produced_by: components["schemas"]["LineageNode"][];
+            /**
+             * Jobs
+             * @description Jobs that read it as an input.
+             */
+            jobs: components["schemas"]["LineageNode"][];
+            /**
+             * Models
+             * @description Model versions registered from those jobs.
+             */
+            models: components["schemas"]["LineageNode"][];
+            /**
+             * Deployments
+             * @description Deployments serving those model versions.
+             */
+            deployments: components["schemas"]["LineageNode"][];
+            /**
+             * Derived Data
+             * @description Data versions those jobs wrote.
+             */
+            derived_data: components["schemas"]["LineageNode"][];
+            graph: components["schemas"]["LineageGraph"];
+        };
+        /** DataProfile */
+        DataProfile: {
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Queued" | "Ready" | "Failed";
+            /** Job Id */
+            job_id: string | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Profile
+             * @description rows, columns (type, nulls, distinct, min/max/mean/std/quantiles/histogram or top values), sample (first 100 rows).
+             */
+            profile: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** DataProfileRequest */
+        DataProfileRequest: {
+            /**
+             * Target
+             * @description Compute target of the profile job.
+             * @default local
+             */
+            target?: string;
         };
         /**
          * DataSource
@@ -1435,6 +1981,153 @@ export interface components {
              * @default null
              */
             table?: string | null;
+        };
+        /** DataUpdate */
+        DataUpdate: {
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Tags
+             * @description Replaces the tags.
+             * @default null
+             */
+            tags?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Archived
+             * @description Archive (hide from lists; records are kept) or restore.
+             * @default null
+             */
+            archived?: boolean | null;
+        };
+        /** DataVersion */
+        DataVersion: {
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+            /**
+             * Ref
+             * @description `data:name@version`, the reference jobs take as an input.
+             */
+            ref: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Registering" | "Ready";
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "file" | "folder" | "table";
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "copy" | "reference" | "snapshot" | "live";
+            /**
+             * Source
+             * @description What was registered: the path or glob, or the query.
+             */
+            source: string;
+            /**
+             * Path
+             * @description Server path jobs read (the data store copy, or the referenced path); none for live tables.
+             */
+            path: string | null;
+            /**
+             * Url
+             * @description Tables: the database URL, password hidden.
+             * @default null
+             */
+            url?: string | null;
+            /**
+             * Sql
+             * @default null
+             */
+            sql?: string | null;
+            /**
+             * Format
+             * @description csv, parquet, jsonl, images, mixed or other.
+             */
+            format: string | null;
+            /**
+             * Digest
+             * @description `sha256:<hex>` over the whole content; none for live tables (digested per use).
+             */
+            digest: string | null;
+            /** Size Bytes */
+            size_bytes: number | null;
+            /** File Count */
+            file_count: number | null;
+            /**
+             * Row Count
+             * @description Known at registration for Parquet and tables; else from the profile.
+             */
+            row_count: number | null;
+            /**
+             * Columns
+             * @description `[{name, type}]` of tabular data.
+             */
+            columns: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Description */
+            description: string;
+            /** Tags */
+            tags: {
+                [key: string]: string;
+            };
+            /** Aliases */
+            aliases: string[];
+            /** Archived */
+            archived: boolean;
+            /**
+             * Job Id
+             * @description The job whose output this version is.
+             */
+            job_id: string | null;
+            /**
+             * Output Name
+             * @default null
+             */
+            output_name?: string | null;
+            /**
+             * Profile Status
+             * @description None when no profile was asked for.
+             */
+            profile_status: ("Queued" | "Ready" | "Failed") | null;
+            /**
+             * Profile Job Id
+             * @default null
+             */
+            profile_job_id?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Deduplicated
+             * @description On create: identical content was already this version.
+             * @default false
+             */
+            deduplicated?: boolean;
+        };
+        /** DataVersionPage */
+        DataVersionPage: {
+            /** Items */
+            items: components["schemas"]["DataVersion"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
         };
         /** Deployment */
         Deployment: {
@@ -1460,6 +2153,23 @@ export interface components {
             environment_variables: {
                 [key: string]: string;
             };
+            /**
+             * Environment
+             * @description The environment it runs in (`name@version`); null: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Environment Reason
+             * @description Why the model got its own environment (env_manager default).
+             * @default null
+             */
+            environment_reason?: string | null;
+            /**
+             * Return Script Errors
+             * @default false
+             */
+            return_script_errors?: boolean;
             /** @default null */
             batching?: components["schemas"]["Batching"] | null;
             /**
@@ -1541,6 +2251,24 @@ export interface components {
                 [key: string]: string;
             };
             /**
+             * Environment
+             * @description Serve in this environment (`sk12@1`); default: see env_manager.
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Env Manager
+             * @description `virtualenv`: an environment from the MLflow model's own requirements; `local`: the server's. Default: virtualenv when the model's pinned versions disagree with the server's, else local.
+             * @default null
+             */
+            env_manager?: ("local" | "virtualenv") | null;
+            /**
+             * Return Script Errors
+             * @description Answer a scoring script's exception message (logged either way).
+             * @default false
+             */
+            return_script_errors?: boolean;
+            /**
              * @description Dynamic batching: concurrent tensor requests share one forward pass.
              * @default null
              */
@@ -1588,6 +2316,21 @@ export interface components {
             environment_variables?: {
                 [key: string]: string;
             } | null;
+            /**
+             * Environment
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Env Manager
+             * @default null
+             */
+            env_manager?: ("local" | "virtualenv") | null;
+            /**
+             * Return Script Errors
+             * @default null
+             */
+            return_script_errors?: boolean | null;
             /** @default null */
             batching?: components["schemas"]["Batching"] | null;
             /**
@@ -1771,6 +2514,132 @@ export interface components {
              * @default null
              */
             description?: string | null;
+        };
+        /** Environment */
+        Environment: {
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+            /**
+             * Reference
+             * @description `name@version`: what jobs and deployments ask for.
+             */
+            reference: string;
+            /** Description */
+            description: string;
+            /**
+             * Source
+             * @description requirements | requirements_txt | conda_yaml | model:<ref>
+             */
+            source: string;
+            /**
+             * Requirements
+             * @description The user's requirements, as pip lines (conda translated).
+             */
+            requirements: string[];
+            /**
+             * Resolved
+             * @description Every package installed, name==version (the service's own needs included).
+             */
+            resolved: string[];
+            /**
+             * Key
+             * @description Cache key: hash of the resolved requirements and the interpreter.
+             */
+            key: string;
+            /**
+             * Python
+             * @description Interpreter version (the server's).
+             */
+            python: string;
+            /** Warnings */
+            warnings: string[];
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "NotBuilt" | "Building" | "Ready" | "Failed";
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * EnvironmentCreate
+         * @description Give exactly one of requirements, requirements_txt, conda_yaml or model.
+         */
+        EnvironmentCreate: {
+            /**
+             * Name
+             * @description Letters, digits, '_', '.', '-'; starts with a letter.
+             */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Requirements
+             * @description pip requirements, e.g. ["scikit-learn==1.2.2", "numpy<2"].
+             * @default null
+             */
+            requirements?: string[] | null;
+            /**
+             * Requirements Txt
+             * @description A requirements file's text (package lines only).
+             * @default null
+             */
+            requirements_txt?: string | null;
+            /**
+             * Conda Yaml
+             * @description A conda file's text (Azure's / MLflow's): its pip list and dependencies become pip pins.
+             * @default null
+             */
+            conda_yaml?: string | null;
+            /**
+             * Model
+             * @description A registered MLflow model (`iris:1`, `iris@champion`): its own requirements.
+             * @default null
+             */
+            model?: string | null;
+            /**
+             * Build
+             * @description Start building now (in the background); otherwise the first use builds it.
+             * @default true
+             */
+            build?: boolean;
+        };
+        /** EnvironmentLog */
+        EnvironmentLog: {
+            /** Text */
+            text: string;
+            /** Offset */
+            offset: number;
+            /** Size */
+            size: number;
+            /**
+             * Complete
+             * @description True once the build ended (Ready or Failed).
+             */
+            complete: boolean;
+        };
+        /** EnvironmentPage */
+        EnvironmentPage: {
+            /** Items */
+            items: components["schemas"]["Environment"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -2052,6 +2921,68 @@ export interface components {
              */
             trial_timeout_s?: number | null;
         };
+        /** LineageEdge */
+        LineageEdge: {
+            /** Src Type */
+            src_type: string;
+            /** Src Id */
+            src_id: string;
+            /** Dst Type */
+            dst_type: string;
+            /** Dst Id */
+            dst_id: string;
+            /**
+             * Relation
+             * @description `input`, `output`, `registered`, `deployed`, `profiled`.
+             */
+            relation: string;
+            /** Attrs */
+            attrs?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** LineageGraph */
+        LineageGraph: {
+            root: components["schemas"]["LineageNode"];
+            /**
+             * Nodes
+             * @description Every node reached, the root first.
+             */
+            nodes: components["schemas"]["LineageNode"][];
+            /** Edges */
+            edges: components["schemas"]["LineageEdge"][];
+        };
+        /** LineageNode */
+        LineageNode: {
+            /**
+             * Type
+             * @description `data_version`, `job`, `model_version` or `deployment`.
+             */
+            type: string;
+            /**
+             * Id
+             * @description `iris@2`, `job-0123abcd4567`, `iris:3`, `endpoint/deployment`.
+             */
+            id: string;
+            /**
+             * Details
+             * @description What the owning area says about it (status, digest...).
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Missing
+             * @description The edge names it but it no longer exists (deleted).
+             * @default false
+             */
+            missing?: boolean;
+        };
         /** LogChunk */
         LogChunk: {
             /** Text */
@@ -2276,6 +3207,26 @@ export interface components {
              */
             instance_count?: number;
             /**
+             * Environment
+             * @description Run in this environment (`sk12@1`, or `sk12` for the latest version); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Inputs
+             * @description Name -> `data:NAME[@VERSION|@ALIAS]`, `model:NAME[:VERSION|@ALIAS]` or a server path; resolved to a local path when the job starts (`${{inputs.NAME}}`, `MLSERVICE_INPUT_NAME`, a notebook/code parameter).
+             */
+            inputs?: {
+                [key: string]: string;
+            };
+            /**
+             * Outputs
+             * @description Name -> what the job writes (`${{outputs.NAME}}`).
+             */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputSpec"];
+            };
+            /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
@@ -2317,6 +3268,25 @@ export interface components {
              * @enum {string}
              */
             goal?: "maximize" | "minimize";
+        };
+        /**
+         * OutputSpec
+         * @description Something a job writes: the job gets a path (``${{outputs.NAME}}``, ``MLSERVICE_OUTPUT_NAME``).
+         */
+        OutputSpec: {
+            /**
+             * Type
+             * @description The job writes a folder (created for it) or one file.
+             * @default folder
+             * @enum {string}
+             */
+            type?: "folder" | "file";
+            /**
+             * Register As
+             * @description Register what the job wrote as a new version of this data asset; else it is kept with the run's outputs.
+             * @default null
+             */
+            register_as?: string | null;
         };
         /**
          * Recurrence
@@ -7733,6 +8703,393 @@ export interface operations {
             };
         };
     };
+    listEnvironments: {
+        parameters: {
+            query?: {
+                /** @description Every version of this environment. */
+                name?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnvironmentCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    buildEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getEnvironmentLogs: {
+        parameters: {
+            query?: {
+                /** @description Byte offset (the offset of the previous chunk). */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentLog"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     exportModelVersion: {
         parameters: {
             query?: never;
@@ -8607,6 +9964,1277 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AutoMLRun"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listDataAssets: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                /** @description Also list archived assets. */
+                include_archived?: boolean;
+                /** @description Names starting with this. */
+                prefix?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataAssetPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createDataVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resolveDataVersion: {
+        parameters: {
+            query?: {
+                /** @description Data reference. */
+                ref?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDataAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataAsset"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateDataAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DataUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataAsset"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listDataVersions: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                /** @description Include archived versions (default true). */
+                include_archived?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersionPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDataVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateDataVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DataUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setDataAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataAliasSet"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteDataAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDataProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataProfile"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    computeDataProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DataProfileRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataProfile"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listDataFiles: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-10000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataFilePage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    downloadDataFile: {
+        parameters: {
+            query?: {
+                /** @description File path, as listed by listDataFiles. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDataLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataLineage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getLineage: {
+        parameters: {
+            query?: {
+                /** @description data_version, job, model_version or deployment. */
+                type?: string;
+                /** @description iris@2, job-..., iris:3, endpoint/deployment. */
+                id?: string;
+                /** @description upstream, downstream or both (default). */
+                direction?: string;
+                /** @description Edges to follow (1-20, default 6). */
+                depth?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineageGraph"];
                 };
             };
             /** @description Bad input; the message says what to change. */

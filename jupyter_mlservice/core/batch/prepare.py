@@ -38,6 +38,8 @@ def expand_files(paths: PathPolicy, path: str, suffixes: tuple[str, ...] | None 
 def fingerprint(spec: dict[str, Any]) -> str:
     """What identifies "the same batch": a rerun with the same value resumes the earlier one."""
     ident = {k: spec.get(k) for k in ("model", "scoring_script", "input", "mini_batch_size", "mini_batch_unit", "key_columns", "input_columns")}
+    if spec.get("output_format", "default") != "default":  # another file layout: written anew
+        ident["output_format"] = spec["output_format"]
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

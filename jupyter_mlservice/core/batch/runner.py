@@ -20,6 +20,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
+from ..environments.batch import environment_workers
 from .sinks import open_sink
 from .sources import MiniBatch, open_source
 
@@ -128,13 +129,18 @@ class BatchRunner:
     def start_worker(self) -> Worker:
         from .worker import worker_main
 
+        out = (self.plan.get("output") or {}).get("path")
+        os.environ["MLSERVICE_BATCH_OUTPUT_DIR"] = str(Path(out).parent if out else self.outputs)
+        os.environ["MLSERVICE_BATCH_OUTPUT_FORMAT"] = self.plan.get("output_format") or "default"
+
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(
             target=worker_main,
             args=(child, self.model_dir, self.plan.get("scoring_script_path"), self.plan.get("key_columns") or [], self.plan.get("input_columns")),
             daemon=True,
         )
-        proc.start()
+        with environment_workers(self.ctx):  # the job's environment, if it has one
+            proc.start()
         child.close()
         w = Worker(proc, parent)
         self.workers.append(w)

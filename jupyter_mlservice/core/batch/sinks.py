@@ -33,8 +33,9 @@ class Sink:
 
 
 class FileSink(Sink):
-    def __init__(self, path: str, fingerprint: str):
+    def __init__(self, path: str, fingerprint: str, header: bool = True):
         self.path = Path(path)
+        self.header = header  # Azure's append_row file has none
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fingerprint = fingerprint
         base = self.path.parent / f".{self.path.name}.parts"
@@ -72,7 +73,7 @@ class FileSink(Sink):
             return
         parts = sorted(self.parts.glob("part-*.parquet"))
         tmp = self.path.with_name(f".{self.path.name}.tmp")
-        _merge(parts, tmp, csv=self.path.suffix == ".csv")
+        _merge(parts, tmp, csv=self.path.suffix == ".csv", header=self.header)
         os.replace(tmp, self.path)
         indexes = [int(p.stem.split("-")[1]) for p in parts]
         self.sidecar.write_text(json.dumps({"fingerprint": self.fingerprint, "complete": complete, "mini_batches": indexes}))
@@ -80,7 +81,7 @@ class FileSink(Sink):
             shutil.rmtree(self.parts.parent, ignore_errors=True)
 
 
-def _merge(parts: list[Path], dest: Path, csv: bool) -> None:
+def _merge(parts: list[Path], dest: Path, csv: bool, header: bool = True) -> None:
     """Concatenate parts one at a time: memory holds one part, whatever the output size."""
     import pyarrow.parquet as pq
     from pyarrow import csv as pacsv
@@ -98,7 +99,12 @@ def _merge(parts: list[Path], dest: Path, csv: bool) -> None:
         else:
             pq.write_table(pa.table({}), dest)
         return
-    writer = pacsv.CSVWriter(str(dest), schema) if csv else pq.ParquetWriter(dest, schema, compression="snappy")
+    if csv:
+        # Azure's append_row file: no header, values as they are
+        options = pacsv.WriteOptions(include_header=True) if header else pacsv.WriteOptions(include_header=False, quoting_style="none")
+        writer = pacsv.CSVWriter(str(dest), schema, write_options=options)
+    else:
+        writer = pq.ParquetWriter(dest, schema, compression="snappy")
     try:
         for p in parts:
             table = pq.read_table(p)
@@ -250,5 +256,5 @@ def open_sink(plan: dict[str, Any]) -> Sink:
     if plan.get("output_action") == "summary_only" or not out:
         return Sink()
     if out.get("path"):
-        return FileSink(out["path"], plan["fingerprint"])
+        return FileSink(out["path"], plan["fingerprint"], header=plan.get("output_format") != "azure")
     return TableSink(out["url"], out["table"], plan["fingerprint"], os.environ.get("MLSERVICE_JOB_ID", ""))

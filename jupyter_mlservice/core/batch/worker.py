@@ -25,6 +25,8 @@ class Scorer:
         self.run_fn = None
         if model_dir:
             os.environ["AZUREML_MODEL_DIR"] = os.environ["MLSERVICE_MODEL_DIR"] = model_dir
+        if os.environ.get("MLSERVICE_BATCH_OUTPUT_DIR"):  # where Azure's batch driver lets run() write files
+            os.environ["AZUREML_BI_OUTPUT_PATH"] = os.environ["MLSERVICE_BATCH_OUTPUT_DIR"]
         if script:
             folder = os.path.dirname(os.path.abspath(script))
             if folder not in sys.path:
@@ -50,6 +52,18 @@ class Scorer:
                     names = None
                 self.input_columns = list(names) if names else None
 
+    def _score_file(self, path: str) -> pd.DataFrame:
+        """Azure's MLflow batch scoring over files: ``row`` (within the file), ``prediction``, ``file``."""
+        df = pd.read_parquet(path) if path.lower().endswith((".parquet", ".pq")) else pd.read_csv(path)
+        cols = self.input_columns or [c for c in df.columns if c not in self.key_columns]
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise KeyError(f"{os.path.basename(path)} has no column(s) {', '.join(missing)} that the model needs")
+        frame = _frame(self.model.predict(df[cols]))
+        frame.insert(0, "row", range(len(df)))
+        frame["file"] = os.path.basename(path)
+        return frame
+
     def read_slice(self, sl) -> pa.Table:
         from sqlalchemy import create_engine, text
 
@@ -72,10 +86,14 @@ class Scorer:
         if isinstance(data, SQLSlice):
             data = self.read_slice(data)
         self.last_rows = len(data) if isinstance(data, list) else data.num_rows
+        if isinstance(data, list) and self.run_fn is None:  # files mode, an MLflow model: each file's rows
+            return pa.Table.from_pandas(pd.concat([self._score_file(path) for path in data], ignore_index=True),
+                                        preserve_index=False)
         if isinstance(data, list):  # files mode
             out = self.run_fn(list(data))
             frame = _frame(out)
-            if len(frame) == len(data) and "file" not in frame.columns:
+            azure = os.environ.get("MLSERVICE_BATCH_OUTPUT_FORMAT") == "azure"  # what run() returned, as is
+            if len(frame) == len(data) and "file" not in frame.columns and not azure:
                 frame.insert(0, "file", [os.path.basename(p) for p in data])
             return pa.Table.from_pandas(frame, preserve_index=False)
         df = data.to_pandas()

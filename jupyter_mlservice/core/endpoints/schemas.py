@@ -81,6 +81,11 @@ class DeploymentCreate(Model):
     replicas: int = Field(1, ge=1, le=32, description="Worker processes.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    environment: str | None = Field(None, description="Serve in this environment (`sk12@1`); default: see env_manager.")
+    env_manager: Literal["local", "virtualenv"] | None = Field(
+        None, description="`virtualenv`: an environment from the MLflow model's own requirements; `local`: the server's. "
+        "Default: virtualenv when the model's pinned versions disagree with the server's, else local.")
+    return_script_errors: bool = Field(False, description="Answer a scoring script's exception message (logged either way).")
     batching: Batching | None = Field(None, description="Dynamic batching: concurrent tensor requests share one forward pass.")
     gpu: int = Field(0, ge=0, le=16, description="GPUs given to the deployment (its workers see them as CUDA_VISIBLE_DEVICES).")
 
@@ -95,6 +100,9 @@ class DeploymentUpdate(Model):
     replicas: int | None = Field(None, ge=1, le=32)
     request_settings: RequestSettings | None = None
     environment_variables: dict[str, str] | None = None
+    environment: str | None = None
+    env_manager: Literal["local", "virtualenv"] | None = None
+    return_script_errors: bool | None = None
     batching: Batching | None = None
     gpu: int | None = Field(None, ge=0, le=16)
 
@@ -111,6 +119,9 @@ class Deployment(Model):
     replicas: int
     request_settings: RequestSettings
     environment_variables: dict[str, str]
+    environment: str | None = Field(None, description="The environment it runs in (`name@version`); null: the server's.")
+    environment_reason: str | None = Field(None, description="Why the model got its own environment (env_manager default).")
+    return_script_errors: bool = False
     batching: Batching | None = None
     gpu: int = 0
     gpus: list[str] = Field(default_factory=list, description="The GPU ids it was given.")

@@ -19,12 +19,14 @@ import requests
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from ..environments.usage import deployment_environment
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..jobs.snapshot import snapshot
 from ..logfile import read_from
 from ..paths import PathPolicy, relative_subpath
 from ..registry import ModelService
 from ..serving.config import MAX_MIRROR_PERCENT
+from ..serving.model_dir import azure_layout, registered_folder_name
 from ..store import Store
 from ..tables import DeploymentRow, EndpointRow
 from ..timeutil import as_utc, utcnow
@@ -50,16 +52,19 @@ NO_DEPLOYMENT = "no deployment yet: add one (POST /endpoints/{name}/deployments)
 
 class EndpointService:
     def __init__(self, store: Store, models: ModelService, workspace_dir: Path, root_dir: Path, host: str = "127.0.0.1", max_snapshot_bytes: int = 100 * 2**20,
-                 gpu_devices: list[str] | None = None, paths: PathPolicy | None = None, max_request_bytes: int = 16 * 2**20):
+                 gpu_devices: list[str] | None = None, lineage=None, paths: PathPolicy | None = None,
+                 max_request_bytes: int = 16 * 2**20):
         self.paths = paths or PathPolicy(root_dir, hidden=[workspace_dir])
         self.secrets = KeyFiles(workspace_dir / "secrets" / "endpoints")
         self.max_request_bytes = max_request_bytes
         self.store = store
         self.models = models
+        self.lineage = lineage  # model version -> deployment edges
         self.dir = workspace_dir / "endpoints"
         self.root_dir = root_dir
         self.host = host
         self.max_snapshot_bytes = max_snapshot_bytes
+        self.environments = None  # EnvironmentService, set by the workspace
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._gpu_devices = gpu_devices  # None: ask nvidia-smi once
@@ -236,6 +241,7 @@ class EndpointService:
             ep = s.get(EndpointRow, endpoint)
             if ep is not None and ep.error == NO_DEPLOYMENT:
                 ep.status, ep.error = "Creating", None
+        self._record_lineage(endpoint, body.name, spec)
         self._in_background(endpoint)
         return self.get_deployment(endpoint, body.name)
 
@@ -245,13 +251,22 @@ class EndpointService:
         merged = {**{k: row.spec.get(k) for k in DeploymentCreate.model_fields}, **changes, "name": name}
         if "code" in changes or "scoring_script" in changes:
             merged.pop("code_snapshot", None)
+        if row.spec.get("environment_reason") and "environment" not in changes:
+            merged["environment"] = None  # chosen for the model (env_manager): chosen again for the new one
         spec = self._prepare_spec(endpoint, name, merged, previous=row.spec)
         with self._gpu_lock, self.store.session() as s:
             spec["gpus"] = self._allocate_gpus(endpoint, name, spec.get("gpu") or 0, row.spec.get("gpus") or [])
             live = s.get(DeploymentRow, (endpoint, name))
             live.spec, live.status, live.error, live.updated_at = spec, "Updating", None, utcnow()
+        self._record_lineage(endpoint, name, spec)
         self._in_background(endpoint)
         return self.get_deployment(endpoint, name)
+
+    def _record_lineage(self, endpoint: str, name: str, spec: dict[str, Any]) -> None:
+        if self.lineage is not None:
+            from ..lineage import DEPLOYMENT, MODEL_VERSION, Node
+
+            self.lineage.record(Node(MODEL_VERSION, f"{spec['model_name']}:{spec['model_version']}"), Node(DEPLOYMENT, f"{endpoint}/{name}"), "deployed")
 
     def delete_deployment(self, endpoint: str, name: str) -> None:
         with self._lock(endpoint):
@@ -355,6 +370,8 @@ class EndpointService:
                     name=row.name, model_path=spec["model_path"], model_name=spec["model_name"], model_version=spec["model_version"],
                     scoring_script=spec.get("scoring_script"), code_dir=spec.get("code_snapshot"), replicas=spec["replicas"],
                     request_settings=ServingSettings(**spec["request_settings"]), environment_variables=spec.get("environment_variables") or {},
+                    python=self._python(spec), return_script_errors=bool(spec.get("return_script_errors")),
+                    azureml_model_dir=spec.get("azureml_model_dir"),
                     batching=spec.get("batching"), gpus=spec.get("gpus") or [],
                 )
             )
@@ -393,6 +410,7 @@ class EndpointService:
             with self.store.session() as s:
                 self._endpoint_in(s, endpoint).traffic = dict(config.traffic)
         try:
+            self._build_environments(endpoint, rows, changing)
             if process is None:
                 process = EndpointProcess.start(config, self.dir / endpoint, timeout=ROLLOUT_TIMEOUT_S)
             else:
@@ -491,6 +509,23 @@ class EndpointService:
 
     # ---- helpers -------------------------------------------------------------------------------
 
+    def _python(self, spec: dict[str, Any]) -> str | None:
+        key = spec.get("environment_key")
+        return str(self.environments.cache.python(key)) if key and self.environments is not None else None
+
+    def _build_environments(self, endpoint: str, rows: list[DeploymentRow], changing: set[str]) -> None:
+        """Build (once, cached) the environments of deployments being rolled out, before their workers start."""
+        from ..environments.cache import BuildFailed
+        from ..serving import EndpointFailed
+
+        for row in rows:
+            key = (row.spec or {}).get("environment_key")
+            if row.name in changing and key and self.environments is not None:
+                try:
+                    self.environments.cache.ensure(key)
+                except BuildFailed as exc:
+                    raise EndpointFailed(f"deployment {row.name!r}: environment {row.spec.get('environment')}: {exc}") from None
+
     def _prepare_spec(self, endpoint: str, name: str, spec: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resolve the model and fetch its files; snapshot the scoring code. Everything the
         request names is checked before anything is fetched or copied."""
@@ -516,6 +551,9 @@ class EndpointService:
             "model_path": str(model_path),
             "request_settings": RequestSettings(**(spec.get("request_settings") or {})).model_dump(),
         }
+        out.update(deployment_environment(self.environments, spec, model_path, mv["name"], str(mv["version"])))
+        out["azureml_model_dir"] = str(azure_layout(model_path, registered_folder_name(self.models.client, mv.get("run_id")),
+                                                    mv["name"], str(mv["version"]), folder))
         if code is not None:
             target = folder / f"code-{secrets.token_hex(4)}"
             snapshot(code, target, self.max_snapshot_bytes, self.paths)
@@ -531,8 +569,10 @@ class EndpointService:
         return Deployment(
             endpoint=row.endpoint, name=row.name, model=spec["model"], model_name=spec["model_name"], model_version=spec["model_version"],
             scoring_script=spec.get("scoring_script"), replicas=spec["replicas"], request_settings=RequestSettings(**spec["request_settings"]),
-            environment_variables=spec.get("environment_variables") or {}, batching=spec.get("batching"), gpu=spec.get("gpu") or 0,
-            gpus=spec.get("gpus") or [], status=row.status, error=row.error, ready_workers=row.ready_workers,
+            environment_variables=spec.get("environment_variables") or {}, environment=spec.get("environment"),
+            environment_reason=spec.get("environment_reason"), return_script_errors=bool(spec.get("return_script_errors")),
+            batching=spec.get("batching"), gpu=spec.get("gpu") or 0, gpus=spec.get("gpus") or [],
+            status=row.status, error=row.error, ready_workers=row.ready_workers,
             traffic=(ep.traffic or {}).get(row.name, 0), mirror_traffic=(ep.mirror_traffic or {}).get(row.name, 0),
             created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )

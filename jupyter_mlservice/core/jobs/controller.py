@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from ..compute import ComputeBackend, LaunchSpec, Observation
+from ..environments.usage import job_launch
+from ..errors import MLServiceError
 from ..experiments import ExperimentService
 from ..schemas import ACTIVE_STATUSES, JobStatus
 from ..store import Store
@@ -66,10 +68,16 @@ class JobController:
         self.on_change = on_change
         self.poll_interval = poll_interval
         self._active: dict[str, Active] = {}
+        # Areas that give a job more than its spec add steps here (data inputs/outputs): a
+        # prepare hook adjusts the LaunchSpec or raises to fail the job before it starts; a
+        # finalize hook may turn a completed outcome into a failed one (e.g. a missing output).
+        self.prepare_hooks: list[Callable[[JobRow, TargetRow, LaunchSpec], None]] = []
+        self.finalize_hooks: list[Callable[[JobRow, dict[str, Any]], dict[str, Any]]] = []
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._finalizer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlservice-finalize")
         self._thread: threading.Thread | None = None
+        self.environments = None  # EnvironmentService, set by the workspace
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -240,17 +248,25 @@ class JobController:
         paths = launch.job_paths(job_dir)
         if row.attempt > 1:
             self._append_log(row.id, f"\nmlservice: attempt {row.attempt} of {row.max_retries + 1}\n")
+        argv, env = job_launch(self.environments, row.kind, row.spec, launch.argv_for(row.kind, row.spec, job_dir),
+                               {**self.job_env(row), **(row.spec.get("environment_variables") or {})})
         spec = LaunchSpec(
             job_id=row.id,
             attempt=row.attempt,
-            argv=launch.argv_for(row.kind, row.spec, job_dir),
+            argv=argv,
             cwd=launch.working_dir(row.kind, row.spec, job_dir, self.root_dir),
-            env={**self.job_env(row), **(row.spec.get("environment_variables") or {})},
+            env=env,
             log_path=paths["log"],
             job_dir=job_dir,
             resources=row.spec.get("resources") or {},
             instance_count=int(row.spec.get("instance_count") or 1),
         )
+        try:
+            for hook in self.prepare_hooks:
+                hook(row, target, spec)
+        except Exception as exc:
+            self._refuse(row, exc)
+            return
         try:
             handle = backend.launch(row.target, target.settings, spec)
         except Exception as exc:
@@ -263,6 +279,15 @@ class JobController:
         self._set(row.id, backend_state={"handle": handle, "attempt_started_at": as_utc(utcnow()).isoformat()})
         if backend.observe(handle).state != "pending":
             self._mark_running(row.id)
+        self.wake()
+
+    def _refuse(self, row: JobRow, exc: Exception) -> None:
+        """A prepare hook found the job cannot start as asked: it fails now, saying why."""
+        reason = getattr(exc, "message", None) or f"preparing the job failed: {exc}"
+        if not isinstance(exc, MLServiceError):
+            log.exception("preparing job %s failed", row.id)
+        self._append_log(row.id, f"mlservice: {reason}\n")
+        self._finish_now(row, "Failed", None, reason)
         self.wake()
 
     def _mark_running(self, job_id: str) -> None:
@@ -322,6 +347,8 @@ class JobController:
             "ended_at": as_utc(now).isoformat(),
         }
         backend.release(handle)
+        for hook in self.finalize_hooks:
+            outcome = hook(row, outcome)
         if outcome["status"] == "Failed" and row.attempt <= row.max_retries:
             self._append_log(job_id, f"\nmlservice: attempt {row.attempt} failed ({outcome['error']}); retrying\n")
             self._set(

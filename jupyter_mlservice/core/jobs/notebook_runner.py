@@ -1,7 +1,7 @@
 """Executes a notebook job with papermill's parameter semantics, on a pre-started kernel.
 
 Usage: python -m jupyter_mlservice.core.jobs.notebook_runner IN.ipynb OUT.ipynb PARAMS.json
-       [--kernel K] [--pool DIR] [--progress FILE] [--html]
+       [--kernel K] [--pool DIR] [--progress FILE] [--html] [--python PYTHON]
 
 - Parameters go into a cell tagged ``injected-parameters`` after the cell tagged ``parameters``
   (as papermill does); the notebook gets papermill's metadata.
@@ -120,7 +120,7 @@ class Runner:
 
         CONNECTION_KEYS, claim = _pool().CONNECTION_KEYS, _pool().claim
 
-        if self.args.pool:
+        if self.args.pool and not self.args.python:  # pooled kernels run the server's Python
             self.claim = claim(Path(self.args.pool), kernel_name)
         if self.claim is not None:
             path, info = self.claim
@@ -131,6 +131,13 @@ class Runner:
             from jupyter_client.manager import AsyncKernelManager
 
             self.km = AsyncKernelManager(kernel_name=kernel_name)
+            if self.args.python:  # the job's environment: its interpreter runs the kernel
+                from jupyter_client.kernelspec import KernelSpec
+
+                self.km._kernel_spec = KernelSpec(
+                    argv=[self.args.python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    display_name=f"Python ({self.args.python})", language="python", name=kernel_name,
+                )
             await self.km.start_kernel(cwd=os.getcwd())
             kc = self.km.client()
             self.state["kernel"] = "started"
@@ -265,6 +272,7 @@ def main(argv=None) -> int:
     parser.add_argument("--pool", default=None, help="kernel pool folder")
     parser.add_argument("--progress", default=None, help="progress JSON file")
     parser.add_argument("--html", action="store_true", help="also write OUT.html")
+    parser.add_argument("--python", default=None, help="run the kernel with this interpreter (the job's environment)")
     args = parser.parse_args(argv)
     import nbclient  # noqa: F401 - before the thread below: concurrent first imports of one package clash
     import nbformat

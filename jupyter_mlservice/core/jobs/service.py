@@ -66,6 +66,9 @@ class JobService:
         self.max_snapshot_bytes = max_snapshot_bytes
         self.on_change = on_change
         self.wake = wake
+        self.environments = None  # EnvironmentService, set by the workspace
+        # Areas check what they own in a spec at submit (raise InvalidRequest): data inputs.
+        self.submit_checks: list[Callable[[Any], None]] = []
 
     # ---- submit ------------------------------------------------------------------------------
 
@@ -83,6 +86,10 @@ class JobService:
         backend: ComputeBackend = self.targets.backend(target.type)
         data = spec.model_dump(mode="json")
         backend.check_job(target.settings, data)
+        for check in self.submit_checks:
+            check(spec)
+        if spec.environment and self.environments is not None:  # record the exact version it runs in
+            data["environment"] = self.environments.pin(spec.environment)
         code_dir = rerun_snapshot or (self.paths.confine(spec.code, "code") if spec.code else None)
         if code_dir is not None and not code_dir.is_dir():
             raise InvalidRequest(f"code folder {spec.code!r} does not exist on the server (paths are relative to {self.root_dir})")

@@ -46,9 +46,10 @@ def parse_model_ref(ref: str) -> tuple[str, str | None, str | None]:
 
 
 class ModelService:
-    def __init__(self, experiments: ExperimentService, jobs: JobService, max_copy_bytes: int = 2048 * 2**20):
+    def __init__(self, experiments: ExperimentService, jobs: JobService, lineage=None, max_copy_bytes: int = 2048 * 2**20):
         self.experiments = experiments
         self.jobs = jobs
+        self.lineage_edges = lineage  # LineageService: job -> model version edges, a version's data inputs
         self.max_copy_bytes = max_copy_bytes
 
     @property
@@ -88,7 +89,12 @@ class ModelService:
         mv = self.client.create_model_version(
             name, source, run_id=run_id, tags=tags or {}, description=description or None, model_id=model_id
         )
-        return self.version(name, mv.version)
+        out = self.version(name, mv.version)
+        if self.lineage_edges is not None and out["lineage"].get("job_id"):
+            from ..lineage import JOB, MODEL_VERSION, Node
+
+            self.lineage_edges.record(Node(JOB, out["lineage"]["job_id"]), Node(MODEL_VERSION, f"{name}:{mv.version}"), "registered")
+        return out
 
     def _run_source(self, run_id: str, path: str) -> tuple[str, str | None]:
         from mlflow.exceptions import MlflowException
@@ -289,6 +295,8 @@ class ModelService:
             "metrics": dict(run.data.metrics),
             "registered_from": tags.get("mlservice.registered_from"),
         }
+        if job_id and self.lineage_edges is not None:
+            out["data"] = self._data_inputs(job_id)
         if job_id:
             try:
                 job = self.jobs.get(job_id)
@@ -297,6 +305,24 @@ class ModelService:
                 out["job_spec"] = {k: v for k, v in job.spec.items() if k != "environment_variables"}
             except NotFound:
                 pass
+        return out
+
+    def _data_inputs(self, job_id: str) -> list[dict[str, Any]]:
+        """The data versions the job read: name, version, ref, digest, the input's name."""
+        from ..lineage import JOB, Node
+
+        edges = self.lineage_edges.edges_to([Node(JOB, job_id)], relations=["input"])
+        found = self.lineage_edges.describe([Node(e.src_type, e.src_id) for e in edges if e.src_type == "data_version"])
+        by_id = {n.id: n for n in found}
+        out = []
+        for e in edges:
+            if e.src_type != "data_version":
+                continue
+            name, _, version = e.src_id.rpartition("@")
+            node = by_id.get(e.src_id)
+            out.append({"name": name, "version": int(version), "ref": f"data:{e.src_id}", "input": e.attrs.get("input"),
+                        "digest": e.attrs.get("digest") or (node.details.get("digest") if node else None),
+                        "archived": bool(node and node.details.get("archived"))})
         return out
 
     # ---- change ------------------------------------------------------------------------------

@@ -13,10 +13,12 @@ import asyncio
 import hmac
 import queue
 import random
+import struct
 import sys
 import threading
 import time
 import traceback
+import uuid
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from . import oip_binary
 from .batching import Batcher, Failed, TensorInput
 from .config import EndpointConfig
 from .echo import without_echo
@@ -35,6 +38,8 @@ from .scorers import (
 INLINE_JSON_BYTES = 64 * 1024  # bigger bodies are parsed on the scoring thread, not the event loop
 BATCHED_JSON_BYTES = 4 * 1024 * 1024  # tensor bodies up to this are parsed on the loop to join a batch
 UNROUTED = ""  # metrics label for requests answered before a deployment was chosen
+# A request targets one deployment with our header or Azure's.
+TARGET_HEADERS = (b"mlservice-deployment", b"azureml-model-deployment")
 
 
 class Deployment:
@@ -49,7 +54,7 @@ class Deployment:
             self.env.setdefault("MLFLOW_DEFAULT_PREDICTION_DEVICE", device)
             self.env.setdefault("MLSERVICE_DEVICE", device)
         if config.scoring_script:
-            self.env.setdefault("AZUREML_MODEL_DIR", str(Path(config.model_path).resolve()))
+            self.env.setdefault("AZUREML_MODEL_DIR", str(Path(config.azureml_model_dir or config.model_path).resolve()))
             self.env.setdefault("AZUREML_ENTRY_SCRIPT", str(config.script_path()))
             if config.code_dir:
                 self.env.setdefault("AML_APP_ROOT", str(Path(config.code_dir).resolve()))
@@ -64,7 +69,8 @@ class Deployment:
         self.waiters: list[asyncio.Future] = []
         self.timeout_s = self.settings.request_timeout_ms / 1000
         self.queue_wait_s = self.settings.max_queue_wait_ms / 1000
-        self.header = [(b"mlservice-deployment", self.name.encode())]
+        # who answered, under our name and Azure's
+        self.header = [(b"mlservice-deployment", self.name.encode()), (b"azureml-model-deployment", self.name.encode())]
 
     def load(self, output: OutputRouter) -> None:
         previous = apply_env(self.env)
@@ -471,9 +477,15 @@ class ScoringApp:
             return _batch_failed(reply) if isinstance(reply, Failed) else payload[1](reply)
         return reply
 
-    def _mirror(self, kind: str, payload: Any, content_type: str) -> None:
+    def _mirror(self, kind: str, payload: Any, content_type: str, scope=None, headers=()) -> None:
         for deployment, share in self.mirrors:
-            if random.random() < share and deployment.scorer is not None:
+            if random.random() >= share:
+                continue
+            if getattr(deployment, "remote", False):  # another environment's worker group
+                started = time.perf_counter()
+                task = asyncio.ensure_future(self._forward(deployment, scope, headers, payload))
+                task.add_done_callback(partial(self._mirrored, deployment.name, started))
+            elif deployment.scorer is not None:
                 if isinstance(deployment.scorer, ScriptScorer):
                     task = ("score", (payload, content_type, []))
                 else:
@@ -498,16 +510,16 @@ class ScoringApp:
         method, path, headers = scope["method"], scope["path"], scope["headers"]
         deployment_name = UNROUTED
         try:
-            if method == "POST" and (path == "/score" or path == "/invocations"):
-                reply, deployment_name = await self._handle_score(receive, headers)
+            if (method == "POST" and (path == "/score" or path == "/invocations")) or (method == "GET" and path == "/score"):
+                reply, deployment_name = await self._handle_score(receive, headers, scope)
             elif method == "GET" and path in ("/", "/ready", "/v2/health/live", "/v2/health/ready"):
                 reply = self._probe(path)
             elif not self._authorized(headers):
                 reply = error(401, "missing or wrong key: send 'Authorization: Bearer <key>'")
             elif path.startswith("/v2"):
-                reply, deployment_name = await self._handle_v2(method, path, receive, headers)
+                reply, deployment_name = await self._handle_v2(method, path, receive, headers, scope)
             elif method == "GET" and path == "/swagger.json":
-                reply = self._swagger(scope, headers)
+                reply = await self._swagger(scope, headers)
             elif method == "GET" and path == "/metrics":
                 reply = Reply(200, self.metrics.render(), b"text/plain; version=0.0.4; charset=utf-8")
             elif path in ("/score", "/invocations", "/swagger.json", "/metrics"):
@@ -517,18 +529,24 @@ class ScoringApp:
         except Exception as exc:  # a bug of ours: answer, log, keep serving
             traceback.print_exc()
             reply = error(500, f"{type(exc).__name__}: {exc}")
-        extra = self.deployments[deployment_name].header if deployment_name else ()
+        extra = [*(self.deployments[deployment_name].header if deployment_name else ()), _request_id(headers), *reply.headers]
         await self._send(send, reply.status, reply.body, reply.content_type, extra)
-        if deployment_name or reply.status >= 400:
+        if (deployment_name or reply.status >= 400) and not _forwarded(headers):  # counted where it came in
             self.metrics.observe(deployment_name, reply.status, time.perf_counter() - started)
         self.metrics.flush()
 
-    async def _handle_score(self, receive, headers) -> tuple[Reply, str]:
+    async def _forward(self, deployment, scope, headers, body: bytes) -> Reply:
+        """A deployment hosted by another worker group (another environment): pass the request on."""
+        query = scope.get("query_string", b"")
+        target = scope["path"] + ("?" + query.decode("latin-1") if query else "")
+        return await deployment.forwarder.forward(deployment.name, scope["method"], target, headers, body)
+
+    async def _handle_score(self, receive, headers, scope) -> tuple[Reply, str]:
         content_type, target, authorized = "", None, not self.keys
         for name, value in headers:
             if name == b"content-type":
                 content_type = value.decode("latin-1")
-            elif name == b"mlservice-deployment":
+            elif name in TARGET_HEADERS:
                 target = value
             elif name == b"authorization" and not authorized:
                 authorized = any(hmac.compare_digest(value, k) for k in self.keys)
@@ -541,11 +559,15 @@ class ScoringApp:
         if isinstance(deployment, Reply):
             return deployment, UNROUTED
         if self.mirrors and target is None:
-            self._mirror("score", body, content_type)
-        return without_echo(await self._score_body(deployment, body, content_type, headers), body), deployment.name
+            self._mirror("score", body, content_type, scope, headers)
+        if getattr(deployment, "remote", False):  # that worker group's own app removes echoes
+            return await self._forward(deployment, scope, headers, body), deployment.name
+        return without_echo(await self._score_body(deployment, body, content_type, headers, scope), body), deployment.name
 
-    async def _score_body(self, deployment: Deployment, body: bytes, content_type: str, headers) -> Reply:
+    async def _score_body(self, deployment: Deployment, body: bytes, content_type: str, headers, scope) -> Reply:
         scorer = deployment.scorer
+        if scope["method"] == "GET" and not getattr(scorer, "rawhttp", False):
+            return error(405, "GET /score needs a scoring script whose run() is decorated with @rawhttp; send POST")
         if deployment.tensor_batcher is not None and is_json(content_type) and len(body) <= BATCHED_JSON_BYTES:
             try:
                 tensor = deployment.tensor_input.from_json(orjson.loads(body))
@@ -562,19 +584,21 @@ class ScoringApp:
                 else:
                     return await self._score(deployment, "json", (body, content_type))
             return await self._score(deployment, "invocations", (body, content_type))
-        return await self._score(deployment, "score", (body, content_type, headers))
+        query = scope.get("query_string", b"").decode("latin-1")
+        return await self._score(deployment, "score", (body, content_type, headers, scope["method"], scope["path"], query))
 
     def _probe(self, path: str) -> Reply:
         if path in ("/", "/v2/health/live"):
             return Reply(200, b"Healthy", TEXT) if path == "/" else Reply(200, b'{"live": true}')
         ready = all(
-            self.deployments[n].scorer is not None for n, w in self.config.traffic.items() if w > 0
+            self.deployments[n].scorer is not None or getattr(self.deployments[n], "remote", False)
+            for n, w in self.config.traffic.items() if w > 0
         ) and not self.draining
         if path == "/ready":
             return Reply(200 if ready else 503, b"Ready" if ready else b"Not ready", TEXT)
         return Reply(200 if ready else 503, orjson.dumps({"ready": ready}))
 
-    async def _handle_v2(self, method: str, path: str, receive, headers) -> tuple[Reply, str]:
+    async def _handle_v2(self, method: str, path: str, receive, headers, scope) -> tuple[Reply, str]:
         parts = path.strip("/").split("/")
         if parts == ["v2"] and method == "GET":
             return Reply(200, orjson.dumps({"name": "mlservice", "version": "1", "extensions": []})), UNROUTED
@@ -586,7 +610,7 @@ class ScoringApp:
         if name == self.config.name:
             target = None
             for hname, value in headers:
-                if hname == b"mlservice-deployment":
+                if hname in TARGET_HEADERS:
                     target = value
             deployment = self._route(target)
             if isinstance(deployment, Reply):
@@ -597,6 +621,11 @@ class ScoringApp:
                 known = ", ".join([self.config.name, *self.deployments])
                 return error(404, f"no model named {name!r}; use the endpoint or a deployment name ({known})"), UNROUTED
         rest = parts[3:]
+        if getattr(deployment, "remote", False):
+            body = await self._read_body(receive, headers)
+            if isinstance(body, Reply):
+                return body, UNROUTED
+            return await self._forward(deployment, scope, headers, body), deployment.name
         if not isinstance(deployment.scorer, MLflowScorer):
             if deployment.scorer is None:
                 return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}"), UNROUTED
@@ -609,18 +638,29 @@ class ScoringApp:
             body = await self._read_body(receive, headers)
             if isinstance(body, Reply):
                 return body, UNROUTED
+            length = oip_binary.header_length(headers)
             try:
-                request = orjson.loads(body)
+                request = orjson.loads(body) if length is None else oip_binary.decode_request(body, length)
             except orjson.JSONDecodeError as exc:
                 return without_echo(error(400, f"request body is not valid JSON: {exc}"), body), UNROUTED
+            except (ValueError, KeyError, struct.error) as exc:
+                return without_echo(error(400, f"invalid binary tensor data: {exc}"), body), UNROUTED
             tensor = deployment.tensor_input.from_oip(request) if deployment.tensor_batcher is not None else None
             if tensor is not None:
                 answer = partial(oip_reply, model_name=name, model_version=deployment.config.model_version, request=request)
-                return without_echo(await self._score(deployment, "tensor", (tensor, lambda part: answer(part))), body), deployment.name
-            return without_echo(await self._score(deployment, "oip", (request, name)), body), deployment.name
+                reply = await self._score(deployment, "tensor", (tensor, lambda part: answer(part)))
+            else:
+                reply = await self._score(deployment, "oip", (request, name))
+            binary = oip_binary.wanted_binary(request) if type(request) is dict else False
+            if reply.status == 200 and binary:
+                requested = [o.get("name") for o in request.get("outputs") or []] or None
+                data, length = oip_binary.encode_reply(reply.body, binary, requested)
+                reply = Reply(200, data, b"application/octet-stream",
+                              ((oip_binary.HEADER, str(length).encode()),))
+            return without_echo(reply, body), deployment.name
         return error(404, f"no route {method} {path}"), UNROUTED
 
-    def _swagger(self, scope, headers) -> Reply:
+    async def _swagger(self, scope, headers) -> Reply:
         from urllib.parse import parse_qs
 
         from .scorers import swagger_document
@@ -628,8 +668,10 @@ class ScoringApp:
         version = parse_qs(scope.get("query_string", b"").decode()).get("version", ["2"])[0]
         deployment = self.default
         for name, value in headers:
-            if name == b"mlservice-deployment":
+            if name in TARGET_HEADERS:
                 deployment = self.deployments.get(value.decode("latin-1"), deployment)
+        if getattr(deployment, "remote", False):
+            return await self._forward(deployment, scope, headers, b"")
         if deployment.scorer is None:
             return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}")
         doc = swagger_document(self.config.name, deployment.scorer, version)
@@ -654,3 +696,15 @@ class ScoringApp:
                 self.metrics.flush(force=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _forwarded(headers) -> bool:
+    return any(name == b"mlservice-forwarded" for name, _ in headers)
+
+
+def _request_id(headers) -> tuple[bytes, bytes]:
+    """``x-request-id``: the client's, else a new one (as Azure's inference server answers)."""
+    for name, value in headers:
+        if name == b"x-request-id":
+            return (b"x-request-id", value)
+    return (b"x-request-id", uuid.uuid4().hex.encode())

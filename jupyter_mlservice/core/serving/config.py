@@ -17,13 +17,20 @@ NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
 DEPLOYMENT_HEADER = "mlservice-deployment"
 
 
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for supervisor/worker processes: they import this same copy of the package."""
+def child_env(extra: dict[str, str] | None = None, python: str | None = None) -> dict[str, str]:
+    """Environment for supervisor/worker processes: they import this same copy of the package
+    (a worker in an environment: through the environment cache's runtime folder, without the
+    server's other packages)."""
     import os
 
     root = str(Path(__file__).resolve().parents[3])
     path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else ""), **(extra or {})}
+    env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+    if python:
+        from ..environments.cache import activate_python
+
+        env = activate_python(python, env)
+    return {**env, **(extra or {})}
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
@@ -83,6 +90,15 @@ class DeploymentConfig(BaseModel):
     replicas: int = Field(default=1, ge=1, le=32, description="Worker processes serving this deployment.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    azureml_model_dir: str | None = Field(
+        default=None, description="AZUREML_MODEL_DIR for scripts (Azure's layout, see model_dir.py); default: model_path."
+    )
+    return_script_errors: bool = Field(
+        default=False, description="Answer a scoring script's exception message (it is logged either way), as Azure's server can."
+    )
+    python: str | None = Field(
+        default=None, description="Interpreter of the deployment's environment (built by the environment cache); None: the server's."
+    )
     batching: BatchingSettings | None = Field(default=None, description="Group concurrent tensor requests into one forward pass.")
     gpus: list[str] = Field(default_factory=list, description="GPU ids given to this deployment (CUDA_VISIBLE_DEVICES of its workers).")
 
@@ -183,7 +199,34 @@ class EndpointConfig(BaseModel):
     def deployment(self, name: str) -> DeploymentConfig | None:
         return next((d for d in self.deployments if d.name == name), None)
 
+    def groups(self) -> list[WorkerGroup]:
+        """Workers by interpreter: each group hosts the deployments of one environment in process.
+
+        The first group (the one of the deployment taking the most traffic) accepts on the
+        endpoint's port; the others are reached through it (see forward.py). One environment: one
+        group, no hop.
+        """
+        by_python: dict[str | None, list[DeploymentConfig]] = {}
+        for d in self.deployments:
+            by_python.setdefault(d.python, []).append(d)
+        main = max(self.deployments, key=lambda d: (self.traffic.get(d.name, 0), d.python is None)).python
+        order = [main] + sorted((p for p in by_python if p != main), key=lambda p: p or "")
+        return [WorkerGroup(index=i, python=p, deployments=[d.name for d in by_python[p]],
+                            workers=max(d.replicas for d in by_python[p])) for i, p in enumerate(order)]
+
+    def slot_groups(self) -> list[int]:
+        """Group index of each worker slot."""
+        return [g.index for g in self.groups() for _ in range(g.workers)]
+
     @property
     def workers(self) -> int:
-        """Every worker hosts all deployments (no proxy hop), so the endpoint runs max(replicas) of them."""
-        return max(d.replicas for d in self.deployments)
+        """Every worker hosts all deployments of its group (no proxy hop), so each group runs
+        max(replicas) of them."""
+        return sum(g.workers for g in self.groups())
+
+
+class WorkerGroup(BaseModel):
+    index: int
+    python: str | None
+    deployments: list[str]
+    workers: int

@@ -26,6 +26,7 @@ from pathlib import Path
 import psutil
 
 from .config import EndpointConfig, child_env
+from .forward import group_socket
 from .metrics import read_json, retire, write_json
 
 ROLLOUT_TIMEOUT_S = 600.0  # new workers that import TensorFlow or torch on a busy machine take minutes
@@ -66,6 +67,7 @@ class Supervisor:
         self.log = open(state_dir / "logs" / "endpoint.log", "ab", buffering=0)
         self._last_status: dict | None = None
         self._ticks = 0
+        self.group_socks: dict[tuple[int, int], socket.socket] = {}  # (generation, group) -> Unix socket
 
     def say(self, message: str) -> None:
         self.log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} supervisor: {message}\n".encode())
@@ -148,20 +150,43 @@ class Supervisor:
 
     # ---- workers
     def _spawn(self, generation: int, slot: int, frozen: Path, config: EndpointConfig) -> Worker:
+        group = config.groups()[config.slot_groups()[slot]]
+        # The first group accepts on the endpoint's port; the others on their own Unix socket.
+        sock = self.sock if group.index == 0 else self._group_socket(generation, group.index)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_mlservice.core.serving.worker", "--state-dir", str(self.dir),
-             "--config", str(frozen), "--fd", str(self.sock.fileno()), "--generation", str(generation),
-             "--supervisor", str(os.getpid())],
-            pass_fds=(self.sock.fileno(),),
+            [group.python or sys.executable, "-m", "jupyter_mlservice.core.serving.worker", "--state-dir", str(self.dir),
+             "--config", str(frozen), "--fd", str(sock.fileno()), "--generation", str(generation),
+             "--supervisor", str(os.getpid()), "--group", str(group.index)],
+            pass_fds=(sock.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             cwd=str(self.dir),
-            env=child_env(config.worker_env()),
+            env=child_env(config.worker_env(), python=group.python),
         )  # fmt: skip
         worker = Worker(proc, generation, slot)
         self.workers[proc.pid] = worker
         return worker
+
+    def _group_socket(self, generation: int, group: int) -> socket.socket:
+        key = (generation, group)
+        if key not in self.group_socks:
+            path = group_socket(self.dir, generation, group)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.unlink(missing_ok=True)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.bind(str(path))
+            sock.listen(2048)
+            sock.set_inheritable(True)
+            self.group_socks[key] = sock
+        return self.group_socks[key]
+
+    def _close_group_sockets(self, keep: set[int]) -> None:
+        for (generation, group), sock in list(self.group_socks.items()):
+            if generation not in keep:
+                sock.close()
+                group_socket(self.dir, generation, group).unlink(missing_ok=True)
+                del self.group_socks[(generation, group)]
 
     def _reap(self) -> list[Worker]:
         dead = []
@@ -234,6 +259,7 @@ class Supervisor:
                 self.say(f"rollout of generation {generation} failed, old generation keeps serving: {failure}")
                 for worker in fresh.values():
                     self._terminate(worker)
+                self._close_group_sockets(keep={w.generation for w in self.workers.values()} - {generation})
                 return
             self.say(f"generation {generation} failed to start: {failure}")
         else:
@@ -245,6 +271,7 @@ class Supervisor:
         self.failures.clear()
         for worker in old:
             self._terminate(worker)  # drains: finishes what it has, closes keep-alive connections
+        self._close_group_sockets(keep={generation})  # draining workers keep their own copies
         for stale in self.dir.glob("config.*.json"):
             if stale != frozen and not any(w.generation == int(stale.name.split(".")[1]) for w in self.workers.values()):
                 stale.unlink(missing_ok=True)
@@ -267,6 +294,7 @@ class Supervisor:
             worker.proc.wait()
             retire(self.dir / "metrics", worker.pid)
         self.current.clear()
+        self._close_group_sockets(keep=set())
         self._write_status(stopped=True)
         self.say("stopped")
 
@@ -276,18 +304,23 @@ class Supervisor:
         deployments = {}
         reports = {slot: self._report(w) for slot, w in self.current.items()}
         if config is not None:
+            slot_groups = config.slot_groups()
+            group_of = {name: g.index for g in config.groups() for name in g.deployments}
+            group_size = {g.index: g.workers for g in config.groups()}
             for d in config.deployments:
-                ready = [r for r in reports.values() if r and r.get("ready")]
+                ready = [r for slot, r in reports.items() if r and r.get("ready")
+                         and slot < len(slot_groups) and slot_groups[slot] == group_of[d.name]]
+                wanted = group_size[group_of[d.name]]
                 states = [r["deployments"].get(d.name, {}) for r in ready]
                 failed = [s for s in states if s.get("state") == "Failed"]
                 if stopped:
                     state, reason = "Stopped", None
                 elif failed:
                     state, reason = "Failed", failed[0].get("reason")
-                elif len(ready) >= config.workers:
+                elif len(ready) >= wanted:
                     state, reason = "Healthy", None
                 elif ready:
-                    state, reason = "Unhealthy", f"{len(ready)} of {config.workers} workers are up; restarting the rest"
+                    state, reason = "Unhealthy", f"{len(ready)} of {wanted} workers are up; restarting the rest"
                 elif self.restarts:
                     state, reason = "Unhealthy", "no worker is up; restarting"
                 else:
@@ -296,7 +329,7 @@ class Supervisor:
                     "state": state,
                     "reason": reason,
                     "ready_workers": len(ready),
-                    "workers": config.workers,
+                    "workers": wanted,
                 }
         status = {
             "pid": os.getpid(),

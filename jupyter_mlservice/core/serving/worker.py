@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--generation", type=int, required=True)
     parser.add_argument("--supervisor", type=int, required=True)
+    parser.add_argument("--group", type=int, default=0, help="worker group (one per environment, see forward.py)")
     args = parser.parse_args(argv)
     _die_with_parent(args.supervisor)
 
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     status_path.parent.mkdir(parents=True, exist_ok=True)
 
     from .app import Deployment, OutputRouter, ScoringApp
+    from .forward import RemoteDeployment, group_socket
 
     router = OutputRouter(sys.__stderr__)
     sys.stdout = sys.stderr = router
@@ -86,14 +88,21 @@ def main(argv: list[str] | None = None) -> None:
                 "generation": args.generation,
                 "ready": ready,
                 "draining": draining,
-                "deployments": {n: {"state": d.state, "reason": d.reason} for n, d in deployments.items()},
+                "deployments": {n: {"state": d.state, "reason": d.reason} for n, d in deployments.items()
+                                if not getattr(d, "remote", False)},
                 "at": time.time(),
             },
         )
 
     log_dir = state_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    deployments = {d.name: Deployment(d, log_dir / f"{d.name}.log", config.device_of(d.name)) for d in config.deployments}
+    mine = set(config.groups()[args.group].deployments)
+    group_of = {name: g.index for g in config.groups() for name in g.deployments}
+    deployments = {
+        d.name: Deployment(d, log_dir / f"{d.name}.log", config.device_of(d.name)) if d.name in mine
+        else RemoteDeployment(d, group_socket(state_dir, args.generation, group_of[d.name]))
+        for d in config.deployments
+    }
     report(False)
     for deployment in deployments.values():
         deployment.load(router)

@@ -9,6 +9,7 @@ for bugs of ours.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple
 
 import orjson
@@ -23,10 +24,19 @@ class Reply(NamedTuple):
     status: int
     body: bytes
     content_type: bytes = JSON
+    headers: tuple = ()  # extra (name, value) byte pairs, e.g. a raw-HTTP script's own
 
 
 def error(status: int, message: str, **extra: Any) -> Reply:
-    return Reply(status, orjson.dumps({"message": message, **extra}))
+    return Reply(status, orjson.dumps({"message": without_paths(message), **extra}))
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s'\"():,/]+/)+([^\s'\"():,/]*)")
+
+
+def without_paths(message: str) -> str:
+    """No answer names an absolute server path: ``/srv/x/.mlservice/model/model.pkl`` -> ``model.pkl``."""
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(1) or ".", message) if "/" in message else message
 
 
 def dumps(value: Any) -> bytes:

@@ -6,12 +6,26 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import orjson
 
 from ..config import DeploymentConfig
 from . import oip
 from .base import Reply, Scorer, dumps, error
 
 _INT64 = 2**63
+
+
+def azure_input_data(body: bytes) -> bytes:
+    """Azure's MLflow payload ``{"input_data": {"columns", "index", "data"}}`` as MLflow's ``dataframe_split``."""
+    if not body.lstrip().startswith(b'{"input_data"') and b'"input_data"' not in body[:64]:
+        return body
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    if type(parsed) is dict and set(parsed) == {"input_data"} and type(parsed["input_data"]) is dict:
+        return orjson.dumps({"dataframe_split": parsed["input_data"]})
+    return body
 
 
 class FastPath:
@@ -64,6 +78,8 @@ class FastPath:
         if type(payload) is not dict or len(payload) != 1:
             return None
         key, value = next(iter(payload.items()))
+        if key == "input_data":  # Azure's name for a dataframe_split
+            key = "dataframe_split"
         names = self.names
         try:
             if key == "dataframe_split":
@@ -148,6 +164,7 @@ class MLflowScorer(Scorer):
         from mlflow.exceptions import MlflowException
         from mlflow.pyfunc import scoring_server
 
+        body = azure_input_data(body)
         try:
             result = scoring_server.invocations(body, content_type, self.model, self.input_schema)
         except MlflowException as exc:

@@ -26,10 +26,29 @@ def _raised_by_inference_schema(exc: BaseException, script: str) -> bool:
 
         _INFERENCE_SCHEMA_DIR = str(Path(inference_schema.__file__).parent)
     frames = traceback.extract_tb(exc.__traceback__)
-    if not frames or not frames[-1].filename.startswith(_INFERENCE_SCHEMA_DIR):
+    # The decorator's frames, and none of the script's: the input was rejected (a numpy or pandas
+    # schema: pandas raises from its own code) before run() started. A frame of the script means
+    # run() itself had started: its failure is a 500.
+    if not any(f.filename.startswith(_INFERENCE_SCHEMA_DIR) for f in frames):
         return False
-    # A frame of the script means run() itself had started: its failure is a 500.
     return not any(f.filename == script for f in frames)
+
+
+def _run_failed(exc: Exception, return_script_errors: bool) -> Reply:
+    """run() raised: the traceback goes to the deployment's log; the message is answered only with
+    return_script_errors, as Azure's server does."""
+    traceback.print_exc()
+    if return_script_errors:
+        return error(500, f"run() raised {type(exc).__name__}: {exc}", run_function_failed=True)
+    return error(500, f"run() raised {type(exc).__name__}; the message is in the deployment's log "
+                 "(return_script_errors=True returns it)", run_function_failed=True)
+
+
+def _json_reply(output) -> Reply:
+    try:
+        return Reply(200, dumps(output))
+    except Exception as exc:
+        return error(500, f"run() returned a value that is not JSON serializable: {exc}", run_function_failed=True)
 
 
 class ScriptScorer(Scorer):
@@ -46,6 +65,9 @@ class ScriptScorer(Scorer):
         code_dir = str(Path(config.code_dir).resolve()) if config.code_dir else str(path.resolve().parent)
         if code_dir not in sys.path:
             sys.path.insert(0, code_dir)
+        from ..azureml import install
+
+        install()  # azureml.contrib.services.aml_request / aml_response, as Azure's server provides them
         # A module name per deployment: two deployments may both ship a score.py.
         spec = importlib.util.spec_from_file_location(f"mlservice_score_{config.name.replace('-', '_')}", self.script)
         module = importlib.util.module_from_spec(spec)
@@ -72,8 +94,14 @@ class ScriptScorer(Scorer):
             raise TypeError("run() needs to accept an argument for input data")
         self.decorated = is_schema_decorated(self.run)
         self.params = params
+        self.rawhttp = bool(getattr(self.run, "__aml_rawhttp__", False))
 
-    def score(self, body: bytes, content_type: str, headers: list[tuple[bytes, bytes]]) -> Reply:
+    def score(self, body: bytes, content_type: str, headers: list[tuple[bytes, bytes]], method: str = "POST",
+              path: str = "/score", query: str = "") -> Reply:
+        if self.rawhttp:
+            return self._raw(body, headers, method, path, query)
+        if method != "POST":
+            return error(405, f"{method} /score needs a run() decorated with @rawhttp; send POST")
         if self.decorated:
             if not is_json(content_type):
                 return error(415, "Expects Content-Type to be application/json")
@@ -108,12 +136,26 @@ class ScriptScorer(Scorer):
         except Exception as exc:
             if self.decorated and _raised_by_inference_schema(exc, self.script):
                 return error(400, f"input does not match the script's input schema: {exc}")
-            traceback.print_exc()  # lands in this deployment's log
-            return error(500, f"run() raised {type(exc).__name__}: {exc}", run_function_failed=True)
+            return _run_failed(exc, self.config.return_script_errors)
+        return _json_reply(output)
+
+    def _raw(self, body: bytes, headers, method: str, path: str, query: str) -> Reply:
+        """@rawhttp: run() gets the request; an AMLResponse sets status, headers and body."""
+        from ..azureml.aml_request import AMLRequest
+        from ..azureml.aml_response import AMLResponse
+
+        request = AMLRequest(method, path, query, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers], body)
         try:
-            return Reply(200, dumps(output))
+            output = self.run(request)
         except Exception as exc:
-            return error(500, f"run() returned a value that is not JSON serializable: {exc}", run_function_failed=True)
+            return _run_failed(exc, self.config.return_script_errors)
+        if isinstance(output, AMLResponse):
+            extra = tuple((k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in output.headers.items()
+                          if k.lower() not in ("content-type", "content-length"))
+            return Reply(output.status_code, output.data, output.content_type.encode("latin-1"), extra)
+        if isinstance(output, (bytes, bytearray)):
+            return Reply(200, bytes(output), b"application/octet-stream")
+        return _json_reply(output)
 
     def swagger_schemas(self) -> tuple[dict, dict]:
         from inference_schema.schema_util import get_input_schema, get_output_schema, is_schema_decorated

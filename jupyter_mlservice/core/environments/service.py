@@ -1,0 +1,183 @@
+"""Environments: create (resolve and record), read, build, and what jobs and deployments use.
+
+A version is immutable: its resolved lock and cache key never change, so ``sk12@1`` runs the same
+packages next year. Creating ``sk12`` again with other requirements makes ``sk12@2``; with the
+same ones it answers the existing version.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..errors import InvalidRequest, NotFound
+from ..logfile import read_from
+from ..store import Store
+from ..timeutil import as_utc, utcnow
+from . import sources
+from .cache import BuildFailed, EnvironmentCache
+from .index import Index
+from .resolve import python_tag, resolve
+from .schemas import Environment, EnvironmentCreate, EnvironmentLog, EnvironmentPage
+from .tables import EnvironmentRow
+
+log = logging.getLogger("jupyter_mlservice.environments")
+
+REF = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9_.-]{0,63})(?:[@:](?P<version>\d+|latest))?$")
+
+
+class EnvironmentService:
+    def __init__(self, store: Store, cache_dir: Path, models: Any = None, index: Index | None = None):
+        self.store = store
+        self.cache = EnvironmentCache(cache_dir)
+        self.models = models  # the model registry, for environments made from a model's own files
+        self.index = index
+        self._create_lock = threading.Lock()
+
+    # ---- create ------------------------------------------------------------------------------
+
+    def create(self, body: EnvironmentCreate) -> Environment:
+        """``EnvironmentCreate(name="sk12", requirements=["scikit-learn==1.2.2", "numpy<2"])`` -> sk12@1"""
+        if body.requirements is not None:
+            req, source = sources.from_list(body.requirements), "requirements"
+        elif body.requirements_txt is not None:
+            req, source = sources.from_requirements_txt(body.requirements_txt), "requirements_txt"
+        elif body.conda_yaml is not None:
+            req, source = sources.from_conda_yaml(body.conda_yaml), "conda_yaml"
+        else:
+            req, source = self._model_requirements(body.model), f"model:{body.model}"
+        return self._create(body.name, body.description, source, req, build=body.build)
+
+    def from_model_folder(self, name: str, folder: Path, source: str, build: bool = False) -> Environment:
+        """The environment an MLflow model asks for (its requirements.txt), as ``name@N``."""
+        return self._create(name, f"the requirements of MLflow model {source}", f"model:{source}",
+                            sources.from_mlflow_model(folder), build=build)
+
+    def _model_requirements(self, ref: str) -> sources.Requirements:
+        if self.models is None:
+            raise InvalidRequest("this workspace has no model registry to read a model's requirements from")
+        mv = self.models.resolve(ref)
+        with tempfile.TemporaryDirectory(prefix="mlservice-env-model-") as tmp:
+            folder = self.models.download(f"{mv['name']}:{mv['version']}", Path(tmp) / "model")
+            return sources.from_mlflow_model(Path(folder))
+
+    def _create(self, name: str, description: str, source: str, req: sources.Requirements, build: bool) -> Environment:
+        resolution = resolve(req, self.index)
+        with self._create_lock, self.store.session() as s:
+            latest = s.scalars(
+                select(EnvironmentRow).where(EnvironmentRow.name == name).order_by(EnvironmentRow.version.desc()).limit(1)
+            ).first()
+            if latest is not None and latest.key == resolution.key and latest.requirements == req.lines:
+                s.expunge(latest)
+                row = latest
+            else:
+                row = EnvironmentRow(
+                    name=name, version=(latest.version + 1) if latest else 1, description=description, source=source,
+                    requirements=req.lines, resolved=resolution.lock, key=resolution.key, python=python_tag(),
+                    warnings=resolution.warnings, created_at=utcnow(),
+                )
+                s.add(row)
+                s.flush()
+                s.expunge(row)
+        self.cache.record(row.key, row.resolved, resolution.log)
+        if build:
+            self.build_in_background(row.key)
+        return self.to_view(row)
+
+    # ---- read --------------------------------------------------------------------------------
+
+    def row(self, ref: str) -> EnvironmentRow:
+        """``sk12@1``, ``sk12:1`` or ``sk12`` (the latest version)."""
+        m = REF.match(ref.strip())
+        if not m:
+            raise InvalidRequest(f"environment {ref!r} is not a reference; use name@version (e.g. sk12@1) or a name")
+        with self.store.session() as s:
+            q = select(EnvironmentRow).where(EnvironmentRow.name == m["name"])
+            if m["version"] and m["version"] != "latest":
+                q = q.where(EnvironmentRow.version == int(m["version"]))
+            row = s.scalars(q.order_by(EnvironmentRow.version.desc()).limit(1)).first()
+            if row is None:
+                known = s.scalars(select(EnvironmentRow.version).where(EnvironmentRow.name == m["name"])).all()
+                if known:
+                    raise NotFound(f"environment {m['name']!r} has no version {m['version']} (versions: "
+                                   f"{', '.join(str(v) for v in sorted(known))})")
+                raise NotFound(f"no environment named {m['name']!r}; create it with ml.environments.create(name=...)")
+            s.expunge(row)
+            return row
+
+    def pin(self, ref: str) -> str:
+        """The exact version a reference means now (``sk12`` -> ``sk12@3``), as jobs record it."""
+        row = self.row(ref)
+        return f"{row.name}@{row.version}"
+
+    def get(self, ref: str) -> Environment:
+        return self.to_view(self.row(ref))
+
+    def list(self, name: str | None = None, limit: int = 100) -> EnvironmentPage:
+        if not 1 <= limit <= 1000:
+            raise InvalidRequest("limit must be between 1 and 1000")
+        with self.store.session() as s:
+            q = select(EnvironmentRow).order_by(EnvironmentRow.name, EnvironmentRow.version.desc())
+            if name:
+                q = q.where(EnvironmentRow.name == name)
+            else:  # the latest version of each
+                latest = (select(EnvironmentRow.name, func.max(EnvironmentRow.version).label("v"))
+                          .group_by(EnvironmentRow.name).subquery())
+                q = q.join(latest, (EnvironmentRow.name == latest.c.name) & (EnvironmentRow.version == latest.c.v))
+            rows = list(s.scalars(q.limit(limit)))
+            s.expunge_all()
+        return EnvironmentPage(items=[self.to_view(r) for r in rows])
+
+    def logs(self, ref: str, offset: int = 0) -> EnvironmentLog:
+        row = self.row(ref)
+        if offset < 0:
+            raise InvalidRequest("offset must be >= 0")
+        text, end, size = read_from(self.cache.log_path(row.key), offset)
+        state = self.cache.state(row.key)
+        return EnvironmentLog(text=text, offset=end, size=size, complete=state in ("Ready", "Failed") and end >= size)
+
+    def to_view(self, row: EnvironmentRow) -> Environment:
+        state = self.cache.state(row.key)
+        return Environment(
+            name=row.name, version=row.version, reference=f"{row.name}@{row.version}", description=row.description,
+            source=row.source, requirements=row.requirements, resolved=row.resolved, key=row.key, python=row.python,
+            warnings=row.warnings or [], state=state, error=self.cache.failure(row.key) if state == "Failed" else None,
+            created_at=as_utc(row.created_at),
+        )
+
+    # ---- build -------------------------------------------------------------------------------
+
+    def build(self, ref: str) -> Environment:
+        """Build now (or wait for the build in progress); a failure is a 400 naming the requirement."""
+        row = self.row(ref)
+        self.ensure(row)
+        return self.to_view(row)
+
+    def ensure(self, row: EnvironmentRow) -> Path:
+        if row.python != python_tag():
+            raise InvalidRequest(
+                f"environment {row.name}@{row.version} was resolved for {row.python} and this server runs {python_tag()}; "
+                f"create it again (ml.environments.create(name={row.name!r}, ...)) to resolve it for this interpreter"
+            )
+        self.cache.record(row.key, row.resolved, [])  # a cache folder that was cleaned is rebuilt
+        try:
+            return self.cache.ensure(row.key)
+        except BuildFailed as exc:
+            raise InvalidRequest(f"environment {row.name}@{row.version}: {exc}") from None
+
+    def build_in_background(self, key: str) -> None:
+        def work() -> None:
+            try:
+                self.cache.ensure(key)
+            except BuildFailed as exc:
+                log.warning("%s", exc)
+            except Exception:
+                log.exception("building environment %s failed", key)
+
+        threading.Thread(target=work, name=f"env-build-{key[:8]}", daemon=True).start()
