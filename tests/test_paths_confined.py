@@ -207,3 +207,29 @@ def test_artifact_and_model_sub_paths_cannot_climb_out_of_the_run(workspace):
             workspace.experiments.download_artifact(run_id, path, workspace.root_dir / "dl")
     with pytest.raises(Forbidden):
         workspace.models.register("x", run_id=run_id, path="../../../..")
+
+
+def test_data_assets_refuse_paths_and_databases_outside_the_root_and_oversized_copies(workspace):
+    from jupyter_mlservice.core.data.schemas import DataCreate
+
+    outside = _outside_file(workspace)
+    root = workspace.root_dir
+    (root / "d").mkdir()
+    (root / "d" / "ok.csv").write_text("a\n1\n")
+    (root / "d" / "leak.csv").symlink_to(outside)
+    for body in (
+        DataCreate(name="x", path=str(outside)),
+        DataCreate(name="x", path="../outside.txt"),
+        DataCreate(name="x", path="../*.txt"),
+        DataCreate(name="x", path="d"),  # a folder holding a link out of reach
+        DataCreate(name="x", path="d/*.csv"),
+        DataCreate(name="x", url=f"sqlite:///{outside.parent}/w.db", table="t"),
+    ):
+        with pytest.raises(Forbidden):
+            workspace.data.create(body)
+    (root / "d" / "leak.csv").unlink()
+    workspace.paths.max_copy_bytes = 1
+    with pytest.raises(InvalidRequest, match="mode='reference'"):
+        workspace.data.create(DataCreate(name="x", path="d"))
+    workspace.paths.max_copy_bytes = 2**20
+    assert workspace.data.create(DataCreate(name="x", path="d")).version == 1
