@@ -75,7 +75,7 @@ $(STAMPS)/node-deps: package.json yarn.lock $(STAMPS)/python-deps
 
 # The labextension is built into jupyter_mlservice/labextension (what `pip install .` ships).
 frontend: $(STAMPS)/frontend
-$(STAMPS)/frontend: $(STAMPS)/node-deps $(shell find src style -type f 2>/dev/null) tsconfig.json
+$(STAMPS)/frontend: $(STAMPS)/node-deps $(shell find src style schema -type f 2>/dev/null) tsconfig.json
 	$(JLPM) build:prod
 	@touch $@
 

@@ -53,7 +53,7 @@ def register(ws, model, name: str, X) -> None:
 
 
 def run_job(ws, spec, sample_memory: bool = False) -> dict:
-    from jupyter_mlservice.core.schemas import BatchJobSpec
+    from jupyter_mlservice.core.jobs.schemas import BatchJobSpec
 
     t0 = time.perf_counter()
     job = ws.jobs.submit(BatchJobSpec(**spec))
@@ -142,7 +142,7 @@ def bench_memory(ws, work: Path, gib: float) -> dict:
 def bench_notebook(ws, work: Path, repeats: int) -> dict:
     import nbformat
 
-    from jupyter_mlservice.core.schedules.models import ScheduleCreate
+    from jupyter_mlservice.core.schedules.schemas import ScheduleCreate
 
     nb = nbformat.v4.new_notebook()
     p = nbformat.v4.new_code_cell("x = 1")

@@ -127,7 +127,7 @@ def bench_record(ws, root: Path) -> dict:
     """The cost of recording an input (lineage + MLflow log_inputs), small data vs the big folder."""
     from jupyter_mlservice.core.data.inputs import JobIO, Resolved
     from jupyter_mlservice.core.data.schemas import DataCreate
-    from jupyter_mlservice.core.schemas import CommandJobSpec
+    from jupyter_mlservice.core.jobs.schemas import CommandJobSpec
 
     (root / "tiny.csv").write_text("a\n1\n")
     tiny = ws.data.create(DataCreate(name="tiny", path="tiny.csv", profile=False))

@@ -96,7 +96,7 @@ def bench_start(work: Path, cache: EnvironmentCache, key: str) -> None:
     print(f"cached start: the launcher adds {added * 1000:.0f} ms (median of 15; target <= 200 ms)")
 
     from jupyter_mlservice.core.environments.schemas import EnvironmentCreate
-    from jupyter_mlservice.core.schemas import CommandJobSpec
+    from jupyter_mlservice.core.jobs.schemas import CommandJobSpec
     from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
 
     root = work / "jobs-root"

@@ -26,7 +26,7 @@ from _server import BenchServer, median
 def seed(root: Path, n_jobs: int, n_runs: int) -> str:
     from mlflow.entities import Metric, Param, RunTag
 
-    from jupyter_mlservice.core.tables import JobRow
+    from jupyter_mlservice.core.jobs.tables import JobRow
     from jupyter_mlservice.core.timeutil import utcnow
     from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
 

@@ -1,6 +1,8 @@
-import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Dialog, InputDialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
+
+import { trans } from './translate';
 
 type FormRender<T, E> = (value: T, errors: E, onChange: (v: T) => void) => JSX.Element;
 
@@ -77,7 +79,7 @@ export async function formDialog<T, E, R>(options: IFormDialogOptions<T, E, R>):
     const answer = await showDialog<T>({
       title: options.title,
       body,
-      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: options.okLabel })],
+      buttons: [Dialog.cancelButton({ label: trans.__('Cancel') }), Dialog.okButton({ label: options.okLabel })],
       focusNodeSelector: 'input:not([readonly]), select, textarea'
     });
     if (!answer.button.accept || answer.value === null) {
@@ -97,7 +99,23 @@ export async function confirm(title: string, message: string, label: string): Pr
   const answer = await showDialog({
     title,
     body: message,
-    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label })]
+    buttons: [Dialog.cancelButton({ label: trans.__('Cancel') }), Dialog.warnButton({ label })]
   });
   return answer.button.accept;
+}
+
+/**
+ * A name given in a command's args, or picked from a list (null when the user
+ * cancels or there is nothing to pick).
+ */
+export async function pickName(given: unknown, title: string, items: ReadonlyArray<string>): Promise<string | null> {
+  if (given) {
+    return String(given);
+  }
+  if (items.length === 0) {
+    Notification.info(trans.__('Nothing to choose from for "%1".', title));
+    return null;
+  }
+  const answer = await InputDialog.getItem({ title, items: [...items] });
+  return answer.button.accept && answer.value ? answer.value : null;
 }

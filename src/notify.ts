@@ -3,11 +3,12 @@ import { Contents } from '@jupyterlab/services';
 import { INotebookTracker } from '@jupyterlab/notebook';
 
 import { PolledModel } from './models/base';
+import { trans } from './translate';
 
 /** Show an error as a JupyterLab notification, with what was being done. */
 export function notifyError(error: unknown, context?: string): void {
   const message = error instanceof Error ? error.message : String(error);
-  Notification.error(context ? `${context}: ${message}` : message, { autoClose: 8000 });
+  Notification.error(context ? trans.__('%1: %2', context, message) : message, { autoClose: 8000 });
 }
 
 /** Run an action; on failure notify the server's message and resolve to undefined. */

@@ -4,10 +4,12 @@ import { AccordionPanel } from '@lumino/widgets';
 
 import { mlserviceIcon } from './icons';
 import { IMLServiceSidebar, ISidebarSection, SIDEBAR_ID } from './tokens';
+import { trans } from './translate';
 
 /**
- * The "ML Service" side panel: an accordion of sections ordered by rank.
- * It owns no data; each section brings its own model and view.
+ * The "ML Service" side panel: a compact live index whose items open the ML
+ * Studio, as an accordion of sections ordered by rank. It owns no data; each
+ * section brings its own model and view.
  */
 export class MLServiceSidebar extends SidePanel implements IMLServiceSidebar {
   constructor() {
@@ -15,9 +17,9 @@ export class MLServiceSidebar extends SidePanel implements IMLServiceSidebar {
     this.id = SIDEBAR_ID;
     this.addClass('jp-mlservice-sidebar');
     this.title.icon = mlserviceIcon;
-    this.title.caption = 'ML Service';
+    this.title.caption = trans.__('ML Service');
     const label = document.createElement('h2');
-    label.textContent = 'ML Service';
+    label.textContent = trans.__('ML Service');
     label.className = 'jp-mlservice-sidebar-title';
     this.header.node.appendChild(label);
   }

@@ -1,18 +1,23 @@
 import { Token } from '@lumino/coreutils';
+import { IDisposable } from '@lumino/disposable';
 import { Widget } from '@lumino/widgets';
 
-/** Command ids; every sidebar action is also a command in the palette. */
+import type { ServiceEvents } from './models/events';
+import type { ServiceSettings } from './settings';
+import type { CompareSelection } from './studio/model';
+import type { IArea } from './studio/registry';
+
+export type { IArea, IAreaDetail, IAreaList, IPageHost } from './studio/registry';
+
+/** Command ids of the studio and the shared actions (each area adds its own). */
 export namespace CommandIDs {
+  export const openStudio = 'mlservice:open-studio';
   export const openSidebar = 'mlservice:open-sidebar';
   export const refresh = 'mlservice:refresh';
-  export const createTarget = 'mlservice:create-target';
-  export const deleteTarget = 'mlservice:delete-target';
-  export const submitNotebook = 'mlservice:submit-notebook';
-  export const openJob = 'mlservice:open-job';
-  export const cancelJob = 'mlservice:cancel-job';
-  export const rerunJob = 'mlservice:rerun-job';
-  export const openExecutedNotebook = 'mlservice:open-executed-notebook';
+  export const openTutorial = 'mlservice:open-tutorial';
   export const compareRuns = 'mlservice:compare-runs';
+  /** Not in the palette: the router runs it for /lab/mlservice/... links. */
+  export const route = 'mlservice:route';
 }
 
 /** The palette category of every command. */
@@ -21,9 +26,41 @@ export const PALETTE_CATEGORY = 'ML Service';
 /** The sidebar's stable widget id (layout restoration and tests use it). */
 export const SIDEBAR_ID = 'jp-mlservice-sidebar';
 
+/** The studio's stable widget id. */
+export const STUDIO_ID = 'jp-mlservice-studio';
+
 /**
- * One section of the ML Service sidebar. Compute, Jobs and Experiments are
- * sections; later capabilities (Models, Endpoints, Schedules) add their own.
+ * The ML Studio: the main-area home of every area. Plugins add areas to it
+ * (src/areas/README.md says how) and open its views by path.
+ */
+export interface IMLServiceStudio {
+  /** Add an area: a nav entry, its list and the views of its entities. */
+  addArea(area: IArea): IDisposable;
+  readonly areas: ReadonlyArray<IArea>;
+  /**
+   * Show a studio path ("jobs/<id>", "models/iris/3", "" for Home); with `tab`,
+   * the entity's view opens in a tab of its own.
+   */
+  open(path: string, options?: { tab?: boolean }): Promise<void>;
+  /** The deep link (full URL) of a studio path. */
+  link(path: string): string;
+  /** Runs picked for comparison from any list. */
+  readonly compare: CompareSelection;
+  /** The server's events (jobs, endpoints, models, schedules, targets), for models to refresh on. */
+  readonly events: ServiceEvents;
+  readonly settings: ServiceSettings;
+  /** Refresh every area's list now. */
+  refresh(): Promise<void>;
+}
+
+export const IMLServiceStudio = new Token<IMLServiceStudio>(
+  'jupyter_mlservice:IMLServiceStudio',
+  'The ML Studio; add areas to it and open its views.'
+);
+
+/**
+ * One section of the ML Service sidebar: the sidebar is a compact live index
+ * (what runs, recent jobs, endpoint health) whose items open the studio.
  */
 export interface ISidebarSection {
   /** Stable id, also the DOM id of the section. */
@@ -36,7 +73,7 @@ export interface ISidebarSection {
   size?: number;
   /** The section's content. */
   widget: Widget;
-  /** Toolbar items in the section header (name -> widget), e.g. add/refresh buttons. */
+  /** Toolbar items in the section header (name -> widget). */
   toolbar?: ReadonlyArray<{ name: string; widget: Widget }>;
 }
 
@@ -50,4 +87,3 @@ export const IMLServiceSidebar = new Token<IMLServiceSidebar>(
   'jupyter_mlservice:IMLServiceSidebar',
   'The ML Service sidebar; add sections to it.'
 );
-

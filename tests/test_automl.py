@@ -107,7 +107,7 @@ def test_the_final_model_has_a_signature_an_example_and_registers_in_one_call(ru
     ws, done = runs
     run = done["breast_cancer"]
     mv = ws.models.register("cancer", job_id=run.best_model_job_id)
-    model = mlflow.pyfunc.load_model(f"models:/cancer/{mv['version']}")
+    model = mlflow.pyfunc.load_model(f"models:/cancer/{mv.version}")
     assert model.metadata.signature is not None and model.metadata.saved_input_example_info is not None
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     assert (model.predict(X.head(50)) == y.head(50)).mean() > 0.85  # raw columns in: featurisation is inside the model

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_mlservice.core.schemas import BatchJobSpec
+from jupyter_mlservice.core.jobs.schemas import BatchJobSpec
 
 from .batch_fixtures import expected, make_frame, register_model
 from .conftest import wait_job

@@ -11,7 +11,7 @@ import pytest
 
 from jupyter_mlservice.core.batch import model_uri
 from jupyter_mlservice.core.errors import InvalidRequest
-from jupyter_mlservice.core.schemas import BatchJobSpec
+from jupyter_mlservice.core.jobs.schemas import BatchJobSpec
 
 from .batch_fixtures import expected, make_frame, register_model, write_sqlite
 from .conftest import wait_job

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_mlservice.core.schemas import BatchJobSpec, CommandJobSpec
+from jupyter_mlservice.core.jobs.schemas import BatchJobSpec, CommandJobSpec
 
 from .batch_fixtures import expected, make_frame, register_model
 from .conftest import seed_workspace, wait_job

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from jupyter_mlservice.core.schemas import CodeJobSpec, TargetCreate
+from jupyter_mlservice.core.jobs.schemas import CodeJobSpec
+from jupyter_mlservice.core.targets.schemas import TargetCreate
 
 from .conftest import wait_job
 

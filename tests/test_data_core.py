@@ -22,9 +22,11 @@ from pydantic import ValidationError
 from jupyter_mlservice.core.data.schemas import DataCreate, DataUpdate
 from jupyter_mlservice.core.data.tables import DataAssetRow, DataVersionRow
 from jupyter_mlservice.core.errors import Conflict, InvalidRequest, NotFound
-from jupyter_mlservice.core.schemas import CodeJobSpec, CommandJobSpec, NotebookJobSpec, TargetCreate
+from jupyter_mlservice.core.jobs.schemas import CodeJobSpec, CommandJobSpec, NotebookJobSpec
+from jupyter_mlservice.core.targets.schemas import TargetCreate
 
 from .conftest import wait_for, wait_job
+from .event_schemas import fits
 from .data_fixtures import start_workspace
 
 pytestmark = pytest.mark.timeout(900)
@@ -184,6 +186,8 @@ def test_a_registration_that_fails_midway_leaves_no_row_folder_or_asset(ws):
 
 
 def test_aliases_and_archive_keep_records(ws):
+    events = []
+    ws.events.subscribe(lambda area, data: events.append(fits("data", data)) if area == "data" and data["name"] == "arch" else None)
     write_iris(ws.root_dir / "arch" / "a.csv")
     ws.data.create(no_profile(name="arch", path="arch/a.csv"))
     (ws.root_dir / "arch" / "a.csv").write_text("a\n1\n")
@@ -208,6 +212,11 @@ def test_aliases_and_archive_keep_records(ws):
         ws.data.resolve("arch@prod")
     v = ws.data.update_version("arch", 1, DataUpdate(description="first", tags={"checked": "yes"}))
     assert (v.description, v.tags) == ("first", {"checked": "yes"})
+    # every change came as a `data` event, in order (the refused registration made none)
+    assert [(e["action"], e["version"], e["alias"]) for e in events] == [
+        ("registered", 1, None), ("registered", 2, None), ("alias", 1, "prod"), ("archived", 2, None),
+        ("archived", None, None), ("restored", None, None), ("alias", None, "prod"), ("updated", 1, None),
+    ]
 
 
 def test_assets_are_listed_by_name_page_by_page(ws):
@@ -466,19 +475,19 @@ def test_outputs_are_registered_and_lineage_runs_from_data_to_model_and_back(ws)
     assert pd.read_parquet(Path(feats.path) / "features.parquet").shape == (148, 5)
     assert not (ws.jobs_dir / job.id / "data-outputs" / "features").exists()  # moved into the data store
     mv = ws.models.register("lin-model", job_id=job.id)
-    lineage = ws.models.version("lin-model", mv["version"])["lineage"]
+    lineage = ws.models.version("lin-model", mv.version).lineage
     (data,) = lineage["data"]
     assert (data["name"], data["version"], data["input"]) == ("lin-iris", 1, "train")
     assert data["digest"] == ws.data.version("lin-iris", 1).digest
     down = ws.data.lineage("lin-iris@1")
     assert [n.id for n in down.jobs] == [job.id]
-    assert [n.id for n in down.models] == [f"lin-model:{mv['version']}"]
+    assert [n.id for n in down.models] == [f"lin-model:{mv.version}"]
     assert [n.id for n in down.derived_data] == ["lin-features@1"]
     up = ws.data.lineage("lin-features@1")
     assert [(n.type, n.id) for n in up.produced_by] == [("job", job.id), ("data_version", "lin-iris@1")]
     # archiving a version a model's lineage names keeps its record
     ws.data.archive("lin-iris", 1)
-    (data,) = ws.models.version("lin-model", mv["version"])["lineage"]["data"]
+    (data,) = ws.models.version("lin-model", mv.version).lineage["data"]
     assert data["archived"] is True and ws.data.version("lin-iris", 1).digest == data["digest"]
     # a rerun writing the same features gets the same version, linked to the new job too; a model
     # the job registers itself (MLflow's registered_model_name) is linked when the job ends
@@ -488,7 +497,7 @@ def test_outputs_are_registered_and_lineage_runs_from_data_to_model_and_back(ws)
     ), timeout=300)
     assert again.status.value == "Completed" and ws.data.get_asset("lin-features").latest_version == 1
     assert ws.data.output_version(again.id, "features").version == 1
-    assert [n.id for n in ws.data.lineage("lin-iris@1").models] == [f"lin-model:{mv['version']}", "lin-auto:1"]
+    assert [n.id for n in ws.data.lineage("lin-iris@1").models] == [f"lin-model:{mv.version}", "lin-auto:1"]
 
 
 def test_a_job_that_does_not_write_its_output_fails_saying_so(ws):
@@ -508,11 +517,11 @@ def test_a_model_input_is_downloaded_for_the_job(ws, tmp_path):
 
     save_iris_model(ws.root_dir / "input-model-files")  # inside the server root, as every path must be
     mv = ws.models.register("input-model", local_path=str(ws.root_dir / "input-model-files"))
-    ws.models.set_alias("input-model", "champion", mv["version"])
+    ws.models.set_alias("input-model", "champion", mv.version)
     job = run(ws, CommandJobSpec(command="ls ${{inputs.m}}", inputs={"m": "model:input-model@champion"}))
     assert job.status.value == "Completed" and "MLmodel" in log_of(ws, job.id)
     edges = ws.lineage.edges_to([_node("job", job.id)])
-    assert [(e.src_type, e.src_id, e.relation) for e in edges] == [("model_version", f"input-model:{mv['version']}", "input")]
+    assert [(e.src_type, e.src_id, e.relation) for e in edges] == [("model_version", f"input-model:{mv.version}", "input")]
 
 
 def test_lineage_graph_reads_both_ways_and_marks_missing_nodes(ws):

@@ -9,7 +9,7 @@ import pytest
 
 from jupyter_mlservice.core.data.schemas import DataCreate
 from jupyter_mlservice.core.errors import InvalidRequest
-from jupyter_mlservice.core.schemas import CommandJobSpec
+from jupyter_mlservice.core.jobs.schemas import CommandJobSpec
 
 from .conftest import wait_job
 from .data_fixtures import start_workspace

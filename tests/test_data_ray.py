@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from jupyter_mlservice.core.data.schemas import DataCreate
-from jupyter_mlservice.core.schemas import CommandJobSpec, JobStatus, TargetCreate
+from jupyter_mlservice.core.jobs.schemas import CommandJobSpec, JobStatus
+from jupyter_mlservice.core.targets.schemas import TargetCreate
 
 from .conftest import wait_for
 from .test_ray_backend import cluster  # noqa: F401 - a workspace with a managed Ray head

@@ -9,7 +9,8 @@ import textwrap
 
 import pytest
 
-from jupyter_mlservice.core.schemas import CommandJobSpec, JobStatus, TargetCreate
+from jupyter_mlservice.core.jobs.schemas import CommandJobSpec, JobStatus
+from jupyter_mlservice.core.targets.schemas import TargetCreate
 
 from .conftest import seed_workspace, wait_for
 from .deep_fixtures import DATA
@@ -126,7 +127,7 @@ def test_pytorch_ddp_on_two_instances_logs_from_rank_zero_and_saves_the_model_on
     models = client.search_logged_models(experiment_ids=[job.experiment_id], filter_string=f"source_run_id = '{job.run_id}'")
     assert [m.name for m in models] == ["model"]
     mv = ws.models.register("ddp-cnn", job_id=job.id, path="model")
-    assert mv["version"] == "1"
+    assert mv.version == "1"
 
 
 def test_tensorflow_multi_worker_strategy_reads_tf_config(cluster):

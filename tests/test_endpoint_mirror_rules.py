@@ -6,7 +6,7 @@ import pytest
 
 from jupyter_mlservice.core.endpoints.schemas import EndpointCreate
 from jupyter_mlservice.core.errors import InvalidRequest
-from jupyter_mlservice.core.tables import DeploymentRow, EndpointRow
+from jupyter_mlservice.core.endpoints.tables import DeploymentRow, EndpointRow
 from jupyter_mlservice.core.timeutil import utcnow
 
 

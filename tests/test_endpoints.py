@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 
 import pytest
 import requests
@@ -112,7 +111,8 @@ def test_deploy_score_keys_traffic_and_zero_downtime(shared_server, models):
         ml.endpoints.set_traffic("iris", {"blue": 90, "teal": 10})
         ml.endpoints.set_traffic("iris", {"blue": 0, "teal": 100})
         ml.deployments.delete(endpoint="iris", name="blue")
-        time.sleep(1)
+        after = len(statuses)
+        wait_for(lambda: len(statuses) >= after + 20, 60, what="requests answered after blue went away")
     finally:
         stop.set()
         t.join()
@@ -216,5 +216,9 @@ def test_endpoint_cli(shared_server, models):
     bad = cli(shared_server, "endpoint", "traffic", "cli-ep", "blue=50", check=False)
     assert bad.returncode == 1 and "add up to 100" in bad.stderr
     assert '{"blue": 100}' in cli(shared_server, "endpoint", "traffic", "cli-ep", "blue=100").stdout
-    assert "cli-ep" in cli(shared_server, "endpoint", "list").stdout
+    # --all-traffic: the command returns once the new deployment is Healthy and holds all traffic
+    out = cli(shared_server, "deployment", "create", "cli-ep", "green", "--model", "iris-ep:2", "--all-traffic").stdout
+    assert "cli-ep/green: Healthy" in out
+    listed = __import__("json").loads(cli(shared_server, "endpoint", "list", "--json").stdout)
+    assert next(e for e in listed if e["name"] == "cli-ep")["traffic"] == {"green": 100}
     cli(shared_server, "endpoint", "delete", "cli-ep")

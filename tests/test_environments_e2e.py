@@ -23,9 +23,10 @@ import requests
 from jupyter_mlservice.core.endpoints.schemas import DeploymentCreate, EndpointCreate
 from jupyter_mlservice.core.environments.schemas import EnvironmentCreate
 from jupyter_mlservice.core.errors import InvalidRequest
-from jupyter_mlservice.core.schemas import BatchInput, BatchJobSpec, BatchOutput, CodeJobSpec, CommandJobSpec, NotebookJobSpec
+from jupyter_mlservice.core.jobs.schemas import BatchInput, BatchJobSpec, BatchOutput, CodeJobSpec, CommandJobSpec, NotebookJobSpec
 
 from .conftest import seed_workspace, wait_for, wait_job
+from .event_schemas import fits
 from .serving_fixtures import save_iris_model
 
 pytestmark = pytest.mark.timeout(1200)
@@ -90,6 +91,8 @@ def ws(tmp_path_factory, mlflow_template, environments_dir):
     root.mkdir()
     seed_workspace(root, mlflow_template)
     ws = Workspace(WorkspaceConfig(root_dir=root, poll_interval=0.1, environments_dir=environments_dir))
+    ws.environment_events = []  # what the `environment` events said, for the tests below
+    ws.events.subscribe(lambda area, data: ws.environment_events.append(fits("environment", data)) if area == "environment" else None)
     ws.start()
     yield ws
     for ep in ws.endpoints.list_endpoints().items:
@@ -133,8 +136,18 @@ def test_the_build_log_says_what_was_done(ws, sk12):
 
 
 def test_creating_the_same_requirements_again_answers_the_same_version(ws, sk12):
+    seen = len(ws.environment_events)
     again = ws.environments.create(EnvironmentCreate(name="sk12", requirements=SK12, build=False))
     assert again.reference == "sk12@1" and again.state == "Ready"
+    assert ws.environment_events[seen:] == []  # nothing was created
+
+
+def test_creating_and_building_are_events(ws, sk12):
+    mine = [e for e in ws.environment_events if (e["name"], e["version"]) == ("sk12", 1)]
+    assert mine[0]["action"] == "created"
+    # built by this module's build() unless an earlier test of the session built the same lock
+    assert mine[0]["state"] == "Ready" or [e["action"] for e in mine[1:]] == ["built"]
+    assert mine[-1]["state"] == "Ready"
 
 
 def test_a_job_runs_with_a_package_the_server_lacks(ws, trained):

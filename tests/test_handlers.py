@@ -196,3 +196,24 @@ async def test_info(jp_fetch, jp_root_dir):
     info = await call(jp_fetch, "GET", "/info")
     assert info["root_dir"] == str(jp_root_dir.resolve())
     assert info["tracking_uri"].startswith("sqlite:///") and "local" in info["backends"]
+
+
+async def test_targets_schedules_and_endpoints_page_like_jobs(jp_fetch):
+    for i in range(3):
+        await call(jp_fetch, "POST", "/targets", {"name": f"pg-{i}", "type": "local"})
+        await call(jp_fetch, "POST", "/schedules", {"name": f"pg-{i}", "cron": "0 3 * * *", "job": {"kind": "command", "command": "true"}})
+        await call(jp_fetch, "POST", "/endpoints", {"name": f"pg-{i}"})
+    for route in ("/targets", "/schedules", "/endpoints"):
+        first = await call(jp_fetch, "GET", route, params={"limit": 2})
+        assert len(first["items"]) == 2 and first["next_cursor"], route
+        names, cursor = [x["name"] for x in first["items"]], first["next_cursor"]
+        while cursor:
+            more = await call(jp_fetch, "GET", route, params={"limit": 2, "cursor": cursor})
+            names += [x["name"] for x in more["items"]]
+            cursor = more["next_cursor"]
+        assert [n for n in names if n.startswith("pg-")] == ["pg-0", "pg-1", "pg-2"], route
+        assert len(names) == len(set(names)), route
+        await expect_error(jp_fetch, 400, "GET", route, params={"limit": 0})
+        await expect_error(jp_fetch, 400, "GET", route, params={"cursor": "not-a-cursor"})
+    for i in range(3):
+        await call(jp_fetch, "DELETE", f"/endpoints/pg-{i}")

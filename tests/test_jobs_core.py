@@ -10,7 +10,8 @@ import psutil
 import pytest
 
 from jupyter_mlservice.core.errors import Conflict, InvalidRequest, NotFound
-from jupyter_mlservice.core.schemas import CodeJobSpec, CommandJobSpec, NotebookJobSpec, TargetCreate
+from jupyter_mlservice.core.jobs.schemas import CodeJobSpec, CommandJobSpec, NotebookJobSpec
+from jupyter_mlservice.core.targets.schemas import TargetCreate
 
 from .conftest import wait_for, wait_job
 
@@ -93,7 +94,7 @@ def test_notebook_job_injects_parameters_and_keeps_the_executed_notebook(workspa
     assert "injected-parameters" in executed.cells[1].metadata.get("tags", [])
     assert "alpha = 0.5" in executed.cells[1].source
     assert [p.value for p in workspace.jobs.metrics(job.id).metrics["loss"]] == [0.5, 0.25, 0.5 / 3]
-    paths = [a["path"] for a in workspace.jobs.artifacts(job.id)]
+    paths = [a.path for a in workspace.jobs.artifacts(job.id)]
     assert "train.ipynb" in paths and "logs/output.log" in paths
 
 
@@ -283,7 +284,7 @@ def test_list_filters_and_paginates(workspace):
 def test_outputs_folder_becomes_artifacts(workspace):
     job = workspace.jobs.submit(CommandJobSpec(command='echo 42 > "$MLSERVICE_OUTPUT_DIR/answer.txt"'))
     assert wait_job(workspace, job.id).status == "Completed"
-    assert "answer.txt" in [a["path"] for a in workspace.jobs.artifacts(job.id)]
+    assert "answer.txt" in [a.path for a in workspace.jobs.artifacts(job.id)]
 
 
 def test_rerun_uses_the_original_snapshot(workspace):

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from jupyter_mlservice.core.errors import InvalidRequest
-from jupyter_mlservice.core.schemas import CommandJobSpec, JobStatus, TargetCreate
+from jupyter_mlservice.core.jobs.schemas import CommandJobSpec, JobStatus
+from jupyter_mlservice.core.targets.schemas import TargetCreate
 
 from .conftest import seed_workspace, wait_for
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -15,14 +14,8 @@ import pytest
 import requests
 
 from jupyter_mlservice.core.errors import InvalidRequest
-from jupyter_mlservice.core.schemas import (
-    CodeJobSpec,
-    CommandJobSpec,
-    JobStatus,
-    NotebookJobSpec,
-    TargetCreate,
-    TargetUpdate,
-)
+from jupyter_mlservice.core.jobs.schemas import CodeJobSpec, CommandJobSpec, JobStatus, NotebookJobSpec
+from jupyter_mlservice.core.targets.schemas import TargetCreate, TargetUpdate
 
 from .conftest import seed_workspace, wait_for
 
@@ -216,7 +209,8 @@ def test_cancel_a_running_and_a_pending_job(cluster):
     wait_for(lambda: ws.jobs.get(blocker.id).status == JobStatus.RUNNING and "started" in log_of(ws, blocker.id), 120, what="blocker running")
     pending = ws.jobs.submit(CommandJobSpec(command="echo should-not-run", target="rc", resources={"cpu": 1}))
     wait_for(lambda: ws.jobs.get(pending.id).backend.get("submission_id"), 30, what="pending submitted")
-    time.sleep(1.5)
+    watcher = ws.backends["ray"].watcher
+    assert watcher.wait_ticks(3, timeout=60, wake=False), "the Ray watcher stopped polling"
     assert ws.jobs.get(pending.id).status == JobStatus.PREPARING  # waiting on the cluster
     status = ws.targets.get("rc").status
     assert pending.id in [q["job_id"] for q in status["queued_jobs"]]
@@ -231,10 +225,11 @@ def test_cancel_a_running_and_a_pending_job(cluster):
     job = wait_for(lambda: (j := ws.jobs.get(blocker.id)).status.is_terminal and j, 60, what="running canceled")
     assert job.status == JobStatus.CANCELED
     assert wait_for(lambda: ray_job(ws, job)["status"] == "STOPPED", 30, what="ray job stopped")
-    # the pending one never runs, even if Ray would have started it after the stop
-    time.sleep(2)
-    assert "should-not-run" not in lines(ws, pending.id)
+    # the pending one never runs, even if Ray would have started it after the stop: Ray ends it
+    # unrun, and nothing of it reaches the log once the watcher has looked again
     assert wait_for(lambda: ray_job(ws, ws.jobs.get(pending.id))["status"] in ("STOPPED", "FAILED"), 60, what="pending stopped")
+    assert watcher.wait_ticks(2, timeout=60), "the Ray watcher stopped polling"
+    assert "should-not-run" not in lines(ws, pending.id)
 
 
 def test_a_sweep_runs_its_trials_on_the_ray_target(cluster):

@@ -51,9 +51,9 @@ def _all_pages(exps, exp_id: str, order_by: str, limit: int) -> list[str]:
     ids, cursor = [], None
     while True:
         page = exps.list_runs(exp_id, limit, cursor, order_by)
-        ids += [r["run_id"] for r in page["items"]]
-        assert len(page["items"]) <= limit
-        cursor = page["next_cursor"]
+        ids += [r.run_id for r in page.items]
+        assert len(page.items) <= limit
+        cursor = page.next_cursor
         if not cursor:
             return ids
 
@@ -88,14 +88,14 @@ def test_order_and_pages_match_mlflow(seeded, order_by):
 def test_items_carry_the_run_data(seeded):
     exps, exp_id = seeded
     page = exps.list_runs(exp_id, 3, None, "metrics.rmse DESC")
-    assert [r["metrics"]["rmse"] for r in page["items"]] == [2.0, 0.9, 0.7]
+    assert [r.metrics["rmse"] for r in page.items] == [2.0, 0.9, 0.7]
     assert all(
-        r["experiment_id"] == exp_id and r["run_name"].startswith("r")
-        for r in page["items"]
+        r.experiment_id == exp_id and r.run_name.startswith("r")
+        for r in page.items
     )
     # MLflow's page tokens work across both paths: the next page starts after the third run
-    rest = exps.list_runs(exp_id, 2, page["next_cursor"], "metrics.rmse DESC")
-    assert [r["metrics"]["rmse"] for r in rest["items"]] == [0.5, 0.5]
+    rest = exps.list_runs(exp_id, 2, page.next_cursor, "metrics.rmse DESC")
+    assert [r.metrics["rmse"] for r in rest.items] == [0.5, 0.5]
 
 
 def test_other_orders_and_filters_keep_mlflow_search(seeded):
@@ -104,7 +104,7 @@ def test_other_orders_and_filters_keep_mlflow_search(seeded):
     filtered = exps.list_runs(
         exp_id, 50, None, "metrics.rmse ASC", "metrics.rmse > 0.4"
     )
-    assert [r["metrics"]["rmse"] for r in filtered["items"]] == [
+    assert [r.metrics["rmse"] for r in filtered.items] == [
         0.5,
         0.5,
         0.5,

@@ -1,4 +1,4 @@
-"""Schedules on the core services, driven by a fake clock (tick() is one scheduler pass)."""
+"""Schedules on the core services, driven by a fake clock (scheduler.tick() is one pass)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from jupyter_mlservice.core.errors import Conflict, InvalidRequest, NotFound
-from jupyter_mlservice.core.schedules import ScheduleService
-from jupyter_mlservice.core.schedules.models import ScheduleCreate, ScheduleUpdate
+from jupyter_mlservice.core.schedules import ScheduleController, ScheduleService
+from jupyter_mlservice.core.schedules.schemas import ScheduleCreate, ScheduleUpdate
 from jupyter_mlservice.core.schedules.timing import Timing
 
 from .conftest import wait_job
@@ -29,7 +29,7 @@ class Clock:
 def clock(workspace):
     # The tests drive the scheduler with tick(); its thread (running on the real clock) would
     # race them, so it is stopped first.
-    workspace.schedules.stop()
+    workspace.scheduler.stop()
     c = Clock(T0)
     workspace.schedules.clock = c
     return c
@@ -91,8 +91,8 @@ def test_a_due_slot_fires_once_with_rendered_parameters_and_a_schedule_tag(works
     svc = workspace.schedules
     svc.create(ScheduleCreate(name="five", cron="*/5 * * * *", time_zone="Europe/Paris", job=echo_job()))
     clock.now = datetime(2026, 3, 2, 0, 5, 1)
-    svc.tick()
-    svc.tick()  # a second pass finds the slot taken
+    workspace.scheduler.tick()
+    workspace.scheduler.tick()  # a second pass finds the slot taken
     (run,) = runs(workspace, "five")
     assert run.state == "submitted" and run.trigger == "schedule" and run.scheduled_time.replace(tzinfo=None) == datetime(2026, 3, 2, 0, 5)
     job = wait_job(workspace, run.job_id)
@@ -108,7 +108,7 @@ def test_a_due_slot_fires_once_with_rendered_parameters_and_a_schedule_tag(works
 def test_exactly_once_with_two_schedulers_racing_on_one_store(workspace, clock):
     svc = workspace.schedules
     svc.create(ScheduleCreate(name="race", cron="* * * * *", job=echo_job(), max_concurrent_runs=100))
-    others = [ScheduleService(workspace.store, workspace.jobs, workspace.root_dir, clock=clock) for _ in range(3)]
+    others = [ScheduleController(ScheduleService(workspace.store, workspace.jobs, workspace.root_dir, clock=clock)) for _ in range(3)]
     for minute in range(1, 4):
         clock.now = T0 + timedelta(minutes=minute)
         barrier = threading.Barrier(len(others) + 1)
@@ -117,7 +117,7 @@ def test_exactly_once_with_two_schedulers_racing_on_one_store(workspace, clock):
             barrier.wait()
             s.tick()
 
-        threads = [threading.Thread(target=go, args=(s,)) for s in [svc, *others]]
+        threads = [threading.Thread(target=go, args=(s,)) for s in [workspace.scheduler, *others]]
         for t in threads:
             t.start()
         for t in threads:
@@ -137,7 +137,7 @@ def test_catch_up_after_downtime(workspace, clock, policy, expect_fired):
     svc = workspace.schedules
     svc.create(ScheduleCreate(name="c", cron="*/5 * * * *", job=echo_job(), catch_up=policy, catch_up_limit=3, max_concurrent_runs=10))
     clock.now = datetime(2026, 3, 2, 0, 58, 0)  # "the server was down" from 00:00:30 to 00:58
-    restarted = ScheduleService(workspace.store, workspace.jobs, workspace.root_dir, clock=clock)
+    restarted = ScheduleController(ScheduleService(workspace.store, workspace.jobs, workspace.root_dir, clock=clock))
     restarted.tick()
     got = runs(workspace, "c", limit=100)
     fired = sorted(r.scheduled_time.minute for r in got if r.state == "submitted")
@@ -154,9 +154,9 @@ def test_max_concurrent_runs_skips_or_queues_and_records_it(workspace, clock):
     svc.create(ScheduleCreate(name="skipper", cron="* * * * *", job=job))
     svc.create(ScheduleCreate(name="queuer", cron="* * * * *", job=job, concurrency_policy="queue"))
     clock.now = T0 + timedelta(minutes=1)
-    svc.tick()
+    workspace.scheduler.tick()
     clock.now = T0 + timedelta(minutes=2)
-    svc.tick()
+    workspace.scheduler.tick()
     skip = runs(workspace, "skipper")
     assert [r.state for r in skip] == ["skipped", "submitted"]
     assert "max_concurrent_runs=1" in skip[0].reason
@@ -165,7 +165,7 @@ def test_max_concurrent_runs_skips_or_queues_and_records_it(workspace, clock):
     first = queue[1].job_id
     workspace.jobs.cancel(first)
     wait_job(workspace, first)
-    svc.tick()  # the slot is free: the queued run goes
+    workspace.scheduler.tick()  # the slot is free: the queued run goes
     queue = runs(workspace, "queuer")
     assert [r.state for r in queue] == ["submitted", "submitted"]
     for r in runs(workspace, "queuer") + runs(workspace, "skipper"):
@@ -183,10 +183,10 @@ def test_edit_disable_enable_run_now_and_delete(workspace, clock):
     assert (s.time_zone, s.max_concurrent_runs, s.catch_up, s.description) == ("Asia/Tokyo", 2, "all", "d")
     assert svc.set_enabled("e", False).next_run_at is None
     clock.now = T0 + timedelta(hours=2)
-    svc.tick()
+    workspace.scheduler.tick()
     assert runs(workspace, "e") == []  # nothing while disabled
     s = svc.set_enabled("e", True)
-    svc.tick()
+    workspace.scheduler.tick()
     assert runs(workspace, "e") == []  # enabling does not catch up the disabled time
     assert s.next_run_at > s.updated_at
     run = svc.run_now("e")
@@ -204,26 +204,26 @@ def test_start_and_end_bound_the_slots(workspace, clock):
     s = svc.create(ScheduleCreate(name="b", cron="0 * * * *", job=echo_job(), start_at=datetime(2026, 3, 2, 5, 30), end_at=datetime(2026, 3, 2, 7, 0)))
     assert [t.hour for t in s.next_runs] == [6, 7]
     clock.now = datetime(2026, 3, 2, 7, 0, 5)
-    svc.tick()
+    workspace.scheduler.tick()
     assert svc.get("b").next_run_at is None
 
 
 def test_a_claim_left_by_a_dead_process_is_finished_once(workspace, clock):
-    from jupyter_mlservice.core.schedules.service import CLAIM_LEASE
+    from jupyter_mlservice.core.schedules.controller import CLAIM_LEASE
 
     svc = workspace.schedules
     svc.create(ScheduleCreate(name="d", cron="0 5 * * *", job=echo_job()))
     row = svc.row("d")
     dead = ScheduleService(workspace.store, workspace.jobs, workspace.root_dir, clock=clock)
-    dead.owner = "some-host:1:x"  # a process that is gone
-    run = dead._claim(row, datetime(2026, 3, 2, 5, 0), "schedule")  # claimed, then "crashed" before submitting
-    svc.tick()
+    dead.firing.owner = "some-host:1:x"  # a process that is gone
+    run = dead.firing.claim(row, datetime(2026, 3, 2, 5, 0), "schedule")  # claimed, then "crashed" before submitting
+    workspace.scheduler.tick()
     assert runs(workspace, "d")[0].state == "claimed"  # within its lease: left alone
     from jupyter_mlservice.core.timeutil import utcnow
 
-    dead._set_run(run.id, claimed_at=utcnow() - CLAIM_LEASE - timedelta(seconds=1))  # the lease ran out
-    svc.tick()
-    svc.tick()
+    dead.firing.set(run.id, claimed_at=utcnow() - CLAIM_LEASE - timedelta(seconds=1))  # the lease ran out
+    workspace.scheduler.tick()
+    workspace.scheduler.tick()
     (run,) = runs(workspace, "d")
     assert run.state == "submitted" and run.job_id
     assert len(workspace.jobs.list(tag={"mlservice.schedule": "d"}).items) == 1
@@ -248,7 +248,7 @@ def test_schedules_survive_a_restart_of_the_workspace(tmp_path, mlflow_template)
         ws2.stop()
 
 
-def _tick_in_another_process(root: str, minutes: int, start_at: float, out) -> None:
+def _tick_in_another_process(root: str, minutes: int, ready, go, out) -> None:
     """A second "server": its own Workspace on the same store, ticking the same slots."""
     import time as _time
     from pathlib import Path
@@ -258,10 +258,11 @@ def _tick_in_another_process(root: str, minutes: int, start_at: float, out) -> N
     ws = Workspace(WorkspaceConfig(root_dir=Path(root)))
     clock = Clock(T0)
     ws.schedules.clock = clock
-    _time.sleep(max(0, start_at - _time.time()))
+    ready.set()
+    go.wait()
     for minute in range(1, minutes + 1):
         clock.now = T0 + timedelta(minutes=minute, seconds=1)
-        ws.schedules.tick()
+        ws.scheduler.tick()
         _time.sleep(0.01)
     ws.store.dispose()
     out.put("done")
@@ -274,14 +275,14 @@ def test_two_processes_on_one_store_fire_each_slot_once(workspace, clock):
     svc = workspace.schedules
     svc.create(ScheduleCreate(name="twin", cron="* * * * *", job={"kind": "command", "command": "true"}, max_concurrent_runs=100))
     ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    start_at = _time.time() + 20  # both start ticking at the same moment, once the other one is built
-    other = ctx.Process(target=_tick_in_another_process, args=(str(workspace.root_dir), 5, start_at, out))
+    out, ready, go = ctx.Queue(), ctx.Event(), ctx.Event()
+    other = ctx.Process(target=_tick_in_another_process, args=(str(workspace.root_dir), 5, ready, go, out))
     other.start()
-    _time.sleep(max(0, start_at - _time.time()))
+    assert ready.wait(300), "the other process did not build its workspace"
+    go.set()  # both start ticking at the same moment
     for minute in range(1, 6):
         clock.now = T0 + timedelta(minutes=minute, seconds=1)
-        svc.tick()
+        workspace.scheduler.tick()
         _time.sleep(0.01)
     assert out.get(timeout=300) == "done"
     other.join(30)

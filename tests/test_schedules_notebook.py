@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 import nbformat
 import psutil
 
-from jupyter_mlservice.core.schemas import NotebookJobSpec
+from jupyter_mlservice.core.jobs.schemas import NotebookJobSpec
 
 from .conftest import wait_for, wait_job
 
@@ -106,7 +105,7 @@ def test_canceling_a_notebook_job_stops_its_pooled_kernel(workspace):
     info = wait_for(lambda: [json.loads(p.read_text()) for p in claimed.glob("*.json")], 120, what="a claimed kernel")[0]
     pid = info["mlservice_pid"]
     assert psutil.pid_exists(pid)
-    time.sleep(1)
+    wait_for(lambda: (workspace.jobs.progress(job.id).model_extra or {}).get("current_cell") is not None, 60, what="the cell running")
     workspace.jobs.cancel(job.id)
     assert wait_job(workspace, job.id, 60).status == "Canceled"
     wait_for(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, 30, what="the kernel to stop")

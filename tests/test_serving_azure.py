@@ -4,12 +4,15 @@ script's message (and server paths) to the log unless the deployment asks otherw
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
 import requests
 
 from jupyter_mlservice.core.serving import DeploymentConfig, EndpointConfig, EndpointProcess
+from jupyter_mlservice.core.serving.scorers import ScriptScorer
+from jupyter_mlservice.core.serving.scorers.swagger import SwaggerVersionError, swagger_document
 
 from .serving_fixtures import IRIS_COLUMNS, ROWS, save_iris_model, write_script
 
@@ -56,6 +59,20 @@ RAW_HTTP_SCRIPT = textwrap.dedent(
         return AMLResponse(request.get_data(False)[::-1], 200, {"Content-Type": "application/octet-stream"})
     """
 )
+# A list of mixed types: inference-schema can write it in OpenAPI 3 only (swagger 2 has no multi-type arrays).
+MIXED_TYPES_SCRIPT = textwrap.dedent(
+    """
+    from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
+    from inference_schema.schema_decorators import input_schema
+
+    def init():
+        pass
+
+    @input_schema("data", StandardPythonParameterType([1, "a"]))
+    def run(data):
+        return data
+    """
+)
 PNG = bytes.fromhex("89504e470d0a1a0a") + bytes(range(256)) * 4
 
 
@@ -65,6 +82,7 @@ def endpoint(tmp_path_factory):
     save_iris_model(root / "model")
     code = write_script(root / "code", PANDAS_SCRIPT)
     raw = write_script(root / "raw", RAW_HTTP_SCRIPT)
+    (raw / "swagger3.1.json").write_text(json.dumps({"openapi": "3.1.0", "info": {"title": "shipped"}, "paths": {}}))
     config = EndpointConfig(name="azure", auth_mode="none", deployments=[
         DeploymentConfig(name="mlflow", model_path=str(root / "model")),
         DeploymentConfig(name="quiet", model_path=str(root / "model"), code_dir=str(code), scoring_script="score.py"),
@@ -143,6 +161,39 @@ def test_get_score_reaches_a_raw_http_script_only(endpoint):
     assert r.status_code == 200 and r.json() == {"path": "/score?hint=post-an-image", "hint": "post-an-image"}
     r = requests.get(f"{endpoint.base_url}/score", headers={"azureml-model-deployment": "quiet"}, timeout=30)
     assert r.status_code == 405 and "@rawhttp" in r.json()["message"]
+
+
+def test_swagger_in_every_version_azure_serves(endpoint):
+    def swagger(query="", deployment="quiet"):
+        return requests.get(f"{endpoint.base_url}/swagger.json{query}", headers={"azureml-model-deployment": deployment},
+                            timeout=30)
+
+    two = swagger().json()  # no version: 2
+    assert two["swagger"] == "2.0" and "age" in json.dumps(two["definitions"]["ServiceInput"])
+    assert swagger("?version=2").json() == two and swagger("?version=2.0").json() == two
+    three = swagger("?version=3").json()
+    assert three["openapi"] == "3.0.1" and swagger("?version=3.0").json() == three
+    three_one = swagger("?version=3.1").json()
+    assert three_one["openapi"] == "3.1.0" and three_one["components"] == three["components"]
+    unknown = swagger("?version=4")
+    assert unknown.status_code == 404
+    assert unknown.json()["message"] == "Swagger version [4] is not valid. Supported versions: [2, 3, 3.1]."
+    # a file shipped next to the script wins for its version (swagger3.1.json); the others are generated
+    assert swagger("?version=3.1", "raw").json()["info"] == {"title": "shipped"}
+    assert swagger("?version=3", "raw").json()["openapi"] == "3.0.1"
+    # an MLflow model's document comes from its signature
+    mlflow_doc = swagger("?version=3.1", "mlflow").json()
+    assert mlflow_doc["openapi"] == "3.1.0" and "dataframe_split" in json.dumps(mlflow_doc["components"]["schemas"]["ServiceInput"])
+
+
+def test_a_schema_that_swagger_2_cannot_express_is_served_in_openapi_3_only(tmp_path):
+    code = write_script(tmp_path / "code", MIXED_TYPES_SCRIPT)
+    scorer = ScriptScorer(DeploymentConfig(name="mixed", model_path=str(tmp_path), code_dir=str(code), scoring_script="score.py"))
+    with pytest.raises(SwaggerVersionError) as refused:
+        swagger_document("ep", scorer, "2")
+    assert str(refused.value) == ("Swagger version [2] is not supported for the scoring script. "
+                                  "Supported swagger versions: [3, 3.1].")
+    assert swagger_document("ep", scorer, "3.1")["openapi"] == "3.1.0"
 
 
 def test_tritonclient_with_its_defaults_scores_over_binary_tensors(endpoint):

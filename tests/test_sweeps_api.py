@@ -36,13 +36,3 @@ async def test_children_of_a_job_are_listed_by_parent(jp_fetch):
     assert json.loads(r.body)["items"] == []
     r = await jp_fetch("mlservice", "api", "sweeps")
     assert json.loads(r.body) == {"items": [], "next_cursor": None}
-
-
-def test_cli_lists_sweeps_and_reports_a_bad_automl_request(shared_server, capsys):
-    from jupyter_mlservice.cli import main
-
-    auth = ["--url", shared_server.url, "--token", shared_server.token]
-    assert main(["sweep", "list", "--json", *auth]) == 0
-    assert capsys.readouterr().out.strip() == "[]"
-    assert main(["automl", "submit", "--task", "classification", "--data", "missing.csv", "--target-column", "y", *auth]) == 1
-    assert "'missing.csv' is not a file on the server" in capsys.readouterr().err

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 
 from jupyter_mlservice.core.errors import InvalidRequest
-from jupyter_mlservice.core.schemas import TargetCreate
+from jupyter_mlservice.core.targets.schemas import TargetCreate
 from jupyter_mlservice.core.sweeps.engine import SweepEngine, open_storage
 from jupyter_mlservice.core.sweeps.schemas import SweepCreate
 from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
 
 from .conftest import wait_for
+from .event_schemas import fits
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -33,6 +34,8 @@ def wait_sweep(ws, sweep_id, timeout=600):
 def test_trials_are_child_jobs_nested_in_the_sweeps_run_and_the_best_is_found(workspace):
     # one slot: a sweep that took a slot itself would never run a trial
     workspace.targets.create(TargetCreate(name="one", type="local", settings={"max_concurrency": 1}))
+    events = []
+    workspace.events.subscribe(lambda area, data: events.append(fits("sweep", data)) if area == "sweep" else None)
     command = "python -c \"import mlflow, sys; x = float(sys.argv[1]); mlflow.log_metric('score', -(x - 1) ** 2, step=0)\" ${{search_space.x}}"
     s = workspace.sweeps.submit(SweepCreate(
         trial={"kind": "command", "command": command}, search_space={"x": {"type": "choice", "values": [0, 1, 3]}},
@@ -56,6 +59,11 @@ def test_trials_are_child_jobs_nested_in_the_sweeps_run_and_the_best_is_found(wo
     assert workspace.jobs.list(kind="sweep").items[0].id == s.id
     log = workspace.jobs.logs(s.id).text
     assert "trial 0" in log and "sweep completed" in log
+    # every trial's moves came as `sweep` events, in order: sampled, its job submitted, completed
+    for trial in range(3):
+        assert [e["state"] for e in events if e["trial"] == trial] == ["pending", "running", "completed"]
+    assert {e["job_id"] for e in events if e["state"] == "running"} == {c.id for c in children}
+    assert {e["sweep_id"] for e in events} == {s.id}
 
 
 def _seed_sampling_first(space, first: str) -> int:

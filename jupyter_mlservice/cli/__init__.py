@@ -20,6 +20,7 @@ AREAS = (
     "batch",
     "models",
     "endpoints",
+    "monitors",
     "environments",
     "data",
     "sweeps",

@@ -117,6 +117,26 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
     print(json.dumps(data, indent=2, default=str) if args.json else text)
 
 
+def studio_link(ml, *path: str) -> str:
+    """An entity's page in JupyterLab's ML Studio: <server>/lab/mlservice/jobs/<id>."""
+    from urllib.parse import quote
+
+    return ml.url.rstrip("/") + "/lab/mlservice/" + "/".join(quote(p, safe="") for p in path)
+
+
+def emit_record(args: argparse.Namespace, ml, data: dict[str, Any], text: str, *path: str) -> None:
+    """A record's output; with --open, its studio link too (a last line, or `studio_url` in --json)."""
+    if getattr(args, "open", False):
+        link = studio_link(ml, *path)
+        data, text = {**data, "studio_url": link}, f"{text}\n{link}"
+    emit(args, data, text)
+
+
+def open_flag(p: argparse.ArgumentParser) -> None:
+    """--open: also print the record's link in JupyterLab's ML Studio (read by `emit_record`)."""
+    p.add_argument("--open", action="store_true", help="print the link to its page in JupyterLab's ML Studio")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the parsed command; a domain error is one line on stderr and exit status 1."""
     try:

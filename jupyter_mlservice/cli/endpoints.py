@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..errors import UsageError
-from .common import client, command, emit, group, pairs, table
+from .common import client, command, emit, emit_record, group, open_flag, pairs, table
 
 
 def _percentages(items: list[str]) -> dict[str, int]:
@@ -33,7 +33,7 @@ def cmd_endpoint_show(args) -> int:
     ep = ml.endpoints.get(args.name)
     deps = [d.data for d in ml.deployments.list(args.name)]
     text = f"{ep.name}  {ep.status}  {ep.scoring_uri}\n" + table(deps, ["name", "status", "model", "model_version", "replicas", "traffic", "mirror_traffic", "error"])
-    emit(args, {**ep.data, "deployment_details": deps}, text)
+    emit_record(args, ml, {**ep.data, "deployment_details": deps}, text, "endpoints", ep.name)
     return 0
 
 
@@ -75,8 +75,9 @@ def _deployment_line(endpoint: str, dep) -> str:
 def cmd_deployment_create(args) -> int:
     dep = client(args).deployments.create(
         endpoint=args.endpoint, name=args.name, model=args.model, code=args.code, scoring_script=args.scoring_script,
-        replicas=args.replicas, environment_variables=pairs(args.env, "--env"), wait=not args.no_wait,
-        environment=args.environment, env_manager=args.env_manager,
+        replicas=args.replicas, environment_variables=pairs(args.env, "--env"), all_traffic=args.all_traffic,
+        collect={"sample_rate": args.collect} if args.collect is not None else None,
+        environment=args.environment, env_manager=args.env_manager, wait=not args.no_wait,
     )
     emit(args, dep.data, _deployment_line(args.endpoint, dep))
     return 0
@@ -84,6 +85,8 @@ def cmd_deployment_create(args) -> int:
 
 def cmd_deployment_update(args) -> int:
     changes = {k: v for k, v in (("model", args.model), ("replicas", args.replicas), ("code", args.code), ("scoring_script", args.scoring_script)) if v is not None}
+    if args.all_traffic:
+        changes["all_traffic"] = True
     dep = client(args).deployments.update(args.endpoint, args.name, **changes)
     emit(args, dep.data, _deployment_line(args.endpoint, dep))
     return 0
@@ -114,7 +117,9 @@ def register(sub) -> None:
     p.add_argument("name")
     p.add_argument("--auth-mode", choices=["key", "none"], default="key")
     p.add_argument("--description", default="")
-    command(e, "show", cmd_endpoint_show, json=True).add_argument("name")
+    p = command(e, "show", cmd_endpoint_show, json=True)
+    p.add_argument("name")
+    open_flag(p)
     p = command(e, "keys", cmd_endpoint_keys, help="print the keys (or --regenerate primary|secondary)")
     p.add_argument("name")
     p.add_argument("--regenerate", choices=["primary", "secondary"])
@@ -140,11 +145,15 @@ def register(sub) -> None:
     p.add_argument("--env-manager", choices=["local", "virtualenv"], default=None,
                    help="virtualenv: the MLflow model's own requirements (default when its pins disagree with the server's)")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--collect", nargs="?", const=1.0, type=float, metavar="SAMPLE_RATE",
+                   help="record inputs and predictions for monitoring (a share of requests; default all)")
     p.add_argument("--no-wait", action="store_true")
+    p.add_argument("--all-traffic", action="store_true", help="once Healthy, take all of the endpoint's traffic")
     p = _deployment_command(d, "update", cmd_deployment_update, json=True)
     p.add_argument("--model")
     p.add_argument("--replicas", type=int)
     p.add_argument("--code")
     p.add_argument("--scoring-script")
+    p.add_argument("--all-traffic", action="store_true", help="once Healthy, take all of the endpoint's traffic")
     _deployment_command(d, "logs", cmd_deployment_logs)
     _deployment_command(d, "delete", cmd_deployment_delete)

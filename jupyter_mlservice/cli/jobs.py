@@ -7,7 +7,7 @@ import sys
 import time
 
 from ..errors import UsageError
-from .common import client, command, emit, group, pairs, parameter_flag, parameters, placement_flags, table
+from .common import client, command, emit, emit_record, group, open_flag, pairs, parameter_flag, parameters, placement_flags, table
 
 SHOW_FIELDS = ("id", "display_name", "kind", "status", "target", "experiment", "run_id", "attempt", "exit_code", "error", "created_at", "started_at", "ended_at", "duration_s")
 
@@ -36,7 +36,7 @@ def cmd_submit(args) -> int:
         job = ml.jobs.submit(command=command_line if len(command_line) > 1 else command_line[0], **common)
     if args.wait:
         job.wait(show_output=not args.json)
-    emit(args, job.data, job.id if not args.wait else f"{job.id} {job.status}")
+    emit_record(args, ml, job.data, job.id if not args.wait else f"{job.id} {job.status}", "jobs", job.id)
     return 0 if not args.wait or job.status == "Completed" else 1
 
 
@@ -48,8 +48,9 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    d = client(args).jobs.get(args.id).data
-    emit(args, d, "\n".join(f"{k:13} {d.get(k)}" for k in SHOW_FIELDS))
+    ml = client(args)
+    d = ml.jobs.get(args.id).data
+    emit_record(args, ml, d, "\n".join(f"{k:13} {d.get(k)}" for k in SHOW_FIELDS), "jobs", args.id)
     return 0
 
 
@@ -93,13 +94,16 @@ def register(sub) -> None:
     p.add_argument("--timeout", type=float, default=None, help="seconds")
     p.add_argument("--max-retries", type=int, default=0)
     p.add_argument("--wait", action="store_true", help="follow the log and wait for the end")
+    open_flag(p)
     p.add_argument("command", nargs=argparse.REMAINDER)
     p = command(j, "list", cmd_list, json=True)
     p.add_argument("--status")
     p.add_argument("--target")
     p.add_argument("--experiment")
     p.add_argument("--limit", type=int, default=50)
-    command(j, "show", cmd_show, json=True).add_argument("id")
+    p = command(j, "show", cmd_show, json=True)
+    p.add_argument("id")
+    open_flag(p)
     command(j, "cancel", cmd_cancel).add_argument("id")
     p = command(j, "logs", cmd_logs)
     p.add_argument("id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..errors import UsageError
-from .common import alias_command, client, command, emit, group, pairs, table
+from .common import alias_command, client, command, emit, emit_record, group, open_flag, pairs, table
 
 
 def cmd_list(args) -> int:
@@ -19,11 +19,12 @@ def cmd_show(args) -> int:
     ml = client(args)
     if ":" in args.ref or "@" in args.ref:
         mv = ml.models.version(args.ref)
-        emit(args, mv.data, json.dumps(mv.data, indent=2, default=str))
+        emit_record(args, ml, mv.data, json.dumps(mv.data, indent=2, default=str), "models", mv.name, str(mv.version))
         return 0
     model = ml.models.get(args.ref)
     rows = [{**v, "aliases": ",".join(v["aliases"])} for v in model["versions"]]
-    emit(args, model, f"{model['name']}  {model['description']}\n" + table(rows, ["version", "aliases", "run_id", "status", "source"]))
+    text = f"{model['name']}  {model['description']}\n" + table(rows, ["version", "aliases", "run_id", "status", "source"])
+    emit_record(args, ml, model, text, "models", model["name"])
     return 0
 
 
@@ -64,7 +65,9 @@ def cmd_package(args) -> int:
 def register(sub) -> None:
     m = group(sub, "model", "the model registry")
     command(m, "list", cmd_list, json=True)
-    command(m, "show", cmd_show, json=True, help="a model (NAME) or a version (NAME:V, NAME@ALIAS)").add_argument("ref")
+    p = command(m, "show", cmd_show, json=True, help="a model (NAME) or a version (NAME:V, NAME@ALIAS)")
+    p.add_argument("ref")
+    open_flag(p)
     p = command(m, "register", cmd_register, json=True)
     p.add_argument("name")
     p.add_argument("--job", help="register from this job's run")

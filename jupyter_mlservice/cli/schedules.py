@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..errors import UsageError
-from .common import client, command, emit, group, parameter_flag, parameters, placement_flags, table
+from .common import client, command, emit, emit_record, group, open_flag, parameter_flag, parameters, placement_flags, table
 
 SHOW_FIELDS = ("name", "when", "time_zone", "enabled", "next_run_at", "catch_up", "max_concurrent_runs", "concurrency_policy", "active_runs")
 
@@ -61,7 +61,7 @@ def cmd_show(args) -> int:
     runs = ml.schedules.runs(args.name, limit=args.limit)
     text = "\n".join(f"{k:20} {s.get(k)}" for k in SHOW_FIELDS)
     text += "\n\n" + table(runs, ["scheduled_time", "trigger", "state", "job_id", "job_status", "reason"])
-    emit(args, {**s, "runs": runs}, text)
+    emit_record(args, ml, {**s, "runs": runs}, text, "schedules", args.name)
     return 0
 
 
@@ -127,6 +127,7 @@ def register(sub) -> None:
     p = command(sc, "show", cmd_show, json=True, help="a schedule and its history")
     p.add_argument("name")
     p.add_argument("--limit", type=int, default=20)
+    open_flag(p)
     up = command(sc, "update", cmd_update, json=True)
     up.add_argument("name")
     up.add_argument("--cron")

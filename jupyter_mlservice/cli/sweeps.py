@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from ..errors import MLServiceError, UsageError
-from .common import client, command, emit, group, placement_flags, table
+from .common import client, command, emit, group, pairs, placement_flags, table
 
 
 def _trial_rows(trials) -> list[dict]:
@@ -72,15 +72,28 @@ def cmd_sweep_register(args) -> int:
 
 
 def cmd_automl_submit(args) -> int:
-    settings = {}
+    settings: dict = {"featurization": args.featurization, "ensemble": not args.no_ensemble, "seed": args.seed,
+                      "display_name": args.name, "tags": pairs(args.tag, "--tag")}
     if args.allowed:
         settings["allowed_models"] = args.allowed.split(",")
     if args.blocked:
         settings["blocked_models"] = args.blocked.split(",")
+    if args.max_trials:
+        settings["max_trials"] = args.max_trials
     if args.time_column:
         settings["time_column"] = args.time_column
+    if args.horizon:
+        settings["forecast_horizon"] = args.horizon
+    if args.lags:
+        try:
+            settings["lags"] = [int(v) for v in args.lags.split(",")]
+        except ValueError:
+            raise UsageError(f"--lags must be comma-separated whole numbers such as 1,2,7, got {args.lags!r}") from None
     data = {"url": args.db, "sql": args.data} if args.db else args.data
-    validation = {"cv": args.cv} if args.cv else {"holdout": args.holdout} if args.holdout else None
+    given = [flag for flag, v in (("--cv", args.cv), ("--holdout", args.holdout), ("--validation-data", args.validation_data)) if v]
+    if len(given) > 1:
+        raise UsageError(f"give one of --cv, --holdout or --validation-data, not {' and '.join(given)}")
+    validation = {"cv": args.cv} if args.cv else {"holdout": args.holdout} if args.holdout else {"data": args.validation_data} if args.validation_data else None
     run = client(args).automl.submit(
         task=args.task, data=data, target_column=args.target_column, primary_metric=args.metric, time_budget_s=args.budget,
         max_concurrent_trials=args.concurrent, validation=validation, target=args.target, experiment=args.experiment, **settings,
@@ -149,11 +162,20 @@ def register(sub) -> None:
     p.add_argument("--metric")
     p.add_argument("--budget", type=float, help="seconds of search (default: suggested from the data size)")
     p.add_argument("--concurrent", type=int, default=1, help="searches at once")
-    p.add_argument("--cv", type=int)
-    p.add_argument("--holdout", type=float)
-    p.add_argument("--allowed", help="comma-separated model families")
+    p.add_argument("--max-trials", type=int, help="stop each search after this many trials")
+    p.add_argument("--cv", type=int, help="folds of cross-validation")
+    p.add_argument("--holdout", type=float, help="fraction of the rows held out")
+    p.add_argument("--validation-data", help="a CSV/Parquet path with the same columns")
+    p.add_argument("--allowed", help="comma-separated model families (a wrong name is refused with the list of them)")
     p.add_argument("--blocked", help="comma-separated model families")
-    p.add_argument("--time-column")
+    p.add_argument("--featurization", choices=["auto", "off"], default="auto")
+    p.add_argument("--no-ensemble", action="store_true", help="keep the best single model")
+    p.add_argument("--time-column", help="forecasting: the time column")
+    p.add_argument("--horizon", type=int, help="forecasting: steps ahead")
+    p.add_argument("--lags", help="forecasting: comma-separated lags of the target")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--name", default="", help="display name")
+    p.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE")
     placement_flags(p)
     p.add_argument("--wait", action="store_true")
     _run_commands(a, cmd_automl_list, (cmd_automl_show, "a run and its leaderboard"), (cmd_automl_register, "register the final model"))

@@ -7,16 +7,22 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import NotFound
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -59,7 +65,8 @@ class Store:
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")
+            _drop_superseded_stamps(conn, ScriptDirectory.from_config(cfg))
+            command.upgrade(cfg, "head")
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
@@ -99,5 +106,58 @@ class Store:
             if path.exists():
                 os.chmod(path, 0o600)
 
+    def get_or_404(self, table: type[T], key: Any, message: str, session: Session | None = None) -> T:
+        """The row of ``table`` with this primary key, or NotFound(message).
+
+        With ``session`` the row stays attached to it (to change it in that transaction);
+        without, it is read in a transaction of its own and returned detached.
+        """
+        if session is not None:
+            row = session.get(table, key)
+            if row is None:
+                raise NotFound(message)
+            return row
+        with self.session() as s:
+            row = self.get_or_404(table, key, message, s)
+            s.expunge(row)
+            return row
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _drop_superseded_stamps(conn, scripts: ScriptDirectory) -> None:
+    """Keep only the newest of stamped revisions that now lie on one line.
+
+    The history once had two heads (ep01 beside sched01, later beside sched01's line up to
+    mon01), so a database made then is stamped with both. On one line the later stamp says
+    all of it; Alembic refuses a stamp that lists a revision beside its own ancestor.
+    """
+    if not inspect(conn).has_table("alembic_version"):
+        return
+    stamped = [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    if len(stamped) < 2:
+        return
+    try:
+        below = {rev: _ancestors(scripts, rev) for rev in stamped}
+    except CommandError:  # a revision this code does not know: let Alembic say so
+        return
+    for rev in stamped:
+        if any(rev in below[other] for other in stamped if other != rev):
+            log.info("workspace store: revision %s is implied by a later one; dropping its stamp", rev)
+            conn.execute(text("DELETE FROM alembic_version WHERE version_num = :rev"), {"rev": rev})
+
+
+def _ancestors(scripts: ScriptDirectory, rev: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [rev]
+    while todo:
+        script = scripts.get_revision(todo.pop())
+        if script is None:
+            continue
+        downs = script.down_revision
+        for down in (downs,) if isinstance(downs, str) else (downs or ()):
+            if down not in seen:
+                seen.add(down)
+                todo.append(down)
+    return seen

@@ -1,93 +1,27 @@
-"""SQLAlchemy tables of the workspace store. Rows hold desired and observed state."""
+"""The declarative base of the workspace store. Each area keeps its tables in its own folder
+(`core/jobs/tables.py`, `core/schedules/tables.py`, ...); rows hold desired and observed state."""
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, Index
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON
+from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
-class TargetRow(Base):
-    __tablename__ = "targets"
+def load_all() -> None:
+    """Import every area's tables so ``Base.metadata`` knows them all (Alembic, tests)."""
+    import importlib
+    import pkgutil
 
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    type: Mapped[str] = mapped_column(String(32))
-    description: Mapped[str] = mapped_column(Text, default="")
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
+    import jupyter_mlservice.core as core
 
-
-class JobRow(Base):
-    __tablename__ = "jobs"
-    __table_args__ = (
-        Index("ix_jobs_created", "created_at", "id"),
-        Index("ix_jobs_status", "status"),
-        Index("ix_jobs_target_status", "target", "status"),
-        Index("ix_jobs_experiment", "experiment"),
-        Index("ix_jobs_parent", "parent_id"),
-    )
-
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    display_name: Mapped[str] = mapped_column(String(256), default="")
-    target: Mapped[str] = mapped_column(String(64))
-    experiment: Mapped[str] = mapped_column(String(256))
-    experiment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
-    tags: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    attempt: Mapped[int] = mapped_column(Integer, default=1)
-    max_retries: Mapped[int] = mapped_column(Integer, default=0)
-    timeout_s: Mapped[float | None] = mapped_column(nullable=True)
-    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    git_commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # The parent job (a sweep, an AutoML run) this job runs for; see core/jobs/children.py.
-    parent_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    # What the compute backend needs to find the work again after a restart (pid, ray job id...).
-    backend_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # One entry per finished attempt: {"attempt", "exit_code", "error", "started_at", "ended_at"}.
-    attempts: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class EndpointRow(Base):
-    __tablename__ = "endpoints"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    description: Mapped[str] = mapped_column(Text, default="")
-    auth_mode: Mapped[str] = mapped_column(String(8))
-    host: Mapped[str] = mapped_column(String(64))
-    port: Mapped[int] = mapped_column(Integer)
-    primary_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    secondary_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    traffic: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    mirror_traffic: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16))
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class DeploymentRow(Base):
-    __tablename__ = "deployments"
-
-    endpoint: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # What the user asked for, and what was last served successfully (a failed update keeps
-    # serving the latter).
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
-    applied: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    status: Mapped[str] = mapped_column(String(16))
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    ready_workers: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    for info in pkgutil.iter_modules(core.__path__):
+        if info.ispkg:
+            try:
+                importlib.import_module(f"{core.__name__}.{info.name}.tables")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{core.__name__}.{info.name}.tables":
+                    raise

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from .compute import BACKENDS, ComputeBackend
+from .events import EventBus
 from .experiments import ExperimentService
-from .paths import PathPolicy
 from .jobs import JobController, JobService
+from .jobs.tables import JobRow
+from .paths import PathPolicy
 from .store import Store, sqlite_files
-from .tables import JobRow
 from .targets import TargetService
 
 log = logging.getLogger("jupyter_mlservice")
@@ -38,10 +39,13 @@ class WorkspaceConfig:
     endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
     wal_checkpoint_s: float = 60.0  # seconds between checkpoints of the SQLite write-ahead logs
+    kernel_pool_size: int = 1  # pre-started kernels kept ready for notebook jobs (0: none)
     gpu_devices: list[str] | None = None  # GPUs deployments may get; None: ask nvidia-smi
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
     # Extra environment for job processes (e.g. how to reach this server with the SDK).
     job_env: dict[str, str] = field(default_factory=dict)
+    series_interval_s: float = 15.0  # endpoint time series: seconds between samples
+    series_retention_hours: float = 168.0  # ... and how long they are kept
     environments_dir: Path | None = None  # built environments (default <workspace>/environments)
 
     def resolved(self) -> "WorkspaceConfig":
@@ -63,9 +67,12 @@ class WorkspaceConfig:
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
             wal_checkpoint_s=self.wal_checkpoint_s,
+            kernel_pool_size=self.kernel_pool_size,
             gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
             job_env=dict(self.job_env),
+            series_interval_s=self.series_interval_s,
+            series_retention_hours=self.series_retention_hours,
             environments_dir=Path(self.environments_dir).resolve() if self.environments_dir else ws / "environments",
         )
 
@@ -73,7 +80,7 @@ class WorkspaceConfig:
 class Workspace:
     """Everything the server extension, tests and tools need, wired together."""
 
-    def __init__(self, config: WorkspaceConfig, on_job_change: Callable[[JobRow], None] = lambda row: None):
+    def __init__(self, config: WorkspaceConfig):
         from .compute import local  # noqa: F401 - registers the built-in backend
         from .compute import ray_backend  # noqa: F401 - registers `ray` (imports ray only when used)
 
@@ -88,7 +95,9 @@ class Workspace:
         self.stopping = threading.Event()
         self.paths = PathPolicy(self.root_dir, cfg.allowed_paths, hidden=[self.workspace_dir], stopping=self.stopping,
                                 max_copy_bytes=cfg.max_copy_mb * 2**20)
-        self._listeners: list[Callable[[JobRow], None]] = [on_job_change]
+        # Every area reports its changes here (core/events.py); the server extension forwards them.
+        self.events = EventBus()
+        self._listeners: list[Callable[[JobRow], None]] = [self._publish_job]
 
         self.store = Store(cfg.database_url)
         self.store.migrate()
@@ -113,8 +122,9 @@ class Workspace:
         for type_, cls in cfg.backend_classes.items():
             self.backends[type_] = cls(self.workspace_dir, notify=self._wake)
 
-        self.targets = TargetService(self.store, self.backends)
+        self.targets = TargetService(self.store, self.backends, self.events)
         self.targets.ensure_default()
+        self.add_job_listener(self.targets.job_changed)
         self.controller = JobController(
             self.store,
             self.backends,
@@ -139,34 +149,42 @@ class Workspace:
 
         from .registry import ModelService
 
-        self.models = ModelService(self.experiments, self.jobs, lineage=self.lineage, max_copy_bytes=cfg.max_copy_mb * 2**20)
+        self.models = ModelService(self.experiments, self.jobs, self.events, lineage=self.lineage, max_copy_bytes=cfg.max_copy_mb * 2**20)
         from .environments.service import EnvironmentService
 
-        self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models)
+        self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models, events=self.events)
         self.jobs.environments = self.controller.environments = self.environments
         from .export.service import ExportService  # ONNX export jobs, device packages
 
         self.exports = ExportService(self.models, self.jobs, cfg.tracking_uri)
 
-        # ---- capabilities built on jobs attach here (services with start()/stop()) -------------
+        # ---- capabilities built on jobs attach here (loops with start()/stop() in services) ----
         self.services: list[Any] = []
         from .walcheckpoint import WalCheckpointer  # first in, last out: a final checkpoint at stop
 
         tracking = sqlite_files(cfg.tracking_uri) if cfg.tracking_uri.startswith("sqlite") else []
         self.wal = WalCheckpointer(sqlite_files(cfg.database_url)[:1] + tracking[:1], interval=cfg.wal_checkpoint_s)
         self.services.append(self.wal)
-        from .endpoints import EndpointService
+        from .endpoints import EndpointController, EndpointRows, EndpointService
+        from .endpoints.keys import KeyFiles
 
+        self.endpoint_controller = EndpointController(
+            EndpointRows(self.store, self.events), self.workspace_dir / "endpoints", KeyFiles(self.workspace_dir / "secrets" / "endpoints"),
+            max_request_bytes=int(cfg.endpoint_max_request_mb * 2**20),
+        )
         self.endpoints = EndpointService(
-            self.store, self.models, self.workspace_dir, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
-            gpu_devices=cfg.gpu_devices, paths=self.paths, max_request_bytes=int(cfg.endpoint_max_request_mb * 2**20),
+            self.endpoint_controller, self.models, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
+            gpu_devices=cfg.gpu_devices, paths=self.paths,
             lineage=self.lineage,
         )
-        self.endpoints.environments = self.environments
-        self.services.append(self.endpoints)
+        self.endpoints.environments = self.endpoint_controller.environments = self.environments
+        self.services.append(self.endpoint_controller)
         from .schedules import attach as _attach_schedules  # kernel pool + scheduler (schedules, batch)
 
         _attach_schedules(self)
+        from .monitoring import attach as _attach_monitoring  # monitors, alerts, endpoint time series
+
+        _attach_monitoring(self)
         from .sweeps import attach as _attach_sweeps  # sweeps: parent jobs whose trials are child jobs
 
         _attach_sweeps(self)
@@ -188,6 +206,11 @@ class Workspace:
                 listener(row)
             except Exception:
                 log.exception("job listener failed")
+
+    def _publish_job(self, row: JobRow) -> None:
+        """A job event: ids and status only (no command, environment or spec)."""
+        self.events.emit("job", {"job_id": row.id, "status": row.status, "target": row.target, "experiment": row.experiment,
+                                 "kind": row.kind, "attempt": row.attempt})
 
     def _wake(self) -> None:
         controller = getattr(self, "controller", None)

@@ -26,6 +26,7 @@ def batch_body(
     output_format: str = "default",
     scoring_script: str | None = None,
     resume: bool = True,
+    collect: dict[str, Any] | None = None,
     **job: Any,
 ) -> dict[str, Any]:
     """The REST body (kind `batch`) for these keywords and the job keywords of ``ml.jobs.submit``
@@ -55,6 +56,8 @@ def batch_body(
     }
     if retry_settings:
         body["retry_settings"] = dict(retry_settings)
+    if collect:  # record inputs and predictions for a monitor: {"name": "nightly-scoring", "sample_rate": 1.0}
+        body["collect"] = dict(collect)
     return body
 
 

@@ -35,6 +35,9 @@ class MLService:
         self.models = Models(self._http)
         self.endpoints = Endpoints(self._http)
         self.deployments = Deployments(self._http)
+        from .monitors import Monitors
+
+        self.monitors = Monitors(self._http)
         from .environments import Environments
 
         self.environments = Environments(self._http)

@@ -97,6 +97,8 @@ class Deployments(Collection):
         replicas: int = 1,
         request_settings: dict[str, Any] | None = None,
         environment_variables: dict[str, str] | None = None,
+        all_traffic: bool = False,
+        collect: dict[str, Any] | bool | None = None,
         environment: str | None = None,
         env_manager: str | None = None,
         return_script_errors: bool = False,
@@ -106,9 +108,12 @@ class Deployments(Collection):
         timeout: float = 300,
     ) -> Deployment:
         """Deploy a registered model (``iris:1``, ``iris@champion``); waits until Healthy unless wait=False.
-        ``batching`` groups concurrent tensor requests into one forward pass; ``gpu`` gives it GPUs.
+        With all_traffic=True the server moves all of the endpoint's traffic to it once it is Healthy;
+        ``collect=True`` (or ``{"inputs": True, "outputs": True, "sample_rate": 0.5}``) records what
+        it scores for monitoring; ``batching`` groups concurrent tensor requests into one forward
+        pass; ``gpu`` gives it GPUs.
 
-        ``ml.deployments.create(endpoint="iris", name="blue", model="iris:1", replicas=2)``
+        ``ml.deployments.create(endpoint="iris", name="green", model="iris:2", all_traffic=True, collect=True)``
         ``ml.deployments.create(endpoint="iris", name="old", model="iris:1", environment="sk12@1")``
         ``ml.deployments.create(endpoint="mnist", name="cnn", model="mnist:3", batching={"max_batch_size": 32, "max_delay_ms": 5})``
         """
@@ -118,12 +123,15 @@ class Deployments(Collection):
             "replicas": replicas,
             "scoring_script": scoring_script,
             "environment_variables": environment_variables or {},
+            "all_traffic": all_traffic,
             "environment": environment,
             "env_manager": env_manager,
             "return_script_errors": return_script_errors,
         }
         if request_settings:
             body["request_settings"] = request_settings
+        if collect:  # True: inputs and outputs of every request; a dict: {"inputs", "outputs", "sample_rate"}
+            body["collect"] = {} if collect is True else collect
         if batching is not None:
             body["batching"] = batching
         if gpu:
@@ -134,18 +142,22 @@ class Deployments(Collection):
         return self.wait(endpoint, name, timeout) if wait else dep
 
     def update(self, endpoint: str, name: str, *, wait: bool = True, timeout: float = 300, **changes: Any) -> Deployment:
-        """Change model, replicas, settings or code with no downtime. ``ml.deployments.update(endpoint="iris", name="blue", model="iris:2")``"""
+        """Change model, replicas, settings or code with no downtime (all_traffic=True: then take all traffic).
+
+        ``ml.deployments.update(endpoint="iris", name="blue", model="iris:2")``
+        """
         if "code" in changes and changes["code"] is not None and os.path.exists(changes["code"]):
             changes["code"] = os.path.abspath(changes["code"])
         dep = Deployment(self._http.patch(f"/endpoints/{_q(endpoint)}/deployments/{_q(name)}", changes))
         return self.wait(endpoint, name, timeout) if wait else dep
 
     def wait(self, endpoint: str, name: str, timeout: float = 300) -> Deployment:
-        """Until the deployment leaves Creating/Updating; raises DeploymentFailed with the reason."""
+        """Until the deployment leaves Creating/Updating (and took the traffic it asked for); raises
+        DeploymentFailed with the reason."""
         deadline = time.monotonic() + timeout
         while True:
             dep = self.get(endpoint=endpoint, name=name)
-            if dep.status not in ("Creating", "Updating"):
+            if dep.status not in ("Creating", "Updating") and not (dep.status == "Healthy" and dep.data.get("all_traffic_pending")):
                 if dep.status == "Failed":
                     raise DeploymentFailed(f"deployment {endpoint}/{name} failed: {dep.error}")
                 return dep

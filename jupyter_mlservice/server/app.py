@@ -8,16 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Float, Int, List, Unicode
+from traitlets import Dict, Float, Int, List, Type, Unicode
 
+from ..core.events import schema_id
 from ..core.paths import allowed_roots
-from ..core.schemas import TERMINAL_STATUSES
-from ..core.tables import JobRow
+from ..core.jobs.schemas import TERMINAL_STATUSES
 from ..core.workspace import Workspace, WorkspaceConfig
-from . import routes
+from . import routes, studio_links
 
-JOB_EVENT_SCHEMA = "https://events.jupyter.org/jupyter_mlservice/job"
-EVENTS_DIR = Path(__file__).parent / "events"
+EVENTS_DIR = Path(__file__).parent / "events"  # one jupyter_events schema per area: <area>.yaml
 TERMINAL = {s.value for s in TERMINAL_STATUSES}
 
 
@@ -46,6 +45,8 @@ class MLServiceApp(ExtensionApp):
     )
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
+    series_interval_s = Float(15.0, config=True, help="Seconds between samples of each endpoint's requests, errors and latency.")
+    series_retention_hours = Float(168.0, config=True, help="How long endpoint time series points are kept, in hours.")
     environments_dir = Unicode("", config=True, help="Where environments are built (a cache shared by every job and deployment); "
                                "default <workspace>/environments.")
     gpu_devices = List(
@@ -53,8 +54,13 @@ class MLServiceApp(ExtensionApp):
         help="GPU ids deployments may be given (CUDA_VISIBLE_DEVICES); default: what `nvidia-smi -L` lists.",
     )
     backend_classes = Dict(
-        {}, config=True, help="Extra compute backends: {type name: 'package.module.Class'}; a name here overrides a built-in."
+        value_trait=Type(klass="jupyter_mlservice.core.compute.base.ComputeBackend"),
+        default_value={},
+        config=True,
+        help="Extra compute backends: {type name: 'package.module.Class'} (a ComputeBackend subclass); "
+        "a name here overrides a built-in.",
     )
+    kernel_pool_size = Int(1, config=True, help="Kernels kept started for notebook jobs (each is used once); 0: none.")
 
     def info(self) -> dict[str, Any]:
         from .. import __version__
@@ -73,8 +79,6 @@ class MLServiceApp(ExtensionApp):
     # ---- lifecycle ---------------------------------------------------------------------------
 
     def initialize_settings(self) -> None:
-        from traitlets.utils.importstring import import_item
-
         root = Path(self.serverapp.root_dir).expanduser()
         url, token = self._server_address()
         job_env = {"MLSERVICE_URL": url, "MLSERVICE_TOKEN": token} if url else {}
@@ -96,19 +100,25 @@ class MLServiceApp(ExtensionApp):
             allowed_paths=allowed_roots(self.allowed_paths),
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
+            kernel_pool_size=self.kernel_pool_size,
             gpu_devices=None if self.gpu_devices is None else list(self.gpu_devices),
-            backend_classes={name: import_item(path) for name, path in self.backend_classes.items()},
+            backend_classes=dict(self.backend_classes),
             job_env=job_env,
+            series_interval_s=self.series_interval_s,
+            series_retention_hours=self.series_retention_hours,
             environments_dir=Path(self.environments_dir) if self.environments_dir else None,
         )
-        self.workspace = Workspace(config, on_job_change=self._job_changed)
+        self.workspace = Workspace(config)
         self.settings["mlservice_workspace"] = self.workspace
-        self.serverapp.event_logger.register_event_schema(EVENTS_DIR / "job.yaml")
+        for schema in sorted(EVENTS_DIR.glob("*.yaml")):
+            self.serverapp.event_logger.register_event_schema(schema)
+        self.workspace.events.subscribe(self._changed)
         self.workspace.start()
         self.log.info("jupyter_mlservice: workspace at %s", self.workspace.workspace_dir)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(routes.handlers())
+        self.handlers.extend(studio_links.handlers(self.serverapp))  # /lab/mlservice/... deep links
 
     async def stop_extension(self) -> None:
         workspace = getattr(self, "workspace", None)
@@ -129,24 +139,19 @@ class MLServiceApp(ExtensionApp):
 
     # ---- events ------------------------------------------------------------------------------
 
-    def _job_changed(self, row: JobRow) -> None:
-        """Called from controller threads: hop onto the server's loop."""
-        data = {
-            "job_id": row.id,
-            "status": row.status,
-            "target": row.target,
-            "experiment": row.experiment,
-            "kind": row.kind,
-            "attempt": row.attempt,
-        }
+    def _changed(self, area: str, data: dict[str, Any]) -> None:
+        """An area's change, reported from a service or controller thread: hop onto the loop."""
         try:
-            self._loop.call_soon_threadsafe(self._emit_job_event, data)
+            self._loop.call_soon_threadsafe(self._emit_event, area, data)
         except RuntimeError:  # loop closed during shutdown
             pass
 
-    def _emit_job_event(self, data: dict[str, Any]) -> None:
-        self.serverapp.event_logger.emit(schema_id=JOB_EVENT_SCHEMA, data=data)
-        if data["status"] in TERMINAL:
+    def _emit_event(self, area: str, data: dict[str, Any]) -> None:
+        try:
+            self.serverapp.event_logger.emit(schema_id=schema_id(area), data=data)
+        except Exception:  # an event that does not fit its schema is a bug to see, not a crash
+            self.log.exception("jupyter_mlservice: could not emit a %s event", area)
+        if area == "job" and data["status"] in TERMINAL:
             for fut in self._waiters.get(data["job_id"], ()):
                 if not fut.done():
                     fut.set_result(data["status"])

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from ..core.automl.schemas import AutoMLCreate, AutoMLPage, AutoMLRun
 from .base import MLServiceHandler, authenticated, authorized
-from .routes import PAGE, Op
+from .ops import PAGE, Op
 
 
 class AutoMLRunsHandler(MLServiceHandler):
     @authenticated
     @authorized
     async def get(self):
-        self.reply(await self.run(self.workspace.automl.list, limit=self.query_int("limit", 50), cursor=self.get_query_argument("cursor", None)))
+        self.reply(await self.run(self.workspace.automl.list, **self.page_args(50)))
 
     @authenticated
     @authorized

@@ -17,6 +17,7 @@ from tornado.log import app_log
 
 from ..core.errors import InvalidRequest, MLServiceError
 from ..core.jsonbody import loads_untrusted
+from ..core.schemas import MAX_PAGE_SIZE
 
 T = TypeVar("T")
 
@@ -60,7 +61,7 @@ class MLServiceHandler(ExtensionHandlerMixin, APIHandler):
         except ValidationError as exc:
             raise web.HTTPError(400, describe_validation_error(exc), reason="InvalidRequest") from None
 
-    def query_int(self, name: str, default: int, low: int = 1, high: int = 1000) -> int:
+    def query_int(self, name: str, default: int, low: int = 1, high: int = MAX_PAGE_SIZE) -> int:
         raw = self.get_query_argument(name, None)
         if raw is None:
             return default
@@ -113,6 +114,14 @@ class MLServiceHandler(ExtensionHandlerMixin, APIHandler):
     def allowed_methods(cls) -> list[str]:
         """The methods this route answers (what a 405's Allow header lists)."""
         return [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if getattr(cls, m.lower()) is not getattr(web.RequestHandler, m.lower())]
+
+    def page_args(self, default_limit: int) -> dict[str, Any]:
+        """``limit`` and ``cursor`` of a list route, as service keyword arguments."""
+        return {"limit": self.query_int("limit", default_limit), "cursor": self.get_query_argument("cursor", None)}
+
+    def no_content(self) -> None:
+        self.set_status(204)
+        self.finish()
 
     def reply(self, value: Any, status: int = 200) -> None:
         self.set_status(status)

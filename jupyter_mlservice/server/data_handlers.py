@@ -24,7 +24,7 @@ from ..core.data.schemas import (
 from ..core.lineage import Node
 from ..core.lineage.schemas import LineageGraph
 from .base import MLServiceHandler, authenticated, authorized
-from .routes import PAGE, Op, Query
+from .ops import PAGE, Op, Query
 
 DOWNLOAD_CHUNK = 4 * 2**20
 
@@ -50,8 +50,8 @@ class DataAssetsHandler(DataHandlerBase):
     @authorized
     async def get(self):
         page = await self.run(
-            self.data.list_assets, self.query_int("limit", 100), self.get_query_argument("cursor", None),
-            self.query_bool("include_archived"), self.get_query_argument("prefix", None),
+            self.data.list_assets, **self.page_args(100),
+            include_archived=self.query_bool("include_archived"), prefix=self.get_query_argument("prefix", None),
         )
         self.reply(page)
 
@@ -87,8 +87,7 @@ class DataVersionsHandler(DataHandlerBase):
     @authorized
     async def get(self, name: str):
         page = await self.run(
-            self.data.versions, name, self.query_int("limit", 100), self.get_query_argument("cursor", None),
-            self.query_bool("include_archived", True),
+            self.data.versions, name, **self.page_args(100), include_archived=self.query_bool("include_archived", True),
         )
         self.reply(page)
 

@@ -21,6 +21,7 @@ from ..core.endpoints.schemas import (
 )
 from ..core.schemas import LogChunk
 from .base import MLServiceHandler, authenticated, authorized
+from .ops import PAGE, Op, Query
 
 
 class _Base(MLServiceHandler):
@@ -33,7 +34,7 @@ class EndpointsHandler(_Base):
     @authenticated
     @authorized
     async def get(self):
-        self.reply(await self.run(self.endpoints.list_endpoints))
+        self.reply(await self.run(self.endpoints.list_endpoints, **self.page_args(100)))
 
     @authenticated
     @authorized
@@ -58,8 +59,7 @@ class EndpointHandler(_Base):
     @authorized
     async def delete(self, name: str):
         await self.run(self.endpoints.delete_endpoint, name)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 class KeysHandler(_Base):
@@ -137,8 +137,7 @@ class DeploymentHandler(_Base):
     @authorized
     async def delete(self, name: str, deployment: str):
         await self.run(self.endpoints.delete_deployment, name, deployment)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 class DeploymentLogsHandler(_Base):
@@ -149,29 +148,26 @@ class DeploymentLogsHandler(_Base):
         self.reply(await self.run(self.endpoints.logs, name, deployment, offset))
 
 
-def ops():
-    from .routes import Op, Query
-
-    e = "endpoints"
-    return [
-        Op("GET", "/endpoints", EndpointsHandler, "listEndpoints", "Online endpoints.", EndpointPage, tag=e),
-        Op("POST", "/endpoints", EndpointsHandler, "createEndpoint", "Create an endpoint (stable URI and keys).", Endpoint, EndpointCreate, 201, tag=e),
-        Op("GET", "/endpoints/{name}", EndpointHandler, "getEndpoint", "An endpoint.", Endpoint, tag=e),
-        Op("PATCH", "/endpoints/{name}", EndpointHandler, "updateEndpoint", "Change the description.", Endpoint, EndpointUpdate, tag=e),
-        Op("DELETE", "/endpoints/{name}", EndpointHandler, "deleteEndpoint", "Stop and delete an endpoint and its deployments.", None, status=204, tag=e),
-        Op("GET", "/endpoints/{name}/keys", KeysHandler, "getEndpointKeys", "Primary and secondary keys.", EndpointKeys, tag=e),
-        Op("POST", "/endpoints/{name}/keys/regenerate", KeyRegenerateHandler, "regenerateEndpointKey", "Replace one key.", EndpointKeys, KeyRegenerate, tag=e),
-        Op("PUT", "/endpoints/{name}/traffic", TrafficHandler, "setEndpointTraffic", "Split live traffic between deployments.", Endpoint, TrafficSet, tag=e),
-        Op("PUT", "/endpoints/{name}/mirror", MirrorHandler, "setEndpointMirror", "Copy a share of requests to deployments.", Endpoint, MirrorSet, tag=e),
-        Op("POST", "/endpoints/{name}/invoke", InvokeHandler, "invokeEndpoint", "Send a test request through the endpoint.", InvokeResponse, InvokeRequest, tag=e),
-        Op("GET", "/endpoints/{name}/metrics", EndpointMetricsHandler, "getEndpointMetrics", "Requests, errors and latency per deployment.", EndpointMetrics, tag=e),
-        Op("GET", "/endpoints/{name}/deployments", DeploymentsHandler, "listDeployments", "Deployments of an endpoint.", DeploymentList, tag=e),
-        Op("POST", "/endpoints/{name}/deployments", DeploymentsHandler, "createDeployment", "Deploy a model version (answers at once; status goes Creating -> Healthy | Failed).", Deployment, DeploymentCreate, 201, tag=e),
-        Op("GET", "/endpoints/{name}/deployments/{deployment}", DeploymentHandler, "getDeployment", "A deployment with its health.", Deployment, tag=e),
-        Op("PATCH", "/endpoints/{name}/deployments/{deployment}", DeploymentHandler, "updateDeployment", "Change model, replicas or settings (zero downtime).", Deployment, DeploymentUpdate, tag=e),
-        Op("DELETE", "/endpoints/{name}/deployments/{deployment}", DeploymentHandler, "deleteDeployment", "Delete a deployment (409 while it takes traffic).", None, status=204, tag=e),
-        Op(
-            "GET", "/endpoints/{name}/deployments/{deployment}/logs", DeploymentLogsHandler, "getDeploymentLogs", "The deployment's log from a byte offset.", LogChunk,
-            query=(Query("offset", "integer", "Byte offset."),), tag=e,
-        ),
-    ]
+T = "endpoints"
+OPS = [
+    Op("GET", "/endpoints", EndpointsHandler, "listEndpoints", "Online endpoints, by name.", EndpointPage, query=PAGE, tag=T),
+    Op("POST", "/endpoints", EndpointsHandler, "createEndpoint", "Create an endpoint (stable URI and keys).", Endpoint, EndpointCreate, 201, tag=T),
+    Op("GET", "/endpoints/{name}", EndpointHandler, "getEndpoint", "An endpoint.", Endpoint, tag=T),
+    Op("PATCH", "/endpoints/{name}", EndpointHandler, "updateEndpoint", "Change the description.", Endpoint, EndpointUpdate, tag=T),
+    Op("DELETE", "/endpoints/{name}", EndpointHandler, "deleteEndpoint", "Stop and delete an endpoint and its deployments.", None, status=204, tag=T),
+    Op("GET", "/endpoints/{name}/keys", KeysHandler, "getEndpointKeys", "Primary and secondary keys.", EndpointKeys, tag=T),
+    Op("POST", "/endpoints/{name}/keys/regenerate", KeyRegenerateHandler, "regenerateEndpointKey", "Replace one key.", EndpointKeys, KeyRegenerate, tag=T),
+    Op("PUT", "/endpoints/{name}/traffic", TrafficHandler, "setEndpointTraffic", "Split live traffic between deployments.", Endpoint, TrafficSet, tag=T),
+    Op("PUT", "/endpoints/{name}/mirror", MirrorHandler, "setEndpointMirror", "Copy a share of requests to deployments.", Endpoint, MirrorSet, tag=T),
+    Op("POST", "/endpoints/{name}/invoke", InvokeHandler, "invokeEndpoint", "Send a test request through the endpoint.", InvokeResponse, InvokeRequest, tag=T),
+    Op("GET", "/endpoints/{name}/metrics", EndpointMetricsHandler, "getEndpointMetrics", "Requests, errors and latency per deployment.", EndpointMetrics, tag=T),
+    Op("GET", "/endpoints/{name}/deployments", DeploymentsHandler, "listDeployments", "Deployments of an endpoint.", DeploymentList, tag=T),
+    Op("POST", "/endpoints/{name}/deployments", DeploymentsHandler, "createDeployment", "Deploy a model version (answers at once; status goes Creating -> Healthy | Failed).", Deployment, DeploymentCreate, 201, tag=T),
+    Op("GET", "/endpoints/{name}/deployments/{deployment}", DeploymentHandler, "getDeployment", "A deployment with its health.", Deployment, tag=T),
+    Op("PATCH", "/endpoints/{name}/deployments/{deployment}", DeploymentHandler, "updateDeployment", "Change model, replicas or settings (zero downtime).", Deployment, DeploymentUpdate, tag=T),
+    Op("DELETE", "/endpoints/{name}/deployments/{deployment}", DeploymentHandler, "deleteDeployment", "Delete a deployment (409 while it takes traffic).", None, status=204, tag=T),
+    Op(
+        "GET", "/endpoints/{name}/deployments/{deployment}/logs", DeploymentLogsHandler, "getDeploymentLogs", "The deployment's log from a byte offset.", LogChunk,
+        query=(Query("offset", "integer", "Byte offset."),), tag=T,
+    ),
+]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from ..core.environments.schemas import Environment, EnvironmentCreate, EnvironmentLog, EnvironmentPage
 from .base import MLServiceHandler, authenticated, authorized
-from .routes import Op, Query
+from .ops import PAGE, Op, Query
 
 
 class EnvironmentsHandler(MLServiceHandler):
     @authenticated
     @authorized
     async def get(self):
-        page = await self.run(self.workspace.environments.list, self.get_query_argument("name", None), self.query_int("limit", 100))
+        page = await self.run(self.workspace.environments.list, self.get_query_argument("name", None), **self.page_args(100))
         self.reply(page)
 
     @authenticated
@@ -45,7 +45,7 @@ class EnvironmentLogHandler(MLServiceHandler):
 
 OPS = [
     Op("GET", "/environments", EnvironmentsHandler, "listEnvironments", "Environments: the latest version of each, or every version of `name`.",
-       EnvironmentPage, query=(Query("name", description="Every version of this environment."), Query("limit", "integer")), tag="environments"),
+       EnvironmentPage, query=(Query("name", description="Every version of this environment, newest first."), *PAGE), tag="environments"),
     Op("POST", "/environments", EnvironmentsHandler, "createEnvironment",
        "Create an environment version (resolved now; built in the background or on first use).", Environment, EnvironmentCreate, 201,
        tag="environments"),

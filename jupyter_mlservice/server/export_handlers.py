@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..core.export.schemas import ModelExport
-from ..core.schemas import Job
+from ..core.jobs.schemas import Job
 from .base import MLServiceHandler, authenticated, authorized
-from .routes import Op, Query
+from .ops import Op, Query
 
 
 class ModelExportHandler(MLServiceHandler):

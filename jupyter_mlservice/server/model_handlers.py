@@ -12,17 +12,15 @@ from ..core.registry.schemas import (
     RegisteredModelPage,
 )
 from .base import MLServiceHandler, authenticated, authorized
-from .routes import PAGE, Op, Query
+from .ops import PAGE, Op, Query
 
 
 class ModelsHandler(MLServiceHandler):
     @authenticated
     @authorized
     async def get(self):
-        page = await self.run(
-            self.workspace.models.list, self.query_int("limit", 100), self.get_query_argument("cursor", None), self.get_query_argument("filter", None)
-        )
-        self.reply(RegisteredModelPage.model_validate(page))
+        page = self.page_args(100)
+        self.reply(await self.run(self.workspace.models.list, page["limit"], page["cursor"], self.get_query_argument("filter", None)))
 
     @authenticated
     @authorized
@@ -38,27 +36,26 @@ class ModelsHandler(MLServiceHandler):
             tags=body.tags,
             description=body.description,
         )
-        self.reply(ModelVersion.model_validate(mv), status=201)
+        self.reply(mv, status=201)
 
 
 class ModelHandler(MLServiceHandler):
     @authenticated
     @authorized
     async def get(self, name: str):
-        self.reply(RegisteredModel.model_validate(await self.run(self.workspace.models.get, name)))
+        self.reply(await self.run(self.workspace.models.get, name))
 
     @authenticated
     @authorized
     async def patch(self, name: str):
         body = self.parse(ModelUpdate)
-        self.reply(RegisteredModel.model_validate(await self.run(self.workspace.models.update_model, name, body.description, body.tags)))
+        self.reply(await self.run(self.workspace.models.update_model, name, body.description, body.tags))
 
     @authenticated
     @authorized
     async def delete(self, name: str):
         await self.run(self.workspace.models.delete_model, name)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 class ModelVersionsHandler(MLServiceHandler):
@@ -72,21 +69,20 @@ class ModelVersionHandler(MLServiceHandler):
     @authenticated
     @authorized
     async def get(self, name: str, version: str):
-        self.reply(ModelVersion.model_validate(await self.run(self.workspace.models.version, name, version)))
+        self.reply(await self.run(self.workspace.models.version, name, version))
 
     @authenticated
     @authorized
     async def patch(self, name: str, version: str):
         body = self.parse(ModelUpdate)
         mv = await self.run(self.workspace.models.update_version, name, version, body.description, body.tags)
-        self.reply(ModelVersion.model_validate(mv))
+        self.reply(mv)
 
     @authenticated
     @authorized
     async def delete(self, name: str, version: str):
         await self.run(self.workspace.models.delete_version, name, version)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 class ModelAliasHandler(MLServiceHandler):
@@ -94,14 +90,13 @@ class ModelAliasHandler(MLServiceHandler):
     @authorized
     async def put(self, name: str, alias: str):
         body = self.parse(AliasSet)
-        self.reply(ModelVersion.model_validate(await self.run(self.workspace.models.set_alias, name, alias, body.version)))
+        self.reply(await self.run(self.workspace.models.set_alias, name, alias, body.version))
 
     @authenticated
     @authorized
     async def delete(self, name: str, alias: str):
         await self.run(self.workspace.models.delete_alias, name, alias)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 class ModelResolveHandler(MLServiceHandler):
@@ -109,20 +104,21 @@ class ModelResolveHandler(MLServiceHandler):
     @authorized
     async def get(self):
         ref = self.get_query_argument("ref", "")
-        self.reply(ModelVersion.model_validate(await self.run(self.workspace.models.resolve, ref)))
+        self.reply(await self.run(self.workspace.models.resolve, ref))
 
 
+T = "models"
 OPS = [
-    Op("GET", "/models", ModelsHandler, "listModels", "Registered models.", RegisteredModelPage, query=(*PAGE, Query("filter", description="MLflow filter, e.g. name LIKE 'iris%'")), tag="models"),
-    Op("POST", "/models", ModelsHandler, "registerModel", "Register a model version from a job, a run or a server path.", ModelVersion, ModelRegister, 201, tag="models"),
-    Op("GET", "/models/resolve", ModelResolveHandler, "resolveModel", "Resolve iris:3, iris@champion or iris (latest).", ModelVersion, query=(Query("ref", description="Model reference."),), tag="models"),
-    Op("GET", "/models/{name}", ModelHandler, "getModel", "A registered model with its versions.", RegisteredModel, tag="models"),
-    Op("PATCH", "/models/{name}", ModelHandler, "updateModel", "Change description or tags.", RegisteredModel, ModelUpdate, tag="models"),
-    Op("DELETE", "/models/{name}", ModelHandler, "deleteModel", "Delete a model and all its versions.", None, status=204, tag="models"),
-    Op("GET", "/models/{name}/versions", ModelVersionsHandler, "listModelVersions", "Versions, newest first.", ModelVersionList, tag="models"),
-    Op("GET", "/models/{name}/versions/{version}", ModelVersionHandler, "getModelVersion", "A version with its lineage.", ModelVersion, tag="models"),
-    Op("PATCH", "/models/{name}/versions/{version}", ModelVersionHandler, "updateModelVersion", "Change a version's description or tags.", ModelVersion, ModelUpdate, tag="models"),
-    Op("DELETE", "/models/{name}/versions/{version}", ModelVersionHandler, "deleteModelVersion", "Delete a version.", None, status=204, tag="models"),
-    Op("PUT", "/models/{name}/aliases/{alias}", ModelAliasHandler, "setModelAlias", "Point an alias at a version.", ModelVersion, AliasSet, tag="models"),
-    Op("DELETE", "/models/{name}/aliases/{alias}", ModelAliasHandler, "deleteModelAlias", "Remove an alias.", None, status=204, tag="models"),
+    Op("GET", "/models", ModelsHandler, "listModels", "Registered models.", RegisteredModelPage, query=(*PAGE, Query("filter", description="MLflow filter, e.g. name LIKE 'iris%'")), tag=T),
+    Op("POST", "/models", ModelsHandler, "registerModel", "Register a model version from a job, a run or a server path.", ModelVersion, ModelRegister, 201, tag=T),
+    Op("GET", "/models/resolve", ModelResolveHandler, "resolveModel", "Resolve iris:3, iris@champion or iris (latest).", ModelVersion, query=(Query("ref", description="Model reference."),), tag=T),
+    Op("GET", "/models/{name}", ModelHandler, "getModel", "A registered model with its versions.", RegisteredModel, tag=T),
+    Op("PATCH", "/models/{name}", ModelHandler, "updateModel", "Change description or tags.", RegisteredModel, ModelUpdate, tag=T),
+    Op("DELETE", "/models/{name}", ModelHandler, "deleteModel", "Delete a model and all its versions.", None, status=204, tag=T),
+    Op("GET", "/models/{name}/versions", ModelVersionsHandler, "listModelVersions", "Versions, newest first.", ModelVersionList, tag=T),
+    Op("GET", "/models/{name}/versions/{version}", ModelVersionHandler, "getModelVersion", "A version with its lineage.", ModelVersion, tag=T),
+    Op("PATCH", "/models/{name}/versions/{version}", ModelVersionHandler, "updateModelVersion", "Change a version's description or tags.", ModelVersion, ModelUpdate, tag=T),
+    Op("DELETE", "/models/{name}/versions/{version}", ModelVersionHandler, "deleteModelVersion", "Delete a version.", None, status=204, tag=T),
+    Op("PUT", "/models/{name}/aliases/{alias}", ModelAliasHandler, "setModelAlias", "Point an alias at a version.", ModelVersion, AliasSet, tag=T),
+    Op("DELETE", "/models/{name}/aliases/{alias}", ModelAliasHandler, "deleteModelAlias", "Remove an alias.", None, status=204, tag=T),
 ]

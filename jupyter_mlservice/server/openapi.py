@@ -15,8 +15,10 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
+from ..core.contract import constants
+from .routes import OPS, PREFIX
+
 API_VERSION = "1.0"
-from .routes import EXTRA_SCHEMAS, OPS, PREFIX
 
 CHECKED_IN = Path(__file__).with_name("openapi.json")
 REF = "#/components/schemas/{model}"
@@ -47,7 +49,6 @@ def openapi_document() -> dict[str, Any]:
     from ..core.schemas import ErrorBody
 
     components["ErrorBody"] = ErrorBody.model_json_schema(ref_template=REF)
-    components.update(EXTRA_SCHEMAS)
     paths: dict[str, Any] = {}
     for op in OPS:
         params = [
@@ -93,6 +94,7 @@ def openapi_document() -> dict[str, Any]:
             "version": API_VERSION,
             "description": "REST API of the jupyter-mlservice server extension. Every route needs Jupyter auth.",
         },
+        "x-mlservice-constants": constants(),
         "paths": paths,
         "components": {
             "schemas": dict(sorted(components.items())),

@@ -1,16 +1,17 @@
-"""REST handlers of schedules. Routes are declared in OPS and appended to routes.OPS."""
+"""REST handlers of schedules."""
 
 from __future__ import annotations
 
-from ..core.schedules.models import Schedule, ScheduleCreate, SchedulePage, ScheduleRun, ScheduleRunPage, ScheduleUpdate
+from ..core.schedules.schemas import Schedule, ScheduleCreate, SchedulePage, ScheduleRun, ScheduleRunPage, ScheduleUpdate
 from .base import MLServiceHandler, authenticated, authorized
+from .ops import PAGE, Op, Query
 
 
 class SchedulesHandler(MLServiceHandler):
     @authenticated
     @authorized
     async def get(self):
-        self.reply(await self.run(self.workspace.schedules.list, limit=self.query_int("limit", 100), cursor=self.get_query_argument("cursor", None)))
+        self.reply(await self.run(self.workspace.schedules.list, **self.page_args(100)))
 
     @authenticated
     @authorized
@@ -35,8 +36,7 @@ class ScheduleHandler(MLServiceHandler):
     @authorized
     async def delete(self, name: str):
         await self.run(self.workspace.schedules.delete, name)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 class ScheduleEnableHandler(MLServiceHandler):
@@ -65,27 +65,23 @@ class ScheduleRunsHandler(MLServiceHandler):
     @authorized
     async def get(self, name: str):
         page = await self.run(
-            self.workspace.schedules.runs, name, limit=self.query_int("limit", 50),
-            cursor=self.get_query_argument("cursor", None), state=self.get_query_argument("state", None),
+            self.workspace.schedules.runs, name, state=self.get_query_argument("state", None), **self.page_args(50)
         )
         self.reply(page)
 
 
-def _ops():
-    from .routes import PAGE, Op, Query
-
-    tag = "schedules"
-    return [
-        Op("GET", "/schedules", SchedulesHandler, "listSchedules", "List schedules by name.", SchedulePage, query=PAGE, tag=tag),
-        Op("POST", "/schedules", SchedulesHandler, "createSchedule", "Create a schedule (cron or recurrence) for a job spec.", Schedule, ScheduleCreate, 201, tag=tag),
-        Op("GET", "/schedules/{name}", ScheduleHandler, "getSchedule", "A schedule with its next run and latest runs.", Schedule, tag=tag),
-        Op("PATCH", "/schedules/{name}", ScheduleHandler, "updateSchedule", "Change any field; timing changes apply from now.", Schedule, ScheduleUpdate, tag=tag),
-        Op("DELETE", "/schedules/{name}", ScheduleHandler, "deleteSchedule", "Delete a schedule and its history (its jobs stay).", None, status=204, tag=tag),
-        Op("POST", "/schedules/{name}/enable", ScheduleEnableHandler, "enableSchedule", "Enable; slots missed while disabled are not run.", Schedule, tag=tag),
-        Op("POST", "/schedules/{name}/disable", ScheduleDisableHandler, "disableSchedule", "Disable; running jobs go on.", Schedule, tag=tag),
-        Op("POST", "/schedules/{name}/run", ScheduleRunNowHandler, "runScheduleNow", "Submit a run now (enabled or not).", ScheduleRun, status=201, tag=tag),
-        Op(
-            "GET", "/schedules/{name}/runs", ScheduleRunsHandler, "listScheduleRuns", "The schedule's history, newest slot first.", ScheduleRunPage,
-            query=(Query("state", description="Comma-separated: submitted, skipped, waiting, missed, failed, claimed."), *PAGE), tag=tag,
-        ),
-    ]
+T = "schedules"
+OPS = [
+    Op("GET", "/schedules", SchedulesHandler, "listSchedules", "List schedules by name.", SchedulePage, query=PAGE, tag=T),
+    Op("POST", "/schedules", SchedulesHandler, "createSchedule", "Create a schedule (cron or recurrence) for a job spec.", Schedule, ScheduleCreate, 201, tag=T),
+    Op("GET", "/schedules/{name}", ScheduleHandler, "getSchedule", "A schedule with its next run and latest runs.", Schedule, tag=T),
+    Op("PATCH", "/schedules/{name}", ScheduleHandler, "updateSchedule", "Change any field; timing changes apply from now.", Schedule, ScheduleUpdate, tag=T),
+    Op("DELETE", "/schedules/{name}", ScheduleHandler, "deleteSchedule", "Delete a schedule and its history (its jobs stay).", None, status=204, tag=T),
+    Op("POST", "/schedules/{name}/enable", ScheduleEnableHandler, "enableSchedule", "Enable; slots missed while disabled are not run.", Schedule, tag=T),
+    Op("POST", "/schedules/{name}/disable", ScheduleDisableHandler, "disableSchedule", "Disable; running jobs go on.", Schedule, tag=T),
+    Op("POST", "/schedules/{name}/run", ScheduleRunNowHandler, "runScheduleNow", "Submit a run now (enabled or not).", ScheduleRun, status=201, tag=T),
+    Op(
+        "GET", "/schedules/{name}/runs", ScheduleRunsHandler, "listScheduleRuns", "The schedule's history, newest slot first.", ScheduleRunPage,
+        query=(Query("state", description="Comma-separated: submitted, skipped, waiting, missed, failed, claimed."), *PAGE), tag=T,
+    ),
+]

@@ -2,102 +2,93 @@ import { fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 
 import * as api from '../api/client';
-import { ClusterStatus, ComputeSection } from '../components/ComputeSection';
-import { JobDetail } from '../components/JobDetail';
-import { JobsSection } from '../components/JobsSection';
+import { TargetDetailModel, TargetsModel } from '../areas/compute/model';
+import { ClusterStatus, TargetView, targetColumns } from '../areas/compute/view';
+import { JobDetailModel, JobsModel } from '../areas/jobs/model';
+import { IJobActions, JobView, jobColumns, jobFilters } from '../areas/jobs/view';
+import { DetailFrame } from '../components/DetailFrame';
+import { EntityList } from '../components/EntityList';
 import { alignSeries } from '../components/MetricChart';
-import { JobDetailModel } from '../models/jobDetail';
-import { JobsModel } from '../models/jobs';
-import { TargetsModel } from '../models/targets';
-import { job, target } from './fixtures';
+import { detailHost, job, target } from './fixtures';
 
-jest.mock('uplot', () => {
-  const instances: any[] = [];
-  const UPlot = jest.fn().mockImplementation((options: any, data: any, host: HTMLElement) => {
-    const canvas = document.createElement('canvas');
-    host.appendChild(canvas);
-    const plot = { options, data, setData: jest.fn(), setSize: jest.fn(), destroy: jest.fn() };
-    instances.push(plot);
-    return plot;
-  });
-  (UPlot as any).instances = instances;
-  return { __esModule: true, default: UPlot };
-});
-
-jest.mock('../api/client', () => {
-  const actual = jest.requireActual('../api/client');
-  const fns = ['getInfo', 'listTargets', 'listJobs', 'getJob', 'getJobLogs', 'getJobMetrics', 'listJobArtifacts', 'getJobProgress'];
-  return { ...actual, ...Object.fromEntries(fns.map(f => [f, jest.fn()])) };
-});
+jest.mock('uplot', () => jest.requireActual('./fixtures').fakeUPlot());
+jest.mock('../api/client', () => jest.requireActual('./fixtures').mockClient());
 
 const mocked = api as jest.Mocked<typeof api>;
 
-beforeEach(() => jest.clearAllMocks());
+beforeEach(() => jest.resetAllMocks());
 
-describe('ComputeSection', () => {
-  it('shows type, capacity and counts, and asks before deleting', async () => {
+describe('the Compute area', () => {
+  it('lists targets with type, capacity and counts', async () => {
     mocked.listTargets.mockResolvedValue({
       items: [target({ name: 'cpu', type: 'local', capacity: 4, running: 1, queued: 3 })],
       next_cursor: null
     });
     mocked.getInfo.mockResolvedValue({ backends: ['local'] } as any);
     const model = new TargetsModel({ auto: false });
-    const onDelete = jest.fn();
-    render(<ComputeSection model={model} onDelete={onDelete} onCreate={jest.fn()} />);
+    const onOpen = jest.fn();
+    render(<EntityList model={model} label="Compute" columns={targetColumns()} onOpen={onOpen} />);
     await React.act(() => model.refresh());
-    expect(screen.getByText('cpu')).toBeTruthy();
-    expect(screen.getByText('capacity 4')).toBeTruthy();
-    expect(screen.getByText('1 running')).toBeTruthy();
-    expect(screen.getByText('3 queued')).toBeTruthy();
-    fireEvent.click(screen.getByLabelText('Delete cpu'));
-    expect(onDelete).toHaveBeenCalledWith('cpu');
+    const row = document.querySelector('tr[data-key="cpu"]')!;
+    expect([...row.querySelectorAll('td')].map(td => td.textContent)).toEqual(['', 'cpu', 'local', '4', '1', '3', '']);
+    fireEvent.click(screen.getByText('cpu'));
+    expect(onOpen).toHaveBeenCalledWith(expect.objectContaining({ name: 'cpu' }));
+    model.dispose();
+  });
+
+  it('a target shows its settings and its cluster, and offers Delete', async () => {
+    mocked.getTarget.mockResolvedValue(
+      target({
+        name: 'ray',
+        type: 'ray',
+        settings: { max_nodes: 2 },
+        status: { state: 'ready', nodes: [{ node_id: 'h', is_head: true, resources: { CPU: 2 }, utilisation: { CPU: 0.5 } }] }
+      })
+    );
+    const model = new TargetDetailModel({ target: 'ray', auto: false });
+    const onDelete = jest.fn();
+    render(<TargetView model={model} host={detailHost()} onDelete={onDelete} />);
+    await React.act(() => model.refresh());
+    expect(document.querySelector('.jp-mlservice-target-settings')!.textContent).toContain('"max_nodes": 2');
+    expect(screen.getByText('1 node')).toBeTruthy();
+    fireEvent.click(screen.getByText('Delete'));
+    expect(onDelete).toHaveBeenCalledWith('ray');
     model.dispose();
   });
 });
 
-describe('JobsSection', () => {
-  it('lists jobs with their status and offers the actions that apply', async () => {
+describe('the Jobs area', () => {
+  it('lists jobs with their status, kind, target and experiment', async () => {
     mocked.listJobs.mockResolvedValue({
       items: [job({ id: 'a', status: 'Running' }), job({ id: 'b', status: 'Failed', display_name: 'train' })],
       next_cursor: null
     });
-    mocked.listTargets.mockResolvedValue({ items: [], next_cursor: null });
     const jobs = new JobsModel({ auto: false });
-    const targets = new TargetsModel({ auto: false });
-    const handlers = { onOpen: jest.fn(), onCancel: jest.fn(), onRerun: jest.fn() };
-    render(<JobsSection model={jobs} targets={targets} {...handlers} />);
+    render(<EntityList model={jobs} label="Jobs" columns={jobColumns(jobs)} onOpen={jest.fn()} rowData={j => ({ 'job-id': j.id })} />);
     await React.act(() => jobs.refresh());
-    const { container } = { container: document.body };
-    expect(container.querySelector('[data-job-id="a"] [data-status="Running"]')).not.toBeNull();
+    expect(document.querySelector('[data-job-id="a"] [data-status="Running"]')).not.toBeNull();
     expect(screen.getByText('train')).toBeTruthy();
-    expect(screen.queryByLabelText('Cancel b')).toBeNull();
-    fireEvent.click(screen.getByLabelText('Cancel a'));
-    fireEvent.click(screen.getByLabelText('Re-run b'));
-    fireEvent.click(screen.getByText('train'));
-    expect(handlers.onCancel).toHaveBeenCalledWith(expect.objectContaining({ id: 'a' }));
-    expect(handlers.onRerun).toHaveBeenCalledWith(expect.objectContaining({ id: 'b' }));
-    expect(handlers.onOpen).toHaveBeenCalledWith(expect.objectContaining({ id: 'b' }));
     jobs.dispose();
-    targets.dispose();
   });
 
-  it('filters by status through the model', async () => {
+  it('filters by status and target on the server', async () => {
     mocked.listJobs.mockResolvedValue({ items: [], next_cursor: null });
     const jobs = new JobsModel({ auto: false });
-    const targets = new TargetsModel({ auto: false });
-    render(<JobsSection model={jobs} targets={targets} onOpen={jest.fn()} onCancel={jest.fn()} onRerun={jest.fn()} />);
+    render(<EntityList model={jobs} label="Jobs" columns={jobColumns(jobs)} filters={jobFilters(() => ['local', 'gpu'])} onOpen={jest.fn()} />);
     await React.act(async () => {
-      fireEvent.change(screen.getByLabelText('Filter by status'), { target: { value: 'Completed' } });
+      fireEvent.change(screen.getByLabelText('Status'), { target: { value: 'Completed' } });
       await jobs.poll.tick;
     });
     expect(mocked.listJobs).toHaveBeenLastCalledWith(expect.objectContaining({ status: 'Completed' }));
+    await React.act(async () => {
+      fireEvent.change(screen.getByLabelText('Target'), { target: { value: 'gpu' } });
+      await jobs.poll.tick;
+    });
+    expect(mocked.listJobs).toHaveBeenLastCalledWith(expect.objectContaining({ status: 'Completed', target: 'gpu' }));
     jobs.dispose();
-    targets.dispose();
   });
-});
 
-describe('JobDetail', () => {
-  it('shows the summary, a chart per metric, the log and artifact downloads', async () => {
+  it('a job shows its summary, a chart per metric, the log and artifact downloads', async () => {
     mocked.getJob.mockResolvedValue(job({ id: 'j1', status: 'Completed', exit_code: 0, display_name: 'train' }));
     mocked.getJobLogs.mockResolvedValue({ text: 'epoch 1\n', offset: 8, size: 8, complete: true });
     mocked.getJobMetrics.mockResolvedValue({
@@ -112,18 +103,66 @@ describe('JobDetail', () => {
     });
     mocked.listJobArtifacts.mockResolvedValue({ items: [{ path: 'model.pkl', is_dir: false, size: 2048 }] });
     const model = new JobDetailModel({ id: 'j1', auto: false });
-    const { container } = render(
-      <JobDetail model={model} onCancel={jest.fn()} onRerun={jest.fn()} onOpenNotebook={jest.fn()} />
-    );
+    const actions: IJobActions & Record<string, jest.Mock> = {
+      cancel: jest.fn(),
+      rerun: jest.fn(),
+      openNotebook: jest.fn(),
+      compare: jest.fn(),
+      registerModel: jest.fn()
+    };
+    const host = detailHost();
+    const { container } = render(<JobView model={model} actions={actions} host={host} />);
     await React.act(() => model.refresh());
-    expect(container.querySelector('[data-status="Completed"]')).not.toBeNull();
+    expect(container.querySelector('[data-job-id="j1"] [data-status="Completed"]')).not.toBeNull();
     expect(screen.getByText('alpha')).toBeTruthy();
     expect(container.querySelector('[data-metric="loss"] canvas')).not.toBeNull();
     expect(screen.getByText('epoch 1')).toBeTruthy();
     const link = screen.getByTitle('Download model.pkl') as HTMLAnchorElement;
     expect(link.href).toMatch(/mlservice\/api\/jobs\/j1\/artifacts\/download\?path=model.pkl$/);
-    expect(screen.getByText('Re-run')).toBeTruthy();
+    expect(screen.queryByText('Cancel')).toBeNull();
+    fireEvent.click(screen.getByText('Re-run'));
+    expect(actions.rerun).toHaveBeenCalledWith('j1');
+    fireEvent.click(screen.getByText('Register model'));
+    expect(actions.registerModel).toHaveBeenCalledWith('j1');
+    fireEvent.click(screen.getByText('Compare'));
+    expect(actions.compare).toHaveBeenCalledWith(expect.objectContaining({ id: 'j1' }));
+    // The experiment links to its view in the studio.
+    fireEvent.click(screen.getByTitle('Experiment'));
+    expect(host.open).toHaveBeenCalledWith('experiments/1');
+    fireEvent.click(screen.getByLabelText('Copy the link to this Job'));
+    expect(host.copy).toHaveBeenCalledWith(host.link, expect.any(String));
     model.dispose();
+  });
+});
+
+describe('DetailFrame', () => {
+  function frame(model: { loading: boolean; error: string | null; gone: boolean }) {
+    return (
+      <DetailFrame host={detailHost()} kind="Job" title="job-1" status="Running" model={model} actions={[{ label: 'Cancel', onClick: jest.fn() }]}>
+        <p>the sections</p>
+      </DetailFrame>
+    );
+  }
+
+  it('reads its model: loading, then the sections or the error', () => {
+    const { rerender } = render(frame({ loading: true, error: null, gone: false }));
+    expect(screen.getByText('Loading…')).toBeTruthy();
+    expect(screen.queryByText('the sections')).toBeNull();
+    rerender(frame({ loading: false, error: null, gone: false }));
+    expect(screen.getByText('the sections')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeTruthy();
+    rerender(frame({ loading: false, error: 'server down', gone: false }));
+    expect(screen.getByRole('alert').textContent).toBe('server down');
+  });
+
+  it('says the entity does not exist once its model is gone, with no status and no actions', () => {
+    render(frame({ loading: false, error: null, gone: true }));
+    expect(screen.getByText(/Job "job-1" does not exist/)).toBeTruthy();
+    expect(screen.queryByText('the sections')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+    expect(document.querySelector('[data-status]')).toBeNull();
+    // Its link can still be copied.
+    expect(screen.getByRole('button', { name: 'Copy the link to this Job' })).toBeTruthy();
   });
 });
 
@@ -151,7 +190,7 @@ describe('ClusterStatus', () => {
         }}
       />
     );
-    expect(screen.getByText('2 node(s)')).toBeTruthy();
+    expect(screen.getByText('2 nodes')).toBeTruthy();
     expect(screen.getByText('1 waiting on the cluster')).toBeTruthy();
     expect(screen.getByText('gpu')).toBeTruthy();
     expect(screen.getByText('100% / 100%')).toBeTruthy();

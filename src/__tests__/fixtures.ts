@@ -1,4 +1,19 @@
-import type { Job, Target } from '../api/client';
+/**
+ * Test data: one factory per entity (as the server answers it), overridable field by field,
+ * and the helpers every spec needs (a mocked API module, a fake event stream, a fake uPlot).
+ */
+import type {
+  Deployment,
+  Endpoint,
+  Experiment,
+  Job,
+  ModelVersion,
+  RegisteredModel,
+  Run,
+  Schedule,
+  ScheduleRun,
+  Target
+} from '../api/client';
 
 export function target(overrides: Partial<Target> = {}): Target {
   return {
@@ -12,7 +27,7 @@ export function target(overrides: Partial<Target> = {}): Target {
     queued: 0,
     status: {},
     ...overrides
-  } as Target;
+  };
 }
 
 export function job(overrides: Partial<Job> = {}): Job {
@@ -41,4 +56,195 @@ export function job(overrides: Partial<Job> = {}): Job {
     backend: {},
     ...overrides
   } as Job;
+}
+
+export function scheduleRun(overrides: Partial<ScheduleRun> = {}): ScheduleRun {
+  return {
+    id: 1,
+    schedule: 'nightly',
+    scheduled_time: '2026-11-28T02:00:00Z',
+    trigger: 'schedule',
+    state: 'submitted',
+    job_id: 'job-1',
+    job_status: 'Completed',
+    reason: null,
+    created_at: '2026-11-28T02:00:01Z',
+    ...overrides
+  };
+}
+
+export function schedule(overrides: Partial<Schedule> = {}): Schedule {
+  return {
+    id: 'sch-1',
+    name: 'nightly',
+    description: '',
+    job: { kind: 'notebook', notebook: 'report.ipynb', parameters: {} },
+    cron: '0 2 * * *',
+    recurrence: null,
+    time_zone: 'UTC',
+    start_at: null,
+    end_at: null,
+    enabled: true,
+    catch_up: 'latest',
+    catch_up_limit: 10,
+    max_concurrent_runs: 1,
+    concurrency_policy: 'skip',
+    next_run_at: '2026-11-29T02:00:00Z',
+    next_runs: [],
+    active_runs: 0,
+    last_runs: [scheduleRun()],
+    created_at: '2026-11-01T00:00:00Z',
+    updated_at: '2026-11-01T00:00:00Z',
+    ...overrides
+  };
+}
+
+export function registeredModel(overrides: Partial<RegisteredModel> = {}): RegisteredModel {
+  return {
+    name: 'iris',
+    description: '',
+    tags: {},
+    aliases: {},
+    latest_version: '1',
+    created_at: 1735689600000,
+    updated_at: 1735689600000,
+    ...overrides
+  } as RegisteredModel;
+}
+
+export function modelVersion(overrides: Partial<ModelVersion> = {}): ModelVersion {
+  return {
+    name: 'iris',
+    version: '1',
+    source: 'models:/m-1',
+    run_id: 'run1',
+    status: 'READY',
+    description: '',
+    tags: {},
+    aliases: [],
+    created_at: 1735689600000,
+    ...overrides
+  } as ModelVersion;
+}
+
+export function endpoint(overrides: Partial<Endpoint> = {}): Endpoint {
+  return {
+    name: 'iris-ep',
+    description: '',
+    auth_mode: 'key',
+    scoring_uri: 'http://127.0.0.1:9000/iris-ep',
+    swagger_uri: 'http://127.0.0.1:9000/iris-ep/swagger.json',
+    status: 'Healthy',
+    traffic: {},
+    mirror_traffic: {},
+    deployments: [],
+    created_at: '2025-01-01T00:00:00Z',
+    ...overrides
+  };
+}
+
+export function deployment(overrides: Partial<Deployment> = {}): Deployment {
+  return {
+    endpoint: 'iris-ep',
+    name: 'blue',
+    model: 'iris:1',
+    model_name: 'iris',
+    model_version: '1',
+    scoring_script: null,
+    replicas: 1,
+    request_settings: { request_timeout_ms: 5000, max_concurrent_requests: 64, max_queue_wait_ms: 500, max_batch_size: 64 },
+    environment_variables: {},
+    status: 'Healthy',
+    ready_workers: 1,
+    traffic: 0,
+    mirror_traffic: 0,
+    created_at: '2025-01-01T00:00:00Z',
+    updated_at: '2025-01-01T00:00:00Z',
+    ...overrides
+  };
+}
+
+export function experiment(overrides: Partial<Experiment> = {}): Experiment {
+  return {
+    experiment_id: '1',
+    name: 'train',
+    lifecycle_stage: 'active',
+    creation_time: 1735689600000,
+    last_update_time: 1735689600000,
+    tags: {},
+    ...overrides
+  };
+}
+
+export function run(overrides: Partial<Run> = {}): Run {
+  return {
+    run_id: 'r1',
+    run_name: 'r1-name',
+    experiment_id: '1',
+    status: 'FINISHED',
+    start_time: 1735689600000,
+    end_time: 1735689660000,
+    metrics: {},
+    params: {},
+    tags: {},
+    ...overrides
+  };
+}
+
+/**
+ * The API module with every request function a jest.fn() (types, errors and URL builders kept):
+ * `jest.mock('../api/client', () => require('./fixtures').mockClient())`.
+ */
+export function mockClient(): Record<string, unknown> {
+  const actual = jest.requireActual('../api/client');
+  const keep = new Set(['apiUrl', 'jobArtifactUrl', 'MLServiceError']);
+  return Object.fromEntries(
+    Object.entries(actual).map(([name, value]) => [name, typeof value === 'function' && !keep.has(name) ? jest.fn() : value])
+  );
+}
+
+/** A fake server event stream: the models only read `stream`. */
+export function fakeEventManager(): { manager: any; emit: (data: Record<string, unknown>) => void } {
+  const { Signal } = jest.requireActual('@lumino/signaling');
+  const stream = new Signal({});
+  return { manager: { stream }, emit: (data: Record<string, unknown>) => stream.emit(data) };
+}
+
+/** uPlot draws on a canvas jsdom lacks: this one only appends a canvas (a class: `resetAllMocks` keeps it). */
+export function fakeUPlot(): { __esModule: true; default: unknown } {
+  class UPlot {
+    constructor(
+      readonly options: unknown,
+      public data: unknown,
+      host: HTMLElement
+    ) {
+      host.appendChild(document.createElement('canvas'));
+    }
+    setData(data: unknown): void {
+      this.data = data;
+    }
+    setSize(): void {
+      // nothing to lay out
+    }
+    destroy(): void {
+      // nothing to free
+    }
+  }
+  return { __esModule: true, default: UPlot };
+}
+
+/** Let pending promises (a refresh started by an event) settle. */
+export async function settle(ms = 0): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/** A detail host for views rendered alone. */
+export function detailHost(overrides: Record<string, unknown> = {}): any {
+  return {
+    link: 'http://localhost/lab/mlservice/x',
+    open: jest.fn(),
+    linkTo: (path: string) => `http://localhost/lab/mlservice/${path}`,
+    copy: jest.fn(),
+    ...overrides
+  };
 }

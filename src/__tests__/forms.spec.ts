@@ -1,5 +1,5 @@
-import { initialSubmitForm, validateSubmitForm } from '../models/submit';
-import { validateTargetForm } from '../models/targets';
+import { validateTargetForm } from '../areas/compute/forms';
+import { initialSubmitForm, validateSubmitForm } from '../areas/jobs/forms';
 
 describe('target form', () => {
   const form = { name: 'cpu-small', type: 'local', description: ' two slots ', settings: '{"max_concurrency": 2}' };
@@ -24,9 +24,11 @@ describe('target form', () => {
 });
 
 describe('submit form', () => {
-  it('is pre-filled from the notebook and its parameters', () => {
+  it('is pre-filled from the notebook and its parameters, on the preferred target when it exists', () => {
     const form = initialSubmitForm('work/train.ipynb', { alpha: 0.5 }, ['gpu', 'local']);
     expect(form.target).toBe('local');
+    expect(initialSubmitForm('a.ipynb', {}, ['gpu', 'local'], 'gpu').target).toBe('gpu');
+    expect(initialSubmitForm('a.ipynb', {}, ['gpu', 'local'], 'gone').target).toBe('local');
     expect(form.experiment).toBe('train');
     expect(JSON.parse(form.parameters)).toEqual({ alpha: 0.5 });
   });

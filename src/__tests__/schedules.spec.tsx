@@ -2,82 +2,32 @@ import { fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 
 import * as api from '../api/client';
-import type { Schedule, ScheduleRun } from '../api/client';
-import { ProgressSummary, progressText } from '../components/JobProgress';
-import { JobsSection } from '../components/JobsSection';
-import { CronField, ScheduleForm, SchedulesSection, runLabel } from '../components/SchedulesSection';
-import { JobDetailModel } from '../models/jobDetail';
-import { JobsModel } from '../models/jobs';
+import { JobsModel } from '../areas/jobs/model';
+import { jobColumns } from '../areas/jobs/view';
+import { CronField, ScheduleForm, editScheduleDialog } from '../areas/schedules/dialog';
 import {
-  SchedulesModel,
   defaultScheduleName,
   initialScheduleForm,
   scheduleEditForm,
   validateScheduleEdit,
   validateScheduleForm
-} from '../models/schedules';
-import { TargetsModel } from '../models/targets';
+} from '../areas/schedules/forms';
+import { ScheduleDetailModel, SchedulesModel } from '../areas/schedules/model';
+import { IScheduleActions, ScheduleView, runLabel, scheduleColumns } from '../areas/schedules/view';
+import { EntityList } from '../components/EntityList';
+import { ProgressSummary, progressText } from '../components/JobProgress';
 import { formDialog } from '../dialogs';
-import { editScheduleDialog } from '../scheduleDialog';
-import { job } from './fixtures';
+import { ServiceEvents } from '../models/events';
+import { detailHost, job, schedule, scheduleRun as run, settle } from './fixtures';
 
 jest.mock('../dialogs', () => ({ formDialog: jest.fn(), confirm: jest.fn() }));
 const mockedFormDialog = formDialog as jest.MockedFunction<typeof formDialog>;
 
-jest.mock('../api/client', () => {
-  const actual = jest.requireActual('../api/client');
-  const fns = [
-    'listSchedules', 'createSchedule', 'getSchedule', 'updateSchedule', 'deleteSchedule',
-    'setScheduleEnabled', 'runScheduleNow', 'listScheduleRuns', 'getJobProgress', 'listJobs',
-    'listTargets', 'getInfo', 'getJob', 'getJobLogs', 'getJobMetrics', 'listJobArtifacts'
-  ];
-  return { ...actual, ...Object.fromEntries(fns.map(f => [f, jest.fn()])) };
-});
+jest.mock('../api/client', () => jest.requireActual('./fixtures').mockClient());
 
 const mocked = api as jest.Mocked<typeof api>;
 
 beforeEach(() => jest.resetAllMocks());
-
-function run(overrides: Partial<ScheduleRun> = {}): ScheduleRun {
-  return {
-    id: 1,
-    schedule: 'nightly',
-    scheduled_time: '2026-11-28T02:00:00Z',
-    trigger: 'schedule',
-    state: 'submitted',
-    job_id: 'job-1',
-    job_status: 'Completed',
-    reason: null,
-    created_at: '2026-11-28T02:00:01Z',
-    ...overrides
-  };
-}
-
-function schedule(overrides: Partial<Schedule> = {}): Schedule {
-  return {
-    id: 'sch-1',
-    name: 'nightly',
-    description: '',
-    job: { kind: 'notebook', notebook: 'report.ipynb', parameters: {} },
-    cron: '0 2 * * *',
-    recurrence: null,
-    time_zone: 'UTC',
-    start_at: null,
-    end_at: null,
-    enabled: true,
-    catch_up: 'latest',
-    catch_up_limit: 10,
-    max_concurrent_runs: 1,
-    concurrency_policy: 'skip',
-    next_run_at: '2026-11-29T02:00:00Z',
-    next_runs: [],
-    active_runs: 0,
-    last_runs: [run()],
-    created_at: '2026-11-01T00:00:00Z',
-    updated_at: '2026-11-01T00:00:00Z',
-    ...overrides
-  };
-}
 
 describe('schedule form', () => {
   const form = () => initialScheduleForm('work/Report 1.ipynb', { day: 'x' }, ['local', 'gpu'], 'Europe/Paris');
@@ -349,50 +299,43 @@ describe('editing a schedule', () => {
 });
 
 describe('SchedulesModel', () => {
-  it('loads every page and the history of the selected schedule', async () => {
-    mocked.listSchedules
-      .mockResolvedValueOnce({ items: [schedule({ name: 'a' })], next_cursor: 'c' })
-      .mockResolvedValueOnce({ items: [schedule({ name: 'b' })], next_cursor: null });
-    const model = new SchedulesModel({ auto: false });
+  it('lists schedules a page at a time and refreshes on schedule events', async () => {
+    mocked.listSchedules.mockResolvedValue({ items: [schedule({ name: 'a' }), schedule({ name: 'b' })], next_cursor: null });
+    const events = new ServiceEvents(null);
+    const model = new SchedulesModel({ auto: false, events });
     await model.refresh();
     expect(model.items.map(s => s.name)).toEqual(['a', 'b']);
-    expect(mocked.listScheduleRuns).not.toHaveBeenCalled();
-
-    mocked.listSchedules.mockResolvedValue({ items: [schedule({ name: 'a' })], next_cursor: null });
-    mocked.listScheduleRuns.mockResolvedValue({ items: [run({ id: 7 }), run({ id: 6 })], next_cursor: null });
-    await model.select('a');
-    expect(model.selected).toBe('a');
-    expect(model.runs.map(r => r.id)).toEqual([7, 6]);
-    expect(mocked.listScheduleRuns).toHaveBeenCalledWith('a', { limit: 20 });
+    expect(mocked.listSchedules).toHaveBeenCalledWith({ limit: 25, cursor: null });
+    events.emit('schedule', { name: 'a', action: 'fired', run_id: 4, status: null });
+    await settle(20);
+    expect(mocked.listSchedules).toHaveBeenCalledTimes(2);
+    // A job event matters only while a listed schedule has runs going.
+    events.emit('job', { job_id: 'x', status: 'Completed' });
+    await settle(20);
+    expect(mocked.listSchedules).toHaveBeenCalledTimes(2);
     model.dispose();
   });
 
-  it('forgets the selection when the schedule is gone', async () => {
-    mocked.listSchedules.mockResolvedValueOnce({ items: [schedule()], next_cursor: null });
-    mocked.listScheduleRuns.mockResolvedValue({ items: [run()], next_cursor: null });
-    const model = new SchedulesModel({ auto: false });
-    await model.select('nightly');
-    mocked.listSchedules.mockResolvedValue({ items: [], next_cursor: null });
-    await model.refresh();
-    expect(model.selected).toBeNull();
-    expect(model.runs).toEqual([]);
-    model.dispose();
-  });
-
-  it('calls the API for each action and refreshes', async () => {
+  it('calls the API for each action and tells the other models', async () => {
     mocked.listSchedules.mockResolvedValue({ items: [schedule()], next_cursor: null });
     mocked.setScheduleEnabled.mockResolvedValue(schedule({ enabled: false }));
     mocked.runScheduleNow.mockResolvedValue(run({ trigger: 'manual' }));
     mocked.updateSchedule.mockResolvedValue(schedule({ cron: '0 3 * * *' }));
-    const model = new SchedulesModel({ auto: false });
+    const events = new ServiceEvents(null);
+    const said: string[] = [];
+    events.on('schedule', e => said.push(`${e.name} ${e.action}`));
+    const model = new SchedulesModel({ auto: false, events });
+    await model.refresh();
     await model.setEnabled('nightly', false);
     expect(mocked.setScheduleEnabled).toHaveBeenCalledWith('nightly', false);
+    expect(model.items[0].enabled).toBe(false);
     expect((await model.runNow('nightly')).trigger).toBe('manual');
     await model.update('nightly', { cron: '0 3 * * *' });
     expect(mocked.updateSchedule).toHaveBeenCalledWith('nightly', { cron: '0 3 * * *' });
     await model.remove('nightly');
     expect(mocked.deleteSchedule).toHaveBeenCalledWith('nightly');
-    expect(mocked.listSchedules).toHaveBeenCalledTimes(4);
+    expect(model.items).toEqual([]);
+    expect(said).toEqual(['nightly disabled', 'nightly fired', 'nightly updated', 'nightly deleted']);
     model.dispose();
   });
 
@@ -403,28 +346,47 @@ describe('SchedulesModel', () => {
     expect(model.error).toBe('database is locked');
     model.dispose();
   });
+
+  it('one schedule’s view reads its history, follows its runs’ jobs, and knows when it is gone', async () => {
+    mocked.getSchedule.mockResolvedValue(schedule());
+    mocked.listScheduleRuns.mockResolvedValue({ items: [run({ id: 7, job_id: 'job-7' }), run({ id: 6 })], next_cursor: null });
+    const events = new ServiceEvents(null);
+    const model = new ScheduleDetailModel({ schedule: 'nightly', auto: false, events });
+    await model.refresh();
+    expect(model.runs.map(r => r.id)).toEqual([7, 6]);
+    expect(mocked.listScheduleRuns).toHaveBeenCalledWith('nightly', { limit: 20 });
+    events.emit('job', { job_id: 'job-7', status: 'Completed' });
+    await settle(20);
+    expect(mocked.getSchedule).toHaveBeenCalledTimes(2);
+    events.emit('job', { job_id: 'elsewhere', status: 'Completed' });
+    await settle(20);
+    expect(mocked.getSchedule).toHaveBeenCalledTimes(2);
+    mocked.getSchedule.mockRejectedValue(new api.MLServiceError('no schedule', 404));
+    await model.refresh();
+    expect(model.gone).toBe(true);
+    model.dispose();
+  });
 });
 
-describe('SchedulesSection', () => {
-  function setup(items: Schedule[]) {
-    mocked.listSchedules.mockResolvedValue({ items, next_cursor: null });
+describe('the Schedules views', () => {
+  it('the list shows each schedule in words with its state, next run and last runs', async () => {
+    mocked.listSchedules.mockResolvedValue({
+      items: [
+        schedule({ last_runs: [run({ id: 2, job_status: 'Running' }), run({ id: 1, job_status: 'Failed' })] }),
+        schedule({ name: 'paused', enabled: false, next_run_at: null, cron: '*/15 * * * *', time_zone: 'Europe/Paris', last_runs: [] })
+      ],
+      next_cursor: null
+    });
     const model = new SchedulesModel({ auto: false });
-    const props = {
-      onOpenJob: jest.fn(),
-      onRunNow: jest.fn(),
-      onSetEnabled: jest.fn(),
-      onEdit: jest.fn(),
-      onDelete: jest.fn()
-    };
-    render(<SchedulesSection model={model} {...props} />);
-    return { model, props };
-  }
-
-  it('shows each schedule in words with its state, next run and last runs', async () => {
-    const { model } = setup([
-      schedule({ last_runs: [run({ id: 2, job_status: 'Running' }), run({ id: 1, job_status: 'Failed' })] }),
-      schedule({ name: 'paused', enabled: false, next_run_at: null, cron: '*/15 * * * *', time_zone: 'Europe/Paris', last_runs: [] })
-    ]);
+    render(
+      <EntityList
+        model={model}
+        label="Schedules"
+        columns={scheduleColumns()}
+        onOpen={jest.fn()}
+        rowData={s => ({ schedule: s.name, enabled: String(s.enabled) })}
+      />
+    );
     await React.act(() => model.refresh());
     const nightly = document.querySelector('[data-schedule="nightly"]')!;
     expect(nightly.textContent).toContain('At 02:00, every day');
@@ -440,32 +402,38 @@ describe('SchedulesSection', () => {
     model.dispose();
   });
 
-  it('expands to the history; a run opens its job; the buttons call back', async () => {
-    const { model, props } = setup([schedule()]);
+  it('a schedule shows its settings and history; a run opens its job; the buttons act', async () => {
+    mocked.getSchedule.mockResolvedValue(schedule({ max_concurrent_runs: 3, concurrency_policy: 'queue' }));
     mocked.listScheduleRuns.mockResolvedValue({
       items: [run({ id: 3, job_id: 'job-3', trigger: 'manual' }), run({ id: 2, job_id: null, job_status: null, state: 'skipped', reason: 'busy' })],
       next_cursor: null
     });
+    const model = new ScheduleDetailModel({ schedule: 'nightly', auto: false });
+    const actions: IScheduleActions & Record<string, jest.Mock> = {
+      runNow: jest.fn(),
+      setEnabled: jest.fn(),
+      edit: jest.fn(),
+      remove: jest.fn()
+    };
+    const host = detailHost();
+    render(<ScheduleView model={model} actions={actions} host={host} />);
     await React.act(() => model.refresh());
-    await React.act(async () => {
-      fireEvent.click(screen.getByLabelText('Show history of nightly'));
-      await model.refresh();
-    });
+    expect(document.querySelector('.jp-mlservice-schedule-settings')!.textContent).toContain('3 at once, then queue');
     const history = document.querySelector('.jp-mlservice-schedule-history')!;
     expect(history.querySelectorAll('.jp-mlservice-schedule-run')).toHaveLength(2);
     expect(history.textContent).toContain('manual');
     expect(history.textContent).toContain('Skipped');
     expect(history.textContent).toContain('busy');
     fireEvent.click(screen.getByText('job-3'));
-    expect(props.onOpenJob).toHaveBeenCalledWith('job-3');
+    expect(host.open).toHaveBeenCalledWith('jobs/job-3');
     fireEvent.click(screen.getByText('Run now'));
-    expect(props.onRunNow).toHaveBeenCalled();
+    expect(actions.runNow).toHaveBeenCalledWith('nightly');
     fireEvent.click(screen.getByText('Disable'));
-    expect(props.onSetEnabled).toHaveBeenCalledWith(expect.objectContaining({ name: 'nightly' }), false);
-    fireEvent.click(screen.getByLabelText('Edit nightly'));
-    expect(props.onEdit).toHaveBeenCalled();
-    fireEvent.click(screen.getByLabelText('Delete nightly'));
-    expect(props.onDelete).toHaveBeenCalled();
+    expect(actions.setEnabled).toHaveBeenCalledWith('nightly', false);
+    fireEvent.click(screen.getByText('Edit'));
+    expect(actions.edit).toHaveBeenCalledWith('nightly');
+    fireEvent.click(screen.getByText('Delete'));
+    expect(actions.remove).toHaveBeenCalledWith('nightly');
     model.dispose();
   });
 
@@ -536,17 +504,13 @@ describe('batch progress in Jobs', () => {
 
   it('shows mini-batches done/total and rows/s in the list', async () => {
     mocked.listJobs.mockResolvedValue({ items: [job({ id: 'b1', kind: 'batch', status: 'Running' })], next_cursor: null });
-    mocked.listTargets.mockResolvedValue({ items: [], next_cursor: null });
-    mocked.getInfo.mockResolvedValue({ backends: [] } as any);
     mocked.getJobProgress.mockResolvedValue(progress);
     const model = new JobsModel({ auto: false });
-    const targets = new TargetsModel({ auto: false });
-    render(<JobsSection model={model} targets={targets} onOpen={jest.fn()} onCancel={jest.fn()} onRerun={jest.fn()} />);
+    render(<EntityList model={model} label="Jobs" columns={jobColumns(model)} onOpen={jest.fn()} />);
     await React.act(() => model.refresh());
     expect(screen.getByText('12/40 mini-batches · 3,200 rows/s')).toBeTruthy();
     expect(document.querySelector('progress')!.getAttribute('value')).toBe('12');
     model.dispose();
-    targets.dispose();
   });
 
   it('words progress of each kind', () => {
@@ -559,15 +523,18 @@ describe('batch progress in Jobs', () => {
     expect(progressText({ kind: 'batch', status: 'queued', job_status: 'Queued' })).toBe('queued');
     render(<ProgressSummary progress={null} />);
   });
+});
 
-  it('the job detail model reads progress while a batch job runs', async () => {
+describe('the job view reads progress', () => {
+  it('while a batch job runs', async () => {
+    const { JobDetailModel } = await import('../areas/jobs/model');
     mocked.getJob.mockResolvedValue(job({ id: 'b1', kind: 'batch', status: 'Running' }));
     mocked.getJobLogs.mockResolvedValue({ text: '', offset: 0, size: 0, complete: false } as any);
     mocked.getJobMetrics.mockResolvedValue({ metrics: {}, params: {} } as any);
-    mocked.getJobProgress.mockResolvedValue(progress);
+    mocked.getJobProgress.mockResolvedValue({ kind: 'batch', status: 'running', job_status: 'Running', mini_batches_done: 1 });
     const model = new JobDetailModel({ id: 'b1', auto: false });
     await model.refresh();
-    expect(model.progress).toEqual(progress);
+    expect(model.progress?.kind).toBe('batch');
     model.dispose();
   });
 });

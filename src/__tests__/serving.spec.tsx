@@ -2,122 +2,74 @@ import { fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 
 import * as api from '../api/client';
-import type { Deployment, Endpoint, ModelVersion, RegisteredModel } from '../api/client';
-import { EndpointsSection, maskKey, mirrorSummary, trafficSummary } from '../components/EndpointsSection';
-import { ModelsSection } from '../components/ModelsSection';
-import { DeploymentEditForm } from '../components/ServingForms';
+import type { Deployment, Endpoint } from '../api/client';
+import { DeploymentEditForm } from '../areas/endpoints/commands';
 import {
-  DeploymentLogsModel,
-  EndpointsModel,
   NEW_ENDPOINT,
   adjustTraffic,
+  chooseEndpoint,
   deploymentNameFor,
   formatEnvironment,
   initialDeployForm,
   initialDeploymentEditForm,
   initialMirrorForm,
+  maskKey,
+  mirrorSummary,
   parseEnvironment,
   parsePayload,
   trafficError,
+  trafficSummary,
   validateDeployForm,
   validateDeploymentEditForm,
   validateEndpointForm,
   validateMirrorForm
-} from '../models/endpoints';
+} from '../areas/endpoints/forms';
 import {
-  RegistryModel,
-  aliasError,
-  initialRegisterForm,
-  validateRegisterForm
-} from '../models/registry';
+  DeploymentLogsModel,
+  EndpointDetailModel,
+  EndpointHealthModel,
+  EndpointsModel,
+  noticeFor
+} from '../areas/endpoints/model';
+import { EndpointView, IEndpointActions } from '../areas/endpoints/view';
+import { aliasError, initialRegisterForm, validateRegisterForm } from '../areas/models/forms';
+import { ModelDetailModel, RegistryModel, VersionDetailModel } from '../areas/models/model';
+import { IModelActions, ModelView, VersionView, modelColumns } from '../areas/models/view';
+import { EntityList } from '../components/EntityList';
+import { ServiceEvents } from '../models/events';
+import {
+  deployment,
+  detailHost,
+  endpoint,
+  modelVersion as version,
+  registeredModel as registered,
+  settle
+} from './fixtures';
 
-jest.mock('../api/client', () => {
-  const actual = jest.requireActual('../api/client');
-  const fns = [
-    'listModels', 'getModel', 'getModelVersion', 'registerModel', 'setModelAlias', 'deleteModelAlias',
-    'listEndpoints', 'createEndpoint', 'deleteEndpoint', 'getEndpointKeys', 'regenerateEndpointKey',
-    'setEndpointTraffic', 'invokeEndpoint', 'getEndpointMetrics', 'listDeployments', 'createDeployment',
-    'getDeployment', 'deleteDeployment', 'getDeploymentLogs', 'setEndpointMirror', 'updateDeployment'
-  ];
-  return { ...actual, ...Object.fromEntries(fns.map(f => [f, jest.fn()])) };
-});
+jest.mock('../api/client', () => jest.requireActual('./fixtures').mockClient());
 
 const mocked = api as jest.Mocked<typeof api>;
 
 beforeEach(() => jest.resetAllMocks());
 
-// ---- fixtures ----------------------------------------------------------------------------
-
-function registered(overrides: Partial<RegisteredModel> = {}): RegisteredModel {
-  return {
-    name: 'iris',
-    description: '',
-    tags: {},
-    aliases: {},
-    latest_version: '1',
-    created_at: 1735689600000,
-    updated_at: 1735689600000,
-    ...overrides
-  } as RegisteredModel;
-}
-
-function version(overrides: Partial<ModelVersion> = {}): ModelVersion {
-  return {
-    name: 'iris',
-    version: '1',
-    source: 'models:/m-1',
-    run_id: 'run1',
-    status: 'READY',
-    description: '',
-    tags: {},
-    aliases: [],
-    created_at: 1735689600000,
-    ...overrides
-  } as ModelVersion;
-}
-
-function endpoint(overrides: Partial<Endpoint> = {}): Endpoint {
-  return {
-    name: 'iris-ep',
-    description: '',
-    auth_mode: 'key',
-    scoring_uri: 'http://127.0.0.1:9000/iris-ep',
-    swagger_uri: 'http://127.0.0.1:9000/iris-ep/swagger.json',
-    status: 'Healthy',
-    traffic: {},
-    mirror_traffic: {},
-    deployments: [],
-    created_at: '2025-01-01T00:00:00Z',
-    ...overrides
-  } as Endpoint;
-}
-
-function deployment(overrides: Partial<Deployment> = {}): Deployment {
-  return {
-    endpoint: 'iris-ep',
-    name: 'blue',
-    model: 'iris:1',
-    model_name: 'iris',
-    model_version: '1',
-    scoring_script: null,
-    replicas: 1,
-    request_settings: {} as any,
-    environment_variables: {},
-    status: 'Healthy',
-    ready_workers: 1,
-    traffic: 0,
-    mirror_traffic: 0,
-    created_at: '2025-01-01T00:00:00Z',
-    updated_at: '2025-01-01T00:00:00Z',
-    ...overrides
-  } as Deployment;
-}
-
-/** An endpoint with deployments, their metrics and the endpoint list, all answered. */
+/** One endpoint with its deployments and their metrics, all answered. */
 function serveEndpoint(ep: Endpoint, deployments: Deployment[], metrics: Record<string, any> = {}) {
   mocked.listEndpoints.mockResolvedValue({ items: [ep], next_cursor: null });
+  mocked.getEndpoint.mockResolvedValue(ep);
   mocked.listDeployments.mockResolvedValue({ items: deployments });
   mocked.getEndpointMetrics.mockResolvedValue({ deployments: metrics });
+}
+
+function endpointActions(): IEndpointActions & Record<string, jest.Mock> {
+  return {
+    deploy: jest.fn(),
+    deleteEndpoint: jest.fn(),
+    deleteDeployment: jest.fn(),
+    editDeployment: jest.fn(),
+    openLogs: jest.fn(),
+    regenerateKey: jest.fn(),
+    notifyError: jest.fn()
+  };
 }
 
 // ---- forms -------------------------------------------------------------------------------
@@ -165,7 +117,7 @@ describe('deploy form', () => {
     expect(deploymentNameFor('a'.repeat(40) + ':1').length).toBeLessThanOrEqual(32);
   });
 
-  it('offers a new endpoint with all traffic when there is none', () => {
+  it('offers a new endpoint, which gives its first deployment all traffic by itself', () => {
     const form = initialDeployForm('iris:1', []);
     expect(form.endpoint).toBe(NEW_ENDPOINT);
     expect(form.newEndpoint).toBe('iris');
@@ -175,18 +127,29 @@ describe('deploy form', () => {
       endpoint: 'iris',
       createEndpoint: true,
       authMode: 'key',
-      deployment: { name: 'iris-v1', model: 'iris:1', replicas: 1 },
-      allTraffic: true
+      deployment: { name: 'iris-v1', model: 'iris:1', replicas: 1 }
     });
   });
 
-  it('adds to an existing endpoint without taking its traffic', () => {
+  it('adds to an existing endpoint without taking its traffic, or asks the server to move it all once healthy', () => {
     const ep = endpoint({ deployments: ['iris-v1'], traffic: { 'iris-v1': 100 } });
     const form = initialDeployForm('iris:2', [ep]);
     expect(form.endpoint).toBe('iris-ep');
     expect(form.deployment).toBe('iris-v2');
     expect(form.allTraffic).toBe(false);
-    expect(validateDeployForm(form, [ep]).plan?.createEndpoint).toBe(false);
+    const plan = validateDeployForm(form, [ep]).plan!;
+    expect(plan.createEndpoint).toBe(false);
+    expect(plan.deployment.all_traffic).toBeUndefined();
+    expect(validateDeployForm({ ...form, allTraffic: true }, [ep]).plan!.deployment).toEqual({
+      name: 'iris-v2',
+      model: 'iris:2',
+      replicas: 1,
+      all_traffic: true
+    });
+    // Choosing an endpoint without traffic ticks "all traffic" again.
+    const idle = endpoint({ name: 'idle', deployments: [] });
+    expect(chooseEndpoint(form, 'idle', [ep, idle]).allTraffic).toBe(true);
+    expect(chooseEndpoint(form, 'iris-ep', [ep, idle]).allTraffic).toBe(false);
   });
 
   it('says what to change instead of sending', () => {
@@ -223,161 +186,6 @@ describe('traffic', () => {
     expect(() => parsePayload('{inputs')).toThrow(/not valid JSON/);
     expect(maskKey('abcdefghijklmnop')).toBe('••••••••••••mnop');
     expect(maskKey(null)).toBe('(none)');
-  });
-});
-
-// ---- models ------------------------------------------------------------------------------
-
-describe('RegistryModel', () => {
-  it('lists every page, loads versions of expanded models and the lineage of the selected version', async () => {
-    mocked.listModels
-      .mockResolvedValueOnce({ items: [registered({ name: 'a' })], next_cursor: 'c1' })
-      .mockResolvedValue({ items: [registered({ name: 'iris' })], next_cursor: null });
-    mocked.getModel.mockResolvedValue(
-      registered({ versions: [version({ version: '2', aliases: ['champion'] }), version()] })
-    );
-    mocked.getModelVersion.mockResolvedValue(version({ lineage: { job_id: 'job1', params: { C: '1' } } }));
-    const model = new RegistryModel({ auto: false });
-    await model.refresh();
-    expect(model.items.map(m => m.name)).toEqual(['a', 'iris']);
-    expect(mocked.listModels.mock.calls[1][0]).toMatchObject({ cursor: 'c1' });
-    expect(mocked.getModel).not.toHaveBeenCalled();
-
-    await model.toggle('iris');
-    expect(model.versions('iris').map(v => v.version)).toEqual(['2', '1']);
-    await model.select('iris', '1');
-    expect(mocked.getModelVersion).toHaveBeenCalledWith('iris', '1');
-    expect(model.selectedVersion?.lineage).toMatchObject({ job_id: 'job1' });
-
-    mocked.setModelAlias.mockResolvedValue(version({ aliases: ['prod'] }));
-    await model.setAlias('iris', 'prod', '1');
-    expect(mocked.setModelAlias).toHaveBeenCalledWith('iris', 'prod', '1');
-    await expect(model.setAlias('iris', 'latest', '1')).rejects.toThrow(/reserved/);
-    model.dispose();
-  });
-
-  it('forgets expanded models that were deleted', async () => {
-    mocked.listModels.mockResolvedValue({ items: [registered()], next_cursor: null });
-    mocked.getModel.mockResolvedValue(registered({ versions: [version()] }));
-    const model = new RegistryModel({ auto: false });
-    await model.toggle('iris');
-    mocked.listModels.mockResolvedValue({ items: [], next_cursor: null });
-    await model.refresh();
-    expect(model.isExpanded('iris')).toBe(false);
-    expect(model.versions('iris')).toEqual([]);
-    model.dispose();
-  });
-});
-
-describe('EndpointsModel', () => {
-  it('loads the open endpoint with live figures, and a request rate between polls', async () => {
-    let now = 1000;
-    serveEndpoint(endpoint({ deployments: ['blue'], traffic: { blue: 100 } }), [deployment()], {
-      blue: { requests: 10, errors: 1, p50_ms: 2.5, p99_ms: 12 }
-    });
-    const model = new EndpointsModel({ auto: false, now: () => now });
-    await model.refresh();
-    expect(model.poll.frequency.interval).toBe(EndpointsModel.IDLE_MS);
-    await model.select('iris-ep');
-    expect(model.deployments.map(d => d.name)).toEqual(['blue']);
-    expect(model.figures('blue')).toEqual({ requests: 10, errors: 1, p50_ms: 2.5, p99_ms: 12, rate: null });
-    expect(model.traffic).toEqual({ blue: 100 });
-    expect(model.poll.frequency.interval).toBe(EndpointsModel.LIVE_MS);
-
-    now = 3000;
-    mocked.getEndpointMetrics.mockResolvedValue({ deployments: { blue: { requests: 30, errors: 1, p50_ms: 2, p99_ms: 9 } } });
-    await model.refresh();
-    expect(model.figures('blue')?.rate).toBe(10);
-    model.dispose();
-  });
-
-  it('polls fast while a deployment changes state', async () => {
-    serveEndpoint(endpoint({ deployments: ['blue'] }), [deployment({ status: 'Creating', ready_workers: 0 })]);
-    const model = new EndpointsModel({ auto: false });
-    await model.select('iris-ep');
-    expect(model.poll.frequency.interval).toBe(EndpointsModel.BUSY_MS);
-    model.dispose();
-  });
-
-  it('deploys to a new endpoint and routes all traffic to it once healthy', async () => {
-    const ep = endpoint({ name: 'iris', deployments: ['iris-v1'] });
-    mocked.createEndpoint.mockResolvedValue(ep);
-    mocked.createDeployment.mockResolvedValue(deployment({ endpoint: 'iris', name: 'iris-v1', status: 'Creating' }));
-    serveEndpoint(ep, [deployment({ endpoint: 'iris', name: 'iris-v1', status: 'Creating' })]);
-    mocked.setEndpointTraffic.mockResolvedValue({ ...ep, traffic: { 'iris-v1': 100 } });
-    const model = new EndpointsModel({ auto: false });
-    const notices: string[] = [];
-    model.notices.connect((_, n) => notices.push(`${n.kind}:${n.deployment}`));
-    await model.deploy({
-      endpoint: 'iris',
-      createEndpoint: true,
-      authMode: 'key',
-      deployment: { name: 'iris-v1', model: 'iris:1', replicas: 1 },
-      allTraffic: true
-    });
-    expect(mocked.createEndpoint).toHaveBeenCalledWith({ name: 'iris', auth_mode: 'key', description: '' });
-    expect(mocked.createDeployment).toHaveBeenCalledWith('iris', { name: 'iris-v1', model: 'iris:1', replicas: 1 });
-    expect(model.selected).toBe('iris');
-    expect(model.pendingRoutes.get('iris')).toBe('iris-v1');
-    expect(mocked.setEndpointTraffic).not.toHaveBeenCalled();
-
-    mocked.listDeployments.mockResolvedValue({ items: [deployment({ endpoint: 'iris', name: 'iris-v1' })] });
-    await model.refresh();
-    expect(mocked.setEndpointTraffic).toHaveBeenCalledWith('iris', { 'iris-v1': 100 });
-    expect(model.pendingRoutes.size).toBe(0);
-    expect(notices).toEqual(['routed:iris-v1']);
-    model.dispose();
-  });
-
-  it('says so when a deployment waiting for traffic fails', async () => {
-    const ep = endpoint({ deployments: ['blue'] });
-    mocked.createDeployment.mockResolvedValue(deployment({ status: 'Creating' }));
-    serveEndpoint(ep, [deployment({ status: 'Failed', error: 'ModuleNotFoundError: sklearn' })]);
-    const model = new EndpointsModel({ auto: false });
-    const notices: string[] = [];
-    model.notices.connect((_, n) => notices.push(n.message));
-    await model.deploy({
-      endpoint: 'iris-ep',
-      createEndpoint: false,
-      authMode: 'key',
-      deployment: { name: 'blue', model: 'iris:1', replicas: 1 },
-      allTraffic: true
-    });
-    expect(notices).toEqual([expect.stringMatching(/failed: ModuleNotFoundError: sklearn/)]);
-    expect(mocked.setEndpointTraffic).not.toHaveBeenCalled();
-    model.dispose();
-  });
-
-  it('edits traffic locally and sends it only when it adds up', async () => {
-    const ep = endpoint({ deployments: ['blue', 'green'], traffic: { blue: 100, green: 0 } });
-    serveEndpoint(ep, [deployment(), deployment({ name: 'green', model_version: '2' })]);
-    mocked.setEndpointTraffic.mockResolvedValue({ ...ep, traffic: { blue: 80, green: 20 } });
-    const model = new EndpointsModel({ auto: false });
-    await model.select('iris-ep');
-    model.setTraffic('green', 20);
-    expect(model.traffic).toEqual({ blue: 80, green: 20 });
-    expect(model.trafficDirty).toBe(true);
-    await model.applyTraffic();
-    expect(mocked.setEndpointTraffic).toHaveBeenCalledWith('iris-ep', { blue: 80, green: 20 });
-    expect(model.trafficDirty).toBe(false);
-    model.dispose();
-  });
-
-  it('sends test requests and keeps the response', async () => {
-    serveEndpoint(endpoint({ deployments: ['blue'] }), [deployment()]);
-    mocked.invokeEndpoint.mockResolvedValue({ status: 200, body: { predictions: [0] }, deployment: 'blue', latency_ms: 3.2 });
-    const model = new EndpointsModel({ auto: false });
-    await model.select('iris-ep');
-    await expect(model.invoke('{nope', '/invocations', null)).rejects.toThrow(/not valid JSON/);
-    expect(mocked.invokeEndpoint).not.toHaveBeenCalled();
-    await model.invoke('{"inputs": [[1, 2, 3, 4]]}', '/invocations', 'blue');
-    expect(mocked.invokeEndpoint).toHaveBeenCalledWith('iris-ep', {
-      data: { inputs: [[1, 2, 3, 4]] },
-      path: '/invocations',
-      deployment: 'blue'
-    });
-    expect(model.lastResponse?.body).toEqual({ predictions: [0] });
-    model.dispose();
   });
 });
 
@@ -423,11 +231,12 @@ describe('mirror traffic', () => {
 
   it('the model sends the table and shows the endpoint the server answers', async () => {
     serveEndpoint(ep, [deployment(), deployment({ name: 'green' }), deployment({ name: 'teal', mirror_traffic: 20 })]);
-    mocked.setEndpointMirror.mockResolvedValue({ ...ep, mirror_traffic: { green: 10 } });
-    const model = new EndpointsModel({ auto: false });
-    await model.select('iris-ep');
+    const model = new EndpointDetailModel({ endpoint: 'iris-ep', auto: false });
+    await model.refresh();
     expect(model.mirror).toEqual({ teal: 20 });
-    mocked.listEndpoints.mockResolvedValue({ items: [{ ...ep, mirror_traffic: { green: 10 } }], next_cursor: null });
+    const answered = { ...ep, mirror_traffic: { green: 10 } };
+    mocked.setEndpointMirror.mockResolvedValue(answered);
+    mocked.getEndpoint.mockResolvedValue(answered);
     await model.setMirror({ green: 10 });
     expect(mocked.setEndpointMirror).toHaveBeenCalledWith('iris-ep', { green: 10 });
     expect(model.mirror).toEqual({ green: 10 });
@@ -498,41 +307,33 @@ describe('editing a deployment', () => {
     expect(formatEnvironment({ A: '1', B: 'x' })).toBe('A=1\nB=x');
   });
 
-  it('the model shows Updating at once and says when the new version serves', async () => {
-    const ep = endpoint({ deployments: ['blue'], traffic: { blue: 100 } });
-    serveEndpoint(ep, [current]);
-    const model = new EndpointsModel({ auto: false });
-    await model.select('iris-ep');
+  it('the model watches an updated deployment and says when the new version serves', async () => {
+    const events = new ServiceEvents(null);
+    const model = new EndpointsModel({ auto: false, events, watchInterval: 10 });
     const notices: string[] = [];
     model.notices.connect((_, n) => notices.push(`${n.kind}:${n.message}`));
+    const said: string[] = [];
+    events.on('endpoint', e => said.push(`${e.endpoint}/${e.deployment} ${e.action}`));
     const updating = deployment({ ...current, replicas: 3, status: 'Updating', ready_workers: 1 });
     mocked.updateDeployment.mockResolvedValue(updating);
-    mocked.listDeployments.mockResolvedValue({ items: [updating] });
+    mocked.listEndpoints.mockResolvedValue({ items: [], next_cursor: null });
+    mocked.getDeployment.mockResolvedValue(updating);
     await model.updateDeployment('iris-ep', 'blue', { replicas: 3 });
     expect(mocked.updateDeployment).toHaveBeenCalledWith('iris-ep', 'blue', { replicas: 3 });
-    expect(model.deployments[0].status).toBe('Updating');
-    expect(model.updating.has('iris-ep/blue')).toBe(true);
-    expect(model.poll.frequency.interval).toBe(EndpointsModel.BUSY_MS);
-    expect(notices).toEqual([]);
-
-    mocked.listDeployments.mockResolvedValue({ items: [{ ...updating, status: 'Healthy', ready_workers: 3 }] });
-    await model.refresh();
-    expect(model.updating.size).toBe(0);
+    expect(model.watched).toEqual(['iris-ep/blue']);
+    expect(said).toEqual(['iris-ep/blue updated']); // an open view of the endpoint refreshes at once
+    mocked.getDeployment.mockResolvedValue({ ...updating, status: 'Healthy', ready_workers: 3 });
+    await settle(60);
+    expect(model.watched).toEqual([]);
     expect(notices).toEqual([expect.stringMatching(/^updated:.*"blue" of "iris-ep" is updated and healthy.*3 replicas/)]);
     model.dispose();
   });
 
-  it('says so when the update fails', async () => {
-    serveEndpoint(endpoint({ deployments: ['blue'] }), [current]);
-    const model = new EndpointsModel({ auto: false });
-    await model.select('iris-ep');
-    const notices: string[] = [];
-    model.notices.connect((_, n) => notices.push(`${n.kind}:${n.message}`));
-    mocked.updateDeployment.mockResolvedValue({ ...current, status: 'Updating' });
-    mocked.listDeployments.mockResolvedValue({ items: [{ ...current, status: 'Failed', error: 'no version 9' }] });
-    await model.updateDeployment('iris-ep', 'blue', { model: 'iris:9' });
-    expect(notices).toEqual([expect.stringMatching(/^failed:.*previous version serves meanwhile.*no version 9/)]);
-    model.dispose();
+  it('says so when the update fails', () => {
+    const failed = { ...current, status: 'Failed' as const, error: 'no version 9' };
+    expect(noticeFor('update', failed)!.message).toMatch(/previous version serves meanwhile.*no version 9/);
+    expect(noticeFor('update', { ...current, status: 'Unhealthy' as const })!.kind).toBe('failed');
+    expect(noticeFor('update', { ...current, status: 'Updating' as const })).toBeNull();
   });
 
   it('the form shows a refusal on top and edits fields', () => {
@@ -565,76 +366,320 @@ describe('DeploymentLogsModel', () => {
   });
 });
 
-// ---- views -------------------------------------------------------------------------------
+// ---- the Models area -----------------------------------------------------------------------
 
-describe('ModelsSection', () => {
-  it('shows versions with aliases, the lineage link to the job, and Deploy', async () => {
+describe('RegistryModel', () => {
+  it('lists registered models a page at a time, and refreshes on model events', async () => {
+    mocked.listModels.mockResolvedValue({ items: [registered({ name: 'a' }), registered()], next_cursor: 'c1' });
+    const events = new ServiceEvents(null);
+    const model = new RegistryModel({ auto: false, events });
+    await model.refresh();
+    expect(model.items.map(m => m.name)).toEqual(['a', 'iris']);
+    expect(model.hasNext).toBe(true);
+    events.emit('model', { name: 'iris', version: '2', action: 'registered', alias: null });
+    await settle(20);
+    expect(mocked.listModels).toHaveBeenCalledTimes(2);
+    model.dispose();
+  });
+
+  it('registers, sets and removes aliases, checking an alias before sending', async () => {
+    const events = new ServiceEvents(null);
+    const said: string[] = [];
+    events.on('model', e => said.push(`${e.name} ${e.action} ${e.alias ?? ''}`.trim()));
+    const model = new RegistryModel({ auto: false, events });
+    mocked.listModels.mockResolvedValue({ items: [], next_cursor: null });
+    mocked.registerModel.mockResolvedValue(version({ version: '2' }));
+    mocked.setModelAlias.mockResolvedValue(version({ aliases: ['prod'] }));
+    expect((await model.register({ name: 'iris', job_id: 'j' })).version).toBe('2');
+    await model.setAlias('iris', 'prod', '1');
+    expect(mocked.setModelAlias).toHaveBeenCalledWith('iris', 'prod', '1');
+    await expect(model.setAlias('iris', 'latest', '1')).rejects.toThrow(/reserved/);
+    await model.removeAlias('iris', 'prod');
+    expect(mocked.deleteModelAlias).toHaveBeenCalledWith('iris', 'prod');
+    expect(said).toEqual(['iris registered', 'iris alias prod', 'iris alias prod']);
+    model.dispose();
+  });
+
+  it('deletes a model (gone from the list at once) or one version, and says so to every view', async () => {
+    const events = new ServiceEvents(null);
+    const said: string[] = [];
+    events.on('model', e => said.push(`${e.name}:${e.version ?? '*'} ${e.action}`));
+    const model = new RegistryModel({ auto: false, events });
+    mocked.listModels.mockResolvedValue({ items: [registered({ name: 'iris' }), registered({ name: 'wine' })], next_cursor: null });
+    await model.refresh();
+    model.select([model.find('iris')!]);
+    await model.removeVersion('wine', '3');
+    expect(mocked.deleteModelVersion).toHaveBeenCalledWith('wine', '3');
+    await model.remove('iris');
+    expect(mocked.deleteModel).toHaveBeenCalledWith('iris');
+    expect(model.items.map(m => m.name)).toEqual(['wine']);
+    expect(model.selected).toEqual([]);
+    expect(said).toEqual(['wine:3 deleted', 'iris:* deleted']);
+    model.dispose();
+  });
+
+  it('one model’s view reads its versions; one version’s view its lineage', async () => {
+    mocked.getModel.mockResolvedValue(registered({ versions: [version({ version: '2', aliases: ['champion'] }), version()] }));
+    mocked.getModelVersion.mockResolvedValue(version({ lineage: { job_id: 'job1', params: { C: '1' } } }));
+    const detail = new ModelDetailModel({ model: 'iris', auto: false });
+    await detail.refresh();
+    expect(detail.versions.map(v => v.version)).toEqual(['2', '1']);
+    const one = new VersionDetailModel({ model: 'iris', version: '1', auto: false });
+    await one.refresh();
+    expect(mocked.getModelVersion).toHaveBeenCalledWith('iris', '1');
+    expect(one.modelVersion?.lineage).toMatchObject({ job_id: 'job1' });
+    mocked.getModel.mockRejectedValue(new api.MLServiceError('no model', 404));
+    await detail.refresh();
+    expect(detail.gone).toBe(true);
+    detail.dispose();
+    one.dispose();
+  });
+});
+
+describe('the Models views', () => {
+  function actions(): IModelActions & Record<string, jest.Mock> {
+    return {
+      deploy: jest.fn(),
+      addAlias: jest.fn(),
+      removeAlias: jest.fn(),
+      register: jest.fn(),
+      deleteModel: jest.fn(),
+      deleteVersion: jest.fn()
+    };
+  }
+
+  it('the list shows each model’s latest version and its aliases (nothing where it has none)', async () => {
     mocked.listModels.mockResolvedValue({
-      items: [registered({ latest_version: '2', aliases: { champion: '2' } })],
+      items: [registered({ name: 'iris', latest_version: '2', aliases: { champion: '2' } }), registered({ name: 'wine', aliases: {} })],
       next_cursor: null
     });
-    mocked.getModel.mockResolvedValue(
-      registered({ versions: [version({ version: '2', aliases: ['champion'] }), version()] })
-    );
-    mocked.getModelVersion.mockResolvedValue(
-      version({ version: '2', lineage: { job_id: 'job-123', run_id: 'run1', experiment: 'iris-exp', params: { C: '0.5' }, metrics: { accuracy: 0.96 } } })
-    );
     const model = new RegistryModel({ auto: false });
-    const props = {
-      onRegister: jest.fn(),
-      onDeploy: jest.fn(),
-      onAddAlias: jest.fn(),
-      onRemoveAlias: jest.fn(),
-      onOpenJob: jest.fn()
-    };
-    render(<ModelsSection model={model} {...props} />);
+    render(<EntityList model={model} label="Models" columns={modelColumns()} onOpen={jest.fn()} />);
+    await React.act(() => model.refresh());
+    expect(document.querySelector('tr[data-key="iris"] .jp-mlservice-alias')!.textContent).toBe('@champion → v2');
+    expect(document.querySelector('tr[data-key="wine"] .jp-mlservice-alias')).toBeNull();
+    model.dispose();
+  });
+
+  it('a model shows its versions with aliases, Deploy, and links to each version', async () => {
+    mocked.getModel.mockResolvedValue(
+      registered({ aliases: { champion: '2' }, versions: [version({ version: '2', aliases: ['champion'] }), version()] })
+    );
+    const model = new ModelDetailModel({ model: 'iris', auto: false });
+    const acts = actions();
+    const host = detailHost();
+    const { container } = render(<ModelView model={model} actions={acts} host={host} />);
     await React.act(() => model.refresh());
     expect(screen.getByText('@champion → v2')).toBeTruthy();
-    await React.act(() => model.toggle('iris'));
     fireEvent.click(screen.getByLabelText('Deploy iris:2'));
-    expect(props.onDeploy).toHaveBeenCalledWith(expect.objectContaining({ name: 'iris', version: '2' }));
+    expect(acts.deploy).toHaveBeenCalledWith(expect.objectContaining({ name: 'iris', version: '2' }));
     fireEvent.click(screen.getByLabelText('Remove alias champion'));
-    expect(props.onRemoveAlias).toHaveBeenCalledWith('iris', 'champion');
+    expect(acts.removeAlias).toHaveBeenCalledWith('iris', 'champion');
+    fireEvent.click(screen.getByLabelText('Add an alias to iris:1'));
+    expect(acts.addAlias).toHaveBeenCalledWith(expect.objectContaining({ version: '1' }));
+    const link = container.querySelector('[data-version="1"] .jp-mlservice-version-name') as HTMLAnchorElement;
+    expect(link.getAttribute('href')).toBe('http://localhost/lab/mlservice/models/iris/1');
+    fireEvent.click(link);
+    expect(host.open).toHaveBeenCalledWith('models/iris/1');
+    fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    expect(acts.deleteModel).toHaveBeenCalledWith('iris');
+    model.dispose();
+  });
 
-    await React.act(() => model.select('iris', '2'));
+  it('a version shows where it came from, its job a link to the job’s view', async () => {
+    mocked.getModelVersion.mockResolvedValue(
+      version({
+        version: '2',
+        lineage: { job_id: 'job-123', run_id: 'run1', experiment: 'iris-exp', params: { C: '0.5' }, metrics: { accuracy: 0.96 } }
+      })
+    );
+    const model = new VersionDetailModel({ model: 'iris', version: '2', auto: false });
+    const host = detailHost();
+    const acts = actions();
+    render(<VersionView model={model} actions={acts} host={host} />);
+    await React.act(() => model.refresh());
     expect(screen.getByText('iris-exp')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Delete version' }));
+    expect(acts.deleteVersion).toHaveBeenCalledWith(expect.objectContaining({ name: 'iris', version: '2' }));
     expect(screen.getByText('0.9600')).toBeTruthy();
     fireEvent.click(screen.getByTitle('Open job job-123'));
-    expect(props.onOpenJob).toHaveBeenCalledWith('job-123');
+    expect(host.open).toHaveBeenCalledWith('jobs/job-123');
     model.dispose();
   });
 });
 
-describe('EndpointsSection', () => {
+// ---- the Endpoints area --------------------------------------------------------------------
+
+describe('EndpointsModel', () => {
+  it('lists endpoints a page at a time (limit and cursor), and refreshes on endpoint events', async () => {
+    mocked.listEndpoints.mockResolvedValue({ items: [endpoint()], next_cursor: 'n' });
+    const events = new ServiceEvents(null);
+    const model = new EndpointsModel({ auto: false, events, pageSize: 10 });
+    await model.refresh();
+    expect(mocked.listEndpoints).toHaveBeenCalledWith({ limit: 10, cursor: null });
+    expect(model.hasNext).toBe(true);
+    events.emit('endpoint', { endpoint: 'iris-ep', deployment: null, action: 'status', status: 'Healthy' });
+    await settle(20);
+    expect(mocked.listEndpoints).toHaveBeenCalledTimes(2);
+    model.dispose();
+  });
+
+  it('deploys to a new endpoint and says when it serves, with the traffic it takes', async () => {
+    mocked.listEndpoints.mockResolvedValue({ items: [], next_cursor: null });
+    mocked.createEndpoint.mockResolvedValue(endpoint({ name: 'iris' }));
+    const creating = deployment({ endpoint: 'iris', name: 'iris-v1', status: 'Creating' });
+    mocked.createDeployment.mockResolvedValue(creating);
+    mocked.getDeployment.mockResolvedValue(creating);
+    const model = new EndpointsModel({ auto: false, watchInterval: 10 });
+    const notices: string[] = [];
+    model.notices.connect((_, n) => notices.push(`${n.kind}:${n.message}`));
+    await model.deploy({
+      endpoint: 'iris',
+      createEndpoint: true,
+      authMode: 'key',
+      deployment: { name: 'iris-v1', model: 'iris:1', replicas: 1 }
+    });
+    expect(mocked.createEndpoint).toHaveBeenCalledWith({ name: 'iris', auth_mode: 'key', description: '' });
+    expect(mocked.createDeployment).toHaveBeenCalledWith('iris', { name: 'iris-v1', model: 'iris:1', replicas: 1 });
+    expect(model.watched).toEqual(['iris/iris-v1']);
+    await settle(40);
+    expect(notices).toEqual([]);
+    // Routing is the server's: the UI never sets the traffic itself.
+    mocked.getDeployment.mockResolvedValue({ ...creating, status: 'Healthy', traffic: 100 });
+    await settle(60);
+    expect(mocked.setEndpointTraffic).not.toHaveBeenCalled();
+    expect(notices).toEqual(['ready:Deployment "iris-v1" is healthy and takes all traffic of "iris".']);
+    model.dispose();
+  });
+
+  it('waits while the server has yet to route all traffic to a healthy deployment', () => {
+    const healthy = deployment({ status: 'Healthy', traffic: 0 });
+    expect(noticeFor('deploy', { ...healthy, all_traffic_pending: true })).toBeNull();
+    expect(noticeFor('deploy', healthy)!.message).toMatch(/healthy; it takes 0% of the traffic/);
+    expect(noticeFor('deploy', { ...healthy, status: 'Failed', error: 'ModuleNotFoundError: sklearn' })!.message).toMatch(
+      /failed: ModuleNotFoundError: sklearn/
+    );
+  });
+
+  it('deletes endpoints and deployments, forgetting what it watched there', async () => {
+    mocked.listEndpoints.mockResolvedValue({ items: [], next_cursor: null });
+    mocked.createDeployment.mockResolvedValue(deployment({ status: 'Creating' }));
+    mocked.getDeployment.mockResolvedValue(deployment({ status: 'Creating' }));
+    const model = new EndpointsModel({ auto: false });
+    await model.deploy({ endpoint: 'iris-ep', createEndpoint: false, authMode: 'key', deployment: { name: 'blue', model: 'iris:1' } });
+    await model.deleteDeployment('iris-ep', 'blue');
+    expect(mocked.deleteDeployment).toHaveBeenCalledWith('iris-ep', 'blue');
+    expect(model.watched).toEqual([]);
+    await model.remove('iris-ep');
+    expect(mocked.deleteEndpoint).toHaveBeenCalledWith('iris-ep');
+    model.dispose();
+  });
+});
+
+describe('EndpointDetailModel', () => {
+  it('reads the endpoint with live figures, and a request rate between reads', async () => {
+    let now = 1000;
+    serveEndpoint(endpoint({ deployments: ['blue'], traffic: { blue: 100 } }), [deployment()], {
+      blue: { requests: 10, errors: 1, p50_ms: 2.5, p99_ms: 12 }
+    });
+    const model = new EndpointDetailModel({ endpoint: 'iris-ep', auto: false, now: () => now });
+    await model.refresh();
+    expect(model.poll.frequency.interval).toBe(EndpointDetailModel.LIVE_MS);
+    expect(model.deployments.map(d => d.name)).toEqual(['blue']);
+    expect(model.figures('blue')).toEqual({ requests: 10, errors: 1, p50_ms: 2.5, p99_ms: 12, rate: null });
+    expect(model.traffic).toEqual({ blue: 100 });
+    now = 3000;
+    mocked.getEndpointMetrics.mockResolvedValue({ deployments: { blue: { requests: 30, errors: 1, p50_ms: 2, p99_ms: 9 } } });
+    await model.refresh();
+    expect(model.figures('blue')?.rate).toBe(10);
+    model.dispose();
+  });
+
+  it('edits traffic locally and sends it only when it adds up', async () => {
+    const ep = endpoint({ deployments: ['blue', 'green'], traffic: { blue: 100, green: 0 } });
+    serveEndpoint(ep, [deployment(), deployment({ name: 'green', model_version: '2' })]);
+    // The server answers once the new split is rolled out: say it is being applied meanwhile.
+    let answer: (value: any) => void = () => undefined;
+    mocked.setEndpointTraffic.mockReturnValue(new Promise(resolve => (answer = resolve)));
+    const model = new EndpointDetailModel({ endpoint: 'iris-ep', auto: false });
+    await model.refresh();
+    model.setTraffic('green', 20);
+    expect(model.traffic).toEqual({ blue: 80, green: 20 });
+    expect(model.trafficDirty).toBe(true);
+    const applying = model.applyTraffic();
+    expect(model.applyingTraffic).toBe(true);
+    expect(mocked.setEndpointTraffic).toHaveBeenCalledWith('iris-ep', { blue: 80, green: 20 });
+    answer({ ...ep, traffic: { blue: 80, green: 20 } });
+    await applying;
+    expect(model.applyingTraffic).toBe(false);
+    expect(model.trafficDirty).toBe(false);
+    model.dispose();
+  });
+
+  it('sends test requests and keeps the response', async () => {
+    serveEndpoint(endpoint({ deployments: ['blue'] }), [deployment()]);
+    mocked.invokeEndpoint.mockResolvedValue({ status: 200, body: { predictions: [0] }, deployment: 'blue', latency_ms: 3.2 });
+    const model = new EndpointDetailModel({ endpoint: 'iris-ep', auto: false });
+    await model.refresh();
+    await expect(model.invoke('{nope', '/invocations', null)).rejects.toThrow(/not valid JSON/);
+    expect(mocked.invokeEndpoint).not.toHaveBeenCalled();
+    await model.invoke('{"inputs": [[1, 2, 3, 4]]}', '/invocations', 'blue');
+    expect(mocked.invokeEndpoint).toHaveBeenCalledWith('iris-ep', { data: { inputs: [[1, 2, 3, 4]] }, path: '/invocations', deployment: 'blue' });
+    expect(model.lastResponse?.body).toEqual({ predictions: [0] });
+    model.dispose();
+  });
+
+  it('refreshes on its endpoint’s events only, and knows when the endpoint is gone', async () => {
+    serveEndpoint(endpoint(), []);
+    const events = new ServiceEvents(null);
+    const model = new EndpointDetailModel({ endpoint: 'iris-ep', auto: false, events });
+    events.emit('endpoint', { endpoint: 'other', deployment: null, action: 'updated', status: null });
+    await settle(20);
+    expect(mocked.getEndpoint).not.toHaveBeenCalled();
+    mocked.getEndpoint.mockRejectedValue(new api.MLServiceError('no endpoint', 404));
+    events.emit('endpoint', { endpoint: 'iris-ep', deployment: null, action: 'deleted', status: null });
+    await settle(20);
+    expect(model.gone).toBe(true);
+    model.dispose();
+  });
+
+  it('the health model sums requests and errors of every deployment', async () => {
+    mocked.listEndpoints.mockResolvedValue({ items: [endpoint(), endpoint({ name: 'quiet' })], next_cursor: null });
+    mocked.getEndpointMetrics.mockImplementation(async (name: string) =>
+      (name === 'quiet' ? { deployments: {} } : { deployments: { a: { requests: 30, errors: 3 }, b: { requests: 10, errors: 1 } } }) as any
+    );
+    const model = new EndpointHealthModel({ auto: false });
+    await model.refresh();
+    expect(model.items.map(h => [h.endpoint.name, h.requests, h.errors, h.errorRate])).toEqual([
+      ['iris-ep', 40, 4, 0.1],
+      ['quiet', 0, 0, null]
+    ]);
+    model.dispose();
+  });
+});
+
+describe('EndpointView', () => {
   it('shows health, figures, masked keys, a traffic slider and a test request', async () => {
     const ep = endpoint({ deployments: ['blue', 'green'], traffic: { blue: 100, green: 0 } });
-    serveEndpoint(ep, [deployment(), deployment({ name: 'green', status: 'Creating', ready_workers: 0 })], {
+    serveEndpoint(ep, [deployment(), deployment({ name: 'green', status: 'Creating', ready_workers: 0, all_traffic_pending: true })], {
       blue: { requests: 42, errors: 0, p50_ms: 3.25, p99_ms: 18 }
     });
     mocked.getEndpointKeys.mockResolvedValue({ primary: 'primary-secret-1234', secondary: 'secondary-secret-5678' });
     mocked.invokeEndpoint.mockResolvedValue({ status: 200, body: { predictions: [2] }, deployment: 'blue', latency_ms: 4 });
-    const model = new EndpointsModel({ auto: false });
-    const props = {
-      onCreate: jest.fn(),
-      onDelete: jest.fn(),
-      onDeleteDeployment: jest.fn(),
-      onEditDeployment: jest.fn(),
-      onOpenLogs: jest.fn(),
-      onRegenerateKey: jest.fn(),
-      onCopy: jest.fn(),
-      onError: jest.fn()
-    };
-    const { container } = render(<EndpointsSection model={model} {...props} />);
+    const model = new EndpointDetailModel({ endpoint: 'iris-ep', auto: false });
+    const actions = endpointActions();
+    const host = detailHost();
+    const { container } = render(<EndpointView model={model} actions={actions} host={host} />);
     await React.act(() => model.refresh());
-    expect(screen.getByText('blue 100%')).toBeTruthy();
-    fireEvent.click(screen.getByLabelText('Open endpoint iris-ep'));
-    await React.act(() => model.refresh());
+    expect(container.querySelector('.jp-mlservice-traffic-summary')!.textContent).toBe('blue 100%');
 
     const blue = container.querySelector('[data-deployment="blue"]')!;
     expect(blue.querySelector('[data-status="Healthy"]')).toBeTruthy();
     expect(blue.textContent).toContain('42 req');
     expect(blue.textContent).toContain('p50 3.3 ms');
-    expect(container.querySelector('[data-deployment="green"] [data-status="Creating"]')).toBeTruthy();
+    const green = container.querySelector('[data-deployment="green"]')!;
+    expect(green.querySelector('[data-status="Creating"]')).toBeTruthy();
+    expect(green.querySelector('.jp-mlservice-all-traffic-pending')).toBeTruthy();
 
     // traffic: moving green's slider moves blue's, and Apply appears
     fireEvent.change(screen.getByLabelText('Traffic to green'), { target: { value: '25' } });
@@ -650,7 +695,7 @@ describe('EndpointsSection', () => {
     fireEvent.click(screen.getByLabelText('Reveal the primary key'));
     expect(container.textContent).toContain('primary-secret-1234');
     fireEvent.click(screen.getByLabelText('Copy the secondary key'));
-    expect(props.onCopy).toHaveBeenCalledWith('secondary-secret-5678', expect.any(String));
+    expect(host.copy).toHaveBeenCalledWith('secondary-secret-5678', expect.any(String));
 
     // test request
     await React.act(async () => {
@@ -662,28 +707,20 @@ describe('EndpointsSection', () => {
     expect(response.textContent).toContain('from blue');
 
     fireEvent.click(screen.getByLabelText('Delete deployment green'));
-    expect(props.onDeleteDeployment).toHaveBeenCalledWith('iris-ep', 'green');
+    expect(actions.deleteDeployment).toHaveBeenCalledWith('iris-ep', 'green');
     fireEvent.click(screen.getByLabelText('Edit deployment blue'));
-    expect(props.onEditDeployment).toHaveBeenCalledWith('iris-ep', 'blue');
+    expect(actions.editDeployment).toHaveBeenCalledWith('iris-ep', 'blue');
+    fireEvent.click(screen.getByText('Deploy a model'));
+    expect(actions.deploy).toHaveBeenCalledWith('iris-ep');
     model.dispose();
   });
 
   it('sets and stops mirror traffic, and shows why a share is refused', async () => {
     const ep = endpoint({ deployments: ['blue', 'green'], traffic: { blue: 100 } });
     serveEndpoint(ep, [deployment(), deployment({ name: 'green' })]);
-    const model = new EndpointsModel({ auto: false });
-    const props = {
-      onCreate: jest.fn(),
-      onDelete: jest.fn(),
-      onDeleteDeployment: jest.fn(),
-      onEditDeployment: jest.fn(),
-      onOpenLogs: jest.fn(),
-      onRegenerateKey: jest.fn(),
-      onCopy: jest.fn(),
-      onError: jest.fn()
-    };
-    const { container } = render(<EndpointsSection model={model} {...props} />);
-    await React.act(() => model.select('iris-ep'));
+    const model = new EndpointDetailModel({ endpoint: 'iris-ep', auto: false });
+    const { container } = render(<EndpointView model={model} actions={endpointActions()} host={detailHost()} />);
+    await React.act(() => model.refresh());
     expect(container.querySelector('.jp-mlservice-mirror-current')!.textContent).toMatch(/^Off/);
     const select = container.querySelector('.jp-mlservice-mirror-deployment select') as HTMLSelectElement;
     expect(select.value).toBe('green');
@@ -715,9 +752,7 @@ describe('EndpointsSection', () => {
     });
     expect(container.querySelector('.jp-mlservice-mirror-problem')).toBeNull();
     expect(container.querySelector('.jp-mlservice-mirror-summary')!.textContent).toBe('mirror green 15%');
-    expect(container.querySelector('[data-deployment="green"] .jp-mlservice-deployment-mirror')!.textContent).toBe(
-      'mirror 15%'
-    );
+    expect(container.querySelector('[data-deployment="green"] .jp-mlservice-deployment-mirror')!.textContent).toBe('mirror 15%');
     expect(container.querySelector('.jp-mlservice-mirror-current')!.textContent).toMatch(/Copies 15% of requests to green/);
 
     mocked.setEndpointMirror.mockResolvedValueOnce(ep);

@@ -8,7 +8,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import type { components } from './schema';
+import type { components, operations } from './schema';
 
 type Schemas = components['schemas'];
 
@@ -27,59 +27,12 @@ export type MetricPoint = Schemas['MetricPoint'];
 export type JobMetrics = Schemas['JobMetrics'];
 export type Artifact = Schemas['Artifact'];
 
-// Experiments and runs are MLflow entities; the document describes them as open
-// objects until it gains named schemas, which then take over automatically.
-interface IExperimentFields {
-  experiment_id: string;
-  name: string;
-  artifact_location?: string | null;
-  lifecycle_stage?: string;
-  creation_time?: number | null;
-  last_update_time?: number | null;
-  tags?: Record<string, string>;
-}
-interface IRunFields {
-  run_id: string;
-  run_name?: string | null;
-  experiment_id: string;
-  status: string;
-  start_time?: number | null;
-  end_time?: number | null;
-  metrics: Record<string, number>;
-  params: Record<string, string>;
-  tags: Record<string, string>;
-}
-export type Experiment = Schemas extends { Experiment: infer E } ? E : IExperimentFields;
-export type Run = Schemas extends { Run: infer R } ? R : IRunFields;
+export type Experiment = Schemas['Experiment'];
+export type Run = Schemas['Run'];
+export type RunMetrics = Schemas['JobMetrics'];
 
-/** One page of a cursor-paginated listing. */
-export interface IPage<T> {
-  items: T[];
-  next_cursor?: string | null;
-}
-
-/** Every job status, in lifecycle order. */
-export const JOB_STATUSES: JobStatus[] = [
-  'Queued',
-  'Preparing',
-  'Running',
-  'Finalizing',
-  'CancelRequested',
-  'Completed',
-  'Failed',
-  'Canceled'
-];
-
-/** Statuses after which a job never changes again. */
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
-  'Completed',
-  'Failed',
-  'Canceled'
-]);
-
-/** The jupyter_events schema the server emits on every job state change. */
-export const JOB_EVENT_SCHEMA =
-  'https://events.jupyter.org/jupyter_mlservice/job';
+/** One page of a cursor-paginated listing (every `*Page` schema has this shape). */
+export type IPage<T> = { items: T[] } & Pick<Schemas['JobPage'], 'next_cursor'>;
 
 /** An error answered by the server, carrying its `message` and HTTP status. */
 export class MLServiceError extends Error {
@@ -93,7 +46,15 @@ export class MLServiceError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>;
+/**
+ * The query a list operation takes, as the document declares it (null: "any", not sent):
+ * `QueryOf<'listJobs'>` is `{status?, target?, experiment?, tag?, limit?, cursor?}`.
+ */
+export type QueryOf<K extends keyof operations> = {
+  [P in keyof NonNullable<operations[K]['parameters']['query']>]?: NonNullable<operations[K]['parameters']['query']>[P] | null;
+};
+
+type Query = Record<string, unknown>;
 
 function queryString(query?: Query): string {
   if (!query) {
@@ -101,8 +62,11 @@ function queryString(query?: Query): string {
   }
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') {
-      params.append(key, String(value));
+    // A repeated parameter (tag=a=1&tag=b=2) is given as a list.
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item !== undefined && item !== null && item !== '') {
+        params.append(key, String(item));
+      }
     }
   }
   const text = params.toString();
@@ -174,9 +138,7 @@ export function getInfo(): Promise<Info> {
 
 // ---- compute targets -------------------------------------------------------------------
 
-export function listTargets(
-  query: { limit?: number; cursor?: string | null } = {}
-): Promise<IPage<Target>> {
+export function listTargets(query: QueryOf<'listTargets'> = {}): Promise<IPage<Target>> {
   return request('GET', 'targets', { query });
 }
 
@@ -201,16 +163,8 @@ export async function deleteTarget(name: string): Promise<void> {
 
 // ---- jobs -------------------------------------------------------------------------------
 
-export interface IJobFilter {
-  status?: string | null;
-  target?: string | null;
-  experiment?: string | null;
-}
-
-export function listJobs(
-  query: IJobFilter & { limit?: number; cursor?: string | null } = {}
-): Promise<IPage<Job>> {
-  return request('GET', 'jobs', { query: { ...query } });
+export function listJobs(query: QueryOf<'listJobs'> = {}): Promise<IPage<Job>> {
+  return request('GET', 'jobs', { query });
 }
 
 export function submitJob(spec: Partial<JobSpec> & { kind: string }): Promise<Job> {
@@ -266,17 +220,20 @@ export async function fetchJobArtifact(id: string, path: string): Promise<string
 
 // ---- experiments and runs --------------------------------------------------------------
 
-export function listExperiments(
-  query: { limit?: number; cursor?: string | null } = {}
-): Promise<IPage<Experiment>> {
+export function listExperiments(query: QueryOf<'listExperiments'> = {}): Promise<IPage<Experiment>> {
   return request('GET', 'experiments', { query });
 }
 
 export function listRuns(
   experimentId: string,
-  query: { order_by?: string | null; limit?: number; cursor?: string | null } = {}
+  query: QueryOf<'listRuns'> = {}
 ): Promise<IPage<Run>> {
   return request('GET', `experiments/${seg(experimentId)}/runs`, { query });
+}
+
+/** Metric histories and params of any MLflow run (runs of any experiment, compared side by side). */
+export function getRunMetrics(runId: string): Promise<RunMetrics> {
+  return request('GET', `runs/${seg(runId)}/metrics`);
 }
 
 // ---- model registry ---------------------------------------------------------------------
@@ -285,9 +242,7 @@ export type RegisteredModel = Schemas['RegisteredModel'];
 export type ModelVersion = Schemas['ModelVersion'];
 export type ModelRegister = Schemas['ModelRegister'];
 
-export function listModels(
-  query: { limit?: number; cursor?: string | null; filter?: string | null } = {}
-): Promise<IPage<RegisteredModel>> {
+export function listModels(query: QueryOf<'listModels'> = {}): Promise<IPage<RegisteredModel>> {
   return request('GET', 'models', { query });
 }
 
@@ -313,30 +268,36 @@ export async function deleteModelAlias(name: string, alias: string): Promise<voi
   await request('DELETE', `models/${seg(name)}/aliases/${seg(alias)}`);
 }
 
+/** Delete a registered model with all its versions (running deployments keep their copy). */
+export async function deleteModel(name: string): Promise<void> {
+  await request('DELETE', `models/${seg(name)}`);
+}
+
+export async function deleteModelVersion(name: string, version: string): Promise<void> {
+  await request('DELETE', `models/${seg(name)}/versions/${seg(version)}`);
+}
+
 // ---- real-time endpoints ----------------------------------------------------------------
 
 export type Endpoint = Schemas['Endpoint'];
 export type EndpointCreate = Schemas['EndpointCreate'];
 export type EndpointKeys = Schemas['EndpointKeys'];
-export type Deployment = Schemas['Deployment'];
+/**
+ * `all_traffic_pending`: the deployment takes all of its endpoint's traffic once Healthy (the
+ * server does it). Declared here until the generated schema has the field; then it takes over.
+ */
+export type Deployment = Schemas['Deployment'] & { all_traffic_pending?: boolean };
 export type DeploymentStatus = Deployment['status'];
-export type DeploymentCreate = Schemas['DeploymentCreate'];
-export type DeploymentUpdate = Schemas['DeploymentUpdate'];
+/** `all_traffic`: once Healthy, route 100% of the endpoint's traffic to it (done by the server). */
+export type DeploymentCreate = Schemas['DeploymentCreate'] & { all_traffic?: boolean };
+export type DeploymentUpdate = Schemas['DeploymentUpdate'] & { all_traffic?: boolean };
 export type RequestSettings = Schemas['RequestSettings'];
 export type InvokeRequest = Schemas['InvokeRequest'];
 export type InvokeResponse = Schemas['InvokeResponse'];
 export type EndpointMetrics = Schemas['EndpointMetrics'];
 
-/** Deployment statuses that change by themselves: poll faster while one is shown. */
-export const TRANSITIONAL_DEPLOYMENT_STATUSES: ReadonlySet<string> = new Set([
-  'Creating',
-  'Updating',
-  'Deleting'
-]);
-
-export function listEndpoints(
-  query: { limit?: number; cursor?: string | null } = {}
-): Promise<IPage<Endpoint>> {
+/** Endpoints a page at a time (`limit`, `cursor`), like every list. */
+export function listEndpoints(query: { limit?: number | null; cursor?: string | null } = {}): Promise<IPage<Endpoint>> {
   return request('GET', 'endpoints', { query });
 }
 
@@ -417,9 +378,7 @@ export type ScheduleUpdate = Schemas['ScheduleUpdate'];
 export type ScheduleRun = Schemas['ScheduleRun'];
 export type JobProgress = Schemas['JobProgress'];
 
-export function listSchedules(
-  query: { limit?: number; cursor?: string | null } = {}
-): Promise<IPage<Schedule>> {
+export function listSchedules(query: QueryOf<'listSchedules'> = {}): Promise<IPage<Schedule>> {
   return request('GET', 'schedules', { query });
 }
 
@@ -451,7 +410,7 @@ export function runScheduleNow(name: string): Promise<ScheduleRun> {
 /** The schedule's history, newest slot first. */
 export function listScheduleRuns(
   name: string,
-  query: { limit?: number; cursor?: string | null; state?: string | null } = {}
+  query: QueryOf<'listScheduleRuns'> = {}
 ): Promise<IPage<ScheduleRun>> {
   return request('GET', `schedules/${seg(name)}/runs`, { query });
 }

@@ -230,6 +230,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/jobs/{job_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live progress: batch (mini_batches_done/total, rows_per_s, failures) or notebook (cells_done/total, failed_cell). */
+        get: operations["getJobProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlservice/api/experiments": {
         parameters: {
             query?: never;
@@ -386,23 +403,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/mlservice/api/jobs/{job_id}/progress": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Live progress: batch (mini_batches_done/total, rows_per_s, failures) or notebook (cells_done/total, failed_cell). */
-        get: operations["getJobProgress"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/mlservice/api/models": {
         parameters: {
             query?: never;
@@ -511,6 +511,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/models/{name}/versions/{version}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Convert a version to ONNX as a job; the job registers the result (checked against the original) as a new version. */
+        post: operations["exportModelVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/models/{name}/versions/{version}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A zip of a folder that runs an ONNX version with onnxruntime only (model, score.py, requirements, README). */
+        get: operations["packageModelVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlservice/api/endpoints": {
         parameters: {
             query?: never;
@@ -518,7 +552,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Online endpoints. */
+        /** Online endpoints, by name. */
         get: operations["listEndpoints"];
         put?: never;
         /** Create an endpoint (stable URI and keys). */
@@ -704,6 +738,196 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Monitors by name. */
+        get: operations["listMonitors"];
+        put?: never;
+        /** Watch an endpoint's (or a batch collection's) data against a baseline. */
+        post: operations["createMonitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A monitor with its next and last run. */
+        get: operations["getMonitor"];
+        put?: never;
+        post?: never;
+        /** Delete a monitor, its schedule, runs and alerts (its jobs stay). */
+        delete: operations["deleteMonitor"];
+        options?: never;
+        head?: never;
+        /** Change any setting; its schedule follows. */
+        patch: operations["updateMonitor"];
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable its schedule. */
+        post: operations["enableMonitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable its schedule; run now still works. */
+        post: operations["disableMonitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a run (a job) over the window that ends now. */
+        post: operations["runMonitorNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The monitor's runs, newest first. */
+        get: operations["listMonitorRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run with every feature's results and histograms. */
+        get: operations["getMonitorRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each feature's statistic over the latest runs. */
+        get: operations["getMonitorFeatureSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/monitors/{name}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The monitor's alerts, newest first. */
+        get: operations["listMonitorAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every monitor's alerts, newest first; with after, those after an id, oldest first. */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/endpoints/{name}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requests, errors and p50/p99 latency per deployment over time. */
+        get: operations["getEndpointSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlservice/api/environments": {
         parameters: {
             query?: never;
@@ -765,40 +989,6 @@ export interface paths {
         };
         /** The build log from a byte offset. */
         get: operations["getEnvironmentLogs"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/mlservice/api/models/{name}/versions/{version}/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Convert a version to ONNX as a job; the job registers the result (checked against the original) as a new version. */
-        post: operations["exportModelVersion"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/mlservice/api/models/{name}/versions/{version}/package": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A zip of a folder that runs an ONNX version with onnxruntime only (model, score.py, requirements, README). */
-        get: operations["packageModelVersion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1141,15 +1331,109 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Alert */
+        Alert: {
+            /** Id */
+            id: number;
+            /** Monitor */
+            monitor: string;
+            /** Run Id */
+            run_id: number;
+            /** Job Id */
+            job_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /** Message */
+            message: string;
+            /** Signals */
+            signals: components["schemas"]["SignalSummary"][];
+            /** Notify */
+            notify: boolean;
+            /** Webhook */
+            webhook: string | null;
+            /**
+             * Delivery
+             * @description Webhook delivery: pending (retrying), delivered, failed (gave up), none (no webhook).
+             * @enum {string}
+             */
+            delivery: "pending" | "delivered" | "failed" | "none";
+            /** Attempts */
+            attempts: number;
+            /**
+             * Last Status
+             * @default null
+             */
+            last_status?: number | null;
+            /**
+             * Last Error
+             * @default null
+             */
+            last_error?: string | null;
+            /**
+             * Delivered At
+             * @default null
+             */
+            delivered_at?: string | null;
+        };
+        /** AlertPage */
+        AlertPage: {
+            /** Items */
+            items: components["schemas"]["Alert"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** AlertSettings */
+        AlertSettings: {
+            /**
+             * Webhook
+             * @description URL that gets a JSON POST per alert (retried with backoff).
+             * @default null
+             */
+            webhook?: string | null;
+            /**
+             * Notify
+             * @description Show a notification in open JupyterLab sessions.
+             * @default true
+             */
+            notify?: boolean;
+        };
         /** AliasSet */
         AliasSet: {
             /** Version */
             version: string | number;
         };
+        /** Artifact */
         Artifact: {
+            /** Path */
             path: string;
+            /** Is Dir */
             is_dir: boolean;
+            /**
+             * Size
+             * @default null
+             */
             size?: number | null;
+        };
+        /** ArtifactList */
+        ArtifactList: {
+            /** Items */
+            items: components["schemas"]["Artifact"][];
         };
         /** AttemptRecord */
         AttemptRecord: {
@@ -1339,6 +1623,32 @@ export interface components {
             };
         };
         /**
+         * BatchCollect
+         * @description Record what a batch job scores for monitoring, like a deployment's ``collect``.
+         */
+        BatchCollect: {
+            /**
+             * Name
+             * @description Collection name; a monitor watches it with batch=name.
+             */
+            name: string;
+            /**
+             * Inputs
+             * @default true
+             */
+            inputs?: boolean;
+            /**
+             * Outputs
+             * @default true
+             */
+            outputs?: boolean;
+            /**
+             * Sample Rate
+             * @default 1
+             */
+            sample_rate?: number;
+        };
+        /**
          * BatchInput
          * @description Where a batch job reads: files (`path`, a glob or folder) or a database (`url` + `sql`/`table`).
          */
@@ -1521,6 +1831,11 @@ export interface components {
              */
             resume?: boolean;
             /**
+             * @description Record inputs and predictions for monitoring (rows mode).
+             * @default null
+             */
+            collect?: components["schemas"]["BatchCollect"] | null;
+            /**
              * Output Format
              * @description `azure`: Azure ML's append_row file (CSV, no header; an MLflow model over files writes `row, prediction, file`), so notebooks written for Azure's batch endpoints read it unchanged.
              * @default default
@@ -1657,6 +1972,30 @@ export interface components {
              * @default null
              */
             code?: string | null;
+        };
+        /**
+         * CollectSettings
+         * @description What a deployment records of the requests it answers (off the request path).
+         */
+        CollectSettings: {
+            /**
+             * Inputs
+             * @description Record request inputs, one row per scored row.
+             * @default true
+             */
+            inputs?: boolean;
+            /**
+             * Outputs
+             * @description Record predictions, one row per scored row.
+             * @default true
+             */
+            outputs?: boolean;
+            /**
+             * Sample Rate
+             * @description Share of requests recorded (1.0: all).
+             * @default 1
+             */
+            sample_rate?: number;
         };
         /** CommandJobSpec */
         CommandJobSpec: {
@@ -2153,6 +2492,8 @@ export interface components {
             environment_variables: {
                 [key: string]: string;
             };
+            /** @default null */
+            collect?: components["schemas"]["CollectSettings"] | null;
             /**
              * Environment
              * @description The environment it runs in (`name@version`); null: the server's.
@@ -2208,6 +2549,12 @@ export interface components {
              */
             mirror_traffic?: number;
             /**
+             * All Traffic Pending
+             * @description Asked for all traffic; it moves here once the deployment is Healthy.
+             * @default false
+             */
+            all_traffic_pending?: boolean;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2251,6 +2598,11 @@ export interface components {
                 [key: string]: string;
             };
             /**
+             * @description Record inputs and predictions for monitoring (off when null).
+             * @default null
+             */
+            collect?: components["schemas"]["CollectSettings"] | null;
+            /**
              * Environment
              * @description Serve in this environment (`sk12@1`); default: see env_manager.
              * @default null
@@ -2279,6 +2631,12 @@ export interface components {
              * @default 0
              */
             gpu?: number;
+            /**
+             * All Traffic
+             * @description Once this deployment is Healthy, route 100% of the endpoint's traffic to it.
+             * @default false
+             */
+            all_traffic?: boolean;
         };
         /** DeploymentList */
         DeploymentList: {
@@ -2317,6 +2675,11 @@ export interface components {
                 [key: string]: string;
             } | null;
             /**
+             * @description Null turns collection off.
+             * @default null
+             */
+            collect?: components["schemas"]["CollectSettings"] | null;
+            /**
              * Environment
              * @default null
              */
@@ -2338,6 +2701,50 @@ export interface components {
              * @default null
              */
             gpu?: number | null;
+            /**
+             * All Traffic
+             * @description Once this deployment is Healthy, route 100% of the endpoint's traffic to it.
+             * @default false
+             */
+            all_traffic?: boolean;
+        };
+        /**
+         * DriftSignal
+         * @description Distribution drift of inputs (`data_drift`) or of predictions (`prediction_drift`).
+         *
+         *     A feature drifts when its statistic exceeds the threshold (an effect size) *and* the change is
+         *     significant (Kolmogorov-Smirnov for numeric features, chi-squared for categorical ones) at
+         *     the monitor's alpha shared among the features tested.
+         */
+        DriftSignal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "data_drift" | "prediction_drift";
+            /**
+             * Method
+             * @description auto: normalised Wasserstein for numeric features, Jensen-Shannon for categorical ones.
+             * @default auto
+             * @enum {string}
+             */
+            method?: "auto" | "wasserstein" | "ks" | "psi" | "jensen_shannon" | "chi_squared";
+            /**
+             * Threshold
+             * @description Default: the method's (see the README's table).
+             * @default null
+             */
+            threshold?: number | null;
+            /**
+             * Features
+             * @description Only these features (default: all of the monitor's).
+             * @default null
+             */
+            features?: string[] | null;
+            /** Per Feature */
+            per_feature?: {
+                [key: string]: components["schemas"]["FeatureDriftSettings"];
+            };
         };
         /**
          * EarlyTermination
@@ -2489,7 +2896,7 @@ export interface components {
         EndpointMetrics: {
             /**
              * Deployments
-             * @description requests, errors, p50_ms, p99_ms per deployment.
+             * @description requests, errors, p50_ms, p99_ms per deployment; collected and collection_dropped when it collects.
              */
             deployments: {
                 [key: string]: {
@@ -2506,6 +2913,22 @@ export interface components {
              * @default null
              */
             next_cursor?: string | null;
+        };
+        /** EndpointSeries */
+        EndpointSeries: {
+            /** Endpoint */
+            endpoint: string;
+            /** Deployments */
+            deployments: {
+                [key: string]: components["schemas"]["SeriesPoint"][];
+            };
+            /**
+             * Interval S
+             * @description Seconds between samples.
+             */
+            interval_s: number;
+            /** Retention Hours */
+            retention_hours: number;
         };
         /** EndpointUpdate */
         EndpointUpdate: {
@@ -2689,6 +3112,130 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** FeatureDriftSettings */
+        FeatureDriftSettings: {
+            /**
+             * Method
+             * @description Override the signal's method for this feature.
+             * @default null
+             */
+            method?: ("auto" | "wasserstein" | "ks" | "psi" | "jensen_shannon" | "chi_squared") | null;
+            /**
+             * Threshold
+             * @description Override the method's threshold for this feature.
+             * @default null
+             */
+            threshold?: number | null;
+            /**
+             * Kind
+             * @description Treat the feature as numeric or categorical.
+             * @default null
+             */
+            kind?: ("numeric" | "categorical") | null;
+        };
+        /** FeatureResult */
+        FeatureResult: {
+            /** Signal */
+            signal: string;
+            /** Feature */
+            feature: string;
+            /**
+             * Kind
+             * @default null
+             */
+            kind?: string | null;
+            /**
+             * Method
+             * @default null
+             */
+            method?: string | null;
+            /**
+             * Statistic
+             * @description The value judged: a drift statistic, or a data-quality rate.
+             * @default null
+             */
+            statistic?: number | null;
+            /**
+             * Threshold
+             * @default null
+             */
+            threshold?: number | null;
+            /**
+             * P Value
+             * @default null
+             */
+            p_value?: number | null;
+            /** Breached */
+            breached: boolean;
+            /**
+             * Importance
+             * @default null
+             */
+            importance?: number | null;
+            /**
+             * Details
+             * @description Every statistic and rate computed for the feature.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * FeatureSeries
+         * @description One signal's per-feature results over the latest runs (a heatmap's rows).
+         */
+        FeatureSeries: {
+            /** Monitor */
+            monitor: string;
+            /** Signal */
+            signal: string;
+            /** Features */
+            features: {
+                [key: string]: components["schemas"]["FeatureSeriesPoint"][];
+            };
+        };
+        /** FeatureSeriesPoint */
+        FeatureSeriesPoint: {
+            /** Run Id */
+            run_id: number;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /** Statistic */
+            statistic: number | null;
+            /** Threshold */
+            threshold: number | null;
+            /** Breached */
+            breached: boolean;
+        };
+        /** Histogram */
+        Histogram: {
+            /** Kind */
+            kind: string;
+            /**
+             * Labels
+             * @description Bin labels: value ranges, or categories.
+             */
+            labels: string[];
+            /**
+             * Edges
+             * @description Numeric features: bin edges, one more than bins (null: an open tail).
+             * @default null
+             */
+            edges?: (number | null)[] | null;
+            /**
+             * Baseline
+             * @description Share of the baseline's values per bin.
+             */
+            baseline: number[];
+            /**
+             * Window
+             * @description Share of the window's values per bin.
+             */
+            window: number[];
+        };
         /** Info */
         Info: {
             /** Version */
@@ -2831,7 +3378,10 @@ export interface components {
              */
             next_cursor?: string | null;
         };
-        /** JobProgress */
+        /**
+         * JobProgress
+         * @description Live progress of a batch job (mini-batches, rows/s, failures) or a notebook job (cells).
+         */
         JobProgress: {
             /** Kind */
             kind: string;
@@ -3158,6 +3708,392 @@ export interface components {
             /** Items */
             items: components["schemas"]["ModelVersion"][];
         };
+        /** Monitor */
+        Monitor: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Baseline
+             * @description The reference data: a CSV/Parquet file, folder or glob on the server (paths relative to the root), or a data asset version `data:name@version`.
+             */
+            baseline: string;
+            /**
+             * Features
+             * @description Input features to watch (default: the model's inputs, else every baseline column).
+             * @default null
+             */
+            features?: string[] | null;
+            /**
+             * Feature Kinds
+             * @description Treat a feature as numeric or categorical.
+             */
+            feature_kinds?: {
+                [key: string]: "numeric" | "categorical";
+            };
+            /**
+             * Signals
+             * @description What each run judges (names or settings).
+             */
+            signals?: (components["schemas"]["DriftSignal"] | components["schemas"]["QualitySignal"] | components["schemas"]["WeightedDriftSignal"])[];
+            /**
+             * Window
+             * @description Each run judges the data collected in this window before its scheduled time.
+             * @default 1h
+             */
+            window?: string;
+            /**
+             * Alpha
+             * @description Share of runs on unchanged data allowed to alarm (false alarms).
+             * @default 0.05
+             */
+            alpha?: number;
+            /**
+             * @description When runs start; none: only on demand (run now).
+             * @default null
+             */
+            schedule?: components["schemas"]["MonitorSchedule"] | null;
+            alert?: components["schemas"]["AlertSettings"];
+            /** Name */
+            name: string;
+            /** Endpoint */
+            endpoint: string | null;
+            /** Deployment */
+            deployment: string | null;
+            /** Batch */
+            batch: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Schedule Name
+             * @description The schedule that starts the runs (managed by the monitor).
+             * @default null
+             */
+            schedule_name?: string | null;
+            /**
+             * Next Run At
+             * @default null
+             */
+            next_run_at?: string | null;
+            /** @default null */
+            last_run?: components["schemas"]["MonitorRun"] | null;
+            /**
+             * Open Alerts
+             * @description Alerts of the last 24 hours.
+             * @default 0
+             */
+            open_alerts?: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** MonitorCreate */
+        MonitorCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Baseline
+             * @description The reference data: a CSV/Parquet file, folder or glob on the server (paths relative to the root), or a data asset version `data:name@version`.
+             */
+            baseline: string;
+            /**
+             * Features
+             * @description Input features to watch (default: the model's inputs, else every baseline column).
+             * @default null
+             */
+            features?: string[] | null;
+            /**
+             * Feature Kinds
+             * @description Treat a feature as numeric or categorical.
+             */
+            feature_kinds?: {
+                [key: string]: "numeric" | "categorical";
+            };
+            /**
+             * Signals
+             * @description What each run judges (names or settings).
+             */
+            signals?: (components["schemas"]["DriftSignal"] | components["schemas"]["QualitySignal"] | components["schemas"]["WeightedDriftSignal"])[];
+            /**
+             * Window
+             * @description Each run judges the data collected in this window before its scheduled time.
+             * @default 1h
+             */
+            window?: string;
+            /**
+             * Alpha
+             * @description Share of runs on unchanged data allowed to alarm (false alarms).
+             * @default 0.05
+             */
+            alpha?: number;
+            /**
+             * @description When runs start; none: only on demand (run now).
+             * @default null
+             */
+            schedule?: components["schemas"]["MonitorSchedule"] | null;
+            alert?: components["schemas"]["AlertSettings"];
+            /** Name */
+            name: string;
+            /**
+             * Endpoint
+             * @description Watch what this endpoint's deployments collect.
+             * @default null
+             */
+            endpoint?: string | null;
+            /**
+             * Deployment
+             * @description One deployment of the endpoint (default: all of them).
+             * @default null
+             */
+            deployment?: string | null;
+            /**
+             * Batch
+             * @description Watch what batch jobs collected under this name (`collect.name`).
+             * @default null
+             */
+            batch?: string | null;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+        };
+        /** MonitorPage */
+        MonitorPage: {
+            /** Items */
+            items: components["schemas"]["Monitor"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** MonitorRun */
+        MonitorRun: {
+            /** Id */
+            id: number;
+            /** Monitor */
+            monitor: string;
+            /** Job Id */
+            job_id: string;
+            /** @default null */
+            job_status?: components["schemas"]["JobStatus"] | null;
+            /**
+             * Trigger
+             * @enum {string}
+             */
+            trigger: "schedule" | "manual";
+            /**
+             * State
+             * @description Running until its job ends; Completed with results, or Failed with error.
+             * @enum {string}
+             */
+            state: "Running" | "Completed" | "Failed";
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /**
+             * Rows
+             * @default null
+             */
+            rows?: number | null;
+            /**
+             * Baseline Rows
+             * @default null
+             */
+            baseline_rows?: number | null;
+            /**
+             * Breached
+             * @description Whether any signal breached (null until Completed).
+             * @default null
+             */
+            breached?: boolean | null;
+            /** Signals */
+            signals?: components["schemas"]["SignalSummary"][];
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Finished At
+             * @default null
+             */
+            finished_at?: string | null;
+        };
+        /** MonitorRunDetail */
+        MonitorRunDetail: {
+            /** Id */
+            id: number;
+            /** Monitor */
+            monitor: string;
+            /** Job Id */
+            job_id: string;
+            /** @default null */
+            job_status?: components["schemas"]["JobStatus"] | null;
+            /**
+             * Trigger
+             * @enum {string}
+             */
+            trigger: "schedule" | "manual";
+            /**
+             * State
+             * @description Running until its job ends; Completed with results, or Failed with error.
+             * @enum {string}
+             */
+            state: "Running" | "Completed" | "Failed";
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /**
+             * Rows
+             * @default null
+             */
+            rows?: number | null;
+            /**
+             * Baseline Rows
+             * @default null
+             */
+            baseline_rows?: number | null;
+            /**
+             * Breached
+             * @description Whether any signal breached (null until Completed).
+             * @default null
+             */
+            breached?: boolean | null;
+            /** Signals */
+            signals?: components["schemas"]["SignalSummary"][];
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Finished At
+             * @default null
+             */
+            finished_at?: string | null;
+            /** Features */
+            features?: components["schemas"]["FeatureResult"][];
+            /**
+             * Histograms
+             * @description Baseline vs window per feature and output.
+             */
+            histograms?: {
+                [key: string]: components["schemas"]["Histogram"];
+            };
+        };
+        /** MonitorRunPage */
+        MonitorRunPage: {
+            /** Items */
+            items: components["schemas"]["MonitorRun"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** MonitorSchedule */
+        MonitorSchedule: {
+            /**
+             * Cron
+             * @description Five-field cron, e.g. `0 * * * *` (hourly).
+             * @default null
+             */
+            cron?: string | null;
+            /** @default null */
+            recurrence?: components["schemas"]["Recurrence"] | null;
+            /**
+             * Time Zone
+             * @default UTC
+             */
+            time_zone?: string;
+        };
+        /** MonitorUpdate */
+        MonitorUpdate: {
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Baseline
+             * @default null
+             */
+            baseline?: string | null;
+            /**
+             * Features
+             * @default null
+             */
+            features?: string[] | null;
+            /**
+             * Feature Kinds
+             * @default null
+             */
+            feature_kinds?: {
+                [key: string]: "numeric" | "categorical";
+            } | null;
+            /**
+             * Signals
+             * @default null
+             */
+            signals?: (components["schemas"]["DriftSignal"] | components["schemas"]["QualitySignal"] | components["schemas"]["WeightedDriftSignal"])[] | null;
+            /**
+             * Window
+             * @default null
+             */
+            window?: string | null;
+            /**
+             * Alpha
+             * @default null
+             */
+            alpha?: number | null;
+            /** @default null */
+            schedule?: components["schemas"]["MonitorSchedule"] | null;
+            /** @default null */
+            alert?: components["schemas"]["AlertSettings"] | null;
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled?: boolean | null;
+        };
         /** NotebookJobSpec */
         NotebookJobSpec: {
             /**
@@ -3287,6 +4223,74 @@ export interface components {
              * @default null
              */
             register_as?: string | null;
+        };
+        /**
+         * QualitySignal
+         * @description Data quality of inputs against the baseline; a rate breaches when it exceeds its threshold
+         *     and the rise over what the baseline leads to expect is significant.
+         */
+        QualitySignal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "data_quality";
+            /**
+             * Null Rate
+             * @description Rise of the share of nulls over the baseline's.
+             * @default 0.01
+             */
+            null_rate?: number;
+            /**
+             * Type Mismatch Rate
+             * @description Share of values not of the baseline's type.
+             * @default 0
+             */
+            type_mismatch_rate?: number;
+            /**
+             * Out Of Range Rate
+             * @description Share of numeric values outside the baseline's range.
+             * @default 0.01
+             */
+            out_of_range_rate?: number;
+            /**
+             * Unseen Category Rate
+             * @description Share of categorical values the baseline never had.
+             * @default 0.01
+             */
+            unseen_category_rate?: number;
+            /**
+             * Features
+             * @default null
+             */
+            features?: string[] | null;
+            /** Per Feature */
+            per_feature?: {
+                [key: string]: components["schemas"]["QualityThresholds"];
+            };
+        };
+        /** QualityThresholds */
+        QualityThresholds: {
+            /**
+             * Null Rate
+             * @default null
+             */
+            null_rate?: number | null;
+            /**
+             * Type Mismatch Rate
+             * @default null
+             */
+            type_mismatch_rate?: number | null;
+            /**
+             * Out Of Range Rate
+             * @default null
+             */
+            out_of_range_rate?: number | null;
+            /**
+             * Unseen Category Rate
+             * @default null
+             */
+            unseen_category_rate?: number | null;
         };
         /**
          * Recurrence
@@ -3641,7 +4645,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "claimed" | "submitted" | "waiting" | "skipped" | "missed" | "failed";
+            state: "claimed" | "waiting" | "submitted" | "skipped" | "missed" | "failed";
             /** Job Id */
             job_id: string | null;
             job_status: components["schemas"]["JobStatus"] | null;
@@ -3769,6 +4773,62 @@ export interface components {
              * @default null
              */
             sigma?: number | null;
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /**
+             * Requests
+             * @description Requests answered since the previous point.
+             */
+            requests: number;
+            /** Errors */
+            errors: number;
+            /**
+             * Request Rate
+             * @description Requests per second over the interval.
+             */
+            request_rate: number;
+            /**
+             * Error Rate
+             * @description Share of requests answered 4xx/5xx over the interval.
+             */
+            error_rate: number;
+            /**
+             * P50 Ms
+             * @default null
+             */
+            p50_ms?: number | null;
+            /**
+             * P99 Ms
+             * @default null
+             */
+            p99_ms?: number | null;
+        };
+        /** SignalSummary */
+        SignalSummary: {
+            /** Type */
+            type: string;
+            /** Breached */
+            breached: boolean;
+            /**
+             * Tested
+             * @description Features (or outputs) judged.
+             */
+            tested: number;
+            /**
+             * Breaches
+             * @description Features that breached.
+             */
+            breaches?: string[];
+            /** Summary */
+            summary?: {
+                [key: string]: unknown;
+            };
         };
         /** Sweep */
         Sweep: {
@@ -4028,6 +5088,24 @@ export interface components {
              * @default null
              */
             data?: string | components["schemas"]["DataSource"] | null;
+        };
+        /**
+         * WeightedDriftSignal
+         * @description The share of feature importance (permutation importance of the model on the baseline) that
+         *     drifted, with the per-feature verdicts of `data_drift` (its settings, or the defaults).
+         */
+        WeightedDriftSignal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "weighted_drift";
+            /**
+             * Threshold
+             * @description Breach when the drifted features hold at least this share of importance.
+             * @default 0.3
+             */
+            threshold?: number;
         };
     };
     responses: never;
@@ -5295,9 +6373,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Artifact"][];
-                    };
+                    "application/json": components["schemas"]["ArtifactList"];
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -5377,6 +6453,82 @@ export interface operations {
                 };
                 content: {
                     "*/*": string;
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getJobProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobProgress"];
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -6373,82 +7525,6 @@ export interface operations {
             };
         };
     };
-    getJobProgress: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                job_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["JobProgress"];
-                };
-            };
-            /** @description Bad input; the message says what to change. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authorized, or a path out of reach (outside the server root). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The server is stopping; try again once it is back. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     listModels: {
         parameters: {
             query?: {
@@ -7380,9 +8456,175 @@ export interface operations {
             };
         };
     };
-    listEndpoints: {
+    exportModelVersion: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ModelExport"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    packageModelVersion: {
+        parameters: {
+            query?: {
+                /** @description `edge` (the only target so far). */
+                target?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listEndpoints: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8703,12 +9945,1117 @@ export interface operations {
             };
         };
     };
+    listMonitors: {
+        parameters: {
+            query?: {
+                /** @description Only this endpoint's monitors. */
+                endpoint?: string;
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MonitorUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    enableMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disableMonitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitor"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    runMonitorNow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorRun"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listMonitorRuns: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorRunPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMonitorRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorRunDetail"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMonitorFeatureSeries: {
+        parameters: {
+            query?: {
+                /** @description data_drift (default), prediction_drift, data_quality or weighted_drift. */
+                signal?: string;
+                /** @description Runs (1-1000, default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureSeries"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listMonitorAlerts: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                /** @description Only alerts with a larger id (catching up after a restart). */
+                after?: number;
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getEndpointSeries: {
+        parameters: {
+            query?: {
+                /** @description ISO 8601 start (default: an hour ago). */
+                since?: string;
+                /** @description ISO 8601 end (default: now). */
+                until?: string;
+                deployment?: string;
+                /** @description Seconds per point (default: about 300 points). */
+                step?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointSeries"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     listEnvironments: {
         parameters: {
             query?: {
-                /** @description Every version of this environment. */
+                /** @description Every version of this environment, newest first. */
                 name?: string;
+                /** @description Items per page (1-1000). */
                 limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -9032,167 +11379,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EnvironmentLog"];
-                };
-            };
-            /** @description Bad input; the message says what to change. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authorized, or a path out of reach (outside the server root). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The server is stopping; try again once it is back. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    exportModelVersion: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-                version: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["ModelExport"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Job"];
-                };
-            };
-            /** @description Bad input; the message says what to change. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authorized, or a path out of reach (outside the server root). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not found. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The server is stopping; try again once it is back. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    packageModelVersion: {
-        parameters: {
-            query?: {
-                /** @description `edge` (the only target so far). */
-                target?: string;
-            };
-            header?: never;
-            path: {
-                name: string;
-                version: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "*/*": string;
                 };
             };
             /** @description Bad input; the message says what to change. */

@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import type { JobProgress } from '../api/client';
+import { trans } from '../translate';
 import { formatDuration, formatNumber } from './format';
 
 /** The fields a batch job's progress.json carries (see core/batch/runner.py). */
@@ -69,17 +70,17 @@ export function progressText(progress: JobProgress | null | undefined): string {
     if (!fraction) {
       return p.status ?? '';
     }
-    const parts = [`${count(fraction.done)}/${fraction.total === null ? '?' : count(fraction.total)} mini-batches`];
+    const parts = [trans.__('%1/%2 mini-batches', count(fraction.done), fraction.total === null ? '?' : count(fraction.total))];
     if (typeof p.rows_per_s === 'number') {
-      parts.push(`${count(Math.round(p.rows_per_s))} rows/s`);
+      parts.push(trans.__('%1 rows/s', count(Math.round(p.rows_per_s))));
     }
     if (p.mini_batches_failed) {
-      parts.push(`${count(p.mini_batches_failed)} failed`);
+      parts.push(trans.__('%1 failed', count(p.mini_batches_failed)));
     }
     return parts.join(' · ');
   }
   if (fraction) {
-    return `${count(fraction.done)}/${count(fraction.total)} cells`;
+    return trans.__('%1/%2 cells', count(fraction.done), count(fraction.total));
   }
   return progress.status ?? '';
 }
@@ -94,7 +95,7 @@ export function ProgressSummary(props: { progress: JobProgress | null | undefine
   return (
     <div className="jp-mlservice-progress" data-kind={props.progress?.kind}>
       {fraction && fraction.total ? (
-        <progress max={fraction.total} value={Math.min(fraction.done, fraction.total)} aria-label="Progress" />
+        <progress max={fraction.total} value={Math.min(fraction.done, fraction.total)} aria-label={trans.__('Progress')} />
       ) : null}
       <span className="jp-mlservice-progress-text">{text}</span>
     </div>
@@ -108,32 +109,35 @@ export function ProgressDetail(props: { progress: JobProgress }): JSX.Element {
   if (progress.kind === 'batch') {
     const p = progress as IBatchProgress;
     rows.push(
-      ['Mini-batches', `${count(p.mini_batches_done)} of ${count(p.mini_batches_total)} done`],
-      ['Scored / skipped / failed', `${count(p.mini_batches_scored)} / ${count(p.mini_batches_skipped)} / ${count(p.mini_batches_failed)}`],
-      ['Rows', count(p.rows_done)],
-      ['Rows per second', typeof p.rows_per_s === 'number' ? formatNumber(p.rows_per_s) : ''],
-      ['Retries', p.retries ? count(p.retries) : ''],
-      ['Workers', typeof p.workers === 'number' ? String(p.workers) : ''],
-      ['Elapsed', typeof p.elapsed_s === 'number' ? formatDuration(p.elapsed_s) : ''],
-      ['Output', p.output ?? '']
+      [trans.__('Mini-batches'), trans.__('%1 of %2 done', count(p.mini_batches_done), count(p.mini_batches_total))],
+      [
+        trans.__('Scored / skipped / failed'),
+        `${count(p.mini_batches_scored)} / ${count(p.mini_batches_skipped)} / ${count(p.mini_batches_failed)}`
+      ],
+      [trans.__('Rows'), count(p.rows_done)],
+      [trans.__('Rows per second'), typeof p.rows_per_s === 'number' ? formatNumber(p.rows_per_s) : ''],
+      [trans.__('Retries'), p.retries ? count(p.retries) : ''],
+      [trans.__('Workers'), typeof p.workers === 'number' ? String(p.workers) : ''],
+      [trans.__('Elapsed'), typeof p.elapsed_s === 'number' ? formatDuration(p.elapsed_s) : ''],
+      [trans.__('Output'), p.output ?? '']
     );
   } else if (progress.kind === 'notebook') {
     const p = progress as INotebookProgress;
-    rows.push(['Cells', `${count(p.cells_done)} of ${count(p.cells_total)} run`]);
+    rows.push([trans.__('Cells'), trans.__('%1 of %2 run', count(p.cells_done), count(p.cells_total))]);
     if (p.failed_cell) {
-      rows.push(['Failed cell', `#${p.failed_cell.index ?? '?'}: ${p.failed_cell.ename ?? ''} ${p.failed_cell.evalue ?? ''}`]);
+      rows.push([trans.__('Failed cell'), `#${p.failed_cell.index ?? '?'}: ${p.failed_cell.ename ?? ''} ${p.failed_cell.evalue ?? ''}`]);
     }
   }
   const error = (progress as IBatchProgress).error;
   return (
     <section className="jp-mlservice-detail-section jp-mlservice-job-progress" data-kind={progress.kind}>
-      <h3>Progress</h3>
+      <h3>{trans.__('Progress')}</h3>
       <ProgressSummary progress={progress} />
       {error && <div className="jp-mlservice-error">{error}</div>}
       <table className="jp-mlservice-kv">
         <tbody>
           <tr>
-            <th>State</th>
+            <th>{trans.__('State')}</th>
             <td>{progress.status}</td>
           </tr>
           {rows

@@ -1,5 +1,7 @@
 import * as React from 'react';
 
+import { trans } from '../translate';
+
 export interface ILogViewerProps {
   text: string;
   complete: boolean;
@@ -34,10 +36,14 @@ export function LogViewer(props: ILogViewerProps): JSX.Element {
   return (
     <div className="jp-mlservice-log">
       <pre ref={ref} className="jp-mlservice-log-text" onScroll={onScroll}>
-        {props.text || (props.complete ? '(empty log)' : 'Waiting for output…')}
+        {props.text || (props.complete ? trans.__('(empty log)') : trans.__('Waiting for output…'))}
       </pre>
       <div className="jp-mlservice-log-status">
-        {props.complete ? 'end of log' : follow ? 'following the tail…' : 'paused (scroll to the bottom to follow)'}
+        {props.complete
+          ? trans.__('end of log')
+          : follow
+            ? trans.__('following the tail…')
+            : trans.__('paused (scroll to the bottom to follow)')}
       </div>
     </div>
   );

@@ -2,6 +2,7 @@ import * as React from 'react';
 import uPlot from 'uplot';
 
 import type { MetricPoint } from '../api/client';
+import { trans } from '../translate';
 
 export interface IMetricSeries {
   label: string;
@@ -78,9 +79,9 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
       legend: { show: props.series.length > 1 },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false } },
-      axes: [{ ...axis, label: 'step' }, { ...axis, size: 60 }],
+      axes: [{ ...axis, label: trans.__('step') }, { ...axis, size: 60 }],
       series: [
-        { label: 'step' },
+        { label: trans.__('step') },
         ...props.series.map((s, i) => ({
           label: s.label,
           stroke: SERIES_COLORS[i % SERIES_COLORS.length],

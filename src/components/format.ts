@@ -1,18 +1,20 @@
 /** Small display helpers shared by the views. */
 
+import { trans } from '../translate';
+
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) {
     return '';
   }
   if (seconds < 60) {
-    return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+    return trans.__('%1 s', seconds.toFixed(seconds < 10 ? 1 : 0));
   }
   const m = Math.floor(seconds / 60);
   const s = Math.round(seconds % 60);
   if (m < 60) {
-    return `${m} min ${s} s`;
+    return trans.__('%1 min %2 s', m, s);
   }
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  return trans.__('%1 h %2 min', Math.floor(m / 60), m % 60);
 }
 
 export function formatTime(value: string | number | null | undefined): string {

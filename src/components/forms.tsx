@@ -1,7 +1,5 @@
 import * as React from 'react';
 
-import type { ISubmitForm, SubmitFormErrors } from '../models/submit';
-import type { ITargetForm, TargetFormErrors } from '../models/targets';
 
 export interface IFieldProps {
   label: string;
@@ -82,83 +80,23 @@ export function binder<T, E>(props: IFormProps<T, E>) {
   });
 }
 
-/** New compute target: name, type, description, settings (JSON). */
-export function TargetForm(
-  props: IFormProps<ITargetForm, TargetFormErrors> & { types: ReadonlyArray<string> }
-): JSX.Element {
-  const { value, errors } = props;
-  const bind = binder(props);
-  const set = (patch: Partial<ITargetForm>) => props.onChange({ ...value, ...patch });
-  const types = props.types.length > 0 ? props.types : ['local', 'ray'];
-  return (
-    <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
-      <TextField label="Name" {...bind('name')} hint="e.g. cpu-small" autoFocus />
-      <Field label="Type" name="type" error={errors.type}>
-        <select
-          name="type"
-          className="jp-mlservice-input"
-          value={value.type}
-          onChange={e => set({ type: e.currentTarget.value })}
-        >
-          {types.map(t => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <TextField label="Description" {...bind('description')} />
-      <TextField
-        label="Settings (JSON)"
-        {...bind('settings')}
-        hint='e.g. {"max_concurrency": 2}; checked by the server for the type'
-        className="jp-mlservice-code"
-        rows={4}
-      />
-    </form>
-  );
+export interface ISelectFieldProps extends Omit<IFieldProps, 'children'> {
+  value: string;
+  options: ReadonlyArray<{ value: string; label: string }>;
+  onChange: (value: string) => void;
 }
 
-/** Submit a notebook as a job: target, experiment, parameters... */
-export function SubmitForm(
-  props: IFormProps<ISubmitForm, SubmitFormErrors> & { targets: ReadonlyArray<string> }
-): JSX.Element {
-  const { value, errors } = props;
-  const bind = binder(props);
-  const set = (patch: Partial<ISubmitForm>) => props.onChange({ ...value, ...patch });
+/** A labelled choice among options, bound to one form value. */
+export function SelectField(props: ISelectFieldProps): JSX.Element {
   return (
-    <form className="jp-mlservice-form" onSubmit={e => e.preventDefault()}>
-      <Field label="Notebook" name="notebook" error={errors.notebook}>
-        <input name="notebook" className="jp-mlservice-input" value={value.notebook} readOnly />
-      </Field>
-      <Field label="Compute target" name="target" error={errors.target}>
-        <select
-          name="target"
-          className="jp-mlservice-input"
-          value={value.target}
-          onChange={e => set({ target: e.currentTarget.value })}
-        >
-          {props.targets.length === 0 && <option value="">(no targets)</option>}
-          {props.targets.map(t => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <TextField label="Experiment" {...bind('experiment')} />
-      <TextField label="Display name" {...bind('displayName')} placeholder="(optional)" />
-      <TextField
-        label="Parameters (JSON)"
-        {...bind('parameters')}
-        hint="Pre-filled from the cell tagged `parameters`"
-        className="jp-mlservice-code"
-        rows={5}
-      />
-      <div className="jp-mlservice-field-row">
-        <TextField label="Timeout (s)" {...bind('timeout')} placeholder="none" />
-        <TextField label="Retries" {...bind('maxRetries')} />
-      </div>
-    </form>
+    <Field label={props.label} name={props.name} error={props.error} hint={props.hint}>
+      <select name={props.name} className="jp-mlservice-input" value={props.value} onChange={e => props.onChange(e.currentTarget.value)}>
+        {props.options.map(option => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }

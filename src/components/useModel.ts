@@ -13,3 +13,14 @@ export function useModel<T extends { changed: ISignal<any, any> }>(model: T): T 
   }, [model]);
   return model;
 }
+
+/**
+ * `useModel` for a polled model shown here: it starts polling when first shown
+ * (models made ahead of time with `auto: false` read nothing until then).
+ */
+export function useActiveModel<T extends { changed: ISignal<any, any>; activate(): void }>(model: T): T {
+  useEffect(() => {
+    model.activate();
+  }, [model]);
+  return useModel(model);
+}

@@ -8,17 +8,25 @@ import { ISignal, Signal } from '@lumino/signaling';
  */
 export abstract class PolledModel implements IDisposable {
   constructor(options: PolledModel.IOptions = {}) {
+    // Without an interval of its own, a model polls at the user's setting: a slow fallback,
+    // since server events (ServiceEvents) refresh it when something changes.
+    this._followsSetting = options.interval === undefined;
+    this._live = options.auto ?? true;
+    const interval = options.interval ?? PolledModel.fallbackInterval;
     this._poll = new Poll({
       auto: options.auto ?? true,
       factory: () => this._tick(),
       frequency: {
-        interval: options.interval ?? 10000,
+        interval,
         backoff: true,
-        max: options.maxInterval ?? 60000
+        max: Math.max(options.maxInterval ?? 60000, interval)
       },
       standby: options.standby ?? 'when-hidden',
       name: options.name
     });
+    if (this._followsSetting) {
+      followers.add(this);
+    }
   }
 
   /** Emits whenever the model's data, error or loading state changes. */
@@ -46,6 +54,25 @@ export abstract class PolledModel implements IDisposable {
   }
 
   /**
+   * Start polling, if the model was made with `auto: false` and is not polling
+   * yet. Views call it when they first show the model, so that what nobody
+   * looks at is not read (the studio's lists are made at startup, shown later).
+   */
+  activate(): void {
+    if (this._activated || this._isDisposed) {
+      return;
+    }
+    this._activated = true;
+    this._live = true;
+    void this._poll.start().catch(() => undefined);
+  }
+
+  /** Whether the model polls (made with `auto`, or activated by a view): what it adds polls too. */
+  protected get isLive(): boolean {
+    return this._live && !this._isDisposed;
+  }
+
+  /**
    * Fetch now (debounced through the poll); resolves once fetched.
    *
    * A refresh asked for while a fetch is in flight is not dropped: that fetch
@@ -63,13 +90,43 @@ export abstract class PolledModel implements IDisposable {
     await this._poll.tick;
   }
 
+  /** True once the server said the entity this model reads does not exist (deleted meanwhile). */
+  get gone(): boolean {
+    return this._gone;
+  }
+
   dispose(): void {
     if (this._isDisposed) {
       return;
     }
     this._isDisposed = true;
+    followers.delete(this);
+    this._owned.forEach(item => item.dispose());
+    this._owned = [];
     this._poll.dispose();
     Signal.clearData(this);
+  }
+
+  /** Dispose these with the model (event subscriptions, other polls). */
+  protected own(...items: IDisposable[]): void {
+    this._owned.push(...items);
+  }
+
+  /**
+   * Read one entity; a 404 means it is gone (deleted meanwhile): say so, stop
+   * polling and answer null, rather than show an error.
+   */
+  protected async unlessGone<T>(read: () => Promise<T>): Promise<T | null> {
+    try {
+      return await read();
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) {
+        this._gone = true;
+        this._poll.stop().catch(() => undefined);
+        return null;
+      }
+      throw error;
+    }
   }
 
   /** Load the data; throw to record an error (the poll then backs off). */
@@ -99,6 +156,25 @@ export abstract class PolledModel implements IDisposable {
     }
   }
 
+  /** The poll interval (ms) of models that follow the "poll interval" setting. */
+  static get fallbackInterval(): number {
+    return fallback;
+  }
+
+  /** Change the setting's interval: every live model that follows it polls at the new pace. */
+  static set fallbackInterval(ms: number) {
+    fallback = ms;
+    for (const model of followers) {
+      const frequency = model.poll.frequency;
+      model.poll.frequency = { ...frequency, interval: ms, max: Math.max(frequency.max, ms) };
+    }
+  }
+
+  private _activated = false;
+  private _live: boolean;
+  private _gone = false;
+  private _owned: IDisposable[] = [];
+  private _followsSetting: boolean;
   private _poll: Poll;
   private _changed = new Signal<this, void>(this);
   private _error: string | null = null;
@@ -108,10 +184,14 @@ export abstract class PolledModel implements IDisposable {
   private _stale = false;
 }
 
+let fallback = 30000;
+const followers = new Set<PolledModel>();
+
 export namespace PolledModel {
   export interface IOptions {
     /** Start polling at once (default true). */
     auto?: boolean;
+    /** Poll interval in ms; default: the user's "poll interval" setting (PolledModel.fallbackInterval). */
     interval?: number;
     maxInterval?: number;
     standby?: Poll.Standby | (() => boolean | Poll.Standby);

@@ -1,12 +1,14 @@
 import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { TERMINAL_STATUSES } from '../api/client';
+import { isJobEnded } from '../api/statuses';
 import { formatDuration, formatNumber, statusClass } from '../components/format';
 import { LogViewer } from '../components/LogViewer';
 import { MetricChart } from '../components/MetricChart';
 import { useModel } from '../components/useModel';
-import { JobDetailModel } from '../models/jobDetail';
+import { JobDetailModel } from '../areas/jobs/model';
+import { trans } from '../translate';
+import { studioLinks } from './links';
 
 /** Log lines the widget keeps on screen: a tail, the full log is in the job panel. */
 export const LOG_TAIL_LINES = 200;
@@ -27,6 +29,27 @@ export interface IJobRunProps {
   model: JobDetailModel;
   summary?: IJobSummary;
   onCancel: () => void;
+}
+
+/** "Open in ML Studio": the job's deep link, opened in place when the studio is there. */
+function StudioJobLink(props: { id: string }): JSX.Element {
+  const path = `jobs/${encodeURIComponent(props.id)}`;
+  return (
+    <a
+      className="jp-mlservice-run-link"
+      href={studioLinks.link(path)}
+      target="_blank"
+      rel="noopener"
+      onClick={e => {
+        if (studioLinks.open && e.button === 0 && !e.ctrlKey && !e.metaKey) {
+          e.preventDefault();
+          studioLinks.open(path);
+        }
+      }}
+    >
+      {trans.__('Open in ML Studio')}
+    </a>
+  );
 }
 
 export function logTail(text: string, lines = LOG_TAIL_LINES): string {
@@ -50,7 +73,7 @@ export function JobRun(props: IJobRunProps): JSX.Element {
   const summary = props.summary ?? {};
   const job = model.job;
   const status = job?.status ?? summary.status ?? 'Queued';
-  const ended = TERMINAL_STATUSES.has(status);
+  const ended = isJobEnded(status);
   const metrics = model.metrics?.metrics ?? {};
   const metricNames = Object.keys(metrics).sort();
   // Logged params win over the submitted ones (they are what the run actually used).
@@ -72,8 +95,8 @@ export function JobRun(props: IJobRunProps): JSX.Element {
         </span>
         <span className="jp-mlservice-run-meta">
           {[
-            `target ${job?.target ?? summary.target ?? ''}`,
-            `experiment ${job?.experiment ?? summary.experiment ?? ''}`,
+            trans.__('target %1', job?.target ?? summary.target ?? ''),
+            trans.__('experiment %1', job?.experiment ?? summary.experiment ?? ''),
             formatDuration(job?.duration_s ?? summary.duration_s)
           ]
             .filter(Boolean)
@@ -89,10 +112,11 @@ export function JobRun(props: IJobRunProps): JSX.Element {
               props.onCancel();
             }}
           >
-            Cancel
+            {trans.__('Cancel')}
           </Button>
         )}
-        {!ended && <span className="jp-mlservice-run-live">live</span>}
+        {!ended && <span className="jp-mlservice-run-live">{trans.__('live')}</span>}
+        <StudioJobLink id={model.id} />
       </header>
       {model.error && <div className="jp-mlservice-error">{model.error}</div>}
       {error && <div className="jp-mlservice-error jp-mlservice-job-error">{error}</div>}

@@ -2,7 +2,8 @@ import { DOMWidgetModel, DOMWidgetView, ISerializers } from '@jupyter-widgets/ba
 import * as React from 'react';
 import { createRoot, Root } from 'react-dom/client';
 
-import { JobDetailModel } from '../models/jobDetail';
+import { JobDetailModel } from '../areas/jobs/model';
+import { trans } from '../translate';
 import { IJobSummary, JobRun } from './JobRun';
 import { MODULE_NAME, MODULE_VERSION } from './version';
 
@@ -75,7 +76,7 @@ export class JobWidgetView extends DOMWidgetView {
     }
     const detail = this._detail;
     if (!detail) {
-      this._root.render(<div className="jp-mlservice-run">No job.</div>);
+      this._root.render(<div className="jp-mlservice-run">{trans.__('No job.')}</div>);
       return;
     }
     const summary: IJobSummary = this.model.get('summary') ?? {};

@@ -1,11 +1,11 @@
 /**
- * Endpoints section: mirror traffic to a second deployment, and edit a
- * deployment (replicas) from the UI until it is Healthy again.
+ * An endpoint's view in the studio: mirror traffic to a second deployment, and
+ * edit a deployment (replicas) from the UI until it is Healthy again.
  */
-import { expect, test } from '@jupyterlab/galata';
-import { showOnly } from './sidebar';
+import { expect, test } from './fixtures';
 
-const API = '/mlservice/api';
+import { API, openStudio } from './studio';
+
 const MODEL = 'iris-edit';
 const ENDPOINT = 'iris-edit';
 
@@ -30,7 +30,7 @@ test.afterAll(async ({ request }) => {
   await request.delete(`${API}/endpoints/${ENDPOINT}`);
 });
 
-test('mirror traffic to a second deployment and edit a deployment from the Endpoints section', async ({
+test('mirror traffic to a second deployment and edit a deployment from the endpoint view', async ({
   page
 }) => {
   test.setTimeout(600000); // a training job and two scoring deployments on a busy machine
@@ -65,19 +65,16 @@ test('mirror traffic to a second deployment and edit a deployment from the Endpo
     expect(await deploymentStatus(page.request, name)).toBe('Healthy');
   }
 
-  // ---- open the endpoint in the sidebar ---------------------------------------------------
-  await page.click('.jp-SideBar [data-id="jp-mlservice-sidebar"]');
-  const sidebar = page.locator('#jp-mlservice-sidebar');
-  await expect(sidebar).toBeVisible();
-  await showOnly(page, ['jp-mlservice-endpoints']);
-  const endpoint = sidebar.locator(`#jp-mlservice-endpoints [data-endpoint="${ENDPOINT}"]`);
+  // ---- open the endpoint from the studio's Endpoints list ---------------------------------
+  const studio = await openStudio(page, 'endpoints');
+  await studio.locator(`tr[data-endpoint="${ENDPOINT}"] .jp-mlservice-entity-link`).click();
+  const endpoint = studio.locator(`.jp-mlservice-endpoint-view[data-endpoint="${ENDPOINT}"]`);
   await expect(endpoint).toBeVisible();
-  await endpoint.getByRole('button', { name: `Open endpoint ${ENDPOINT}` }).click();
   const blue = endpoint.locator('[data-deployment="blue"]');
   const green = endpoint.locator('[data-deployment="green"]');
   await expect(blue.locator('[data-status="Healthy"]')).toBeVisible();
   await expect(green.locator('[data-status="Healthy"]')).toBeVisible();
-  await expect(endpoint.locator('.jp-mlservice-traffic-summary')).toHaveText('blue 100%');
+  await expect(endpoint.locator('.jp-mlservice-detail-meta .jp-mlservice-traffic-summary')).toHaveText('blue 100%');
 
   // ---- mirror traffic: the rules are told in place; an accepted share shows everywhere ---
   const mirror = endpoint.locator('.jp-mlservice-mirror');
@@ -132,7 +129,8 @@ test('mirror traffic to a second deployment and edit a deployment from the Endpo
   await expect.soft(green.locator('[data-status="Updating"]')).toBeVisible({ timeout: 5000 });
   await expect(green.locator('[data-status="Healthy"], [data-status="Failed"]')).toBeVisible({ timeout: 180000 });
   await expect(green.locator('[data-status="Healthy"]')).toBeVisible();
-  await expect(replicas).toHaveText('2/2 ready', { timeout: 30000 });
+  // (a new worker may take a while to start on a busy machine)
+  await expect(replicas).toHaveText('2/2 ready', { timeout: 120000 });
   const edited = await (await page.request.get(`${API}/endpoints/${ENDPOINT}/deployments/green`)).json();
   expect(edited.replicas).toBe(2);
   expect(edited.mirror_traffic).toBe(20); // the edit keeps the mirror

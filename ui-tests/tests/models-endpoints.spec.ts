@@ -1,9 +1,9 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import * as path from 'path';
-import { showOnly } from './sidebar';
+
+import { API, openStudio, setTheme } from './studio';
 
 const SHOTS = path.resolve(__dirname, '..', 'screenshots');
-const API = '/mlservice/api';
 const MODEL = 'iris-ui';
 const ENDPOINT = 'iris-ui';
 
@@ -29,17 +29,6 @@ const PAYLOAD = JSON.stringify({
   }
 });
 
-async function setTheme(page: any, theme: 'JupyterLab Light' | 'JupyterLab Dark') {
-  await page.evaluate(async (name: string) => {
-    await (window as any).jupyterapp.commands.execute('apputils:change-theme', { theme: name });
-  }, theme);
-  await page.waitForFunction(
-    (dark: boolean) => document.body.dataset.jpThemeLight === (dark ? 'false' : 'true'),
-    theme === 'JupyterLab Dark'
-  );
-  await page.waitForTimeout(300);
-}
-
 test.afterAll(async ({ request }) => {
   // Stop the scoring processes whatever happened.
   await request.delete(`${API}/endpoints/${ENDPOINT}`);
@@ -61,16 +50,9 @@ test('register a model from a job, deploy it, send a test request, shift traffic
     .toMatch(/Completed|Failed|Canceled/);
   expect((await (await page.request.get(`${API}/jobs/${job.id}`)).json()).status).toBe('Completed');
 
-  await page.click('.jp-SideBar [data-id="jp-mlservice-sidebar"]');
-  const sidebar = page.locator('#jp-mlservice-sidebar');
-  await expect(sidebar).toBeVisible();
-  const models = sidebar.locator('#jp-mlservice-models');
-  const endpoints = sidebar.locator('#jp-mlservice-endpoints');
-  await showOnly(page, ['jp-mlservice-models', 'jp-mlservice-endpoints']);
-
-  // ---- register from the UI: the completed job is offered as the source ----------------
-  // (section toolbars live in the accordion titles)
-  await sidebar.getByRole('button', { name: 'Register a model version from a job, a run or a path on the server' }).click();
+  // ---- register from the studio: the completed job is offered as the source --------------
+  const studio = await openStudio(page, 'models');
+  await studio.getByRole('button', { name: 'Register Model…' }).click();
   let dialog = page.locator('.jp-Dialog');
   await dialog.locator('input[name="name"]').fill('not a valid name!');
   await dialog.locator('select[name="job"]').selectOption(job.id);
@@ -80,41 +62,47 @@ test('register a model from a job, deploy it, send a test request, shift traffic
   await dialog.locator('input[name="name"]').fill(MODEL);
   await dialog.locator('.jp-mod-accept').click();
 
-  const item = models.locator(`[data-model="${MODEL}"]`);
+  // The model's view opens, with its version.
+  const item = studio.locator(`.jp-mlservice-model-view[data-model="${MODEL}"]`);
   await expect(item).toBeVisible();
   const v1 = item.locator('[data-version="1"]');
   await expect(v1).toBeVisible();
-
-  // The version's lineage links back to the job that trained it.
-  await v1.locator('.jp-mlservice-version-name').click();
-  await expect(v1.locator('.jp-mlservice-lineage-job')).toHaveText(job.id.slice(0, 12));
-  await expect(v1.locator('.jp-mlservice-lineage-param')).toContainText('C');
-  await expect(v1.locator('.jp-mlservice-lineage-metric')).toContainText('accuracy');
 
   // An alias, set from the version's tag button.
   await v1.getByRole('button', { name: `Add an alias to ${MODEL}:1` }).click();
   await page.locator('.jp-Dialog input').fill('champion');
   await page.locator('.jp-Dialog .jp-mod-accept').click();
-  await expect(item.locator('.jp-mlservice-item-meta').first()).toContainText('@champion → v1');
+  await expect(item.locator('.jp-mlservice-alias-summary')).toContainText('@champion → v1');
+
+  // The version's lineage links back to the job that trained it.
+  await v1.locator('.jp-mlservice-version-name').click();
+  const version = studio.locator(`.jp-mlservice-version-view[data-model="${MODEL}"][data-version="1"]`);
+  expect(new URL(page.url()).pathname).toBe(`/lab/mlservice/models/${MODEL}/1`);
+  await expect(version.locator('.jp-mlservice-lineage-job')).toHaveText(job.id.slice(0, 12));
+  await expect(version.locator('.jp-mlservice-lineage-param')).toContainText('C');
+  await expect(version.locator('.jp-mlservice-lineage-metric')).toContainText('accuracy');
+  await studio.screenshot({ path: path.join(SHOTS, 'models-light.png') });
 
   // ---- deploy from the UI to a new endpoint ---------------------------------------------
-  await v1.getByRole('button', { name: `Deploy ${MODEL}:1` }).click();
+  await version.getByRole('button', { name: `Deploy ${MODEL}:1` }).click();
   dialog = page.locator('.jp-Dialog');
   await expect(dialog.locator('input[name="model"]')).toHaveValue(`${MODEL}:1`);
+  await expect(dialog.locator('select[name="endpoint"]')).toHaveValue('');
   await expect(dialog.locator('input[name="newEndpoint"]')).toHaveValue(ENDPOINT);
   await expect(dialog.locator('input[name="deployment"]')).toHaveValue('iris-ui-v1');
   await dialog.locator('.jp-mod-accept').click();
 
-  const endpoint = endpoints.locator(`[data-endpoint="${ENDPOINT}"]`);
+  // The endpoint's view opens: the deployment becomes Healthy and takes all traffic.
+  const endpoint = studio.locator(`.jp-mlservice-endpoint-view[data-endpoint="${ENDPOINT}"]`);
   await expect(endpoint).toBeVisible();
   const blue = endpoint.locator('[data-deployment="iris-ui-v1"]');
   await expect(blue).toBeVisible();
   await expect(blue.locator('[data-status="Healthy"], [data-status="Failed"]')).toBeVisible({ timeout: 180000 });
   await expect(blue.locator('[data-status="Healthy"]')).toBeVisible();
-  await expect(endpoint.locator('.jp-mlservice-traffic-summary')).toHaveText('iris-ui-v1 100%');
+  const summary = endpoint.locator('.jp-mlservice-detail-meta .jp-mlservice-traffic-summary');
+  await expect(summary).toHaveText('iris-ui-v1 100%');
 
   // ---- a test request from the UI, answered by the deployment ---------------------------
-  await showOnly(page, ['jp-mlservice-endpoints']);
   await endpoint.locator('.jp-mlservice-test-payload').fill(PAYLOAD);
   await endpoint.locator('.jp-mlservice-test-send').click();
   const response = endpoint.locator('.jp-mlservice-test-response');
@@ -145,8 +133,9 @@ test('register a model from a job, deploy it, send a test request, shift traffic
   await green.locator('.jp-mlservice-traffic-value').fill('40');
   await expect(blue.locator('.jp-mlservice-traffic-value')).toHaveValue('60');
   await endpoint.locator('.jp-mlservice-traffic-apply').click();
-  await expect(endpoint.locator('.jp-mlservice-traffic-summary')).toHaveText('iris-ui-v1 60% · green 40%');
-  await expect(endpoint.locator('.jp-mlservice-traffic-apply')).toHaveCount(0); // applied: nothing pending
+  await expect(summary).toHaveText('iris-ui-v1 60% · green 40%');
+  // Applied once the server has rolled the new split out (restarting workers: slow on a busy machine).
+  await expect(endpoint.locator('.jp-mlservice-traffic-apply')).toHaveCount(0, { timeout: 180000 });
   const saved = await (await page.request.get(`${API}/endpoints/${ENDPOINT}`)).json();
   expect(saved.traffic).toEqual({ 'iris-ui-v1': 60, green: 40 });
 
@@ -155,13 +144,15 @@ test('register a model from a job, deploy it, send a test request, shift traffic
   await endpoint.locator('.jp-mlservice-test-send').click();
   await expect(response).toContainText('from green');
 
-  // Screenshots for the README, light and dark.
+  // Screenshots for the README, light and dark; the sidebar shows the endpoint's health.
   for (const theme of ['JupyterLab Light', 'JupyterLab Dark'] as const) {
     await setTheme(page, theme);
     const suffix = theme === 'JupyterLab Dark' ? 'dark' : 'light';
-    await sidebar.screenshot({ path: path.join(SHOTS, `endpoints-${suffix}.png`) });
+    await studio.screenshot({ path: path.join(SHOTS, `endpoints-${suffix}.png`) });
   }
   await setTheme(page, 'JupyterLab Light');
-  await showOnly(page, ['jp-mlservice-models']);
-  await sidebar.screenshot({ path: path.join(SHOTS, 'models-light.png') });
+  await page.click('.jp-SideBar [data-id="jp-mlservice-sidebar"]');
+  const health = page.locator(`#jp-mlservice-endpoint-health [data-endpoint="${ENDPOINT}"]`);
+  await expect(health.locator('[data-status="Healthy"]')).toBeVisible();
+  await expect(health).toContainText('requests');
 });

@@ -1,9 +1,9 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import * as path from 'path';
-import { showOnly } from './sidebar';
+
+import { API, openStudio } from './studio';
 
 const SHOTS = path.resolve(__dirname, '..', 'screenshots');
-const API = '/mlservice/api';
 const NOTEBOOK = path.resolve(__dirname, '..', 'notebooks', 'train.ipynb');
 const SCHEDULE = 'ui-every-minute';
 
@@ -52,12 +52,11 @@ test('schedule a notebook from its toolbar, run it now, see its history, disable
   await dialog.locator('.jp-mod-accept').click();
   await expect(page.locator('.jp-Dialog')).toHaveCount(0);
 
-  // It shows up in the Schedules section, in words, enabled, with its history open.
-  await page.click('.jp-SideBar [data-id="jp-mlservice-sidebar"]');
-  const sidebar = page.locator('#jp-mlservice-sidebar');
-  await showOnly(page, ['jp-mlservice-schedules']);
-  const item = sidebar.locator(`[data-schedule="${SCHEDULE}"]`);
+  // It opens in the studio, in words, enabled, with its history.
+  const studio = page.locator('#jp-mlservice-studio');
+  const item = studio.locator(`.jp-mlservice-schedule-view[data-schedule="${SCHEDULE}"]`);
   await expect(item).toBeVisible();
+  expect(new URL(page.url()).pathname).toBe(`/lab/mlservice/schedules/${SCHEDULE}`);
   await expect(item.locator('.jp-mlservice-schedule-words')).toHaveText('Every minute');
   await expect(item).toHaveAttribute('data-enabled', 'true');
   await expect(item.locator('.jp-mlservice-schedule-detail')).toBeVisible();
@@ -76,23 +75,31 @@ test('schedule a notebook from its toolbar, run it now, see its history, disable
   const ended = '[data-status="Completed"], [data-status="Failed"], [data-status="Canceled"]';
   await expect(manual.locator(ended)).toBeVisible({ timeout: 180000 });
   await expect(manual.locator('[data-status="Completed"]')).toBeVisible();
-  await expect(item.locator('.jp-mlservice-schedule-last [data-status="Completed"]').first()).toBeVisible();
 
   // Disable: the state changes, and there is no next run.
   await item.getByRole('button', { name: 'Disable' }).click();
   await expect(item).toHaveAttribute('data-enabled', 'false');
-  await expect(item.locator('.jp-mlservice-schedule-state')).toHaveText('Disabled');
+  await expect(item.locator('.jp-mlservice-detail-header [data-status]')).toHaveText('Disabled');
   await expect(item.locator('.jp-mlservice-schedule-next')).toHaveText('no next run');
 
-  await sidebar.screenshot({ path: path.join(SHOTS, 'schedules-light.png') });
+  // In the Schedules list: its timing in words, disabled, the latest run's status.
+  await studio.locator('a[data-area="schedules"]').click();
+  const row = studio.locator(`tr[data-schedule="${SCHEDULE}"]`);
+  await expect(row).toHaveAttribute('data-enabled', 'false');
+  await expect(row.locator('.jp-mlservice-schedule-words')).toHaveText('Every minute');
+  await expect(row.locator('.jp-mlservice-schedule-last [data-status="Completed"]').first()).toBeVisible();
+  await studio.screenshot({ path: path.join(SHOTS, 'schedules-light.png') });
+  await row.locator('.jp-mlservice-entity-link').click();
+  await expect(item).toBeVisible();
 
-  // The run's job opens in the job detail view.
+  // The run's job opens in its view.
   const jobId = await manual.getAttribute('data-job-id');
   await manual.locator('.jp-mlservice-schedule-run-job').click();
-  await expect(page.locator(`.jp-mlservice-detail[data-job-id="${jobId}"]:visible`)).toBeVisible();
+  await expect(studio.locator(`.jp-mlservice-detail[data-job-id="${jobId}"]`)).toBeVisible();
+  await openStudio(page, `schedules/${SCHEDULE}`);
 
   // Edit the timing (and enable again) in the edit dialog.
-  await item.getByRole('button', { name: `Edit ${SCHEDULE}` }).click();
+  await item.getByRole('button', { name: 'Edit' }).click();
   dialog = page.locator('.jp-Dialog');
   // The dialog opens filled from the server; type over that value once it is there.
   const cron = dialog.locator('input[name="cron"]');
@@ -108,7 +115,7 @@ test('schedule a notebook from its toolbar, run it now, see its history, disable
   await expect(item).toHaveAttribute('data-enabled', 'true');
 
   // Edit the job's parameters and the concurrency: the dialog shows what the server has.
-  await item.getByRole('button', { name: `Edit ${SCHEDULE}` }).click();
+  await item.getByRole('button', { name: 'Edit' }).click();
   dialog = page.locator('.jp-Dialog');
   await expect(dialog.locator('input[name="cron"]')).toHaveValue('30 6 * * 1');
   await expect(dialog.locator('input[name="maxConcurrentRuns"]')).toHaveValue('1');
@@ -133,9 +140,9 @@ test('schedule a notebook from its toolbar, run it now, see its history, disable
   expect(edited.job).toMatchObject({ notebook: `${tmpPath}/train.ipynb`, target: 'local', parameters: { steps: 7, lr: 0.05 } });
 
   // Delete, after a confirmation.
-  await item.getByRole('button', { name: `Delete ${SCHEDULE}` }).click();
+  await item.getByRole('button', { name: 'Delete' }).click();
   await page.locator('.jp-Dialog .jp-mod-accept').click();
-  await expect(item).toHaveCount(0);
+  await expect(studio.locator('.jp-mlservice-detail')).toContainText('does not exist');
   expect((await page.request.get(`${API}/schedules/${SCHEDULE}`)).status()).toBe(404);
 });
 
@@ -156,8 +163,7 @@ test('a running batch job shows its mini-batches and rows/s in Jobs and in its d
   await page.contents.uploadContent(SCORE, 'text', `${tmpPath}/code/score.py`);
   const rows = ['id,a', ...Array.from({ length: 30 }, (_, i) => `${i},${i / 10}`)].join('\n');
   await page.contents.uploadContent(rows, 'text', `${tmpPath}/input.csv`);
-  await page.click('.jp-SideBar [data-id="jp-mlservice-sidebar"]');
-  await showOnly(page, ['jp-mlservice-jobs']);
+  const studio = await openStudio(page, 'jobs');
 
   const submitted = await page.request.post(`${API}/jobs`, {
     data: {
@@ -173,7 +179,7 @@ test('a running batch job shows its mini-batches and rows/s in Jobs and in its d
   expect(submitted.status()).toBe(201);
   const job = await submitted.json();
 
-  const row = page.locator(`#jp-mlservice-jobs [data-job-id="${job.id}"]`);
+  const row = studio.locator(`tr[data-job-id="${job.id}"]`);
   await expect(row).toBeVisible();
   // While it runs: done/total mini-batches (and rows/s once measured), with a bar.
   await expect(row.locator('.jp-mlservice-progress-text')).toHaveText(/^\d+\/30 mini-batches/, { timeout: 120000 });
@@ -182,8 +188,8 @@ test('a running batch job shows its mini-batches and rows/s in Jobs and in its d
   // Progress is only polled while a batch job runs: the line goes once it has ended.
   await expect(row.locator('.jp-mlservice-progress')).toHaveCount(0);
 
-  await row.locator('.jp-mlservice-job-open').click();
-  const progress = page.locator(`.jp-mlservice-detail[data-job-id="${job.id}"] .jp-mlservice-job-progress`);
+  await row.locator('.jp-mlservice-entity-link').click();
+  const progress = studio.locator(`.jp-mlservice-detail[data-job-id="${job.id}"] .jp-mlservice-job-progress`);
   await expect(progress).toContainText('30 of 30 done');
   await expect(progress).toContainText('30/30 mini-batches');
 });

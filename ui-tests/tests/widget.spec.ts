@@ -1,4 +1,4 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test } from './fixtures';
 import * as path from 'path';
 
 const SHOTS = path.resolve(__dirname, '..', 'screenshots');
@@ -35,6 +35,13 @@ test.describe('live run widget', () => {
     await expect(done.locator('.jp-mlservice-chart-title')).toContainText('loss = 0.1250');
     await expect(done.locator('.jp-mlservice-run-cancel')).toHaveCount(0);
     await done.screenshot({ path: path.join(SHOTS, 'run-widget-light.png') });
+
+    // Its link opens the job's view in the ML Studio.
+    const link = done.locator('.jp-mlservice-run-link');
+    await expect(link).toHaveAttribute('href', /\/lab\/mlservice\/jobs\/job-/);
+    const jobId = (await link.getAttribute('href'))!.split('/').pop();
+    await link.click();
+    await expect(page.locator(`#jp-mlservice-studio .jp-mlservice-job-view[data-job-id="${jobId}"]`)).toBeVisible();
   });
 
   test('Cancel in the widget cancels a running job', async ({ page }) => {

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ..jobs.children import LIVE, TERMINAL, ParentJobs
 from ..reconciler import Reconciler
-from ..schemas import CommandJobSpec, JobStatus
-from ..tables import JobRow
+from ..jobs.schemas import CommandJobSpec, JobStatus
+from ..jobs.tables import JobRow
 from .schemas import FAMILIES, AutoMLCreate
 from .service import KIND, TAG_ROLE, TAG_WORKER, AutoMLService
 

@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..schemas import Job, Model
+from ..jobs.schemas import Job
+from ..schemas import Model
 
 # Our model family names -> FLAML's estimator names, per task.
 FAMILIES: dict[str, dict[str, str]] = {

@@ -18,9 +18,9 @@ import pandas as pd
 from ..errors import InvalidRequest, NotFound
 from ..jobs.children import ParentJobs
 from ..jobs.service import to_job
+from ..jobs.tables import JobRow
 from ..paths import PathPolicy
-from ..tables import JobRow
-from .schemas import FAMILIES, METRICS, AutoMLCreate, AutoMLPage, AutoMLRun, DataSource, LeaderboardEntry
+from .schemas import METRICS, AutoMLCreate, AutoMLPage, AutoMLRun, DataSource, LeaderboardEntry
 
 KIND = "automl"
 TAG_ROLE = "mlservice.automl_role"
@@ -200,9 +200,6 @@ class AutoMLService:
         self.jobs.cancel(run_id)
         self.wake()
         return self.get(run_id)
-
-    def families(self) -> dict[str, list[str]]:
-        return {task: list(f) for task, f in FAMILIES.items()}
 
 
 def _cost(family: str) -> int:

@@ -16,20 +16,20 @@ from .modelref import model_uri
 SUFFIXES = (".parquet", ".pq", ".csv")
 
 
-def expand_files(paths: PathPolicy, path: str, suffixes: tuple[str, ...] | None = SUFFIXES) -> list[Path]:
+def expand_files(paths: PathPolicy, path: str, suffixes: tuple[str, ...] | None = SUFFIXES, what: str = "input.path") -> list[Path]:
     """A file, a folder (its files with one of ``suffixes``; None: every file) or a glob -> sorted
     files, each inside the allowed paths (a glob or folder reaching out through a symlink is refused)."""
     if any(ch in path for ch in "*?["):
         # glob only under the part before the first wildcard (in reach); check every match too
         parts = PurePosixPath(path).parts
         fixed = list(itertools.takewhile(lambda part: not any(ch in part for ch in "*?["), parts))
-        prefix = paths.confine(str(PurePosixPath(*fixed)) if fixed else ".", "input.path")
+        prefix = paths.confine(str(PurePosixPath(*fixed)) if fixed else ".", what)
         pattern = str(prefix.joinpath(*parts[len(fixed):]))
-        files = [paths.confine(f, "input.path") for f in glob.glob(pattern, recursive=True)]
+        files = [paths.confine(f, what) for f in glob.glob(pattern, recursive=True)]
     else:
-        p = paths.confine(path, "input.path")
+        p = paths.confine(path, what)
         if p.is_dir():
-            files = [paths.confine(f, "input.path") for f in p.rglob("*") if suffixes is None or f.suffix.lower() in suffixes]
+            files = [paths.confine(f, what) for f in p.rglob("*") if suffixes is None or f.suffix.lower() in suffixes]
         else:
             files = [p] if p.is_file() else []
     return sorted(f for f in files if f.is_file())

@@ -78,6 +78,7 @@ class BatchRunner:
         # imported the heavy modules once, not from this one with its reader threads.
         self.ctx = mp.get_context("forkserver")
         self.error: str | None = None
+        self.collector = None  # monitoring: records scored mini-batches when the spec asks (collect)
 
     # ---- setup ------------------------------------------------------------------------------
 
@@ -220,6 +221,10 @@ class BatchRunner:
         self.ctx.set_forkserver_preload(preload)
         for _ in range(n):  # workers load the model while the input is opened
             self.start_worker()
+        if self.plan.get("collect"):
+            from ..monitoring.collection import batch_collector
+
+            self.collector = batch_collector(self.plan, self.model_dir, self.model_info)
         sink = open_sink(self.plan)
         self.sink_description = sink.description
         done = sink.done() if self.plan.get("resume", True) else set()
@@ -250,6 +255,8 @@ class BatchRunner:
                 w.proc.join(2)
                 self.drop_worker(w)
             source.close()
+            if self.collector is not None:
+                self.collector.stop(timeout=120)  # writes what is still queued
         if ok and self.error is None:
             sink.finish(complete=self.stats.failed == 0)
         sink.close()
@@ -313,8 +320,10 @@ class BatchRunner:
                     elif kind == "ok":
                         mb, _ = w.task
                         w.task = None
-                        table, _secs, rows = payload
+                        table, secs, rows = payload
                         sink.write(mb.index, table)
+                        if self.collector is not None:
+                            self.collector.offer_batch(mb.data, table, secs)
                         s.scored += 1
                         s.rows += rows
                     else:
@@ -361,6 +370,8 @@ class BatchRunner:
         summary.pop("updated_at", None)
         summary["failures"] = s.failures
         summary["model"] = self.model_info
+        if self.collector is not None:
+            summary["collection"] = self.collector.stats()
         (self.outputs / "batch_summary.json").write_text(json.dumps(summary, indent=2))
         log(f"done: {s.scored} mini-batch(es) scored, {s.skipped} resumed, {s.failed} failed, {s.rows} rows"
             + (f", {summary['rows_per_s']} rows/s" if summary.get("rows_per_s") else ""))

@@ -12,7 +12,7 @@ def attach(workspace):
     from .inputs import JobIO
     from .service import DataService
 
-    data = DataService(workspace.store, workspace.jobs, workspace.lineage, workspace.root_dir, workspace.data_dir)
+    data = DataService(workspace.store, workspace.jobs, workspace.lineage, workspace.root_dir, workspace.data_dir, events=workspace.events)
     data.recover()  # before the job controller starts: it may register job outputs
     io = JobIO(data, workspace.lineage, workspace.experiments, workspace.models, workspace.jobs_dir, workspace.root_dir)
     workspace.controller.prepare_hooks.append(io.prepare)

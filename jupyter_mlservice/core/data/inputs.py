@@ -98,7 +98,7 @@ def check_spec(kind: str, inputs: dict[str, str], outputs: dict[str, Any], comma
 class Resolved:
     path: str
     version: DataVersion | None = None
-    model: dict[str, Any] | None = None
+    model: Any = None  # the registry's ModelVersion of a model input
     digest: str | None = None  # per use (live tables)
 
 
@@ -180,7 +180,7 @@ class JobIO:
         else:
             dest = job_dir / "inputs" / name
             if not dest.exists():
-                self.models.download(f"{found['name']}:{found['version']}", dest)
+                self.models.download(f"{found.name}:{found.version}", dest)
             resolved = Resolved(str(dest), model=found)
         if not shared:
             resolved.path = _ship(Path(resolved.path), job_dir / "snapshot", name)
@@ -232,7 +232,7 @@ class JobIO:
                 except Exception:  # the job runs; MLflow only lacks the record
                     log.exception("could not log input %s of job %s to MLflow", name, row.id)
         elif r.model is not None:
-            self.lineage.record(Node(MODEL_VERSION, f"{r.model['name']}:{r.model['version']}"), Node(JOB, row.id), "input", {"input": name})
+            self.lineage.record(Node(MODEL_VERSION, f"{r.model.name}:{r.model.version}"), Node(JOB, row.id), "input", {"input": name})
 
     def _log_input(self, run_id: str, name: str, v: DataVersion, digest: str | None) -> None:
         """``mlflow.log_input`` from what is stored: no byte of the data is read."""

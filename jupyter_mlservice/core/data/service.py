@@ -27,8 +27,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidRequest, NotFound, Unavailable
+from ..events import EventBus
 from ..lineage import DATA_VERSION, DEPLOYMENT, JOB, MODEL_VERSION, LineageService, Node
-from ..pagination import decode_cursor, encode_cursor
+from ..pagination import decode_cursor, encode_cursor, page
 from ..refs import DataRef, check_alias, check_name, parse_data
 from ..store import Store
 from ..timeutil import as_utc, utcnow
@@ -58,8 +59,9 @@ TABLE_FILE = "data.parquet"
 
 
 class DataService:
-    def __init__(self, store: Store, jobs, lineage: LineageService, root_dir: Path, data_dir: Path):
+    def __init__(self, store: Store, jobs, lineage: LineageService, root_dir: Path, data_dir: Path, events: EventBus | None = None):
         self.store = store
+        self.events = events or EventBus()
         self.jobs = jobs
         self.lineage_edges = lineage
         self.root_dir = root_dir
@@ -136,6 +138,7 @@ class DataService:
             self._discard(name, version, tmp)
             raise
         self._record_output(job_id, output_name, name, version)
+        self._changed(name, "registered", version)
         if body.profile:
             try:
                 self.start_profile(name, version, body.profile_target)
@@ -262,23 +265,16 @@ class DataService:
     # ---- read --------------------------------------------------------------------------------
 
     def list_assets(self, limit: int = 100, cursor: str | None = None, include_archived: bool = False, prefix: str | None = None) -> DataAssetPage:
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
-        q = select(DataAssetRow).order_by(DataAssetRow.name)
+        q = select(DataAssetRow)
         if not include_archived:
             q = q.where(DataAssetRow.archived.is_(False))
         if prefix:
             q = q.where(DataAssetRow.name.startswith(prefix, autoescape=True))
-        if cursor:
-            (after,) = decode_cursor(cursor, 1)
-            q = q.where(DataAssetRow.name > after)
         with self.store.session() as s:
-            rows = list(s.scalars(q.limit(limit + 1)))
-            more = len(rows) > limit
-            rows = rows[:limit]
+            rows, nxt = page(s, q, [DataAssetRow.name], limit, cursor)
             stats = self._asset_stats(s, [r.name for r in rows])
         items = [self._asset(r, stats.get(r.name, (None, 0))) for r in rows]
-        return DataAssetPage(items=items, next_cursor=encode_cursor(rows[-1].name) if more else None)
+        return DataAssetPage(items=items, next_cursor=nxt)
 
     def get_asset(self, name: str) -> DataAsset:
         with self.store.session() as s:
@@ -294,22 +290,15 @@ class DataService:
         return {n: (latest, count) for n, latest, count in s.execute(q).all()}
 
     def versions(self, name: str, limit: int = 100, cursor: str | None = None, include_archived: bool = True) -> DataVersionPage:
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
-        q = select(DataVersionRow).where(DataVersionRow.name == name, DataVersionRow.status == READY).order_by(DataVersionRow.version.desc())
+        q = select(DataVersionRow).where(DataVersionRow.name == name, DataVersionRow.status == READY)
         if not include_archived:
             q = q.where(DataVersionRow.archived.is_(False))
-        if cursor:
-            (before,) = decode_cursor(cursor, 1)
-            q = q.where(DataVersionRow.version < int(before))
         with self.store.session() as s:
             asset = self._asset_row(s, name)
-            rows = list(s.scalars(q.limit(limit + 1)))
-            more = len(rows) > limit
-            rows = rows[:limit]
+            rows, nxt = page(s, q, [DataVersionRow.version], limit, cursor, descending=True)
             profiles = self._profiles(s, name, [r.version for r in rows])
         items = [self._version(r, asset, profiles.get(r.version)) for r in rows]
-        return DataVersionPage(items=items, next_cursor=encode_cursor(rows[-1].version) if more else None)
+        return DataVersionPage(items=items, next_cursor=nxt)
 
     def version(self, name: str, version: int | str) -> DataVersion:
         number = _number(version)
@@ -383,6 +372,7 @@ class DataService:
             for key, value in values.items():
                 setattr(row, key, value)
             row.updated_at = utcnow()
+        self._changed(name, _update_action(values))
         return self.get_asset(name)
 
     def update_version(self, name: str, version: int | str, body: DataUpdate) -> DataVersion:
@@ -397,6 +387,7 @@ class DataService:
             for key, value in values.items():
                 setattr(row, key, value)
             row.updated_at = utcnow()
+        self._changed(name, _update_action(values), number)
         return self.version(name, number)
 
     def archive(self, name: str, version: int | str | None = None, archived: bool = True) -> DataAsset | DataVersion:
@@ -413,6 +404,7 @@ class DataService:
             row = self._asset_row(s, name)
             row.aliases = {**(row.aliases or {}), alias: int(version)}
             row.updated_at = utcnow()
+        self._changed(name, "alias", int(version), alias=alias)
         return self.version(name, version)
 
     def delete_alias(self, name: str, alias: str) -> None:
@@ -422,6 +414,7 @@ class DataService:
                 raise NotFound(f"data asset {name!r} has no alias {alias!r}")
             row.aliases = {k: v for k, v in row.aliases.items() if k != alias}
             row.updated_at = utcnow()
+        self._changed(name, "alias", alias=alias)
 
     def live_url(self, name: str, version: int) -> str:
         """The stored URL of a live table (with its password: jobs connect with it)."""
@@ -447,9 +440,9 @@ class DataService:
             raise Conflict(f"{v.ref} is a live table: it has no stored files (jobs read the query); register a snapshot to download it")
         entries = self.manifest(name, v.version)
         start = int(decode_cursor(cursor, 1)[0]) if cursor else 0
-        page = entries[start:start + limit]
+        chunk = entries[start:start + limit]
         more = start + limit < len(entries)
-        return DataFilePage(items=[DataFile(path=e.path, size=e.size, sha256=e.sha256) for e in page],
+        return DataFilePage(items=[DataFile(path=e.path, size=e.size, sha256=e.sha256) for e in chunk],
                             next_cursor=encode_cursor(start + limit) if more else None)
 
     def file_path(self, name: str, version: int | str, rel: str) -> Path:
@@ -481,7 +474,7 @@ class DataService:
 
     def start_profile(self, name: str, version: int | str, target: str = "local") -> DataProfile:
         """Submit the profile job (an ordinary command job reading the version as its input)."""
-        from ..schemas import CommandJobSpec
+        from ..jobs.schemas import CommandJobSpec
 
         v = self.version(name, version)
         self._check_profile_target(target)
@@ -501,6 +494,7 @@ class DataService:
                 s.add(DataProfileRow(name=name, version=v.version, status="Queued", job_id=job.id, updated_at=utcnow()))
             else:
                 row.status, row.job_id, row.error, row.updated_at = "Queued", job.id, None, utcnow()
+        self._changed(name, "profile", v.version, status="Queued")
         return self.profile(name, v.version)
 
     def profile(self, name: str, version: int | str) -> DataProfile:
@@ -549,6 +543,11 @@ class DataService:
             if profile and profile.get("rows") is not None:  # in the same transaction: Ready implies a row count
                 s.execute(update(DataVersionRow).where(DataVersionRow.name == name, DataVersionRow.version == version,
                                                        DataVersionRow.row_count.is_(None)).values(row_count=profile["rows"]))
+        self._changed(name, "profile", version, status=status)
+
+    def _changed(self, name: str, action: str, version: int | None = None, alias: str | None = None, status: str | None = None) -> None:
+        """A `data` event, after the row update: names, numbers and states only (never a URL)."""
+        self.events.emit("data", {"name": name, "version": version, "action": action, "alias": alias, "status": status})
 
     # ---- lineage -----------------------------------------------------------------------------
 
@@ -595,3 +594,10 @@ def _number(version: int | str) -> int:
     if number < 1:
         raise InvalidRequest("version must be 1 or more")
     return number
+
+
+def _update_action(values: dict[str, Any]) -> str:
+    """``archived``/``restored`` when that is the change, else ``updated``."""
+    if set(values) == {"archived"}:
+        return "archived" if values["archived"] else "restored"
+    return "updated"

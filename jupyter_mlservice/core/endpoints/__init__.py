@@ -1,3 +1,5 @@
+from .controller import EndpointController
+from .rows import EndpointRows
 from .service import EndpointService
 
-__all__ = ["EndpointService"]
+__all__ = ["EndpointController", "EndpointRows", "EndpointService"]

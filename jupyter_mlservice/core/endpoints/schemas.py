@@ -7,9 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from ..schemas import Model, env_names
-
-ENDPOINT_NAME = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
+from ..monitoring.schemas import CollectSettings
+from ..schemas import ENDPOINT_NAME_PATTERN, Model, env_names
 
 EndpointState = Literal["Creating", "Healthy", "Unhealthy", "Updating", "Deleting"]
 DeploymentState = Literal["Creating", "Healthy", "Unhealthy", "Failed", "Updating", "Deleting"]
@@ -28,7 +27,7 @@ class Batching(Model):
 
 
 class EndpointCreate(Model):
-    name: str = Field(pattern=ENDPOINT_NAME, description="Letters, digits and '-', starting with a letter.")
+    name: str = Field(pattern=ENDPOINT_NAME_PATTERN, description="Letters, digits and '-', starting with a letter.")
     auth_mode: Literal["key", "none"] = Field("key", description="`key`: Bearer key required; `none`: local experiments only.")
     description: str = ""
 
@@ -74,13 +73,14 @@ class MirrorSet(Model):
 
 
 class DeploymentCreate(Model):
-    name: str = Field(pattern=ENDPOINT_NAME)
+    name: str = Field(pattern=ENDPOINT_NAME_PATTERN)
     model: str = Field(description="Registered model: `iris:3`, `iris@champion` or `iris` (latest).")
     code: str | None = Field(None, description="Folder with the scoring script (server path), snapshotted.")
     scoring_script: str | None = Field(None, description="Azure ML style script (init/run) inside `code`.")
     replicas: int = Field(1, ge=1, le=32, description="Worker processes.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    collect: CollectSettings | None = Field(None, description="Record inputs and predictions for monitoring (off when null).")
     environment: str | None = Field(None, description="Serve in this environment (`sk12@1`); default: see env_manager.")
     env_manager: Literal["local", "virtualenv"] | None = Field(
         None, description="`virtualenv`: an environment from the MLflow model's own requirements; `local`: the server's. "
@@ -88,7 +88,7 @@ class DeploymentCreate(Model):
     return_script_errors: bool = Field(False, description="Answer a scoring script's exception message (logged either way).")
     batching: Batching | None = Field(None, description="Dynamic batching: concurrent tensor requests share one forward pass.")
     gpu: int = Field(0, ge=0, le=16, description="GPUs given to the deployment (its workers see them as CUDA_VISIBLE_DEVICES).")
-
+    all_traffic: bool = Field(False, description="Once this deployment is Healthy, route 100% of the endpoint's traffic to it.")
 
     _env = field_validator("environment_variables")(classmethod(lambda cls, v: env_names(v)))
 
@@ -100,11 +100,13 @@ class DeploymentUpdate(Model):
     replicas: int | None = Field(None, ge=1, le=32)
     request_settings: RequestSettings | None = None
     environment_variables: dict[str, str] | None = None
+    collect: CollectSettings | None = Field(None, description="Null turns collection off.")
     environment: str | None = None
     env_manager: Literal["local", "virtualenv"] | None = None
     return_script_errors: bool | None = None
     batching: Batching | None = None
     gpu: int | None = Field(None, ge=0, le=16)
+    all_traffic: bool = Field(False, description="Once this deployment is Healthy, route 100% of the endpoint's traffic to it.")
 
     _env = field_validator("environment_variables")(classmethod(lambda cls, v: env_names(v)))
 
@@ -119,6 +121,7 @@ class Deployment(Model):
     replicas: int
     request_settings: RequestSettings
     environment_variables: dict[str, str]
+    collect: CollectSettings | None = None
     environment: str | None = Field(None, description="The environment it runs in (`name@version`); null: the server's.")
     environment_reason: str | None = Field(None, description="Why the model got its own environment (env_manager default).")
     return_script_errors: bool = False
@@ -130,6 +133,7 @@ class Deployment(Model):
     ready_workers: int = 0
     traffic: int = 0
     mirror_traffic: int = 0
+    all_traffic_pending: bool = Field(False, description="Asked for all traffic; it moves here once the deployment is Healthy.")
     created_at: datetime
     updated_at: datetime
 
@@ -152,4 +156,6 @@ class InvokeResponse(Model):
 
 
 class EndpointMetrics(Model):
-    deployments: dict[str, dict[str, float]] = Field(description="requests, errors, p50_ms, p99_ms per deployment.")
+    deployments: dict[str, dict[str, float]] = Field(
+        description="requests, errors, p50_ms, p99_ms per deployment; collected and collection_dropped when it collects."
+    )

@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..errors import InvalidRequest, NotFound
+from ..events import EventBus
 from ..logfile import read_from
+from ..pagination import page
 from ..store import Store
 from ..timeutil import as_utc, utcnow
 from . import sources
@@ -33,8 +35,9 @@ REF = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9_.-]{0,63})(?:[@:](?P<version>\d+
 
 
 class EnvironmentService:
-    def __init__(self, store: Store, cache_dir: Path, models: Any = None, index: Index | None = None):
+    def __init__(self, store: Store, cache_dir: Path, models: Any = None, index: Index | None = None, events: EventBus | None = None):
         self.store = store
+        self.events = events or EventBus()
         self.cache = EnvironmentCache(cache_dir)
         self.models = models  # the model registry, for environments made from a model's own files
         self.index = index
@@ -64,7 +67,7 @@ class EnvironmentService:
             raise InvalidRequest("this workspace has no model registry to read a model's requirements from")
         mv = self.models.resolve(ref)
         with tempfile.TemporaryDirectory(prefix="mlservice-env-model-") as tmp:
-            folder = self.models.download(f"{mv['name']}:{mv['version']}", Path(tmp) / "model")
+            folder = self.models.download(f"{mv.name}:{mv.version}", Path(tmp) / "model")
             return sources.from_mlflow_model(Path(folder))
 
     def _create(self, name: str, description: str, source: str, req: sources.Requirements, build: bool) -> Environment:
@@ -73,7 +76,8 @@ class EnvironmentService:
             latest = s.scalars(
                 select(EnvironmentRow).where(EnvironmentRow.name == name).order_by(EnvironmentRow.version.desc()).limit(1)
             ).first()
-            if latest is not None and latest.key == resolution.key and latest.requirements == req.lines:
+            created = not (latest is not None and latest.key == resolution.key and latest.requirements == req.lines)
+            if not created:
                 s.expunge(latest)
                 row = latest
             else:
@@ -86,6 +90,8 @@ class EnvironmentService:
                 s.flush()
                 s.expunge(row)
         self.cache.record(row.key, row.resolved, resolution.log)
+        if created:
+            self._changed(row, "created")
         if build:
             self.build_in_background(row.key)
         return self.to_view(row)
@@ -119,20 +125,19 @@ class EnvironmentService:
     def get(self, ref: str) -> Environment:
         return self.to_view(self.row(ref))
 
-    def list(self, name: str | None = None, limit: int = 100) -> EnvironmentPage:
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
+    def list(self, name: str | None = None, limit: int = 100, cursor: str | None = None) -> EnvironmentPage:
+        """Every version of ``name``, newest first; without a name the latest version of each, by name."""
         with self.store.session() as s:
-            q = select(EnvironmentRow).order_by(EnvironmentRow.name, EnvironmentRow.version.desc())
             if name:
-                q = q.where(EnvironmentRow.name == name)
-            else:  # the latest version of each
+                q = select(EnvironmentRow).where(EnvironmentRow.name == name)
+                rows, nxt = page(s, q, [EnvironmentRow.version], limit, cursor, descending=True)
+            else:
                 latest = (select(EnvironmentRow.name, func.max(EnvironmentRow.version).label("v"))
                           .group_by(EnvironmentRow.name).subquery())
-                q = q.join(latest, (EnvironmentRow.name == latest.c.name) & (EnvironmentRow.version == latest.c.v))
-            rows = list(s.scalars(q.limit(limit)))
+                q = select(EnvironmentRow).join(latest, (EnvironmentRow.name == latest.c.name) & (EnvironmentRow.version == latest.c.v))
+                rows, nxt = page(s, q, [EnvironmentRow.name], limit, cursor)
             s.expunge_all()
-        return EnvironmentPage(items=[self.to_view(r) for r in rows])
+        return EnvironmentPage(items=[self.to_view(r) for r in rows], next_cursor=nxt)
 
     def logs(self, ref: str, offset: int = 0) -> EnvironmentLog:
         row = self.row(ref)
@@ -166,18 +171,36 @@ class EnvironmentService:
                 f"create it again (ml.environments.create(name={row.name!r}, ...)) to resolve it for this interpreter"
             )
         self.cache.record(row.key, row.resolved, [])  # a cache folder that was cleaned is rebuilt
+        was = self.cache.state(row.key)
         try:
-            return self.cache.ensure(row.key)
+            path = self.cache.ensure(row.key)
         except BuildFailed as exc:
+            self._changed(row, "build_failed")
             raise InvalidRequest(f"environment {row.name}@{row.version}: {exc}") from None
+        if was != "Ready":
+            self._changed(row, "built")
+        return path
 
     def build_in_background(self, key: str) -> None:
         def work() -> None:
+            action = "built"
             try:
                 self.cache.ensure(key)
             except BuildFailed as exc:
                 log.warning("%s", exc)
+                action = "build_failed"
             except Exception:
                 log.exception("building environment %s failed", key)
+                action = "build_failed"
+            with self.store.session() as s:
+                rows = list(s.scalars(select(EnvironmentRow).where(EnvironmentRow.key == key)))
+                s.expunge_all()
+            for row in rows:
+                self._changed(row, action)
 
         threading.Thread(target=work, name=f"env-build-{key[:8]}", daemon=True).start()
+
+    def _changed(self, row: EnvironmentRow, action: str) -> None:
+        """An `environment` event: a version was created, or the server finished building it."""
+        self.events.emit("environment", {"name": row.name, "version": row.version, "action": action,
+                                         "state": self.cache.state(row.key)})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ..errors import InvalidRequest, NotFound
 from ..pagination import check_mlflow_page_token
 from ..paths import relative_subpath
+from .schemas import Artifact, Experiment, ExperimentPage, JobMetrics, MetricPoint, Run, RunPage
 
 
 class ExperimentService:
@@ -64,25 +65,23 @@ class ExperimentService:
     def _local_artifacts(self) -> bool:
         return not str(self.artifact_root).startswith(("s3:", "gs:", "http", "wasbs:"))
 
-    def list_experiments(self, limit: int, cursor: str | None) -> dict[str, Any]:
+    def list_experiments(self, limit: int, cursor: str | None) -> ExperimentPage:
         page = self.client.search_experiments(
             max_results=limit, page_token=check_mlflow_page_token(cursor), order_by=["last_update_time DESC"]
         )
-        return {
-            "items": [
-                {
-                    "experiment_id": e.experiment_id,
-                    "name": e.name,
-                    "artifact_location": e.artifact_location,
-                    "lifecycle_stage": e.lifecycle_stage,
-                    "creation_time": e.creation_time,
-                    "last_update_time": e.last_update_time,
-                    "tags": dict(e.tags),
-                }
-                for e in page
-            ],
-            "next_cursor": page.token or None,
-        }
+        items = [
+            Experiment(
+                experiment_id=e.experiment_id,
+                name=e.name,
+                artifact_location=e.artifact_location,
+                lifecycle_stage=e.lifecycle_stage,
+                creation_time=e.creation_time,
+                last_update_time=e.last_update_time,
+                tags=dict(e.tags),
+            )
+            for e in page
+        ]
+        return ExperimentPage(items=items, next_cursor=page.token or None)
 
     def list_runs(
         self,
@@ -91,7 +90,7 @@ class ExperimentService:
         cursor: str | None,
         order_by: str | None,
         filter_string: str = "",
-    ) -> dict[str, Any]:
+    ) -> RunPage:
         from mlflow.exceptions import MlflowException
 
         cursor = check_mlflow_page_token(cursor)
@@ -112,14 +111,11 @@ class ExperimentService:
             )
         except MlflowException as exc:
             raise InvalidRequest(f"cannot list runs: {exc.message}") from None
-        return {
-            "items": [run_summary(r) for r in page],
-            "next_cursor": page.token or None,
-        }
+        return RunPage(items=[run_summary(r) for r in page], next_cursor=page.token or None)
 
     def _list_runs_ordered(
         self, experiment_id: str, limit: int, cursor: str | None, order_by: str
-    ) -> dict[str, Any]:
+    ) -> RunPage:
         """One page of runs sorted by a metric or parameter, same order and page tokens as MLflow.
 
         MLflow's ``search_runs`` sorts by joining a subquery over every run's value of that key,
@@ -143,10 +139,7 @@ class ExperimentService:
             )
             runs = {r.info.run_id: r for r in found}
         token = SearchUtils.create_page_token(offset + limit).decode() if more else None
-        return {
-            "items": [run_summary(runs[i]) for i in ids if i in runs],
-            "next_cursor": token,
-        }
+        return RunPage(items=[run_summary(runs[i]) for i in ids if i in runs], next_cursor=token)
 
     # ---- runs ----------------------------------------------------------------------------------
 
@@ -167,30 +160,26 @@ class ExperimentService:
         if folder.is_dir() and any(folder.iterdir()):
             self.client.log_artifacts(run_id, str(folder))
 
-    def metrics(
-        self, run_id: str
-    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str]]:
+    def run_metrics(self, run_id: str | None) -> JobMetrics:
+        """Every metric's history and the params of a run (empty for a job without a run yet)."""
         from mlflow.exceptions import MlflowException
 
+        if not run_id:
+            return JobMetrics(run_id=None, metrics={}, params={})
         try:
             run = self.client.get_run(run_id)
         except MlflowException:
             raise NotFound(f"no MLflow run {run_id!r}") from None
         histories = {
-            key: [
-                {"step": m.step, "value": m.value, "timestamp": m.timestamp}
-                for m in self.client.get_metric_history(run_id, key)
-            ]
+            key: [MetricPoint(step=m.step, value=m.value, timestamp=m.timestamp) for m in self.client.get_metric_history(run_id, key)]
             for key in run.data.metrics
         }
-        return histories, dict(run.data.params)
+        return JobMetrics(run_id=run_id, metrics=histories, params=dict(run.data.params))
 
-    def artifacts(self, run_id: str, path: str | None = None) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+    def artifacts(self, run_id: str, path: str | None = None) -> list[Artifact]:
+        out: list[Artifact] = []
         for info in self.client.list_artifacts(run_id, path):
-            out.append(
-                {"path": info.path, "is_dir": info.is_dir, "size": info.file_size}
-            )
+            out.append(Artifact(path=info.path, is_dir=info.is_dir, size=info.file_size))
             if info.is_dir:
                 out.extend(self.artifacts(run_id, info.path))
         return out
@@ -279,20 +268,18 @@ class RunOrdering:
             return ("invalid", "", True)  # MLflow's search reports the error
 
 
-def run_summary(r) -> dict[str, Any]:
-    return {
-        "run_id": r.info.run_id,
-        "run_name": r.info.run_name,
-        "experiment_id": r.info.experiment_id,
-        "status": r.info.status,
-        "start_time": r.info.start_time,
-        "end_time": r.info.end_time,
-        "metrics": dict(r.data.metrics),
-        "params": dict(r.data.params),
-        "tags": {
-            k: v for k, v in r.data.tags.items() if not k.startswith("mlflow.log-model")
-        },
-    }
+def run_summary(r) -> Run:
+    return Run(
+        run_id=r.info.run_id,
+        run_name=r.info.run_name,
+        experiment_id=r.info.experiment_id,
+        status=r.info.status,
+        start_time=r.info.start_time,
+        end_time=r.info.end_time,
+        metrics=dict(r.data.metrics),
+        params=dict(r.data.params),
+        tags={k: v for k, v in r.data.tags.items() if not k.startswith("mlflow.log-model")},
+    )
 
 
 def _safe(name: str) -> str:

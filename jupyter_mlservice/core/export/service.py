@@ -10,7 +10,8 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from ..registry import ModelService
-from ..schemas import CommandJobSpec, Job
+from ..jobs.schemas import CommandJobSpec, Job
+from ..registry.schemas import ModelVersion
 from .schemas import ModelExport
 
 EXPORT_EXPERIMENT = "model-exports"
@@ -38,15 +39,15 @@ class ExportService:
         if not MODEL_NAME.match(out_name):
             raise InvalidRequest("name must start with a letter or digit and use letters, digits, '_', '-', '.'")
         command = shlex.join([
-            "python", "-m", "jupyter_mlservice.core.export.runner", "--source", f"models:/{name}/{mv['version']}",
+            "python", "-m", "jupyter_mlservice.core.export.runner", "--source", f"models:/{name}/{mv.version}",
             "--name", out_name, "--format", body.format, "--tolerance", repr(body.tolerance),
         ])  # fmt: skip
         spec = CommandJobSpec(
             command=command, target=body.target, experiment=body.experiment or EXPORT_EXPERIMENT,
-            display_name=f"export {name}:{mv['version']} to {body.format}", timeout_s=body.timeout_s,
+            display_name=f"export {name}:{mv.version} to {body.format}", timeout_s=body.timeout_s,
             environment_variables={"MLFLOW_REQUIREMENTS_INFERENCE_TIMEOUT": "1", "TF_CPP_MIN_LOG_LEVEL": "2"},
         )  # fmt: skip
-        return self.jobs.submit(spec, extra_tags={"mlservice.export_of": f"{name}:{mv['version']}",
+        return self.jobs.submit(spec, extra_tags={"mlservice.export_of": f"{name}:{mv.version}",
                                                   "mlservice.export_format": body.format})  # fmt: skip
 
     def package(self, name: str, version: str, target: str) -> tuple[str, bytes]:
@@ -59,24 +60,24 @@ class ExportService:
         flavors = self._mlmodel(mv).get("flavors") or {}
         if "onnx" not in flavors:
             raise InvalidRequest(
-                f"{name}:{mv['version']} is not an ONNX model; export it first: "
-                f"ml.models.export('{name}:{mv['version']}', format='onnx'), then package the new version"
+                f"{name}:{mv.version} is not an ONNX model; export it first: "
+                f"ml.models.export('{name}:{mv.version}', format='onnx'), then package the new version"
             )
         work = Path(tempfile.mkdtemp(prefix="mlservice-package-"))
         try:
-            model_dir = self.models.download(f"{name}:{mv['version']}", work / "model")
+            model_dir = self.models.download(f"{name}:{mv.version}", work / "model")
             onnx_file = model_dir / flavors["onnx"].get("data", "model.onnx")
             columns = self._columns(model_dir)
-            folder = write_package(onnx_file, work / "package", mv, columns)
-            return f"{name}-{mv['version']}-{target}", zip_folder(folder)
+            folder = write_package(onnx_file, work / "package", mv.model_dump(), columns)
+            return f"{name}-{mv.version}-{target}", zip_folder(folder)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _mlmodel(self, mv: dict[str, Any]) -> dict[str, Any]:
+    def _mlmodel(self, mv: ModelVersion) -> dict[str, Any]:
         import mlflow.artifacts
         import yaml
 
-        source = mv["source"].rstrip("/")
+        source = mv.source.rstrip("/")
         if source.startswith("models:/m-"):  # a logged model (mlflow.register_model of models:/<model id>)
             source = self.models.client.get_logged_model(source[len("models:/"):].split("/")[0]).artifact_location
         with tempfile.TemporaryDirectory() as tmp:

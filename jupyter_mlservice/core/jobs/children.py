@@ -41,8 +41,8 @@ from typing import Any
 
 from sqlalchemy import select, true, update
 
-from ..schemas import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobStatus
-from ..tables import JobRow
+from .schemas import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobStatus
+from .tables import JobRow
 from ..timeutil import utcnow
 
 log = logging.getLogger("jupyter_mlservice.jobs")

@@ -7,7 +7,6 @@ is a row update first and an action second, so after a crash the rows say what t
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,12 +20,14 @@ from ..compute import ComputeBackend, LaunchSpec, Observation
 from ..environments.usage import job_launch
 from ..errors import MLServiceError
 from ..experiments import ExperimentService
-from ..schemas import ACTIVE_STATUSES, JobStatus
+from ..reconciler import Reconciler
 from ..store import Store
-from ..tables import JobRow, TargetRow
+from ..targets.tables import TargetRow
 from ..timeutil import as_utc, utcnow
 from . import launch
 from .children import run_by_job_controller
+from .schemas import ACTIVE_STATUSES, JobStatus
+from .tables import JobRow
 
 log = logging.getLogger("jupyter_mlservice.jobs")
 
@@ -45,9 +46,18 @@ class Active:
     started_mono: float = field(default_factory=time.monotonic)
     cancel_sent: bool = False
     timed_out: bool = False
+    cancel_first_mono: float = 0.0
+    cancel_last_mono: float = 0.0
 
 
-class JobController:
+class JobController(Reconciler):
+    name = "mlservice-jobs"
+    stop_timeout = 10.0
+    #: a cancel the backend has not confirmed (the attempt still runs) is sent again this often...
+    cancel_resend_s: float = 10.0
+    #: ...and after this long the job ends without the confirmation (its error says so)
+    cancel_timeout_s: float = 300.0
+
     def __init__(
         self,
         store: Store,
@@ -66,47 +76,23 @@ class JobController:
         self.root_dir = root_dir
         self.job_env = job_env
         self.on_change = on_change
-        self.poll_interval = poll_interval
+        super().__init__(interval=poll_interval)
         self._active: dict[str, Active] = {}
         # Areas that give a job more than its spec add steps here (data inputs/outputs): a
         # prepare hook adjusts the LaunchSpec or raises to fail the job before it starts; a
         # finalize hook may turn a completed outcome into a failed one (e.g. a missing output).
         self.prepare_hooks: list[Callable[[JobRow, TargetRow, LaunchSpec], None]] = []
         self.finalize_hooks: list[Callable[[JobRow, dict[str, Any]], dict[str, Any]]] = []
-        self._wake = threading.Event()
-        self._stop = threading.Event()
         self._finalizer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlservice-finalize")
-        self._thread: threading.Thread | None = None
         self.environments = None  # EnvironmentService, set by the workspace
 
-    # ---- lifecycle ---------------------------------------------------------------------------
+    # ---- lifecycle: stopping only stops watching; running jobs are re-attached by the next server
 
-    def start(self) -> None:
+    def on_start(self) -> None:
         self.recover()
-        self._thread = threading.Thread(target=self._run, name="mlservice-jobs", daemon=True)
-        self._thread.start()
 
-    def stop(self) -> None:
-        """Stop watching. Running jobs keep running and are re-attached by the next server."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+    def on_stop(self) -> None:
         self._finalizer.shutdown(wait=True)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.poll_interval)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                self.tick()
-            except Exception:  # keep the loop alive; the next tick retries
-                log.exception("job controller tick failed")
 
     # ---- restart -----------------------------------------------------------------------------
 
@@ -165,12 +151,15 @@ class JobController:
             if obs.state == "running" and not active.running:
                 self._mark_running(job_id)
             elif obs.state in ("exited", "lost"):
-                del self._active[job_id]
-                outcome = self._outcome(job_id, obs, active)
-                state = {**self._state(job_id), "handle": active.handle, "outcome": outcome}
-                self._set(job_id, status=JobStatus.FINALIZING.value, backend_state=state,
-                          only_if=[JobStatus.PREPARING.value, JobStatus.RUNNING.value, JobStatus.CANCEL_REQUESTED.value])
-                self._finalizer.submit(self._finalize, job_id, active.backend, active.handle, outcome)
+                self._end(active, self._outcome(job_id, obs, active))
+
+    def _end(self, active: Active, outcome: dict[str, Any]) -> None:
+        """The attempt is over: record the outcome (Finalizing), then finish it off the loop."""
+        del self._active[active.job_id]
+        state = {**self._state(active.job_id), "handle": active.handle, "outcome": outcome}
+        self._set(active.job_id, status=JobStatus.FINALIZING.value, backend_state=state,
+                  only_if=[JobStatus.PREPARING.value, JobStatus.RUNNING.value, JobStatus.CANCEL_REQUESTED.value])
+        self._finalizer.submit(self._finalize, active.job_id, active.backend, active.handle, outcome)
 
     def _handle_cancels_and_timeouts(self) -> None:
         if not self._active:
@@ -181,23 +170,38 @@ class JobController:
             )
             timeouts = dict(s.execute(select(JobRow.id, JobRow.timeout_s).where(JobRow.id.in_(list(self._active)))).all())
         now = time.monotonic()
-        for job_id, active in self._active.items():
+        for job_id, active in list(self._active.items()):
             active.timeout_s = timeouts.get(job_id, active.timeout_s)
             if active.cancel_sent:
-                continue
-            if job_id in wanted:
-                active.cancel_sent = True
-                self._cancel(active)
+                self._unconfirmed_cancel(active, now)
+            elif job_id in wanted:
+                self._cancel(active, now)
             elif active.timeout_s and active.running and now - active.started_mono > active.timeout_s:
-                active.cancel_sent = active.timed_out = True
+                active.timed_out = True
                 self._append_log(job_id, f"\nmlservice: timed out after {active.timeout_s:g} s; stopping the job\n")
-                self._cancel(active)
+                self._cancel(active, now)
 
-    def _cancel(self, active: Active) -> None:
+    def _cancel(self, active: Active, now: float) -> None:
+        if not active.cancel_sent:
+            active.cancel_sent, active.cancel_first_mono = True, now
+        active.cancel_last_mono = now
         try:
             active.backend.cancel(active.handle)
         except Exception:
-            log.exception("cancel of job %s failed", active.job_id)
+            log.exception("cancel of job %s failed; it is sent again", active.job_id)
+
+    def _unconfirmed_cancel(self, active: Active, now: float) -> None:
+        """The attempt still runs after a cancel: send it again; in the end, stop waiting for it."""
+        waited = now - active.cancel_first_mono
+        if waited > self.cancel_timeout_s:
+            why = f"the compute target did not confirm the cancel within {self.cancel_timeout_s:g} s; its process may still run"
+            log.warning("job %s: %s", active.job_id, why)
+            self._append_log(active.job_id, f"\nmlservice: {why}\n")
+            outcome = self._outcome(active.job_id, Observation("lost", reason=why), active)
+            outcome["error"] = f"{outcome['error']}; {why}"
+            self._end(active, outcome)
+        elif now - active.cancel_last_mono > self.cancel_resend_s:
+            self._cancel(active, now)
 
     def _dispatch(self) -> None:
         with self.store.session() as s:
@@ -235,13 +239,7 @@ class JobController:
             self._launch(row, target, backend)
 
     def _claim(self, job_id: str) -> bool:
-        with self.store.session() as s:
-            res = s.execute(
-                update(JobRow)
-                .where(JobRow.id == job_id, JobRow.status == JobStatus.QUEUED.value)
-                .values(status=JobStatus.PREPARING.value, updated_at=utcnow())
-            )
-            return res.rowcount == 1
+        return self._set(job_id, status=JobStatus.PREPARING.value, only_if=[JobStatus.QUEUED.value])
 
     def _launch(self, row: JobRow, target: TargetRow, backend: ComputeBackend) -> None:
         job_dir = self.jobs_dir / row.id

@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -26,100 +25,33 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..reconciler import Reconciler
+from .kernel_claims import CONNECTION_KEYS, pool_dirs, process_alive, release
+
 log = logging.getLogger("jupyter_mlservice.kernels")
 
-CONNECTION_KEYS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port", "ip", "key", "transport", "signature_scheme", "kernel_name")
+class KernelPool(Reconciler):
+    """Keeps `size` started kernels ready per kernel name; reaps the kernels of dead jobs."""
 
-
-def pool_dirs(root: Path, kernel_name: str) -> tuple[Path, Path]:
-    base = root / kernel_name
-    return base / "ready", base / "claimed"
-
-
-def _alive(pid: int, create_time: float | None) -> bool:
-    import psutil
-
-    try:
-        p = psutil.Process(pid)
-        if p.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return create_time is None or abs(p.create_time() - create_time) < 0.01
-    except psutil.NoSuchProcess:
-        return False
-
-
-def kill_kernel(info: dict[str, Any]) -> None:
-    pid = info.get("mlservice_pid")
-    if pid and _alive(pid, info.get("mlservice_create_time")):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def claim(root: Path, kernel_name: str) -> tuple[Path, dict[str, Any]] | None:
-    """Take a ready kernel for this process; None when the pool has none."""
-    ready, claimed = pool_dirs(root, kernel_name)
-    try:
-        candidates = sorted(ready.glob("*.json"))
-    except OSError:
-        return None
-    claimed.mkdir(parents=True, exist_ok=True)
-    for path in candidates:
-        dest = claimed / path.name
-        try:
-            os.rename(path, dest)  # atomic: exactly one runner gets it
-        except OSError:
-            continue
-        dest.with_suffix(".owner").write_text(str(os.getpid()))
-        try:
-            info = json.loads(dest.read_text())
-        except (OSError, ValueError):
-            continue
-        if _alive(info.get("mlservice_pid", -1), info.get("mlservice_create_time")):
-            return dest, info
-        release(dest, info)
-    return None
-
-
-def release(path: Path, info: dict[str, Any]) -> None:
-    kill_kernel(info)
-    for p in (path, path.with_suffix(".owner")):
-        try:
-            p.unlink()
-        except OSError:
-            pass
-
-
-class KernelPool:
-    """Keeps `size` started kernels ready per kernel name. A service: start()/stop()."""
+    name = "mlservice-kernel-pool"
+    interval = 0.5
 
     def __init__(self, root: Path, size: int = 1, kernel_names: tuple[str, ...] = ("python3",), cwd: Path | None = None):
+        super().__init__()
         self.root = root
         self.size = size
         self.kernel_names = kernel_names
         self.cwd = cwd or root
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
         # Kernels cost memory and CPU: the pool fills once notebooks are in use (a notebook job
         # or a notebook schedule), not in every workspace.
         self._wanted = threading.Event()
 
     def start(self) -> None:
-        if self.size <= 0:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="mlservice-kernel-pool", daemon=True)
-        self._thread.start()
+        if self.size > 0:
+            super().start()
 
-    def stop(self) -> None:
+    def on_stop(self) -> None:
         """Idle kernels go; kernels claimed by running jobs stay with their jobs."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
         for name in self.kernel_names:
             ready, _ = pool_dirs(self.root, name)
             self._reap_starting(ready.parent / "starting", only_mine=True)
@@ -131,32 +63,26 @@ class KernelPool:
                     continue
                 release(path.with_suffix(".stopping"), info)
 
-    def wake(self) -> None:
-        self._wake.set()
-
     def demand(self) -> None:
         """Notebooks are in use here: keep kernels ready from now on."""
         if not self._wanted.is_set():
             self._wanted.set()
-            self._wake.set()
+            self.wake()
 
     def job_changed(self, row) -> None:
         if row.kind == "notebook":
             self.demand()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for name in self.kernel_names:
-                try:
-                    self._reap(name)
-                    if self._wanted.is_set():
-                        self._top_up(name)
-                except Exception:
-                    log.exception("kernel pool %s", name)
-                if self._stop.is_set():
-                    return
-            self._wake.wait(0.5)
-            self._wake.clear()
+    def tick(self) -> None:
+        for name in self.kernel_names:
+            try:
+                self._reap(name)
+                if self._wanted.is_set():
+                    self._top_up(name)
+            except Exception:  # one kernel name's trouble does not keep the others from their kernels
+                log.exception("kernel pool %s", name)
+            if self.stopping:
+                return
 
     def _reap_starting(self, starting: Path, only_mine: bool) -> None:
         """Kill kernels left in ``starting/`` by this process (stopping) or by one that is gone."""
@@ -169,7 +95,7 @@ class KernelPool:
             if owner is None or "mlservice_pid" not in info:
                 continue
             mine = owner == os.getpid()
-            if (only_mine and mine) or (not only_mine and not _alive(owner, info.get("mlservice_pool_create_time"))):
+            if (only_mine and mine) or (not only_mine and not process_alive(owner, info.get("mlservice_pool_create_time"))):
                 release(path, info)
 
     def _reap(self, name: str) -> None:
@@ -180,7 +106,7 @@ class KernelPool:
                 info = json.loads(path.read_text())
             except (OSError, ValueError):
                 continue
-            if not _alive(info.get("mlservice_pid", -1), info.get("mlservice_create_time")):
+            if not process_alive(info.get("mlservice_pid", -1), info.get("mlservice_create_time")):
                 release(path, info)
         for path in list(claimed.glob("*.json")) if claimed.is_dir() else []:
             try:
@@ -190,14 +116,14 @@ class KernelPool:
                 if time.time() - path.stat().st_mtime > 60:  # a claim that never got its owner
                     path.unlink(missing_ok=True)
                 continue
-            if not _alive(owner, None):
+            if not process_alive(owner, None):
                 log.info("killing kernel %s: the job that used it is gone", path.stem)
                 release(path, info)
 
     def _top_up(self, name: str) -> None:
         ready, _ = pool_dirs(self.root, name)
         ready.mkdir(parents=True, exist_ok=True)
-        while len(list(ready.glob("*.json"))) < self.size and not self._stop.is_set():
+        while len(list(ready.glob("*.json"))) < self.size and not self.stopping:
             self._start_one(name, ready)
 
     def _start_one(self, name: str, ready: Path) -> None:
@@ -227,7 +153,7 @@ class KernelPool:
         if not self._wait_ready(info):
             release(conn_file, info)
             log.warning("a pooled %s kernel did not start; retrying later", name)
-            self._stop.wait(5)
+            self.sleep(5)
             return
         os.rename(conn_file, ready / conn_file.name)
 
@@ -239,7 +165,7 @@ class KernelPool:
         kc.start_channels(hb=False)
         deadline = time.monotonic() + timeout
         try:
-            while not self._stop.is_set():  # a stopping pool stops waiting (stop() kills the kernel)
+            while not self.stopping:  # a stopping pool stops waiting (on_stop kills the kernel)
                 try:
                     kc.wait_for_ready(timeout=min(5.0, max(0.1, deadline - time.monotonic())))
                     return True

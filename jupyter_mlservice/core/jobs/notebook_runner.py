@@ -43,13 +43,13 @@ FLUSH_MLFLOW = (
 
 
 def _pool():
-    # Run as a file (launch.py does, to skip importing the server-side package); kernel_pool.py is
-    # then a sibling module on sys.path.
+    # Run as a file (launch.py does, to skip importing the server-side package); kernel_claims.py
+    # is then a sibling module on sys.path.
     try:
-        from . import kernel_pool
+        from . import kernel_claims
     except ImportError:
-        import kernel_pool  # type: ignore[no-redef]
-    return kernel_pool
+        import kernel_claims  # type: ignore[no-redef]
+    return kernel_claims
 
 
 def _now() -> str:

@@ -3,38 +3,35 @@
 from __future__ import annotations
 
 import getpass
+import json
 import logging
 import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import select, update
 
 from ..compute import ComputeBackend
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..experiments import ExperimentService
 from ..logfile import read_from
-from ..pagination import decode_cursor, encode_cursor
+from ..pagination import page
 from ..paths import PathPolicy
-from ..schemas import (
-    ACTIVE_STATUSES,
-    TERMINAL_STATUSES,
-    Job,
-    JobMetrics,
-    JobPage,
-    JobStatus,
-    LogChunk,
-    MetricPoint,
-)
+from ..schemas import LogChunk
 from ..store import Store
-from ..tables import JobRow, TargetRow
-from ..targets import TargetService
+from ..targets.tables import TargetRow
 from ..timeutil import as_utc, utcnow
 from . import launch
+from ..experiments.schemas import Artifact, JobMetrics
+from .schemas import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobPage, JobProgress, JobSpec, JobStatus
+from .tables import JobRow
 from .snapshot import git_commit, snapshot
 
+if TYPE_CHECKING:
+    from ..targets import TargetService
 
 
 log = logging.getLogger("jupyter_mlservice.jobs")
@@ -48,7 +45,7 @@ class JobService:
     def __init__(
         self,
         store: Store,
-        targets: TargetService,
+        targets: "TargetService",
         experiments: ExperimentService,
         jobs_dir: Path,
         root_dir: Path,
@@ -162,10 +159,6 @@ class JobService:
 
     def rerun(self, job_id: str) -> Job:
         """Submit the same spec again as a new job (the original stays as it was)."""
-        from pydantic import TypeAdapter
-
-        from ..schemas import JobSpec
-
         row = self.row(job_id)
         if row.parent_id is None and row.kind not in ("command", "notebook", "code", "batch"):
             raise InvalidRequest(f"job {job_id} is a {row.kind}; submit a new {row.kind} with its spec instead of a rerun")
@@ -182,12 +175,7 @@ class JobService:
         return self.jobs_dir / job_id
 
     def row(self, job_id: str) -> JobRow:
-        with self.store.session() as s:
-            row = s.get(JobRow, job_id)
-            if row is None:
-                raise NotFound(f"no job with id {job_id!r}")
-            s.expunge(row)
-            return row
+        return self.store.get_or_404(JobRow, job_id, f"no job with id {job_id!r}")
 
     def get(self, job_id: str) -> Job:
         return shown_job(self.row(job_id))
@@ -204,9 +192,7 @@ class JobService:
         limit: int = 50,
         cursor: str | None = None,
     ) -> JobPage:
-        if not 1 <= limit <= 1000:
-            raise InvalidRequest("limit must be between 1 and 1000")
-        q = select(JobRow).order_by(JobRow.created_at.desc(), JobRow.id.desc())
+        q = select(JobRow)
         if status:
             statuses = [s.strip() for s in status.split(",") if s.strip()]
             bad = [s for s in statuses if s not in JobStatus._value2member_map_]
@@ -223,17 +209,8 @@ class JobService:
             q = q.where(JobRow.kind == kind)
         for key, value in (tag or {}).items():
             q = q.where(JobRow.tags[key].as_string() == value)
-        if cursor:
-            created, last_id = decode_cursor(cursor, 2)
-            from datetime import datetime
-
-            created_dt = datetime.fromisoformat(created)
-            q = q.where((JobRow.created_at < created_dt) | ((JobRow.created_at == created_dt) & (JobRow.id < last_id)))
         with self.store.session() as s:
-            rows = list(s.scalars(q.limit(limit + 1)))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        nxt = encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more else None
+            rows, nxt = page(s, q, [JobRow.created_at, JobRow.id], limit, cursor, descending=True)
         return JobPage(items=[shown_job(r) for r in rows], next_cursor=nxt)
 
     def logs(self, job_id: str, offset: int = 0) -> LogChunk:
@@ -245,17 +222,9 @@ class JobService:
         return LogChunk(text=text, offset=end, size=size, complete=ended and end >= size)
 
     def metrics(self, job_id: str) -> JobMetrics:
-        row = self.row(job_id)
-        if not row.run_id:
-            return JobMetrics(run_id=None, metrics={}, params={})
-        histories, params = self.experiments.metrics(row.run_id)
-        return JobMetrics(
-            run_id=row.run_id,
-            metrics={k: [MetricPoint(**p) for p in v] for k, v in histories.items()},
-            params=params,
-        )
+        return self.experiments.run_metrics(self.row(job_id).run_id)
 
-    def artifacts(self, job_id: str) -> list[dict[str, Any]]:
+    def artifacts(self, job_id: str) -> list[Artifact]:
         row = self.row(job_id)
         return self.experiments.artifacts(row.run_id) if row.run_id else []
 
@@ -269,9 +238,7 @@ class JobService:
         from sqlalchemy import func
 
         with self.store.session() as s:
-            row = s.get(JobRow, job_id)
-            if row is None:
-                raise NotFound(f"no job with id {job_id!r}")
+            row = self.store.get_or_404(JobRow, job_id, f"no job with id {job_id!r}", s)
             run_id = row.run_id
             if s.scalar(select(func.count()).select_from(JobRow).where(JobRow.parent_id == job_id)):
                 raise Conflict(f"job {job_id} has child jobs (a sweep or an AutoML run); delete those first")
@@ -288,6 +255,22 @@ class JobService:
                 self.experiments.client.delete_run(run_id)
             except Exception:  # noqa: BLE001 - the job is gone; MLflow still lists its run
                 log.warning("job %s deleted; its MLflow run %s could not be marked deleted", job_id, run_id)
+
+    def progress(self, job_id: str) -> JobProgress:
+        """What a batch job (mini-batches, rows/s) or a notebook job (cells) has done so far; the
+        job writes it to ``progress.json`` in its folder."""
+        job = self.get(job_id)
+        path = self.job_dir(job_id) / "progress.json"
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            if job.kind not in ("batch", "notebook"):
+                raise NotFound(f"job {job_id} is a {job.kind} job; only batch and notebook jobs report progress") from None
+            data = {"kind": job.kind, "status": "queued" if not job.status.is_terminal else "not started"}
+        except ValueError:  # caught mid-write by a filesystem without atomic rename: try next time
+            data = {"kind": job.kind, "status": "unknown"}
+        data["job_status"] = job.status.value
+        return JobProgress.model_validate(data)
 
     # ---- cancel ------------------------------------------------------------------------------
 

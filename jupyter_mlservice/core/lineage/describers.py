@@ -15,7 +15,7 @@ def attach(workspace) -> None:
     store = workspace.store
 
     def jobs(ids: list[str]) -> dict[str, dict[str, Any]]:
-        from ..tables import JobRow
+        from ..jobs.tables import JobRow
 
         with store.session() as s:
             rows = list(s.scalars(select(JobRow).where(JobRow.id.in_(ids))))
@@ -37,7 +37,7 @@ def attach(workspace) -> None:
         return out
 
     def deployments(ids: list[str]) -> dict[str, dict[str, Any]]:
-        from ..tables import DeploymentRow
+        from ..endpoints.tables import DeploymentRow
 
         out = {}
         with store.session() as s:

@@ -2,7 +2,9 @@
 
 from alembic import context
 
-from jupyter_mlservice.core.tables import Base
+from jupyter_mlservice.core.tables import Base, load_all
+
+load_all()
 
 config = context.config
 connection = config.attributes.get("connection")

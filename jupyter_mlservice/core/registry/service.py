@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Conflict, InvalidRequest, NotFound
+from ..events import EventBus
 from ..experiments import ExperimentService
 from ..jobs import JobService
 from ..pagination import check_mlflow_page_token
 from ..paths import relative_subpath
+from ..schemas import MODEL_ALIAS_PATTERN, MODEL_NAME_PATTERN
+from .schemas import ModelVersion, RegisteredModel, RegisteredModelPage
 
-MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-ALIAS = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+MODEL_NAME = re.compile(MODEL_NAME_PATTERN)
+ALIAS = re.compile(MODEL_ALIAS_PATTERN)
 REGISTRATION_EXPERIMENT = "model-registrations"
 
 
@@ -46,11 +49,16 @@ def parse_model_ref(ref: str) -> tuple[str, str | None, str | None]:
 
 
 class ModelService:
-    def __init__(self, experiments: ExperimentService, jobs: JobService, lineage=None, max_copy_bytes: int = 2048 * 2**20):
+    def __init__(self, experiments: ExperimentService, jobs: JobService, events: EventBus | None = None, lineage=None,
+                 max_copy_bytes: int = 2048 * 2**20):
         self.experiments = experiments
         self.jobs = jobs
+        self.events = events or EventBus()
         self.lineage_edges = lineage  # LineageService: job -> model version edges, a version's data inputs
         self.max_copy_bytes = max_copy_bytes
+
+    def _changed(self, name: str, action: str, version: str | None = None, alias: str | None = None) -> None:
+        self.events.emit("model", {"name": name, "version": version, "action": action, "alias": alias})
 
     @property
     def client(self):
@@ -68,7 +76,7 @@ class ModelService:
         local_path: str | None = None,
         tags: dict[str, str] | None = None,
         description: str = "",
-    ) -> dict[str, Any]:
+    ) -> ModelVersion:
         """Register a model version from a job's (or run's) artifact, or from a file/folder."""
         if not MODEL_NAME.match(name):
             raise InvalidRequest("name must start with a letter or digit and use letters, digits, '_', '-', '.' (at most 128)")
@@ -90,10 +98,12 @@ class ModelService:
             name, source, run_id=run_id, tags=tags or {}, description=description or None, model_id=model_id
         )
         out = self.version(name, mv.version)
-        if self.lineage_edges is not None and out["lineage"].get("job_id"):
+        job_id = (out.lineage or {}).get("job_id")
+        if self.lineage_edges is not None and job_id:
             from ..lineage import JOB, MODEL_VERSION, Node
 
-            self.lineage_edges.record(Node(JOB, out["lineage"]["job_id"]), Node(MODEL_VERSION, f"{name}:{mv.version}"), "registered")
+            self.lineage_edges.record(Node(JOB, job_id), Node(MODEL_VERSION, f"{name}:{mv.version}"), "registered")
+        self._changed(name, "registered", str(mv.version))
         return out
 
     def _run_source(self, run_id: str, path: str) -> tuple[str, str | None]:
@@ -183,29 +193,28 @@ class ModelService:
 
     # ---- read --------------------------------------------------------------------------------
 
-    def list(self, limit: int = 100, cursor: str | None = None, filter_string: str | None = None) -> dict[str, Any]:
+    def list(self, limit: int = 100, cursor: str | None = None, filter_string: str | None = None) -> RegisteredModelPage:
         page = self.client.search_registered_models(filter_string=filter_string, max_results=limit, page_token=check_mlflow_page_token(cursor), order_by=["name ASC"])
-        return {"items": [self._model(m) for m in page], "next_cursor": page.token or None}
+        return RegisteredModelPage(items=[self._model(m) for m in page], next_cursor=page.token or None)
 
-    def get(self, name: str) -> dict[str, Any]:
-        model = self._registered(name)
-        out = self._model(model)
-        out["versions"] = self.versions(name)
-        return out
+    def get(self, name: str) -> RegisteredModel:
+        model = self._model(self._registered(name))
+        model.versions = self.versions(name)
+        return model
 
-    def versions(self, name: str) -> list[dict[str, Any]]:
+    def versions(self, name: str) -> list[ModelVersion]:
         model = self._registered(name)
         mvs = self.client.search_model_versions(filter_string=f"name = '{_quote(name)}'")
         out = [self._version(mv) for mv in sorted(mvs, key=lambda mv: int(mv.version), reverse=True)]
         # search results carry no aliases; the model does
         for v in out:
-            v["aliases"] = sorted(a for a, ver in (model.aliases or {}).items() if str(ver) == v["version"])
+            v.aliases = sorted(a for a, ver in (model.aliases or {}).items() if str(ver) == v.version)
         return out
 
-    def version(self, name: str, version: str | int) -> dict[str, Any]:
+    def version(self, name: str, version: str | int) -> ModelVersion:
         return self._version(self._mv(name, str(version)), lineage=True)
 
-    def resolve(self, ref: str) -> dict[str, Any]:
+    def resolve(self, ref: str) -> ModelVersion:
         """A reference (``iris:3``, ``iris@champion``, ``iris``) -> that version."""
         name, version, alias = parse_model_ref(ref)
         if alias:
@@ -222,7 +231,7 @@ class ModelService:
         versions = self.versions(name)
         if not versions:
             raise NotFound(f"model {name!r} has no versions")
-        return self.version(name, versions[0]["version"])
+        return self.version(name, versions[0].version)
 
     def _registered(self, name: str):
         from mlflow.exceptions import MlflowException
@@ -243,34 +252,32 @@ class ModelService:
             self._registered(name)
             raise NotFound(f"model {name!r} has no version {version}") from None
 
-    def _model(self, m) -> dict[str, Any]:
+    def _model(self, m) -> RegisteredModel:
         latest = max((int(v.version) for v in (m.latest_versions or [])), default=None)
-        return {
-            "name": m.name,
-            "description": m.description or "",
-            "tags": {k: str(v) for k, v in (m.tags or {}).items()},
-            "aliases": {alias: str(v) for alias, v in (m.aliases or {}).items()},
-            "latest_version": str(latest) if latest is not None else None,
-            "created_at": m.creation_timestamp,
-            "updated_at": m.last_updated_timestamp,
-        }
+        return RegisteredModel(
+            name=m.name,
+            description=m.description or "",
+            tags={k: str(v) for k, v in (m.tags or {}).items()},
+            aliases={alias: str(v) for alias, v in (m.aliases or {}).items()},
+            latest_version=str(latest) if latest is not None else None,
+            created_at=m.creation_timestamp,
+            updated_at=m.last_updated_timestamp,
+        )
 
-    def _version(self, mv, lineage: bool = False) -> dict[str, Any]:
-        out = {
-            "name": mv.name,
-            "version": str(mv.version),
-            "source": mv.source,
-            "run_id": mv.run_id,
-            "model_id": getattr(mv, "model_id", None),
-            "status": mv.status,
-            "description": mv.description or "",
-            "tags": dict(mv.tags or {}),
-            "aliases": list(mv.aliases or []),
-            "created_at": mv.creation_timestamp,
-        }
-        if lineage:
-            out["lineage"] = self.lineage(mv.run_id)
-        return out
+    def _version(self, mv, lineage: bool = False) -> ModelVersion:
+        return ModelVersion(
+            name=mv.name,
+            version=str(mv.version),
+            source=mv.source,
+            run_id=mv.run_id,
+            model_id=getattr(mv, "model_id", None),
+            status=mv.status,
+            description=mv.description or "",
+            tags=dict(mv.tags or {}),
+            aliases=list(mv.aliases or []),
+            created_at=mv.creation_timestamp,
+            lineage=self.lineage(mv.run_id) if lineage else None,
+        )
 
     def lineage(self, run_id: str | None) -> dict[str, Any]:
         """The job, experiment, code and numbers that produced a version."""
@@ -327,40 +334,46 @@ class ModelService:
 
     # ---- change ------------------------------------------------------------------------------
 
-    def set_alias(self, name: str, alias: str, version: str | int) -> dict[str, Any]:
+    def set_alias(self, name: str, alias: str, version: str | int) -> ModelVersion:
         if not ALIAS.match(alias) or alias.lower() == "latest":
             raise InvalidRequest("alias must start with a letter, use letters, digits, '_' or '-', and not be 'latest'")
         self._mv(name, str(version))
         self.client.set_registered_model_alias(name, alias, str(version))
+        self._changed(name, "alias", str(version), alias)
         return self.version(name, version)
 
     def delete_alias(self, name: str, alias: str) -> None:
         self._registered(name)
         self.client.delete_registered_model_alias(name, alias)
+        self._changed(name, "alias", None, alias)
 
-    def update_version(self, name: str, version: str, description: str | None, tags: dict[str, str] | None) -> dict[str, Any]:
+    def update_version(self, name: str, version: str, description: str | None, tags: dict[str, str] | None) -> ModelVersion:
         self._mv(name, version)
         if description is not None:
             self.client.update_model_version(name, version, description=description)
         for key, value in (tags or {}).items():
             self.client.set_model_version_tag(name, version, key, value)
+        self._changed(name, "updated", str(version))
         return self.version(name, version)
 
-    def update_model(self, name: str, description: str | None, tags: dict[str, str] | None) -> dict[str, Any]:
+    def update_model(self, name: str, description: str | None, tags: dict[str, str] | None) -> RegisteredModel:
         self._registered(name)
         if description is not None:
             self.client.update_registered_model(name, description=description)
         for key, value in (tags or {}).items():
             self.client.set_registered_model_tag(name, key, value)
+        self._changed(name, "updated")
         return self.get(name)
 
     def delete_version(self, name: str, version: str) -> None:
         self._mv(name, version)
         self.client.delete_model_version(name, version)
+        self._changed(name, "deleted", str(version))
 
     def delete_model(self, name: str) -> None:
         self._registered(name)
         self.client.delete_registered_model(name)
+        self._changed(name, "deleted")
 
     def download(self, ref: str, dest: Path) -> Path:
         """Copy a version's files to dest (what a scoring server loads)."""
@@ -370,7 +383,7 @@ class ModelService:
         dest.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=dest.parent))
         try:
-            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=mv["source"], dst_path=str(tmp), tracking_uri=self.experiments.tracking_uri))
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=mv.source, dst_path=str(tmp), tracking_uri=self.experiments.tracking_uri))
             for item in local.iterdir() if local.is_dir() else [local]:
                 shutil.move(str(item), dest / item.name)
         finally:

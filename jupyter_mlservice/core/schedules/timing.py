@@ -73,6 +73,13 @@ class Timing:
         # Recurrences count from here: the start, else when the schedule was created.
         self.anchor = (start_at or anchor).replace(second=0, microsecond=0)
 
+    @classmethod
+    def of(cls, row: Any, now: datetime) -> "Timing":
+        """The timing of a schedule row (or a dict of its columns); ``now`` stands in for a
+        created_at not set yet."""
+        get = row.get if isinstance(row, dict) else lambda k, d=None: getattr(row, k, d)
+        return cls(get("cron"), get("recurrence"), get("time_zone") or "UTC", get("start_at"), get("end_at"), get("created_at") or now)
+
     def next_after(self, after: datetime) -> datetime | None:
         """The first slot strictly after `after` (naive UTC), or None once past end_at."""
         if self.start_at and after < self.start_at - timedelta(microseconds=1):
@@ -96,9 +103,7 @@ class Timing:
         return out
 
     def _next_cron(self, after: datetime) -> datetime | None:
-        from croniter import croniter
-
-        from croniter import CroniterBadDateError
+        from croniter import CroniterBadDateError, croniter
 
         local = _aware(after).astimezone(self.tz)
         try:

@@ -21,7 +21,7 @@ import traceback
 import uuid
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
@@ -71,6 +71,7 @@ class Deployment:
         self.queue_wait_s = self.settings.max_queue_wait_ms / 1000
         # who answered, under our name and Azure's
         self.header = [(b"mlservice-deployment", self.name.encode()), (b"azureml-model-deployment", self.name.encode())]
+        self.collector = None  # records answered requests (monitoring), when the config asks
 
     def load(self, output: OutputRouter) -> None:
         previous = apply_env(self.env)
@@ -87,6 +88,8 @@ class Deployment:
                 except Exception:  # noqa: BLE001 - zeros may be invalid input: score on the thread
                     self.batcher.observe(1.0)
             self.state, self.reason = "Healthy", None
+            if self.config.collect is not None:
+                self.collector = _collector(self.config, self.scorer)
         except BaseException as exc:  # noqa: BLE001 - a script may raise anything, even SystemExit
             traceback.print_exc()
             self.state = "Failed"
@@ -94,6 +97,19 @@ class Deployment:
         finally:
             output.current = None
             restore_env(previous)
+
+
+def _collector(config, scorer):
+    from ..monitoring.collection import Collector
+
+    c = config.collect
+    names = None
+    if isinstance(scorer, MLflowScorer):
+        if scorer.fast is not None:
+            names = list(scorer.fast.names)
+        elif scorer.input_schema is not None and not scorer.input_schema.is_tensor_spec():
+            names = [s.name for s in scorer.input_schema.inputs if s.name]
+    return Collector(Path(c.folder), config.name, inputs=c.inputs, outputs=c.outputs, sample_rate=c.sample_rate, input_names=names)
 
 
 class OutputRouter:
@@ -449,7 +465,7 @@ class ScoringApp:
                 return
         deployment.inflight -= 1
 
-    async def _score(self, deployment: Deployment, kind: str, payload: Any) -> Reply:
+    async def _score(self, deployment: Deployment, kind: str, payload: Any, arrival: Arrival | None = None) -> Reply:
         if deployment.scorer is None:
             return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}")
         if not await self._acquire(deployment):
@@ -474,7 +490,11 @@ class ScoringApp:
         if reply is None:
             return error(504, f"request timed out after {deployment.settings.request_timeout_ms} ms")
         if kind == "tensor":  # this caller's rows of the batch's output -> its protocol's answer
-            return _batch_failed(reply) if isinstance(reply, Failed) else payload[1](reply)
+            reply = _batch_failed(reply) if isinstance(reply, Failed) else payload[1](reply)
+        collector = deployment.collector
+        if collector is not None and reply.status == 200 and arrival is not None:
+            latency = time.perf_counter() - arrival.started
+            collector.offer(kind, payload, reply.body, time.time() - latency, latency, arrival.request_id)
         return reply
 
     def _mirror(self, kind: str, payload: Any, content_type: str, scope=None, headers=()) -> None:
@@ -508,16 +528,18 @@ class ScoringApp:
             return
         started = time.perf_counter()
         method, path, headers = scope["method"], scope["path"], scope["headers"]
+        request_id = _request_id(headers)
+        arrival = Arrival(started, request_id[1].decode("latin-1")[:128])
         deployment_name = UNROUTED
         try:
             if (method == "POST" and (path == "/score" or path == "/invocations")) or (method == "GET" and path == "/score"):
-                reply, deployment_name = await self._handle_score(receive, headers, scope)
+                reply, deployment_name = await self._handle_score(receive, headers, scope, arrival)
             elif method == "GET" and path in ("/", "/ready", "/v2/health/live", "/v2/health/ready"):
                 reply = self._probe(path)
             elif not self._authorized(headers):
                 reply = error(401, "missing or wrong key: send 'Authorization: Bearer <key>'")
             elif path.startswith("/v2"):
-                reply, deployment_name = await self._handle_v2(method, path, receive, headers, scope)
+                reply, deployment_name = await self._handle_v2(method, path, receive, headers, scope, arrival)
             elif method == "GET" and path == "/swagger.json":
                 reply = await self._swagger(scope, headers)
             elif method == "GET" and path == "/metrics":
@@ -529,7 +551,7 @@ class ScoringApp:
         except Exception as exc:  # a bug of ours: answer, log, keep serving
             traceback.print_exc()
             reply = error(500, f"{type(exc).__name__}: {exc}")
-        extra = [*(self.deployments[deployment_name].header if deployment_name else ()), _request_id(headers), *reply.headers]
+        extra = [*(self.deployments[deployment_name].header if deployment_name else ()), request_id, *reply.headers]
         await self._send(send, reply.status, reply.body, reply.content_type, extra)
         if (deployment_name or reply.status >= 400) and not _forwarded(headers):  # counted where it came in
             self.metrics.observe(deployment_name, reply.status, time.perf_counter() - started)
@@ -541,7 +563,7 @@ class ScoringApp:
         target = scope["path"] + ("?" + query.decode("latin-1") if query else "")
         return await deployment.forwarder.forward(deployment.name, scope["method"], target, headers, body)
 
-    async def _handle_score(self, receive, headers, scope) -> tuple[Reply, str]:
+    async def _handle_score(self, receive, headers, scope, arrival: Arrival) -> tuple[Reply, str]:
         content_type, target, authorized = "", None, not self.keys
         for name, value in headers:
             if name == b"content-type":
@@ -562,9 +584,9 @@ class ScoringApp:
             self._mirror("score", body, content_type, scope, headers)
         if getattr(deployment, "remote", False):  # that worker group's own app removes echoes
             return await self._forward(deployment, scope, headers, body), deployment.name
-        return without_echo(await self._score_body(deployment, body, content_type, headers, scope), body), deployment.name
+        return without_echo(await self._score_body(deployment, body, content_type, headers, scope, arrival), body), deployment.name
 
-    async def _score_body(self, deployment: Deployment, body: bytes, content_type: str, headers, scope) -> Reply:
+    async def _score_body(self, deployment: Deployment, body: bytes, content_type: str, headers, scope, arrival: Arrival) -> Reply:
         scorer = deployment.scorer
         if scope["method"] == "GET" and not getattr(scorer, "rawhttp", False):
             return error(405, "GET /score needs a scoring script whose run() is decorated with @rawhttp; send POST")
@@ -574,18 +596,19 @@ class ScoringApp:
             except orjson.JSONDecodeError:
                 tensor = None  # MLflow's own parser words the error
             if tensor is not None:
-                return await self._score(deployment, "tensor", (tensor, predictions_reply))
+                return await self._score(deployment, "tensor", (tensor, predictions_reply), arrival)
         if isinstance(scorer, MLflowScorer):
             if scorer.fast is not None and content_type in ("application/json", "application/json; charset=utf-8"):
                 if len(body) <= INLINE_JSON_BYTES:
                     rows = _fast_rows(scorer, body)
                     if rows is not None:
-                        return await self._score(deployment, "rows", rows)
+                        return await self._score(deployment, "rows", rows, arrival)
                 else:
-                    return await self._score(deployment, "json", (body, content_type))
-            return await self._score(deployment, "invocations", (body, content_type))
+                    return await self._score(deployment, "json", (body, content_type), arrival)
+            return await self._score(deployment, "invocations", (body, content_type), arrival)
         query = scope.get("query_string", b"").decode("latin-1")
-        return await self._score(deployment, "score", (body, content_type, headers, scope["method"], scope["path"], query))
+        payload = (body, content_type, headers, scope["method"], scope["path"], query)
+        return await self._score(deployment, "score", payload, arrival)
 
     def _probe(self, path: str) -> Reply:
         if path in ("/", "/v2/health/live"):
@@ -598,7 +621,7 @@ class ScoringApp:
             return Reply(200 if ready else 503, b"Ready" if ready else b"Not ready", TEXT)
         return Reply(200 if ready else 503, orjson.dumps({"ready": ready}))
 
-    async def _handle_v2(self, method: str, path: str, receive, headers, scope) -> tuple[Reply, str]:
+    async def _handle_v2(self, method: str, path: str, receive, headers, scope, arrival: Arrival) -> tuple[Reply, str]:
         parts = path.strip("/").split("/")
         if parts == ["v2"] and method == "GET":
             return Reply(200, orjson.dumps({"name": "mlservice", "version": "1", "extensions": []})), UNROUTED
@@ -648,9 +671,9 @@ class ScoringApp:
             tensor = deployment.tensor_input.from_oip(request) if deployment.tensor_batcher is not None else None
             if tensor is not None:
                 answer = partial(oip_reply, model_name=name, model_version=deployment.config.model_version, request=request)
-                reply = await self._score(deployment, "tensor", (tensor, lambda part: answer(part)))
+                reply = await self._score(deployment, "tensor", (tensor, lambda part: answer(part)), arrival)
             else:
-                reply = await self._score(deployment, "oip", (request, name))
+                reply = await self._score(deployment, "oip", (request, name), arrival)
             binary = oip_binary.wanted_binary(request) if type(request) is dict else False
             if reply.status == 200 and binary:
                 requested = [o.get("name") for o in request.get("outputs") or []] or None
@@ -663,7 +686,7 @@ class ScoringApp:
     async def _swagger(self, scope, headers) -> Reply:
         from urllib.parse import parse_qs
 
-        from .scorers import swagger_document
+        from .scorers.swagger import SwaggerVersionError, swagger_document
 
         version = parse_qs(scope.get("query_string", b"").decode()).get("version", ["2"])[0]
         deployment = self.default
@@ -674,10 +697,10 @@ class ScoringApp:
             return await self._forward(deployment, scope, headers, b"")
         if deployment.scorer is None:
             return error(503, f"deployment {deployment.name!r} is {deployment.state}: {deployment.reason}")
-        doc = swagger_document(self.config.name, deployment.scorer, version)
-        if doc is None:
-            return error(404, f"swagger version {version!r} is not supported; use 2 or 3")
-        return Reply(200, orjson.dumps(doc))
+        try:
+            return Reply(200, orjson.dumps(swagger_document(self.config.name, deployment.scorer, version)))
+        except SwaggerVersionError as exc:
+            return error(404, str(exc))
 
     async def _lifespan(self, receive, send) -> None:
         while True:
@@ -700,6 +723,13 @@ class ScoringApp:
 
 def _forwarded(headers) -> bool:
     return any(name == b"mlservice-forwarded" for name, _ in headers)
+
+
+class Arrival(NamedTuple):
+    """When a request came in and the id it is answered under (collection records both)."""
+
+    started: float
+    request_id: str
 
 
 def _request_id(headers) -> tuple[bytes, bytes]:

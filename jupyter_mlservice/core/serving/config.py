@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
+from ..schemas import ENDPOINT_NAME_PATTERN
 DEPLOYMENT_HEADER = "mlservice-deployment"
 
 
@@ -62,6 +62,15 @@ class RequestSettings(BaseModel):
     )
 
 
+class CollectConfig(BaseModel):
+    """What a deployment records of the requests it answers, and where (core/monitoring/collection.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    folder: str = Field(description="The endpoint's collection folder (<workspace>/monitoring/collected/<endpoint>).")
+    inputs: bool = True
+    outputs: bool = True
+    sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
 class BatchingSettings(BaseModel):
     """Dynamic batching of tensor requests (see serving/batching.py)."""
 
@@ -78,7 +87,7 @@ class DeploymentConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = Field(pattern=ENDPOINT_NAME_PATTERN)
     model_path: str = Field(description="Local folder with the model files (an MLflow model for no-code deployments).")
     model_name: str | None = Field(default=None, description="Registry name, shown in OIP v2 metadata.")
     model_version: str | None = None
@@ -90,6 +99,7 @@ class DeploymentConfig(BaseModel):
     replicas: int = Field(default=1, ge=1, le=32, description="Worker processes serving this deployment.")
     request_settings: RequestSettings = Field(default_factory=RequestSettings)
     environment_variables: dict[str, str] = Field(default_factory=dict)
+    collect: CollectConfig | None = None
     azureml_model_dir: str | None = Field(
         default=None, description="AZUREML_MODEL_DIR for scripts (Azure's layout, see model_dir.py); default: model_path."
     )
@@ -122,7 +132,7 @@ class EndpointConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = Field(pattern=ENDPOINT_NAME_PATTERN)
     host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535, description="0 picks a free port on first start; kept after.")
     auth_mode: Literal["key", "none"] = "key"

@@ -32,8 +32,9 @@ class RemoteDeployment:
     remote = True
     scorer = None
     batcher = None
-    tensor_input = None  # dynamic batching happens where it is hosted
+    tensor_input = None  # dynamic batching and collection happen where it is hosted
     tensor_batcher = None
+    collector = None
 
     def __init__(self, config, socket_path: Path):
         self.config = config

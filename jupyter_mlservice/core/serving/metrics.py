@@ -27,6 +27,8 @@ class Metrics:
         self.requests: dict[tuple[str, int], int] = {}
         self.histograms: dict[str, list[float]] = {}  # bucket counts (not cumulative), sum, count
         self.mirrored: dict[str, int] = {}
+        self.collectors: dict = {}  # deployment -> Collector (core/monitoring/collection.py)
+        self._collected_seen: tuple = ()
         self.batches: dict[str, list[int]] = {}  # dynamic batching: [batches, requests, rows]
         self._dirty = False
         self._flushed_at = 0.0
@@ -56,11 +58,16 @@ class Metrics:
             "requests": [[d, s, n] for (d, s), n in self.requests.items()],
             "histograms": self.histograms,
             "mirrored": self.mirrored,
+            "collection": {d: [c.written, c.dropped_full, c.dropped_error] for d, c in self.collectors.items()},
             "batches": self.batches,
         }
 
     def flush(self, force: bool = False) -> None:
         now = time.monotonic()
+        if self.collectors:  # the writer threads count on their own: notice when they did
+            seen = tuple((c.written, c.dropped_full, c.dropped_error) for c in self.collectors.values())
+            if seen != self._collected_seen:
+                self._collected_seen, self._dirty = seen, True
         if not force and (not self._dirty or now - self._flushed_at < 1.0):
             return
         self._dirty = False
@@ -79,6 +86,7 @@ def merge(snapshots: list[dict | None]) -> dict:
     requests: dict[tuple[str, int], int] = {}
     histograms: dict[str, list[float]] = {}
     mirrored: dict[str, int] = {}
+    collection: dict[str, list[int]] = {}
     batches: dict[str, list[int]] = {}
     for snap in snapshots:
         if not snap:
@@ -91,12 +99,17 @@ def merge(snapshots: list[dict | None]) -> dict:
                 into[i] += v
         for d, n in snap.get("mirrored", {}).items():
             mirrored[d] = mirrored.get(d, 0) + n
+        for d, counts in snap.get("collection", {}).items():
+            into = collection.setdefault(d, [0, 0, 0])
+            for i, v in enumerate(counts):
+                into[i] += v
         for d, counts in snap.get("batches", {}).items():
             batches[d] = [a + b for a, b in zip(batches.get(d, [0, 0, 0]), counts)]
     return {
         "requests": [[d, s, n] for (d, s), n in sorted(requests.items())],
         "histograms": histograms,
         "mirrored": mirrored,
+        "collection": collection,
         "batches": batches,
     }
 
@@ -153,6 +166,21 @@ def render(endpoint: str, data: dict) -> bytes:
     ]
     for d, n in sorted(data["mirrored"].items()):
         out.append(f"mlservice_mirrored_requests_total{labels(endpoint=endpoint, deployment=d)} {n}")
+    collection = data.get("collection") or {}
+    if collection:
+        out += [
+            "# HELP mlservice_collected_requests_total Requests whose inputs and outputs were written for monitoring.",
+            "# TYPE mlservice_collected_requests_total counter",
+        ]
+        for d, (written, _, _) in sorted(collection.items()):
+            out.append(f"mlservice_collected_requests_total{labels(endpoint=endpoint, deployment=d)} {written}")
+        out += [
+            "# HELP mlservice_collection_dropped_total Requests not collected: the queue was full or the write failed.",
+            "# TYPE mlservice_collection_dropped_total counter",
+        ]
+        for d, (_, full, failed) in sorted(collection.items()):
+            out.append(f"mlservice_collection_dropped_total{labels(endpoint=endpoint, deployment=d, reason='queue_full')} {full}")
+            out.append(f"mlservice_collection_dropped_total{labels(endpoint=endpoint, deployment=d, reason='write_failed')} {failed}")
     batch_metrics = (("batches", "Forward passes run by dynamic batching."),
                      ("batched_requests", "Requests answered from a dynamic batch."),
                      ("batched_rows", "Rows scored in dynamic batches."))  # fmt: skip

@@ -106,7 +106,9 @@ def main(argv: list[str] | None = None) -> None:
     report(False)
     for deployment in deployments.values():
         deployment.load(router)
-    app = ScoringApp(config, deployments, Metrics(config.name, state_dir / "metrics"))
+    metrics = Metrics(config.name, state_dir / "metrics")
+    metrics.collectors = {n: d.collector for n, d in deployments.items() if d.collector is not None}
+    app = ScoringApp(config, deployments, metrics)
 
     import uvicorn
 
@@ -188,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
 
     uvloop.run(serve())
     print(f"worker {os.getpid()}: exiting")
+    for collector in metrics.collectors.values():
+        collector.stop()  # writes what is still queued
     app.metrics.flush(force=True)
     status_path.unlink(missing_ok=True)
 

@@ -16,7 +16,10 @@ def attach(workspace) -> SweepService:
         workspace.store, workspace.jobs, workspace.targets, workspace.root_dir,
         max_snapshot_bytes=workspace.config.max_snapshot_mb * 2**20, wake=lambda: controller_ref[0].wake(),
     )
-    controller = SweepController(service, workspace.workspace_dir, workspace.config.database_url, interval=max(0.2, workspace.config.poll_interval * 2))
+    controller = SweepController(
+        service, workspace.workspace_dir, workspace.config.database_url, interval=max(0.2, workspace.config.poll_interval * 2),
+        events=workspace.events,
+    )
     controller_ref.append(controller)
     workspace.sweeps = service
     workspace.sweep_controller = controller

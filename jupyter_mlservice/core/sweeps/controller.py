@@ -20,18 +20,19 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from ..jobs.children import LIVE, TERMINAL, ParentJobs
+from ..events import EventBus
 from ..reconciler import Reconciler
-from ..schemas import JobStatus
-from ..tables import JobRow
+from ..jobs.schemas import JobStatus
+from ..jobs.tables import JobRow
 from ..timeutil import utcnow
 from .engine import Progress, SweepEngine, open_storage
-from .schemas import SweepCreate
+from .schemas import LIVE_TRIAL_STATES, SweepCreate
 from .service import KIND, TAG_TRIAL, SweepService, _text, trial_spec
 from .tables import SweepTrialRow
 
 log = logging.getLogger("jupyter_mlservice.sweeps")
 
-LIVE_TRIAL = ["pending", "running", "pruning"]
+LIVE_TRIAL = list(LIVE_TRIAL_STATES)
 # A sweep whose first trials all fail is broken (a typo in the command...): stop it after these.
 FAILURES_BEFORE_GIVING_UP = 3
 
@@ -40,8 +41,9 @@ class SweepController(Reconciler):
     name = "mlservice-sweeps"
     interval = 1.0
 
-    def __init__(self, service: SweepService, workspace_dir, database_url: str, interval: float | None = None):
+    def __init__(self, service: SweepService, workspace_dir, database_url: str, interval: float | None = None, events: EventBus | None = None):
         super().__init__(interval=interval)
+        self.events = events or EventBus()
         self.service = service
         self.store = service.store
         self.jobs = service.jobs
@@ -316,9 +318,16 @@ class SweepController(Reconciler):
         row = SweepTrialRow(sweep_id=sweep_id, number=number, optuna_trial_id=trial_id, params=params, state="pending", bad_evaluations=0, created_at=utcnow())
         with self.store.session() as s:
             s.add(row)
+        self._changed(sweep_id, number, "pending")
         return row
 
     def _update(self, sweep_id: str, number: int, **values: Any) -> None:
         with self.store.session() as s:
             s.execute(update(SweepTrialRow).where(SweepTrialRow.sweep_id == sweep_id, SweepTrialRow.number == number).values(**values))
+        if "state" in values:
+            self._changed(sweep_id, number, values["state"], values.get("job_id"))
+
+    def _changed(self, sweep_id: str, number: int, state: str, job_id: str | None = None) -> None:
+        """A trial moved on (the row is written): a `sweep` event; the sweep's own status is a job event."""
+        self.events.emit("sweep", {"sweep_id": sweep_id, "trial": number, "state": state, "job_id": job_id})
 

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..schemas import Job, Model
+from ..jobs.schemas import Job
+from ..schemas import Model
 
 PARAM_TYPES = ("choice", "uniform", "loguniform", "randint", "normal")
 
@@ -145,11 +146,16 @@ class SweepCreate(Model):
         return self
 
 
+TrialState = Literal["pending", "running", "pruning", "completed", "pruned", "failed", "canceled"]
+#: a trial in these states still has (or is about to have) a job that runs
+LIVE_TRIAL_STATES = ("pending", "running", "pruning")
+
+
 class SweepTrial(Model):
     number: int = Field(description="Trial number, from 0 in the order trials were sampled.")
     job_id: str | None
     status: str = Field(description="The trial job's status (Queued...Completed, Failed, Canceled).")
-    state: Literal["pending", "running", "pruning", "completed", "pruned", "failed", "canceled"]
+    state: TrialState
     params: dict[str, Any]
     value: float | None = Field(description="The objective: the last value the trial logged.")
     last_step: int | None = Field(description="Latest step of the objective seen so far.")

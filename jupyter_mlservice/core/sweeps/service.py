@@ -15,9 +15,9 @@ from ..jobs import launch
 from ..jobs.children import ParentJobs
 from ..jobs.service import to_job
 from ..jobs.snapshot import snapshot
-from ..schemas import JobSpec
+from ..jobs.schemas import JobSpec
 from ..store import Store
-from ..tables import JobRow
+from ..jobs.tables import JobRow
 from ..timeutil import as_utc, utcnow
 from .engine import grid_size, sample_point
 from .schemas import Sweep, SweepCreate, SweepPage, SweepTrial, SweepTrialPage
@@ -158,11 +158,7 @@ class SweepService:
 
     def trial(self, sweep_id: str, number: int) -> SweepTrial:
         self._parent(sweep_id)
-        with self.store.session() as s:
-            row = s.get(SweepTrialRow, (sweep_id, number))
-            if row is None:
-                raise NotFound(f"sweep {sweep_id} has no trial {number}")
-            s.expunge(row)
+        row = self.store.get_or_404(SweepTrialRow, (sweep_id, number), f"sweep {sweep_id} has no trial {number}")
         return self._views([row])[0]
 
     def cancel(self, sweep_id: str) -> Sweep:

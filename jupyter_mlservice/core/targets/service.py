@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from sqlalchemy import delete, func, select
 
 from ..compute import ComputeBackend
 from ..errors import Conflict, InvalidRequest, NotFound
-from ..pagination import decode_cursor, encode_cursor
-from ..schemas import ACTIVE_STATUSES, JobStatus, Target, TargetCreate, TargetPage, TargetUpdate
+from ..events import EventBus
+from ..pagination import page
+from ..jobs.schemas import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
+from ..jobs.tables import JobRow
 from ..store import Store
-from ..tables import JobRow, TargetRow
 from ..timeutil import as_utc, utcnow
+from .schemas import Target, TargetCreate, TargetPage, TargetUpdate
+from .tables import TargetRow
 
 DEFAULT_TARGET = "local"
+# job statuses that move a target's queued/running counts, and the word its event says
+JOB_COUNT_CHANGES = {
+    JobStatus.QUEUED.value: "queued",
+    JobStatus.PREPARING.value: "running",
+    **{st.value: "ended" for st in TERMINAL_STATUSES},
+}
 
 
 class TargetService:
-    def __init__(self, store: Store, backends: dict[str, ComputeBackend], on_change: Callable[[], None] = lambda: None):
+    def __init__(self, store: Store, backends: dict[str, ComputeBackend], events: EventBus | None = None):
         self.store = store
         self.backends = backends
-        self.on_change = on_change
+        self.events = events or EventBus()
+
+    def _changed(self, name: str, action: str, status: str | None = None) -> None:
+        self.events.emit("target", {"name": name, "action": action, "status": status})
+
+    def job_changed(self, row: JobRow) -> None:
+        """Job listener: a job that joins the queue, leaves it or ends changes its target's counts."""
+        word = JOB_COUNT_CHANGES.get(row.status)
+        if word:
+            self._changed(row.target, "status", word)
 
     def backend(self, type_: str) -> ComputeBackend:
         try:
@@ -45,12 +62,7 @@ class TargetService:
                 )
 
     def row(self, name: str) -> TargetRow:
-        with self.store.session() as s:
-            row = s.get(TargetRow, name)
-            if row is None:
-                raise NotFound(f"no compute target named {name!r}")
-            s.expunge(row)
-            return row
+        return self.store.get_or_404(TargetRow, name, f"no compute target named {name!r}")
 
     def _view(self, row: TargetRow, counts: dict[tuple[str, str], int]) -> Target:
         backend = self.backends.get(row.type)
@@ -85,16 +97,9 @@ class TargetService:
 
     def list(self, limit: int = 100, cursor: str | None = None) -> TargetPage:
         with self.store.session() as s:
-            q = select(TargetRow).order_by(TargetRow.name).limit(limit + 1)
-            if cursor:
-                (after,) = decode_cursor(cursor, 1)
-                q = q.where(TargetRow.name > after)
-            rows = list(s.scalars(q))
-            more = len(rows) > limit
-            rows = rows[:limit]
+            rows, nxt = page(s, select(TargetRow), [TargetRow.name], limit, cursor)
             counts = self._counts(s, [r.name for r in rows])
-        items = [self._view(r, counts) for r in rows]
-        return TargetPage(items=items, next_cursor=encode_cursor(rows[-1].name) if more else None)
+        return TargetPage(items=[self._view(r, counts) for r in rows], next_cursor=nxt)
 
     def get(self, name: str) -> Target:
         row = self.row(name)
@@ -115,7 +120,7 @@ class TargetService:
                 if row is not None:
                     s.delete(row)
             raise
-        self.on_change()
+        self._changed(body.name, "created")
         return self.get(body.name)
 
     def update(self, name: str, body: TargetUpdate) -> Target:
@@ -127,7 +132,7 @@ class TargetService:
             if body.description is not None:
                 live.description = body.description
             live.settings = settings
-        self.on_change()
+        self._changed(name, "updated")
         return self.get(name)
 
     def delete(self, name: str) -> None:
@@ -149,4 +154,4 @@ class TargetService:
         backend = self.backends.get(row.type)
         if backend is not None:
             backend.target_deleted(name, row.settings)
-        self.on_change()
+        self._changed(name, "deleted")

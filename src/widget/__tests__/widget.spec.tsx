@@ -2,23 +2,13 @@ import { act, fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 
 import * as api from '../../api/client';
-import { JobDetailModel } from '../../models/jobDetail';
+import { JobDetailModel } from '../../areas/jobs/model';
 import { job } from '../../__tests__/fixtures';
 import { JobRun, logTail } from '../JobRun';
+import { studioLinks } from '../links';
 
-jest.mock('uplot', () => {
-  const UPlot = jest.fn().mockImplementation((options: any, data: any, host: HTMLElement) => {
-    host.appendChild(document.createElement('canvas'));
-    return { options, data, setData: jest.fn(), setSize: jest.fn(), destroy: jest.fn() };
-  });
-  return { __esModule: true, default: UPlot };
-});
-
-jest.mock('../../api/client', () => {
-  const actual = jest.requireActual('../../api/client');
-  const fns = ['getJob', 'getJobLogs', 'getJobMetrics', 'listJobArtifacts', 'cancelJob'];
-  return { ...actual, ...Object.fromEntries(fns.map(f => [f, jest.fn()])) };
-});
+jest.mock('uplot', () => jest.requireActual('../../__tests__/fixtures').fakeUPlot());
+jest.mock('../../api/client', () => jest.requireActual('../../__tests__/fixtures').mockClient());
 
 // The real package ships ES modules Jest does not transform; the view only needs this much.
 jest.mock('@jupyter-widgets/base', () => {
@@ -105,6 +95,22 @@ describe('JobRun', () => {
     await act(() => model.refresh());
     expect(screen.queryByText('Cancel')).toBeNull();
     expect(model.settled).toBe(true);
+    model.dispose();
+  });
+
+  it("links to the job's view in the ML Studio, opened in place when the studio is there", async () => {
+    mocked.getJob.mockResolvedValue(job({ id: 'j4', status: 'Completed' }));
+    mocked.getJobLogs.mockResolvedValue({ text: '', offset: 0, size: 0, complete: true });
+    mocked.getJobMetrics.mockResolvedValue({ run_id: 'run1', metrics: {}, params: {} });
+    const model = new JobDetailModel({ id: 'j4', auto: false });
+    render(<JobRun model={model} onCancel={jest.fn()} />);
+    const link = screen.getByText('Open in ML Studio') as HTMLAnchorElement;
+    expect(new URL(link.href).pathname).toBe('/lab/mlservice/jobs/j4');
+    const open = jest.fn();
+    studioLinks.open = open;
+    fireEvent.click(link);
+    expect(open).toHaveBeenCalledWith('jobs/j4');
+    studioLinks.open = null;
     model.dispose();
   });
 

@@ -221,6 +221,9 @@ class ManagedHead:
             # Fixed by default (44227/44217): two heads on one machine would collide.
             "DASHBOARD_METRIC_PORT": str(dash_metrics),
             "AUTOSCALER_METRIC_PORT": str(as_metrics),
+            # Ray gives its dashboard 60 s, then `ray start` fails; a loaded machine needs longer.
+            # Give it as long as we wait for the whole head (a user's setting wins).
+            "RAY_DASHBOARD_STARTUP_TIMEOUT_S": os.environ.get("RAY_DASHBOARD_STARTUP_TIMEOUT_S", str(int(START_TIMEOUT_S))),
         }
         env.pop("RAY_AUTH_TOKEN", None)
         env.pop("RAY_ADDRESS", None)

@@ -1,13 +1,16 @@
 """endpoints and deployments
 
 Revision ID: ep01
-Revises: 0001
+Revises: sched01
+
+Once a second head beside sched01 (both revised 0001); chained after it so the history is one
+line. A database stamped with both is read as being at ep01 (see Store.migrate).
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "ep01"
-down_revision = "0001"
+down_revision = "sched01"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """jobs.parent_id: a child job (a sweep trial, a pipeline step) points at its parent job
 
 Revision ID: jobs_parent01
-Revises: sched01
+Revises: ep01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "jobs_parent01"
-down_revision = "sched01"
+down_revision = "ep01"
 branch_labels = None
 depends_on = None
 

@@ -66,6 +66,10 @@ class Scorer:
         """JSON schemas of a request body and of its answer, for the swagger document."""
         return {"type": "object"}, {"type": "object"}
 
+    def swagger_versions(self) -> list[str]:
+        """The swagger versions its schemas can be written in (2, 3, 3.1)."""
+        return ["2", "3", "3.1"]
+
     def user_swagger(self, version: str) -> dict | None:
         """A swagger document the deployment ships itself, which then wins over the generated one."""
         return None

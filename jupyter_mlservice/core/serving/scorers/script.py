@@ -164,8 +164,16 @@ class ScriptScorer(Scorer):
             return {"type": "object", "example": {}}, {"type": "object", "example": {}}
         return get_input_schema(self.run), get_output_schema(self.run)
 
+    def swagger_versions(self) -> list[str]:
+        """What inference-schema can write this run()'s schemas in (swagger 2 has no multi-type arrays)."""
+        from inference_schema.schema_util import get_supported_versions
+
+        ours = {"2.0": "2", "3.0": "3", "3.1": "3.1"}
+        return [ours[v] for v in get_supported_versions(self.run) if v in ours]
+
     def user_swagger(self, version: str) -> dict | None:
-        """A swagger file shipped next to the script wins, as in azmlinfsrv."""
+        """A swagger file shipped next to the script wins, as in azmlinfsrv: swagger.json or swagger2.json
+        for 2, swagger3.json for 3, swagger3.1.json for 3.1."""
         root = Path(self.config.code_dir or Path(self.script).parent)
         names = ["swagger.json", "swagger2.json"] if version == "2" else [f"swagger{version}.json"]
         for name in names:

@@ -1,19 +1,36 @@
-"""The swagger (2.0) and OpenAPI (3.0) documents of a deployment's `/score` route, built from
-its scorer's request and answer schemas unless the deployment ships its own."""
+"""The swagger (2.0) and OpenAPI (3.0, 3.1) documents of a deployment's `/score` route, built from
+its scorer's request and answer schemas unless the deployment ships its own.
+
+Versions as Azure's inference server serves them: ``GET /swagger.json`` is version 2;
+``?version=`` takes 2 (or 2.0), 3 (or 3.0) and 3.1. A file next to the scoring script wins:
+``swagger.json`` or ``swagger2.json`` for 2, ``swagger3.json`` for 3, ``swagger3.1.json`` for 3.1.
+"""
 
 from __future__ import annotations
 
 from .base import Scorer
 
+# ?version= -> the version it means (Azure's aliases)
+VERSIONS = {"2": "2", "2.0": "2", "3": "3", "3.0": "3", "3.1": "3.1"}
+SUPPORTED = ["2", "3", "3.1"]
 
-def swagger_document(endpoint: str, scorer: Scorer, version: str) -> dict | None:
-    """`GET /swagger.json?version=2|3` for the `/score` route, as azmlinfsrv serves it; None for other versions."""
-    if version not in ("2", "2.0", "3", "3.0"):
-        return None
-    version = version[0]
+
+class SwaggerVersionError(Exception):
+    """A version that is not served; the message says which are (a 404, as Azure answers it)."""
+
+
+def swagger_document(endpoint: str, scorer: Scorer, version: str) -> dict:
+    """`GET /swagger.json?version=...` for the `/score` route, as azmlinfsrv serves it."""
+    if version not in VERSIONS:
+        raise SwaggerVersionError(f"Swagger version [{version}] is not valid. Supported versions: [{', '.join(SUPPORTED)}].")
+    version = VERSIONS[version]
     custom = scorer.user_swagger(version)
     if custom is not None:
         return custom
+    supported = scorer.swagger_versions()
+    if version not in supported:
+        raise SwaggerVersionError(f"Swagger version [{version}] is not supported for the scoring script. "
+                                  f"Supported swagger versions: [{', '.join(supported)}].")
     inp, out = scorer.swagger_schemas()
     error_schema = {"type": "object", "properties": {"message": {"type": "string"}}}
     score = {
@@ -52,7 +69,7 @@ def swagger_document(endpoint: str, scorer: Scorer, version: str) -> dict | None
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ServiceInput"}}}
     }
     return {
-        "openapi": "3.0.1",
+        "openapi": "3.1.0" if version == "3.1" else "3.0.1",
         "info": {"title": endpoint, "version": "1.0"},
         "paths": {"/score": {"post": score}},
         "components": {

@@ -1,0 +1,39 @@
+/**
+ * The built-in areas of the ML Studio, registered in one place. A new area is a folder
+ * `src/areas/<area>/` and one line below (see README.md in this folder for the recipe).
+ */
+import type { ILauncher } from '@jupyterlab/launcher';
+
+import { activateCompare } from './compare';
+import { activateCompute } from './compute';
+import type { IAreaContext } from './context';
+import { activateEndpoints } from './endpoints';
+import { activateExperiments } from './experiments';
+import { activateHome } from './home';
+import { activateJobs } from './jobs';
+import type { IJobServices } from './jobs/commands';
+import { activateModels } from './models';
+import { activateSchedules } from './schedules';
+
+/** What JupyterLab lends the areas: what jobs open notebooks and outputs with, the Launcher (each may be absent). */
+export interface IAreaServices extends IJobServices {
+  launcher: ILauncher | null;
+}
+
+/** Register every built-in area with the studio (the nav orders them by rank, not by this order). */
+export function activateAreas(context: IAreaContext, services: IAreaServices): void {
+  const targets = activateCompute(context);
+  // The Jobs list's target filter offers every target's name.
+  const targetNames = () => {
+    targets.activate();
+    return targets.names;
+  };
+  const jobs = activateJobs(context, services, targetNames);
+  activateHome(context, jobs, services.launcher);
+  activateExperiments(context);
+  activateCompare(context);
+  activateModels(context);
+  activateEndpoints(context);
+  activateSchedules(context, services.notebooks);
+  // A new area: activate<Area>(context);
+}
