@@ -117,7 +117,6 @@ class LiveServer:
 
     def __init__(self, root: Path, port: int | None = None, env: dict | None = None, args: list[str] | None = None):
         self.root = root
-        self.args = list(args or [])  # extra server flags, e.g. --MLServiceApp.allowed_paths=...
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.token = TOKEN

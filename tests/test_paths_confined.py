@@ -12,7 +12,7 @@ import pytest
 
 from jupyter_mlservice.core.errors import Forbidden, InvalidRequest, Unavailable
 from jupyter_mlservice.core.paths import PathPolicy, TooLarge, relative_subpath
-from jupyter_mlservice.core.schemas import BatchJobSpec, CommandJobSpec, NotebookJobSpec
+from jupyter_mlservice.core.jobs.schemas import BatchJobSpec, CommandJobSpec, NotebookJobSpec
 
 
 @pytest.fixture
@@ -176,7 +176,7 @@ def test_model_local_path_outside_the_root_is_refused(workspace):
     for local in (str(outside), "../outside.txt", "/etc/passwd", ".mlservice/workspace.db"):
         with pytest.raises(Forbidden):
             workspace.models.register("leak", local_path=local)
-    assert workspace.models.list()["items"] == []
+    assert workspace.models.list().items == []
 
 
 def test_model_registration_copy_is_size_limited(workspace):
@@ -185,7 +185,7 @@ def test_model_registration_copy_is_size_limited(workspace):
     (workspace.root_dir / "huge" / "weights.bin").write_bytes(b"0" * 5000)
     with pytest.raises(InvalidRequest, match="limit"):
         workspace.models.register("huge", local_path="huge")
-    assert workspace.models.list()["items"] == []
+    assert workspace.models.list().items == []
 
 
 def test_a_model_registered_inside_the_root_resolves_against_the_root_not_the_cwd(workspace, tmp_path, monkeypatch):
@@ -193,7 +193,7 @@ def test_a_model_registered_inside_the_root_resolves_against_the_root_not_the_cw
     (workspace.root_dir / "m" / "model.pkl").write_bytes(b"weights")
     monkeypatch.chdir(tmp_path)  # a different working directory must not matter
     mv = workspace.models.register("local-model", local_path="m")
-    assert mv["version"] == "1"
+    assert mv.version == "1"
     dest = tmp_path / "dl"
     workspace.models.download("local-model:1", dest)
     assert (dest / "model.pkl").read_bytes() == b"weights"

@@ -8,14 +8,13 @@ import json
 import os
 import sqlite3
 import stat
-import threading
 from pathlib import Path
 
 import pytest
 import requests
 
 from jupyter_mlservice.core.endpoints.schemas import EndpointCreate
-from jupyter_mlservice.core.schemas import TargetCreate
+from jupyter_mlservice.core.targets.schemas import TargetCreate
 
 from .conftest import LiveServer, seed_workspace, wait_for
 
@@ -64,7 +63,7 @@ def test_no_log_event_store_or_document_holds_a_secret_the_run_created(audited_s
     job = requests.post(f"{api}/jobs", json={"kind": "command", "command": "echo done"}, headers=auth).json()
     requests.get(f"{api}/jobs/{job['id']}/wait", params={"timeout": 120}, headers=auth)
     # the Jupyter token in a URL, on requests that fail (warning lines name the request)
-    for path in ("/jobs/nope", "/targets/nope", f"/endpoints/nope/keys"):
+    for path in ("/jobs/nope", "/targets/nope", "/endpoints/nope/keys"):
         assert requests.get(f"{api}{path}", params={"token": server.token}).status_code == 404
 
     secrets = [keys["primary"], keys["secondary"], regenerated["secondary"], ray_token, server.token]
@@ -103,7 +102,7 @@ def test_keys_written_in_clear_by_an_older_version_move_to_secret_files(workspac
         s.execute(__import__("sqlalchemy").text("UPDATE endpoints SET primary_key = :p, secondary_key = :s WHERE name = 'legacy'"),
                   {"p": primary, "s": secondary})
     ws.endpoints.secrets.delete("legacy")
-    ws.endpoints._move_keys_out_of_the_store()
+    ws.endpoint_controller._move_keys_out_of_the_store()
     with ws.store.session() as s:
         stored = s.execute(__import__("sqlalchemy").text("SELECT primary_key, secondary_key FROM endpoints WHERE name = 'legacy'")).one()
     assert all(v.startswith("sha256:") for v in stored)
