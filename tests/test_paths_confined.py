@@ -233,3 +233,15 @@ def test_data_assets_refuse_paths_and_databases_outside_the_root_and_oversized_c
         workspace.data.create(DataCreate(name="x", path="d"))
     workspace.paths.max_copy_bytes = 2**20
     assert workspace.data.create(DataCreate(name="x", path="d")).version == 1
+
+
+def test_a_monitor_baseline_outside_the_root_is_refused(workspace):
+    from jupyter_mlservice.core.monitoring.schemas import MonitorCreate
+
+    outside = _outside_file(workspace)
+    (outside.parent / "base.csv").write_text("a\n1\n")
+    (workspace.root_dir / "base.csv").write_text("a\n1\n")
+    for baseline in (str(outside.parent / "base.csv"), "../base.csv", "../*.csv"):
+        with pytest.raises(Forbidden, match="baseline"):
+            workspace.monitors.create(MonitorCreate(name="m", batch="scored", baseline=baseline))
+    assert workspace.monitors.create(MonitorCreate(name="m", batch="scored", baseline="base.csv")).name == "m"
