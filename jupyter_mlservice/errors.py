@@ -46,3 +46,15 @@ class APIError(MLServiceError):
 
 class ServerNotFound(MLServiceError):
     """No server URL was given and no running jupyter-mlservice server was found."""
+
+
+class Forbidden(MLServiceError):
+    """Well formed, but out of reach: a path outside the server root (the message says which)."""
+
+    status = 403
+
+
+class Unavailable(MLServiceError):
+    """The server cannot do this now (it is stopping); the same request later will work."""
+
+    status = 503

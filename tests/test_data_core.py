@@ -569,8 +569,8 @@ def test_a_job_that_does_not_write_its_output_fails_saying_so(ws):
 def test_a_model_input_is_downloaded_for_the_job(ws, tmp_path):
     from .serving_fixtures import save_iris_model
 
-    save_iris_model(tmp_path / "m")
-    mv = ws.models.register("input-model", local_path=str(tmp_path / "m"))
+    save_iris_model(ws.root_dir / "input-model-files")  # inside the server root, as every path must be
+    mv = ws.models.register("input-model", local_path=str(ws.root_dir / "input-model-files"))
     ws.models.set_alias("input-model", "champion", mv.version)
     job = run(ws, CommandJobSpec(command="ls ${{inputs.m}}", inputs={"m": "model:input-model@champion"}))
     assert job.status.value == "Completed" and "MLmodel" in log_of(ws, job.id)

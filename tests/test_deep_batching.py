@@ -141,9 +141,9 @@ def test_deployments_asking_for_gpus_get_their_own_devices(tmp_path, mlflow_temp
     ws = Workspace(WorkspaceConfig(root_dir=root, poll_interval=0.1, gpu_devices=["0", "1"]))
     ws.start()
     try:
-        save_iris_model(tmp_path / "iris")
-        ws.models.register("iris", local_path=str(tmp_path / "iris"))
-        code = tmp_path / "code"
+        save_iris_model(root / "iris")  # paths must be inside the server root
+        ws.models.register("iris", local_path=str(root / "iris"))
+        code = root / "code"
         code.mkdir()
         (code / "score.py").write_text(DEVICES_SCRIPT)
         ws.endpoints.create_endpoint(EndpointCreate(name="gpus"))

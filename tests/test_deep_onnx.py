@@ -31,7 +31,7 @@ def exported(models: Trained, tmp_path_factory):
     with one export that cannot meet its tolerance; -> {framework: (job, new ModelVersion,
     export.json)} and the failed job."""
     ml = models.ml
-    folder = tmp_path_factory.mktemp("iris") / "model"
+    folder = models.server.root / "deep-iris-model"  # inside the server root, as every path must be
     save_iris_model(folder)
     ml.models.register("deep-iris", path=str(folder))
     jobs = {

@@ -56,7 +56,8 @@ def endpoint(models: Trained, tmp_path_factory):
     only its framework). The server's Python serves them all (env_manager="local"): these tests
     are about the frameworks, not about the environments a model's pins would build."""
     ml = models.ml
-    code = tmp_path_factory.mktemp("score")
+    code = models.server.root / "deep-score"  # inside the server root, as every path must be
+    code.mkdir(exist_ok=True)
     (code / "score.py").write_text(SCORE_TORCH)
     settings = {"torch": {"batching": BATCHING}, "script": {"code": code, "scoring_script": "score.py",
                                                             "environment_variables": {"OMP_NUM_THREADS": "1"}}}

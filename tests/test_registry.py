@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from jupyter_mlservice.core.errors import Conflict, InvalidRequest, NotFound
+from jupyter_mlservice.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from jupyter_mlservice.core.registry import parse_model_ref
 
 from .test_sdk_cli import cli
@@ -55,11 +55,15 @@ def test_register_from_jobs_and_folders_with_lineage(shared_server, tmp_path):
     assert "iris" in [m["name"] for m in ml.models.list()]
     assert ml.models.update("iris", 1, tags={"stage": "old"}).tags["stage"] == "old"
 
-    # from a local file
-    pkl = tmp_path / "model.pkl"
+    # from a local file (inside the server root: anything outside it is refused)
+    pkl = shared_server.root / "model.pkl"
     pkl.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
     v = ml.models.register(name="raw", path=str(pkl))
-    assert v.version == "1" and ml.models.version("raw:1").lineage["registered_from"] == str(pkl)
+    assert v.version == "1" and ml.models.version("raw:1").lineage["registered_from"] == str(pkl.resolve())
+    outside = tmp_path / "model.pkl"
+    outside.write_bytes(pkl.read_bytes())
+    with pytest.raises(Forbidden, match="outside the server root"):
+        ml.models.register(name="raw", path=str(outside))
 
     with pytest.raises(NotFound):
         ml.models.version("iris:9")

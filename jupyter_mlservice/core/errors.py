@@ -1,5 +1,5 @@
 """Domain errors: the package-root `jupyter_mlservice.errors`, re-exported for core's imports."""
 
-from ..errors import Conflict, InvalidRequest, MLServiceError, NotFound
+from ..errors import Conflict, Forbidden, InvalidRequest, MLServiceError, NotFound, Unavailable
 
-__all__ = ["Conflict", "InvalidRequest", "MLServiceError", "NotFound"]
+__all__ = ["Conflict", "Forbidden", "InvalidRequest", "MLServiceError", "NotFound", "Unavailable"]

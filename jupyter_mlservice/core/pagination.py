@@ -35,6 +35,21 @@ def decode_cursor(cursor: str, arity: int) -> list:
         raise InvalidRequest("cursor is not valid; pass the next_cursor of a previous page") from None
 
 
+def check_mlflow_page_token(token: str | None) -> str | None:
+    """MLflow's page tokens (base64 JSON ``{"offset": n}``), checked before MLflow sees them: its
+    stores fail with an internal error, not a usage error, on a token they did not issue."""
+    if not token:
+        return None
+    try:
+        key = json.loads(base64.b64decode(token.encode("ascii"), validate=True))
+        offset = key.get("offset") if isinstance(key, dict) else None
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise ValueError
+    except (ValueError, UnicodeError):
+        raise InvalidRequest("cursor is not valid; pass the next_cursor of a previous page") from None
+    return token
+
+
 def check_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE_SIZE}")

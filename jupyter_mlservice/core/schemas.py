@@ -21,6 +21,39 @@ MODEL_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 MODEL_ALIAS_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 #: the most items one page of a list route holds
 MAX_PAGE_SIZE = 1000
+#: environment variable names (execve refuses '=' in one)
+ENV_NAME = re.compile(r"^[^=\s\x00-\x1f\x7f]{1,256}$")
+#: MLflow's rule for tag keys (letters, digits, _ - . / : and spaces; no empty or '..' segments)
+TAG_KEY = re.compile(r"^[\w./\- :]{1,250}$")
+MAX_TAG_VALUE = 8000
+
+
+def env_names(env: dict[str, str] | None) -> dict[str, str] | None:
+    """Environment variables a process can be given (execve refuses '=' in a name)."""
+    bad = [k for k in env or {} if not ENV_NAME.match(k)]
+    if bad:
+        raise ValueError(f"{bad[0][:64]!r} is not an environment variable name (1-256 characters, no '=', whitespace or control characters)")
+    return env
+
+
+def printable_name(value: str) -> str:
+    """Names shown in lists and written into MLflow: no control characters (newlines, escapes)."""
+    if any(not ch.isprintable() for ch in value):
+        raise ValueError("must not contain control characters (newlines, tabs, escapes)")
+    return value
+
+
+def checked_tags(tags: dict[str, str]) -> dict[str, str]:
+    """Tags MLflow will store as given (it refuses the others only after a run exists)."""
+    import posixpath
+
+    for key, value in tags.items():
+        if not TAG_KEY.match(key) or posixpath.normpath(key) != key or key.startswith(("/", "..")):
+            raise ValueError(f"tag key {key[:64]!r} must use letters, digits, '_', '-', '.', '/', ':' or spaces (at most 250), "
+                             "as a normalized relative path")
+        if len(value) > MAX_TAG_VALUE:
+            raise ValueError(f"tag {key!r} is longer than {MAX_TAG_VALUE} characters")
+    return tags
 
 
 class Model(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +32,17 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def sqlite_files(url: str) -> list[Path]:
+    """The database file of a SQLite URL and its WAL/shared-memory companions ([] otherwise)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return []
+    db = Path(parsed.database)
+    return [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
 
 
 class Store:
@@ -71,6 +83,28 @@ class Store:
             raise
         finally:
             s.close()
+
+    def insert_new(self, row) -> bool:
+        """Insert a row whose primary key must be new: False when it exists, also when a
+        concurrent insert of the same key commits first (two creates: one wins, one gets 409)."""
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with self.session() as s:
+                key = type(row).__mapper__.primary_key_from_instance(row)
+                if s.get(type(row), tuple(key) if len(key) > 1 else key[0]) is not None:
+                    return False
+                s.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    def restrict(self) -> None:
+        """A SQLite store's files readable by the server user only (0600): they hold what users
+        asked for, including names and settings no one else should read."""
+        for path in sqlite_files(self.url):
+            if path.exists():
+                os.chmod(path, 0o600)
 
     def get_or_404(self, table: type[T], key: Any, message: str, session: Session | None = None) -> T:
         """The row of ``table`` with this primary key, or NotFound(message).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,9 @@ from .compute import BACKENDS, ComputeBackend
 from .events import EventBus
 from .experiments import ExperimentService
 from .jobs import JobController, JobService
-from .store import Store
 from .jobs.tables import JobRow
+from .paths import PathPolicy
+from .store import Store, sqlite_files
 from .targets import TargetService
 
 log = logging.getLogger("jupyter_mlservice")
@@ -31,8 +33,12 @@ class WorkspaceConfig:
     artifact_root: str | None = None  # default <workspace>/artifacts
     data_dir: Path | None = None  # data store of data asset versions; default <workspace>/data
     max_snapshot_mb: int = 100
+    max_copy_mb: int = 2048  # largest file/folder a model registration copies
+    endpoint_max_request_mb: float = 16  # scoring requests above this get 413
+    allowed_paths: list[Path] = field(default_factory=list)  # folders outside root_dir that paths may name
     endpoint_host: str = "127.0.0.1"  # where scoring endpoints listen
     poll_interval: float = 0.5
+    wal_checkpoint_s: float = 60.0  # seconds between checkpoints of the SQLite write-ahead logs
     kernel_pool_size: int = 1  # pre-started kernels kept ready for notebook jobs (0: none)
     gpu_devices: list[str] | None = None  # GPUs deployments may get; None: ask nvidia-smi
     backend_classes: dict[str, type[ComputeBackend]] = field(default_factory=dict)
@@ -55,8 +61,12 @@ class WorkspaceConfig:
             artifact_root=self.artifact_root or str(ws / "artifacts"),
             data_dir=Path(self.data_dir).resolve() if self.data_dir else ws / "data",
             max_snapshot_mb=self.max_snapshot_mb,
+            max_copy_mb=self.max_copy_mb,
+            endpoint_max_request_mb=self.endpoint_max_request_mb,
+            allowed_paths=[Path(p).expanduser().resolve() for p in self.allowed_paths],
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
+            wal_checkpoint_s=self.wal_checkpoint_s,
             kernel_pool_size=self.kernel_pool_size,
             gpu_devices=self.gpu_devices,
             backend_classes={**BACKENDS, **self.backend_classes},
@@ -79,6 +89,12 @@ class Workspace:
         self.workspace_dir: Path = cfg.workspace_dir
         self.jobs_dir = self.workspace_dir / "jobs"
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        # the store, the endpoints' keys, every job's files: for the server user's eyes only
+        os.chmod(self.workspace_dir, 0o700)
+        # Set first thing in stop(): copies in progress give up instead of holding up the stop.
+        self.stopping = threading.Event()
+        self.paths = PathPolicy(self.root_dir, cfg.allowed_paths, hidden=[self.workspace_dir], stopping=self.stopping,
+                                max_copy_bytes=cfg.max_copy_mb * 2**20)
         # Every area reports its changes here (core/events.py); the server extension forwards them.
         self.events = EventBus()
         self._listeners: list[Callable[[JobRow], None]] = [self._publish_job]
@@ -96,6 +112,10 @@ class Workspace:
         if isinstance(artifact_root, Path):
             artifact_root.mkdir(parents=True, exist_ok=True)
         prepare_sqlite_tracking_db(cfg.tracking_uri, str(cfg.artifact_root))
+        self.store.restrict()
+        for path in sqlite_files(cfg.tracking_uri) if cfg.tracking_uri.startswith("sqlite") else []:
+            if path.exists():
+                os.chmod(path, 0o600)  # runs, params and tags: the server user's only, like the store
         self.experiments = ExperimentService(cfg.tracking_uri, cfg.registry_uri, Path(cfg.artifact_root))
 
         self.backends: dict[str, ComputeBackend] = {}
@@ -124,11 +144,12 @@ class Workspace:
             max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
             on_change=self._job_changed,
             wake=self._wake,
+            paths=self.paths,
         )
 
         from .registry import ModelService
 
-        self.models = ModelService(self.experiments, self.jobs, self.events, lineage=self.lineage)
+        self.models = ModelService(self.experiments, self.jobs, self.events, lineage=self.lineage, max_copy_bytes=cfg.max_copy_mb * 2**20)
         from .environments.service import EnvironmentService
 
         self.environments = EnvironmentService(self.store, cfg.environments_dir, self.models, events=self.events)
@@ -139,12 +160,21 @@ class Workspace:
 
         # ---- capabilities built on jobs attach here (loops with start()/stop() in services) ----
         self.services: list[Any] = []
-        from .endpoints import EndpointController, EndpointRows, EndpointService
+        from .walcheckpoint import WalCheckpointer  # first in, last out: a final checkpoint at stop
 
-        self.endpoint_controller = EndpointController(EndpointRows(self.store, self.events), self.workspace_dir / "endpoints")
+        tracking = sqlite_files(cfg.tracking_uri) if cfg.tracking_uri.startswith("sqlite") else []
+        self.wal = WalCheckpointer(sqlite_files(cfg.database_url)[:1] + tracking[:1], interval=cfg.wal_checkpoint_s)
+        self.services.append(self.wal)
+        from .endpoints import EndpointController, EndpointRows, EndpointService
+        from .endpoints.keys import KeyFiles
+
+        self.endpoint_controller = EndpointController(
+            EndpointRows(self.store, self.events), self.workspace_dir / "endpoints", KeyFiles(self.workspace_dir / "secrets" / "endpoints"),
+            max_request_bytes=int(cfg.endpoint_max_request_mb * 2**20),
+        )
         self.endpoints = EndpointService(
             self.endpoint_controller, self.models, self.root_dir, host=cfg.endpoint_host, max_snapshot_bytes=cfg.max_snapshot_mb * 2**20,
-            gpu_devices=cfg.gpu_devices,
+            gpu_devices=cfg.gpu_devices, paths=self.paths,
             lineage=self.lineage,
         )
         self.endpoints.environments = self.endpoint_controller.environments = self.environments
@@ -211,6 +241,7 @@ class Workspace:
             service.start()
 
     def stop(self) -> None:
+        self.stopping.set()
         for service in reversed(self.services):
             try:
                 service.stop()

@@ -7,9 +7,9 @@ from typing import Any
 
 import requests
 
-from ..errors import APIError, Conflict, InvalidRequest, MLServiceError, NotFound
+from ..errors import APIError, Conflict, Forbidden, InvalidRequest, MLServiceError, NotFound, Unavailable
 
-_BY_STATUS = {400: InvalidRequest, 404: NotFound, 409: Conflict}
+_BY_STATUS = {400: InvalidRequest, 404: NotFound, 409: Conflict, 503: Unavailable}
 
 
 class HTTP:
@@ -38,9 +38,12 @@ class HTTP:
 
     def _raise(self, resp: requests.Response) -> None:
         try:
-            message = resp.json().get("message") or resp.reason
-        except ValueError:
-            message = resp.text[:500] or resp.reason
+            body = resp.json()
+            message, reason = body.get("message") or resp.reason, body.get("reason")
+        except (ValueError, AttributeError):
+            message, reason = resp.text[:500] or resp.reason, None
+        if resp.status_code == 403 and reason == "Forbidden":  # out of reach (a path), not a token problem
+            raise Forbidden(message)
         if resp.status_code in (401, 403):
             message = f"not authorized by the server at {self.url} (check MLSERVICE_TOKEN / token=): {message}"
         cls = _BY_STATUS.get(resp.status_code)

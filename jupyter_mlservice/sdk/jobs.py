@@ -216,6 +216,10 @@ class Jobs(Collection):
         """``ml.jobs.get("job-0123abcd4567").status``"""
         return Job(self._http, self._http.get(f"/jobs/{job_id}"))
 
+    def delete(self, job_id: str) -> None:
+        """Delete an ended job with its files and MLflow run. ``ml.jobs.delete(job.id)``"""
+        self._http.delete(f"/jobs/{job_id}")
+
     def list(
         self,
         status: str | list[str] | None = None,

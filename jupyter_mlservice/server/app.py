@@ -11,6 +11,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Dict, Float, Int, List, Type, Unicode
 
 from ..core.events import schema_id
+from ..core.paths import allowed_roots
 from ..core.jobs.schemas import TERMINAL_STATUSES
 from ..core.workspace import Workspace, WorkspaceConfig
 from . import routes, studio_links
@@ -33,6 +34,15 @@ class MLServiceApp(ExtensionApp):
     artifact_root = Unicode("", config=True, help="Artifact root for new experiments; default <workspace>/artifacts.")
     data_dir = Unicode("", config=True, help="Data store of data asset versions; default <workspace>/data.")
     max_snapshot_mb = Int(100, config=True, help="Largest code folder a job may snapshot, in MiB.")
+    endpoint_max_request_mb = Float(
+        16, config=True, help="Largest request body a scoring endpoint accepts, in MiB; bigger ones get 413 (applies when an endpoint next restarts or changes).",
+    )
+    max_copy_mb = Int(2048, config=True, help="Largest file or folder a model registration (local_path) copies, in MiB.")
+    allowed_paths = List(
+        Unicode(), [], config=True,
+        help="Folders outside the server root that path fields (code, notebooks, local_path, batch input/output, "
+        "SQLite URLs) may name. Everything else outside the root is refused with 403.",
+    )
     endpoint_host = Unicode("127.0.0.1", config=True, help="Address scoring endpoints listen on (0.0.0.0 to serve other machines).")
     poll_interval = Float(0.5, config=True, help="Seconds between controller checks when nothing wakes it.")
     series_interval_s = Float(15.0, config=True, help="Seconds between samples of each endpoint's requests, errors and latency.")
@@ -85,6 +95,9 @@ class MLServiceApp(ExtensionApp):
             artifact_root=self.artifact_root or None,
             data_dir=Path(self.data_dir) if self.data_dir else None,
             max_snapshot_mb=self.max_snapshot_mb,
+            max_copy_mb=self.max_copy_mb,
+            endpoint_max_request_mb=self.endpoint_max_request_mb,
+            allowed_paths=allowed_roots(self.allowed_paths),
             endpoint_host=self.endpoint_host,
             poll_interval=self.poll_interval,
             kernel_pool_size=self.kernel_pool_size,

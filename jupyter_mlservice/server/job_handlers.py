@@ -55,6 +55,12 @@ class JobHandler(MLServiceHandler):
     async def get(self, job_id: str):
         self.reply(await self.run(self.workspace.jobs.get, job_id))
 
+    @authenticated
+    @authorized
+    async def delete(self, job_id: str):
+        await self.run(self.workspace.jobs.delete, job_id)
+        self.no_content()
+
 
 class JobWaitHandler(MLServiceHandler):
     """Long poll: answers when the job has ended, or after `timeout` seconds with its status."""
@@ -156,6 +162,7 @@ OPS = [
     ),
     Op("POST", "/jobs", JobsHandler, "submitJob", "Submit a command, notebook or code job.", Job, JobSpec, 201, tag=T),
     Op("GET", "/jobs/{job_id}", JobHandler, "getJob", "Get a job.", Job, tag=T),
+    Op("DELETE", "/jobs/{job_id}", JobHandler, "deleteJob", "Delete an ended job, its files and its MLflow run (409 while it runs).", None, status=204, tag=T),
     Op(
         "GET", "/jobs/{job_id}/wait", JobWaitHandler, "waitJob", "Answer once the job ended, or after timeout seconds.", Job,
         query=(Query("timeout", "integer", "Seconds to wait at most (0-300, default 30)."),), tag=T,

@@ -65,9 +65,9 @@ def openapi_document() -> dict[str, Any]:
         if op.status == 204 or body_schema is None:
             responses[str(op.status)] = {"description": "Done."}
         else:
-            media = "application/octet-stream" if body_schema.get("format") == "binary" else "application/json"
+            media = "*/*" if body_schema.get("format") == "binary" else "application/json"  # a file, typed by its name
             responses[str(op.status)] = {"description": "OK", "content": {media: {"schema": body_schema}}}
-        for code, what in (("400", "Bad input; the message says what to change."), ("401", "Not authenticated."), ("403", "Not authorized."), ("404", "Not found."), ("409", "Conflicts with the current state.")):
+        for code, what in (("400", "Bad input; the message says what to change."), ("401", "Not authenticated."), ("403", "Not authorized, or a path out of reach (outside the server root)."), ("404", "Not found."), ("409", "Conflicts with the current state."), ("503", "The server is stopping; try again once it is back.")):
             responses[code] = {"description": what, "content": {"application/json": {"schema": error}}}
         entry: dict[str, Any] = {
             "operationId": op.operation_id,
@@ -79,7 +79,13 @@ def openapi_document() -> dict[str, Any]:
         }
         request = _schema_of(op.body, components)
         if request is not None:
-            entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
+            # a body whose fields are all optional may be left out (the handler reads it as {})
+            resolved = _resolve(request, components)
+            required = resolved.get("type") != "object" or bool(resolved.get("required"))
+            entry["requestBody"] = {"required": required, "content": {"application/json": {"schema": request}}}
+        links = _links(op, components)
+        if links:
+            responses[str(op.status)]["links"] = links
         paths.setdefault(PREFIX + op.path, {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",
@@ -95,6 +101,36 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "Jupyter server token (`Authorization: token <T>` also works)."}},
         },
     }
+
+
+def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    return components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+
+
+def _links(op: Any, components: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI links from a create (POST answering 201) to the operations on what it created:
+    `POST /jobs` -> `GET /jobs/{job_id}` with job_id taken from the answer's `id`. Clients (and
+    the fuzz test's stateful phase) follow them."""
+    if op.method != "POST" or op.status != 201 or not isinstance(op.response, type):
+        return {}
+    props = _resolve(_schema_of(op.response, {}) or {}, components).get("properties", {})
+    base = _path_params(op.path)
+    out: dict[str, Any] = {}
+    for other in OPS:
+        if other is op or not other.path.startswith(op.path + "/{"):
+            continue
+        params: dict[str, str] = {p: f"$request.path.{p}" for p in base}
+        used: set[str] = set()
+        for name in _path_params(other.path)[len(base):]:
+            field = next((f for f in (name, "id", "name") if f in props and f not in used), None)
+            if field is None:
+                break
+            used.add(field)
+            params[name] = f"$response.body#/{field}"
+        else:
+            out[other.operation_id] = {"operationId": other.operation_id, "parameters": params}
+    return out
 
 
 def _path_params(path: str) -> list[str]:

@@ -18,12 +18,18 @@ class _ServeApp(ServerApp):
         signal.signal(signal.SIGINT, self._signal_stop)
         signal.signal(signal.SIGTERM, self._signal_stop)
 
+    #: print the token in the URL: only when it was made up here (the user has no other way to
+    #: learn it); a token the user chose stays out of the output, which often ends up in a log
+    show_token = False
+
     async def _post_start(self) -> None:
         await super()._post_start()
-        print(f"mlservice: serving {self.root_dir} at {self.connection_url}?token={self.identity_provider.token}", flush=True)
+        token = self.identity_provider.token if self.show_token else "<your token>"
+        print(f"mlservice: serving {self.root_dir} at {self.connection_url}?token={token}", flush=True)
 
 
 def serve(root: str, port: int, token: str | None, ip: str = "127.0.0.1", extra: list[str] | None = None) -> int:
+    _ServeApp.show_token = token is None
     token = token if token is not None else secrets.token_hex(24)
     argv = [
         f"--ServerApp.root_dir={root}",

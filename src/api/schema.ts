@@ -104,7 +104,8 @@ export interface paths {
         get: operations["getJob"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete an ended job, its files and its MLflow run (409 while it runs). */
+        delete: operations["deleteJob"];
         options?: never;
         head?: never;
         patch?: never;
@@ -5241,7 +5242,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5261,6 +5262,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5308,7 +5318,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5328,6 +5338,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5378,7 +5397,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5398,6 +5417,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5447,7 +5475,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5467,6 +5495,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5514,7 +5551,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5534,6 +5571,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5579,7 +5625,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5606,6 +5652,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateTarget: {
@@ -5617,7 +5672,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["TargetUpdate"];
             };
@@ -5650,7 +5705,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5670,6 +5725,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5730,7 +5794,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5750,6 +5814,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5799,7 +5872,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5819,6 +5892,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5866,7 +5948,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5886,6 +5968,89 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5936,7 +6101,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5956,6 +6121,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6003,7 +6177,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6023,6 +6197,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6070,7 +6253,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6090,6 +6273,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6140,7 +6332,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6160,6 +6352,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6207,7 +6408,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6227,6 +6428,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6274,7 +6484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6294,6 +6504,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6323,7 +6542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": string;
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -6344,7 +6563,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6364,6 +6583,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6411,7 +6639,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6431,6 +6659,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6481,7 +6718,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6501,6 +6738,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6557,7 +6803,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6577,6 +6823,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6624,7 +6879,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6644,6 +6899,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6694,7 +6958,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6714,6 +6978,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6763,7 +7036,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6783,6 +7056,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6830,7 +7112,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6850,6 +7132,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6895,7 +7186,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6922,6 +7213,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateSchedule: {
@@ -6933,7 +7233,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ScheduleUpdate"];
             };
@@ -6966,7 +7266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6986,6 +7286,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7033,7 +7342,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7053,6 +7362,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7100,7 +7418,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7120,6 +7438,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7167,7 +7494,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7187,6 +7514,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7241,7 +7577,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7261,6 +7597,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7313,7 +7658,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7333,6 +7678,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7382,7 +7736,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7402,6 +7756,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7450,7 +7813,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7470,6 +7833,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7517,7 +7889,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7537,6 +7909,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7582,7 +7963,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7609,6 +7990,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateModel: {
@@ -7620,7 +8010,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ModelUpdate"];
             };
@@ -7653,7 +8043,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7673,6 +8063,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7720,7 +8119,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7740,6 +8139,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7788,7 +8196,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7808,6 +8216,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7854,7 +8271,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7881,6 +8298,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateModelVersion: {
@@ -7893,7 +8319,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ModelUpdate"];
             };
@@ -7926,7 +8352,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7946,6 +8372,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7998,7 +8433,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8018,6 +8453,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8064,7 +8508,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8091,6 +8535,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     exportModelVersion: {
@@ -8103,7 +8556,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ModelExport"];
             };
@@ -8136,7 +8589,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8156,6 +8609,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8186,7 +8648,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": string;
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -8207,7 +8669,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8227,6 +8689,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8277,7 +8748,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8297,6 +8768,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8346,7 +8826,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8366,6 +8846,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8413,7 +8902,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8433,6 +8922,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8478,7 +8976,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8505,6 +9003,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateEndpoint: {
@@ -8516,7 +9023,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["EndpointUpdate"];
             };
@@ -8549,7 +9056,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8569,6 +9076,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8616,7 +9132,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8643,6 +9159,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     regenerateEndpointKey: {
@@ -8654,7 +9179,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["KeyRegenerate"];
             };
@@ -8687,7 +9212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8707,6 +9232,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8758,7 +9292,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8778,6 +9312,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8829,7 +9372,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8849,6 +9392,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8900,7 +9452,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8920,6 +9472,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8967,7 +9528,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8987,6 +9548,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9034,7 +9604,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9054,6 +9624,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9105,7 +9684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9125,6 +9704,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9173,7 +9761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9193,6 +9781,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9239,7 +9836,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9266,6 +9863,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateDeployment: {
@@ -9278,7 +9884,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["DeploymentUpdate"];
             };
@@ -9311,7 +9917,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9331,6 +9937,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9382,7 +9997,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9402,6 +10017,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9454,7 +10078,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9474,6 +10098,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9523,7 +10156,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9543,6 +10176,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9590,7 +10232,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9610,6 +10252,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9655,7 +10306,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9682,6 +10333,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateMonitor: {
@@ -9693,7 +10353,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["MonitorUpdate"];
             };
@@ -9726,7 +10386,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9746,6 +10406,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9793,7 +10462,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9813,6 +10482,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9860,7 +10538,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9880,6 +10558,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9927,7 +10614,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9947,6 +10634,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9999,7 +10695,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10019,6 +10715,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10067,7 +10772,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10087,6 +10792,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10139,7 +10853,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10159,6 +10873,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10211,7 +10934,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10231,6 +10954,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10283,7 +11015,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10303,6 +11035,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10354,7 +11095,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10374,6 +11115,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10429,7 +11179,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10449,6 +11199,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10501,7 +11260,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10521,6 +11280,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10570,7 +11338,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10590,6 +11358,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10637,7 +11414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10657,6 +11434,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10704,7 +11490,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10724,6 +11510,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10774,7 +11569,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10794,6 +11589,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10844,7 +11648,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10864,6 +11668,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10913,7 +11726,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10933,6 +11746,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10980,7 +11802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11000,6 +11822,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11047,7 +11878,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11067,6 +11898,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11115,7 +11955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11135,6 +11975,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11182,7 +12031,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11202,6 +12051,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11252,7 +12110,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11272,6 +12130,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11321,7 +12188,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11341,6 +12208,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11388,7 +12264,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11408,6 +12284,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11455,7 +12340,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11475,6 +12360,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11529,7 +12423,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11549,6 +12443,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11598,7 +12501,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11618,6 +12521,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11666,7 +12578,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11686,6 +12598,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11733,7 +12654,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11760,6 +12681,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateDataAsset: {
@@ -11771,7 +12701,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["DataUpdate"];
             };
@@ -11804,7 +12734,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11824,6 +12754,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11878,7 +12817,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11898,6 +12837,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11946,7 +12894,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11973,6 +12921,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     updateDataVersion: {
@@ -11985,7 +12942,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["DataUpdate"];
             };
@@ -12018,7 +12975,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12038,6 +12995,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12090,7 +13056,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12110,6 +13076,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12156,7 +13131,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12176,6 +13151,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12224,7 +13208,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12251,6 +13235,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     computeDataProfile: {
@@ -12263,7 +13256,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["DataProfileRequest"];
             };
@@ -12296,7 +13289,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12316,6 +13309,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12369,7 +13371,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12389,6 +13391,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12419,7 +13430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "*/*": string;
                 };
             };
             /** @description Bad input; the message says what to change. */
@@ -12440,7 +13451,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12460,6 +13471,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12508,7 +13528,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12528,6 +13548,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12582,7 +13611,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authorized. */
+            /** @description Not authorized, or a path out of reach (outside the server root). */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12602,6 +13631,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,10 +16,10 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InvalidRequest, NotFound
-from ..jobs import launch
 from ..jobs.children import ParentJobs
 from ..jobs.service import to_job
 from ..jobs.tables import JobRow
+from ..paths import PathPolicy
 from .schemas import METRICS, AutoMLCreate, AutoMLPage, AutoMLRun, DataSource, LeaderboardEntry
 
 KIND = "automl"
@@ -36,20 +36,23 @@ def suggest_time_budget(rows: int, columns: int) -> float:
     return float(min(4 * 3600, max(60, round(60 + rows * max(columns, 1) / 10_000))))
 
 
-def read_data(data: str | DataSource, root_dir: Path, what: str = "data") -> pd.DataFrame:
-    """A CSV/Parquet file (relative to the server root) or a query, as a DataFrame."""
+def read_data(data: str | DataSource, paths: PathPolicy, what: str = "data") -> pd.DataFrame:
+    """A CSV/Parquet file (relative to the server root) or a query, as a DataFrame; files and
+    SQLite databases must be inside the server root (403 otherwise)."""
+    root_dir = paths.root
     if isinstance(data, DataSource):
         import sqlalchemy
 
+        url = paths.confine_url(data.url, f"{what}.url")
         try:
-            engine = sqlalchemy.create_engine(data.url)
+            engine = sqlalchemy.create_engine(url)
             with engine.connect() as conn:
                 frame = pd.read_sql(sqlalchemy.text(data.sql) if data.sql else sqlalchemy.table(data.table).select(), conn)
             engine.dispose()
         except Exception as exc:
             raise InvalidRequest(f"{what}: the database refused the query: {str(exc).splitlines()[0]}") from None
         return frame
-    path = launch.resolve(root_dir, data)
+    path = paths.confine(data, what)
     if not path.is_file():
         raise InvalidRequest(f"{what}: {data!r} is not a file on the server (paths are relative to {root_dir})")
     try:
@@ -76,7 +79,7 @@ class AutoMLService:
         """``read_data``, and ``data:`` references through the data area: the version is pinned
         in ``assets[what]`` (for the run's record and lineage)."""
         if not (isinstance(data, str) and data.startswith("data:")):
-            return read_data(data, self.root_dir, what)
+            return read_data(data, self.jobs.paths, what)
         if self.data_inputs is None:
             raise InvalidRequest(f"{what}: this workspace has no data assets; give a CSV/Parquet path or {{url, sql}}")
         table = self.data_inputs.read_table(data, what)

@@ -4,39 +4,35 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import itertools
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import InvalidRequest
+from ..errors import Forbidden, InvalidRequest
+from ..paths import PathPolicy, relative_subpath
 from .modelref import model_uri
 
 SUFFIXES = (".parquet", ".pq", ".csv")
 
 
-def resolve_path(root_dir: Path, path: str) -> Path:
-    p = Path(path).expanduser()
-    return p if p.is_absolute() else root_dir / p
-
-
-def expand_files(root_dir: Path, path: str, suffixes: tuple[str, ...] | None = SUFFIXES) -> list[Path]:
-    """A file, a folder (its files with one of ``suffixes``; None: every file) or a glob -> sorted files."""
-    p = resolve_path(root_dir, path)
+def expand_files(paths: PathPolicy, path: str, suffixes: tuple[str, ...] | None = SUFFIXES, what: str = "input.path") -> list[Path]:
+    """A file, a folder (its files with one of ``suffixes``; None: every file) or a glob -> sorted
+    files, each inside the allowed paths (a glob or folder reaching out through a symlink is refused)."""
     if any(ch in path for ch in "*?["):
-        files = [Path(f) for f in glob.glob(str(p), recursive=True)]
-    elif p.is_dir():
-        files = [f for f in p.rglob("*") if suffixes is None or f.suffix.lower() in suffixes]
+        # glob only under the part before the first wildcard (in reach); check every match too
+        parts = PurePosixPath(path).parts
+        fixed = list(itertools.takewhile(lambda part: not any(ch in part for ch in "*?["), parts))
+        prefix = paths.confine(str(PurePosixPath(*fixed)) if fixed else ".", what)
+        pattern = str(prefix.joinpath(*parts[len(fixed):]))
+        files = [paths.confine(f, what) for f in glob.glob(pattern, recursive=True)]
     else:
-        files = [p] if p.is_file() else []
+        p = paths.confine(path, what)
+        if p.is_dir():
+            files = [paths.confine(f, what) for f in p.rglob("*") if suffixes is None or f.suffix.lower() in suffixes]
+        else:
+            files = [p] if p.is_file() else []
     return sorted(f for f in files if f.is_file())
-
-
-def sqlite_url(root_dir: Path, url: str) -> str:
-    """Relative SQLite paths are relative to the server root, as every other path is."""
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith("sqlite:////") and url[len(prefix):] not in ("", ":memory:"):
-        return prefix + str(resolve_path(root_dir, url[len(prefix):]))
-    return url
 
 
 def fingerprint(spec: dict[str, Any]) -> str:
@@ -47,12 +43,13 @@ def fingerprint(spec: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def prepare_batch(spec: dict[str, Any], job_dir: Path, root_dir: Path) -> None:
+def prepare_batch(spec: dict[str, Any], job_dir: Path, paths: PathPolicy) -> None:
+    root_dir = paths.root
     inp = dict(spec["input"])
     if inp.get("path"):
         # files mode hands paths to the script's run(): any file (images, audio...) is input
         by_file = spec.get("mini_batch_unit") == "files"
-        files = expand_files(root_dir, inp["path"], None if by_file else SUFFIXES)
+        files = expand_files(paths, inp["path"], None if by_file else SUFFIXES)
         if not files:
             what = "file" if by_file else "CSV or Parquet file"
             raise InvalidRequest(f"input.path {inp['path']!r} matches no {what} on the server (paths are relative to {root_dir})")
@@ -65,13 +62,13 @@ def prepare_batch(spec: dict[str, Any], job_dir: Path, root_dir: Path) -> None:
         inp["format"] = fmt
         inp["files"] = [str(f) for f in files]
     else:
-        inp["url"] = sqlite_url(root_dir, inp["url"])
+        inp["url"] = paths.confine_url(inp["url"], "input.url")
     out = dict(spec["output"]) if spec.get("output") else None
     if out is not None:
         if out.get("path"):
-            out["path"] = str(resolve_path(root_dir, out["path"]))
+            out["path"] = str(paths.confine(out["path"], "output.path"))
         else:
-            out["url"] = sqlite_url(root_dir, out["url"])
+            out["url"] = paths.confine_url(out["url"], "output.url")
     if spec.get("model"):
         try:
             model_uri(spec["model"])
@@ -79,8 +76,13 @@ def prepare_batch(spec: dict[str, Any], job_dir: Path, root_dir: Path) -> None:
             raise InvalidRequest(str(exc)) from None
     script = None
     if spec.get("scoring_script"):
-        base = job_dir / "snapshot" if spec.get("code") else root_dir
-        script = resolve_path(base, spec["scoring_script"])
+        if spec.get("code"):  # inside the snapshot just taken (the workspace folder)
+            base = (job_dir / "snapshot").resolve()
+            script = (base / relative_subpath(spec["scoring_script"], "scoring_script")).resolve()
+            if not script.is_relative_to(base):
+                raise Forbidden(f"scoring_script {spec['scoring_script']!r} leads out of the code folder (a symlink)")
+        else:
+            script = paths.confine(spec["scoring_script"], "scoring_script")
         if not script.is_file():
             where = "the code folder" if spec.get("code") else str(root_dir)
             raise InvalidRequest(f"scoring_script {spec['scoring_script']!r} is not a file in {where}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidRequest
+from ..paths import PathPolicy
 
 TABULAR = ("csv", "parquet", "jsonl")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
@@ -20,14 +21,22 @@ def is_glob(path: str) -> bool:
     return any(c in path for c in "*?[")
 
 
-def list_files(root_dir: Path, path: str) -> tuple[Path, list[tuple[Path, str]], str]:
+def list_files(root_dir: Path, path: str, paths: PathPolicy | None = None) -> tuple[Path, list[tuple[Path, str]], str]:
     """``(base, [(absolute file, path relative to base)], kind)`` for a file, a folder or a glob
-    given relative to ``root_dir`` (or absolute). kind is ``file`` or ``folder``."""
+    given relative to ``root_dir`` (or absolute). kind is ``file`` or ``folder``. With ``paths``
+    (a request's path) every file must be in reach: the base, each match, each file of a folder."""
     text = os.path.expanduser(path.strip())
     full = text if os.path.isabs(text) else str(root_dir / text)
+    if paths is not None:
+        base_text = _glob_base(full) if is_glob(text) else full
+        confined = paths.confine(base_text, "path")
+        full = str(confined / os.path.relpath(full, base_text)) if is_glob(text) else str(confined)
     if is_glob(text):
         base = Path(_glob_base(full))
         matches = sorted(p for p in globlib.glob(full, recursive=True) if os.path.isfile(p))
+        if paths is not None:
+            for m in matches:
+                paths.confine(m, "path")
         if not matches:
             raise InvalidRequest(f"no files match {path!r} (paths are relative to {root_dir})")
         return base, [(Path(p), Path(p).relative_to(base).as_posix()) for p in matches], "folder"
@@ -46,6 +55,8 @@ def list_files(root_dir: Path, path: str) -> tuple[Path, list[tuple[Path, str]],
         for name in sorted(filenames):
             f = Path(dirpath) / name
             if f.is_file():
+                if paths is not None and f.is_symlink():
+                    paths.confine(f, "path")  # a link out of reach inside the folder
                 files.append((f, f.relative_to(p).as_posix()))
     if not files:
         raise InvalidRequest(f"folder {path!r} holds no files")

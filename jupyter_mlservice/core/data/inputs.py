@@ -156,7 +156,7 @@ class JobIO:
 
     def _lookup(self, value: str):
         if not is_ref(value):
-            p = _server_path(self.root_dir, value)
+            p = self.data.jobs.paths.confine(value, "input path")
             if not p.exists():
                 raise InvalidRequest(f"{value!r} does not exist on the server (paths are relative to {self.root_dir})")
             return p
@@ -355,7 +355,7 @@ class JobIO:
         self.data.create(
             DataCreate(name=out["register_as"], path=str(path), mode="copy",
                        description=f"output {name} of job {row.id}", tags={"mlservice.job_id": row.id}),
-            job_id=row.id, output_name=name,
+            job_id=row.id, output_name=name, server_made=True,
         )
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
@@ -380,11 +380,6 @@ def output_path(job_dir: Path, name: str, out: dict, create: bool = True) -> Pat
         else:
             folder.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _server_path(root: Path, value: str) -> Path:
-    p = Path(value).expanduser()
-    return p if p.is_absolute() else root / p
 
 
 def _is_glob_source(v: DataVersion) -> bool:

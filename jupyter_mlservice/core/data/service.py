@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, InvalidRequest, NotFound
+from ..errors import Conflict, InvalidRequest, NotFound, Unavailable
 from ..events import EventBus
 from ..lineage import DATA_VERSION, DEPLOYMENT, JOB, MODEL_VERSION, LineageService, Node
 from ..pagination import decode_cursor, encode_cursor, page
@@ -85,14 +85,25 @@ class DataService:
 
     # ---- register ----------------------------------------------------------------------------
 
-    def create(self, body: DataCreate, *, job_id: str | None = None, output_name: str | None = None) -> DataVersion:
+    def create(self, body: DataCreate, *, job_id: str | None = None, output_name: str | None = None,
+               server_made: bool = False) -> DataVersion:
         """Register a version (v1 creates the asset). Identical content returns the existing
-        version unless ``force``. ``job_id``/``output_name``: the job output it is."""
+        version unless ``force``. ``job_id``/``output_name``: the job output it is.
+        ``server_made``: ``body.path`` is a folder the service itself wrote (a job's output, an
+        export of collected data) inside its workspace folder, which a request's path may not name."""
         check_name(body.name, "data asset name")
         if body.profile:
             self._check_profile_target(body.profile_target)
+        paths = self.jobs.paths
+        if body.url:  # a SQLite file is a path like any other: relative to the root, in reach
+            body = body.model_copy(update={"url": paths.confine_url(body.url, "url")})
         if body.path:
-            base, files, kind = list_files(self.root_dir, body.path)
+            base, files, kind = list_files(self.root_dir, body.path, None if server_made else paths)
+            if (body.mode or "copy") == "copy":
+                size = sum(f.stat().st_size for f, _ in files)
+                if size > paths.max_copy_bytes:
+                    raise InvalidRequest(f"path {body.path!r} holds {size / 2**20:.0f} MiB, more than the {paths.max_copy_bytes // 2**20} MiB "
+                                         "a copy may take; register it with mode='reference' or ask an admin to raise max_copy_mb")
             if body.kind and body.kind != kind:
                 raise InvalidRequest(f"path {body.path!r} is a {kind}, not a {body.kind}; leave kind out or pass kind={kind!r}")
             mode = body.mode or "copy"
@@ -177,7 +188,7 @@ class DataService:
         columns, rows = read_columns([f for f, _ in files], fmt)
         if mode == "copy":
             tmp.mkdir(parents=True)
-            entries = dg.hash_files(files, copy_root=tmp)  # copied and hashed in one pass
+            entries = dg.hash_files(files, copy_root=tmp, on_file=self._unless_stopping)  # copied and hashed in one pass
             for e in entries:
                 os.chmod(tmp / e.path, 0o444)  # a version is immutable: jobs read it, never write it
         else:
@@ -192,6 +203,11 @@ class DataService:
         else:
             facts["path"] = str(base)
         return facts
+
+    def _unless_stopping(self, _entry) -> None:
+        """Between the files of a copy: a server stop ends the registration (it is removed)."""
+        if self.jobs.paths.stopping.is_set():
+            raise Unavailable("the server is stopping; the data version was not registered; try again once it is back")
 
     def _register_table(self, body: DataCreate, query: str, columns: list[str], mode: str, tmp: Path) -> dict[str, Any]:
         if mode == "live":

@@ -1,7 +1,7 @@
 """The endpoint controller: makes each endpoint's scoring processes serve what its rows say.
 
 Each endpoint is one supervisor process (core/serving) with a stable host:port and keys kept in
-the store, so after a server restart (or the supervisor dying) the same URI and keys come back.
+the workspace's secret files (keys.py; the store holds their fingerprints), so after a server restart (or the supervisor dying) the same URI and keys come back.
 The loop, every HEALTH_INTERVAL_S or when woken:
 
 - rolls out endpoints whose rows changed (a new or updated deployment), each on its own thread
@@ -25,12 +25,14 @@ from sqlalchemy import select
 
 from ..errors import NotFound
 from ..reconciler import Reconciler
+from .keys import KeyFiles, fingerprint, is_fingerprint
 from .rows import EndpointRows
 from .tables import DeploymentRow, EndpointRow
 
 log = logging.getLogger("jupyter_mlservice.endpoints")
 
 HEALTH_INTERVAL_S = 2.0
+NO_DEPLOYMENT = "no deployment yet: add one (POST /endpoints/{name}/deployments)"
 
 
 class EndpointController(Reconciler):
@@ -38,11 +40,13 @@ class EndpointController(Reconciler):
     interval = HEALTH_INTERVAL_S
     stop_timeout = 10.0
 
-    def __init__(self, rows: EndpointRows, endpoints_dir: Path):
+    def __init__(self, rows: EndpointRows, endpoints_dir: Path, secrets: KeyFiles | None = None, max_request_bytes: int = 16 * 2**20):
         super().__init__()
         self.rows = rows
         self.store = rows.store
         self.dir = endpoints_dir
+        self.secrets = secrets or KeyFiles(endpoints_dir.parent / "secrets" / "endpoints")
+        self.max_request_bytes = max_request_bytes  # scoring requests above this get 413
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._dirty: set[str] = set()
@@ -64,8 +68,18 @@ class EndpointController(Reconciler):
     # ---- the loop ------------------------------------------------------------------------------
 
     def on_start(self) -> None:
+        self._move_keys_out_of_the_store()
         self._recovered = False
         self.wake()  # the first tick at once: endpoints come back as soon as the server is up
+
+    def _move_keys_out_of_the_store(self) -> None:
+        """Stores written before keys had their own files held them in clear: move them out."""
+        with self.store.session() as s:
+            for ep in s.scalars(select(EndpointRow)):
+                if not (is_fingerprint(ep.primary_key) and is_fingerprint(ep.secondary_key)):
+                    self.secrets.put(ep.name, ep.primary_key, ep.secondary_key)
+                    ep.primary_key, ep.secondary_key = fingerprint(ep.primary_key), fingerprint(ep.secondary_key)
+                    log.info("endpoint %s: keys moved from the store to the workspace's secret files", ep.name)
 
     def tick(self) -> None:
         names = self.rows.names()
@@ -183,7 +197,7 @@ class EndpointController(Reconciler):
         if config is None:
             if process is not None:
                 process.stop()
-            self.rows.set_endpoint(endpoint, "Creating" if not rows else "Unhealthy", None)
+            self.rows.set_endpoint(endpoint, "Unhealthy", NO_DEPLOYMENT if not rows else None)
             return
         # Only the first deployment of a new endpoint gets its traffic by default.
         if not ep.traffic and config.traffic:
@@ -247,10 +261,12 @@ class EndpointController(Reconciler):
             traffic = {deployments[0].name: 100}
         if sum(traffic.values()) not in (0, 100):
             traffic = {}
+        primary, secondary = self.secrets.get(ep.name)
         return EndpointConfig(
-            name=ep.name, host=ep.host, port=ep.port, auth_mode=ep.auth_mode, primary_key=ep.primary_key,
-            secondary_key=ep.secondary_key, deployments=deployments, traffic=traffic,
+            name=ep.name, host=ep.host, port=ep.port, auth_mode=ep.auth_mode, primary_key=primary,
+            secondary_key=secondary, deployments=deployments, traffic=traffic,
             mirror_traffic={k: v for k, v in (ep.mirror_traffic or {}).items() if k in names},
+            max_request_bytes=self.max_request_bytes,
         )
 
     def _collect_config(self, endpoint: str, collect: dict[str, Any] | None):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..monitoring.schemas import CollectSettings
-from ..schemas import ENDPOINT_NAME_PATTERN, Model
+from ..schemas import ENDPOINT_NAME_PATTERN, Model, env_names
 
 EndpointState = Literal["Creating", "Healthy", "Unhealthy", "Updating", "Deleting"]
 DeploymentState = Literal["Creating", "Healthy", "Unhealthy", "Failed", "Updating", "Deleting"]
@@ -92,6 +92,8 @@ class DeploymentCreate(Model):
     gpu: int = Field(0, ge=0, le=16, description="GPUs given to the deployment (its workers see them as CUDA_VISIBLE_DEVICES).")
     all_traffic: bool = Field(False, description="Once this deployment is Healthy, route 100% of the endpoint's traffic to it.")
 
+    _env = field_validator("environment_variables")(classmethod(lambda cls, v: env_names(v)))
+
 
 class DeploymentUpdate(Model):
     model: str | None = None
@@ -107,6 +109,8 @@ class DeploymentUpdate(Model):
     batching: Batching | None = None
     gpu: int | None = Field(None, ge=0, le=16)
     all_traffic: bool = Field(False, description="Once this deployment is Healthy, route 100% of the endpoint's traffic to it.")
+
+    _env = field_validator("environment_variables")(classmethod(lambda cls, v: env_names(v)))
 
 
 class Deployment(Model):

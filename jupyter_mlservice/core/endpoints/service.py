@@ -15,19 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from ..environments.usage import deployment_environment
 from ..errors import Conflict, InvalidRequest
 from ..jobs.snapshot import snapshot
 from ..logfile import read_from
 from ..pagination import page
+from ..paths import PathPolicy, relative_subpath
 from ..registry import ModelService
 from ..serving.config import MAX_MIRROR_PERCENT
 from ..serving.model_dir import azure_layout, registered_folder_name
 from ..timeutil import as_utc, utcnow
-from .controller import EndpointController
+from .controller import NO_DEPLOYMENT, EndpointController
 from .gpus import GpuAllocator
+from .keys import fingerprint
 from .schemas import (
     Deployment,
     DeploymentCreate,
@@ -45,14 +48,17 @@ from .tables import DeploymentRow, EndpointRow
 
 class EndpointService:
     def __init__(self, controller: EndpointController, models: ModelService, root_dir: Path, host: str = "127.0.0.1",
-                 max_snapshot_bytes: int = 100 * 2**20, gpu_devices: list[str] | None = None, lineage=None):
+                 max_snapshot_bytes: int = 100 * 2**20, gpu_devices: list[str] | None = None, lineage=None,
+                 paths: PathPolicy | None = None):
         self.controller = controller
+        self.secrets = controller.secrets  # the keys themselves; rows hold their fingerprints
         self.rows = controller.rows
         self.store = controller.store
         self.dir = controller.dir
         self.models = models
         self.lineage = lineage  # model version -> deployment edges
         self.root_dir = root_dir
+        self.paths = paths or PathPolicy(root_dir, hidden=[controller.dir.parent])
         self.host = host
         self.max_snapshot_bytes = max_snapshot_bytes
         self.gpus = GpuAllocator(self.store, gpu_devices)
@@ -62,18 +68,22 @@ class EndpointService:
 
     def create_endpoint(self, body: EndpointCreate) -> Endpoint:
         now = utcnow()
-        with self.store.session() as s:
-            if s.get(EndpointRow, body.name) is not None:
-                raise Conflict(f"an endpoint named {body.name!r} already exists")
-            s.add(
-                EndpointRow(
-                    name=body.name, description=body.description, auth_mode=body.auth_mode, host=self.host,
-                    port=_free_port(self.host), primary_key=_key() if body.auth_mode == "key" else None,
-                    secondary_key=_key() if body.auth_mode == "key" else None, traffic={}, mirror_traffic={},
-                    status="Creating", created_at=now, updated_at=now,
-                )
-            )
-        self.rows.changed(body.name, "created", None, "Creating")
+        # no deployment yet: nothing is being created, and nothing serves
+        primary, secondary = (_key(), _key()) if body.auth_mode == "key" else (None, None)
+        row = EndpointRow(
+            name=body.name, description=body.description, auth_mode=body.auth_mode, host=self.host,
+            port=_free_port(self.host), primary_key=fingerprint(primary), secondary_key=fingerprint(secondary),
+            traffic={}, mirror_traffic={}, status="Unhealthy", error=NO_DEPLOYMENT, created_at=now, updated_at=now,
+        )
+        if not self.store.insert_new(row):
+            raise Conflict(f"an endpoint named {body.name!r} already exists")
+        try:  # only the create that won writes the keys
+            self.secrets.put(body.name, primary, secondary)
+        except BaseException:
+            with self.store.session() as s:
+                s.execute(delete(EndpointRow).where(EndpointRow.name == body.name))
+            raise
+        self.rows.changed(body.name, "created", None, "Unhealthy")
         return self.get_endpoint(body.name)
 
     def list_endpoints(self, limit: int = 100, cursor: str | None = None) -> EndpointPage:
@@ -109,12 +119,14 @@ class EndpointService:
                 for row in s.scalars(select(DeploymentRow).where(DeploymentRow.endpoint == name)):
                     s.delete(row)
                 s.delete(self.rows.endpoint(name, s))
+            self.secrets.delete(name)
             shutil.rmtree(self.dir / name, ignore_errors=True)
         self.rows.changed(name, "deleted")
 
     def keys(self, name: str) -> EndpointKeys:
-        ep = self.rows.endpoint(name)
-        return EndpointKeys(primary=ep.primary_key, secondary=ep.secondary_key)
+        self.rows.endpoint(name)
+        primary, secondary = self.secrets.get(name)
+        return EndpointKeys(primary=primary, secondary=secondary)
 
     def regenerate_key(self, name: str, which: str) -> EndpointKeys:
         with self.controller.lock(name):
@@ -122,7 +134,10 @@ class EndpointService:
                 ep = self.rows.endpoint(name, s)
                 if ep.auth_mode != "key":
                     raise InvalidRequest(f"endpoint {name!r} uses auth_mode {ep.auth_mode!r}; it has no keys")
-                setattr(ep, f"{which}_key", _key())
+                keys = dict(zip(("primary", "secondary"), self.secrets.get(name)))
+                keys[which] = _key()
+                setattr(ep, f"{which}_key", fingerprint(keys[which]))
+                self.secrets.put(name, keys["primary"], keys["secondary"])  # committed right after
             self.controller.reconcile(name)
         self.rows.changed(name, "updated", None, ep.status)  # the event says which endpoint, never a key
         return self.keys(name)
@@ -166,12 +181,20 @@ class EndpointService:
         self.rows.endpoint(endpoint)
         spec = self._prepare_spec(endpoint, body.name, body.model_dump(mode="json", exclude={"all_traffic"}))
         now = utcnow()
-        with self.gpus.allocating(), self.store.session() as s:
-            if s.get(DeploymentRow, (endpoint, body.name)) is not None:
-                raise Conflict(f"endpoint {endpoint!r} already has a deployment named {body.name!r}")
-            spec["gpus"] = self.gpus.allocate(endpoint, body.name, spec.get("gpu") or 0, [])
-            s.add(DeploymentRow(endpoint=endpoint, name=body.name, spec=spec, applied=None, status="Creating",
-                                all_traffic=body.all_traffic, created_at=now, updated_at=now))
+        exists = Conflict(f"endpoint {endpoint!r} already has a deployment named {body.name!r}")
+        try:
+            with self.gpus.allocating(), self.store.session() as s:
+                if s.get(DeploymentRow, (endpoint, body.name)) is not None:
+                    raise exists
+                spec["gpus"] = self.gpus.allocate(endpoint, body.name, spec.get("gpu") or 0, [])
+                s.add(DeploymentRow(endpoint=endpoint, name=body.name, spec=spec, applied=None, status="Creating",
+                                    all_traffic=body.all_traffic, created_at=now, updated_at=now))
+        except IntegrityError:  # another server process created it first
+            raise exists from None
+        with self.store.session() as s:  # a deployment on the way: the endpoint is being created
+            ep = s.get(EndpointRow, endpoint)
+            if ep is not None and ep.error == NO_DEPLOYMENT:
+                ep.status, ep.error = "Creating", None
         self._record_lineage(endpoint, body.name, spec)
         self.rows.changed(endpoint, "created", body.name, "Creating")
         self.controller.reconcile_soon(endpoint)
@@ -242,7 +265,7 @@ class EndpointService:
             raise InvalidRequest("path must start with '/', e.g. /invocations")
         headers = {"Content-Type": "application/json"}
         if ep.auth_mode == "key":
-            headers["Authorization"] = f"Bearer {ep.primary_key}"
+            headers["Authorization"] = f"Bearer {self.secrets.get(endpoint)[0]}"
         if body.deployment:
             self.rows.deployment(endpoint, body.deployment)
             headers["mlservice-deployment"] = body.deployment
@@ -266,7 +289,7 @@ class EndpointService:
     def prometheus_text(self, endpoint: str) -> str | None:
         """The endpoint's live Prometheus page (None while it does not serve)."""
         ep = self.rows.endpoint(endpoint)
-        headers = {"Authorization": f"Bearer {ep.primary_key}"} if ep.auth_mode == "key" else {}
+        headers = {"Authorization": f"Bearer {self.secrets.get(endpoint)[0]}"} if ep.auth_mode == "key" else {}
         try:
             resp = requests.get(f"http://{ep.host}:{ep.port}/metrics", headers=headers, timeout=5)
         except requests.ConnectionError:
@@ -289,7 +312,18 @@ class EndpointService:
         return {"path": spec["model_path"], "name": spec["model_name"], "version": str(spec["model_version"]), "deployment": row.name}
 
     def _prepare_spec(self, endpoint: str, name: str, spec: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Resolve the model and fetch its files; snapshot the scoring code."""
+        """Resolve the model and fetch its files; snapshot the scoring code. Everything the
+        request names is checked before anything is fetched or copied."""
+        code = script = None
+        if spec.get("code"):
+            code = self.paths.confine(spec["code"], "code")
+            if not code.is_dir():
+                raise InvalidRequest(f"code folder {spec['code']!r} does not exist on the server")
+            if not spec.get("scoring_script"):
+                raise InvalidRequest("code is set but scoring_script is not; name the script inside the code folder")
+            script = relative_subpath(spec["scoring_script"], "scoring_script")
+        elif spec.get("scoring_script"):
+            raise InvalidRequest("scoring_script needs code= (the folder that holds it)")
         mv = self.models.resolve(spec["model"])
         folder = self.dir / endpoint / "deployments" / name
         model_path = folder / f"model-{mv.name}-{mv.version}"
@@ -305,23 +339,14 @@ class EndpointService:
         out.update(deployment_environment(self.environments, spec, model_path, mv.name, str(mv.version)))
         out["azureml_model_dir"] = str(azure_layout(model_path, registered_folder_name(self.models.client, mv.run_id),
                                                     mv.name, str(mv.version), folder))
-        if spec.get("code"):
-            code = Path(spec["code"])
-            code = code if code.is_absolute() else self.root_dir / code
-            if not code.is_dir():
-                raise InvalidRequest(f"code folder {spec['code']!r} does not exist on the server")
-            if not spec.get("scoring_script"):
-                raise InvalidRequest("code is set but scoring_script is not; name the script inside the code folder")
+        if code is not None:
             target = folder / f"code-{secrets.token_hex(4)}"
-            snapshot(code, target, self.max_snapshot_bytes)
-            if not (target / spec["scoring_script"]).is_file():
+            snapshot(code, target, self.max_snapshot_bytes, self.paths)
+            found = (target / script).resolve()
+            if not found.is_relative_to(target.resolve()) or not found.is_file():
                 shutil.rmtree(target, ignore_errors=True)
                 raise InvalidRequest(f"scoring_script {spec['scoring_script']!r} is not in the code folder {spec['code']!r}")
             out["code_snapshot"] = str(target)
-        elif spec.get("scoring_script"):
-            raise InvalidRequest("scoring_script needs code= (the folder that holds it)")
-        elif previous and previous.get("code_snapshot") and spec.get("scoring_script"):
-            out["code_snapshot"] = previous["code_snapshot"]
         return out
 
     def _deployment_view(self, row: DeploymentRow, ep: EndpointRow) -> Deployment:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from ..errors import InvalidRequest, NotFound
+from ..pagination import check_mlflow_page_token
+from ..paths import relative_subpath
 from .schemas import Artifact, Experiment, ExperimentPage, JobMetrics, MetricPoint, Run, RunPage
 
 
@@ -65,7 +67,7 @@ class ExperimentService:
 
     def list_experiments(self, limit: int, cursor: str | None) -> ExperimentPage:
         page = self.client.search_experiments(
-            max_results=limit, page_token=cursor, order_by=["last_update_time DESC"]
+            max_results=limit, page_token=check_mlflow_page_token(cursor), order_by=["last_update_time DESC"]
         )
         items = [
             Experiment(
@@ -91,6 +93,7 @@ class ExperimentService:
     ) -> RunPage:
         from mlflow.exceptions import MlflowException
 
+        cursor = check_mlflow_page_token(cursor)
         try:
             if (
                 order_by
@@ -184,8 +187,9 @@ class ExperimentService:
     def download_artifact(self, run_id: str, path: str, dst: Path) -> Path:
         from mlflow.exceptions import MlflowException
 
-        if not path or ".." in Path(path).parts:
+        if not path:
             raise InvalidRequest("artifact path must be a relative path inside the run")
+        path = relative_subpath(path, "artifact path")
         try:
             return Path(self.client.download_artifacts(run_id, path, str(dst)))
         except (MlflowException, OSError):

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..paths import PathPolicy
+
 # Runs a `code` job: binds the parameters as globals, then runs the source with its own file name
 # so tracebacks point at the user's lines.
 _CODE_BOOT = (
@@ -24,7 +26,7 @@ def job_paths(job_dir: Path) -> dict[str, Path]:
     }
 
 
-def prepare_files(kind: str, spec: dict[str, Any], job_dir: Path, root_dir: Path) -> None:
+def prepare_files(kind: str, spec: dict[str, Any], job_dir: Path, paths: PathPolicy) -> None:
     """Write what the kind needs into the snapshot at submit time (after the code copy)."""
     snap = job_paths(job_dir)["snapshot"]
     snap.mkdir(parents=True, exist_ok=True)
@@ -33,13 +35,13 @@ def prepare_files(kind: str, spec: dict[str, Any], job_dir: Path, root_dir: Path
         (snap / "__mlrun__.py").write_text(spec["source"])
         (snap / "__mlrun_params__.json").write_text(json.dumps(spec.get("parameters") or {}))
     elif kind == "notebook":
-        src = resolve(root_dir, spec["notebook"])
+        src = paths.confine(spec["notebook"], "notebook")
         (job_dir / "input.ipynb").write_bytes(src.read_bytes())
         (job_dir / "parameters.json").write_text(json.dumps(spec.get("parameters") or {}))
     elif kind == "batch":
         from ..batch.prepare import prepare_batch
 
-        prepare_batch(spec, job_dir, root_dir)
+        prepare_batch(spec, job_dir, paths)
 
 
 def resolve(root_dir: Path, path: str) -> Path:

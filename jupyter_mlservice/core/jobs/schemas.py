@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from ..schemas import Model, parse_bytes
+from ..schemas import Model, checked_tags, env_names, parse_bytes, printable_name
 
 
 class JobStatus(str, Enum):
@@ -98,10 +98,21 @@ class JobCommon(Model):
     @field_validator("environment_variables")
     @classmethod
     def _no_reserved_env(cls, env: dict[str, str]) -> dict[str, str]:
+        env_names(env)
         reserved = [k for k in env if k.startswith("MLFLOW_RUN") or k == "MLFLOW_TRACKING_URI"]
         if reserved:
             raise ValueError(f"{', '.join(reserved)} is set by the service; remove it")
         return env
+
+    @field_validator("experiment", "display_name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        return printable_name(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _mlflow_tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        return checked_tags(tags)
 
 
 class CommandJobSpec(JobCommon):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import secrets
 import shutil
 from collections.abc import Callable
@@ -18,8 +19,10 @@ from ..errors import Conflict, InvalidRequest, NotFound
 from ..experiments import ExperimentService
 from ..logfile import read_from
 from ..pagination import page
+from ..paths import PathPolicy
 from ..schemas import LogChunk
 from ..store import Store
+from ..targets.tables import TargetRow
 from ..timeutil import as_utc, utcnow
 from . import launch
 from ..experiments.schemas import Artifact, JobMetrics
@@ -29,6 +32,9 @@ from .snapshot import git_commit, snapshot
 
 if TYPE_CHECKING:
     from ..targets import TargetService
+
+
+log = logging.getLogger("jupyter_mlservice.jobs")
 
 
 def new_job_id() -> str:
@@ -46,7 +52,9 @@ class JobService:
         max_snapshot_bytes: int,
         on_change: Callable[[JobRow], None] = lambda row: None,
         wake: Callable[[], None] = lambda: None,
+        paths: PathPolicy | None = None,
     ):
+        self.paths = paths or PathPolicy(root_dir, hidden=[jobs_dir.parent])
         self.store = store
         self.targets = targets
         self.experiments = experiments
@@ -61,9 +69,14 @@ class JobService:
 
     # ---- submit ------------------------------------------------------------------------------
 
-    def submit(self, spec: Any, extra_tags: dict[str, str] | None = None, parent_id: str | None = None) -> Job:
+    def submit(self, spec: Any, extra_tags: dict[str, str] | None = None, parent_id: str | None = None, *,
+               rerun_snapshot: Path | None = None) -> Job:
         """Validate, snapshot the code, create the MLflow run, queue the job (a child of
-        ``parent_id`` when given: see children.py)."""
+        ``parent_id`` when given: see children.py).
+
+        Every path in the spec must lie inside the server root (403 otherwise); a rerun copies
+        its original job's snapshot (``rerun_snapshot``), which lives in the workspace folder.
+        """
         target = self.targets.row(spec.target) if spec.target else None
         if target is None:  # pragma: no cover - target defaults to "local"
             raise InvalidRequest("target is required")
@@ -74,11 +87,11 @@ class JobService:
             check(spec)
         if spec.environment and self.environments is not None:  # record the exact version it runs in
             data["environment"] = self.environments.pin(spec.environment)
-        code_dir = launch.resolve(self.root_dir, spec.code) if spec.code else None
+        code_dir = rerun_snapshot or (self.paths.confine(spec.code, "code") if spec.code else None)
         if code_dir is not None and not code_dir.is_dir():
             raise InvalidRequest(f"code folder {spec.code!r} does not exist on the server (paths are relative to {self.root_dir})")
         if spec.kind == "notebook":
-            nb = launch.resolve(self.root_dir, spec.notebook)
+            nb = self.paths.confine(spec.notebook, "notebook")
             if not nb.is_file() or nb.suffix != ".ipynb":
                 raise InvalidRequest(f"notebook {spec.notebook!r} is not an .ipynb file on the server (paths are relative to {self.root_dir})")
 
@@ -87,10 +100,10 @@ class JobService:
         job_dir.mkdir(parents=True)
         try:
             if code_dir is not None:
-                snapshot(code_dir, launch.job_paths(job_dir)["snapshot"], self.max_snapshot_bytes)
-            launch.prepare_files(spec.kind, data, job_dir, self.root_dir)
+                snapshot(code_dir, launch.job_paths(job_dir)["snapshot"], self.max_snapshot_bytes, self.paths)
+            launch.prepare_files(spec.kind, data, job_dir, self.paths)
             launch.job_paths(job_dir)["log"].touch()
-            commit = git_commit(code_dir or (launch.resolve(self.root_dir, spec.notebook).parent if spec.kind == "notebook" else self.root_dir))
+            commit = git_commit(code_dir or (nb.parent if spec.kind == "notebook" else self.root_dir))
             experiment_id = self.experiments.ensure_experiment(spec.experiment)
             run_tags = {
                 **spec.tags,
@@ -130,8 +143,16 @@ class JobService:
             created_at=now,
             updated_at=now,
         )
-        with self.store.session() as s:
-            s.add(row)
+        try:
+            with self.store.session() as s:
+                s.add(row)
+                s.flush()  # the write lock (SQLite) comes first; the target is checked under it
+                if s.scalar(select(TargetRow.name).where(TargetRow.name == spec.target).with_for_update()) is None:
+                    raise Conflict(f"compute target {spec.target!r} was deleted while the job was being submitted; submit it to another target")
+        except BaseException:
+            shutil.rmtree(job_dir, ignore_errors=True)
+            self.experiments.end_run(run_id, "FAILED")
+            raise
         self.on_change(row)
         self.wake()
         return to_job(row)
@@ -144,7 +165,8 @@ class JobService:
         spec = TypeAdapter(JobSpec).validate_python(row.spec)
         if spec.code:
             # The original folder may have changed since; rerun what the job actually ran.
-            spec = spec.model_copy(update={"code": str(launch.job_paths(self.job_dir(job_id))["snapshot"])})
+            snap = launch.job_paths(self.job_dir(job_id))["snapshot"]
+            return self.submit(spec, extra_tags={"mlservice.rerun_of": job_id}, rerun_snapshot=snap)
         return self.submit(spec, extra_tags={"mlservice.rerun_of": job_id})
 
     # ---- read --------------------------------------------------------------------------------
@@ -156,7 +178,7 @@ class JobService:
         return self.store.get_or_404(JobRow, job_id, f"no job with id {job_id!r}")
 
     def get(self, job_id: str) -> Job:
-        return to_job(self.row(job_id))
+        return shown_job(self.row(job_id))
 
     def list(
         self,
@@ -189,7 +211,7 @@ class JobService:
             q = q.where(JobRow.tags[key].as_string() == value)
         with self.store.session() as s:
             rows, nxt = page(s, q, [JobRow.created_at, JobRow.id], limit, cursor, descending=True)
-        return JobPage(items=[to_job(r) for r in rows], next_cursor=nxt)
+        return JobPage(items=[shown_job(r) for r in rows], next_cursor=nxt)
 
     def logs(self, job_id: str, offset: int = 0) -> LogChunk:
         row = self.row(job_id)
@@ -205,6 +227,34 @@ class JobService:
     def artifacts(self, job_id: str) -> list[Artifact]:
         row = self.row(job_id)
         return self.experiments.artifacts(row.run_id) if row.run_id else []
+
+    # ---- delete ------------------------------------------------------------------------------
+
+    def delete(self, job_id: str) -> None:
+        """Delete an ended job: its row, its folder (snapshot, log, outputs) and its MLflow run
+        (marked deleted, as ``mlflow gc`` expects). A running job is canceled first (409 until
+        then); a sweep's or AutoML run's parent keeps its child jobs, so it is refused too."""
+        from sqlalchemy import delete as delete_rows
+        from sqlalchemy import func
+
+        with self.store.session() as s:
+            row = self.store.get_or_404(JobRow, job_id, f"no job with id {job_id!r}", s)
+            run_id = row.run_id
+            if s.scalar(select(func.count()).select_from(JobRow).where(JobRow.parent_id == job_id)):
+                raise Conflict(f"job {job_id} has child jobs (a sweep or an AutoML run); delete those first")
+            ended = [st.value for st in TERMINAL_STATUSES]
+            damaged = JobRow.status.not_in([st.value for st in JobStatus])  # a status no version wrote: nothing runs
+            if not s.execute(delete_rows(JobRow).where(JobRow.id == job_id, JobRow.status.in_(ended) | damaged)).rowcount:
+                status = s.scalar(select(JobRow.status).where(JobRow.id == job_id))
+                if status is None:  # a concurrent delete won
+                    raise NotFound(f"no job with id {job_id!r}")
+                raise Conflict(f"job {job_id} is {status}; cancel it (or wait for it to end) before deleting it")
+        shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
+        if run_id:
+            try:
+                self.experiments.client.delete_run(run_id)
+            except Exception:  # noqa: BLE001 - the job is gone; MLflow still lists its run
+                log.warning("job %s deleted; its MLflow run %s could not be marked deleted", job_id, run_id)
 
     def progress(self, job_id: str) -> JobProgress:
         """What a batch job (mini-batches, rows/s) or a notebook job (cells) has done so far; the
@@ -246,6 +296,37 @@ class JobService:
         self.on_change(row)
         self.wake()
         return to_job(row)
+
+
+def shown_job(row: JobRow) -> Job:
+    """The job as the API shows it; a stored record that cannot be shown (written by an older
+    version, or damaged) becomes a placeholder that says so, instead of breaking every page that
+    holds it."""
+    try:
+        job = to_job(row)
+        job.model_dump_json()  # what the handler will do: fails on text no encoder accepts
+        return job
+    except Exception as exc:  # noqa: BLE001 - any damage: the rest of the list must still show
+        log.warning("job %s: stored record cannot be shown: %s", row.id, type(exc).__name__)
+        status = row.status if row.status in JobStatus._value2member_map_ else JobStatus.FAILED.value
+        return Job(
+            id=row.id, kind=_text(row.kind, "unknown"), display_name=_text(row.display_name, row.id), status=JobStatus(status),
+            target=_text(row.target, ""), experiment=_text(row.experiment, ""), experiment_id=None, run_id=_text(row.run_id, None),
+            attempt=row.attempt if isinstance(row.attempt, int) else 1, max_retries=0, timeout_s=None, exit_code=None,
+            error=f"this job's stored record cannot be shown ({type(exc).__name__}); its spec, tags and history are hidden",
+            git_commit=None, tags={}, spec={}, attempts=[], created_at=as_utc(row.created_at) or as_utc(utcnow()),
+            started_at=None, ended_at=None, duration_s=None,
+        )
+
+
+def _text(value: Any, default: Any) -> Any:
+    if not isinstance(value, str):
+        return default
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return default
+    return value
 
 
 def to_job(row: JobRow) -> Job:

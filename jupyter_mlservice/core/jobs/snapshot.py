@@ -2,42 +2,27 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 from ..errors import InvalidRequest
+from ..paths import PathPolicy, TooLarge
 
 IGNORED = {".git", "__pycache__", ".ipynb_checkpoints", ".mlservice", "node_modules", ".venv", ".mypy_cache", ".pytest_cache"}
 
 
-def folder_size(root: Path, limit: int) -> int:
-    """Bytes under root (ignored folders skipped); stops counting once past limit."""
-    total = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in IGNORED]
-        for name in filenames:
-            try:
-                total += os.lstat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                continue
-            if total > limit:
-                return total
-    return total
-
-
-def snapshot(source: Path, dest: Path, max_bytes: int) -> None:
+def snapshot(source: Path, dest: Path, max_bytes: int, paths: PathPolicy | None = None) -> None:
+    """Copy a code folder (symlinks kept as links; each must point inside the allowed paths)."""
     if not source.is_dir():
         raise InvalidRequest(f"code must be a folder; {source} is not one")
-    size = folder_size(source, max_bytes)
-    if size > max_bytes:
+    try:
+        (paths or PathPolicy(source)).copy(source, dest, max_bytes, f"code folder {source}", ignore=IGNORED.__contains__, keep_links=True)
+    except TooLarge:
         raise InvalidRequest(
             f"code folder {source} holds more than {max_bytes // 2**20} MiB, the snapshot limit; "
             "move data out of it (read data from its own path or a datastore) or raise "
             "MLServiceApp.max_snapshot_mb"
-        )
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(*IGNORED), symlinks=True, dirs_exist_ok=True)
+        ) from None
 
 
 def git_commit(path: Path) -> str | None:

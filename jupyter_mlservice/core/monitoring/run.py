@@ -29,6 +29,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..errors import MLServiceError
+from ..paths import PathPolicy
 from .collected import window_batches
 from .collection import INPUTS, META, OUTPUTS
 from .schemas import parse_window
@@ -56,12 +58,19 @@ def data_files(config: dict[str, Any], role: str) -> list[Path]:
     """The CSV/Parquet files of the baseline or of the current data (``role``): a server path, or
     the local path of the data asset version this job was given as an input."""
     given = config["baseline"] if role == "baseline" else config["source"]["name"]
-    path = given
     if given.startswith("data:"):
         path = os.environ.get(f"MLSERVICE_INPUT_{role.upper()}")
         if not path:
             raise RunError(f"{role} {given!r} is a data asset, which the job gets as input {role!r}; run it as the monitor's job")
-    files = expand(Path(config["root_dir"]), path)
+        # the server laid the version out for this job (inside its workspace folder): in reach as given
+        paths = PathPolicy(config["root_dir"], [path])
+    else:
+        path = given
+        paths = PathPolicy(config["root_dir"], config.get("allowed_paths") or [], hidden=[config["workspace_dir"]])
+    try:  # checked when the monitor was made; a glob's matches or a link may have changed since
+        files = expand(paths, path)
+    except MLServiceError as exc:
+        raise RunError(exc.message) from None
     if not files:
         where = "its version holds" if given.startswith("data:") else f"paths are relative to {config['root_dir']}"
         raise RunError(f"{role} {given!r} matches no CSV or Parquet file ({where})")

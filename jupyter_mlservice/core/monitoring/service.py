@@ -372,6 +372,7 @@ class MonitorService:
             source["folder"] = str(collected_dir(self.workspace_dir, source["name"]))
         return {
             "name": row.name, **row.spec, "source": source, "model": model, "root_dir": str(self.root_dir),
+            "allowed_paths": [str(p) for p in self.jobs.paths.allowed[1:]],
             "workspace_dir": str(self.workspace_dir), "profiles_dir": str(self.dir / "profiles"),
         }  # fmt: skip
 
@@ -483,7 +484,8 @@ class MonitorService:
             name = body.name or f"{source}-{body.stream}"
             description = body.description or f"{body.stream} collected by {source} from {since.isoformat()} to {until.isoformat()} ({rows} rows)"
             tags = {"mlservice.collected": source, "mlservice.window": f"{since.isoformat()}/{until.isoformat()}"}
-            return self.data.create(DataCreate(name=name, path=str(tmp), mode="copy", kind="folder", description=description, tags=tags))
+            return self.data.create(DataCreate(name=name, path=str(tmp), mode="copy", kind="folder", description=description, tags=tags),
+                                    server_made=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -504,7 +506,7 @@ class MonitorService:
         from .sources import expand
 
         if not given.startswith("data:"):
-            files = expand(self.root_dir, given)
+            files = expand(self.jobs.paths, given)
             if not files:
                 raise InvalidRequest(f"{role} {given!r} matches no CSV or Parquet file on the server (paths are relative to {self.root_dir})")
             yield files

@@ -7,14 +7,17 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ..paths import PathPolicy
+
 BATCH_ROWS = 65_536
 
 
-def expand(root_dir: Path, path: str) -> list[Path]:
-    """A CSV/Parquet file, a folder of them or a glob (relative to the server root) -> files."""
+def expand(paths: PathPolicy, path: str) -> list[Path]:
+    """A CSV/Parquet file, a folder of them or a glob (relative to the server root, and in reach
+    of ``paths``: 403 otherwise) -> files."""
     from ..batch.prepare import expand_files
 
-    return expand_files(root_dir, path)
+    return expand_files(paths, path, what="baseline")
 
 
 def file_batches(files: list[Path], columns: list[str] | None = None, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:

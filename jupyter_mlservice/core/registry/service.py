@@ -17,6 +17,8 @@ from ..errors import Conflict, InvalidRequest, NotFound
 from ..events import EventBus
 from ..experiments import ExperimentService
 from ..jobs import JobService
+from ..pagination import check_mlflow_page_token
+from ..paths import relative_subpath
 from ..schemas import MODEL_ALIAS_PATTERN, MODEL_NAME_PATTERN
 from .schemas import ModelVersion, RegisteredModel, RegisteredModelPage
 
@@ -47,11 +49,13 @@ def parse_model_ref(ref: str) -> tuple[str, str | None, str | None]:
 
 
 class ModelService:
-    def __init__(self, experiments: ExperimentService, jobs: JobService, events: EventBus | None = None, lineage=None):
+    def __init__(self, experiments: ExperimentService, jobs: JobService, events: EventBus | None = None, lineage=None,
+                 max_copy_bytes: int = 2048 * 2**20):
         self.experiments = experiments
         self.jobs = jobs
         self.events = events or EventBus()
         self.lineage_edges = lineage  # LineageService: job -> model version edges, a version's data inputs
+        self.max_copy_bytes = max_copy_bytes
 
     def _changed(self, name: str, action: str, version: str | None = None, alias: str | None = None) -> None:
         self.events.emit("model", {"name": name, "version": version, "action": action, "alias": alias})
@@ -85,9 +89,9 @@ class ModelService:
                 raise Conflict(f"job {job_id} is {job.status}; register models from completed jobs")
             run_id = job.run_id
         if run_id:
-            source, model_id = self._run_source(run_id, path)
+            source, model_id = self._run_source(run_id, relative_subpath(path.strip("/") or "model", "path"))
         else:
-            run_id, source = self._upload(name, Path(local_path))
+            run_id, source = self._upload(name, self.jobs.paths.confine(local_path, "local_path"))
             model_id = None
         self._ensure_registered_model(name)
         mv = self.client.create_model_version(
@@ -151,20 +155,32 @@ class ModelService:
         return [m for m in found if not m.source_run_id and run.info.start_time <= m.creation_timestamp <= end]
 
     def _upload(self, name: str, local: Path) -> tuple[str, str]:
+        """Copy a server file/folder into a registration run's artifacts (at most max_copy_bytes;
+        a server stop interrupts the copy and leaves no version behind)."""
         if not local.exists():
             raise InvalidRequest(f"local_path {str(local)!r} does not exist on the server")
+        paths = self.jobs.paths
+        what = f"local_path {str(local)!r}"
+        paths.measure(local, self.max_copy_bytes, what)  # before a run exists: too big is a clean 400
         exp_id = self.experiments.ensure_experiment(REGISTRATION_EXPERIMENT)
         run_id = self.experiments.create_run(exp_id, f"register {name}", {"mlservice.registered_from": str(local)})
         try:
-            if local.is_dir():
+            artifact_uri = self.client.get_run(run_id).info.artifact_uri.rstrip("/")
+            if artifact_uri.startswith("file://") or "://" not in artifact_uri:
+                # a local artifact store: copy straight in, in chunks that watch for a stop
+                from mlflow.utils.file_utils import local_file_uri_to_path
+
+                dest = Path(local_file_uri_to_path(artifact_uri)) / "model"
+                paths.copy(local, dest / local.name if local.is_file() else dest, self.max_copy_bytes, what)
+            elif local.is_dir():
                 self.client.log_artifacts(run_id, str(local), "model")
             else:
                 self.client.log_artifact(run_id, str(local), "model")
             self.client.set_terminated(run_id, "FINISHED")
-        except Exception:
+        except BaseException:
             self.client.set_terminated(run_id, "FAILED")
             raise
-        return run_id, f"{self.client.get_run(run_id).info.artifact_uri.rstrip('/')}/model"
+        return run_id, f"{artifact_uri}/model"
 
     def _ensure_registered_model(self, name: str) -> None:
         from mlflow.exceptions import MlflowException
@@ -178,7 +194,7 @@ class ModelService:
     # ---- read --------------------------------------------------------------------------------
 
     def list(self, limit: int = 100, cursor: str | None = None, filter_string: str | None = None) -> RegisteredModelPage:
-        page = self.client.search_registered_models(filter_string=filter_string, max_results=limit, page_token=cursor, order_by=["name ASC"])
+        page = self.client.search_registered_models(filter_string=filter_string, max_results=limit, page_token=check_mlflow_page_token(cursor), order_by=["name ASC"])
         return RegisteredModelPage(items=[self._model(m) for m in page], next_cursor=page.token or None)
 
     def get(self, name: str) -> RegisteredModel:

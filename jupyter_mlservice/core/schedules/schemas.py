@@ -42,6 +42,23 @@ class Recurrence(Model):
             raise ValueError("weekdays applies to unit=weeks")
 
 
+def _within_bounds(value: datetime | None) -> datetime | None:
+    """An instant the scheduler can compute with (see timing.EARLIEST/LATEST)."""
+    from datetime import timezone
+
+    from .timing import EARLIEST, LATEST
+
+    if value is None:
+        return None
+    try:
+        utc = value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
+    return value
+
+
 CatchUp = Literal["skip", "latest", "all"]
 ScheduleRunState = Literal["claimed", "waiting", "submitted", "skipped", "missed", "failed"]
 ACTIVE_RUN_STATES = ("claimed", "waiting")  # the scheduler still owes these a job
@@ -55,6 +72,8 @@ class _Timing(Model):
     time_zone: str = Field("UTC", description="IANA time zone, e.g. `Europe/Paris`.")
     start_at: datetime | None = Field(None, description="No run before this instant (naive = UTC).")
     end_at: datetime | None = Field(None, description="No run after this instant (naive = UTC).")
+
+    _bounded = field_validator("start_at", "end_at")(classmethod(lambda cls, v: _within_bounds(v)))
 
 
 class ScheduleCreate(_Timing):
@@ -86,6 +105,8 @@ class ScheduleUpdate(Model):
     catch_up_limit: int | None = Field(None, ge=1, le=1000)
     max_concurrent_runs: int | None = Field(None, ge=1, le=1000)
     concurrency_policy: ConcurrencyPolicy | None = None
+
+    _bounded = field_validator("start_at", "end_at")(classmethod(lambda cls, v: _within_bounds(v)))
 
 
 class ScheduleRun(Model):

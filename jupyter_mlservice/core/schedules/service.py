@@ -3,6 +3,7 @@ scheduler's business (controller.py); how a slot fires exactly once is firing.py
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, InvalidRequest
+from ..errors import Conflict, InvalidRequest, NotFound
 from ..events import EventBus
 from ..jobs.schemas import JobStatus
 from ..jobs.tables import JobRow
@@ -23,6 +24,8 @@ from .firing import Firing, render
 from .schemas import Schedule, ScheduleCreate, SchedulePage, ScheduleRun, ScheduleRunPage, ScheduleUpdate
 from .tables import ScheduleRow, ScheduleRunRow
 from .timing import Timing
+
+log = logging.getLogger(__name__)
 
 
 class ScheduleService:
@@ -51,13 +54,11 @@ class ScheduleService:
         if not isinstance(job, dict) or "kind" not in job:
             raise InvalidRequest("job needs a kind (command, notebook, code or batch) and that kind's fields, as POST /jobs takes them")
         spec = render(job, self.clock(), time_zone, name, "schedule")
-        from ..jobs import launch
-
+        paths = self.firing.jobs.paths  # in reach now; each run checks its rendered paths again
         if spec.kind == "notebook":
-            nb = launch.resolve(self.root_dir, spec.notebook)
-            if not nb.is_file():
+            if not paths.confine(spec.notebook, "job.notebook").is_file():
                 raise InvalidRequest(f"job.notebook {spec.notebook!r} is not a file on the server (paths are relative to {self.root_dir})")
-        if spec.code and "{{" not in spec.code and not launch.resolve(self.root_dir, spec.code).is_dir():
+        if spec.code and "{{" not in spec.code and not paths.confine(spec.code, "job.code").is_dir():
             raise InvalidRequest(f"job.code {spec.code!r} is not a folder on the server")
         if spec.kind == "notebook":
             self.on_notebook_schedule()
@@ -94,12 +95,29 @@ class ScheduleService:
             return row
 
     def get(self, name: str) -> Schedule:
-        return self._to_model(self.row(name))
+        return self._shown(self.row(name))
+
+    def _shown(self, row: ScheduleRow) -> Schedule:
+        """The schedule as the API shows it; a stored record that cannot be shown becomes a
+        disabled placeholder that says so, instead of breaking every page that holds it."""
+        try:
+            schedule = self._to_model(row)
+            schedule.model_dump_json()
+            return schedule
+        except Exception as exc:  # noqa: BLE001 - any damage: the rest of the list must still show
+            log.warning("schedule %s: stored record cannot be shown: %s", row.id, type(exc).__name__)
+            now = as_utc(self.clock())
+            return Schedule(
+                id=row.id, name=row.name, description=f"this schedule's stored record cannot be shown ({type(exc).__name__}); delete it and create it again",
+                job={}, cron=None, recurrence=None, time_zone="UTC", start_at=None, end_at=None, enabled=False, catch_up="skip",
+                catch_up_limit=1, max_concurrent_runs=1, concurrency_policy="skip", next_run_at=None, active_runs=0,
+                created_at=as_utc(row.created_at) or now, updated_at=as_utc(row.updated_at) or now,
+            )
 
     def list(self, limit: int = 100, cursor: str | None = None) -> SchedulePage:
         with self.store.session() as s:
             rows, nxt = page(s, select(ScheduleRow), [ScheduleRow.name], limit, cursor)
-        return SchedulePage(items=[self._to_model(r) for r in rows], next_cursor=nxt)
+        return SchedulePage(items=[self._shown(r) for r in rows], next_cursor=nxt)
 
     def update(self, name: str, body: ScheduleUpdate) -> Schedule:
         row = self.row(name)
@@ -141,7 +159,8 @@ class ScheduleService:
         row = self.row(name)
         with self.store.session() as s:
             s.execute(delete(ScheduleRunRow).where(ScheduleRunRow.schedule_id == row.id))
-            s.execute(delete(ScheduleRow).where(ScheduleRow.id == row.id))
+            if not s.execute(delete(ScheduleRow).where(ScheduleRow.id == row.id)).rowcount:
+                raise NotFound(f"no schedule named {name!r}")  # a concurrent delete won (rolls back)
         self._changed(row.name, "deleted")
 
     def run_now(self, name: str) -> ScheduleRun:

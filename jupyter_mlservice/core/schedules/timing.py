@@ -23,11 +23,26 @@ def zone(name: str) -> ZoneInfo:
         raise InvalidRequest(f"time_zone {name!r} is not an IANA time zone (e.g. UTC, Europe/Paris, America/New_York)") from None
 
 
+# Instants a schedule may name. Past the upper bound, time-zone conversion and "the slot after"
+# overflow Python's datetime (year 9999) instead of answering.
+EARLIEST, LATEST = datetime(1970, 1, 1), datetime(3000, 1, 1)
+
+
 def check_cron(expr: str) -> None:
-    from croniter import croniter
+    from croniter import CroniterBadDateError, croniter
 
     if len(expr.split()) != 5 or not croniter.is_valid(expr):
         raise InvalidRequest(f"cron {expr!r} is not a five-field cron expression (minute hour day month weekday), e.g. '0 2 * * *'")
+    try:  # '0 0 31 2 *' is well formed and never fires
+        croniter(expr, datetime(2000, 1, 1)).get_next(datetime)
+    except (CroniterBadDateError, OverflowError, ValueError):
+        raise InvalidRequest(f"cron {expr!r} never fires (no date matches it, e.g. February 31); check the day and month fields") from None
+
+
+def check_instant(label: str, value: datetime | None) -> None:
+    """start_at/end_at (naive UTC) within what the scheduler can compute with."""
+    if value is not None and not EARLIEST <= value < LATEST:
+        raise InvalidRequest(f"{label} must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
 
 
 def _aware(naive_utc: datetime) -> datetime:
@@ -47,6 +62,8 @@ class Timing:
             raise InvalidRequest("give either cron (e.g. '0 2 * * *') or recurrence (e.g. {'every': 1, 'unit': 'days', 'at': ['02:00']})")
         if cron:
             check_cron(cron)
+        check_instant("start_at", start_at)
+        check_instant("end_at", end_at)
         self.cron = cron
         self.rec = recurrence
         self.tz = zone(time_zone)
@@ -86,11 +103,13 @@ class Timing:
         return out
 
     def _next_cron(self, after: datetime) -> datetime | None:
-        from croniter import croniter
+        from croniter import CroniterBadDateError, croniter
 
         local = _aware(after).astimezone(self.tz)
-        it = croniter(self.cron, local)
-        return _naive(it.get_next(datetime))
+        try:
+            return _naive(croniter(self.cron, local).get_next(datetime))
+        except (CroniterBadDateError, OverflowError):  # no slot left before datetime's end
+            return None
 
     def _next_rec(self, after: datetime) -> datetime | None:
         unit, every = self.rec["unit"], int(self.rec.get("every") or 1)

@@ -29,6 +29,7 @@ import orjson
 from . import oip_binary
 from .batching import Batcher, Failed, TensorInput
 from .config import EndpointConfig
+from .echo import without_echo
 from .metrics import Metrics
 from .scorers import (
     TEXT, MLflowScorer, Reply, ScriptScorer, apply_env, error, is_json, load_scorer, oip_reply, predictions_reply, restore_env,
@@ -213,6 +214,8 @@ class ScoringThread:
                 if rows is None:
                     return scorer.invocations(body, content_type)
                 return _predictions(scorer.predict_rows(rows))
+        except RecursionError:  # MLflow's and the script contract's json.loads on hostile nesting
+            return error(400, "request body nests arrays/objects too deeply")
         except Exception as exc:
             traceback.print_exc()
             return error(500, f"{type(exc).__name__}: {exc}")
@@ -579,30 +582,33 @@ class ScoringApp:
             return deployment, UNROUTED
         if self.mirrors and target is None:
             self._mirror("score", body, content_type, scope, headers)
-        if getattr(deployment, "remote", False):
+        if getattr(deployment, "remote", False):  # that worker group's own app removes echoes
             return await self._forward(deployment, scope, headers, body), deployment.name
+        return without_echo(await self._score_body(deployment, body, content_type, headers, scope, arrival), body), deployment.name
+
+    async def _score_body(self, deployment: Deployment, body: bytes, content_type: str, headers, scope, arrival: Arrival) -> Reply:
         scorer = deployment.scorer
         if scope["method"] == "GET" and not getattr(scorer, "rawhttp", False):
-            return error(405, "GET /score needs a scoring script whose run() is decorated with @rawhttp; send POST"), deployment.name
+            return error(405, "GET /score needs a scoring script whose run() is decorated with @rawhttp; send POST")
         if deployment.tensor_batcher is not None and is_json(content_type) and len(body) <= BATCHED_JSON_BYTES:
             try:
                 tensor = deployment.tensor_input.from_json(orjson.loads(body))
             except orjson.JSONDecodeError:
                 tensor = None  # MLflow's own parser words the error
             if tensor is not None:
-                return await self._score(deployment, "tensor", (tensor, predictions_reply), arrival), deployment.name
+                return await self._score(deployment, "tensor", (tensor, predictions_reply), arrival)
         if isinstance(scorer, MLflowScorer):
             if scorer.fast is not None and content_type in ("application/json", "application/json; charset=utf-8"):
                 if len(body) <= INLINE_JSON_BYTES:
                     rows = _fast_rows(scorer, body)
                     if rows is not None:
-                        return await self._score(deployment, "rows", rows, arrival), deployment.name
+                        return await self._score(deployment, "rows", rows, arrival)
                 else:
-                    return await self._score(deployment, "json", (body, content_type), arrival), deployment.name
-            return await self._score(deployment, "invocations", (body, content_type), arrival), deployment.name
+                    return await self._score(deployment, "json", (body, content_type), arrival)
+            return await self._score(deployment, "invocations", (body, content_type), arrival)
         query = scope.get("query_string", b"").decode("latin-1")
         payload = (body, content_type, headers, scope["method"], scope["path"], query)
-        return await self._score(deployment, "score", payload, arrival), deployment.name
+        return await self._score(deployment, "score", payload, arrival)
 
     def _probe(self, path: str) -> Reply:
         if path in ("/", "/v2/health/live"):
@@ -659,9 +665,9 @@ class ScoringApp:
             try:
                 request = orjson.loads(body) if length is None else oip_binary.decode_request(body, length)
             except orjson.JSONDecodeError as exc:
-                return error(400, f"request body is not valid JSON: {exc}"), UNROUTED
+                return without_echo(error(400, f"request body is not valid JSON: {exc}"), body), UNROUTED
             except (ValueError, KeyError, struct.error) as exc:
-                return error(400, f"invalid binary tensor data: {exc}"), UNROUTED
+                return without_echo(error(400, f"invalid binary tensor data: {exc}"), body), UNROUTED
             tensor = deployment.tensor_input.from_oip(request) if deployment.tensor_batcher is not None else None
             if tensor is not None:
                 answer = partial(oip_reply, model_name=name, model_version=deployment.config.model_version, request=request)
@@ -674,7 +680,7 @@ class ScoringApp:
                 data, length = oip_binary.encode_reply(reply.body, binary, requested)
                 reply = Reply(200, data, b"application/octet-stream",
                               ((oip_binary.HEADER, str(length).encode()),))
-            return reply, deployment.name
+            return without_echo(reply, body), deployment.name
         return error(404, f"no route {method} {path}"), UNROUTED
 
     async def _swagger(self, scope, headers) -> Reply:

@@ -78,8 +78,8 @@ class EndpointProcess:
         (state_dir / "state.json").unlink(missing_ok=True)
         _write_config(state_dir / "config.json", config)
         log = open(state_dir / "logs" / "endpoint.log", "ab")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_mlservice.core.serving.supervisor", str(state_dir)],
+        proc = subprocess.Popen(  # the keeper: holds the socket, runs (and re-runs) the supervisor
+            [sys.executable, "-m", "jupyter_mlservice.core.serving.keeper", str(state_dir)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -120,7 +120,7 @@ class EndpointProcess:
     @staticmethod
     def _check_alive(proc: subprocess.Popen, state_dir: Path, deadline: float, doing: str) -> None:
         if proc is not None and proc.poll() is not None:
-            raise EndpointFailed(f"the endpoint supervisor exited before it could {doing}:\n{_tail(state_dir)}")
+            raise EndpointFailed(f"the endpoint process exited before it could {doing}:\n{_tail(state_dir)}")
         if time.monotonic() > deadline:
             raise EndpointFailed(f"the endpoint did not {doing} in time:\n{_tail(state_dir)}")
 

@@ -1,13 +1,14 @@
 """The per-endpoint supervisor: owns the port, keeps the right workers running.
 
-``python -m jupyter_mlservice.core.serving.supervisor STATE_DIR`` runs in its own session, so it
-outlives the Jupyter server that started it. It binds the endpoint's socket once (the port never
-changes while it lives), starts ``config.workers`` worker processes that inherit the socket,
+``python -m jupyter_mlservice.core.serving.supervisor STATE_DIR --fd N --keeper PID`` is run by the
+endpoint's keeper (keeper.py), which owns the listening socket and starts a new supervisor when
+one dies; run alone (no ``--fd``) it binds the socket itself. In its own session either way, it
+outlives the Jupyter server that started it. It starts ``config.workers`` worker processes that inherit the socket,
 restarts any that die (with backoff when they keep dying), and on SIGHUP (after ``config.json``
 was rewritten) rolls out a new generation: new workers load and start accepting first, then the
 old ones drain. A rollout whose workers fail leaves the old generation serving.
 
-Files in STATE_DIR: ``config.json`` (desired), ``state.json`` (pid, port: for re-attaching),
+Files in STATE_DIR: ``config.json`` (desired), ``state.json`` (the keeper's pid, port: for re-attaching),
 ``status.json`` (what runs), ``workers/<pid>.json`` (each worker's report), ``logs/``, ``metrics/``.
 """
 
@@ -30,6 +31,7 @@ from .metrics import read_json, retire, write_json
 
 ROLLOUT_TIMEOUT_S = 600.0  # new workers that import TensorFlow or torch on a busy machine take minutes
 TICK_S = 0.1
+LEFTOVER_EVERY = 50  # ticks between looks for a previous supervisor's workers' files
 
 
 @dataclass
@@ -45,8 +47,10 @@ class Worker:
 
 
 class Supervisor:
-    def __init__(self, state_dir: Path):
+    def __init__(self, state_dir: Path, fd: int | None = None, keeper: int | None = None):
         self.dir = state_dir
+        self.fd = fd  # the keeper's listening socket; None: bind one here
+        self.keeper = keeper
         self.config_path = state_dir / "config.json"
         self.workers: dict[int, Worker] = {}  # every live worker, any generation
         self.current: dict[int, Worker] = {}  # slot -> worker of the serving generation
@@ -62,6 +66,7 @@ class Supervisor:
         self.sock: socket.socket | None = None
         self.log = open(state_dir / "logs" / "endpoint.log", "ab", buffering=0)
         self._last_status: dict | None = None
+        self._ticks = 0
         self.group_socks: dict[tuple[int, int], socket.socket] = {}  # (generation, group) -> Unix socket
 
     def say(self, message: str) -> None:
@@ -73,19 +78,26 @@ class Supervisor:
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
         signal.signal(signal.SIGINT, lambda *_: setattr(self, "stopping", True))
         config = self._read_config()
-        self.sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((config.host, config.port))
-        self.sock.listen(2048)
-        self.sock.set_inheritable(True)
-        port = self.sock.getsockname()[1]
-        me = psutil.Process()
-        write_json(
-            self.dir / "state.json",
-            {"pid": os.getpid(), "create_time": me.create_time(), "host": config.host, "port": port,
-             "started_at": time.time()},
-        )  # fmt: skip
-        self.say(f"listening on {config.host}:{port}")
+        if self.fd is not None:  # the keeper's socket: it stays open if this process dies
+            _die_with(self.keeper)
+            self.sock = socket.socket(fileno=self.fd)
+            self.sock.set_inheritable(True)
+            port = self.sock.getsockname()[1]
+            self.say(f"supervisor {os.getpid()} serving the keeper's socket {config.host}:{port}")
+        else:
+            self.sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind((config.host, config.port))
+            self.sock.listen(2048)
+            self.sock.set_inheritable(True)
+            port = self.sock.getsockname()[1]
+            me = psutil.Process()
+            write_json(
+                self.dir / "state.json",
+                {"pid": os.getpid(), "create_time": me.create_time(), "host": config.host, "port": port,
+                 "started_at": time.time()},
+            )  # fmt: skip
+            self.say(f"listening on {config.host}:{port}")
         self._rollout(config.model_copy(update={"port": port}))
         while not self.stopping:
             self._tick()
@@ -95,6 +107,9 @@ class Supervisor:
 
     def _tick(self) -> None:
         self._reap()
+        self._ticks += 1
+        if self._ticks % LEFTOVER_EVERY == 1:
+            self._sweep_leftovers()
         if self.reload:
             self.reload = False
             try:
@@ -111,6 +126,21 @@ class Supervisor:
                     self.rollouts += 1
         self._restart_missing()
         self._write_status()
+
+    def _sweep_leftovers(self) -> None:
+        """Workers of a supervisor that died before this one drain and exit on their own; once
+        they are gone, fold their metrics into retired.json and drop their reports."""
+        for folder in (self.dir / "metrics", self.dir / "workers"):
+            for path in folder.glob("*.json"):
+                if not path.stem.isdigit() or int(path.stem) in self.workers:
+                    continue
+                pid = int(path.stem)
+                if _alive(pid):
+                    continue
+                if folder.name == "metrics":
+                    retire(folder, pid)
+                else:
+                    path.unlink(missing_ok=True)
 
     def _read_config(self) -> EndpointConfig:
         config = EndpointConfig.model_validate_json(self.config_path.read_text())
@@ -320,11 +350,38 @@ class Supervisor:
             write_json(self.dir / "status.json", {**status, "updated_at": time.time()})
 
 
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _die_with(parent: int | None) -> None:
+    """A SIGKILLed keeper takes its supervisor along (SIGTERM: the workers drain), so that a new
+    endpoint process can bind the port again."""
+    import contextlib
+    import ctypes
+
+    if parent is None:
+        return
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        sys.exit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    state_dir = Path(argv[0]).resolve()
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("state_dir")
+    parser.add_argument("--fd", type=int, default=None, help="an inherited listening socket (the keeper's)")
+    parser.add_argument("--keeper", type=int, default=None, help="the keeper's pid: exit when it dies")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    state_dir = Path(args.state_dir).resolve()
     (state_dir / "logs").mkdir(parents=True, exist_ok=True)
-    return Supervisor(state_dir).run()
+    return Supervisor(state_dir, args.fd, args.keeper).run()
 
 
 if __name__ == "__main__":

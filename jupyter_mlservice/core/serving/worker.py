@@ -5,6 +5,11 @@ socket is inherited (one accept queue for all workers), so a worker that stops a
 waiting connections to the others, and connections made while no worker is up wait in the
 kernel's backlog instead of being refused. SIGTERM drains: stop accepting, answer each open
 connection's next request with ``Connection: close``, exit when none are left (or after a grace).
+
+A worker never outlives its supervisor by more than its grace: the supervisor's death sends
+SIGTERM (PR_SET_PDEATHSIG, and a parent check for when that is unavailable), the drain and
+uvicorn's shutdown are bounded, and a watchdog ends the process if anything still holds it
+(a request stuck in a model or a script).
 """
 
 from __future__ import annotations
@@ -26,14 +31,29 @@ from .metrics import Metrics, write_json
 
 DRAIN_GRACE_S = 10.0
 DRAIN_IDLE_S = 1.0
+SHUTDOWN_S = 5.0  # uvicorn's own graceful shutdown, after the drain
+WATCHDOG_MARGIN_S = 5.0  # past the drain and shutdown: exit whatever still runs
+PARENT_CHECK_S = 1.0
 
 
 def _die_with_parent(parent: int) -> None:
-    """A SIGKILLed supervisor must not leave workers holding the port."""
+    """A SIGKILLed supervisor must not leave workers holding the port (or their memory)."""
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
         sys.exit(0)
+    # Until the event loop takes over SIGTERM (a drain), there is nothing to drain: exit at once,
+    # whatever handler an imported library may install meanwhile.
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+
+
+def _watchdog(seconds: float) -> None:
+    """End the process after ``seconds`` whatever holds it; started when a drain begins."""
+    import threading
+
+    timer = threading.Timer(seconds, os._exit, args=(0,))
+    timer.daemon = True
+    timer.start()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,19 +129,24 @@ def main(argv: list[str] | None = None) -> None:
             server_header=False,
             date_header=False,
             backlog=2048,
+            timeout_graceful_shutdown=SHUTDOWN_S,
         )
     )
     sock = socket.socket(fileno=args.fd)
 
+    grace = max(max(d.request_settings.request_timeout_ms for d in config.deployments) / 1000 + DRAIN_IDLE_S, DRAIN_GRACE_S)
+
     async def drain() -> None:
+        if app.draining:
+            return
         app.draining = True
+        _watchdog(grace + SHUTDOWN_S + WATCHDOG_MARGIN_S)
         report(True, draining=True)
         for listener in getattr(server, "servers", []):
             listener.close()
         # Busy connections get "Connection: close" on their next response. One that stays idle
         # (same finished request) for DRAIN_IDLE_S is closed like a keep-alive timeout would.
-        grace = max(d.request_settings.request_timeout_ms for d in config.deployments) / 1000 + DRAIN_IDLE_S
-        deadline = time.monotonic() + max(grace, DRAIN_GRACE_S)
+        deadline = time.monotonic() + grace
         idle_since: dict = {}
         while server.server_state.connections and time.monotonic() < deadline:
             now = time.monotonic()
@@ -149,7 +174,16 @@ def main(argv: list[str] | None = None) -> None:
             if server.started:
                 report(True)
 
+        async def watch_parent() -> None:  # PR_SET_PDEATHSIG's fallback
+            while not app.draining:
+                if os.getppid() != args.supervisor:
+                    print(f"worker {os.getpid()}: the supervisor is gone; draining")
+                    await drain()
+                    return
+                await asyncio.sleep(PARENT_CHECK_S)
+
         loop.create_task(announce())
+        loop.create_task(watch_parent())
         await server.serve(sockets=[sock])
 
     import uvloop

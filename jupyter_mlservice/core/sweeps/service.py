@@ -58,10 +58,11 @@ class SweepService:
         for check in self.jobs.submit_checks:  # what every job's submit checks (its data inputs exist...)
             check(spec)
         code = body.trial.get("code")
-        code_dir = launch.resolve(self.root_dir, code) if code else None
+        paths = self.jobs.paths
+        code_dir = paths.confine(code, "trial.code") if code else None
         if code_dir is not None and not code_dir.is_dir():
             raise InvalidRequest(f"trial.code folder {code!r} does not exist on the server (paths are relative to {self.root_dir})")
-        if spec.kind == "notebook" and not launch.resolve(self.root_dir, spec.notebook).is_file():
+        if spec.kind == "notebook" and not paths.confine(spec.notebook, "trial.notebook").is_file():
             raise InvalidRequest(f"trial.notebook {spec.notebook!r} is not a file on the server (paths are relative to {self.root_dir})")
         if body.sampling == "grid":
             body = body.model_copy(update={"limits": body.limits.model_copy(update={"max_trials": min(body.limits.max_trials, grid_size(body))})})
@@ -69,7 +70,7 @@ class SweepService:
         def prepare(job_dir: Path) -> None:
             # Every trial runs the code as it was at submit time.
             if code_dir is not None:
-                snapshot(code_dir, launch.job_paths(job_dir)["snapshot"], self.max_snapshot_bytes)
+                snapshot(code_dir, launch.job_paths(job_dir)["snapshot"], self.max_snapshot_bytes, paths)
 
         job = self.parents.create(
             KIND, body.model_dump(mode="json"), target=body.target, experiment=body.experiment,

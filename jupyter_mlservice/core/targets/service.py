@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ..compute import ComputeBackend
-from ..errors import Conflict, InvalidRequest
+from ..errors import Conflict, InvalidRequest, NotFound
 from ..events import EventBus
 from ..pagination import page
 from ..jobs.schemas import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
@@ -110,10 +110,8 @@ class TargetService:
     def create(self, body: TargetCreate) -> Target:
         backend = self.backend(body.type)
         settings = backend.validate_settings(body.settings)
-        with self.store.session() as s:
-            if s.get(TargetRow, body.name) is not None:
-                raise Conflict(f"a compute target named {body.name!r} already exists")
-            s.add(TargetRow(name=body.name, type=body.type, description=body.description, settings=settings, created_at=utcnow()))
+        if not self.store.insert_new(TargetRow(name=body.name, type=body.type, description=body.description, settings=settings, created_at=utcnow())):
+            raise Conflict(f"a compute target named {body.name!r} already exists")
         try:
             backend.target_created(body.name, settings)
         except Exception:
@@ -138,8 +136,14 @@ class TargetService:
         return self.get(name)
 
     def delete(self, name: str) -> None:
+        """Atomic against submits to the target (see JobService.submit): the row goes first, which
+        takes the write lock, and the jobs are counted after; a busy target rolls back."""
+        if name == DEFAULT_TARGET:
+            raise Conflict(f"the built-in {DEFAULT_TARGET!r} target cannot be deleted (jobs default to it); change its settings instead")
         row = self.row(name)
         with self.store.session() as s:
+            if not s.execute(delete(TargetRow).where(TargetRow.name == name)).rowcount:
+                raise NotFound(f"no compute target named {name!r}")
             busy = s.scalar(
                 select(func.count())
                 .select_from(JobRow)
@@ -147,7 +151,6 @@ class TargetService:
             )
             if busy:
                 raise Conflict(f"target {name!r} has {busy} queued or running job(s); cancel them or wait before deleting it")
-            s.delete(s.get(TargetRow, name))
         backend = self.backends.get(row.type)
         if backend is not None:
             backend.target_deleted(name, row.settings)
