@@ -92,8 +92,12 @@ $(STAMPS)/ui-deps: ui-tests/package.json ui-tests/yarn.lock $(STAMPS)/python-dep
 
 ## ---- suites -----------------------------------------------------------------------------------
 
+# Test files are spread over PYTEST_WORKERS processes (pytest-xdist, a whole file per worker, so a
+# module's shared fixtures stay in one process): most tests wait on subprocesses and servers, so
+# two workers finish well before one on a 2-core machine. PYTEST_WORKERS=0 runs them in-process.
+PYTEST_WORKERS ?= 2
 pytest: install
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
 
 # only the deep learning group (also part of `pytest`): PyTorch, TensorFlow, Keras, ONNX
 pytest-frameworks: install

@@ -16,8 +16,12 @@ export function nameError(kind: NameKind, name: string, existing: ReadonlyArray<
       case 'deployment':
         return trans.__('Use 1-32 letters, digits or "-", starting with a letter.');
       case 'model':
+      case 'data':
         return trans.__('Use letters, digits, "_", "." or "-" (at most 128), starting with a letter or digit.');
+      case 'environment':
+        return trans.__('Use 1-64 letters, digits, "_", "." or "-", starting with a letter.');
       case 'alias':
+      case 'dataAlias':
         return trans.__('An alias starts with a letter and uses letters, digits, "_" or "-" (e.g. champion).');
       default:
         return trans.__('Use 1-64 letters, digits, "_", "." or "-", starting with a letter or digit.');

@@ -3,3 +3,6 @@ import './base.css';
 import './serving.css';
 import './schedules.css';
 import './studio.css';
+import './data.css';
+import './environments.css';
+import './sweeps.css';

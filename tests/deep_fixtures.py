@@ -3,7 +3,11 @@ synthetic data, and one server per test session on which every framework is trai
 
 Data are made here, never downloaded: 8x8 grey images of a horizontal (class 0) or vertical
 (class 1) bar in noise for the CNN, and 8 numeric features whose first two decide the class for
-the MLPs. A few hundred samples and two epochs are plenty to tell the classes apart.
+the MLPs. A couple of hundred samples and two epochs are plenty to tell the classes apart.
+
+The frameworks: PyTorch (its own flavor), Keras 3 on the torch backend (`mlflow.keras`) and
+TensorFlow's tf.keras (`mlflow.tensorflow`; Keras 3 on the TensorFlow backend). TensorFlow is
+imported by its training job and its deployment only: the suite's costliest import.
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ TRAIN_TORCH = textwrap.dedent(
     from data import images
 
     torch.manual_seed(0)
-    x, y = images(300)
+    x, y = images(200)
     X, Y = torch.from_numpy(x), torch.from_numpy(y)
     model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
     opt = torch.optim.Adam(model.parameters(), lr=0.05)
@@ -83,9 +87,9 @@ TRAIN_TORCH = textwrap.dedent(
         mlflow.log_params({"epochs": epochs, "lr": 0.05, "framework": "pytorch"})
         for epoch in range(epochs):
             model.train()
-            for i in range(0, len(X), 50):
+            for i in range(0, len(X), 25):
                 opt.zero_grad()
-                loss = nn.functional.cross_entropy(model(X[i:i + 50]), Y[i:i + 50])
+                loss = nn.functional.cross_entropy(model(X[i:i + 25]), Y[i:i + 25])
                 loss.backward()
                 opt.step()
             with torch.no_grad():
@@ -104,16 +108,16 @@ TRAIN_TORCH = textwrap.dedent(
     '''
 )
 
-# Keras 3 on the backend KERAS_BACKEND names (tensorflow or torch): mlflow.autolog() logs every
-# epoch's metrics and the model.
+# Keras 3 on the backend KERAS_BACKEND names: mlflow.keras.autolog() logs every epoch's metrics and
+# the model with the keras flavor, which records the backend (so it is served on torch again).
 TRAIN_KERAS = textwrap.dedent(
     '''
-    import mlflow, keras
+    import mlflow, mlflow.keras, keras
     from data import tabular
 
-    mlflow.autolog()
+    mlflow.keras.autolog()
     keras.utils.set_random_seed(0)
-    x, y = tabular(300)
+    x, y = tabular(200)
     model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
                               keras.layers.Dense(2, activation="softmax")])
     model.compile(keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -132,7 +136,7 @@ TRAIN_TF = textwrap.dedent(
 
     mlflow.tensorflow.autolog()
     tf.keras.utils.set_random_seed(0)
-    x, y = tabular(300)
+    x, y = tabular(200)
     model = tf.keras.Sequential([tf.keras.Input((8,)), tf.keras.layers.Dense(16, activation="relu"),
                                  tf.keras.layers.Dense(2, activation="softmax")])
     model.compile(tf.keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -142,7 +146,8 @@ TRAIN_TF = textwrap.dedent(
 )
 
 # An Azure ML scoring script for the CNN: init() loads the MLflow model from AZUREML_MODEL_DIR
-# with the PyTorch flavor, run() takes {"images": [...]} and answers classes and probabilities.
+# with the PyTorch flavor, run() takes {"images": [...]} and answers classes and probabilities,
+# and the thread settings its worker runs with (OMP_NUM_THREADS and torch's own).
 SCORE_TORCH = textwrap.dedent(
     '''
     import json, os
@@ -159,7 +164,8 @@ SCORE_TORCH = textwrap.dedent(
         x = torch.tensor(np.asarray(json.loads(raw_data)["images"], dtype="float32"))
         with torch.no_grad():
             p = torch.softmax(model(x), dim=1).numpy()
-        return {"classes": p.argmax(1).tolist(), "probabilities": p.round(4).tolist()}
+        return {"classes": p.argmax(1).tolist(), "probabilities": p.round(4).tolist(),
+                "torch_threads": torch.get_num_threads(), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")}
     '''
 )
 
@@ -206,12 +212,12 @@ def write_png_folder(folder: Path, n: int, seed: int = 5) -> list[int]:
 
 class Trained:
     """Every framework trained once as a job and registered: ``trained.jobs["torch"]``,
-    ``trained.models["torch"]`` (the registered name)."""
+    ``trained.models["torch"]`` (the registered name). ``live_points`` holds the torch job's loss
+    points as read while the job was still Running (it waits after its first epoch for the gate)."""
 
     FRAMEWORKS = {
         "torch": ("python train_torch.py 2", {}),
-        "keras-tf": ("python train_keras.py", {"KERAS_BACKEND": "tensorflow"}),
-        "keras-torch": ("python train_keras.py", {"KERAS_BACKEND": "torch"}),
+        "keras": ("python train_keras.py", {"KERAS_BACKEND": "torch"}),
         "tf": ("python train_tf.py", {}),
     }
 
@@ -227,15 +233,40 @@ class Trained:
                 environment_variables={**JOB_ENV, **env, **extra},
             )
         self.models: dict[str, str] = {}
+        self.live_points: list = []
+        self.live_status = ""
 
     def finish(self) -> None:
+        torch = self.jobs["torch"]
+        # what the run widget polls, while the job is held after its first epoch
+        self.live_points = wait_for(lambda: torch.metrics().get("loss"), timeout=900, interval=0.5, what="the first epoch's loss")
+        self.live_status = torch.refresh().status
         self.gate.touch()
         for name, job in self.jobs.items():
             job = self.jobs[name] = job.wait(timeout=1500)
             assert job.status == "Completed", f"{name}: {job.error}\n{job.logs()[-3000:]}"
-            if name not in self.models:
-                self.models[name] = f"deep-{name}"
-                self.ml.models.register(self.models[name], job=job, path="model")
+            self.models[name] = f"deep-{name}"
+            self.ml.models.register(self.models[name], job=job, path="model")
+
+
+# `make pytest` spreads whole test files over pytest-xdist workers (--dist loadfile), and a session
+# fixture lives once per worker: the files that use the trained models go to one worker together,
+# so that each framework is trained once.
+FILES_SHARING_MODELS = ("test_deep_onnx.py", "test_deep_training.py")
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None  # xdist's own scheduler
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedModelsScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "deep learning models" if scope.rsplit("/", 1)[-1] in FILES_SHARING_MODELS else scope
+
+    return SharedModelsScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -249,17 +280,14 @@ def deep_server(tmp_path_factory, mlflow_template):
 
 
 @pytest.fixture(scope="session")
-def trained(deep_server):
-    """Submits one training job per framework at once; tests that need the models call finish()."""
+def models(deep_server):
+    """One training job per framework, submitted at once, finished and registered."""
     code = write_code(deep_server.root / "deep-code")
     trained = Trained(deep_server, code, deep_server.root / "torch-gate")
-    yield trained
-    trained.gate.touch()
-
-
-@pytest.fixture(scope="session")
-def models(trained):
-    trained.finish()
+    try:
+        trained.finish()
+    finally:
+        trained.gate.touch()
     return trained
 
 

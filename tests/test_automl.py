@@ -38,9 +38,17 @@ def _series(root):
     return "sales.csv"
 
 
+def _synthetic(root):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=1500, n_features=8, random_state=0)
+    pd.DataFrame(X, columns=[f"x{i}" for i in range(8)]).assign(label=y).to_csv(root / "synthetic.csv", index=False)
+    return "synthetic.csv"
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, mlflow_template):
-    """Four AutoML runs submitted together (they share the local target's two slots)."""
+    """Five AutoML runs submitted together (they share the local target's two slots)."""
     from jupyter_mlservice.core.workspace import Workspace, WorkspaceConfig
 
     from .conftest import seed_workspace
@@ -59,6 +67,8 @@ def runs(tmp_path_factory, mlflow_template):
                                  time_budget_s=BUDGET, **LIMIT, blocked_models=["knn"], experiment="automl-diabetes"),
         "sales": AutoMLCreate(task="forecasting", data=_series(root), target_column="sales", time_column="day", primary_metric="rmse",
                               time_budget_s=BUDGET, **LIMIT, lags=[1, 2, 7], experiment="automl-sales"),
+        "synthetic": AutoMLCreate(task="classification", data=_synthetic(root), target_column="label", time_budget_s=BUDGET, max_trials=2,
+                                  allowed_models=["lightgbm"], ensemble=False, experiment="automl-synthetic"),
     }
     submitted = {name: ws.automl.submit(spec) for name, spec in specs.items()}
     for run in submitted.values():
@@ -101,6 +111,34 @@ def test_every_trial_is_a_nested_child_run_with_params_and_metrics(runs):
     children = ws.jobs.list(parent=run.id).items
     roles = sorted(c.tags["mlservice.automl_role"] for c in children)
     assert roles == ["finalize", "search", "search"]
+
+
+def test_validation_defaults_to_cross_validation_on_small_data_and_a_holdout_on_large(runs):
+    from jupyter_mlservice.core.automl.worker import default_validation
+
+    ws, done = runs
+
+    def search_logs(name):
+        children = ws.jobs.list(parent=done[name].id).items
+        return [(ws.jobs_dir / c.id / "output.log").read_text() for c in children if c.tags["mlservice.automl_role"] == "search"]
+
+    assert all("569 rows, validation: 5-fold cross-validation" in log for log in search_logs("breast_cancer"))  # none given
+    assert all("validation: 3-fold cross-validation" in log for log in search_logs("wine"))  # {"cv": 3}
+    assert default_validation(9_999) == {"eval_method": "cv", "n_splits": 5}
+    assert default_validation(10_000) == {"eval_method": "holdout", "split_ratio": 0.1}
+
+
+def test_the_lightgbm_search_starts_from_lightgbms_defaults(runs):
+    from jupyter_mlservice.core.automl.worker import LGBM_DEFAULTS
+
+    ws, done = runs
+    run = done["synthetic"]
+    assert run.job.status == "Completed", run.job.error
+    trials = ws.experiments.client.search_runs(
+        [run.job.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{run.job.run_id}' AND tags.`mlservice.automl_trial` LIKE '%'")
+    first = min(trials, key=lambda t: int(t.data.tags["mlservice.automl_trial"]))
+    assert {k: float(first.data.params[k]) for k in LGBM_DEFAULTS} == pytest.approx(LGBM_DEFAULTS)
+    assert len(trials) == 2 and run.leaderboard[0].model == "lightgbm"
 
 
 def test_the_final_model_has_a_signature_an_example_and_registers_in_one_call(runs):

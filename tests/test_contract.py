@@ -21,10 +21,14 @@ def test_the_document_publishes_the_constants_the_schemas_use():
     assert schemas["ScheduleRun"]["properties"]["state"]["enum"] == c["SCHEDULE_RUN_STATES"]
     assert schemas["SweepTrial"]["properties"]["state"]["enum"] == c["SWEEP_TRIAL_STATES"]
     assert schemas["Environment"]["properties"]["state"]["enum"] == c["ENVIRONMENT_STATES"]
+    assert schemas["EnvironmentCreate"]["properties"]["name"]["pattern"] == c["ENVIRONMENT_NAME_PATTERN"]
     assert c["TERMINAL_JOB_STATUSES"] == [s.value for s in JobStatus if s.is_terminal]
     assert sorted(c["ACTIVE_DEPLOYMENT_STATUSES"] + c["TERMINAL_DEPLOYMENT_STATUSES"]) == sorted(c["DEPLOYMENT_STATUSES"])
     assert sorted(c["ACTIVE_SCHEDULE_RUN_STATES"] + c["TERMINAL_SCHEDULE_RUN_STATES"]) == sorted(c["SCHEDULE_RUN_STATES"])
     assert sorted(c["ACTIVE_SWEEP_TRIAL_STATES"] + c["TERMINAL_SWEEP_TRIAL_STATES"]) == sorted(c["SWEEP_TRIAL_STATES"])
+    # data asset names are what core/refs.py checks: no '@' or ':', which references use
+    assert re.match(c["DATA_NAME_PATTERN"], "iris.v2_x-1") and not re.match(c["DATA_NAME_PATTERN"], "iris@2")
+    assert re.match(c["DATA_ALIAS_PATTERN"], "prod") and not re.match(c["DATA_ALIAS_PATTERN"], "2")
     assert c["MAX_PAGE_SIZE"] == 1000 and c["MAX_MIRROR_PERCENT"] == 50
     for key, value in c.items():
         if key.endswith("_PATTERN"):

@@ -1,23 +1,20 @@
 """Dynamic batching (core/serving/batching.py): concurrent requests share one forward pass and
-every caller gets its own rows back; per-worker thread settings; GPUs given to deployments."""
+every caller gets its own rows back; GPUs given to deployments. The batching of a live CNN
+deployment (JSON and OIP v2, 16 callers at once) and its thread settings are checked in
+test_deep_training.py, on the deployments of the model trained there."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-import requests
 
 from jupyter_mlservice.core.serving.batching import Batcher, Failed, TensorInput, split
 from jupyter_mlservice.core.serving.config import BatchingSettings
-
-from .deep_fixtures import images
 
 
 class DoublingModel:
@@ -113,95 +110,18 @@ def test_tensor_requests_are_checked_against_the_signature():
 
 # ---- in a real endpoint ----------------------------------------------------------------------
 
-THREADS_SCRIPT = textwrap.dedent(
+# What a GPU deployment's worker sees (no GPU here: the ids it was given, and the device it should use).
+DEVICES_SCRIPT = textwrap.dedent(
     """
-    import json, os
+    import os
 
     def init():
         pass
 
     def run(raw_data):
-        import torch
-        return {"torch_threads": torch.get_num_threads(), "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
-                "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES"), "device": os.environ.get("MLSERVICE_DEVICE")}
+        return {"CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES"), "device": os.environ.get("MLSERVICE_DEVICE")}
     """
 )
-
-
-@pytest.fixture(scope="module")
-def cnn_dir(tmp_path_factory):
-    """The small CNN of the training tests, saved with MLflow's PyTorch flavor."""
-    import mlflow.pytorch
-    import torch
-    from mlflow.models import infer_signature
-    from torch import nn
-
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 2)).eval()
-    x, _ = images(4)
-    path = tmp_path_factory.mktemp("cnn") / "model"
-    signature = infer_signature(x, model(torch.from_numpy(x)).detach().numpy())
-    mlflow.pytorch.save_model(model, str(path), signature=signature, input_example=x[:2], pip_requirements=["torch"])
-    return path
-
-
-@pytest.mark.frameworks
-@pytest.mark.timeout(900)
-def test_an_endpoint_batches_concurrent_tensor_requests_and_answers_each_caller(cnn_dir, tmp_path):
-    from jupyter_mlservice.core.serving import DeploymentConfig, EndpointConfig, EndpointProcess
-
-    code = tmp_path / "code"
-    code.mkdir()
-    (code / "score.py").write_text(THREADS_SCRIPT)
-    config = EndpointConfig(name="cnn", deployments=[
-        DeploymentConfig(name="batched", model_path=str(cnn_dir), model_version="1",
-                         batching={"max_batch_size": 16, "max_delay_ms": 20}, environment_variables={"OMP_NUM_THREADS": "1"}),
-        DeploymentConfig(name="plain", model_path=str(cnn_dir)),
-        DeploymentConfig(name="threads", model_path=str(cnn_dir), code_dir=str(code), scoring_script="score.py"),
-    ], traffic={"batched": 100})  # fmt: skip
-    ep = EndpointProcess.start(config, tmp_path / "state", timeout=600)
-    try:
-        headers = {"Authorization": f"Bearer {ep.config.primary_key}"}
-        x, _ = images(48, seed=11)
-        session = requests.Session()
-
-        def call(i: int, deployment: str, oip: bool = False):
-            rows = x[i:i + 1 + i % 2]  # one or two images per request
-            h = {**headers, "mlservice-deployment": deployment}
-            if oip:
-                body = {"id": str(i), "inputs": [{"name": "x", "shape": list(rows.shape), "datatype": "FP32", "data": rows.ravel().tolist()}]}
-                r = requests.post(f"{ep.base_url}/v2/models/{deployment}/infer", json=body, headers=h, timeout=120)
-                assert r.status_code == 200, r.text
-                out = r.json()
-                assert out["id"] == str(i)
-                return np.asarray(out["outputs"][0]["data"]).reshape(out["outputs"][0]["shape"])
-            r = requests.post(f"{ep.base_url}/invocations", json={"inputs": rows.tolist()}, headers=h, timeout=120)
-            assert r.status_code == 200 and r.headers["mlservice-deployment"] == deployment, r.text
-            return np.asarray(r.json()["predictions"])
-
-        expected = [call(i, "plain") for i in range(48)]
-        with ThreadPoolExecutor(16) as pool:
-            got = list(pool.map(lambda i: call(i, "batched"), range(48)))
-            got_oip = list(pool.map(lambda i: call(i, "batched", oip=True), range(48)))
-        for i in range(48):
-            assert got[i].shape == expected[i].shape and np.allclose(got[i], expected[i], atol=1e-5), i
-            assert np.allclose(got_oip[i], expected[i], atol=1e-5), i
-
-        metrics = session.get(f"{ep.base_url}/metrics", headers=headers, timeout=30).text
-        batches = float(re.search(r'mlservice_batches_total\{[^}]*deployment="batched"\} (\S+)', metrics).group(1))
-        answered = float(re.search(r'mlservice_batched_requests_total\{[^}]*deployment="batched"\} (\S+)', metrics).group(1))
-        assert answered == 96 and batches < answered  # several requests per forward pass
-        assert "plain" not in re.findall(r'mlservice_batches_total\{[^}]*deployment="(\w+)"', metrics)
-
-        # a shape the signature refuses is not batched: MLflow's own path answers 4xx, the batch goes on
-        bad = requests.post(f"{ep.base_url}/invocations", json={"inputs": [[1.0, 2.0]]}, headers=headers, timeout=60)
-        assert 400 <= bad.status_code < 500, bad.text
-
-        # OMP_NUM_THREADS of a deployment reaches the worker process and torch's own setting
-        threads = requests.post(f"{ep.base_url}/score", data="{}", headers={**headers, "mlservice-deployment": "threads"}, timeout=60)
-        assert threads.json()["OMP_NUM_THREADS"] == "1" and threads.json()["torch_threads"] == 1, threads.text
-    finally:
-        ep.stop()
 
 
 @pytest.mark.frameworks
@@ -225,7 +145,7 @@ def test_deployments_asking_for_gpus_get_their_own_devices(tmp_path, mlflow_temp
         ws.models.register("iris", local_path=str(tmp_path / "iris"))
         code = tmp_path / "code"
         code.mkdir()
-        (code / "score.py").write_text(THREADS_SCRIPT.replace("import torch", "import types; torch = types.SimpleNamespace(get_num_threads=lambda: 0)"))
+        (code / "score.py").write_text(DEVICES_SCRIPT)
         ws.endpoints.create_endpoint(EndpointCreate(name="gpus"))
 
         def deploy(name: str, gpu: int):

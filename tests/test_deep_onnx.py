@@ -15,17 +15,21 @@ import pandas as pd
 import pytest
 import requests
 
+from jupyter_mlservice.core.environments.cache import uv_bin
+
 from .conftest import free_port
 from .deep_fixtures import Trained, images, invoke, wait_for
 from .serving_fixtures import IRIS_COLUMNS, save_iris_model
 
-pytestmark = [pytest.mark.frameworks, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.frameworks, pytest.mark.timeout(900)]
 TOLERANCE = 1e-4
 
 
 @pytest.fixture(scope="module")
 def exported(models: Trained, tmp_path_factory):
-    """scikit-learn, PyTorch and Keras versions exported at once; -> {framework: new ModelVersion}."""
+    """scikit-learn, PyTorch, Keras (on torch) and TensorFlow (tf.keras) versions exported at once,
+    with one export that cannot meet its tolerance; -> {framework: (job, new ModelVersion,
+    export.json)} and the failed job."""
     ml = models.ml
     folder = tmp_path_factory.mktemp("iris") / "model"
     save_iris_model(folder)
@@ -33,20 +37,40 @@ def exported(models: Trained, tmp_path_factory):
     jobs = {
         "sklearn": ml.models.export("deep-iris:1", format="onnx", tolerance=TOLERANCE, wait=False),
         "torch": ml.models.export(f"{models.models['torch']}:1", format="onnx", tolerance=TOLERANCE, wait=False),
-        "keras": ml.models.export(f"{models.models['keras-tf']}:1", tolerance=TOLERANCE, wait=False),
+        "keras": ml.models.export(f"{models.models['keras']}:1", tolerance=TOLERANCE, wait=False),
+        "tf": ml.models.export(f"{models.models['tf']}:1", tolerance=TOLERANCE, wait=False),
     }
+    # float32 (ONNX) against float64 (scikit-learn): a difference no conversion avoids
+    save_regression_model(folder.parent / "regression")
+    ml.models.register("deep-regression", path=str(folder.parent / "regression"))
+    too_strict = ml.models.export("deep-regression:1", tolerance=1e-12, name="deep-regression-strict", wait=False)
     out = {}
     for framework, job in jobs.items():
         job = job.wait(timeout=1200)
         assert job.status == "Completed", f"{framework}: {job.error}\n{job.logs()[-3000:]}"
         result = json.loads(job.download("export.json", tmp_path_factory.mktemp(framework)).read_text())
         out[framework] = (job, ml.models.version(f"{result['name']}:{result['version']}"), result)
-    return out
+    return out, too_strict.wait(timeout=1200)
+
+
+def save_regression_model(path):
+    """A LinearRegression on iris (petal width from the rest), saved with MLflow's sklearn flavor."""
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LinearRegression
+
+    x = load_iris(as_frame=True).data
+    x.columns = IRIS_COLUMNS
+    features, target = x[IRIS_COLUMNS[:3]], x[IRIS_COLUMNS[3]]
+    model = LinearRegression().fit(features, target)
+    mlflow.sklearn.save_model(model, str(path), signature=infer_signature(features, model.predict(features)),
+                              pip_requirements=["scikit-learn"])
 
 
 def test_each_framework_exports_to_an_onnx_version_that_matches_the_original(exported, models):
-    expected_names = {"sklearn": "deep-iris", "torch": models.models["torch"], "keras": models.models["keras-tf"]}
-    for framework, (job, mv, result) in exported.items():
+    expected_names = {"sklearn": "deep-iris", **{name: models.models[name] for name in ("torch", "keras", "tf")}}
+    for framework, (job, mv, result) in exported[0].items():
         # a new version of the same model, registered by the export job (its lineage)
         assert mv.name == expected_names[framework] and mv.version == "2", (framework, mv)
         assert mv.lineage["job_id"] == job.id and job.tags["mlservice.export_of"] == f"{mv.name}:1"
@@ -55,18 +79,22 @@ def test_each_framework_exports_to_an_onnx_version_that_matches_the_original(exp
         assert float(mv.tags["mlservice.parity_max_abs_diff"]) <= TOLERANCE
         assert "parity on" in job.logs() and job.metrics()["parity_max_abs_diff"][0] <= TOLERANCE
         assert job.kind == "command" and job.display_name == f"export {mv.name}:1 to onnx"
+    # Keras on the torch backend (as it was trained) converts in the job's own process; a
+    # TensorFlow model is loaded on the torch backend in a child process
+    assert "tensorflow" not in exported[0]["keras"][0].logs().lower()
+    assert exported[0]["tf"][2]["flavor"] == "tensorflow"
 
 
 def test_an_onnx_version_is_served_by_onnxruntime(exported, models):
     ml = models.ml
-    ml.endpoints.create("onnx")
-    ml.deployments.create(endpoint="onnx", name="cnn", model=f"{models.models['torch']}:2", wait=False)
-    ml.deployments.create(endpoint="onnx", name="iris", model="deep-iris:2", wait=False)
+    for name, model in (("cnn", f"{models.models['torch']}:2"), ("iris", "deep-iris:2")):
+        ml.endpoints.create(f"onnx-{name}")
+        ml.deployments.create(endpoint=f"onnx-{name}", name=name, model=model, wait=False)
     for name in ("cnn", "iris"):
-        ml.deployments.wait("onnx", name, timeout=600)
-    ep, key = ml.endpoints.get("onnx"), ml.endpoints.get_keys("onnx")["primary"]
+        ml.deployments.wait(f"onnx-{name}", name, timeout=600)
+    ep, key = ml.endpoints.get("onnx-cnn"), ml.endpoints.get_keys("onnx-cnn")["primary"]
     x, y = images(16, seed=7)
-    answer = invoke(ep, key, "/invocations", {"inputs": x.tolist()}, deployment="cnn")
+    answer = invoke(ep, key, "/invocations", {"inputs": x.tolist()})
     assert answer.status_code == 200, answer.text
     logits = np.asarray(answer.json()["predictions"]["output"])
     assert logits.shape == (16, 2) and (logits.argmax(1) == y).mean() >= 0.9
@@ -74,11 +102,13 @@ def test_an_onnx_version_is_served_by_onnxruntime(exported, models):
     oip = invoke(ep, key, "/v2/models/cnn/infer", body)
     assert oip.status_code == 200 and oip.json()["outputs"][0]["shape"] == [2, 2], oip.text
     # the column signature of the scikit-learn original is kept: the same payload works
+    ep, key = ml.endpoints.get("onnx-iris"), ml.endpoints.get_keys("onnx-iris")["primary"]
     flowers = {"dataframe_split": {"columns": IRIS_COLUMNS, "data": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]}}
-    answer = invoke(ep, key, "/invocations", flowers, deployment="iris")
+    answer = invoke(ep, key, "/invocations", flowers)
     assert answer.status_code == 200, answer.text
     assert pd.DataFrame(answer.json()["predictions"])["label"].tolist() == [0, 2]
-    ml.endpoints.delete("onnx")
+    for name in ("cnn", "iris"):
+        ml.endpoints.delete(f"onnx-{name}")
 
 
 def test_export_and_package_mistakes_are_clear_400s(exported, models):
@@ -96,9 +126,9 @@ def test_export_and_package_mistakes_are_clear_400s(exported, models):
     r = requests.get(f"{base}/deep-iris/versions/2/package", params={"target": "phone"}, headers=headers, timeout=30)
     assert r.status_code == 400 and "edge" in r.json()["message"]
     # a tolerance the conversion cannot meet fails the job and registers nothing
-    job = ml.models.export(f"{models.models['torch']}:1", tolerance=1e-12, wait=False).wait(timeout=900)
-    assert job.status == "Failed" and "more than the tolerance" in job.logs()
-    assert [v.version for v in ml.models.versions(models.models["torch"])] == ["2", "1"]
+    job = exported[1]
+    assert job.status == "Failed" and "more than the tolerance" in job.logs(), job.logs()[-2000:]
+    assert "deep-regression-strict" not in [m["name"] for m in ml.models.list()]
 
 
 def test_an_edge_package_runs_with_only_onnxruntime_in_a_fresh_virtualenv(exported, models, tmp_path):
@@ -111,17 +141,19 @@ def test_an_edge_package_runs_with_only_onnxruntime_in_a_fresh_virtualenv(export
     readme = (folder / "README.md").read_text()
     assert f"{models.models['torch']}:2" in readme and "exported from" in readme and "max absolute difference" in readme
 
-    # A clean environment: python -m venv, then only what requirements.txt names.
+    # A clean environment: an empty virtualenv (not even pip), then only what requirements.txt
+    # names, installed into it by uv (the service's own installer: seconds from its cache).
     env_dir = tmp_path / "edge-venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     python = str(env_dir / "bin" / "python")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "MLFLOW", "MLSERVICE"))}
-    pip = subprocess.run([python, "-m", "pip", "install", "-q", "-r", str(folder / "requirements.txt")], env=clean,
-                         capture_output=True, text=True, timeout=900)
-    assert pip.returncode == 0, pip.stderr
-    listed = subprocess.run([python, "-m", "pip", "list", "--format=json"], env=clean, capture_output=True, text=True).stdout
-    installed = {p["name"].lower() for p in json.loads(listed)}
-    assert {"onnxruntime", "numpy"} <= installed and not installed & {"torch", "mlflow", "tensorflow", "jupyter-mlservice"}
+    install = subprocess.run([uv_bin(), "pip", "install", "--quiet", "--python", python, "-r", str(folder / "requirements.txt")],
+                             env=clean, capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr
+    listed = subprocess.run([python, "-c", "import importlib.metadata as m; print('\\n'.join(d.name for d in m.distributions()))"],
+                            env=clean, capture_output=True, text=True).stdout
+    installed = {name.lower() for name in listed.split()}
+    assert {"onnxruntime", "numpy"} <= installed and not installed & {"torch", "mlflow", "tensorflow", "jupyter-mlservice", "pip"}
 
     x, y = images(6, seed=9)
     (tmp_path / "input.json").write_text(json.dumps({"inputs": x.tolist()}))

@@ -275,6 +275,9 @@ def test_list_filters_and_paginates(workspace):
         seen += [j.id for j in page.items]
     assert len(seen) == len(set(seen)) == 5
     assert len(workspace.jobs.list(experiment="even").items) == 3
+    # kind: one, or several comma-separated (the Sweeps area lists sweep,automl)
+    assert len(workspace.jobs.list(kind="notebook").items) == 0
+    assert len(workspace.jobs.list(kind="sweep, command").items) == 5
     with pytest.raises(InvalidRequest, match="unknown status"):
         workspace.jobs.list(status="Nope")
     with pytest.raises(InvalidRequest, match="cursor"):

@@ -12,9 +12,10 @@ from typing import Any, get_args
 
 def constants() -> dict[str, Any]:
     from .endpoints.schemas import DeploymentState, EndpointState
-    from .environments.schemas import EnvironmentState
+    from .environments.schemas import ENVIRONMENT_NAME, EnvironmentState
     from .events import SCHEMA_BASE
     from .jobs.schemas import ACTIVE_STATUSES, TERMINAL_STATUSES, JobStatus
+    from .refs import ALIAS, NAME
     from .schedules.schemas import ACTIVE_RUN_STATES, SETTLED_RUN_STATES
     from .schemas import ENDPOINT_NAME_PATTERN, MAX_PAGE_SIZE, MODEL_ALIAS_PATTERN, MODEL_NAME_PATTERN, NAME_PATTERN
     from .serving.config import MAX_MIRROR_PERCENT
@@ -28,6 +29,9 @@ def constants() -> dict[str, Any]:
         "ENDPOINT_NAME_PATTERN": ENDPOINT_NAME_PATTERN,
         "MODEL_NAME_PATTERN": MODEL_NAME_PATTERN,
         "MODEL_ALIAS_PATTERN": MODEL_ALIAS_PATTERN,
+        "DATA_NAME_PATTERN": f"^{NAME}$",  # data asset names and aliases (core/refs.py)
+        "DATA_ALIAS_PATTERN": f"^{ALIAS}$",
+        "ENVIRONMENT_NAME_PATTERN": ENVIRONMENT_NAME,
         "JOB_STATUSES": jobs,
         "TERMINAL_JOB_STATUSES": [s for s in jobs if JobStatus(s) in TERMINAL_STATUSES],
         "ACTIVE_JOB_STATUSES": [s for s in jobs if JobStatus(s) in ACTIVE_STATUSES],

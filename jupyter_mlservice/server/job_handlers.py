@@ -149,7 +149,7 @@ OPS = [
             Query("experiment"),
             Query("tag", description="key=value; repeat to require several.", repeated=True),
             Query("parent", description="Only the child jobs of this parent job (a sweep's trials...)."),
-            Query("kind", description="Only jobs of this kind (command, notebook, sweep, automl...)."),
+            Query("kind", description="Only jobs of these kinds, comma-separated (command, notebook, sweep, automl...)."),
             *PAGE,
         ),
         tag=T,

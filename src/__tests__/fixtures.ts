@@ -3,6 +3,9 @@
  * and the helpers every spec needs (a mocked API module, a fake event stream, a fake uPlot).
  */
 import type {
+  DataAsset,
+  DataVersion,
+  AutoMLRun,
   Deployment,
   Endpoint,
   Experiment,
@@ -12,6 +15,8 @@ import type {
   Run,
   Schedule,
   ScheduleRun,
+  Sweep,
+  SweepTrial,
   Target
 } from '../api/client';
 
@@ -191,6 +196,54 @@ export function run(overrides: Partial<Run> = {}): Run {
   };
 }
 
+export function dataAsset(overrides: Partial<DataAsset> = {}): DataAsset {
+  return {
+    name: 'iris',
+    kind: 'file',
+    description: '',
+    tags: {},
+    aliases: {},
+    archived: false,
+    latest_version: 1,
+    version_count: 1,
+    created_at: '2026-12-01T00:00:00Z',
+    updated_at: '2026-12-01T00:00:00Z',
+    ...overrides
+  };
+}
+
+export function dataVersion(overrides: Partial<DataVersion> = {}): DataVersion {
+  return {
+    name: 'iris',
+    version: 1,
+    ref: 'data:iris@1',
+    status: 'Ready',
+    kind: 'file',
+    mode: 'copy',
+    source: 'iris.csv',
+    path: '/ws/data/iris/1/iris.csv',
+    url: null,
+    sql: null,
+    format: 'csv',
+    digest: 'sha256:0123456789abcdef0123456789abcdef',
+    size_bytes: 120,
+    file_count: 1,
+    row_count: 3,
+    columns: [{ name: 'x', type: 'double' }],
+    description: '',
+    tags: {},
+    aliases: [],
+    archived: false,
+    job_id: null,
+    output_name: null,
+    profile_status: null,
+    profile_job_id: null,
+    created_at: '2026-12-01T00:00:00Z',
+    deduplicated: false,
+    ...overrides
+  };
+}
+
 /**
  * The API module with every request function a jest.fn() (types, errors and URL builders kept):
  * `jest.mock('../api/client', () => require('./fixtures').mockClient())`.
@@ -247,4 +300,69 @@ export function detailHost(overrides: Record<string, unknown> = {}): any {
     copy: jest.fn(),
     ...overrides
   };
+}
+
+/** A sweep trial as GET /sweeps/{id}/trials answers it. */
+export function sweepTrial(overrides: Partial<SweepTrial> = {}): SweepTrial {
+  return {
+    number: 0,
+    job_id: 'trial-job-0',
+    status: 'Completed',
+    state: 'completed',
+    params: { alpha: 0.01, kernel: 'rbf' },
+    value: 0.5,
+    last_step: 3,
+    reason: null,
+    run_id: 'trial-run-0',
+    metrics: { val_f1: 0.5 },
+    created_at: '2025-01-01T00:00:00Z',
+    ended_at: '2025-01-01T00:00:05Z',
+    duration_s: 5,
+    ...overrides
+  };
+}
+
+/** A sweep (its parent job, spec, counts and best trial). */
+export function sweep(overrides: Partial<Sweep> = {}): Sweep {
+  return {
+    id: 'sweep1',
+    job: job({ id: 'sweep1', kind: 'sweep', display_name: 'iris sweep', status: 'Running' }),
+    spec: {
+      trial: { kind: 'command', command: 'python train.py --alpha ${{search_space.alpha}}' },
+      search_space: {
+        alpha: { type: 'loguniform', low: 0.001, high: 1 },
+        kernel: { type: 'choice', values: ['rbf', 'linear'] }
+      },
+      sampling: 'random',
+      objective: { metric: 'val_f1', goal: 'maximize' },
+      limits: { max_trials: 4, max_concurrent_trials: 2 },
+      target: 'local',
+      experiment: 'Default'
+    },
+    counts: { completed: 2, running: 1 },
+    best_trial: null,
+    ...overrides
+  } as Sweep;
+}
+
+/** An AutoML run (its parent job, spec, leaderboard, importance). */
+export function automlRun(overrides: Partial<AutoMLRun> = {}): AutoMLRun {
+  return {
+    id: 'automl1',
+    job: job({ id: 'automl1', kind: 'automl', display_name: 'credit', status: 'Completed' }),
+    spec: { task: 'classification', data: 'credit.csv', target_column: 'default', primary_metric: 'auc' },
+    rows: 569,
+    columns: 30,
+    suggested_time_budget_s: 62,
+    trials: 41,
+    best_score: 0.99,
+    best_model: { rank: 1, model: 'lightgbm', score: 0.99, params: { n_estimators: 4 } },
+    best_model_job_id: 'final-job',
+    leaderboard: [
+      { rank: 1, model: 'lightgbm', score: 0.99, params: { n_estimators: 4 }, train_time_s: 0.2 },
+      { rank: 2, model: 'random_forest', score: 0.97, params: { n_estimators: 10 }, train_time_s: 0.5 }
+    ],
+    feature_importance: { 'mean radius': 0.12, 'mean texture': 0.03 },
+    ...overrides
+  } as AutoMLRun;
 }

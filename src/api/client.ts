@@ -419,3 +419,132 @@ export function listScheduleRuns(
 export function getJobProgress(id: string): Promise<JobProgress> {
   return request('GET', `jobs/${seg(id)}/progress`);
 }
+
+// ---- data assets and lineage -----------------------------------------------------------
+
+export type DataAsset = Schemas['DataAsset'];
+export type DataVersion = Schemas['DataVersion'];
+export type DataCreate = Schemas['DataCreate'];
+export type DataUpdate = Schemas['DataUpdate'];
+export type DataProfile = Schemas['DataProfile'];
+export type DataLineage = Schemas['DataLineage'];
+export type LineageGraph = Schemas['LineageGraph'];
+export type LineageNode = Schemas['LineageNode'];
+export type LineageEdge = Schemas['LineageEdge'];
+
+export function listDataAssets(query: QueryOf<'listDataAssets'> = {}): Promise<IPage<DataAsset>> {
+  return request('GET', 'data', { query });
+}
+
+/** Register a version (the asset is created with v1); `deduplicated` when identical content already was one. */
+export function createDataVersion(body: Partial<DataCreate> & { name: string }): Promise<DataVersion> {
+  return request('POST', 'data', { body });
+}
+
+export function getDataAsset(name: string): Promise<DataAsset> {
+  return request('GET', `data/${seg(name)}`);
+}
+
+export function updateDataAsset(name: string, body: DataUpdate): Promise<DataAsset> {
+  return request('PATCH', `data/${seg(name)}`, { body });
+}
+
+/** Versions, newest first (archived ones included unless asked otherwise). */
+export function listDataVersions(name: string, query: QueryOf<'listDataVersions'> = {}): Promise<IPage<DataVersion>> {
+  return request('GET', `data/${seg(name)}/versions`, { query });
+}
+
+export function getDataVersion(name: string, version: string | number): Promise<DataVersion> {
+  return request('GET', `data/${seg(name)}/versions/${seg(String(version))}`);
+}
+
+export function updateDataVersion(name: string, version: string | number, body: DataUpdate): Promise<DataVersion> {
+  return request('PATCH', `data/${seg(name)}/versions/${seg(String(version))}`, { body });
+}
+
+export function setDataAlias(name: string, alias: string, version: number): Promise<DataVersion> {
+  return request('PUT', `data/${seg(name)}/aliases/${seg(alias)}`, { body: { version } });
+}
+
+export async function deleteDataAlias(name: string, alias: string): Promise<void> {
+  await request('DELETE', `data/${seg(name)}/aliases/${seg(alias)}`);
+}
+
+/** The version's profile (rows, columns with histograms or top values, the first 100 rows). */
+export function getDataProfile(name: string, version: string | number): Promise<DataProfile> {
+  return request('GET', `data/${seg(name)}/versions/${seg(String(version))}/profile`);
+}
+
+/** Compute the profile again, in a job on a compute target. */
+export function computeDataProfile(name: string, version: string | number, target = 'local'): Promise<DataProfile> {
+  return request('POST', `data/${seg(name)}/versions/${seg(String(version))}/profile`, { body: { target } });
+}
+
+/** Jobs that read the version, models and deployments made from them, the job that wrote it. */
+export function getDataLineage(name: string, version: string | number): Promise<DataLineage> {
+  return request('GET', `data/${seg(name)}/versions/${seg(String(version))}/lineage`);
+}
+
+/** The lineage graph around any node (`{type: 'job', id}`: a job's data inputs and outputs). */
+export function getLineage(query: QueryOf<'getLineage'>): Promise<LineageGraph> {
+  return request('GET', 'lineage', { query });
+}
+
+// ---- environments -----------------------------------------------------------------------
+
+export type Environment = Schemas['Environment'];
+export type EnvironmentCreate = Schemas['EnvironmentCreate'];
+export type EnvironmentLog = Schemas['EnvironmentLog'];
+
+/** The latest version of each environment, or (with `name`) every version of one, newest first. */
+export function listEnvironments(query: QueryOf<'listEnvironments'> = {}): Promise<IPage<Environment>> {
+  return request('GET', 'environments', { query });
+}
+
+/** Create a version: its requirements are resolved now (a lock), built now with `build`, else on first use. */
+export function createEnvironment(body: Partial<EnvironmentCreate> & { name: string }): Promise<Environment> {
+  return request('POST', 'environments', { body });
+}
+
+/** `sk12@1`, or `sk12` (the latest). */
+export function getEnvironment(ref: string): Promise<Environment> {
+  return request('GET', `environments/${seg(ref)}`);
+}
+
+/** Build now and answer once built (or failed: a 400 naming the requirement). */
+export function buildEnvironment(ref: string): Promise<Environment> {
+  return request('POST', `environments/${seg(ref)}/build`);
+}
+
+export function getEnvironmentLogs(ref: string, offset = 0): Promise<EnvironmentLog> {
+  return request('GET', `environments/${seg(ref)}/logs`, { query: { offset } });
+}
+
+// ---- sweeps and AutoML runs (both are parent jobs: GET /jobs?kind=sweep,automl lists them) --
+
+export type Sweep = Schemas['Sweep'];
+export type SweepTrial = Schemas['SweepTrial'];
+export type SearchParameter = Schemas['SearchParameter'];
+export type AutoMLRun = Schemas['AutoMLRun'];
+export type LeaderboardEntry = Schemas['LeaderboardEntry'];
+
+export function getSweep(id: string): Promise<Sweep> {
+  return request('GET', `sweeps/${seg(id)}`);
+}
+
+/** Every trial of a sweep by number, with its params, objective, state and latest metrics. */
+export function listSweepTrials(id: string): Promise<{ items: SweepTrial[] }> {
+  return request('GET', `sweeps/${seg(id)}/trials`);
+}
+
+export function cancelSweep(id: string): Promise<Sweep> {
+  return request('POST', `sweeps/${seg(id)}/cancel`);
+}
+
+export function getAutoMLRun(id: string): Promise<AutoMLRun> {
+  return request('GET', `automl/${seg(id)}`);
+}
+
+export function cancelAutoMLRun(id: string): Promise<AutoMLRun> {
+  return request('POST', `automl/${seg(id)}/cancel`);
+}

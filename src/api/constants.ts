@@ -27,6 +27,10 @@ export const ACTIVE_SWEEP_TRIAL_STATES = [
   "pruning"
 ] as const;
 
+export const DATA_ALIAS_PATTERN = "^[A-Za-z][A-Za-z0-9_-]{0,63}$" as const;
+
+export const DATA_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$" as const;
+
 export const DEPLOYMENT_STATUSES = [
   "Creating",
   "Healthy",
@@ -45,6 +49,8 @@ export const ENDPOINT_STATUSES = [
   "Updating",
   "Deleting"
 ] as const;
+
+export const ENVIRONMENT_NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_.-]{0,63}$" as const;
 
 export const ENVIRONMENT_STATES = [
   "NotBuilt",

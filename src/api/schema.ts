@@ -1525,7 +1525,7 @@ export interface components {
             allowed_models?: string[] | null;
             /** Blocked Models */
             blocked_models?: string[];
-            /** @description Default: cross-validation below 10,000 rows, else a 10% holdout. */
+            /** @description Default: 5-fold cross-validation below 10,000 rows, else a 10% holdout. */
             validation?: components["schemas"]["Validation"];
             /**
              * Featurization
@@ -5685,7 +5685,7 @@ export interface operations {
                 tag?: string[];
                 /** @description Only the child jobs of this parent job (a sweep's trials...). */
                 parent?: string;
-                /** @description Only jobs of this kind (command, notebook, sweep, automl...). */
+                /** @description Only jobs of these kinds, comma-separated (command, notebook, sweep, automl...). */
                 kind?: string;
                 /** @description Items per page (1-1000). */
                 limit?: number;

@@ -7,13 +7,16 @@ import type { ILauncher } from '@jupyterlab/launcher';
 import { activateCompare } from './compare';
 import { activateCompute } from './compute';
 import type { IAreaContext } from './context';
+import { activateData } from './data';
 import { activateEndpoints } from './endpoints';
+import { activateEnvironments } from './environments';
 import { activateExperiments } from './experiments';
 import { activateHome } from './home';
 import { activateJobs } from './jobs';
 import type { IJobServices } from './jobs/commands';
 import { activateModels } from './models';
 import { activateSchedules } from './schedules';
+import { activateSweeps } from './sweeps';
 
 /** What JupyterLab lends the areas: what jobs open notebooks and outputs with, the Launcher (each may be absent). */
 export interface IAreaServices extends IJobServices {
@@ -35,5 +38,8 @@ export function activateAreas(context: IAreaContext, services: IAreaServices): v
   activateModels(context);
   activateEndpoints(context);
   activateSchedules(context, services.notebooks);
+  activateData(context, services.browsers);
+  activateEnvironments(context);
+  activateSweeps(context);
   // A new area: activate<Area>(context);
 }

@@ -35,7 +35,8 @@ export function LogViewer(props: ILogViewerProps): JSX.Element {
 
   return (
     <div className="jp-mlservice-log">
-      <pre ref={ref} className="jp-mlservice-log-text" onScroll={onScroll}>
+      {/* Focusable, so that a keyboard can scroll a long log (axe: scrollable-region-focusable). */}
+      <pre ref={ref} className="jp-mlservice-log-text" onScroll={onScroll} tabIndex={0} role="log" aria-label={trans.__('Log')}>
         {props.text || (props.complete ? trans.__('(empty log)') : trans.__('Waiting for output…'))}
       </pre>
       <div className="jp-mlservice-log-status">

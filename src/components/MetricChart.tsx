@@ -7,6 +7,8 @@ import { trans } from '../translate';
 export interface IMetricSeries {
   label: string;
   points: ReadonlyArray<MetricPoint>;
+  /** Draw its points only, no line (values that are not a history: one per sweep trial). */
+  dots?: boolean;
 }
 
 /** Colours readable on light and dark themes. */
@@ -41,15 +43,40 @@ export function alignSeries(series: ReadonlyArray<IMetricSeries>): uPlot.Aligned
   return [xs, ...ys] as uPlot.AlignedData;
 }
 
+/** Tick spacings of an axis of whole numbers. */
+const WHOLE_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+
 function cssVar(element: Element, name: string, fallback: string): string {
   const value = getComputedStyle(element).getPropertyValue(name).trim();
   return value || fallback;
+}
+
+/**
+ * Changes when JupyterLab's theme does: a chart reads its axis and grid colours from the theme's
+ * CSS variables when it is drawn, so it is drawn again (a dark theme's chart kept light axes).
+ */
+function useTheme(): string {
+  const read = () => `${document.body.dataset.jpThemeName ?? ''}/${document.body.dataset.jpThemeLight ?? ''}`;
+  const [theme, setTheme] = React.useState(read);
+  React.useEffect(() => {
+    if (typeof MutationObserver === 'undefined') {
+      return;
+    }
+    const observer = new MutationObserver(() => setTheme(read()));
+    observer.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light'] });
+    return () => observer.disconnect();
+  }, []);
+  return theme;
 }
 
 export interface IMetricChartProps {
   title: string;
   series: ReadonlyArray<IMetricSeries>;
   height?: number;
+  /** What the x axis counts (default: step). */
+  xLabel?: string;
+  /** Ticks on whole numbers of x only (trial numbers). */
+  wholeX?: boolean;
 }
 
 /** A metric over steps (one or several runs overlaid), drawn with uPlot. */
@@ -59,6 +86,8 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
   const height = props.height ?? 180;
   const data = React.useMemo(() => alignSeries(props.series), [props.series]);
   const labels = props.series.map(s => s.label).join('\u0000');
+  const xLabel = props.xLabel ?? trans.__('step');
+  const theme = useTheme();
 
   // (Re)create the plot when the set of series changes; otherwise just feed data.
   React.useEffect(() => {
@@ -79,15 +108,15 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
       legend: { show: props.series.length > 1 },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false } },
-      axes: [{ ...axis, label: trans.__('step') }, { ...axis, size: 60 }],
+      axes: [{ ...axis, label: xLabel, ...(props.wholeX ? { incrs: WHOLE_INCREMENTS } : {}) }, { ...axis, size: 60 }],
       series: [
-        { label: trans.__('step') },
+        { label: xLabel },
         ...props.series.map((s, i) => ({
           label: s.label,
           stroke: SERIES_COLORS[i % SERIES_COLORS.length],
           width: 2,
           spanGaps: true,
-          points: { show: data[0].length < 40 }
+          ...(s.dots ? { paths: () => null, points: { show: true, size: 7 } } : { points: { show: data[0].length < 40 } })
         }))
       ]
     };
@@ -107,7 +136,7 @@ export function MetricChart(props: IMetricChartProps): JSX.Element {
       plot.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [labels, height]);
+  }, [labels, height, xLabel, theme, props.wholeX]);
 
   React.useEffect(() => {
     plot.current?.setData(data);

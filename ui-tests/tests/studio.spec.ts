@@ -66,15 +66,18 @@ test('walk every area from the nav, light and dark, with no serious accessibilit
   const studio = await openStudio(page, '');
   await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
   const nav = studio.getByRole('navigation', { name: 'ML Studio areas' });
-  const areas = ['home', 'jobs', 'experiments', 'models', 'endpoints', 'schedules', 'compute'];
+  const areas = ['home', 'jobs', 'sweeps', 'experiments', 'data', 'models', 'endpoints', 'schedules', 'compute', 'environments'];
   await expect(nav.locator('a.jp-mlservice-nav-link')).toHaveText([
     'Home',
     'Jobs',
+    'Sweeps',
     'Experiments',
+    'Data',
     'Models',
     'Endpoints',
     'Schedules',
-    'Compute'
+    'Compute',
+    'Environments'
   ]);
   for (const theme of ['JupyterLab Light', 'JupyterLab Dark'] as const) {
     await setTheme(page, theme);

@@ -35,6 +35,11 @@ FAMILIES: dict[str, dict[str, str]] = {
 FAMILIES["forecasting"] = dict(FAMILIES["regression"])
 # kNN is slow to predict on many rows; it is tried by default only below this many.
 KNN_DEFAULT_MAX_ROWS = 10_000
+# Validation when none is given: k-fold cross-validation below CV_MAX_ROWS rows, a holdout above
+# (more rows make one holdout reliable, and k fits per trial would leave few trials in the budget).
+CV_MAX_ROWS = 10_000
+DEFAULT_FOLDS = 5
+DEFAULT_HOLDOUT = 0.1
 
 # primary_metric -> (FLAML metric for binary/regression, for multiclass, higher is better)
 METRICS: dict[str, dict[str, tuple[str, str, bool]]] = {
@@ -100,7 +105,7 @@ class AutoMLCreate(Model):
     max_concurrent_trials: int = Field(1, ge=1, le=32, description="Searches running at once, each over a share of the model families.")
     allowed_models: list[str] | None = Field(None, description="Model families to try (default: all that suit the task).")
     blocked_models: list[str] = Field(default_factory=list)
-    validation: Validation = Field(default_factory=Validation, description="Default: cross-validation below 10,000 rows, else a 10% holdout.")
+    validation: Validation = Field(default_factory=Validation, description="Default: 5-fold cross-validation below 10,000 rows, else a 10% holdout.")
     featurization: Literal["auto", "off"] = Field(
         "auto", description="auto: impute, scale, one-hot or target-encode categories, date parts (and lags when forecasting); off: numeric columns as they are."
     )

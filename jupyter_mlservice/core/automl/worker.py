@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .featurize import WeightedEnsemble, add_lags, build_featurizer
+from .schemas import CV_MAX_ROWS, DEFAULT_FOLDS, DEFAULT_HOLDOUT
 
 ENSEMBLE_CANDIDATES = 5
 ENSEMBLE_ROUNDS = 15
@@ -90,6 +91,24 @@ def loss_to_score(metric: str, loss: float) -> float:
 
 # ---- search ----------------------------------------------------------------------------------
 
+# LightGBM's library defaults (100 trees of 31 leaves, learning rate 0.1, 255 bins), in FLAML's
+# terms, as where its LightGBM search starts. FLAML otherwise starts every family at its cheapest
+# configuration (4 trees of 4 leaves) and grows from there; on tens of thousands of rows a short
+# or contended budget then ends among small models that a default forest beats (benchmarks/
+# README.md, AutoML). The defaults cost one moderate trial and are a strong first model.
+LGBM_DEFAULTS = {"n_estimators": 100, "num_leaves": 31, "min_child_samples": 20, "learning_rate": 0.1, "log_max_bin": 8,
+                 "colsample_bytree": 1.0, "reg_alpha": 1 / 1024, "reg_lambda": 1.0}
+LGBM_DEFAULTS_MIN_ROWS = 1000  # below, FLAML's ranges for the data size may not hold 100 trees of 31 leaves
+
+
+def default_validation(rows: int) -> dict[str, Any]:
+    """FLAML's evaluation when the request names none: k-fold cross-validation on small data, a
+    holdout from CV_MAX_ROWS rows on."""
+    if rows < CV_MAX_ROWS:
+        return {"eval_method": "cv", "n_splits": DEFAULT_FOLDS}
+    return {"eval_method": "holdout", "split_ratio": DEFAULT_HOLDOUT}
+
+
 
 def search(cfg: dict[str, Any]) -> None:
     import mlflow
@@ -110,6 +129,8 @@ def search(cfg: dict[str, Any]) -> None:
     )
     if cfg.get("max_trials"):
         kwargs["max_iter"] = cfg["max_trials"]
+    if "lgbm" in cfg["estimators"] and len(Xf) >= LGBM_DEFAULTS_MIN_ROWS:
+        kwargs["starting_points"] = {"lgbm": dict(LGBM_DEFAULTS)}
     validation = cfg["validation"]
     if cfg["task"] == "forecasting":
         kwargs.update(eval_method="holdout", split_type="time", split_ratio=validation.get("holdout") or 0.2)
@@ -121,6 +142,11 @@ def search(cfg: dict[str, Any]) -> None:
         Xv, yv = load_xy(cfg, cfg["validation_data"])
         Xvf = pd.DataFrame(featurizer.transform(Xv), columns=Xf.columns)
         kwargs.update(eval_method="holdout", X_val=Xvf, y_val=yv)
+    else:
+        kwargs.update(default_validation(len(Xf)))
+    print(f"search {cfg['worker']}: {len(Xf)} rows, validation: " + (
+        f"{kwargs['n_splits']}-fold cross-validation" if kwargs.get("eval_method") == "cv"
+        else "the validation data" if "X_val" in kwargs else f"a {kwargs.get('split_ratio', 0.1):g} holdout"), flush=True)
     if kwargs["task"] == "classification" and kwargs.get("eval_method") != "cv":
         kwargs.setdefault("split_type", "stratified")
     started = time.time()

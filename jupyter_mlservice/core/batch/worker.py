@@ -24,7 +24,10 @@ class Scorer:
         self.model = None
         self.run_fn = None
         if model_dir:
+            from ..frameworks import use_saved_keras_backend
+
             os.environ["AZUREML_MODEL_DIR"] = os.environ["MLSERVICE_MODEL_DIR"] = model_dir
+            use_saved_keras_backend(model_dir)
         if os.environ.get("MLSERVICE_BATCH_OUTPUT_DIR"):  # where Azure's batch driver lets run() write files
             os.environ["AZUREML_BI_OUTPUT_PATH"] = os.environ["MLSERVICE_BATCH_OUTPUT_DIR"]
         if script:

@@ -117,9 +117,11 @@ def convert(flavor: str, model_dir: Path, sample: Any, dest: Path) -> None:
         _sklearn(model_dir, sample, dest)
     elif flavor == "pytorch":
         _pytorch(model_dir, sample, dest)
+    elif flavor == "keras" and "keras" in sys.modules and sys.modules["keras"].backend.backend() == "torch":
+        _keras_to_onnx(str(model_dir), as_array(sample)[:2], str(dest))  # this process runs Keras on torch already
     elif flavor in ("keras", "tensorflow"):
         # Keras writes ONNX through torch.onnx, so the model is loaded on the torch backend, which
-        # has to be chosen before keras is imported: a child process, whatever this one imported.
+        # has to be chosen before keras is imported: a child process when this one runs on another.
         example = dest.with_suffix(".sample.npy")
         np.save(example, as_array(sample)[:2])
         proc = subprocess.run(
@@ -163,8 +165,8 @@ def _pytorch(model_dir: Path, sample: Any, dest: Path) -> None:
     )  # fmt: skip
 
 
-def _keras_child(model_dir: str, example_path: str, dest: str) -> None:
-    """Runs with KERAS_BACKEND=torch (see convert)."""
+def _keras_to_onnx(model_dir: str, example: str | np.ndarray, dest: str) -> None:
+    """Runs with Keras on the torch backend (see convert); ``example`` is rows or a .npy file of them."""
     import keras
 
     data = Path(model_dir) / "data"
@@ -172,7 +174,7 @@ def _keras_child(model_dir: str, example_path: str, dest: str) -> None:
     if not files:
         raise SystemExit(f"no .keras file in {data}: only Keras 3 models convert")
     model = keras.saving.load_model(str(files[0]), compile=False)
-    model(np.load(example_path))  # Keras exports only a model that has been called
+    model(np.load(example) if isinstance(example, str) else example)  # Keras exports only a model that has been called
     model.export(dest, format="onnx", verbose=False)
 
 
@@ -195,7 +197,7 @@ def parity(onnx_path: Path, sample: Any, reference: np.ndarray) -> dict[str, Any
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["keras"]:
-        _keras_child(*sys.argv[2:5])
+        _keras_to_onnx(*sys.argv[2:5])
     else:
         print(json.dumps({"usage": "python -m jupyter_mlservice.core.export.onnx keras MODEL_DIR EXAMPLE.npy OUT.onnx"}))
         sys.exit(2)

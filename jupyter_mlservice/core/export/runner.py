@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     import onnx
     from mlflow.models import Model
 
+    from ..frameworks import use_saved_keras_backend
     from .onnx import ExportError, convert, flavor_of, parity, read_mlmodel, reference_output, sample_input
 
     started = time.monotonic()
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     model_dir = Path(mlflow.artifacts.download_artifacts(artifact_uri=args.source, dst_path=str(work / "source")))
     try:
         flavor = flavor_of(read_mlmodel(model_dir))
+        use_saved_keras_backend(model_dir)  # the original runs on the backend it was trained on
         log(f"{args.source}: {flavor} model; converting to ONNX")
         sample = sample_input(model_dir)
         reference = reference_output(model_dir, sample)

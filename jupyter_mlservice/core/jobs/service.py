@@ -184,7 +184,7 @@ class JobService:
         if parent:
             q = q.where(JobRow.parent_id == parent)
         if kind:
-            q = q.where(JobRow.kind == kind)
+            q = q.where(JobRow.kind.in_([k.strip() for k in kind.split(",") if k.strip()]))
         for key, value in (tag or {}).items():
             q = q.where(JobRow.tags[key].as_string() == value)
         with self.store.session() as s:

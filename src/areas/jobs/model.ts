@@ -1,11 +1,12 @@
 import { Poll } from '@lumino/polling';
 
 import * as api from '../../api/client';
-import type { Artifact, Job, JobMetrics, JobProgress, JobSpec } from '../../api/client';
+import type { Artifact, Job, JobMetrics, JobProgress, JobSpec, LineageGraph } from '../../api/client';
 import { isJobEnded } from '../../api/statuses';
 import { PolledModel } from '../../models/base';
 import { ServiceEvent, ServiceEvents } from '../../models/events';
 import { IListQuery, ListModel } from '../../models/list';
+import { hasJobData } from '../data/profile';
 
 /** The Jobs list's filters (GET /jobs takes them). */
 export type JobFilter = {
@@ -199,6 +200,11 @@ export class JobDetailModel extends PolledModel {
     return this._progress;
   }
 
+  /** The job's lineage edges (its data inputs and outputs), for jobs whose spec names some. */
+  get lineage(): LineageGraph | null {
+    return this._lineage;
+  }
+
   get artifacts(): ReadonlyArray<Artifact> {
     return this._artifacts;
   }
@@ -251,6 +257,14 @@ export class JobDetailModel extends PolledModel {
         this._metrics = await api.getJobMetrics(this.id);
       } catch {
         // Metrics show up once the MLflow run exists; try again next tick.
+      }
+    }
+    if (hasJobData(job) && job.status !== 'Queued') {
+      // Inputs are resolved (and recorded) when it starts; outputs registered when it completes.
+      try {
+        this._lineage = await api.getLineage({ type: 'job', id: this.id, direction: 'both', depth: 1 });
+      } catch {
+        // Read again next tick.
       }
     }
     if (ended || job.status === 'Finalizing') {
@@ -307,6 +321,7 @@ export class JobDetailModel extends PolledModel {
   private _metrics: JobMetrics | null = null;
   private _progress: JobProgress | null = null;
   private _artifacts: Artifact[] = [];
+  private _lineage: LineageGraph | null = null;
   private _settled = false;
 }
 

@@ -11,6 +11,8 @@ import { LogViewer } from '../../components/LogViewer';
 import { MetricChart } from '../../components/MetricChart';
 import { useModel } from '../../components/useModel';
 import { trans } from '../../translate';
+import { JobDataSection } from '../data/view';
+import { sweepPathOf } from '../sweeps/model';
 import { JobDetailModel, JobsModel } from './model';
 
 /** A job's name as lists show it: its display name, else its id. */
@@ -62,6 +64,18 @@ export function jobColumns(model: JobsModel): IColumn<Job>[] {
   ];
 }
 
+/** A job's experiment, linked to its view once MLflow has one. */
+export function ExperimentLink(props: { host: IDetailHost; job: Pick<Job, 'experiment' | 'experiment_id'> }): JSX.Element {
+  const { host, job } = props;
+  return job.experiment_id ? (
+    <StudioLink host={host} path={`experiments/${encodeURIComponent(job.experiment_id)}`} title={trans.__('Experiment')}>
+      {job.experiment}
+    </StudioLink>
+  ) : (
+    <span title={trans.__('Experiment')}>{job.experiment}</span>
+  );
+}
+
 /** The Jobs list's filters: status and target choices, experiment by name. */
 export function jobFilters(targets: () => ReadonlyArray<string>): IFilter[] {
   return [
@@ -92,6 +106,7 @@ export function JobView(props: { model: JobDetailModel; actions: IJobActions; ho
   const job = model.job;
   const ended = job ? isJobEnded(job.status) : false;
   const notebook = model.executedNotebook;
+  const sweep = job ? sweepPathOf(job) : null;
   const buttons: IDetailAction[] = [];
   if (job && !ended && job.status !== 'CancelRequested') {
     buttons.push({ label: trans.__('Cancel'), onClick: () => actions.cancel(job.id), className: 'jp-mlservice-job-cancel' });
@@ -136,23 +151,26 @@ export function JobView(props: { model: JobDetailModel; actions: IJobActions; ho
           <>
             <span>{job.kind}</span>
             <span title={trans.__('Target')}>{job.target}</span>
-            {job.experiment_id ? (
-              <StudioLink host={host} path={`experiments/${encodeURIComponent(job.experiment_id)}`} title={trans.__('Experiment')}>
-                {job.experiment}
+            <ExperimentLink host={host} job={job} />
+            {sweep && (
+              <StudioLink host={host} path={sweep.path} className="jp-mlservice-job-sweep">
+                {sweep.of === 'self'
+                  ? trans.__('Open in Sweeps')
+                  : sweep.of === 'trial'
+                    ? trans.__('Trial %1 of its sweep', sweep.trial)
+                    : trans.__('Its AutoML run')}
               </StudioLink>
-            ) : (
-              <span title={trans.__('Experiment')}>{job.experiment}</span>
             )}
           </>
         )
       }
     >
-      {job && <JobSections model={model} />}
+      {job && <JobSections model={model} host={host} />}
     </DetailFrame>
   );
 }
 
-function JobSections(props: { model: JobDetailModel }): JSX.Element {
+function JobSections(props: { model: JobDetailModel; host: IDetailHost }): JSX.Element {
   const { model } = props;
   const job = model.job!;
   const metrics = model.metrics?.metrics ?? {};
@@ -189,6 +207,8 @@ function JobSections(props: { model: JobDetailModel }): JSX.Element {
       </DetailSection>
 
       {model.progress && progressFraction(model.progress) && <ProgressDetail progress={model.progress} />}
+
+      <JobDataSection job={job} lineage={model.lineage} host={props.host} />
 
       {Object.keys(params).length > 0 && (
         <DetailSection title={trans.__('Params')} className="jp-mlservice-params">
