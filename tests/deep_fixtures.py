@@ -297,7 +297,7 @@ def invoke(endpoint, key: str, path: str, body, deployment: str | None = None):
     headers = {"Authorization": f"Bearer {key}"}
     if deployment:
         headers["mlservice-deployment"] = deployment
-    return requests.post(endpoint.scoring_uri + path, json=body, headers=headers, timeout=120)
+    return requests.post(endpoint.base_uri + path, json=body, headers=headers, timeout=120)
 
 
 __all__ = ["wait_for"]

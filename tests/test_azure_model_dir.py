@@ -1,16 +1,19 @@
-"""AZUREML_MODEL_DIR as Azure lays it out: a registered folder keeps its name beneath it."""
+"""AZUREML_MODEL_DIR as Azure lays it out: a registered folder keeps its name beneath it, for
+real-time deployments and batch jobs alike."""
 
 from __future__ import annotations
 
 import json
 import textwrap
 
+import pandas as pd
 import pytest
 import requests
 
 from jupyter_mlservice.core.endpoints.schemas import DeploymentCreate, EndpointCreate
+from jupyter_mlservice.core.schemas import BatchJobSpec
 
-from .conftest import wait_for
+from .conftest import wait_for, wait_job
 
 SCRIPT = textwrap.dedent(
     """
@@ -45,8 +48,45 @@ def test_a_registered_folder_keeps_its_name_under_azureml_model_dir(workspace, t
         dep = wait_for(lambda: (d := workspace.endpoints.get_deployment("layout", "d")).status not in ("Creating", "Updating") and d,
                        timeout=300, what="deployment")
         assert dep.status == "Healthy", dep.error
-        base = workspace.endpoints.get_endpoint("layout").scoring_uri.rsplit("/score", 1)[0]
+        base = workspace.endpoints.get_endpoint("layout").base_uri
         answer = requests.post(f"{base}/score", data="{}", timeout=60).json()
         assert answer == {"w": [1, 2, 3], "flat": True}
     finally:
         workspace.endpoints.delete_endpoint("layout")
+
+
+BATCH_DRIVER = textwrap.dedent(
+    """
+    import json, os
+    import pandas as pd
+
+    def init():
+        global weights
+        with open(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model/weights.json")) as f:  # as on Azure's batch endpoints
+            weights = json.load(f)
+
+    def run(mini_batch):
+        return pd.DataFrame({"file": [os.path.basename(p) for p in mini_batch], "w": [sum(weights["w"])] * len(mini_batch)})
+    """
+)
+
+
+@pytest.mark.timeout(600)
+def test_batch_scripts_get_the_same_layout(workspace, tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "weights.json").write_text(json.dumps({"w": [1, 2, 3]}))
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "driver.py").write_text(BATCH_DRIVER)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("a.csv", "b.csv"):
+        (inputs / name).write_text("x\n1\n")
+    workspace.models.register("batch-folder-model", local_path=str(folder))
+    job = workspace.jobs.submit(BatchJobSpec(model="batch-folder-model:1", input={"path": str(inputs)}, mini_batch_unit="files",
+                                             scoring_script="driver.py", code=str(code), output={"path": str(tmp_path / "out.csv")}))
+    done = wait_job(workspace, job.id, timeout=300)
+    assert done.status == "Completed", workspace.jobs.logs(job.id).text
+    out = pd.read_csv(tmp_path / "out.csv").sort_values("file")
+    assert out["file"].tolist() == ["a.csv", "b.csv"] and out["w"].tolist() == [6, 6]

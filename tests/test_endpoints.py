@@ -54,14 +54,14 @@ def post(ep, path, key, payload, deployment=None, timeout=30):
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     if deployment:
         headers["mlservice-deployment"] = deployment
-    return requests.post(ep.scoring_uri + path, json=payload, headers=headers, timeout=timeout)
+    return requests.post(ep.base_uri + path, json=payload, headers=headers, timeout=timeout)
 
 
 @pytest.mark.timeout(1200)
 def test_deploy_score_keys_traffic_and_zero_downtime(shared_server, models):
     ml = models
     ep = ml.endpoints.create(name="iris", auth_mode="key")
-    assert ep.scoring_uri.startswith("http://127.0.0.1:")
+    assert ep.base_uri.startswith("http://127.0.0.1:") and ep.scoring_uri == ep.base_uri + "/score"  # as Azure reports it
     blue = ml.deployments.create(endpoint="iris", name="blue", model="iris-ep:1", replicas=2)
     assert blue.status == "Healthy" and blue.model_version == "1"
     assert ml.endpoints.get("iris").traffic == {"blue": 100}
@@ -69,6 +69,9 @@ def test_deploy_score_keys_traffic_and_zero_downtime(shared_server, models):
     resp = post(ep, "/invocations", keys["primary"], ROWS)
     assert resp.status_code == 200 and resp.json()["predictions"] == [0, 2]
     assert post(ep, "/invocations", keys["secondary"], ROWS).status_code == 200
+    # the scoring URI itself takes the same payload: an Azure client posts there as it is
+    at_scoring_uri = requests.post(ep.scoring_uri, json=ROWS, headers={"Authorization": f"Bearer {keys['primary']}"}, timeout=60)
+    assert at_scoring_uri.status_code == 200 and at_scoring_uri.json()["predictions"] == [0, 2]
     assert post(ep, "/invocations", None, ROWS).status_code == 401
     assert post(ep, "/invocations", "wrong", ROWS).status_code == 401
     assert ml.endpoints.invoke("iris", ROWS)["predictions"] == [0, 2]
@@ -84,7 +87,7 @@ def test_deploy_score_keys_traffic_and_zero_downtime(shared_server, models):
     assert green.status == "Healthy" and green.model_version == "2"
     scored = post(ep, "/score", key, {"data": [[5.1, 3.5, 1.4, 0.2]]}, deployment="green")
     assert scored.status_code == 200 and scored.json() == [0]
-    swagger = requests.get(ep.scoring_uri + "/swagger.json", headers={"Authorization": f"Bearer {key}", "mlservice-deployment": "green"}, timeout=10)
+    swagger = requests.get(ep.base_uri + "/swagger.json", headers={"Authorization": f"Bearer {key}", "mlservice-deployment": "green"}, timeout=10)
     assert swagger.status_code == 200 and "paths" in swagger.json()
     assert ml.endpoints.get("iris").traffic == {"blue": 100}  # a new deployment gets no traffic by itself
 
@@ -101,7 +104,7 @@ def test_deploy_score_keys_traffic_and_zero_downtime(shared_server, models):
     def client():
         with requests.Session() as s:
             while not stop.is_set():
-                r = s.post(ep.scoring_uri + "/invocations", json=ROWS, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+                r = s.post(ep.base_uri + "/invocations", json=ROWS, headers={"Authorization": f"Bearer {key}"}, timeout=30)
                 statuses.append(r.status_code)
 
     t = threading.Thread(target=client)
@@ -155,7 +158,7 @@ def test_deploy_score_keys_traffic_and_zero_downtime(shared_server, models):
 def _refused(ep) -> bool:
     """Not serving (yet): refused, or the socket is bound but no worker answers."""
     try:
-        requests.get(ep.scoring_uri + "/", timeout=2)
+        requests.get(ep.base_uri + "/", timeout=2)
     except requests.RequestException:
         return True
     return False
@@ -165,7 +168,7 @@ def test_auth_none_endpoint(shared_server, models):
     ml = models
     ep = ml.endpoints.create(name="open", auth_mode="none")
     ml.deployments.create(endpoint="open", name="only", model="iris-ep:1")
-    assert requests.post(ep.scoring_uri + "/invocations", json=ROWS, timeout=30).json()["predictions"] == [0, 2]
+    assert requests.post(ep.base_uri + "/invocations", json=ROWS, timeout=30).json()["predictions"] == [0, 2]
     assert ml.endpoints.get_keys("open") == {"primary": None, "secondary": None}
     ml.endpoints.delete("open")
 
@@ -190,7 +193,7 @@ def test_endpoints_come_back_after_restart_and_heal(server_root):
         server = LiveServer(server_root, port=server.port).start()
         ml = server.client()
         assert wait_for(lambda: not _refused(ep) and post(ep, "/invocations", key, ROWS).status_code == 200, 120, what="endpoint back")
-        assert ml.endpoints.get("durable").scoring_uri == ep.scoring_uri
+        assert ml.endpoints.get("durable").base_uri == ep.base_uri
         assert ml.endpoints.get_keys("durable")["primary"] == key
         # self-healing while the server runs
         pid = int(__import__("json").loads((server_root / ".mlservice/endpoints/durable/state.json").read_text())["pid"])

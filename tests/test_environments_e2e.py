@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import textwrap
 import threading
-from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -177,6 +176,23 @@ def test_a_notebook_job_kernel_runs_in_the_environment(ws, sk12):
     assert "kernel sklearn 1.2.2" in log
 
 
+def test_sweep_trials_run_in_the_environment(ws, sk12):
+    from jupyter_mlservice.core.sweeps.schemas import SweepCreate
+
+    # each trial's score says whether it ran with the environment's scikit-learn (and its tabulate)
+    command = ("python -c \"import mlflow, sklearn, sys, tabulate; ok = sklearn.__version__ == '1.2.2'; "
+               "mlflow.log_metric('score', float(sys.argv[1]) if ok else -1.0, step=0)\" ${{search_space.x}}")
+    sweep = ws.sweeps.submit(SweepCreate(
+        trial={"kind": "command", "command": command, "environment": "sk12"}, search_space={"x": {"type": "choice", "values": [1, 2]}},
+        sampling="grid", objective={"metric": "score", "goal": "maximize"}, limits={"max_trials": 2, "max_concurrent_trials": 2},
+    ))
+    done = wait_for(lambda: ws.jobs.get(sweep.id).status.is_terminal and ws.sweeps.get(sweep.id), 600, interval=0.2, what="sweep")
+    assert done.job.status == "Completed", done.job.error
+    trials = ws.jobs.list(parent=sweep.id).items
+    assert len(trials) == 2 and all(t.spec["environment"] == "sk12@1" for t in trials)  # each trial records the version
+    assert sorted(t.value for t in ws.sweeps.trials(sweep.id).items) == [1.0, 2.0]
+
+
 def test_an_unknown_environment_is_refused_at_submit(ws):
     from jupyter_mlservice.core.errors import NotFound
 
@@ -226,7 +242,7 @@ def test_old_model_served_in_its_environment_beside_a_new_one_in_the_servers(ws,
     # the model's own requirements are sk12's: the same lock, the same build
     assert ws.environments.get(auto.environment).key == ws.environments.get("sk12@1").key
 
-    base = ws.endpoints.get_endpoint("legacy").scoring_uri.rsplit("/score", 1)[0]
+    base = ws.endpoints.get_endpoint("legacy").base_uri
     answer = requests.post(f"{base}/score", json={"data": [[0, 1], [1, 1]]}, headers={"mlservice-deployment": "old"}, timeout=60)
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"predictions": [0, 1], "sklearn": "1.2.2", "numpy": answer.json()["numpy"]}
@@ -245,6 +261,48 @@ def test_old_model_served_in_its_environment_beside_a_new_one_in_the_servers(ws,
     env_python = str(ws.environments.cache.python(ws.environments.get("sk12@1").key))
     assert env_python in interpreters and len(interpreters) == 2
     assert sklearn.__version__ != "1.2.2"
+
+
+OLDER_MLFLOW = ["mlflow-skinny==2.17.2", "scikit-learn==1.5.2"]
+TRAIN_OLDER_MLFLOW = textwrap.dedent(
+    """
+    import os, mlflow, mlflow.sklearn, numpy as np, pandas as pd
+    from mlflow.models import infer_signature
+    from sklearn.linear_model import LogisticRegression
+    X = pd.DataFrame({"a": [0., 0., 1., 1.] * 5, "b": [0., 1., 0., 1.] * 5})
+    y = np.array([0, 0, 1, 1] * 5)
+    model = LogisticRegression().fit(X, y)
+    mlflow.sklearn.save_model(model, os.environ["MLSERVICE_OUTPUT_DIR"] + "/older", signature=infer_signature(X, y),
+                              pip_requirements=REQS)
+    print("logged with MLflow", mlflow.__version__)
+    """
+)
+
+
+def test_a_model_logged_by_an_older_mlflow_is_served_in_its_environment_recreated(ws, tmp_path):
+    """The user's MLflow pin wins: a model logged by MLflow 2 (its requirements.txt pins it) gets its
+    environment recreated from its own files, and the scoring worker runs on that MLflow."""
+    ws.environments.create(EnvironmentCreate(name="mlflow2", requirements=OLDER_MLFLOW, build=False))
+    job = ws.jobs.submit(CodeJobSpec(source=f"REQS = {OLDER_MLFLOW!r}\n" + TRAIN_OLDER_MLFLOW, environment="mlflow2"))
+    done = wait_job(ws, job.id, timeout=900)
+    log = ws.jobs.logs(job.id).text
+    assert done.status == "Completed" and "logged with MLflow 2.17.2" in log, log
+    folder = ws.jobs.job_dir(job.id) / "outputs" / "older"
+    assert "mlflow_version: 2.17.2" in (folder / "MLmodel").read_text()
+    ws.models.register("older-mlflow", local_path=str(folder))
+    ws.endpoints.create_endpoint(EndpointCreate(name="older", auth_mode="none"))
+    try:
+        ws.endpoints.create_deployment("older", DeploymentCreate(name="d", model="older-mlflow:1"))
+        dep = wait_for(lambda: (d := ws.endpoints.get_deployment("older", "d")).status not in ("Creating", "Updating") and d,
+                       timeout=900, what="deployment")
+        assert dep.status == "Healthy", dep.error
+        assert "scikit-learn==1.5.2" in dep.environment_reason
+        assert "mlflow-skinny==2.17.2" in ws.environments.get(dep.environment).resolved  # its MLflow, not the server's
+        rows = {"dataframe_split": {"columns": ["a", "b"], "data": [[0.0, 0.0], [1.0, 1.0]]}}
+        answer = requests.post(ws.endpoints.get_endpoint("older").scoring_uri, json=rows, timeout=60)
+        assert answer.status_code == 200 and answer.json() == {"predictions": [0, 1]}, answer.text
+    finally:
+        ws.endpoints.delete_endpoint("older")
 
 
 def test_old_model_batch_scored_in_its_environment(ws, trained, tmp_path):

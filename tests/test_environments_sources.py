@@ -80,3 +80,29 @@ def test_a_model_whose_pins_match_the_server_needs_no_environment(tmp_path):
     assert disagreements(tmp_path) == []  # MLflow's own pin and local labels do not count
     (tmp_path / "requirements.txt").write_text("scikit-learn==1.2.2\nno-such-package-here==1.0\n")
     assert disagreements(tmp_path) == [f"scikit-learn==1.2.2 (server: {sklearn})", "no-such-package-here==1.0 (not installed on the server)"]
+
+
+def test_a_pin_the_server_meets_under_another_distribution_name_is_no_disagreement(tmp_path):
+    """MLflow logs `tensorflow==X` (the module's name) where the server has `tensorflow-cpu==X`, and
+    `torch==X` or `torch==X+cpu` for the server's torch X+cpu."""
+    import importlib.metadata
+
+    from jupyter_mlservice.core.environments.usage import SAME_MODULES, _installed, disagreements
+
+    cloudpickle = importlib.metadata.version("cloudpickle")
+    tensorflow = _installed("tensorflow")  # the server's TensorFlow, whatever its distribution is called
+    if not tensorflow:
+        pytest.skip("no TensorFlow on this server")
+    name, version = next(iter(tensorflow.items()))
+    (tmp_path / "requirements.txt").write_text(f"mlflow==3.0\ncloudpickle=={cloudpickle}\ntensorflow=={version}\n")
+    assert disagreements(tmp_path) == []
+    (tmp_path / "requirements.txt").write_text("tensorflow==2.0.0\n")
+    shown = version if name == "tensorflow" else f"{name} {version}"
+    assert disagreements(tmp_path) == [f"tensorflow==2.0.0 (server: {shown})"]  # names what the server has
+    assert any("tensorflow-cpu" in group and "tensorflow" in group for group in SAME_MODULES)
+
+    torch = importlib.metadata.version("torch")
+    public = torch.split("+")[0]
+    for pin in {public, f"{public}+cpu", torch}:
+        (tmp_path / "requirements.txt").write_text(f"torch=={pin}\n")
+        assert disagreements(tmp_path) == [], pin

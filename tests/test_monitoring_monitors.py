@@ -115,7 +115,7 @@ def send(ws, frame: pd.DataFrame, chunk: int = 25) -> None:
     ep, key = ws.endpoints.get_endpoint("iris"), ws.endpoints.keys("iris").primary
     for i in range(0, len(frame), chunk):
         body = {"dataframe_split": {"columns": IRIS_COLUMNS, "data": frame.iloc[i : i + chunk].values.tolist()}}
-        resp = requests.post(ep.scoring_uri + "/invocations", json=body, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        resp = requests.post(ep.base_uri + "/invocations", json=body, headers={"Authorization": f"Bearer {key}"}, timeout=30)
         assert resp.status_code == 200, resp.text
 
 
@@ -241,7 +241,7 @@ def test_request_rate_errors_and_latency_are_kept_as_a_time_series(world):
     send(ws, iris_frame(200, seed=3))
     ep, key = ws.endpoints.get_endpoint("iris"), ws.endpoints.keys("iris").primary
     for _ in range(5):  # errors: a body the model cannot score
-        requests.post(ep.scoring_uri + "/invocations", json={"dataframe_split": {"columns": ["x"], "data": [["a"]]}},
+        requests.post(ep.base_uri + "/invocations", json={"dataframe_split": {"columns": ["x"], "data": [["a"]]}},
                       headers={"Authorization": f"Bearer {key}"}, timeout=30)  # fmt: skip
 
     def points():

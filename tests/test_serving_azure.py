@@ -5,6 +5,7 @@ script's message (and server paths) to the log unless the deployment asks otherw
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 
 import pytest
@@ -194,6 +195,20 @@ def test_a_schema_that_swagger_2_cannot_express_is_served_in_openapi_3_only(tmp_
     assert str(refused.value) == ("Swagger version [2] is not supported for the scoring script. "
                                   "Supported swagger versions: [3, 3.1].")
     assert swagger_document("ep", scorer, "3.1")["openapi"] == "3.1.0"
+
+
+def test_a_script_runs_where_inference_schema_is_not_installed(tmp_path, monkeypatch):
+    """An environment that inference-schema does not fit in (its wrapt pin against a modern
+    TensorFlow stack) still runs scripts without its decorators: the worker does not import it."""
+    for name in [m for m in sys.modules if m.split(".")[0] == "inference_schema"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "inference_schema", None)  # `import inference_schema` raises ImportError
+    code = write_script(tmp_path / "code", "def init():\n    pass\n\ndef run(raw_data):\n    return {'echo': raw_data}\n")
+    scorer = ScriptScorer(DeploymentConfig(name="plain", model_path=str(tmp_path), code_dir=str(code), scoring_script="score.py"))
+    reply = scorer.score(b'{"data": [1]}', "application/json", [])
+    assert reply.status == 200 and json.loads(reply.body) == {"echo": '{"data": [1]}'}
+    assert swagger_document("ep", scorer, "2")["swagger"] == "2.0" and swagger_document("ep", scorer, "3.1")["openapi"] == "3.1.0"
+    assert "inference_schema.schema_util" not in sys.modules
 
 
 def test_tritonclient_with_its_defaults_scores_over_binary_tensors(endpoint):

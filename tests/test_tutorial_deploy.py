@@ -55,7 +55,7 @@ def test_deploy_quickstart_runs_end_to_end(live_server, tmp_path, monkeypatch):
     green = ml.deployments.get(endpoint="iris-tutorial", name="green")
     assert green.status == "Healthy" and green.model_version == "2"
     key = ml.endpoints.get_keys("iris-tutorial")["primary"]
-    answer = requests.post(f"{endpoint.scoring_uri}/invocations", json=FLOWERS, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    answer = requests.post(f"{endpoint.base_uri}/invocations", json=FLOWERS, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     assert answer.status_code == 200 and answer.json()["predictions"] == [0]
     assert answer.headers["mlservice-deployment"] == "green"
 

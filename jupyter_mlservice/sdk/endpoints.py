@@ -11,8 +11,14 @@ from ..errors import MLServiceError
 from .http import Collection, Record as _Record
 
 
+# Changing traffic, keys or deployments rolls the endpoint out before the server answers, and a
+# rollout may take up to 10 minutes (serving/supervisor.py's ROLLOUT_TIMEOUT_S): wait that long.
+ROLLOUT_TIMEOUT_S = 660.0
+
+
 class Endpoint(_Record):
-    """``ep.scoring_uri`` (routes /invocations, /score, /v2/... hang off it), ``ep.traffic``."""
+    """``ep.scoring_uri`` (``<base>/score``, as Azure ML reports it), ``ep.base_uri`` (/invocations, /v2/... hang
+    off it), ``ep.traffic``."""
 
 
 class Deployment(_Record):
@@ -41,7 +47,7 @@ class Endpoints(Collection):
 
     def delete(self, name: str) -> None:
         """Stop the endpoint and delete it with its deployments. ``ml.endpoints.delete("iris")``"""
-        self._http.delete(f"/endpoints/{_q(name)}")
+        self._http.delete(f"/endpoints/{_q(name)}", timeout=ROLLOUT_TIMEOUT_S)
 
     def get_keys(self, name: str) -> dict[str, str]:
         """``ml.endpoints.get_keys("iris")["primary"]``"""
@@ -49,15 +55,17 @@ class Endpoints(Collection):
 
     def regenerate_key(self, name: str, key: str = "primary") -> dict[str, str]:
         """``ml.endpoints.regenerate_key("iris", "secondary")``"""
-        return self._http.post(f"/endpoints/{_q(name)}/keys/regenerate", {"key": key})
+        return self._http.post(f"/endpoints/{_q(name)}/keys/regenerate", {"key": key}, timeout=ROLLOUT_TIMEOUT_S)
 
     def set_traffic(self, name: str, traffic: dict[str, int]) -> Endpoint:
         """``ml.endpoints.set_traffic("iris", {"blue": 90, "green": 10})``"""
-        return Endpoint(self._http.request("PUT", f"/endpoints/{_q(name)}/traffic", json={"traffic": traffic}))
+        return Endpoint(self._http.request("PUT", f"/endpoints/{_q(name)}/traffic", json={"traffic": traffic},
+                                          timeout=ROLLOUT_TIMEOUT_S))
 
     def set_mirror(self, name: str, mirror: dict[str, int]) -> Endpoint:
         """Copy a share of requests to a deployment (its answers are dropped). ``ml.endpoints.set_mirror("iris", {"green": 10})``"""
-        return Endpoint(self._http.request("PUT", f"/endpoints/{_q(name)}/mirror", json={"mirror_traffic": mirror}))
+        return Endpoint(self._http.request("PUT", f"/endpoints/{_q(name)}/mirror", json={"mirror_traffic": mirror},
+                                          timeout=ROLLOUT_TIMEOUT_S))
 
     def invoke(self, name: str, data: Any, deployment: str | None = None, path: str = "/invocations") -> Any:
         """Call the endpoint with a JSON payload, as an application would; returns the decoded answer.
@@ -72,7 +80,7 @@ class Endpoints(Collection):
             headers["Authorization"] = f"Bearer {self.get_keys(name)['primary']}"
         if deployment:
             headers["mlservice-deployment"] = deployment
-        resp = requests.post(ep.scoring_uri + path, json=data, headers=headers, timeout=60)
+        resp = requests.post(ep.base_uri + path, json=data, headers=headers, timeout=60)
         if resp.status_code >= 400:
             raise MLServiceError(f"endpoint {name} answered {resp.status_code}: {resp.text[:500]}")
         try:
@@ -178,4 +186,4 @@ class Deployments(Collection):
 
     def delete(self, endpoint: str, name: str) -> None:
         """``ml.deployments.delete(endpoint="iris", name="blue")`` (shift its traffic away first)"""
-        self._http.delete(f"/endpoints/{_q(endpoint)}/deployments/{_q(name)}")
+        self._http.delete(f"/endpoints/{_q(endpoint)}/deployments/{_q(name)}", timeout=ROLLOUT_TIMEOUT_S)

@@ -2893,9 +2893,14 @@ export interface components {
             auth_mode: string;
             /**
              * Scoring Uri
-             * @description Base URI: /invocations, /score, /v2/... hang off it.
+             * @description Where to POST requests: `<base_uri>/score`, as Azure ML reports it (every deployment answers /score: a script's run(), an MLflow model with MLflow's payloads).
              */
             scoring_uri: string;
+            /**
+             * Base Uri
+             * @description The endpoint's root: /score, /invocations, /v2/models/..., /swagger.json hang off it.
+             */
+            base_uri: string;
             /** Swagger Uri */
             swagger_uri: string;
             /**

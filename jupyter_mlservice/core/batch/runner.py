@@ -69,6 +69,7 @@ class BatchRunner:
         self.timeout = float(self.retry_settings.get("timeout", 60))
         self.threshold = int(plan.get("error_threshold", -1))
         self.model_dir: str | None = None
+        self.azureml_model_dir: str | None = None  # the model's files as Azure lays them out for scripts
         self.model_info: dict[str, Any] = {}
         self._last_progress = 0.0
         self._last_metrics = 0.0
@@ -90,6 +91,7 @@ class BatchRunner:
         from mlflow.artifacts import download_artifacts
 
         self.model_info = {"model": self.plan.get("model"), "model_uri": uri}
+        mv = None
         if uri.startswith("models:/"):
             from mlflow import MlflowClient
 
@@ -108,8 +110,6 @@ class BatchRunner:
                         mv = versions[0]
                     else:
                         mv = client.get_model_version(name, version)
-                else:
-                    mv = None
             except mlflow.exceptions.MlflowException as exc:
                 raise SystemExit(f"model {self.plan.get('model')!r} ({uri}) not found in the model registry: {exc.message}") from None
             if mv is not None:
@@ -125,6 +125,11 @@ class BatchRunner:
             self.model_dir = download_artifacts(artifact_uri=uri, dst_path=str(dest))
         except Exception as exc:  # noqa: BLE001 - MLflow raises many kinds here
             raise SystemExit(f"cannot load model {self.plan.get('model')!r} ({uri}): {exc}") from None
+        if mv is not None:
+            from ..serving.model_dir import azure_layout, registered_folder_name
+
+            folder_name = registered_folder_name(client, mv.run_id)
+            self.azureml_model_dir = str(azure_layout(Path(self.model_dir), folder_name, mv.name, str(mv.version), self.job_dir))
         log(f"model {self.model_info.get('model_name', uri)} version {self.model_info.get('model_version', '?')} -> {self.model_dir}")
 
     def start_worker(self) -> Worker:
@@ -137,7 +142,8 @@ class BatchRunner:
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(
             target=worker_main,
-            args=(child, self.model_dir, self.plan.get("scoring_script_path"), self.plan.get("key_columns") or [], self.plan.get("input_columns")),
+            args=(child, self.model_dir, self.plan.get("scoring_script_path"), self.plan.get("key_columns") or [], self.plan.get("input_columns"),
+                  self.azureml_model_dir),
             daemon=True,
         )
         with environment_workers(self.ctx):  # the job's environment, if it has one

@@ -16,17 +16,19 @@ import pyarrow as pa
 
 
 class Scorer:
-    def __init__(self, model_dir: str | None, script: str | None, key_columns: list[str], input_columns: list[str] | None):
+    def __init__(self, model_dir: str | None, script: str | None, key_columns: list[str], input_columns: list[str] | None,
+                 azureml_model_dir: str | None = None):
         self.key_columns = key_columns
         self.input_columns = input_columns
         self._engines: dict[str, Any] = {}
         self.last_rows = 0
         self.model = None
         self.run_fn = None
-        if model_dir:
+        if model_dir:  # AZUREML_MODEL_DIR in Azure's layout, as real-time deployments get it (serving/model_dir.py)
             from ..frameworks import use_saved_keras_backend
 
-            os.environ["AZUREML_MODEL_DIR"] = os.environ["MLSERVICE_MODEL_DIR"] = model_dir
+            os.environ["MLSERVICE_MODEL_DIR"] = model_dir
+            os.environ["AZUREML_MODEL_DIR"] = azureml_model_dir or model_dir
             use_saved_keras_backend(model_dir)
         if os.environ.get("MLSERVICE_BATCH_OUTPUT_DIR"):  # where Azure's batch driver lets run() write files
             os.environ["AZUREML_BI_OUTPUT_PATH"] = os.environ["MLSERVICE_BATCH_OUTPUT_DIR"]
@@ -139,9 +141,10 @@ def _frame(out: Any) -> pd.DataFrame:
     return pd.DataFrame({"prediction": [out]})
 
 
-def worker_main(conn, model_dir: str | None, script: str | None, key_columns: list[str], input_columns: list[str] | None) -> None:
+def worker_main(conn, model_dir: str | None, script: str | None, key_columns: list[str], input_columns: list[str] | None,
+                azureml_model_dir: str | None = None) -> None:
     try:
-        scorer = Scorer(model_dir, script, key_columns, input_columns)
+        scorer = Scorer(model_dir, script, key_columns, input_columns, azureml_model_dir)
     except BaseException:
         conn.send(("init_error", None, traceback.format_exc(limit=8)))
         return

@@ -55,6 +55,9 @@ class ComputeBackend(abc.ABC):
 
     type: ClassVar[str]
     Settings: ClassVar[type[BaseModel]]
+    # True when the backend's processes may run on other machines: a job in an environment then
+    # carries the environment's lock and builds it where it runs (environments/usage.py, enter.py).
+    ships_environments: ClassVar[bool] = False
 
     def __init__(self, workspace_dir: Path, notify: Callable[[], None] = lambda: None):
         self.workspace_dir = workspace_dir

@@ -40,7 +40,9 @@ class Endpoint(Model):
     name: str
     description: str
     auth_mode: str
-    scoring_uri: str = Field(description="Base URI: /invocations, /score, /v2/... hang off it.")
+    scoring_uri: str = Field(description="Where to POST requests: `<base_uri>/score`, as Azure ML reports it (every deployment "
+                             "answers /score: a script's run(), an MLflow model with MLflow's payloads).")
+    base_uri: str = Field(description="The endpoint's root: /score, /invocations, /v2/models/..., /swagger.json hang off it.")
     swagger_uri: str
     status: EndpointState
     error: str | None = None

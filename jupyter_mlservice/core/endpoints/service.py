@@ -87,7 +87,7 @@ class EndpointService:
         deps = self.rows.deployments(name)
         base = f"http://{ep.host}:{ep.port}"
         return Endpoint(
-            name=ep.name, description=ep.description, auth_mode=ep.auth_mode, scoring_uri=base,
+            name=ep.name, description=ep.description, auth_mode=ep.auth_mode, scoring_uri=f"{base}/score", base_uri=base,
             swagger_uri=f"{base}/swagger.json", status=ep.status, error=ep.error, traffic=ep.traffic or {},
             mirror_traffic=ep.mirror_traffic or {}, deployments=[d.name for d in deps], created_at=as_utc(ep.created_at),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -29,6 +30,7 @@ def environment_workers(ctx):
     if not python:
         yield
         return
+    python = shutil.which(python) or python  # `python` on a node (a shipped environment): its bin is first on PATH
     if not _ENV_PATH:
         out = subprocess.run([python, "-c", "import json, sys; print(json.dumps(sys.path))"],
                              capture_output=True, text=True, check=True).stdout

@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -186,7 +187,7 @@ class EnvironmentCache:
             _write(info / "METADATA", "Metadata-Version: 2.1\nName: jupyter-mlservice-runtime\nVersion: 0\n")
             _write(info / "entry_points.txt", "[mlflow.tracking_store]\n"
                    "mlservice-batch = jupyter_mlservice.core.tracking.batching_store:BatchingTrackingStore\n")
-            tmp = runtime / f".link-{os.getpid()}"
+            tmp = runtime / f".link-{_writer()}"
             tmp.unlink(missing_ok=True)
             tmp.symlink_to(PACKAGE_DIR, target_is_directory=True)
             os.replace(tmp, link)
@@ -226,6 +227,12 @@ def _is_server_path(p: str) -> bool:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Atomically: readers see the old text or the new one. The temporary file is this thread's own
+    (several threads of one server record and build the same environment at once)."""
+    tmp = path.with_name(f".{path.name}.{_writer()}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+def _writer() -> str:
+    return f"{os.getpid()}-{threading.get_ident()}"

@@ -7,7 +7,9 @@
 2. That lock, every line pinned, plus what the service runs inside an environment (its job runner,
    the notebook kernel, the scoring worker). Those are added unpinned, preferring the server's own
    versions where they fit, so they never override a user's pin: an environment pinning an older
-   numpy or MLflow gets a pandas, an MLflow or an ipykernel that work with it.
+   numpy or MLflow gets a pandas, an MLflow or an ipykernel that work with it. What only a scoring
+   script uses (inference-schema, whose old ``wrapt`` pin no modern TensorFlow stack fits) is added
+   where it fits, and required only for an environment made for a scoring script.
 
 The lock's hash (with the interpreter) is the environment's cache key.
 """
@@ -45,8 +47,11 @@ SERVICE_NEEDS = {
     "orjson": "the scoring worker",
     "pydantic>=2": "the scoring worker's configuration",
     "psutil": "the scoring worker",
-    "inference-schema": "Azure scoring scripts' schema decorators",
     "pyyaml": "reading MLflow model files",
+}
+# What only a scoring script uses: added where it fits (the build log says when it does not).
+SCRIPT_NEEDS = {
+    "inference-schema": "Azure scoring scripts' schema decorators",
 }
 # Bump when what a build puts in an environment changes: old cache entries are then not reused.
 BUILD_FORMAT = "1"
@@ -96,7 +101,9 @@ def _server_versions() -> dict[str, str]:
     return versions
 
 
-def resolve(req: sources.Requirements, index: Index | None = None) -> Resolution:
+def resolve(req: sources.Requirements, index: Index | None = None, scoring_script: bool = False) -> Resolution:
+    """``scoring_script``: the environment is made for a scoring script, so :data:`SCRIPT_NEEDS` must
+    fit; otherwise they are added only where they fit."""
     index = index or Index()
     log: list[str] = []
     warnings = list(req.warnings)
@@ -109,7 +116,7 @@ def resolve(req: sources.Requirements, index: Index | None = None) -> Resolution
     with tempfile.TemporaryDirectory(prefix="mlservice-resolve-") as tmp:
         tmpdir = Path(tmp)
         user_lock = _resolve_user(req.lines, tmpdir, index, log)
-        full = _add_service_needs(user_lock, tmpdir, log)
+        full = _add_service_needs(user_lock, tmpdir, log, scoring_script)
     for w in warnings:
         log.insert(0, f"warning: {w}")
     return Resolution(lock=full, key=lock_key(full), log=log, warnings=warnings)
@@ -161,22 +168,37 @@ def _resolve_user(lines: list[str], tmpdir: Path, index: Index, log: list[str]) 
     return lock
 
 
-def _add_service_needs(user_lock: list[str], tmpdir: Path, log: list[str]) -> list[str]:
+def _add_service_needs(user_lock: list[str], tmpdir: Path, log: list[str], scoring_script: bool) -> list[str]:
     out = tmpdir / "full.txt"
-    mine = {canonicalize_name(line.split("==")[0]) for line in user_lock}
+    mine = {_name(line) for line in user_lock}
     # Preferences: uv keeps the versions already in the output file when they fit.
     server = _server_versions()
-    out.write_text("".join(f"{n}=={v}\n" for n, v in sorted(server.items()) if n not in mine))
-    needs = [n for n in SERVICE_NEEDS if canonicalize_name(Requirement(n).name) not in mine]
-    result = _compile(user_lock + needs, out, [])
+    preferences = "".join(f"{n}=={v}\n" for n, v in sorted(server.items()) if n not in mine)
+    needs = [n for n in SERVICE_NEEDS if _name(n) not in mine]
+    script_needs = [n for n in SCRIPT_NEEDS if _name(n) not in mine]
+    out.write_text(preferences)
+    result = _compile(user_lock + needs + script_needs, out, [])
+    if result.returncode != 0 and script_needs and not scoring_script:
+        log.append(f"left out {', '.join(script_needs)} (only scoring scripts use it: "
+                   f"{'; '.join(SCRIPT_NEEDS[n] for n in script_needs)}): it cannot be installed next to these "
+                   f"requirements ({clean_uv_error(result.stderr)}); a scoring script that imports it cannot run here")
+        out.write_text(preferences)
+        script_needs = []
+        result = _compile(user_lock + needs, out, [])
     if result.returncode != 0:
+        asked = [*SERVICE_NEEDS, *script_needs]
         raise InvalidRequest(
-            "the service needs some packages inside every environment (" + ", ".join(SERVICE_NEEDS) + ") and "
-            f"they cannot be installed next to these requirements: {clean_uv_error(result.stderr)}"
+            f"the service needs some packages inside {'an environment for a scoring script' if script_needs else 'every environment'} ("
+            + ", ".join(asked) + ") and they cannot be installed next to these requirements: "
+            f"{clean_uv_error(result.stderr)}"
         )
     lock = _read_lock(out)
-    added = [line for line in lock if canonicalize_name(line.split("==")[0]) not in mine]
+    service = {_name(n) for n in [*needs, *script_needs]}
+    added = [line for line in lock if _name(line) not in mine]
     log.append(f"added for the service (your pins unchanged): {len(added)} packages, e.g. "
-               + ", ".join(line for line in added if canonicalize_name(line.split("==")[0]) in
-                           {canonicalize_name(Requirement(n).name) for n in SERVICE_NEEDS}))
+               + ", ".join(line for line in added if _name(line) in service))
     return lock
+
+
+def _name(requirement: str) -> str:
+    return canonicalize_name(Requirement(requirement).name)

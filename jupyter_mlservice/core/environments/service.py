@@ -57,10 +57,12 @@ class EnvironmentService:
             req, source = self._model_requirements(body.model), f"model:{body.model}"
         return self._create(body.name, body.description, source, req, build=body.build)
 
-    def from_model_folder(self, name: str, folder: Path, source: str, build: bool = False) -> Environment:
-        """The environment an MLflow model asks for (its requirements.txt), as ``name@N``."""
+    def from_model_folder(self, name: str, folder: Path, source: str, build: bool = False,
+                          scoring_script: bool = False) -> Environment:
+        """The environment an MLflow model asks for (its requirements.txt), as ``name@N``;
+        ``scoring_script``: a scoring script runs in it, so what scripts use must fit (resolve.SCRIPT_NEEDS)."""
         return self._create(name, f"the requirements of MLflow model {source}", f"model:{source}",
-                            sources.from_mlflow_model(folder), build=build)
+                            sources.from_mlflow_model(folder), build=build, scoring_script=scoring_script)
 
     def _model_requirements(self, ref: str) -> sources.Requirements:
         if self.models is None:
@@ -70,8 +72,9 @@ class EnvironmentService:
             folder = self.models.download(f"{mv.name}:{mv.version}", Path(tmp) / "model")
             return sources.from_mlflow_model(Path(folder))
 
-    def _create(self, name: str, description: str, source: str, req: sources.Requirements, build: bool) -> Environment:
-        resolution = resolve(req, self.index)
+    def _create(self, name: str, description: str, source: str, req: sources.Requirements, build: bool,
+                scoring_script: bool = False) -> Environment:
+        resolution = resolve(req, self.index, scoring_script=scoring_script)
         with self._create_lock, self.store.session() as s:
             latest = s.scalars(
                 select(EnvironmentRow).where(EnvironmentRow.name == name).order_by(EnvironmentRow.version.desc()).limit(1)

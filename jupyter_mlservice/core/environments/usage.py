@@ -5,6 +5,11 @@ Jobs: the process starts through :data:`.enter.LAUNCH` (exec at once when built,
 environment's interpreter, a notebook job's kernel runs in it (the runner itself stays on the
 server's Python), a batch job's scoring workers run in it.
 
+On a backend whose processes may run on other machines (Ray), the environment travels with the job
+instead: its lock goes in the job's environment variables (the Ray job's ``runtime_env``) and the
+job starts through :mod:`.enter` ``--shipped``, which builds the environment on the node that runs
+it (once per node; a managed head shares the server's cache) and execs the job inside.
+
 Deployments: ``environment=`` names one; ``env_manager="virtualenv"`` builds the MLflow model's own
 requirements; with neither, an MLflow model whose pinned versions disagree with the server's gets
 its own environment, one whose pins agree runs in the server's (``env_manager="local"`` forces that).
@@ -22,20 +27,33 @@ from packaging.version import InvalidVersion, Version
 
 from ..errors import InvalidRequest
 from . import sources
+from .enter import LOCK_VAR, ROOT_VAR
 
 ENV_PYTHON_VAR = "MLSERVICE_ENV_PYTHON"  # batch: the interpreter of the scoring workers
 # MLflow reads models written by nearby versions of itself: a different MLflow pin alone is no
 # reason for a separate environment.
 IGNORED_PINS = {"mlflow", "mlflow-skinny"}
+# Distributions that install the same modules, built another way: MLflow logs what the module is
+# called (`tensorflow==2.21.0`) where the server has `tensorflow-cpu==2.21.0`. A pin of one is met
+# by any of its group at the same version.
+SAME_MODULES = [
+    ("tensorflow", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos", "tensorflow-gpu", "tensorflow-aarch64"),
+    ("opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv-contrib-python-headless"),
+    ("psycopg2", "psycopg2-binary"),
+]
 
 
-def job_launch(service, kind: str, spec: dict[str, Any], argv: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
-    """``argv``/``env`` of a job attempt, moved into the job's environment (unchanged without one)."""
+def job_launch(service, kind: str, spec: dict[str, Any], argv: list[str], env: dict[str, str],
+               shipped: bool = False) -> tuple[list[str], dict[str, str]]:
+    """``argv``/``env`` of a job attempt, moved into the job's environment (unchanged without one);
+    ``shipped``: for a backend whose nodes build the environment themselves (see the module doc)."""
     ref = spec.get("environment")
     if not ref or service is None:
         return argv, env
     row = service.row(ref)
     cache = service.cache
+    if shipped:
+        return _shipped_launch(kind, row, str(cache.root), argv, env)
     python = str(cache.python(row.key))
     if kind == "code":
         argv = [python, *argv[1:]]
@@ -52,6 +70,22 @@ def job_launch(service, kind: str, spec: dict[str, Any], argv: list[str], env: d
     return ["/bin/sh", "-c", LAUNCH, str(cache.folder(row.key)), sys.executable, str(cache.root), row.key, *argv], env
 
 
+def _shipped_launch(kind: str, row, root: str, argv: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The job as ``python -m ...enter --shipped KEY -- ARGV``, the lock in its variables. Paths of
+    the environment are the node's: its interpreter is found as ``python`` on the PATH that
+    ``enter`` puts the environment's ``bin`` first on."""
+    from .cache import uv_bin
+
+    if kind == "code":
+        argv = ["python", *argv[1:]]
+    elif kind == "notebook":
+        argv = [*argv, "--python", "python"]
+    env = {**env, LOCK_VAR: "\n".join(row.resolved) + "\n", ROOT_VAR: root, "MLSERVICE_UV": uv_bin()}
+    if kind == "batch":
+        env[ENV_PYTHON_VAR] = "python"
+    return [sys.executable, "-m", "jupyter_mlservice.core.environments.enter", "--shipped", row.key, "--", *argv], env
+
+
 def disagreements(model_dir: Path) -> list[str]:
     """The model's pins that the server does not have: ``scikit-learn==1.2.2 (server: 1.9.1)``."""
     path = model_dir / "requirements.txt"
@@ -65,19 +99,32 @@ def disagreements(model_dir: Path) -> list[str]:
     for name, version in pins.items():
         if name in IGNORED_PINS:
             continue
-        try:
-            have = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
+        have = _installed(name)
+        if not have:
             out.append(f"{name}=={version} (not installed on the server)")
-            continue
-        try:
-            # MLflow drops local labels when it logs a pin (torch 2.13.0+cpu is logged as torch==2.13.0)
-            same = Version(have).public == Version(version).public
-        except InvalidVersion:
-            same = have == version
-        if not same:
-            out.append(f"{name}=={version} (server: {have})")
+        elif not any(_same_release(v, version) for v in have.values()):
+            out.append(f"{name}=={version} (server: {', '.join(f'{n} {v}' if n != name else v for n, v in have.items())})")
     return out
+
+
+def _installed(name: str) -> dict[str, str]:
+    """The server's versions of ``name`` and of the distributions that install the same modules."""
+    group = next((g for g in SAME_MODULES if name in g), (name,))
+    found = {}
+    for dist in dict.fromkeys((name, *group)):
+        try:
+            found[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def _same_release(have: str, pinned: str) -> bool:
+    """Local labels aside: torch 2.13.0+cpu meets torch==2.13.0 (MLflow may drop the label or keep it)."""
+    try:
+        return Version(have).public == Version(pinned).public
+    except InvalidVersion:
+        return have == pinned
 
 
 def deployment_environment(service, spec: dict[str, Any], model_path: Path, model_name: str, model_version: str) -> dict[str, Any]:
@@ -101,7 +148,8 @@ def deployment_environment(service, spec: dict[str, Any], model_path: Path, mode
         return {"environment": None, "environment_key": None}
     if service is None:
         return {"environment": None, "environment_key": None}
-    env = service.from_model_folder(_model_env_name(model_name), model_path, f"{model_name}:{model_version}")
+    env = service.from_model_folder(_model_env_name(model_name), model_path, f"{model_name}:{model_version}",
+                                    scoring_script=bool(spec.get("scoring_script")))
     return {"environment": env.reference, "environment_key": env.key,
             "environment_reason": ("the model pins " + ", ".join(why)) if why else "env_manager=virtualenv"}
 

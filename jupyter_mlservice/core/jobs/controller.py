@@ -247,7 +247,8 @@ class JobController(Reconciler):
         if row.attempt > 1:
             self._append_log(row.id, f"\nmlservice: attempt {row.attempt} of {row.max_retries + 1}\n")
         argv, env = job_launch(self.environments, row.kind, row.spec, launch.argv_for(row.kind, row.spec, job_dir),
-                               {**self.job_env(row), **(row.spec.get("environment_variables") or {})})
+                               {**self.job_env(row), **(row.spec.get("environment_variables") or {})},
+                               shipped=backend.ships_environments)
         spec = LaunchSpec(
             job_id=row.id,
             attempt=row.attempt,

@@ -143,7 +143,9 @@ function EndpointSections(props: IViewProps & { endpoint: Endpoint }): JSX.Eleme
   return (
     <>
       <div className="jp-mlservice-uri">
-        <code title={trans.__('Scoring URI: /invocations, /score and /v2/models/... hang off it')}>{endpoint.scoring_uri}</code>
+        <code title={trans.__('Scoring URI (POST); /invocations and /v2/models/... hang off %1', endpoint.base_uri)}>
+          {endpoint.scoring_uri}
+        </code>
         <IconButton
           icon={copyIcon}
           label={trans.__('Copy the scoring URI')}

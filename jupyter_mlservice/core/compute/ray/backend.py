@@ -8,7 +8,8 @@ A job attempt becomes one Ray job whose submission id is chosen here
 (``mls-<job id>-<attempt>``) and stored in the handle, so a restarted server finds it again.
 The code snapshot ships as the job's ``working_dir``; ``resources`` become the entrypoint's
 resource requests; ``instance_count > 1`` runs the command once per instance through
-``ray/multinode.py``. The parts: ``settings.py`` (what a target's settings mean),
+``ray/multinode.py``. A job in an environment carries it in its ``runtime_env`` (the lock; the
+node that runs it builds it once: ``environments/enter.py``). The parts: ``settings.py`` (what a target's settings mean),
 ``client.py`` (the Ray Jobs API of one cluster), ``watcher.py`` (a reconciler that polls the jobs'
 status and copies their logs while they run), and this module, the ComputeBackend that ties them
 to targets and job attempts.
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InvalidRequest
+from ...environments.enter import ROOT_VAR
 from ..base import ComputeBackend, LaunchSpec, Observation, register_backend
 from .client import RayCluster, submission_id
 from .head import ManagedHead, node_resources
@@ -44,6 +46,7 @@ SECRET_PREFIX = "secret:"
 class RayBackend(ComputeBackend):
     type = "ray"
     Settings = RaySettings
+    ships_environments = True  # a job's environment goes in its runtime_env; the node builds it
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -218,8 +221,11 @@ class RayBackend(ComputeBackend):
         python = settings.get("python") or (sys.executable if managed else "python")
         argv = [python if a == sys.executable else a for a in spec.argv]
         env = {"RAY_COLOR_PREFIX": "0", **spec.env}
-        if not managed:
-            env.pop("PATH", None)  # the server's PATH means nothing on the cluster's nodes
+        if not managed:  # the server's paths mean nothing on the cluster's nodes
+            env.pop("PATH", None)
+            env.pop("MLSERVICE_UV", None)
+            if env.pop(ROOT_VAR, None) is not None and settings.get("environments_dir"):
+                env[ROOT_VAR] = settings["environments_dir"]
         if settings.get("tracking_uri"):
             env["MLFLOW_TRACKING_URI"] = settings["tracking_uri"]
             env["MLFLOW_REGISTRY_URI"] = settings["tracking_uri"]

@@ -47,6 +47,10 @@ class RaySettings(BaseModel):
         None, description="Python on the nodes; default this server's interpreter (managed) or `python` (attached)."
     )
     runtime_env: dict[str, Any] = Field(default_factory=dict, description="Extra Ray runtime_env (pip, env_vars...).")
+    environments_dir: str | None = Field(
+        None, description="attached: where the nodes build the environments jobs ask for (default "
+        "~/.cache/jupyter-mlservice/environments); a managed head uses the server's."
+    )
 
     @model_validator(mode="after")
     def _check(self):

@@ -18,6 +18,16 @@ from .base import Reply, Scorer, dumps, error, is_json
 _INFERENCE_SCHEMA_DIR = None
 
 
+def _schema_util():
+    """inference-schema's ``schema_util``, or None where it is not installed (an environment it does
+    not fit in): no run() there can carry its decorators, so none is decorated."""
+    try:
+        from inference_schema import schema_util
+    except ImportError:
+        return None
+    return schema_util
+
+
 def _raised_by_inference_schema(exc: BaseException, script: str) -> bool:
     """True when the schema decorator rejected the input before user code ran (a 4xx, not a 500)."""
     global _INFERENCE_SCHEMA_DIR
@@ -83,8 +93,7 @@ class ScriptScorer(Scorer):
         module.init()
 
     def _analyze_run(self) -> None:
-        from inference_schema.schema_util import is_schema_decorated
-
+        schema_util = _schema_util()
         params = list(inspect.signature(self.run).parameters.values())
         if any(p.kind not in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
             raise TypeError("run() cannot accept positional-only arguments, *args, or **kwargs")
@@ -92,7 +101,7 @@ class ScriptScorer(Scorer):
         params = [p for p in params if p.name != "request_headers"]
         if not params:
             raise TypeError("run() needs to accept an argument for input data")
-        self.decorated = is_schema_decorated(self.run)
+        self.decorated = schema_util is not None and schema_util.is_schema_decorated(self.run)
         self.params = params
         self.rawhttp = bool(getattr(self.run, "__aml_rawhttp__", False))
 
@@ -158,18 +167,17 @@ class ScriptScorer(Scorer):
         return _json_reply(output)
 
     def swagger_schemas(self) -> tuple[dict, dict]:
-        from inference_schema.schema_util import get_input_schema, get_output_schema, is_schema_decorated
-
-        if not is_schema_decorated(self.run):
+        if not self.decorated:
             return {"type": "object", "example": {}}, {"type": "object", "example": {}}
-        return get_input_schema(self.run), get_output_schema(self.run)
+        schema_util = _schema_util()
+        return schema_util.get_input_schema(self.run), schema_util.get_output_schema(self.run)
 
     def swagger_versions(self) -> list[str]:
         """What inference-schema can write this run()'s schemas in (swagger 2 has no multi-type arrays)."""
-        from inference_schema.schema_util import get_supported_versions
-
         ours = {"2.0": "2", "3.0": "3", "3.1": "3.1"}
-        return [ours[v] for v in get_supported_versions(self.run) if v in ours]
+        if not self.decorated:  # no schemas: every version can say "an object"
+            return list(ours.values())
+        return [ours[v] for v in _schema_util().get_supported_versions(self.run) if v in ours]
 
     def user_swagger(self, version: str) -> dict | None:
         """A swagger file shipped next to the script wins, as in azmlinfsrv: swagger.json or swagger2.json
