@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from jupyter_mlservice.core.endpoints.schemas import DeploymentCreate, EndpointCreate
-from jupyter_mlservice.core.schemas import BatchJobSpec
+from jupyter_mlservice.core.jobs.schemas import BatchJobSpec
 
 from .conftest import wait_for, wait_job
 

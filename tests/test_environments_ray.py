@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from jupyter_mlservice.core.environments.schemas import EnvironmentCreate
-from jupyter_mlservice.core.schemas import CodeJobSpec, CommandJobSpec, JobStatus, TargetCreate
+from jupyter_mlservice.core.jobs.schemas import CodeJobSpec, CommandJobSpec, JobStatus
+from jupyter_mlservice.core.targets.schemas import TargetCreate
 
 from .conftest import seed_workspace, wait_for
 
