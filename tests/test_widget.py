@@ -102,4 +102,4 @@ def test_the_python_widget_names_the_view_the_frontend_registers():
     assert "job_id: ''" in widget_ts and "summary: {}" in widget_ts
     plugin_ts = (REPO / "src" / "widget" / "plugin.ts").read_text()
     assert "registerWidget" in plugin_ts and "JobWidgetView" in plugin_ts
-    assert "widgetPlugin" in (REPO / "src" / "index.tsx").read_text()
+    assert "widgetPlugin" in (REPO / "src" / "index.ts").read_text()
