@@ -21,9 +21,9 @@ def test_job_show_and_submit_print_the_studio_link_with_open(shared_server):
     assert "lab/mlservice" not in cli(shared_server, "job", "show", job_id).stdout
 
 
-def test_models_endpoints_and_schedules_print_their_studio_links_with_open(shared_server, tmp_path):
+def test_models_endpoints_and_schedules_print_their_studio_links_with_open(shared_server):
     studio = shared_server.url.rstrip("/") + "/lab/mlservice"
-    model_file = tmp_path / "model.pkl"
+    model_file = shared_server.root / "model.pkl"  # inside the server root: the path policy refuses others
     model_file.write_bytes(pickle.dumps({"weights": [1]}))
     cli(shared_server, "model", "register", "link.model", "--path", str(model_file))
     cli(shared_server, "endpoint", "create", "link-ep")
