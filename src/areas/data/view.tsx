@@ -8,16 +8,10 @@ import { IconButton } from '../../components/IconButton';
 import { formatBytes, formatNumber, formatTime, statusClass } from '../../components/format';
 import { useModel } from '../../components/useModel';
 import { trans } from '../../translate';
+import { aliasSummary } from '../models/view';
 import { dataPath, dataRef } from './forms';
 import { DataAssetDetailModel, DataVersionDetailModel } from './model';
 import { IColumnProfile, IProfileView, cellText, dataVersionOf, jobData, readProfile } from './profile';
-
-/** "@prod → v2 · @dev → v3" */
-export function dataAliasSummary(aliases: Record<string, number> | null | undefined): string {
-  return Object.entries(aliases ?? {})
-    .map(([alias, version]) => `@${alias} → v${version}`)
-    .join(' · ');
-}
 
 /** The Data list's columns. */
 export function dataColumns(): IColumn<DataAsset>[] {
@@ -36,7 +30,7 @@ export function dataColumns(): IColumn<DataAsset>[] {
       id: 'aliases',
       label: trans.__('Aliases'),
       render: a => {
-        const summary = dataAliasSummary(a.aliases);
+        const summary = aliasSummary(a.aliases);
         return summary ? <span className="jp-mlservice-alias">{summary}</span> : '';
       },
       text: a => Object.keys(a.aliases ?? {}).join(' ')
@@ -91,7 +85,7 @@ export function DataAssetView(props: { model: DataAssetDetailModel; actions: IDa
         asset && (
           <>
             <span className="jp-mlservice-chip">{asset.kind}</span>
-            {Object.keys(asset.aliases).length > 0 && <span className="jp-mlservice-alias-summary">{dataAliasSummary(asset.aliases)}</span>}
+            {Object.keys(asset.aliases).length > 0 && <span className="jp-mlservice-alias-summary">{aliasSummary(asset.aliases)}</span>}
             {asset.description && <span>{asset.description}</span>}
           </>
         )
