@@ -83,7 +83,8 @@ async def test_schedule_events_from_edits_to_a_fired_run_and_its_end(jp_fetch, j
 async def test_endpoint_and_deployment_events_carry_no_keys(jp_fetch, jp_serverapp, jp_root_dir):
     seen = collect(jp_serverapp, "endpoint")
     await call(jp_fetch, "POST", "/endpoints", {"name": "evt-ep"})
-    assert await arrives(seen, "endpoint", action="created") == {"endpoint": "evt-ep", "deployment": None, "action": "created", "status": "Creating"}
+    # no deployment yet: nothing is being created (Unhealthy, with an error that says so)
+    assert await arrives(seen, "endpoint", action="created") == {"endpoint": "evt-ep", "deployment": None, "action": "created", "status": "Unhealthy"}
     await call(jp_fetch, "PATCH", "/endpoints/evt-ep", {"description": "d"})
     await arrives(seen, "endpoint", action="updated")
     keys = await call(jp_fetch, "POST", "/endpoints/evt-ep/keys/regenerate", {"key": "secondary"})
@@ -91,6 +92,7 @@ async def test_endpoint_and_deployment_events_carry_no_keys(jp_fetch, jp_servera
     (jp_root_dir / "not-a-model.txt").write_text("no MLmodel here")
     await call(jp_fetch, "POST", "/models", {"name": "evt-broken", "local_path": str(jp_root_dir / "not-a-model.txt")})
     await call(jp_fetch, "POST", "/endpoints/evt-ep/deployments", {"name": "blue", "model": "evt-broken:1"})
+    await arrives(seen, "endpoint", action="status", deployment=None, status="Creating")  # the endpoint, once a deployment is on the way
     await arrives(seen, "endpoint", action="created", deployment="blue", status="Creating")
     await arrives(seen, "endpoint", action="status", deployment="blue", status="Failed", timeout=180)
     await call(jp_fetch, "DELETE", "/endpoints/evt-ep/deployments/blue")

@@ -191,10 +191,8 @@ class EndpointService:
                                     all_traffic=body.all_traffic, created_at=now, updated_at=now))
         except IntegrityError:  # another server process created it first
             raise exists from None
-        with self.store.session() as s:  # a deployment on the way: the endpoint is being created
-            ep = s.get(EndpointRow, endpoint)
-            if ep is not None and ep.error == NO_DEPLOYMENT:
-                ep.status, ep.error = "Creating", None
+        if self.rows.endpoint(endpoint).error == NO_DEPLOYMENT:  # a deployment on the way: the endpoint is being created
+            self.rows.set_endpoint(endpoint, "Creating", None)
         self._record_lineage(endpoint, body.name, spec)
         self.rows.changed(endpoint, "created", body.name, "Creating")
         self.controller.reconcile_soon(endpoint)
