@@ -132,16 +132,18 @@ class ParentJobs:
         self.jobs.on_change(row)
         return to_job(row)
 
-    def submit_child(self, parent_id: str, spec: Any, tags: dict[str, str] | None = None) -> Job:
+    def submit_child(self, parent_id: str, spec: Any, tags: dict[str, str] | None = None,
+                     code_snapshot: Path | None = None) -> Job:
         """Queue a child job (any job spec); its MLflow run is nested under the parent's run.
 
-        The child runs in the parent's experiment (MLflow nests runs within one experiment)."""
+        The child runs in the parent's experiment (MLflow nests runs within one experiment);
+        ``code_snapshot`` is the parent's own snapshot of the code, copied for the child."""
         parent = self.jobs.row(parent_id)
         spec = spec.model_copy(update={"experiment": parent.experiment})
         extra = {**(tags or {}), TAG_PARENT: parent_id}
         if parent.run_id:
             extra[MLFLOW_PARENT] = parent.run_id
-        return self.jobs.submit(spec, extra_tags=extra, parent_id=parent_id)
+        return self.jobs.submit(spec, extra_tags=extra, parent_id=parent_id, code_snapshot=code_snapshot)
 
     # ---- read --------------------------------------------------------------------------------
 

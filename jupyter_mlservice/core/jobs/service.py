@@ -70,12 +70,13 @@ class JobService:
     # ---- submit ------------------------------------------------------------------------------
 
     def submit(self, spec: Any, extra_tags: dict[str, str] | None = None, parent_id: str | None = None, *,
-               rerun_snapshot: Path | None = None) -> Job:
+               code_snapshot: Path | None = None) -> Job:
         """Validate, snapshot the code, create the MLflow run, queue the job (a child of
         ``parent_id`` when given: see children.py).
 
-        Every path in the spec must lie inside the server root (403 otherwise); a rerun copies
-        its original job's snapshot (``rerun_snapshot``), which lives in the workspace folder.
+        Every path in the spec must lie inside the server root (403 otherwise).
+        ``code_snapshot`` is a code snapshot the service made itself (a rerun's original job's, a
+        sweep's): it lives in the workspace folder and is copied in place of ``spec.code``.
         """
         target = self.targets.row(spec.target) if spec.target else None
         if target is None:  # pragma: no cover - target defaults to "local"
@@ -87,7 +88,7 @@ class JobService:
             check(spec)
         if spec.environment and self.environments is not None:  # record the exact version it runs in
             data["environment"] = self.environments.pin(spec.environment)
-        code_dir = rerun_snapshot or (self.paths.confine(spec.code, "code") if spec.code else None)
+        code_dir = code_snapshot or (self.paths.confine(spec.code, "code") if spec.code else None)
         if code_dir is not None and not code_dir.is_dir():
             raise InvalidRequest(f"code folder {spec.code!r} does not exist on the server (paths are relative to {self.root_dir})")
         if spec.kind == "notebook":
@@ -166,7 +167,7 @@ class JobService:
         if spec.code:
             # The original folder may have changed since; rerun what the job actually ran.
             snap = launch.job_paths(self.job_dir(job_id))["snapshot"]
-            return self.submit(spec, extra_tags={"mlservice.rerun_of": job_id}, rerun_snapshot=snap)
+            return self.submit(spec, extra_tags={"mlservice.rerun_of": job_id}, code_snapshot=snap)
         return self.submit(spec, extra_tags={"mlservice.rerun_of": job_id})
 
     # ---- read --------------------------------------------------------------------------------

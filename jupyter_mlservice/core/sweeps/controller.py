@@ -130,11 +130,12 @@ class SweepController(Reconciler):
 
         existing = self.parents.find_child(parent.id, TAG_TRIAL, str(row.number))
         if existing is None:
+            # every trial runs the code as it was when the sweep was submitted: the sweep's snapshot
             snapshot = self.jobs.job_dir(parent.id) / "snapshot"
-            code = str(snapshot) if spec.trial.get("code") and snapshot.is_dir() else None
+            snapshot = snapshot if spec.trial.get("code") and snapshot.is_dir() else None
             try:
-                job_spec = trial_spec(spec, row.params, code, row.number, parent.display_name)
-                job = self.parents.submit_child(parent.id, job_spec, tags={TAG_TRIAL: str(row.number)})
+                job_spec = trial_spec(spec, row.params, row.number, parent.display_name)
+                job = self.parents.submit_child(parent.id, job_spec, tags={TAG_TRIAL: str(row.number)}, code_snapshot=snapshot)
             except MLServiceError as exc:
                 engine.tell(row.optuna_trial_id, "fail")
                 self._update(parent.id, row.number, state="failed", reason=f"could not submit the trial: {exc.message}", ended_at=utcnow())

@@ -53,7 +53,7 @@ class SweepService:
                 f"trial uses ${{{{search_space.{unknown[0]}}}}} but the search space has no parameter {unknown[0]!r} "
                 f"(it has: {', '.join(body.search_space)})"
             )
-        spec = trial_spec(body, sample_point(body), code=None)
+        spec = trial_spec(body, sample_point(body))
         self.targets.backend(target.type).check_job(target.settings, spec.model_dump(mode="json"))
         for check in self.jobs.submit_checks:  # what every job's submit checks (its data inputs exist...)
             check(spec)
@@ -202,14 +202,12 @@ def _text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def trial_spec(body: SweepCreate, params: dict[str, Any], code: str | None, number: int | None = None, sweep_name: str = ""):
+def trial_spec(body: SweepCreate, params: dict[str, Any], number: int | None = None, sweep_name: str = ""):
     """The job spec of one trial: placeholders replaced; notebook and code trials also get the
     sampled values as parameters (values the trial spec sets itself win)."""
     data = _substitute(dict(body.trial), params)
     if data.get("kind") in ("notebook", "code"):
         data["parameters"] = {**params, **(data.get("parameters") or {})}
-    if code is not None:
-        data["code"] = code
     if body.limits.trial_timeout_s and not data.get("timeout_s"):
         data["timeout_s"] = body.limits.trial_timeout_s
     data["target"], data["experiment"] = body.target, body.experiment
