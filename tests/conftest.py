@@ -76,6 +76,15 @@ def workspace(tmp_path, mlflow_template):
     ws.stop()
 
 
+@pytest.fixture
+def in_root(workspace):
+    """A fresh folder inside the workspace's server root, for files a request names (the path
+    policy refuses paths outside the root)."""
+    folder = workspace.root_dir / "files"
+    folder.mkdir()
+    return folder
+
+
 def wait_job(ws, job_id: str, timeout: float = 60):
     return wait_for(lambda: (j := ws.jobs.get(job_id)).status.is_terminal and j, timeout, what=f"job {job_id} to end")
 

@@ -33,11 +33,11 @@ SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.timeout(600)
-def test_a_registered_folder_keeps_its_name_under_azureml_model_dir(workspace, tmp_path):
-    folder = tmp_path / "model"
+def test_a_registered_folder_keeps_its_name_under_azureml_model_dir(workspace, in_root):
+    folder = in_root / "model"
     folder.mkdir()
     (folder / "weights.json").write_text(json.dumps({"w": [1, 2, 3]}))
-    code = tmp_path / "code"
+    code = in_root / "code"
     code.mkdir()
     (code / "score.py").write_text(SCRIPT)
     workspace.models.register("folder-model", local_path=str(folder))
@@ -72,21 +72,21 @@ BATCH_DRIVER = textwrap.dedent(
 
 
 @pytest.mark.timeout(600)
-def test_batch_scripts_get_the_same_layout(workspace, tmp_path):
-    folder = tmp_path / "model"
+def test_batch_scripts_get_the_same_layout(workspace, in_root):
+    folder = in_root / "model"
     folder.mkdir()
     (folder / "weights.json").write_text(json.dumps({"w": [1, 2, 3]}))
-    code = tmp_path / "code"
+    code = in_root / "code"
     code.mkdir()
     (code / "driver.py").write_text(BATCH_DRIVER)
-    inputs = tmp_path / "in"
+    inputs = in_root / "in"
     inputs.mkdir()
     for name in ("a.csv", "b.csv"):
         (inputs / name).write_text("x\n1\n")
     workspace.models.register("batch-folder-model", local_path=str(folder))
     job = workspace.jobs.submit(BatchJobSpec(model="batch-folder-model:1", input={"path": str(inputs)}, mini_batch_unit="files",
-                                             scoring_script="driver.py", code=str(code), output={"path": str(tmp_path / "out.csv")}))
+                                             scoring_script="driver.py", code=str(code), output={"path": str(in_root / "out.csv")}))
     done = wait_job(workspace, job.id, timeout=300)
     assert done.status == "Completed", workspace.jobs.logs(job.id).text
-    out = pd.read_csv(tmp_path / "out.csv").sort_values("file")
+    out = pd.read_csv(in_root / "out.csv").sort_values("file")
     assert out["file"].tolist() == ["a.csv", "b.csv"] and out["w"].tolist() == [6, 6]

@@ -94,7 +94,7 @@ class Endpoints:
     def batches(self, deployment: str) -> tuple[float, float]:
         """(forward passes, requests answered in them) so far, from the endpoint's /metrics."""
         ep, key = self.endpoint_and_key(deployment)
-        answer = requests.get(f"{ep.scoring_uri}/metrics", headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        answer = requests.get(f"{ep.base_uri}/metrics", headers={"Authorization": f"Bearer {key}"}, timeout=30)
         text = answer.text
         assert answer.status_code == 200 and f'deployment="{deployment}"' in text, text[-2000:]
         counts = [re.search(rf'{name}\{{[^}}]*deployment="{deployment}"\}} (\S+)', text) for name in

@@ -14,9 +14,9 @@ SPLIT = {"dataframe_split": {"columns": IRIS_COLUMNS, "data": ROWS}}
 
 
 @pytest.fixture
-def iris(workspace, tmp_path):
-    save_iris_model(tmp_path / "iris-model")
-    workspace.models.register("iris-at", local_path=str(tmp_path / "iris-model"))
+def iris(workspace, in_root):
+    save_iris_model(in_root / "iris-model")
+    workspace.models.register("iris-at", local_path=str(in_root / "iris-model"))
     events = []
     workspace.events.subscribe(lambda area, data: events.append(data) if area == "endpoint" else None)
     workspace.endpoints.create_endpoint(EndpointCreate(name="at", auth_mode="none"))
@@ -49,7 +49,7 @@ def test_a_deployment_asking_for_all_traffic_takes_it_once_healthy(workspace, ir
 
 
 @pytest.mark.timeout(900)
-def test_a_server_restart_does_not_strand_the_routing_and_a_failure_drops_it(workspace, iris, tmp_path):
+def test_a_server_restart_does_not_strand_the_routing_and_a_failure_drops_it(workspace, iris, in_root):
     eps = workspace.endpoints
     eps.create_deployment("at", DeploymentCreate(name="blue", model="iris-at:1"))
     wait_for(_healthy(workspace, "blue"), 300, what="blue Healthy")
@@ -64,7 +64,7 @@ def test_a_server_restart_does_not_strand_the_routing_and_a_failure_drops_it(wor
         wait_for(lambda: not eps.get_deployment("at", "green").all_traffic_pending, 300, what="green takes all traffic after the restart")
         assert eps.get_endpoint("at").traffic == {"green": 100}
         # a deployment that fails drops its request; the traffic stays where it was
-        code = write_script(tmp_path / "broken", BROKEN_SCRIPT)
+        code = write_script(in_root / "broken", BROKEN_SCRIPT)
         eps.create_deployment("at", DeploymentCreate(name="bad", model="iris-at:1", code=str(code), scoring_script="score.py", all_traffic=True))
         wait_for(lambda: eps.get_deployment("at", "bad").status == "Failed", 300, what="bad Failed")
         wait_for(lambda: not eps.get_deployment("at", "bad").all_traffic_pending, 60, what="the request dropped")

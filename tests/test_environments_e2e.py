@@ -99,6 +99,14 @@ def ws(tmp_path_factory, mlflow_template, environments_dir):
     ws.stop()
 
 
+@pytest.fixture
+def files(ws, request):
+    """A fresh folder inside the server root for one test's files (paths outside it are refused)."""
+    folder = ws.root_dir / request.node.name[:60]
+    folder.mkdir()
+    return folder
+
+
 @pytest.fixture(scope="module")
 def sk12(ws):
     env = ws.environments.create(EnvironmentCreate(name="sk12", requirements=SK12, build=False))
@@ -113,9 +121,10 @@ def trained(ws, sk12):
     done = wait_job(ws, job.id, timeout=600)
     log = ws.jobs.logs(job.id).text
     assert done.status == "Completed", log
-    outputs = ws.jobs.job_dir(job.id) / "outputs"
-    raw = ws.models.register("old-raw", local_path=str(outputs / "raw"))
-    mlmodel = ws.models.register("old-mlflow", local_path=str(outputs / "mlmodel"))
+    # the job's ./outputs are its run's artifacts: register each folder from the job (Azure ML's
+    # "register from a job output"), which also records the job -> model lineage
+    raw = ws.models.register("old-raw", job_id=done.id, path="raw")
+    mlmodel = ws.models.register("old-mlflow", job_id=done.id, path="mlmodel")
     return {"job": done, "log": log, "raw": raw, "mlflow": mlmodel}
 
 
@@ -211,15 +220,15 @@ def test_a_conda_only_package_is_a_clear_error(ws):
         ws.environments.create(EnvironmentCreate(name="conda-only", conda_yaml=conda))
 
 
-def test_old_model_served_in_its_environment_beside_a_new_one_in_the_servers(ws, trained, tmp_path):
+def test_old_model_served_in_its_environment_beside_a_new_one_in_the_servers(ws, trained, files):
     """One endpoint, two environments: the server's (a model of today's scikit-learn) takes the
     port; sk12's deployments (a script over the 1.2.2 pickle, and the MLflow folder whose
     requirements.txt pins 1.2.2) run in their own worker group, reached through it."""
     import sklearn
 
-    save_iris_model(tmp_path / "new-model")
-    ws.models.register("new-mlflow", local_path=str(tmp_path / "new-model"))
-    code = tmp_path / "code"
+    save_iris_model(files / "new-model")
+    ws.models.register("new-mlflow", local_path=str(files / "new-model"))
+    code = files / "code"
     code.mkdir()
     (code / "score.py").write_text(SCRIPT)
     ws.endpoints.create_endpoint(EndpointCreate(name="legacy", auth_mode="none"))
@@ -279,7 +288,7 @@ TRAIN_OLDER_MLFLOW = textwrap.dedent(
 )
 
 
-def test_a_model_logged_by_an_older_mlflow_is_served_in_its_environment_recreated(ws, tmp_path):
+def test_a_model_logged_by_an_older_mlflow_is_served_in_its_environment_recreated(ws, files):
     """The user's MLflow pin wins: a model logged by MLflow 2 (its requirements.txt pins it) gets its
     environment recreated from its own files, and the scoring worker runs on that MLflow."""
     ws.environments.create(EnvironmentCreate(name="mlflow2", requirements=OLDER_MLFLOW, build=False))
@@ -289,7 +298,7 @@ def test_a_model_logged_by_an_older_mlflow_is_served_in_its_environment_recreate
     assert done.status == "Completed" and "logged with MLflow 2.17.2" in log, log
     folder = ws.jobs.job_dir(job.id) / "outputs" / "older"
     assert "mlflow_version: 2.17.2" in (folder / "MLmodel").read_text()
-    ws.models.register("older-mlflow", local_path=str(folder))
+    ws.models.register("older-mlflow", job_id=done.id, path="older")
     ws.endpoints.create_endpoint(EndpointCreate(name="older", auth_mode="none"))
     try:
         ws.endpoints.create_deployment("older", DeploymentCreate(name="d", model="older-mlflow:1"))
@@ -305,19 +314,19 @@ def test_a_model_logged_by_an_older_mlflow_is_served_in_its_environment_recreate
         ws.endpoints.delete_endpoint("older")
 
 
-def test_old_model_batch_scored_in_its_environment(ws, trained, tmp_path):
-    data = tmp_path / "in.csv"
+def test_old_model_batch_scored_in_its_environment(ws, trained, files):
+    data = files / "in.csv"
     pd.DataFrame({"id": range(8), "a": [0., 0., 1., 1.] * 2, "b": [0., 1., 0., 1.] * 2}).to_csv(data, index=False)
-    code = tmp_path / "batch-code"
+    code = files / "batch-code"
     code.mkdir()
     (code / "score.py").write_text(BATCH_SCRIPT)
     spec = BatchJobSpec(model="old-raw:1", scoring_script="score.py", code=str(code), input=BatchInput(path=str(data)),
-                        output=BatchOutput(path=str(tmp_path / "out.csv")), key_columns=["id"], mini_batch_size=4,
+                        output=BatchOutput(path=str(files / "out.csv")), key_columns=["id"], mini_batch_size=4,
                         max_concurrency=2, environment="sk12@1")
     job = ws.jobs.submit(spec)
     done = wait_job(ws, job.id, timeout=600)
     assert done.status == "Completed", ws.jobs.logs(job.id).text
-    out = pd.read_csv(tmp_path / "out.csv").sort_values("id")
+    out = pd.read_csv(files / "out.csv").sort_values("id")
     assert out["prediction"].tolist() == [0, 0, 1, 1] * 2
     assert set(out["sklearn"].astype(str)) == {"1.2.2"}
 

@@ -59,8 +59,12 @@ def test_a_job_bigger_than_any_node_type_fails_at_once(autoscaling):
 def test_gpu_jobs_grow_the_cluster_queue_and_scale_back_down(autoscaling):
     ws = autoscaling
     assert workers(ws) == []  # min_nodes 0: only the head
+    # each job holds its GPU until the test has seen two running and the third queued (or 10 min
+    # passed): how fast worker nodes start must not decide whether the queue is ever seen
+    release = ws.root_dir / "release-gpu-jobs"
+    hold = f"for i in $(seq 3000); do [ -e {release} ] && break; sleep 0.2; done"
     jobs = [
-        ws.jobs.submit(CommandJobSpec(command=f"echo job{i} CVD=$CUDA_VISIBLE_DEVICES; sleep 8", target="gpus",
+        ws.jobs.submit(CommandJobSpec(command=f"echo job{i} CVD=$CUDA_VISIBLE_DEVICES; {hold}", target="gpus",
                                       resources={"cpu": 1, "gpu": 1}))
         for i in range(3)
     ]
@@ -74,6 +78,8 @@ def test_gpu_jobs_grow_the_cluster_queue_and_scale_back_down(autoscaling):
         seen_two = seen_two or len(alive) == 2
         if statuses.count(JobStatus.RUNNING) == 2 and JobStatus.PREPARING in statuses:
             seen_queued = seen_queued or len(status["queued_jobs"]) == 1
+        if seen_queued or any(s.is_terminal for s in statuses):
+            release.touch()
         if all(s.is_terminal for s in statuses):
             break
         time.sleep(0.5)
