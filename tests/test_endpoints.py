@@ -106,6 +106,7 @@ def test_deploy_score_keys_traffic_and_zero_downtime(shared_server, models):
             while not stop.is_set():
                 r = s.post(ep.base_uri + "/invocations", json=ROWS, headers={"Authorization": f"Bearer {key}"}, timeout=30)
                 statuses.append(r.status_code)
+                stop.wait(0.05)  # a steady client, not a busy loop that starves the deployments it waits on
 
     t = threading.Thread(target=client)
     t.start()
