@@ -6,3 +6,4 @@ import './studio.css';
 import './data.css';
 import './environments.css';
 import './sweeps.css';
+import './monitoring.css';

@@ -3,6 +3,11 @@
  * and the helpers every spec needs (a mocked API module, a fake event stream, a fake uPlot).
  */
 import type {
+  Alert,
+  EndpointSeries,
+  Monitor,
+  MonitorRun,
+  MonitorRunDetail,
   DataAsset,
   DataVersion,
   AutoMLRun,
@@ -366,4 +371,100 @@ export function automlRun(overrides: Partial<AutoMLRun> = {}): AutoMLRun {
     feature_importance: { 'mean radius': 0.12, 'mean texture': 0.03 },
     ...overrides
   } as AutoMLRun;
+}
+
+/** A monitor run as GET /monitors/{name}/runs answers it (completed, nothing breached). */
+export function monitorRun(overrides: Partial<MonitorRun> = {}): MonitorRun {
+  return {
+    id: 1,
+    monitor: 'iris-drift',
+    job_id: 'monitor-job-1',
+    job_status: 'Completed',
+    trigger: 'manual',
+    state: 'Completed',
+    window_start: '2025-01-01T09:00:00Z',
+    window_end: '2025-01-01T10:00:00Z',
+    rows: 300,
+    baseline_rows: 300,
+    breached: false,
+    signals: [],
+    data: {},
+    error: null,
+    created_at: '2025-01-01T10:00:00Z',
+    finished_at: '2025-01-01T10:00:05Z',
+    ...overrides
+  } as MonitorRun;
+}
+
+/** A run with its per-feature results and histograms (GET /monitors/{name}/runs/{id}). */
+export function monitorRunDetail(overrides: Partial<MonitorRunDetail> = {}): MonitorRunDetail {
+  return { ...monitorRun(), features: [], histograms: {}, ...overrides } as MonitorRunDetail;
+}
+
+/** A monitor of the endpoint "iris", hourly, with its last run. */
+export function monitor(overrides: Partial<Monitor> = {}): Monitor {
+  return {
+    name: 'iris-drift',
+    description: '',
+    baseline: 'data:iris@1',
+    features: null,
+    feature_kinds: {},
+    signals: [{ type: 'data_drift' }, { type: 'data_quality' }],
+    window: '1h',
+    alpha: 0.05,
+    schedule: { cron: '0 * * * *', time_zone: 'UTC' },
+    alert: { webhook: null, notify: true },
+    endpoint: 'iris',
+    deployment: null,
+    batch: null,
+    current: null,
+    enabled: true,
+    schedule_name: 'monitor-iris-drift',
+    next_run_at: '2025-01-01T11:00:00Z',
+    last_run: monitorRun(),
+    open_alerts: 0,
+    created_at: '2025-01-01T00:00:00Z',
+    updated_at: '2025-01-01T00:00:00Z',
+    ...overrides
+  } as Monitor;
+}
+
+/** An alert a run raised (no webhook). */
+export function monitorAlert(overrides: Partial<Alert> = {}): Alert {
+  return {
+    id: 1,
+    monitor: 'iris-drift',
+    run_id: 1,
+    job_id: 'monitor-job-1',
+    created_at: '2025-01-01T10:00:06Z',
+    window_start: '2025-01-01T09:00:00Z',
+    window_end: '2025-01-01T10:00:00Z',
+    message: 'iris-drift: data_drift breached (petal_width)',
+    signals: [{ type: 'data_drift', breached: true, tested: 3, breaches: ['petal_width'], summary: { drifted: 1, drift_share: 0.3333, alpha_per_feature: 0.0167 } }],
+    notify: true,
+    webhook: null,
+    delivery: 'none',
+    attempts: 0,
+    ...overrides
+  } as Alert;
+}
+
+/** An endpoint's time series: two points of deployment "blue". */
+export function endpointSeries(overrides: Partial<EndpointSeries> = {}): EndpointSeries {
+  const point = (time: string, requests: number, errors: number, p50: number | null) => ({
+    time,
+    requests,
+    errors,
+    request_rate: requests / 60,
+    error_rate: requests ? errors / requests : 0,
+    p50_ms: p50,
+    p99_ms: p50 === null ? null : p50 * 3
+  });
+  return {
+    endpoint: 'iris',
+    deployments: { blue: [point('2025-01-01T10:00:00Z', 60, 0, 4), point('2025-01-01T10:01:00Z', 120, 6, 5)] },
+    interval_s: 15,
+    retention_hours: 168,
+    ...overrides
+  };
 }

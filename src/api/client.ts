@@ -548,3 +548,61 @@ export function getAutoMLRun(id: string): Promise<AutoMLRun> {
 export function cancelAutoMLRun(id: string): Promise<AutoMLRun> {
   return request('POST', `automl/${seg(id)}/cancel`);
 }
+
+// ---- monitoring: monitors, their runs and alerts, endpoint time series ------------------------
+
+export type Monitor = Schemas['Monitor'];
+export type MonitorRun = Schemas['MonitorRun'];
+export type MonitorRunDetail = Schemas['MonitorRunDetail'];
+export type FeatureResult = Schemas['FeatureResult'];
+export type FeatureSeries = Schemas['FeatureSeries'];
+export type FeatureSeriesPoint = Schemas['FeatureSeriesPoint'];
+export type MonitorHistogram = Schemas['Histogram'];
+export type Alert = Schemas['Alert'];
+export type SignalSummary = Schemas['SignalSummary'];
+export type EndpointSeries = Schemas['EndpointSeries'];
+export type SeriesPoint = Schemas['SeriesPoint'];
+
+export function listMonitors(query: QueryOf<'listMonitors'> = {}): Promise<IPage<Monitor>> {
+  return request('GET', 'monitors', { query });
+}
+
+export function getMonitor(name: string): Promise<Monitor> {
+  return request('GET', `monitors/${seg(name)}`);
+}
+
+export async function deleteMonitor(name: string): Promise<void> {
+  await request('DELETE', `monitors/${seg(name)}`);
+}
+
+export function setMonitorEnabled(name: string, enabled: boolean): Promise<Monitor> {
+  return request('POST', `monitors/${seg(name)}/${enabled ? 'enable' : 'disable'}`);
+}
+
+/** Start a run (a job) over the window that ends now. */
+export function runMonitorNow(name: string): Promise<MonitorRun> {
+  return request('POST', `monitors/${seg(name)}/run`);
+}
+
+export function listMonitorRuns(name: string, query: QueryOf<'listMonitorRuns'> = {}): Promise<IPage<MonitorRun>> {
+  return request('GET', `monitors/${seg(name)}/runs`, { query });
+}
+
+/** A run with every feature's results and the baseline vs window histograms. */
+export function getMonitorRun(name: string, runId: number): Promise<MonitorRunDetail> {
+  return request('GET', `monitors/${seg(name)}/runs/${runId}`);
+}
+
+/** One signal's statistic per feature over the latest completed runs, oldest first. */
+export function getMonitorFeatureSeries(name: string, query: QueryOf<'getMonitorFeatureSeries'> = {}): Promise<FeatureSeries> {
+  return request('GET', `monitors/${seg(name)}/features`, { query });
+}
+
+export function listMonitorAlerts(name: string, query: QueryOf<'listMonitorAlerts'> = {}): Promise<IPage<Alert>> {
+  return request('GET', `monitors/${seg(name)}/alerts`, { query });
+}
+
+/** Requests, errors and p50/p99 latency per deployment over time (default: the last hour). */
+export function getEndpointSeries(name: string, query: QueryOf<'getEndpointSeries'> = {}): Promise<EndpointSeries> {
+  return request('GET', `endpoints/${seg(name)}/series`, { query });
+}

@@ -15,6 +15,7 @@ import { activateHome } from './home';
 import { activateJobs } from './jobs';
 import type { IJobServices } from './jobs/commands';
 import { activateModels } from './models';
+import { activateMonitoring } from './monitoring';
 import { activateSchedules } from './schedules';
 import { activateSweeps } from './sweeps';
 
@@ -41,5 +42,6 @@ export function activateAreas(context: IAreaContext, services: IAreaServices): v
   activateData(context, services.browsers);
   activateEnvironments(context);
   activateSweeps(context);
+  activateMonitoring(context);
   // A new area: activate<Area>(context);
 }

@@ -11,7 +11,7 @@ import {
 import * as React from 'react';
 
 import type { Deployment, Endpoint, InvokeResponse } from '../../api/client';
-import { DetailFrame, DetailSection, IDetailHost } from '../../components/DetailFrame';
+import { DetailFrame, DetailSection, IDetailHost, StudioLink } from '../../components/DetailFrame';
 import type { IColumn } from '../../components/EntityList';
 import { IconButton } from '../../components/IconButton';
 import { formatNumber, formatTime, statusClass } from '../../components/format';
@@ -123,6 +123,14 @@ export function EndpointView(props: IViewProps): JSX.Element {
               </span>
             )}
             {endpoint.auth_mode === 'none' && <span className="jp-mlservice-chip">{trans.__('no auth')}</span>}
+            <StudioLink
+              host={host}
+              path={`monitoring/endpoints/${encodeURIComponent(model.name)}`}
+              className="jp-mlservice-endpoint-monitoring-link"
+              title={trans.__('Requests, errors and latency over time, and the monitors that watch this endpoint')}
+            >
+              {trans.__('Monitoring')}
+            </StudioLink>
             {endpoint.description && <span>{endpoint.description}</span>}
           </>
         )
