@@ -6,7 +6,10 @@
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import * as React from 'react';
 
+import { Notification } from '@jupyterlab/apputils';
+
 import * as api from '../api/client';
+import { notifyAlerts } from '../areas/monitoring/commands';
 import { alertStates, endpointCharts, heatColour, heatmap, lineSegments, pickFeature, qualityRows, timeFrame } from '../areas/monitoring/charts';
 import { EndpointMonitoringModel, MonitorDetailModel, MonitorsModel } from '../areas/monitoring/model';
 import { EndpointMonitoringView, IMonitorActions, MonitorView, monitorColumns, signalText, watches } from '../areas/monitoring/view';
@@ -14,6 +17,10 @@ import { ServiceEvents } from '../models/events';
 import { detailHost, endpointSeries, monitor, monitorAlert, monitorRun, monitorRunDetail, settle } from './fixtures';
 
 jest.mock('../api/client', () => jest.requireActual('./fixtures').mockClient());
+jest.mock('@jupyterlab/apputils', () => {
+  const actual = jest.requireActual('@jupyterlab/apputils');
+  return { ...actual, Notification: { ...actual.Notification, warning: jest.fn() } };
+});
 
 const mocked = api as jest.Mocked<typeof api>;
 
@@ -300,5 +307,24 @@ describe('EndpointMonitoringView', () => {
     expect(host.open).toHaveBeenCalledWith('monitoring/iris-drift');
     expect(screen.getByText('1 alert')).toBeTruthy();
     model.dispose();
+  });
+});
+
+describe('alert notifications', () => {
+  it('shows one per alert that asks to notify, with "Open" to its monitor', () => {
+    const events = new ServiceEvents(null);
+    const open = jest.fn();
+    const subscription = notifyAlerts(events, open);
+    events.emit('monitor', { action: 'run', monitor: 'iris-drift', run_id: 2, state: 'Completed', breached: true });
+    events.emit('monitor', { action: 'alert', monitor: 'quiet', run_id: 2, alert_id: 1, message: 'x', notify: false });
+    events.emit('monitor', { action: 'alert', monitor: 'iris drift', run_id: 2, alert_id: 2, message: 'iris drift: data_drift breached (petal_width)', notify: true });
+    const warning = Notification.warning as jest.Mock;
+    expect(warning).toHaveBeenCalledTimes(1);
+    expect(warning.mock.calls[0][0]).toBe('iris drift: data_drift breached (petal_width)');
+    warning.mock.calls[0][1].actions[0].callback();
+    expect(open).toHaveBeenCalledWith('monitoring/iris%20drift');
+    subscription.dispose();
+    events.emit('monitor', { action: 'alert', monitor: 'iris drift', run_id: 3, alert_id: 3, message: 'again', notify: true });
+    expect(warning).toHaveBeenCalledTimes(1);
   });
 });

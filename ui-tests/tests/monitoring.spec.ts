@@ -93,7 +93,7 @@ test('a monitor’s view shows the drifted feature, its histogram, data quality 
   await view.locator('.jp-mlservice-drift-table').getByRole('button', { name: 'petal_width' }).click();
   for (const theme of ['JupyterLab Light', 'JupyterLab Dark'] as const) {
     await setTheme(page, theme);
-    await view.locator('.jp-mlservice-monitor-drift').scrollIntoViewIfNeeded();
+    await view.locator('.jp-mlservice-monitor-drift').evaluate(section => section.scrollIntoView());
     await studio.screenshot({ path: path.join(SHOTS, `monitor-${theme === 'JupyterLab Dark' ? 'dark' : 'light'}.png`) });
   }
   expect(await seriousViolations(page, '#jp-mlservice-studio')).toEqual([]);

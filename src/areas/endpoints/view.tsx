@@ -18,6 +18,7 @@ import { formatNumber, formatTime, statusClass } from '../../components/format';
 import { LogViewer } from '../../components/LogViewer';
 import { useModel } from '../../components/useModel';
 import { trans } from '../../translate';
+import { endpointMonitoringPath } from '../monitoring/view';
 import {
   IMirrorForm,
   MAX_MIRROR_PERCENT,
@@ -125,7 +126,7 @@ export function EndpointView(props: IViewProps): JSX.Element {
             {endpoint.auth_mode === 'none' && <span className="jp-mlservice-chip">{trans.__('no auth')}</span>}
             <StudioLink
               host={host}
-              path={`monitoring/endpoints/${encodeURIComponent(model.name)}`}
+              path={endpointMonitoringPath(model.name)}
               className="jp-mlservice-endpoint-monitoring-link"
               title={trans.__('Requests, errors and latency over time, and the monitors that watch this endpoint')}
             >

@@ -1,10 +1,13 @@
-/** The Monitoring area's commands: run a monitor now, enable or disable it, delete monitors. */
+/** The Monitoring area's commands (run a monitor now, enable or disable it, delete monitors) and its alert notifications. */
 import { Notification } from '@jupyterlab/apputils';
+import type { IDisposable } from '@lumino/disposable';
 
 import { attempt } from '../../notify';
 import { trans } from '../../translate';
 import { IAreaContext, addCommand, deleteEach, namesToActOn, quoted } from '../context';
+import type { ServiceEvents } from '../../models/events';
 import { MonitorsModel } from './model';
+import { monitorPath } from './view';
 
 export namespace MonitoringCommandIDs {
   export const runNow = 'mlservice:run-monitor';
@@ -29,7 +32,7 @@ export function addMonitoringCommands(context: IAreaContext, model: MonitorsMode
         if (run) {
           Notification.success(trans.__('Monitor "%1" started run %2 (job %3).', name, run.id, run.job_id), {
             autoClose: 4000,
-            actions: [{ label: trans.__('Open'), callback: () => void studio.open(`monitoring/${encodeURIComponent(name)}`) }]
+            actions: [{ label: trans.__('Open'), callback: () => void studio.open(monitorPath(name)) }]
           });
         }
       }
@@ -69,5 +72,21 @@ export function addMonitoringCommands(context: IAreaContext, model: MonitorsMode
         list: model
       });
     }
+  });
+}
+
+/**
+ * Show a notification for each alert a monitor raises with `notify` (the server's `monitor`
+ * event, action `alert`), with "Open" to its monitor's view; stays until dismissed.
+ */
+export function notifyAlerts(events: ServiceEvents, open: (path: string) => void): IDisposable {
+  return events.on('monitor', event => {
+    if (event.action !== 'alert' || event.notify === false) {
+      return;
+    }
+    Notification.warning(event.message || trans.__('Monitor "%1" raised an alert.', event.monitor), {
+      autoClose: false,
+      actions: [{ label: trans.__('Open'), callback: () => open(monitorPath(event.monitor)) }]
+    });
   });
 }

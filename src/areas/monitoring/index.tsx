@@ -1,13 +1,12 @@
-import { Notification } from '@jupyterlab/apputils';
 import { bellIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { attempt } from '../../notify';
 import { trans } from '../../translate';
 import { IAreaContext, watchModel } from '../context';
-import { MonitoringCommandIDs, addMonitoringCommands } from './commands';
+import { MonitoringCommandIDs, addMonitoringCommands, notifyAlerts } from './commands';
 import { EndpointMonitoringModel, MonitorDetailModel, MonitorsModel } from './model';
-import { EndpointMonitoringView, IMonitorActions, MonitorView, monitorColumns, monitorPath } from './view';
+import { EndpointMonitoringView, IMonitorActions, MonitorView, monitorColumns } from './view';
 
 /**
  * The Monitoring area: monitors (what each watches, its schedule, last run, alerts); a monitor's
@@ -29,14 +28,7 @@ export function activateMonitoring(context: IAreaContext): MonitorsModel {
     remove: name => run(MonitoringCommandIDs.remove, [name])
   };
 
-  studio.events.on('monitor', event => {
-    if (event.action === 'alert' && event.notify !== false) {
-      Notification.warning(event.message || trans.__('Monitor "%1" raised an alert.', event.monitor), {
-        autoClose: false,
-        actions: [{ label: trans.__('Open'), callback: () => void studio.open(monitorPath(event.monitor)) }]
-      });
-    }
-  });
+  notifyAlerts(studio.events, path => void studio.open(path));
 
   studio.addArea({
     id: 'monitoring',

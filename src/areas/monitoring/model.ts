@@ -128,7 +128,8 @@ export class MonitorDetailModel extends PolledModel {
     this._runId = id;
     this._chosen = true;
     this.emitChanged();
-    await this._readRun(id);
+    // A failed read shows nothing for the run; the next refresh reads it again.
+    await this._readRun(id).catch(() => undefined);
     this.emitChanged();
   }
 
