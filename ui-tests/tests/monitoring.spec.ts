@@ -3,7 +3,7 @@
  * them shifted) against a baseline file, run once through the REST API; the list shows its run
  * breached, its view (opened from the list, and by its deep link in a fresh page) shows the
  * shifted feature drifted first in the heatmap with its baseline vs window histogram, the data
- * quality table and the alert the run raised.
+ * quality table and the alert the run raised. Photographed in light and dark (monitor-*.png).
  */
 import * as path from 'path';
 
@@ -64,11 +64,7 @@ test('a monitor’s view shows the drifted feature, its histogram, data quality 
   const row = studio.locator(`tr[data-monitor="${MONITOR}"]`);
   await expect(row.locator('[data-outcome="breached"]')).toBeVisible();
   await expect(row.locator('td[data-column="watches"]')).toHaveText(`data:${SCORING}`);
-  for (const theme of ['JupyterLab Light', 'JupyterLab Dark'] as const) {
-    await setTheme(page, theme);
-    await studio.screenshot({ path: path.join(SHOTS, `studio-monitoring-${theme === 'JupyterLab Dark' ? 'dark' : 'light'}.png`) });
-  }
-  await setTheme(page, 'JupyterLab Light');
+  // (the list is photographed by studio.spec.ts's walk of every area: studio-monitoring-*.png)
 
   await row.getByRole('link', { name: MONITOR }).click();
   const view = studio.locator(`.jp-mlservice-monitor-view[data-monitor="${MONITOR}"]`);
