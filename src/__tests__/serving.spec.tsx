@@ -672,6 +672,9 @@ describe('EndpointView', () => {
     const { container } = render(<EndpointView model={model} actions={actions} host={host} />);
     await React.act(() => model.refresh());
     expect(container.querySelector('.jp-mlservice-traffic-summary')!.textContent).toBe('blue 100%');
+    // its monitoring view (traffic over time, its monitors) is a link away
+    fireEvent.click(container.querySelector('.jp-mlservice-endpoint-monitoring-link')!);
+    expect(host.open).toHaveBeenCalledWith('monitoring/endpoints/iris-ep');
 
     const blue = container.querySelector('[data-deployment="blue"]')!;
     expect(blue.querySelector('[data-status="Healthy"]')).toBeTruthy();
