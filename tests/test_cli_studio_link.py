@@ -28,11 +28,14 @@ def test_models_endpoints_and_schedules_print_their_studio_links_with_open(share
     cli(shared_server, "model", "register", "link.model", "--path", str(model_file))
     cli(shared_server, "endpoint", "create", "link-ep")
     cli(shared_server, "schedule", "create", "link-nightly", "--every", "5 minutes", "--disabled", "--command", "true")
+    (shared_server.root / "link-baseline.csv").write_text("x\n1\n2\n3\n")
+    cli(shared_server, "monitor", "create", "link-drift", "--endpoint", "link-ep", "--baseline", "link-baseline.csv")
 
     last_line = lambda *args: cli(shared_server, *args, "--open").stdout.strip().splitlines()[-1]  # noqa: E731
     assert last_line("model", "show", "link.model") == f"{studio}/models/link.model"
     assert last_line("model", "show", "link.model:1") == f"{studio}/models/link.model/1"
     assert last_line("endpoint", "show", "link-ep") == f"{studio}/endpoints/link-ep"
     assert last_line("schedule", "show", "link-nightly") == f"{studio}/schedules/link-nightly"
+    assert last_line("monitor", "show", "link-drift") == f"{studio}/monitoring/link-drift"
     shown = json.loads(cli(shared_server, "endpoint", "show", "link-ep", "--open", "--json").stdout)
     assert shown["name"] == "link-ep" and shown["studio_url"] == f"{studio}/endpoints/link-ep"

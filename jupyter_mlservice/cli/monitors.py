@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .common import client, command, emit, group, table
+from .common import client, command, emit, emit_record, group, open_flag, table
 
 
 def _source(m: dict[str, Any], sep: str = ":") -> str:
@@ -68,7 +68,7 @@ def cmd_show(args) -> int:
     if m.get("next_run_at"):
         lines.append(f"next run at {m['next_run_at']}")
     lines += [_run_line(r) for r in runs] or ["no runs yet"]
-    emit(args, {**m, "runs": runs}, "\n".join(lines))
+    emit_record(args, ml, {**m, "runs": runs}, "\n".join(lines), "monitoring", m["name"])
     return 0
 
 
@@ -148,6 +148,7 @@ def register(sub) -> None:
     sh = command(mc, "show", cmd_show, json=True, help="a monitor and its latest runs")
     sh.add_argument("name")
     sh.add_argument("--limit", type=int, default=10)
+    open_flag(sh)
     r = command(mc, "run", cmd_run, json=True, help="run now")
     r.add_argument("name")
     r.add_argument("--wait", action="store_true", help="wait for the run's job and print its verdict")
