@@ -10,7 +10,7 @@ import { Notification } from '@jupyterlab/apputils';
 
 import * as api from '../api/client';
 import { notifyAlerts } from '../areas/monitoring/commands';
-import { alertStates, endpointCharts, heatColour, heatmap, lineSegments, pickFeature, qualityRows, timeFrame } from '../areas/monitoring/charts';
+import { alertStates, breachedValues, endpointCharts, heatColour, heatmap, lineSegments, pickFeature, qualityRows, timeFrame } from '../areas/monitoring/charts';
 import { EndpointMonitoringModel, MonitorDetailModel, MonitorsModel } from '../areas/monitoring/model';
 import { EndpointMonitoringView, IMonitorActions, MonitorView, monitorColumns, signalText, watches } from '../areas/monitoring/view';
 import { ServiceEvents } from '../models/events';
@@ -146,6 +146,8 @@ describe('charts', () => {
 
   it('says what breached with its values, and what a monitor watches', () => {
     expect(signalText(monitorAlert().signals[0])).toBe('data_drift: petal_width (1 of 3; drifted 1; drift_share 0.3333)');
+    expect(breachedValues('data_drift', FEATURES)).toEqual([{ feature: 'petal_width', statistic: 0.4, threshold: 0.1, method: 'wasserstein' }]);
+    expect(breachedValues('data_quality', FEATURES).map(v => [v.feature, v.statistic])).toEqual([['sepal_length', 0.05]]);
     expect(watches(monitor())).toBe('endpoint iris');
     expect(watches(monitor({ endpoint: null, current: 'data:scoring' }))).toBe('data:scoring');
   });
@@ -255,7 +257,8 @@ describe('MonitorView', () => {
     expect(screen.getByRole('figure', { name: 'Latency (ms), p50 and p99' }).querySelectorAll('polyline')).toHaveLength(2);
     const alert = document.querySelector('.jp-mlservice-alerts-table tr[data-alert="1"]')!;
     expect(alert.getAttribute('data-resolved')).toBe('false');
-    expect(alert.textContent).toContain('petal_width');
+    // with the value its run measured
+    expect(alert.querySelector('.jp-mlservice-alert-values [data-feature="petal_width"]')!.textContent).toBe('petal_width: wasserstein 0.4000 (threshold 0.1000)');
     expect(document.querySelectorAll('.jp-mlservice-runs-table tbody tr')).toHaveLength(3);
 
     // a feature's name (a button, keyboard reachable) shows its histogram

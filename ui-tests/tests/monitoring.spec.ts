@@ -79,7 +79,9 @@ test('a monitor’s view shows the drifted feature, its histogram, data quality 
   await expect(overlay).toHaveAttribute('data-feature', 'petal_width');
   await expect(overlay.locator('rect.jp-mlservice-bar-window')).not.toHaveCount(0);
   await expect(view.locator('.jp-mlservice-quality-table tr[data-feature="species"]')).toBeVisible();
-  await expect(view.locator('.jp-mlservice-alerts-table tr[data-resolved="false"]')).toContainText('petal_width');
+  const alert = view.locator('.jp-mlservice-alerts-table tr[data-resolved="false"]');
+  await expect(alert.locator('[data-signal="data_drift"]')).toContainText('petal_width');
+  await expect(alert.locator('[data-signal="data_drift"] .jp-mlservice-alert-values [data-feature="petal_width"]')).toContainText('wasserstein');
   // another feature from the keyboard
   await view.locator('.jp-mlservice-drift-table').getByRole('button', { name: 'sepal_length' }).focus();
   await page.keyboard.press('Enter');

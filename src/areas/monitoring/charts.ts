@@ -206,3 +206,13 @@ export function pickFeature(features: ReadonlyArray<FeatureResult>, histograms: 
 function ratioOf(f: FeatureResult): number {
   return f.statistic !== null && f.statistic !== undefined && f.threshold ? f.statistic / f.threshold : 0;
 }
+
+/** The features a breached signal names, with the values its run judged: `petal_width 2.887 (threshold 0.1)`. */
+export function breachedValues(
+  signal: string,
+  features: ReadonlyArray<FeatureResult>
+): { feature: string; statistic: number | null; threshold: number | null; method: string | null }[] {
+  return features
+    .filter(f => f.signal === signal && f.breached)
+    .map(f => ({ feature: f.feature, statistic: f.statistic ?? null, threshold: f.threshold ?? null, method: f.method ?? null }));
+}

@@ -34,6 +34,9 @@ addEventKind('monitor', 'monitor');
 /** Runs a monitor view reads (the heatmap's columns, the runs table). */
 const RUNS = 30;
 
+/** The runs of the latest alerts, whose results the alerts table shows the values of. */
+const ALERT_VALUES_OF = (alerts: ReadonlyArray<Alert>) => [...new Set(alerts.slice(0, 5).map(a => a.run_id))];
+
 /** Monitors by name, a page at a time; refreshed when a run ends or alerts. */
 export class MonitorsModel extends ListModel<Monitor> {
   constructor(options: MonitorsModel.IOptions = {}) {
@@ -118,6 +121,11 @@ export class MonitorDetailModel extends PolledModel {
     return this._runId === null ? null : (this._details.get(this._runId) ?? null);
   }
 
+  /** A run's results, once read (the run shown, and the runs of the latest alerts). */
+  runDetail(id: number): MonitorRunDetail | null {
+    return this._details.get(id) ?? null;
+  }
+
   /** The feature whose histogram is shown (null: the view picks the most drifted). */
   get feature(): string | null {
     return this._feature;
@@ -177,6 +185,8 @@ export class MonitorDetailModel extends PolledModel {
     if (this._runId !== null) {
       await this._readRun(this._runId);
     }
+    // The values behind the latest alerts (what breached, by how much): read once each.
+    await Promise.all(ALERT_VALUES_OF(alerts.items).map(id => this._readRun(id).catch(() => undefined)));
   }
 
   /** A completed run's results never change: read once. */

@@ -6,7 +6,7 @@ import type { IColumn } from '../../components/EntityList';
 import { formatNumber, formatTime, statusClass } from '../../components/format';
 import { useModel } from '../../components/useModel';
 import { trans } from '../../translate';
-import { QUALITY_CHECKS, QualityCheck, alertStates, endpointCharts, heatmap, pickFeature, qualityRows } from './charts';
+import { QUALITY_CHECKS, QualityCheck, alertStates, breachedValues, endpointCharts, heatmap, pickFeature, qualityRows } from './charts';
 import { EndpointMonitoringModel, MonitorDetailModel } from './model';
 import { DriftHeatmap, HistogramOverlay, TimeChart } from './plots';
 
@@ -204,7 +204,7 @@ function MonitorSections(props: { model: MonitorDetailModel; monitor: Monitor; h
         </DetailSection>
       )}
       <DetailSection title={trans.__('Alerts')} className="jp-mlservice-monitor-alerts">
-        <Alerts alerts={model.alerts} runs={model.runs} />
+        <Alerts alerts={model.alerts} runs={model.runs} detail={id => model.runDetail(id)} onRun={id => void model.selectRun(id)} />
       </DetailSection>
       <DetailSection title={trans.__('Runs')} className="jp-mlservice-monitor-runs">
         <Runs runs={model.runs} host={host} onOpen={id => void model.selectRun(id)} />
@@ -389,7 +389,14 @@ export function signalText(s: SignalSummary): string {
   return `${s.type}: ${which}${which ? ' ' : ''}(${[trans.__('%1 of %2', (s.breaches ?? []).length, s.tested), ...values].join('; ')})`;
 }
 
-function Alerts(props: { alerts: ReadonlyArray<Alert>; runs: ReadonlyArray<MonitorRun> }): JSX.Element {
+function Alerts(props: {
+  alerts: ReadonlyArray<Alert>;
+  runs: ReadonlyArray<MonitorRun>;
+  /** A run's results, if read: the values of what breached. */
+  detail: (run: number) => MonitorRunDetail | null;
+  /** Show a run's results. */
+  onRun: (run: number) => void;
+}): JSX.Element {
   if (props.alerts.length === 0) {
     return <div className="jp-mlservice-empty">{trans.__('No alerts.')}</div>;
   }
@@ -417,7 +424,11 @@ function Alerts(props: { alerts: ReadonlyArray<Alert>; runs: ReadonlyArray<Monit
                 <span className={statusClass('Failed')}>{trans.__('Firing')}</span>
               )}
             </td>
-            <td>{`#${alert.run_id}`}</td>
+            <td>
+              <button className="jp-mlservice-link-button" title={trans.__('Show this run’s results')} onClick={() => props.onRun(alert.run_id)}>
+                {`#${alert.run_id}`}
+              </button>
+            </td>
             <td>
               <ul className="jp-mlservice-alert-signals">
                 {alert.signals
@@ -425,6 +436,7 @@ function Alerts(props: { alerts: ReadonlyArray<Alert>; runs: ReadonlyArray<Monit
                   .map(s => (
                     <li key={s.type} data-signal={s.type}>
                       {signalText(s)}
+                      <AlertValues values={breachedValues(s.type, props.detail(alert.run_id)?.features ?? [])} />
                     </li>
                   ))}
               </ul>
@@ -436,6 +448,22 @@ function Alerts(props: { alerts: ReadonlyArray<Alert>; runs: ReadonlyArray<Monit
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** What each breached feature measured against its threshold (data quality: its worst rate). */
+function AlertValues(props: { values: ReturnType<typeof breachedValues> }): JSX.Element | null {
+  if (props.values.length === 0) {
+    return null;
+  }
+  return (
+    <ul className="jp-mlservice-alert-values">
+      {props.values.map(v => (
+        <li key={v.feature} data-feature={v.feature}>
+          {trans.__('%1: %2 %3 (threshold %4)', v.feature, v.method ?? '', formatNumber(v.statistic), formatNumber(v.threshold))}
+        </li>
+      ))}
+    </ul>
   );
 }
 
