@@ -18,6 +18,20 @@ pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.deep_fixtures"]
 TOKEN = "test-token-123"
 
 
+# `make pytest` spreads whole files over two xdist workers, each taking the next file when it is
+# nearly done: the longest files go first, so the two finish together instead of one worker
+# starting a long tutorial last. tests/durations.json holds each file's seconds on the 2-core CI
+# machine (regenerate: scripts/test_durations.py <junit.xml>); a file not listed counts as 30 s.
+DURATIONS = Path(__file__).with_name("durations.json")
+
+
+def pytest_collection_modifyitems(config, items):
+    import json
+
+    seconds = json.loads(DURATIONS.read_text()) if DURATIONS.is_file() else {}
+    items.sort(key=lambda item: -seconds.get(item.path.name, 30.0))  # stable: a file's order stays
+
+
 @pytest.fixture(autouse=True)
 def _no_server_env(monkeypatch):
     """The extension exports MLSERVICE_URL for kernels; keep it from leaking between tests."""
