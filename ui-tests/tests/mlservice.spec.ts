@@ -119,7 +119,19 @@ test('every action is a palette command', async ({ page }) => {
     'mlservice:edit-schedule',
     'mlservice:enable-schedule',
     'mlservice:run-schedule-now',
-    'mlservice:schedule-notebook'
+    'mlservice:schedule-notebook',
+    // Data and Environments
+    'mlservice:archive-data',
+    'mlservice:profile-data',
+    'mlservice:register-data',
+    'mlservice:set-data-alias',
+    'mlservice:build-environment',
+    'mlservice:create-environment',
+    // Monitoring
+    'mlservice:delete-monitor',
+    'mlservice:disable-monitor',
+    'mlservice:enable-monitor',
+    'mlservice:run-monitor'
   ];
   // Every command is an action in the palette, but the router's (it opens /lab/mlservice/... links).
   expect(ids.sort()).toEqual([...palette, 'mlservice:route'].sort());
