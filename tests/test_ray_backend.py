@@ -215,8 +215,12 @@ def test_cancel_a_running_and_a_pending_job(cluster):
     status = ws.targets.get("rc").status
     assert pending.id in [q["job_id"] for q in status["queued_jobs"]]
     assert blocker.id in [r["job_id"] for r in status["running_jobs"]]
-    head = [n for n in status["nodes"] if n["is_head"]][0]
-    assert head["resources"]["CPU"] == 2 and head["utilisation"].get("CPU") == 1.0
+    # Ray's load report trails the job's start by a report period: wait for it, not for a tick
+    def head_node():
+        return next(n for n in ws.targets.get("rc").status["nodes"] if n["is_head"])
+
+    head = wait_for(lambda: (h := head_node())["utilisation"].get("CPU") == 1.0 and h, 60, interval=0.5, what="the head's CPU shown in use")
+    assert head["resources"]["CPU"] == 2 and head["used"]["CPU"] == 2
 
     ws.jobs.cancel(pending.id)
     job = wait_for(lambda: (j := ws.jobs.get(pending.id)).status.is_terminal and j, 30, what="pending canceled")
