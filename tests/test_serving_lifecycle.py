@@ -66,6 +66,12 @@ class Client(threading.Thread):
         session.close()
 
 
+def serving_pids(endpoint: EndpointProcess) -> set[int]:
+    import json
+
+    return {w["pid"] for w in json.loads((endpoint.state_dir / "status.json").read_text())["workers"] if w["serving"]}
+
+
 def test_rollouts_under_load_lose_no_request(endpoint):
     clients = [Client(endpoint, fresh_connections=False), Client(endpoint, fresh_connections=True)]
     for c in clients:
@@ -73,8 +79,11 @@ def test_rollouts_under_load_lose_no_request(endpoint):
     wait_for(lambda: all(sum(c.codes.values()) > 5 for c in clients), what="clients warming up")
 
     config = endpoint.config
+    serving = serving_pids(endpoint)
     status = endpoint.reconfigure(config.model_copy(update={"traffic": {"blue": 0, "green": 100}}))
-    assert status.generation == 2 and status.deployments["green"].state == "Healthy"
+    # a traffic shift is taken in place: same workers, no model loaded again, no new generation
+    assert status.generation == 1 and status.deployments["green"].state == "Healthy"
+    assert serving_pids(endpoint) == serving
     seen_after_shift = len(clients[0].deployments)
     wait_for(lambda: len(clients[0].deployments) > seen_after_shift + 5, what="requests after the shift")
     assert clients[0].deployments[-1] == "green"
@@ -84,7 +93,7 @@ def test_rollouts_under_load_lose_no_request(endpoint):
     status = endpoint.reconfigure(
         endpoint.config.model_copy(update={"deployments": [config.deployment("blue"), green]})
     )
-    assert status.generation == 3
+    assert status.generation == 2 and serving_pids(endpoint).isdisjoint(serving)  # new workers load the new model
     count = sum(clients[1].codes.values())
     wait_for(lambda: sum(clients[1].codes.values()) > count + 5, what="requests after the model swap")
 

@@ -380,13 +380,20 @@ class ScoringApp:
         self.metrics = metrics
         self.scoring: ScoringThread | None = None
         self.draining = False
+        self.set_routing(config)
+
+    def set_routing(self, config: EndpointConfig) -> None:
+        """Take the keys, traffic split and mirrors of ``config`` (same deployments) in place: a
+        traffic or key change needs no new workers (supervisor.py, ``routing_only``)."""
         keys = [config.primary_key, config.secondary_key] if config.auth_mode == "key" else []
-        self.keys = [f"Bearer {k}".encode() for k in keys if k]
         live = [(n, w) for n, w in config.traffic.items() if w > 0]
-        self.routes = [self.deployments[n] for n, _ in live]
-        self.cumulative = list(np.cumsum([w for _, w in live]) / 100.0) if live else []
-        self.mirrors = [(self.deployments[n], p / 100.0) for n, p in config.mirror_traffic.items() if p > 0]
-        self.default = max(deployments.values(), key=lambda d: config.traffic.get(d.name, 0))
+        routes = [self.deployments[n] for n, _ in live]
+        cumulative = list(np.cumsum([w for _, w in live]) / 100.0) if live else []
+        mirrors = [(self.deployments[n], p / 100.0) for n, p in config.mirror_traffic.items() if p > 0]
+        default = max(self.deployments.values(), key=lambda d: config.traffic.get(d.name, 0))
+        # assigned together, between two requests (one event loop): no request sees half of it
+        self.config, self.keys = config, [f"Bearer {k}".encode() for k in keys if k]
+        self.routes, self.cumulative, self.mirrors, self.default = routes, cumulative, mirrors, default
 
     # ---- helpers
     async def _send(self, send, status: int, body: bytes, ctype: bytes = b"application/json", extra=()) -> None:

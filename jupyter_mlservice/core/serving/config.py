@@ -17,6 +17,13 @@ from ..schemas import ENDPOINT_NAME_PATTERN
 DEPLOYMENT_HEADER = "mlservice-deployment"
 
 
+def routing_digest(data: bytes) -> str:
+    """What a worker reports for the frozen config it serves, so the supervisor sees it taken."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
 def child_env(extra: dict[str, str] | None = None, python: str | None = None) -> dict[str, str]:
     """Environment for supervisor/worker processes: they import this same copy of the package
     (a worker in an environment: through the environment cache's runtime folder, without the
@@ -36,6 +43,9 @@ def child_env(extra: dict[str, str] | None = None, python: str | None = None) ->
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
                     "TF_NUM_INTEROP_THREADS")  # fmt: skip
 MAX_MIRROR_PERCENT = 50  # share of requests an endpoint may copy to mirror deployments, in total
+# endpoint fields that running workers take in place (no new generation): see supervisor._reroute
+ROUTING_FIELDS = ("auth_mode", "primary_key", "secondary_key", "traffic", "mirror_traffic", "max_request_bytes")
+
 
 class RequestSettings(BaseModel):
     """Per-deployment limits, each enforced in every worker process."""
@@ -183,6 +193,12 @@ class EndpointConfig(BaseModel):
             self.primary_key = self.primary_key or secrets.token_urlsafe(32)
             self.secondary_key = self.secondary_key or secrets.token_urlsafe(32)
         return self
+
+    def routing_only(self, other: EndpointConfig) -> bool:
+        """``other`` differs from this config only in what running workers can take in place
+        (keys, traffic split, mirrors, request size): same deployments, same worker groups."""
+        routed = self.model_copy(update={f: getattr(other, f) for f in ROUTING_FIELDS})
+        return routed == other and self.groups() == other.groups()
 
     def worker_env(self) -> dict[str, str]:
         """Process environment of the workers: thread settings that libraries read once at import

@@ -14,6 +14,7 @@ Files in STATE_DIR: ``config.json`` (desired), ``state.json`` (the keeper's pid,
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -25,10 +26,11 @@ from pathlib import Path
 
 import psutil
 
-from .config import EndpointConfig, child_env
+from .config import EndpointConfig, child_env, routing_digest
 from .forward import group_socket
 from .metrics import read_json, retire, write_json
 
+REROUTE_TIMEOUT_S = 30.0  # serving workers confirm new keys/traffic in milliseconds
 ROLLOUT_TIMEOUT_S = 600.0  # new workers that import TensorFlow or torch on a busy machine take minutes
 TICK_S = 0.1
 LEFTOVER_EVERY = 50  # ticks between looks for a previous supervisor's workers' files
@@ -119,7 +121,9 @@ class Supervisor:
                 self.rollouts += 1
                 self.say(self.rollout_error)
             else:
-                if config != self.config:
+                if config != self.config and self.config is not None and self.config.routing_only(config):
+                    self._reroute(config)
+                elif config != self.config:
                     self._rollout(config)
                 else:  # asked for what already runs (e.g. going back after a failed rollout)
                     self.rollout_error = None
@@ -276,6 +280,41 @@ class Supervisor:
             if stale != frozen and not any(w.generation == int(stale.name.split(".")[1]) for w in self.workers.values()):
                 stale.unlink(missing_ok=True)
         self.say(f"generation {generation} is serving")
+
+    def _reroute(self, config: EndpointConfig) -> None:
+        """Keys, traffic or mirrors changed, nothing else: the serving workers take the new
+        config in place (SIGUSR1: they re-read their frozen config), no model is loaded again.
+        Workers started from now on read the new file too. A worker that does not confirm in
+        time gets the usual rollout."""
+        frozen = self.dir / f"config.{self.generation}.json"
+        data = config.model_dump_json().encode()
+        tmp = frozen.with_name(f".{frozen.name}.tmp")
+        tmp.write_bytes(data)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, frozen)
+        digest = routing_digest(data)
+        self.config = config
+        self.say(f"new keys/traffic for generation {self.generation}: workers take them in place")
+        for worker in self.current.values():
+            with contextlib.suppress(ProcessLookupError):
+                worker.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + REROUTE_TIMEOUT_S
+        while not self.stopping:
+            self._reap()
+            self._restart_missing()
+            # a worker still loading reads the file when it starts serving; only ready ones confirm
+            stale = [w for w in self.current.values()
+                     if (r := self._report(w)) and r.get("ready") and r.get("routing") != digest]
+            if not stale:
+                break
+            if time.monotonic() > deadline:
+                self.say(f"{len(stale)} worker(s) did not take the new config in place; rolling out a new generation")
+                self._rollout(config)
+                return
+            self._write_status(updating=True)
+            time.sleep(TICK_S)
+        self.rollout_error = None
+        self.rollouts += 1
 
     def _terminate(self, worker: Worker) -> None:
         if worker.proc.poll() is None:

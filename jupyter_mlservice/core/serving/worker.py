@@ -26,7 +26,7 @@ import time
 import warnings
 from pathlib import Path
 
-from .config import EndpointConfig
+from .config import EndpointConfig, routing_digest
 from .metrics import Metrics, write_json
 
 DRAIN_GRACE_S = 10.0
@@ -67,8 +67,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     _die_with_parent(args.supervisor)
 
+    # New keys/traffic arrive as SIGUSR1 (supervisor._reroute); until the loop takes it, a no-op
+    # handler keeps it from ending the process (and is not inherited by what a script runs).
+    signal.signal(signal.SIGUSR1, lambda *_: None)
     state_dir = Path(args.state_dir)
-    config = EndpointConfig.model_validate_json(Path(args.config).read_text())
+    frozen = Path(args.config).read_bytes()
+    config = EndpointConfig.model_validate_json(frozen)
+    routing = {"digest": routing_digest(frozen)}
     status_path = state_dir / "workers" / f"{os.getpid()}.json"
     status_path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -88,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
                 "generation": args.generation,
                 "ready": ready,
                 "draining": draining,
+                "routing": routing["digest"],
                 "deployments": {n: {"state": d.state, "reason": d.reason} for n, d in deployments.items()
                                 if not getattr(d, "remote", False)},
                 "at": time.time(),
@@ -163,15 +169,37 @@ def main(argv: list[str] | None = None) -> None:
             await asyncio.sleep(0.05)
         server.should_exit = True
 
+    def reroute() -> None:
+        """Take the keys and traffic of the (rewritten) frozen config, if they changed."""
+        data = Path(args.config).read_bytes()
+        digest = routing_digest(data)
+        if digest == routing["digest"]:
+            return
+        try:
+            new = EndpointConfig.model_validate_json(data)
+        except ValueError as exc:
+            print(f"worker {os.getpid()}: the new config is invalid, keeping the old routing: {exc}")
+            return
+        app.set_routing(new)
+        routing["digest"] = digest
+
     async def serve() -> None:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(drain()))
         loop.add_signal_handler(signal.SIGINT, lambda: loop.create_task(drain()))
 
+        def rerouted() -> None:
+            reroute()
+            if server.started and not app.draining:
+                report(True)
+
+        loop.add_signal_handler(signal.SIGUSR1, rerouted)
+
         async def announce() -> None:
             while not server.started and not server.should_exit:
                 await asyncio.sleep(0.01)
             if server.started:
+                reroute()  # the supervisor may have rewritten the config while the models loaded
                 report(True)
 
         async def watch_parent() -> None:  # PR_SET_PDEATHSIG's fallback
