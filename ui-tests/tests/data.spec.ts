@@ -1,7 +1,7 @@
 /**
  * The Data area: a CSV registered from the file browser's context menu, its profile (histograms)
- * and preview computed by a real profile job, a job that reads it, and the lineage links between
- * the version and that job, both ways.
+ * and preview computed by a real profile job, a job that trains a model on it, and the lineage
+ * links between the version, that job (both ways) and the model version registered from the job.
  */
 import * as path from 'path';
 
@@ -13,6 +13,21 @@ const SHOTS = path.resolve(__dirname, '..', 'screenshots');
 /** Named apart from earlier runs' assets (the workspace outlives a retried worker). */
 const NAME = `ui-iris-${Date.now().toString(36)}`;
 const FILE = `${NAME}.csv`;
+const MODEL = `${NAME}-model`;
+
+/** The job's code: trains on the input it is given and logs an MLflow model. */
+const TRAIN_ON = `
+import sys
+import mlflow, mlflow.sklearn
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+frame = pd.read_csv(sys.argv[1])
+print(len(frame), "rows")
+X, y = frame[["sepal_length", "petal_width"]], frame["species"]
+model = LogisticRegression(max_iter=300).fit(X, y)
+mlflow.log_metric("accuracy", model.score(X, y))
+mlflow.sklearn.log_model(model, name="model")
+`;
 
 /** 30 rows: two number columns and a text column with three values. */
 const CSV = ['sepal_length,petal_width,species']
@@ -26,7 +41,7 @@ async function waitForJob(request: any, id: string): Promise<any> {
   return (await request.get(`${API}/jobs/${id}`)).json();
 }
 
-test('register a CSV from the file browser, see its profile and preview, follow its lineage to a job and back', async ({ page, request, tmpPath }) => {
+test('register a CSV from the file browser, see its profile and preview, follow its lineage to a job and the model it produced', async ({ page, request, tmpPath }) => {
   test.setTimeout(480000);
   await page.contents.uploadContent(CSV, 'text', `${tmpPath}/${FILE}`);
   await page.filebrowser.refresh();
@@ -59,11 +74,14 @@ test('register a CSV from the file browser, see its profile and preview, follow 
   await expect(view.locator('.jp-mlservice-data-preview-table thead')).toContainText('petal_width');
   await expect(view.locator('.jp-mlservice-data-lineage')).toContainText(`data:${NAME}@1`);
 
-  // A job reads it as an input; the version's lineage (opened by its deep link) names the job.
+  // A job trains on it, and its model is registered; the version's lineage (opened by its deep
+  // link) names the job and the model version.
+  await page.contents.uploadContent(TRAIN_ON, 'text', `${tmpPath}/code/train_on.py`);
   const submitted = await request.post(`${API}/jobs`, {
     data: {
       kind: 'command',
-      command: 'python -c "import sys; print(len(open(sys.argv[1]).readlines()))" ${{inputs.train}}',
+      command: 'python train_on.py ${{inputs.train}}',
+      code: `${tmpPath}/code`,
       inputs: { train: `data:${NAME}` },
       display_name: `read ${NAME}`,
       experiment: 'ui-data'
@@ -72,6 +90,8 @@ test('register a CSV from the file browser, see its profile and preview, follow 
   expect(submitted.status()).toBe(201);
   const job = await waitForJob(request, (await submitted.json()).id);
   expect(job.status).toBe('Completed');
+  const registered = await request.post(`${API}/models`, { data: { name: MODEL, job_id: job.id, path: 'model' } });
+  expect(registered.status()).toBe(201);
   await loadPage(page, `/lab/mlservice/data/${NAME}/1`);
   const reader = view.locator(`[data-lineage="jobs"] [data-node-id="${job.id}"] a`);
   await expect(reader).toHaveText(`read ${NAME}`);
@@ -93,6 +113,18 @@ test('register a CSV from the file browser, see its profile and preview, follow 
   await expect(input.locator('a')).toHaveText(`${NAME}@1`);
   // ...and back.
   await input.locator('a').click();
+  await expect(view).toBeVisible();
+
+  // On to the model version trained on it: its own lineage names the data version.
+  const trained = view.locator(`[data-lineage="models"] [data-node-id="${MODEL}:1"] a`);
+  await expect(trained).toBeVisible();
+  await trained.click();
+  const versionView = page.locator(`#jp-mlservice-studio .jp-mlservice-version-view[data-model="${MODEL}"][data-version="1"]`);
+  await expect(versionView).toBeVisible();
+  await expect.poll(() => new URL(page.url()).pathname).toBe(`/lab/mlservice/models/${MODEL}/1`);
+  const source = versionView.locator(`.jp-mlservice-lineage-data li[data-data="${NAME}"][data-data-version="1"] a`);
+  await expect(source).toHaveText(`${NAME}@1`);
+  await source.click();
   await expect(view).toBeVisible();
 
   // The Data list has the asset with its latest version.

@@ -8,6 +8,7 @@ import { IconButton } from '../../components/IconButton';
 import { formatNumber, formatTime } from '../../components/format';
 import { useModel } from '../../components/useModel';
 import { trans } from '../../translate';
+import { dataPath } from '../data/forms';
 import { versionRef } from './forms';
 import { ModelDetailModel, VersionDetailModel } from './model';
 
@@ -203,6 +204,7 @@ export function Lineage(props: { version: ModelVersion; host: Pick<IDetailHost, 
   const params = Object.entries((lineage.params ?? {}) as Record<string, string>);
   const metrics = Object.entries((lineage.metrics ?? {}) as Record<string, number>);
   const jobId: string | null = lineage.job_id ?? null;
+  const data = (lineage.data ?? []) as { name: string; version: number; ref: string; input?: string | null }[];
   return (
     <div className="jp-mlservice-lineage">
       <Facts
@@ -225,6 +227,21 @@ export function Lineage(props: { version: ModelVersion; host: Pick<IDetailHost, 
           ],
           [trans.__('Run'), lineage.run_id && `${String(lineage.run_id).slice(0, 12)}${lineage.missing ? trans.__(' (deleted)') : ''}`],
           [trans.__('Experiment'), lineage.experiment],
+          [
+            trans.__('Trained on'),
+            data.length > 0 ? (
+              <ul className="jp-mlservice-lineage-data">
+                {data.map(d => (
+                  <li key={d.ref} data-data={d.name} data-data-version={d.version}>
+                    <StudioLink host={host} path={dataPath(d.name, d.version)} title={d.ref}>
+                      {`${d.name}@${d.version}`}
+                    </StudioLink>
+                    {d.input ? trans.__(' (input %1)', d.input) : ''}
+                  </li>
+                ))}
+              </ul>
+            ) : null
+          ],
           [trans.__('Commit'), lineage.git_commit && String(lineage.git_commit).slice(0, 10)],
           [trans.__('From'), lineage.registered_from],
           [trans.__('Source'), <span className="jp-mlservice-mono">{version.source}</span>]
