@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets
 from traitlets import Dict, Unicode
 
+from .statuses import TERMINAL_JOB_STATUSES
+
 if TYPE_CHECKING:  # pragma: no cover
     from .sdk.jobs import Job
 
@@ -25,7 +27,7 @@ MODULE_NAME = "jupyter_mlservice"
 # The view ships in the same wheel as this module (the labextension), so any version matches.
 MODULE_VERSION = "*"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-TERMINAL = {"Completed", "Failed", "Canceled"}
+TERMINAL = TERMINAL_JOB_STATUSES
 _SUMMARY_FIELDS = ("id", "display_name", "kind", "status", "target", "experiment", "run_id", "duration_s", "error")
 
 

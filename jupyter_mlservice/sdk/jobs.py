@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidRequest, MLServiceError
+from ..statuses import TERMINAL_JOB_STATUSES
 from .http import Collection, Handle
 
-TERMINAL = {"Completed", "Failed", "Canceled"}
+TERMINAL = TERMINAL_JOB_STATUSES
 
 
 class JobFailed(MLServiceError):

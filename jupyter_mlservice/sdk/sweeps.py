@@ -9,8 +9,6 @@ from ..errors import InvalidRequest
 from .http import Collection, Handle
 from .jobs import Job, ParentRun, _server_path
 
-TERMINAL = {"Completed", "Failed", "Canceled"}
-
 
 class Trial(Handle):
     """One trial: ``t.number``, ``t.params``, ``t.value`` (the objective), ``t.state``

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
+from ...statuses import TERMINAL_JOB_STATUSES
 from ..schemas import Model, checked_tags, env_names, parse_bytes, printable_name
 
 
@@ -27,7 +28,7 @@ class JobStatus(str, Enum):
         return self in TERMINAL_STATUSES
 
 
-TERMINAL_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED})
+TERMINAL_STATUSES = frozenset(JobStatus(s) for s in TERMINAL_JOB_STATUSES)
 ACTIVE_STATUSES = frozenset(
     {JobStatus.PREPARING, JobStatus.RUNNING, JobStatus.FINALIZING, JobStatus.CANCEL_REQUESTED}
 )
