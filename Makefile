@@ -116,8 +116,16 @@ openapi: python-deps
 	$(PY) -m jupyter_mlservice.server.openapi
 	$(JLPM) gen:types
 
-bench: install
+bench: install $(STAMPS)/bench-deps
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+# wrk: the HTTP load generator of the serving benchmarks (without it they fall back to a Python
+# generator that saturates a 2-core machine before the servers do)
+$(STAMPS)/bench-deps:
+	@mkdir -p $(STAMPS)
+	@command -v wrk >/dev/null || (echo "installing wrk (load generator of the serving benchmarks)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	@touch $@
 
 clean:
 	rm -rf $(VENV) node_modules ui-tests/node_modules lib jupyter_mlservice/labextension tsconfig.tsbuildinfo
