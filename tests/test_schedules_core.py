@@ -289,3 +289,17 @@ def test_two_processes_on_one_store_fire_each_slot_once(workspace, clock):
     got = runs(workspace, "twin", limit=100)
     assert sorted(r.scheduled_time.minute for r in got) == [1, 2, 3, 4, 5]
     assert len(workspace.jobs.list(tag={"mlservice.schedule": "twin"}).items) == 5
+
+
+def test_templates_leave_the_jobs_own_placeholders_for_launch():
+    """`${{inputs.train}}` is filled when the job starts, not by the schedule's (or trigger's) template."""
+    from jupyter_mlservice.core.schedules import templates
+
+    ctx = templates.context(datetime(2026, 1, 31, 1, 0), "UTC", "nightly", "schedule")
+    spec = {"command": "python t.py --data ${{inputs.train}} --day {{ scheduled_date }} --out ${{ outputs.model }}",
+            "inputs": {"train": "data:iris@{{ 1 + 1 }}"}, "source": "print('{{ kept }}')"}
+    assert templates.render(spec, ctx) == {
+        "command": "python t.py --data ${{inputs.train}} --day 2026-01-31 --out ${{ outputs.model }}",
+        "inputs": {"train": "data:iris@2"}, "source": "print('{{ kept }}')"}
+    with pytest.raises(InvalidRequest, match="schedule_nme"):
+        templates.render({"command": "echo ${{inputs.a}} {{ schedule_nme }}"}, ctx)

@@ -5,6 +5,7 @@ Every string of the spec is rendered except Python `source` (whose braces are th
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 from ..errors import InvalidRequest
 
 NOT_RENDERED = {"source"}
+JOB_PLACEHOLDER = re.compile(r"\$\{\{.*?\}\}")
 
 
 class When(datetime):
@@ -57,11 +59,20 @@ def render(value: Any, ctx: dict[str, Any], path: str = "job") -> Any:
     if isinstance(value, list):
         return [render(v, ctx, f"{path}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, str) and ("{{" in value or "{%" in value):
-        from jinja2 import TemplateError
-
-        try:
-            return _env().from_string(value).render(ctx)
-        except TemplateError as exc:
-            names = ", ".join(k for k in ctx if k != "timedelta")
-            raise InvalidRequest(f"{path}: template {value!r} fails: {exc} (available: {names}, timedelta)") from None
+        # `${{inputs.train}}` / `${{outputs.model}}` are the job's own placeholders, filled at launch
+        kept = JOB_PLACEHOLDER.findall(value)
+        parts = [_render_text(part, ctx, path, value) for part in JOB_PLACEHOLDER.split(value)]
+        return "".join(p + k for p, k in zip(parts, [*kept, ""]))
     return value
+
+
+def _render_text(text: str, ctx: dict[str, Any], path: str, whole: str) -> str:
+    if "{{" not in text and "{%" not in text:
+        return text
+    from jinja2 import TemplateError
+
+    try:
+        return _env().from_string(text).render(ctx)
+    except TemplateError as exc:
+        names = ", ".join(k for k in ctx if k != "timedelta")
+        raise InvalidRequest(f"{path}: template {whole!r} fails: {exc} (available: {names}, timedelta)") from None
