@@ -24,6 +24,7 @@ AREAS = (
     "environments",
     "data",
     "sweeps",
+    "triggers",
 )
 
 

@@ -196,6 +196,9 @@ class Workspace:
         from .automl import attach as _attach_automl  # reads data assets through ws.data_inputs
 
         _attach_automl(self)
+        from .triggers import attach as _attach_triggers  # watches data, models and alerts; submits jobs
+
+        _attach_triggers(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

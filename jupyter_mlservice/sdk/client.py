@@ -49,6 +49,9 @@ class MLService:
         from .sweeps import Sweeps
 
         self.sweeps, self.automl = Sweeps(self._http), AutoML(self._http)
+        from .triggers import Triggers
+
+        self.triggers = Triggers(self._http)
 
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""

@@ -21,6 +21,7 @@ from . import (
     schedule_handlers,
     sweep_handlers,
     target_handlers,
+    trigger_handlers,
     workspace_handlers,
 )
 from .ops import Op
@@ -41,6 +42,7 @@ AREAS = [
     sweep_handlers,
     automl_handlers,
     data_handlers,
+    trigger_handlers,
 ]
 
 OPS: list[Op] = [op for area in AREAS for op in area.OPS]

@@ -440,6 +440,11 @@ export const FIELD_BOUNDS = {
       "maxLength": 256
     }
   },
+  "TriggerOn": {
+    "cron": {
+      "maxLength": 256
+    }
+  },
   "Validation": {
     "cv": {
       "minimum": 2,

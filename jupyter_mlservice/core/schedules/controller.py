@@ -152,7 +152,7 @@ class ScheduleController(Reconciler):
             stale = list(s.scalars(select(ScheduleRunRow).where(ScheduleRunRow.state == "claimed", ScheduleRunRow.claimed_at < wall - CLAIM_LEASE)))
             s.expunge_all()
         for run in stale:
-            if _owner_alive(run.claimed_by) and run.claimed_at > wall - 5 * CLAIM_LEASE:
+            if owner_alive(run.claimed_by) and run.claimed_at > wall - 5 * CLAIM_LEASE:
                 continue  # slow, not dead: a process on this host that is still running
             with self.store.session() as s:
                 won = s.execute(
@@ -173,7 +173,7 @@ class ScheduleController(Reconciler):
                 self.firing.submit(sched, self.firing.row(run.id))
 
 
-def _owner_alive(owner: str | None) -> bool:
+def owner_alive(owner: str | None) -> bool:
     """Whether the process that wrote `owner` (host:pid:nonce) still runs; False when unknowable."""
     try:
         host, pid, _ = (owner or "").split(":")

@@ -1,0 +1,156 @@
+"""A trigger's firings, each cause exactly once: claim the cause, submit its job, record what happened.
+
+Exactly once: a cause fires only after its (trigger_id, cause_key) row has been inserted; the
+unique constraint lets one insert win, across restarts and across server processes sharing the
+store. The row then gets the job it created. A process that dies between the two leaves a
+`claimed` row, which the controller finishes after CLAIM_LEASE, looking first for a job already
+tagged with the firing's id so that the job is not created twice (as schedules do).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import InvalidRequest
+from ..events import EventBus
+from ..jobs.schemas import JobSpec
+from ..jobs.tables import JobRow
+from ..schedules import templates
+from ..store import Store
+from ..timeutil import as_utc, utcnow
+from .tables import TriggerFiringRow, TriggerRow
+
+log = logging.getLogger("jupyter_mlservice.triggers")
+
+JOB_SPEC = TypeAdapter(JobSpec)
+TAG_TRIGGER = "mlservice.trigger"
+TAG_FIRING = "mlservice.trigger_firing"
+CLAIM_LEASE = timedelta(seconds=120)
+
+
+class _Cause(dict):
+    """The cause in templates: ``{{ cause.version }}``; a missing field names what there is."""
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"the cause has no {key!r} (it has {', '.join(sorted(self))})") from None
+
+
+def render(run: dict[str, Any], trigger_name: str, cause: dict[str, Any], fired_at: datetime):
+    """The job spec of one firing: the stored spec with its templates filled in, validated."""
+    ctx = {"cause": _Cause(cause), "trigger_name": trigger_name, "fired_at": as_utc(fired_at).isoformat()}
+    rendered = templates.render(run, ctx, path="run")
+    try:
+        return JOB_SPEC.validate_python(rendered)
+    except ValidationError as exc:
+        problems = "; ".join(f"run.{'.'.join(str(p) for p in e['loc'][1:] or e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise InvalidRequest(f"invalid job spec: {problems}") from None
+
+
+class Firing:
+    def __init__(self, store: Store, jobs, clock: Callable[[], datetime] = utcnow, events: EventBus | None = None):
+        self.store = store
+        self.jobs = jobs
+        self.clock = clock
+        self.events = events or EventBus()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+    def fire(self, trigger: TriggerRow, key: str, cause: dict[str, Any]) -> TriggerFiringRow | None:
+        """Claim the cause and submit its job; None when the cause has fired already."""
+        firing = self.claim(trigger, key, cause)
+        if firing is None:
+            return None
+        self.submit(trigger, firing)
+        return self.row(firing.id)
+
+    def claim(self, trigger: TriggerRow, key: str, cause: dict[str, Any]) -> TriggerFiringRow | None:
+        now = self.clock()
+        firing = TriggerFiringRow(trigger_id=trigger.id, cause_key=key[:255], cause=cause, state="claimed",
+                                  claimed_by=self.owner, claimed_at=utcnow(), created_at=now, updated_at=now)
+        try:
+            with self.store.session() as s:
+                s.add(firing)
+                s.flush()
+                s.expunge(firing)
+        except IntegrityError:
+            return None
+        return firing
+
+    def submit(self, trigger: TriggerRow, firing: TriggerFiringRow) -> None:
+        try:
+            spec = render(trigger.run, trigger.name, firing.cause, firing.created_at)
+            job = self.jobs.submit(spec, extra_tags={TAG_TRIGGER: trigger.name, TAG_FIRING: str(firing.id)})
+        except Exception as exc:  # a deleted notebook, a template the cause cannot fill...: recorded on the firing
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            log.warning("trigger %s: job for %s not submitted: %s", trigger.name, firing.cause_key, message)
+            self.set(firing.id, state="failed", reason=message)
+            self._fired(trigger.name, firing.id, "failed")
+            return
+        self.set(firing.id, state="submitted", job_id=job.id, reason=None)
+        self._fired(trigger.name, firing.id, "submitted")
+        log.info("trigger %s: %s submitted %s", trigger.name, firing.cause_key, job.id)
+
+    def _fired(self, name: str, firing_id: int, state: str) -> None:
+        self.events.emit("trigger", {"name": name, "action": "fired", "firing_id": firing_id, "status": state})
+
+    def job_of(self, firing: TriggerFiringRow) -> str | None:
+        """The job a firing already created (tagged with its id), if any."""
+        since = (firing.created_at or firing.claimed_at) - timedelta(seconds=5)
+        with self.store.session() as s:
+            for job_id, tags in s.execute(select(JobRow.id, JobRow.tags).where(JobRow.created_at >= since)):
+                if (tags or {}).get(TAG_FIRING) == str(firing.id):
+                    return job_id
+        return None
+
+    def recover(self) -> None:
+        """Finish claims whose owner died between claiming a cause and recording its job."""
+        from ..schedules.controller import owner_alive
+
+        wall = utcnow()
+        with self.store.session() as s:
+            stale = list(s.scalars(select(TriggerFiringRow).where(TriggerFiringRow.state == "claimed",
+                                                                  TriggerFiringRow.claimed_at < wall - CLAIM_LEASE)))
+            s.expunge_all()
+        for firing in stale:
+            if owner_alive(firing.claimed_by) and firing.claimed_at > wall - 5 * CLAIM_LEASE:
+                continue  # slow, not dead
+            with self.store.session() as s:
+                won = s.execute(
+                    update(TriggerFiringRow).where(TriggerFiringRow.id == firing.id, TriggerFiringRow.state == "claimed",
+                                                   TriggerFiringRow.claimed_at == firing.claimed_at)
+                    .values(claimed_by=self.owner, claimed_at=wall, updated_at=self.clock())
+                ).rowcount == 1
+                trigger = s.get(TriggerRow, firing.trigger_id)
+                if trigger is not None:
+                    s.expunge(trigger)
+            if not won or trigger is None:
+                continue
+            existing = self.job_of(firing)
+            if existing:
+                self.set(firing.id, state="submitted", job_id=existing, reason=None)
+            else:
+                log.info("trigger %s: finishing the claim of a process that died (%s)", trigger.name, firing.cause_key)
+                self.submit(trigger, self.row(firing.id))
+
+    def set(self, firing_id: int, **values: Any) -> None:
+        values["updated_at"] = self.clock()
+        with self.store.session() as s:
+            s.execute(update(TriggerFiringRow).where(TriggerFiringRow.id == firing_id).values(**values))
+
+    def row(self, firing_id: int) -> TriggerFiringRow:
+        with self.store.session() as s:
+            firing = s.get(TriggerFiringRow, firing_id)
+            s.expunge(firing)
+            return firing
