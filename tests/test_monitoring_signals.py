@@ -43,6 +43,15 @@ def test_ks_on_discrete_values_equals_scipy_exactly():
     assert pvalue == pytest.approx(ref.pvalue, rel=1e-6)
 
 
+@pytest.mark.parametrize("en", [10_001, 123_457, 500_000])
+def test_ks_pvalue_on_large_windows_equals_scipys_kstwo(en):
+    # where scipy sums the Smirnov series in a loop (the slow case: small but real shifts) ours
+    # sums the same series vectorized; on either side of that region it is scipy's own call
+    for nxsq in (1.0, 2.2, 3.0, 10.0, 60.0, 300.0, 400.0):
+        d = math.sqrt(nxsq / en)
+        assert stats.ks_pvalue(d, 2 * en, 2 * en) == pytest.approx(sps.kstwo.sf(d, en), rel=1e-10, abs=1e-300)
+
+
 def test_ks_on_continuous_values_is_within_a_bin_of_scipy():
     rng = np.random.default_rng(1)
     base, win = rng.normal(size=50_000), rng.normal(0.05, 1.1, size=4000)

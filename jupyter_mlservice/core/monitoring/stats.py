@@ -55,10 +55,54 @@ def ks(base_counts: np.ndarray, window_counts: np.ndarray) -> tuple[float, float
 
 
 def ks_pvalue(d: float, m: float, n: float) -> float:
+    en = max(1, round(m * n / (m + n)))
+    # Where scipy's kstwo.sf takes twice the exact one-sided Smirnov sum (up to en = 10^6; an
+    # approximation above), its loop over about en terms costs 0.3 s at en = 500,000, 1 s at
+    # 10^6: seconds for a hundred features that moved a little. The same sum, vectorized.
+    if 10_000 < en <= 1_000_000 and 0 < d < 0.5 and 2.2 <= en * d * d < 370:
+        return float(min(1.0, max(0.0, 2 * smirnov_sf(en, d))))
     from scipy.stats import kstwo
 
-    en = max(1, round(m * n / (m + n)))
     return float(min(1.0, max(0.0, kstwo.sf(d, en))))
+
+
+def smirnov_sf(n: int, x: float) -> float:
+    """P(D+_n >= x), the one-sided Kolmogorov-Smirnov tail (``scipy.special.smirnov``), by the
+    same Birnbaum-Tingey sum, its terms vectorized:
+
+        x * sum over v = 0 .. n(1 - x) of  C(n, v) (x + v/n)^(v-1) (1 - x - v/n)^(n-v)
+
+    A term is x/p times the binomial probability of v in n at p = x + v/n, computed as Loader's
+    (saddle point) binomial, so the logs stay small and each term keeps about 12 digits.
+    """
+    nx = n * x
+    v = np.arange(1, math.floor(n - nx) + 1, dtype=np.float64)  # v = 0 apart; terms with n - v - nx = 0 vanish
+    w = n - v
+    nq = w - nx  # n (1 - p)
+    keep = nq > 0
+    v, w, nq = v[keep], w[keep], nq[keep]
+    # bd0(v, np) + bd0(n - v, nq), where np = v + nx: the +nx and -nx of the two cancel exactly
+    dev = v * np.log1p(-nx / (v + nx)) + w * np.log1p(nx / nq)
+    log_terms = _stirlerr(float(n)) - _stirlerr(v) - _stirlerr(w) - dev
+    log_terms += 0.5 * np.log(n / (2 * math.pi * v * w)) + np.log(x / (x + v / n))
+    log_terms = np.append(log_terms, n * math.log1p(-x))  # v = 0: (1 - x)^n
+    top = float(log_terms.max())  # summed relative to the largest, so a tail near 1e-320 is not lost
+    return math.exp(top + math.log(float(np.sum(np.exp(log_terms - top)))))
+
+
+def _stirlerr(k):
+    """log(k!) - log(sqrt(2 pi k) (k/e)^k): the series for k > 15, the logs below."""
+    from scipy.special import gammaln
+
+    k = np.asarray(k, dtype=np.float64)
+    out = np.empty_like(k)
+    big = k > 15
+    kb = k[big]
+    inv2 = 1.0 / (kb * kb)
+    out[big] = (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680 - inv2 / 1188)))) / kb
+    ks = k[~big]
+    out[~big] = gammaln(ks + 1) - (ks + 0.5) * np.log(ks) + ks - 0.5 * math.log(2 * math.pi)
+    return out if out.ndim else float(out)
 
 
 def wasserstein(base_counts: np.ndarray, base_sums: np.ndarray, window_counts: np.ndarray, window_sums: np.ndarray) -> float:
