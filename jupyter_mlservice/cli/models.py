@@ -62,6 +62,32 @@ def cmd_package(args) -> int:
     return 0
 
 
+def _gate(items: list[str] | None) -> dict[str, float] | None:
+    if not items:
+        return None
+    gate = {}
+    for item in items:
+        metric, sep, margin = item.partition("=")
+        try:
+            gate[metric] = float(margin) if sep else 0.0
+        except ValueError:
+            raise UsageError(f"--gate {item!r}: write METRIC or METRIC=MARGIN, e.g. --gate f1=0.01") from None
+    return gate
+
+
+def cmd_evaluate(args) -> int:
+    e = client(args).models.evaluate(args.candidate, args.baseline, args.data, args.target_column, args.metric, gate=_gate(args.gate),
+                                     confidence=args.confidence, bootstrap=args.bootstrap, target=args.target, wait=not args.no_wait)
+    rows = [{**c, "interval": "[{:+.4f}, {:+.4f}]".format(*c["interval"])} for c in e.table()]
+    verdict = {True: "gate passed", False: "gate failed", None: "no gate"}[e.data.get("passed")]
+    text = (f"{e.id} {e.status}: {e.data.get('candidate_version')} vs {e.data.get('baseline_version')} on "
+            f"{e.data.get('data_version') or e.data.get('data')} ({e.data.get('rows')} rows): {verdict}")
+    if e.data.get("error"):
+        text += f"\n{e.data['error']}"
+    emit(args, e.data, text + ("\n\n" + table(rows, ["metric", "candidate", "baseline", "difference", "interval", "margin", "passed"]) if rows else ""))
+    return 0 if e.status != "Failed" and e.data.get("passed") is not False else 1
+
+
 def register(sub) -> None:
     m = group(sub, "model", "the model registry")
     command(m, "list", cmd_list, json=True)
@@ -83,6 +109,17 @@ def register(sub) -> None:
     p.add_argument("--name", help="register under this name (default: the same model)")
     p.add_argument("--target", default="local")
     p.add_argument("--no-wait", dest="wait", action="store_false")
+    p = command(m, "evaluate", cmd_evaluate, json=True, help="a candidate version against a baseline on a data asset, with a gate")
+    p.add_argument("candidate", help="NAME:V or NAME@ALIAS")
+    p.add_argument("--baseline", required=True, help="NAME:V or NAME@ALIAS, e.g. iris@champion")
+    p.add_argument("--data", required=True, help="data:NAME[@V], labelled rows")
+    p.add_argument("--target-column", required=True)
+    p.add_argument("--metric", action="append", required=True, help="accuracy, f1, precision, recall, balanced_accuracy, r2, rmse, mae (repeat)")
+    p.add_argument("--gate", action="append", help="METRIC[=MARGIN]: must beat the baseline by more than MARGIN (repeat)")
+    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--target", default="local", help="compute target of the evaluation job")
+    p.add_argument("--no-wait", action="store_true")
     p = command(m, "package", cmd_package, help="a folder that runs an ONNX version with onnxruntime only")
     p.add_argument("ref")
     p.add_argument("--target", default="edge", choices=["edge"])

@@ -199,6 +199,9 @@ class Workspace:
         from .triggers import attach as _attach_triggers  # watches data, models and alerts; submits jobs
 
         _attach_triggers(self)
+        from .evaluations import attach as _attach_evaluations  # candidate vs baseline on one data version
+
+        _attach_evaluations(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

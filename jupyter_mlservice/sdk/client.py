@@ -52,6 +52,9 @@ class MLService:
         from .triggers import Triggers
 
         self.triggers = Triggers(self._http)
+        from .evaluations import Evaluations
+
+        self.evaluations = Evaluations(self._http)
 
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""

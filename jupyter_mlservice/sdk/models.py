@@ -111,6 +111,21 @@ class Models(Collection):
         result = json.loads(job.download("export.json", _tmpdir()).read_text())
         return self.version(f"{result['name']}:{result['version']}")
 
+    def evaluate(self, candidate: str, baseline: str, data: str, target_column: str, metrics: list[str], *,
+                 gate: dict[str, float] | None = None, confidence: float = 0.95, bootstrap: int = 1000, target: str = "local",
+                 wait: bool = True, timeout: float | None = None):
+        """Score ``candidate`` and ``baseline`` on the same rows of ``data`` (a data asset), compare
+        them per metric with a paired bootstrap interval, and judge ``gate`` (metric -> margin): it
+        passes when the candidate is better by more than the margin *and* so is the interval's low
+        end. Runs as a job on ``target``; waits for the result unless ``wait=False``.
+
+        ``e = ml.models.evaluate("iris:7", "iris@champion", "data:iris-holdout@3", "species",
+        ["f1", "accuracy"], gate={"f1": 0.0}); e.passed; e.table()``"""
+        from .evaluations import Evaluations
+
+        return Evaluations(self._http).create(candidate, baseline, data, target_column, metrics, gate=gate, confidence=confidence,
+                                              bootstrap=bootstrap, target=target, wait=wait, timeout=timeout)
+
     def package(self, ref: str, target: str = "edge", path: str | os.PathLike | None = None) -> "os.PathLike":
         """Write a folder that runs an ONNX version with only onnxruntime installed (model.onnx,
         score.py, requirements.txt, README.md); returns its path (default ``./NAME-VERSION-TARGET``).

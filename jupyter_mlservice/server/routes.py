@@ -13,6 +13,7 @@ from . import (
     data_handlers,
     endpoint_handlers,
     environment_handlers,
+    evaluation_handlers,
     experiment_handlers,
     export_handlers,
     job_handlers,
@@ -43,6 +44,7 @@ AREAS = [
     automl_handlers,
     data_handlers,
     trigger_handlers,
+    evaluation_handlers,
 ]
 
 OPS: list[Op] = [op for area in AREAS for op in area.OPS]

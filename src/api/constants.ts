@@ -259,6 +259,28 @@ export const FIELD_BOUNDS = {
       "exclusiveMaximum": 100
     }
   },
+  "EvaluationCreate": {
+    "baseline": {
+      "minLength": 1,
+      "maxLength": 200
+    },
+    "bootstrap": {
+      "minimum": 100,
+      "maximum": 20000
+    },
+    "candidate": {
+      "minLength": 1,
+      "maxLength": 200
+    },
+    "confidence": {
+      "exclusiveMinimum": 0.5,
+      "exclusiveMaximum": 1
+    },
+    "target_column": {
+      "minLength": 1,
+      "maxLength": 128
+    }
+  },
   "FeatureDriftSettings": {
     "threshold": {
       "minimum": 0

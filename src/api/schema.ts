@@ -1449,6 +1449,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Evaluations, newest first; `model` (and `version`) filter by candidate. */
+        get: operations["listEvaluations"];
+        put?: never;
+        /** Score a candidate and a baseline model version on the same rows of a data asset (in a job), compare them per metric with a paired bootstrap interval, and judge an optional gate. */
+        post: operations["createEvaluation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/evaluations/{evaluation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An evaluation with its comparison and verdict. */
+        get: operations["getEvaluation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3244,6 +3279,144 @@ export interface components {
              */
             reason?: string;
         };
+        /** Evaluation */
+        Evaluation: {
+            /** Id */
+            id: string;
+            /** Candidate */
+            candidate: string;
+            /**
+             * Candidate Version
+             * @description `name:version` resolved when it was submitted.
+             */
+            candidate_version: string;
+            /** Baseline */
+            baseline: string;
+            /** Baseline Version */
+            baseline_version: string;
+            /** Data */
+            data: string;
+            /**
+             * Data Version
+             * @description The data version the job read (`data:NAME@V`).
+             */
+            data_version: string | null;
+            /** Target Column */
+            target_column: string;
+            /**
+             * Task
+             * @enum {string}
+             */
+            task: "classification" | "regression";
+            /** Metrics */
+            metrics: string[];
+            /** Gate */
+            gate: {
+                [key: string]: number;
+            } | null;
+            /** Confidence */
+            confidence: number;
+            /** Bootstrap */
+            bootstrap: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "Running" | "Completed" | "Failed";
+            /**
+             * Passed
+             * @description The gate's verdict; null without a gate or before it ended.
+             */
+            passed: boolean | null;
+            /** Rows */
+            rows: number | null;
+            /** Comparisons */
+            comparisons: components["schemas"]["MetricComparison"][];
+            /**
+             * Mlflow Metrics
+             * @description MLflow's own evaluation of each side (mlflow.models.evaluate).
+             */
+            mlflow_metrics?: {
+                [key: string]: unknown;
+            };
+            /** Error */
+            error: string | null;
+            /** Job Id */
+            job_id: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /** EvaluationCreate */
+        EvaluationCreate: {
+            /**
+             * Candidate
+             * @description The model version judged: `iris:7`, `iris@challenger`.
+             */
+            candidate: string;
+            /**
+             * Baseline
+             * @description What it must beat: `iris@champion`, `iris:6`.
+             */
+            baseline: string;
+            /**
+             * Data
+             * @description Labelled rows both are scored on: a data asset, `data:iris-holdout@3` (latest when no version).
+             */
+            data: string;
+            /**
+             * Target Column
+             * @description The column holding the true values.
+             */
+            target_column: string;
+            /**
+             * Metrics
+             * @description Any of accuracy, balanced_accuracy, f1, precision, recall, r2, rmse, mae; one task per evaluation.
+             */
+            metrics: string[];
+            /**
+             * Gate
+             * @description Metric -> margin: passes when, for every metric named, the candidate beats the baseline by more than the margin (in the metric's direction) and so does the lower bound of the paired bootstrap interval of the difference.
+             * @default null
+             */
+            gate?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Confidence
+             * @description Two-sided confidence of the bootstrap interval.
+             * @default 0.95
+             */
+            confidence?: number;
+            /**
+             * Bootstrap
+             * @description Bootstrap resamples of the rows.
+             * @default 1000
+             */
+            bootstrap?: number;
+            /**
+             * Target
+             * @description Compute target of the evaluation job.
+             * @default local
+             */
+            target?: string;
+        };
+        /** EvaluationPage */
+        EvaluationPage: {
+            /** Items */
+            items: components["schemas"]["Evaluation"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
         /** Experiment */
         Experiment: {
             /** Experiment Id */
@@ -3722,6 +3895,37 @@ export interface components {
              * @description True once the job has ended and the text reached the end.
              */
             complete: boolean;
+        };
+        /** MetricComparison */
+        MetricComparison: {
+            /** Metric */
+            metric: string;
+            /** Higher Is Better */
+            higher_is_better: boolean;
+            /** Candidate */
+            candidate: number;
+            /** Baseline */
+            baseline: number;
+            /**
+             * Difference
+             * @description Candidate minus baseline, sign turned so that positive is better.
+             */
+            difference: number;
+            /**
+             * Interval
+             * @description Paired bootstrap interval of the difference (same sign), [low, high].
+             */
+            interval: number[];
+            /**
+             * Margin
+             * @description The gate's margin for it, if the gate names it.
+             */
+            margin: number | null;
+            /**
+             * Passed
+             * @description Difference and interval's low end both above the margin (null: not gated).
+             */
+            passed: boolean | null;
         };
         /** MetricPoint */
         MetricPoint: {
@@ -14605,6 +14809,243 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TriggerFiringPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listEvaluations: {
+        parameters: {
+            query?: {
+                /** @description Candidate model name. */
+                model?: string;
+                /** @description Candidate version (with model). */
+                version?: string;
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createEvaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluationCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Evaluation"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getEvaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                evaluation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Evaluation"];
                 };
             };
             /** @description Bad input; the message says what to change. */
