@@ -195,6 +195,43 @@ def test_edges_from_a_sample_are_widened_to_the_exact_range(tmp_path):
     assert f.mean == pytest.approx(values.mean()) and f.std == pytest.approx(values.std())
 
 
+def test_parquet_text_read_as_dictionaries_profiles_as_the_text_it_stores(tmp_path):
+    import pyarrow.parquet as pq
+
+    from jupyter_mlservice.core.monitoring.sources import file_batches
+
+    rng = np.random.default_rng(5)
+    text = rng.choice(["u", "v", "w", None], 30_000, p=[0.5, 0.3, 0.15, 0.05])
+    cat = pa.array(rng.choice(["a", "b"], 30_000)).dictionary_encode()  # a dictionary column as stored (pandas category)
+    table = pa.table({"t": pa.array(text, pa.string()), "d": cat, "x": rng.normal(size=30_000)})
+    path = tmp_path / "baseline.parquet"
+    pq.write_table(table, path, row_group_size=7_000)
+    assert pa.types.is_dictionary(next(iter(file_batches([path]))).column("t").type)  # read as codes
+
+    p = build_profile(lambda: file_batches([path]), sample_rows=500)
+    plain = profile_of(table)
+    assert p.features["t"].dtype == "string" and p.features["d"].dtype == str(cat.type)
+    for name in ("t", "d"):
+        assert p.features[name].counts.to_dict() == plain.features[name].counts.to_dict()
+        assert p.features[name].bins.categories == plain.features[name].bins.categories
+    assert p.sample.schema.field("t").type == pa.string() and p.sample.schema.field("d").type == cat.type
+
+    window = pa.table({"t": pa.array(["z", "y", "u", "y", "z", None] * 10, pa.string())})
+    wpath = tmp_path / "window.parquet"
+    pq.write_table(window, wpath)
+    a, b = p.window(file_batches([wpath]))["t"], plain.window([window])["t"]
+    assert a.to_dict() == b.to_dict() and list(a.unseen) == list(b.unseen) == ["z", "y"]  # ties keep first-seen order
+
+
+def test_a_reader_failing_midway_fails_the_profile():
+    def batches():
+        yield pa.record_batch({"x": np.arange(10.0)})
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        build_profile(batches, threads=2)
+
+
 def test_profile_round_trips_through_json():
     rng = np.random.default_rng(8)
     p = profile_of(pa.table({"x": rng.normal(size=3000), "n": rng.integers(0, 4, 3000), "c": rng.choice(["u", "v"], 3000)}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,23 +20,54 @@ def expand(paths: PathPolicy, path: str) -> list[Path]:
     return expand_files(paths, path, what="baseline")
 
 
-def file_batches(files: list[Path], columns: list[str] | None = None, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+class Batches:
+    """Record batches to iterate over, once or more, with ``schema``: each column's type as the
+    file stores it. Parquet text columns are read as dictionaries (decoding them and counting
+    their categories is several times cheaper so), so a batch's own type can differ."""
+
+    def __init__(self, make: Callable[[], Iterator[pa.RecordBatch]], schema: pa.Schema | None):
+        self._make, self.schema = make, schema
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        return self._make()
+
+
+def file_batches(files: list[Path], columns: list[str] | None = None, batch_rows: int = BATCH_ROWS) -> Batches:
     """Each file's batches in order; Parquet one row group at a time, CSV in 4 MiB blocks."""
-    for path in files:
-        if path.suffix.lower() == ".csv":
-            from pyarrow import csv
 
-            reader = csv.open_csv(path, read_options=csv.ReadOptions(block_size=1 << 22))
-            for batch in reader:
-                yield batch.select([c for c in columns if c in batch.schema.names]) if columns else batch
-            continue
-        import pyarrow.parquet as pq
+    def batches() -> Iterator[pa.RecordBatch]:
+        for path in files:
+            if path.suffix.lower() == ".csv":
+                from pyarrow import csv
 
-        pf = pq.ParquetFile(path)
-        wanted = None if columns is None else [c for c in columns if c in pf.schema_arrow.names]
-        # one reader per row group: a single iter_batches keeps every decoded batch alive (pyarrow 25)
-        for rg in range(pf.num_row_groups):
-            yield from pf.iter_batches(batch_size=batch_rows, row_groups=[rg], columns=wanted, use_threads=True)
+                reader = csv.open_csv(path, read_options=csv.ReadOptions(block_size=1 << 22))
+                for batch in reader:
+                    yield batch.select([c for c in columns if c in batch.schema.names]) if columns else batch
+                continue
+            pf = _parquet(path)
+            wanted = None if columns is None else [c for c in columns if c in pf.schema_arrow.names]
+            # one reader per row group: a single iter_batches keeps every decoded batch alive (pyarrow 25)
+            for rg in range(pf.num_row_groups):
+                yield from pf.iter_batches(batch_size=batch_rows, row_groups=[rg], columns=wanted, use_threads=True)
+
+    return Batches(batches, _stored_schema(files))
+
+
+def _parquet(path: Path):
+    """The Parquet file, its text columns read as dictionaries."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    return pq.ParquetFile(path, read_dictionary=text or None)
+
+
+def _stored_schema(files: list[Path]) -> pa.Schema | None:
+    if not files or files[0].suffix.lower() == ".csv":
+        return None
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(files[0])
 
 
 def schema_of(files: list[Path]) -> pa.Schema:
@@ -75,7 +106,7 @@ def spread_sample(files: list[Path], rows: int, batch_rows: int = BATCH_ROWS):
     def batches() -> Iterator[pa.RecordBatch]:
         for i in chosen:
             path, rg, _ = groups[i]
-            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows, row_groups=[rg], use_threads=True)
+            yield from _parquet(path).iter_batches(batch_size=batch_rows, row_groups=[rg], use_threads=True)
 
-    return batches
+    return lambda: Batches(batches, _stored_schema(files))
 
