@@ -25,6 +25,7 @@ AREAS = (
     "data",
     "sweeps",
     "triggers",
+    "rollouts",
 )
 
 

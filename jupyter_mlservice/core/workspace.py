@@ -202,6 +202,9 @@ class Workspace:
         from .evaluations import attach as _attach_evaluations  # candidate vs baseline on one data version
 
         _attach_evaluations(self)
+        from .rollouts import attach as _attach_rollouts  # moves endpoint traffic step by step, rolls back
+
+        _attach_rollouts(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

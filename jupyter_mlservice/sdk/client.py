@@ -55,6 +55,9 @@ class MLService:
         from .evaluations import Evaluations
 
         self.evaluations = Evaluations(self._http)
+        from .rollouts import Rollouts
+
+        self.rollouts = Rollouts(self._http)
 
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""

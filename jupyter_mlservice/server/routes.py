@@ -19,6 +19,7 @@ from . import (
     job_handlers,
     model_handlers,
     monitoring_handlers,
+    rollout_handlers,
     schedule_handlers,
     sweep_handlers,
     target_handlers,
@@ -45,6 +46,7 @@ AREAS = [
     data_handlers,
     trigger_handlers,
     evaluation_handlers,
+    rollout_handlers,
 ]
 
 OPS: list[Op] = [op for area in AREAS for op in area.OPS]

@@ -433,6 +433,39 @@ export const FIELD_BOUNDS = {
       "exclusiveMinimum": 0
     }
   },
+  "RollbackIf": {
+    "error_rate": {
+      "minimum": 0,
+      "maximum": 1
+    },
+    "p99_ms": {
+      "exclusiveMinimum": 0
+    }
+  },
+  "RolloutCreate": {
+    "model": {
+      "minLength": 1,
+      "maxLength": 200
+    }
+  },
+  "RolloutPlan": {
+    "grace_s": {
+      "minimum": 0,
+      "maximum": 604800
+    },
+    "interval_s": {
+      "minimum": 1,
+      "maximum": 604800
+    },
+    "min_requests": {
+      "minimum": 1,
+      "maximum": 1000000000
+    },
+    "mirror_first_s": {
+      "minimum": 0,
+      "maximum": 604800
+    }
+  },
   "ScheduleCreate": {
     "catch_up_limit": {
       "minimum": 1,

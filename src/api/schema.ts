@@ -1484,6 +1484,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rollouts, newest first; `endpoint` filters. */
+        get: operations["listRollouts"];
+        put?: never;
+        /** Deploy a candidate model version next to the deployment serving an endpoint and move traffic to it step by step, judging each step against the baseline; rolls back by itself on a breach. */
+        post: operations["startRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/rollouts/{rollout_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rollout: its state, traffic and what each step measured. */
+        get: operations["getRollout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/rollouts/{rollout_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a rollout that requires it (recorded with the Jupyter user). */
+        post: operations["approveRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/rollouts/{rollout_id}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Shift all traffic back to the baseline now. */
+        post: operations["abortRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4826,6 +4895,203 @@ export interface components {
              * @default 60
              */
             timeout?: number;
+        };
+        /** RollbackIf */
+        RollbackIf: {
+            /**
+             * Error Rate
+             * @description Roll back when the candidate's error rate over the step is above this and above the baseline's.
+             * @default 0.01
+             */
+            error_rate?: number | null;
+            /**
+             * P99 Ms
+             * @description Roll back when the candidate's p99 latency over the step is above this and above the baseline's.
+             * @default null
+             */
+            p99_ms?: number | null;
+        };
+        /** Rollout */
+        Rollout: {
+            /** Id */
+            id: string;
+            /** Endpoint */
+            endpoint: string;
+            /** Candidate */
+            candidate: string;
+            /** Baseline */
+            baseline: string;
+            /** Model */
+            model: string;
+            plan: components["schemas"]["RolloutPlan"];
+            /** Require Approval */
+            require_approval: boolean;
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "Creating" | "Mirroring" | "Progressing" | "Paused" | "AwaitingApproval" | "Completed" | "RolledBack";
+            /**
+             * Step
+             * @description Index into plan.steps of the step in progress (-1 before the first).
+             */
+            step: number;
+            /**
+             * Traffic Percent
+             * @description Share of live traffic the candidate takes now.
+             */
+            traffic_percent: number;
+            /** Phase Started At */
+            phase_started_at: string | null;
+            /** History */
+            history: components["schemas"]["RolloutStep"][];
+            /** Reason */
+            reason: string | null;
+            /** Approved By */
+            approved_by: string | null;
+            /** Approved At */
+            approved_at: string | null;
+            /** Baseline Deleted */
+            baseline_deleted: boolean;
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /** RolloutCreate */
+        RolloutCreate: {
+            /** Endpoint */
+            endpoint: string;
+            /**
+             * Model
+             * @description The candidate model version: `iris:7`, `iris@challenger`.
+             */
+            model: string;
+            /**
+             * Deployment
+             * @description Name of the candidate deployment (default `v<version>`).
+             * @default null
+             */
+            deployment?: string | null;
+            /**
+             * Deployment Settings
+             * @description DeploymentCreate fields for the candidate (code, scoring_script, replicas, ...); default: the baseline's replicas.
+             */
+            deployment_settings?: {
+                [key: string]: unknown;
+            };
+            plan?: components["schemas"]["RolloutPlan"];
+            /**
+             * Require Approval
+             * @description Hold before the step that gives the candidate all traffic until approved.
+             * @default false
+             */
+            require_approval?: boolean;
+            /**
+             * Dry Run
+             * @description Judge the plan on mirrored traffic only: clients never get the candidate's answers.
+             * @default false
+             */
+            dry_run?: boolean;
+        };
+        /** RolloutPage */
+        RolloutPage: {
+            /** Items */
+            items: components["schemas"]["Rollout"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** RolloutPlan */
+        RolloutPlan: {
+            /**
+             * Steps
+             * @description Percent of live traffic the candidate takes, step by step; ends at 100.
+             * @default [
+             *       10,
+             *       50,
+             *       100
+             *     ]
+             */
+            steps?: number[];
+            /**
+             * Interval S
+             * @description How long each step lasts before it is judged.
+             * @default 300
+             */
+            interval_s?: number;
+            /**
+             * Mirror First S
+             * @description First send the candidate mirrored copies only (clients get the baseline's answers) for this long.
+             * @default 0
+             */
+            mirror_first_s?: number;
+            /**
+             * Min Requests
+             * @description Fewer candidate requests than this in a step: Inconclusive, the rollout pauses (never promotes).
+             * @default 20
+             */
+            min_requests?: number;
+            /**
+             * Grace S
+             * @description After success, the baseline deployment is deleted this long after the candidate took all traffic.
+             * @default 60
+             */
+            grace_s?: number;
+            rollback_if?: components["schemas"]["RollbackIf"];
+        };
+        /** RolloutStep */
+        RolloutStep: {
+            /**
+             * Phase
+             * @description `mirror`, or `step N%`.
+             */
+            phase: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Ended At
+             * Format: date-time
+             */
+            ended_at: string;
+            /**
+             * Candidate
+             * @description requests, errors, error_rate, p99_ms over the phase.
+             */
+            candidate: {
+                [key: string]: unknown;
+            };
+            /** Baseline */
+            baseline: {
+                [key: string]: unknown;
+            };
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "passed" | "rolled_back" | "inconclusive";
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
         };
         /** Run */
         Run: {
@@ -15046,6 +15312,393 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Evaluation"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listRollouts: {
+        parameters: {
+            query?: {
+                /** @description Only this endpoint's. */
+                endpoint?: string;
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    startRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RolloutCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rollout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approveRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rollout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    abortRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rollout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rollout"];
                 };
             };
             /** @description Bad input; the message says what to change. */

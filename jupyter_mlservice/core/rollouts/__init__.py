@@ -1,0 +1,17 @@
+"""Progressive rollouts: a candidate deployment takes traffic step by step, judged against the
+deployment serving before it, promoted (champion alias) or rolled back by itself."""
+
+from .controller import RolloutController
+from .service import RolloutService
+
+__all__ = ["RolloutController", "RolloutService", "attach"]
+
+
+def attach(workspace) -> RolloutService:
+    """Add ``ws.rollouts`` and its loop (``ws.rollout_controller``, in ``ws.services``)."""
+    service = RolloutService(workspace.store, workspace.endpoints, workspace.models, events=workspace.events)
+    controller = RolloutController(service)
+    service.on_change = controller.wake
+    workspace.rollouts, workspace.rollout_controller = service, controller
+    workspace.services.append(controller)
+    return service

@@ -1,0 +1,206 @@
+"""Progressive rollouts on real endpoints: steps with approval and a restart in the middle, no
+request dropped while traffic moves; a candidate that fails some inputs caught while mirrored;
+a slow one rolled back on latency; too little traffic pauses; bad input."""
+
+from __future__ import annotations
+
+import textwrap
+import threading
+from collections import Counter
+
+import pytest
+import requests
+
+from jupyter_mlservice.core.endpoints.schemas import DeploymentCreate, EndpointCreate
+from jupyter_mlservice.core.errors import Conflict, InvalidRequest
+from jupyter_mlservice.core.rollouts import RolloutController, RolloutService
+from jupyter_mlservice.core.rollouts.schemas import RolloutCreate, RolloutPlan
+
+from .conftest import wait_for
+from .serving_fixtures import ROWS, save_iris_model, write_script
+
+SCRIPT = textwrap.dedent(
+    """
+    import json
+    import os
+    import time
+
+    import joblib
+    import numpy as np
+
+
+    def init():
+        global model
+        model = joblib.load(os.path.join(os.getenv("AZUREML_MODEL_DIR"), "model.pkl"))
+
+
+    def run(raw_data):
+        data = np.asarray(json.loads(raw_data)["data"])
+        behaviour = os.environ.get("BEHAVIOUR", "ok")
+        if behaviour == "fail_some" and data[0][0] > 6:
+            raise ValueError("cannot score long sepals")
+        if behaviour == "slow":
+            time.sleep(0.3)
+        return {"predictions": model.predict(data).tolist()}
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory, mlflow_template):
+    from .data_fixtures import start_workspace
+
+    ws = start_workspace(tmp_path_factory.mktemp("rollouts"), mlflow_template)
+    files = ws.root_dir / "files"
+    save_iris_model(files / "m1", c=1.0)
+    save_iris_model(files / "m2", c=0.5)
+    ws.models.register("iris", local_path=str(files / "m1"))
+    ws.models.register("iris", local_path=str(files / "m2"))
+    write_script(files / "code", SCRIPT)
+    yield ws
+    ws.stop()
+
+
+def serving(ws, endpoint: str, behaviour: str = "ok") -> str:
+    """An endpoint whose deployment `blue` (iris:1, a scoring script) takes all traffic; its scoring URI."""
+    ws.endpoints.create_endpoint(EndpointCreate(name=endpoint, auth_mode="none"))
+    ws.endpoints.create_deployment(endpoint, DeploymentCreate(name="blue", model="iris:1", code="files/code", scoring_script="score.py",
+                                                              environment_variables={"BEHAVIOUR": behaviour}))
+    wait_for(lambda: ws.endpoints.get_endpoint(endpoint).traffic == {"blue": 100} and
+             ws.endpoints.get_deployment(endpoint, "blue").status == "Healthy", 300, what=f"{endpoint}/blue serving")
+    return ws.endpoints.get_endpoint(endpoint).scoring_uri
+
+
+class Client(threading.Thread):
+    """Sends requests all along and counts what came back (a status, or the connection error)."""
+
+    def __init__(self, uri: str):
+        super().__init__(daemon=True)
+        self.uri, self.seen, self.stop = uri, Counter(), threading.Event()
+
+    def run(self):
+        session = requests.Session()
+        i = 0
+        while not self.stop.is_set():
+            try:
+                self.seen[session.post(self.uri, json={"data": [ROWS[i % len(ROWS)]]}, timeout=10).status_code] += 1
+            except requests.RequestException as exc:
+                self.seen[type(exc).__name__] += 1
+            i += 1
+            self.stop.wait(0.02)
+
+    def finish(self) -> Counter:
+        self.stop.set()
+        self.join(30)
+        return self.seen
+
+
+def settings(behaviour: str) -> dict:
+    return {"code": "files/code", "scoring_script": "score.py", "environment_variables": {"BEHAVIOUR": behaviour}}
+
+
+def state(rollouts, rollout_id: str, *states: str):
+    return wait_for(lambda: (r := rollouts.get(rollout_id)).state in states and r, 300, what=f"rollout {rollout_id} in {states}")
+
+
+def test_a_rollout_moves_by_steps_waits_for_approval_survives_a_restart_and_drops_nothing(ws):
+    uri = serving(ws, "steps")
+    client = Client(uri)
+    client.start()
+    try:
+        plan = RolloutPlan(steps=[50, 100], interval_s=3, min_requests=5, grace_s=1)
+        r = ws.rollouts.start(RolloutCreate(endpoint="steps", model="iris:2", plan=plan, require_approval=True,
+                                            deployment_settings=settings("ok")), user="alice")
+        assert (r.state, r.baseline, r.candidate, r.model, r.created_by) == ("Creating", "blue", "v2", "iris:2", "alice")
+        state(ws.rollouts, r.id, "Progressing")
+        assert ws.endpoints.get_endpoint("steps").traffic == {"blue": 50, "v2": 50}
+
+        # "the server restarts" mid-step: the next one's loop picks the rollout up from the store
+        ws.rollout_controller.stop()
+        restarted = RolloutService(ws.store, ws.endpoints, ws.models)
+        loop = RolloutController(restarted, interval=0.2)
+        restarted.on_change = loop.wake
+        loop.start()
+        try:
+            waiting = state(restarted, r.id, "AwaitingApproval")
+            assert waiting.traffic_percent == 50 and ws.endpoints.get_endpoint("steps").traffic == {"blue": 50, "v2": 50}
+            [first] = waiting.history
+            assert first.phase == "step 50%" and first.decision == "passed" and first.candidate["requests"] >= 5
+            assert first.candidate["errors"] == 0 and first.baseline["requests"] >= 1
+            approved = restarted.approve(r.id, user="carol")
+            assert approved.approved_by == "carol" and approved.approved_at is not None
+            done = state(restarted, r.id, "Completed")
+            wait_for(lambda: restarted.get(r.id).baseline_deleted, 120, what="the baseline deleted after the grace period")
+        finally:
+            loop.stop()
+            ws.rollout_controller.start()
+        assert [h.phase for h in done.history] == ["step 50%", "step 100%"] and done.traffic_percent == 100
+        assert ws.endpoints.get_endpoint("steps").traffic == {"v2": 100}
+        assert ws.endpoints.get_endpoint("steps").deployments == ["v2"]
+        assert ws.models.resolve("iris@champion").version == "2"
+    finally:
+        seen = client.finish()
+    assert set(seen) == {200} and seen[200] > 50, seen  # no refused, dropped or failed request while traffic moved
+
+
+def test_a_candidate_that_fails_some_inputs_is_caught_while_mirrored_and_clients_never_see_it(ws):
+    uri = serving(ws, "mirror")
+    client = Client(uri)
+    client.start()
+    try:
+        plan = RolloutPlan(steps=[100], interval_s=2, mirror_first_s=600, min_requests=6, rollback_if={"error_rate": 0.05})
+        r = ws.rollouts.start(RolloutCreate(endpoint="mirror", model="iris:2", plan=plan, deployment_settings=settings("fail_some")))
+        back = state(ws.rollouts, r.id, "RolledBack")
+    finally:
+        seen = client.finish()
+    [judged] = back.history
+    assert judged.phase == "mirror" and judged.decision == "rolled_back" and judged.candidate["errors"] > 0
+    assert "error rate" in back.reason and back.reason.startswith("mirror:")
+    ep = ws.endpoints.get_endpoint("mirror")
+    assert ep.traffic == {"blue": 100} and ep.mirror_traffic == {} and "v2" in ep.deployments  # kept at 0% for a look
+    assert set(seen) == {200}, seen  # every client got the baseline's answer
+
+
+def test_a_slow_candidate_is_rolled_back_on_latency(ws):
+    uri = serving(ws, "slow")
+    client = Client(uri)
+    client.start()
+    try:
+        plan = RolloutPlan(steps=[50, 100], interval_s=60, min_requests=5, rollback_if={"error_rate": None, "p99_ms": 100})
+        r = ws.rollouts.start(RolloutCreate(endpoint="slow", model="iris:2", plan=plan, deployment_settings=settings("slow")))
+        back = state(ws.rollouts, r.id, "RolledBack")
+    finally:
+        seen = client.finish()
+    assert back.history[-1].phase == "step 50%" and back.history[-1].candidate["p99_ms"] > 100
+    assert "p99 latency" in back.reason
+    assert ws.endpoints.get_endpoint("slow").traffic == {"blue": 100}
+    assert set(seen) == {200}, seen
+
+
+def test_too_little_traffic_pauses_and_bad_input_is_refused(ws):
+    serving(ws, "quiet")
+    for body, match in [
+        ({"endpoint": "nope", "model": "iris:2"}, "no endpoint named 'nope'"),
+        ({"endpoint": "quiet", "model": "iris:9"}, "has no version 9"),
+        ({"endpoint": "quiet", "model": "iris:2", "deployment": "blue"}, "already has a deployment named 'blue'"),
+        ({"endpoint": "quiet", "model": "iris:2", "deployment_settings": {"gpu": 1}}, "cannot be set here"),
+    ]:
+        with pytest.raises((InvalidRequest, Conflict), match=match):
+            ws.rollouts.start(RolloutCreate(**body))
+    for plan, match in [({"steps": [10, 50]}, "last step must be 100"), ({"steps": [50, 10, 100]}, "increasing")]:
+        with pytest.raises(ValueError, match=match):
+            RolloutPlan(**plan)
+    assert ws.endpoints.get_endpoint("quiet").deployments == ["blue"]  # nothing created by the refusals
+
+    r = ws.rollouts.start(RolloutCreate(endpoint="quiet", model="iris:2", plan=RolloutPlan(steps=[100], interval_s=1, min_requests=5),
+                                        deployment_settings=settings("ok")))
+    with pytest.raises(Conflict, match="still in progress"):
+        ws.rollouts.start(RolloutCreate(endpoint="quiet", model="iris:1", deployment="other"))
+    paused = state(ws.rollouts, r.id, "Paused")
+    assert paused.reason.startswith("Inconclusive") and paused.traffic_percent == 100 and paused.history == []
+    assert ws.endpoints.get_endpoint("quiet").traffic == {"v2": 100}  # it takes the traffic but is never promoted
+    aborted = ws.rollouts.abort(r.id, user="dave")
+    assert aborted.state == "RolledBack" and aborted.reason == "aborted by dave"
+    assert ws.endpoints.get_endpoint("quiet").traffic == {"blue": 100}
+    with pytest.raises(Conflict, match="has ended"):
+        ws.rollouts.approve(r.id)
