@@ -148,7 +148,13 @@ def category_values(col: pa.Array | pa.ChunkedArray) -> tuple[list[Any], np.ndar
             codes = (chunk.indices.drop_null() if chunk.null_count else chunk.indices).to_numpy()
             tally = np.bincount(codes, minlength=len(chunk.dictionary))
             present = _first_seen(codes, int(np.count_nonzero(tally)))
-            for v, n in zip(chunk.dictionary.take(pa.array(present)).to_pylist(), tally[present].tolist()):
+            words = chunk.dictionary
+            if len(words) <= 256:  # a few categories: listing them all costs less than arrow's take
+                every = words.to_pylist()
+                text = [every[i] for i in present.tolist()]
+            else:
+                text = words.take(pa.array(present)).to_pylist()
+            for v, n in zip(text, tally[present].tolist()):
                 values[v] = values.get(v, 0) + n
             continue
         if pa.types.is_dictionary(t):
@@ -510,7 +516,12 @@ class _BottomK:
 
     def offer(self, keys: np.ndarray) -> np.ndarray | None:
         """Indices of ``keys`` to keep (call ``kept()`` with them), or None when none is."""
-        picked = np.flatnonzero(keys < self.bar) if self.bar < math.inf else np.arange(len(keys))
+        if self.bar < math.inf:
+            picked = np.flatnonzero(keys < self.bar)
+        elif len(keys) > self.k:  # only this batch's k smallest can be among the k smallest of all
+            picked = np.sort(np.argpartition(keys, self.k - 1)[: self.k])
+        else:
+            picked = np.arange(len(keys))
         if not len(picked):
             return None
         self.keys.append(keys[picked])
