@@ -10,19 +10,23 @@
 # make setup installs torch's CPU wheel: with GPU_CHECK_CUDA_TORCH=1 the script first replaces it
 # with PyPI's Linux wheel of the same version (built with CUDA; several GB).
 # Usage: scripts/gpu_check.sh      (from the repo root; about 3 minutes, at most 8)
+# PY=... runs it with another Python than .venv's (scripts/gpu_check_device.sh: a machine without
+# a package index), GPU_CHECK_ROOT=... keeps the workspace (server.log, the head's log) in a folder
+# of your choice, GPU_CHECK_TIMEOUT=... lowers the 470 s limit of the checks.
 set -u
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
-ROOT=$(mktemp -d /tmp/mls-gpu-check.XXXXXX)
+PY=${PY:-.venv/bin/python}
+ROOT=${GPU_CHECK_ROOT:-$(mktemp -d /tmp/mls-gpu-check.XXXXXX)}
+mkdir -p "$ROOT"
 PORT=$($PY -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 TOKEN=$($PY -c 'import secrets;print(secrets.token_hex(16))')
 nvidia-smi -L || { echo "GPU CHECK: FAIL (nvidia-smi -L failed on the host)"; exit 1; }
 if [ "${GPU_CHECK_CUDA_TORCH:-0}" = 1 ]; then
   # --isolated: without this machine's pip config (its local CPU wheel); then the CUDA libraries it needs
-  .venv/bin/pip install -q --isolated --force-reinstall --no-deps "torch==2.13.0" && .venv/bin/pip install -q --isolated "torch==2.13.0"
+  $PY -m pip install -q --isolated --force-reinstall --no-deps "torch==2.13.0" && $PY -m pip install -q --isolated "torch==2.13.0"
 fi
 $PY -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' \
-  || { echo "GPU CHECK: FAIL (torch in .venv has no CUDA: rerun with GPU_CHECK_CUDA_TORCH=1)"; exit 1; }
+  || { echo "GPU CHECK: FAIL (torch in $PY has no CUDA: rerun with GPU_CHECK_CUDA_TORCH=1)"; exit 1; }
 
 setsid $PY -m jupyter_mlservice.cli serve --root "$ROOT" --port "$PORT" --token "$TOKEN" \
   --ServerApp.log_level=WARN > "$ROOT/server.log" 2>&1 &
@@ -39,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-timeout 470 $PY - "$PORT" "$TOKEN" "$ROOT" <<'PYEOF'
+timeout "${GPU_CHECK_TIMEOUT:-470}" $PY - "$PORT" "$TOKEN" "$ROOT" <<'PYEOF'
 import os, subprocess, sys, textwrap, time
 from pathlib import Path
 from jupyter_mlservice import MLService
@@ -68,6 +72,7 @@ if st.get("state") != "ready":
 job = ml.jobs.submit(command='echo "CVD=$CUDA_VISIBLE_DEVICES"; nvidia-smi -L', target="gpu", resources={"gpu": 1})
 job = job.wait(timeout=90)
 logs = job.logs()
+print(f"[{time.monotonic() - t0:.0f} s] gpu job {job.status}")
 print(logs[-2000:])
 ok = job.status == "Completed" and "CVD=" in logs and "CVD=\n" not in logs and "GPU 0" in logs
 if not ok:
@@ -98,19 +103,24 @@ code.mkdir()
         print("trained on", torch.cuda.get_device_name(0), flush=True)
         model = model.cpu().eval()
         sig = infer_signature(x[:2], model(torch.from_numpy(x[:2])).detach().numpy())
-        mlflow.pytorch.log_model(model, name="model", signature=sig, input_example=x[:2], pip_requirements=["torch"])
+        # pickle: MLflow's default (pt2, torch.export) refuses to load CPU-saved weights on a GPU
+        mlflow.pytorch.log_model(model, name="model", signature=sig, input_example=x[:2], pip_requirements=["torch"],
+                                 serialization_format="pickle")
 """))
 train = ml.jobs.submit(command="python train.py", code=str(code), target="gpu", resources={"gpu": 1},
                        environment_variables={"MLFLOW_REQUIREMENTS_INFERENCE_TIMEOUT": "5"}).wait(timeout=240)
+print(f"[{time.monotonic() - t0:.0f} s] training job {train.status}")
 print(train.logs()[-1500:])
 if train.status != "Completed" or "trained on" not in train.logs():
     print(f"GPU CHECK: FAIL (training job {train.status}: {train.error})"); sys.exit(1)
 ml.models.register("gpu-cnn", job=train, path="model")
 ml.endpoints.create("gpu-cnn")
 dep = ml.deployments.create(endpoint="gpu-cnn", name="cnn", model="gpu-cnn:1", gpu=1,
-                            batching={"max_batch_size": 32, "max_delay_ms": 5}, timeout=180)
-print("deployment:", dep.status, "gpus:", dep.gpus)
+                            batching={"max_batch_size": 32, "max_delay_ms": 5}, timeout=180,
+                            environment_variables={"MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true"})
+print(f"[{time.monotonic() - t0:.0f} s] deployment:", dep.status, "gpus:", dep.gpus)
 answer = ml.endpoints.invoke("gpu-cnn", {"inputs": [[[[0.0] * 8] * 8]]})
+print(f"[{time.monotonic() - t0:.0f} s] answer:", str(answer)[:200])
 holders = subprocess.run(["nvidia-smi", "--query-compute-apps=pid", "--format=csv,noheader"], capture_output=True, text=True).stdout.split()
 import psutil
 supervisor = [p for p in psutil.process_iter(["cmdline"]) if "gpu-cnn" in " ".join(p.info["cmdline"] or []) and "supervisor" in " ".join(p.info["cmdline"] or [])]
