@@ -103,9 +103,8 @@ code.mkdir()
         print("trained on", torch.cuda.get_device_name(0), flush=True)
         model = model.cpu().eval()
         sig = infer_signature(x[:2], model(torch.from_numpy(x[:2])).detach().numpy())
-        # pickle: MLflow's default (pt2, torch.export) refuses to load CPU-saved weights on a GPU
-        mlflow.pytorch.log_model(model, name="model", signature=sig, input_example=x[:2], pip_requirements=["torch"],
-                                 serialization_format="pickle")
+        # MLflow's default format (pt2, torch.export), saved from the CPU: the deployment moves it to its GPU
+        mlflow.pytorch.log_model(model, name="model", signature=sig, input_example=x[:2], pip_requirements=["torch"])
 """))
 train = ml.jobs.submit(command="python train.py", code=str(code), target="gpu", resources={"gpu": 1},
                        environment_variables={"MLFLOW_REQUIREMENTS_INFERENCE_TIMEOUT": "5"}).wait(timeout=240)
@@ -116,8 +115,7 @@ if train.status != "Completed" or "trained on" not in train.logs():
 ml.models.register("gpu-cnn", job=train, path="model")
 ml.endpoints.create("gpu-cnn")
 dep = ml.deployments.create(endpoint="gpu-cnn", name="cnn", model="gpu-cnn:1", gpu=1,
-                            batching={"max_batch_size": 32, "max_delay_ms": 5}, timeout=180,
-                            environment_variables={"MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true"})
+                            batching={"max_batch_size": 32, "max_delay_ms": 5}, timeout=180)
 print(f"[{time.monotonic() - t0:.0f} s] deployment:", dep.status, "gpus:", dep.gpus)
 answer = ml.endpoints.invoke("gpu-cnn", {"inputs": [[[[0.0] * 8] * 8]]})
 print(f"[{time.monotonic() - t0:.0f} s] answer:", str(answer)[:200])

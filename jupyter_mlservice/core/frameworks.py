@@ -36,3 +36,29 @@ def use_saved_keras_backend(model_dir: str | Path) -> str | None:
     if backend:
         os.environ["KERAS_BACKEND"] = backend
     return backend
+
+
+
+def load_pyfunc(model_dir: str | Path):
+    """``mlflow.pyfunc.load_model``, with a PyTorch model saved by ``torch.export`` (MLflow 3's
+    default ``pt2`` format) put on the prediction device (``MLFLOW_DEFAULT_PREDICTION_DEVICE``).
+
+    MLflow refuses to load such a model on a GPU when it was saved from the CPU ("the original
+    model contains weights on 'cpu', it can't be loaded on 'cuda'"), which is how training jobs
+    usually save it: a GPU deployment of it failed (found by scripts/gpu_check.sh on a real GPU).
+    So it is loaded on the CPU, and the exported program is moved with torch's
+    ``move_to_device_pass`` (constants in the graph move too). Other models load as MLflow loads them."""
+    import mlflow.pyfunc
+
+    device = os.environ.get("MLFLOW_DEFAULT_PREDICTION_DEVICE", "")
+    exported = sorted(Path(model_dir).glob("**/model.pt2")) if device and device != "cpu" else []
+    if not exported:
+        return mlflow.pyfunc.load_model(str(model_dir))
+    import torch
+    from torch.export.passes import move_to_device_pass
+
+    model = mlflow.pyfunc.load_model(str(model_dir), model_config={"device": "cpu"})
+    impl = model._model_impl  # MLflow's PyTorch wrapper: the module, and the device inputs are sent to
+    impl.pytorch_model = move_to_device_pass(torch.export.load(str(exported[0])), device).module()
+    impl.device = device
+    return model

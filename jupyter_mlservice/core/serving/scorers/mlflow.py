@@ -154,11 +154,11 @@ class MLflowScorer(Scorer):
     def __init__(self, config: DeploymentConfig):
         import mlflow.pyfunc
 
-        from ...frameworks import use_saved_keras_backend
+        from ...frameworks import load_pyfunc, use_saved_keras_backend
 
         super().__init__(config)
         use_saved_keras_backend(config.model_path)
-        self.model = mlflow.pyfunc.load_model(config.model_path)
+        self.model = load_pyfunc(config.model_path)
         self.input_schema = self.model.metadata.get_input_schema()
         self.fast = FastPath.build(self.model)
 
