@@ -93,6 +93,12 @@ def test_a_better_candidate_passes_the_gate_with_numbers_mlflow_agrees_with(mode
     run = ws.experiments.client.get_run(ws.jobs.get(e.job_id).run_id)
     assert run.data.metrics["candidate_accuracy"] == pytest.approx(truth["2"])
     assert [x.id for x in ws.evaluations.list(model="clf", version="2").items] == [e.id]
+    from jupyter_mlservice.core.lineage import EVALUATION, Node
+
+    graph = ws.lineage.graph(Node(EVALUATION, e.id), "upstream")  # both versions, the job, the data version it read
+    assert {(n.type, n.id) for n in graph.nodes} >= {("model_version", "clf:2"), ("model_version", "clf:1"), ("job", e.job_id),
+                                                      ("data_version", "holdout@1")}
+    assert graph.root.details["passed"] is True
 
     worse = finished(ws, ws.evaluations.create(EvaluationCreate(candidate="clf:1", baseline="clf:2", data="data:holdout@1",
                                                                  target_column="label", metrics=["accuracy"], gate={"accuracy": 0.0})).id)

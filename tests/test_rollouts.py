@@ -15,6 +15,7 @@ from jupyter_mlservice.core.endpoints.schemas import DeploymentCreate, EndpointC
 from jupyter_mlservice.core.errors import Conflict, InvalidRequest
 from jupyter_mlservice.core.rollouts import RolloutController, RolloutService
 from jupyter_mlservice.core.rollouts.schemas import RolloutCreate, RolloutPlan
+from jupyter_mlservice.core.timeutil import utcnow
 
 from .conftest import wait_for
 from .serving_fixtures import ROWS, save_iris_model, write_script
@@ -109,6 +110,7 @@ def test_a_rollout_moves_by_steps_waits_for_approval_survives_a_restart_and_drop
     client.start()
     try:
         plan = RolloutPlan(steps=[50, 100], interval_s=3, min_requests=5, grace_s=1)
+        before = utcnow()
         r = ws.rollouts.start(RolloutCreate(endpoint="steps", model="iris:2", plan=plan, require_approval=True,
                                             deployment_settings=settings("ok")), user="alice")
         assert (r.state, r.baseline, r.candidate, r.model, r.created_by) == ("Creating", "blue", "v2", "iris:2", "alice")
@@ -138,6 +140,21 @@ def test_a_rollout_moves_by_steps_waits_for_approval_survives_a_restart_and_drop
         assert ws.endpoints.get_endpoint("steps").traffic == {"v2": 100}
         assert ws.endpoints.get_endpoint("steps").deployments == ["v2"]
         assert ws.models.resolve("iris@champion").version == "2"
+        assert ws.models.alias_history("iris", "champion").items[0].version == "2"
+        # what served when: every split the endpoint went through, and what served before the rollout
+        history = ws.endpoints.history("steps").items
+        splits = [h.traffic for i, h in enumerate(history) if i == 0 or h.traffic != history[i - 1].traffic]
+        assert splits[:3] == [{"v2": 100}, {"blue": 50, "v2": 50}, {"blue": 100}]
+        assert history[0].models == {"v2": "iris:2"}  # after the baseline was deleted
+        then = ws.endpoints.history("steps", at=before).items[0]
+        assert then.traffic == {"blue": 100} and then.models == {"blue": "iris:1"}
+        with pytest.raises(Conflict, match="deployment 'blue' has been deleted"):
+            ws.endpoints.restore("steps", before)
+        from jupyter_mlservice.core.lineage import MODEL_VERSION, Node
+
+        graph = ws.lineage.graph(Node(MODEL_VERSION, "iris:2"), "downstream")  # model version -> rollout -> deployment
+        assert {(e.src_id, e.relation, e.dst_id) for e in graph.edges} >= {("iris:2", "rolled_out", r.id), (r.id, "deployed", "steps/v2")}
+        assert {n.id: n.details for n in graph.nodes}[r.id]["state"] == "Completed"
     finally:
         seen = client.finish()
     assert set(seen) == {200} and seen[200] > 50, seen  # no refused, dropped or failed request while traffic moved
@@ -192,6 +209,7 @@ def test_too_little_traffic_pauses_and_bad_input_is_refused(ws):
             RolloutPlan(**plan)
     assert ws.endpoints.get_endpoint("quiet").deployments == ["blue"]  # nothing created by the refusals
 
+    before = utcnow()
     r = ws.rollouts.start(RolloutCreate(endpoint="quiet", model="iris:2", plan=RolloutPlan(steps=[100], interval_s=1, min_requests=5),
                                         deployment_settings=settings("ok")))
     with pytest.raises(Conflict, match="still in progress"):
@@ -199,6 +217,8 @@ def test_too_little_traffic_pauses_and_bad_input_is_refused(ws):
     paused = state(ws.rollouts, r.id, "Paused")
     assert paused.reason.startswith("Inconclusive") and paused.traffic_percent == 100 and paused.history == []
     assert ws.endpoints.get_endpoint("quiet").traffic == {"v2": 100}  # it takes the traffic but is never promoted
+    # one click back to what served before the rollout started (blue still serves iris:1)
+    assert ws.endpoints.restore("quiet", before).traffic == {"blue": 100}
     aborted = ws.rollouts.abort(r.id, user="dave")
     assert aborted.state == "RolledBack" and aborted.reason == "aborted by dave"
     assert ws.endpoints.get_endpoint("quiet").traffic == {"blue": 100}

@@ -65,6 +65,11 @@ def test_a_new_data_version_runs_the_job_once_with_that_version_as_its_input(wor
     assert "cause=data:iris@2 read=3" in log_of(ws, job.id)
     assert job.id in ws.data.lineage("iris@2").model_dump_json()  # the job read exactly that version
     assert ws.jobs.row(job.id).tags[TAG_FIRING] == str(f.id)
+    from jupyter_mlservice.core.lineage import DATA_VERSION, Node
+
+    graph = ws.lineage.graph(Node(DATA_VERSION, "iris@2"), "downstream")  # data version -> trigger -> the job it started
+    assert {(e.src_type, e.src_id, e.relation, e.dst_type, e.dst_id) for e in graph.edges} >= {
+        ("data_version", "iris@2", "fired", "trigger", "retrain"), ("trigger", "retrain", "started", "job", job.id)}
 
     add_version(ws, "iris", "7,8")
     later = fired(ws, "retrain", 2)

@@ -52,6 +52,24 @@ def cmd_endpoint_traffic(args) -> int:
     return 0
 
 
+def cmd_endpoint_history(args) -> int:
+    items = client(args).endpoints.history(args.name, at=args.at, limit=args.limit)
+    rows = [{"since": h["time"], "traffic": _split(h["traffic"]), "mirror": _split(h["mirror_traffic"]),
+             "models": _split(h["models"])} for h in items]
+    emit(args, items, table(rows, ["since", "traffic", "mirror", "models"]))
+    return 0
+
+
+def cmd_endpoint_restore(args) -> int:
+    ep = client(args).endpoints.restore(args.name, at=args.at)
+    print(json.dumps({"traffic": ep.traffic, "mirror_traffic": ep.mirror_traffic}))
+    return 0
+
+
+def _split(values: dict) -> str:
+    return ",".join(f"{k}={v}" for k, v in values.items()) or "-"
+
+
 def cmd_endpoint_invoke(args) -> int:
     try:
         data = json.loads(open(args.file).read() if args.file else args.data)
@@ -127,6 +145,13 @@ def register(sub) -> None:
     p.add_argument("name")
     p.add_argument("split", nargs="+", metavar="NAME=PERCENT")
     p.add_argument("--mirror", action="store_true", help="set mirror traffic instead")
+    p = command(e, "history", cmd_endpoint_history, json=True, help="what it served and since when (--at T: then)")
+    p.add_argument("name")
+    p.add_argument("--at", help="an ISO 8601 instant, e.g. 2026-12-01T09:00:00Z")
+    p.add_argument("--limit", type=int, default=100)
+    p = command(e, "restore", cmd_endpoint_restore, help="serve again what it served at --at (its traffic split)")
+    p.add_argument("name")
+    p.add_argument("--at", required=True, help="an ISO 8601 instant")
     p = command(e, "invoke", cmd_endpoint_invoke)
     p.add_argument("name")
     p.add_argument("--data", default=None, help="JSON payload")

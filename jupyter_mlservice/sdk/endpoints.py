@@ -67,6 +67,19 @@ class Endpoints(Collection):
         return Endpoint(self._http.request("PUT", f"/endpoints/{_q(name)}/mirror", json={"mirror_traffic": mirror},
                                           timeout=ROLLOUT_TIMEOUT_S))
 
+    def history(self, name: str, at: Any = None, limit: int = 100) -> list[dict[str, Any]]:
+        """What the endpoint served and since when, newest first: traffic, mirror traffic and each
+        deployment's model version. ``at`` (a datetime or ISO string): only the entry in force then.
+        ``ml.endpoints.history("iris", at="2026-12-01T09:00:00Z")[0]["models"]``"""
+        params = {"limit": limit, **({"at": at.isoformat() if hasattr(at, "isoformat") else str(at)} if at is not None else {})}
+        return self._http.get(f"/endpoints/{_q(name)}/history", params=params)["items"]
+
+    def restore(self, name: str, at: Any) -> Endpoint:
+        """Serve again what the endpoint served at ``at`` (its traffic split), if those deployments
+        still serve the same versions. ``ml.endpoints.restore("iris", at=before_the_rollout)``"""
+        when = at.isoformat() if hasattr(at, "isoformat") else str(at)
+        return Endpoint(self._http.request("POST", f"/endpoints/{_q(name)}/restore", json={"at": when}, timeout=ROLLOUT_TIMEOUT_S))
+
     def invoke(self, name: str, data: Any, deployment: str | None = None, path: str = "/invocations") -> Any:
         """Call the endpoint with a JSON payload, as an application would; returns the decoded answer.
 

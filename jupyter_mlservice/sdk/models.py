@@ -67,6 +67,10 @@ class Models(Collection):
         """``ml.models.set_alias("iris", "champion", mv.version)``"""
         return ModelVersion(self._http.request("PUT", f"/models/{quote(name, safe='')}/aliases/{quote(alias, safe='')}", json={"version": str(version)}))
 
+    def alias_history(self, name: str, alias: str | None = None) -> list[dict[str, Any]]:
+        """Where each alias pointed and since when, newest first. ``ml.models.alias_history("iris", "champion")``"""
+        return self._http.get(f"/models/{quote(name, safe='')}/alias-history", params={"alias": alias} if alias else None)["items"]
+
     def delete_alias(self, name: str, alias: str) -> None:
         """``ml.models.delete_alias("iris", "champion")``"""
         self._http.delete(f"/models/{quote(name, safe='')}/aliases/{quote(alias, safe='')}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from datetime import datetime
 from http.client import responses
 from typing import Any, TypeVar
 
@@ -72,6 +73,16 @@ class MLServiceHandler(ExtensionHandlerMixin, APIHandler):
         if not low <= value <= high:
             raise web.HTTPError(400, f"query parameter {name} must be between {low} and {high}", reason="InvalidRequest")
         return value
+
+    def query_time(self, name: str) -> datetime | None:
+        """An ISO 8601 instant from the query (``Z`` accepted; naive = UTC), or None when absent."""
+        raw = self.get_query_argument(name, None)
+        if raw is None:
+            return None
+        try:
+            return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise web.HTTPError(400, f"query parameter {name} must be an ISO 8601 time, e.g. 2026-12-03T14:00:00Z", reason="InvalidRequest") from None
 
     def get_login_url(self) -> str:
         # Jupyter's API handlers answer 403 to a request with no credentials; 401 says what is

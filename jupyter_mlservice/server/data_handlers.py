@@ -173,7 +173,8 @@ class LineageHandler(MLServiceHandler):
         node_type = self.get_query_argument("type", "")
         node_id = self.get_query_argument("id", "")
         if not node_type or not node_id:
-            raise web.HTTPError(400, "give type (data_version, job, model_version, deployment) and id (e.g. iris@2, job-..., iris:3, ep/blue)", reason="InvalidRequest")
+            raise web.HTTPError(400, "give type (data_version, job, model_version, deployment, evaluation, rollout, trigger) and id "
+                                     "(e.g. iris@2, job-..., iris:3, ep/blue, ev-..., ro-..., retrain)", reason="InvalidRequest")
         direction = self.get_query_argument("direction", "both")
         depth = self.query_int("depth", 6, high=20)
         self.reply(await self.run(self.workspace.lineage.graph, Node(node_type, node_id), direction, depth))

@@ -9,6 +9,8 @@ from ..core.endpoints.schemas import (
     DeploymentUpdate,
     Endpoint,
     EndpointCreate,
+    EndpointHistory,
+    EndpointRestore,
     EndpointKeys,
     EndpointMetrics,
     EndpointPage,
@@ -170,4 +172,30 @@ OPS = [
         "GET", "/endpoints/{name}/deployments/{deployment}/logs", DeploymentLogsHandler, "getDeploymentLogs", "The deployment's log from a byte offset.", LogChunk,
         query=(Query("offset", "integer", "Byte offset."),), tag=T,
     ),
+]
+
+
+class EndpointHistoryHandler(_Base):
+    @authenticated
+    @authorized
+    async def get(self, name: str):
+        at = self.query_time("at")
+        self.reply(await self.run(self.endpoints.history, name, at, self.query_int("limit", 100)))
+
+
+class EndpointRestoreHandler(_Base):
+    @authenticated
+    @authorized
+    async def post(self, name: str):
+        body = self.parse(EndpointRestore)
+        self.reply(await self.run(self.endpoints.restore, name, body.at))
+
+
+OPS += [
+    Op("GET", "/endpoints/{name}/history", EndpointHistoryHandler, "getEndpointHistory",
+       "What the endpoint served and since when (traffic, mirror, each deployment's model version), newest first; `at`: the entry in force then.",
+       EndpointHistory, query=(Query("at", description="An instant (ISO 8601; naive = UTC)."), Query("limit", "integer", "At most this many entries.")), tag=T),
+    Op("POST", "/endpoints/{name}/restore", EndpointRestoreHandler, "restoreEndpoint",
+       "Serve again what the endpoint served at an instant (its traffic split), when those deployments still serve the same versions.",
+       Endpoint, EndpointRestore, tag=T),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.registry.schemas import (
+    AliasHistory,
     AliasSet,
     ModelRegister,
     ModelUpdate,
@@ -85,6 +86,14 @@ class ModelVersionHandler(MLServiceHandler):
         self.no_content()
 
 
+class ModelAliasHistoryHandler(MLServiceHandler):
+    @authenticated
+    @authorized
+    async def get(self, name: str):
+        alias = self.get_query_argument("alias", None)
+        self.reply(await self.run(self.workspace.models.alias_history, name, alias, self.query_int("limit", 100)))
+
+
 class ModelAliasHandler(MLServiceHandler):
     @authenticated
     @authorized
@@ -119,6 +128,9 @@ OPS = [
     Op("GET", "/models/{name}/versions/{version}", ModelVersionHandler, "getModelVersion", "A version with its lineage.", ModelVersion, tag=T),
     Op("PATCH", "/models/{name}/versions/{version}", ModelVersionHandler, "updateModelVersion", "Change a version's description or tags.", ModelVersion, ModelUpdate, tag=T),
     Op("DELETE", "/models/{name}/versions/{version}", ModelVersionHandler, "deleteModelVersion", "Delete a version.", None, status=204, tag=T),
+    Op("GET", "/models/{name}/alias-history", ModelAliasHistoryHandler, "getModelAliasHistory",
+       "Where each alias pointed and since when, newest first (aliases set through the service).", AliasHistory,
+       query=(Query("alias", description="Only this alias."), Query("limit", "integer", "At most this many changes.")), tag=T),
     Op("PUT", "/models/{name}/aliases/{alias}", ModelAliasHandler, "setModelAlias", "Point an alias at a version.", ModelVersion, AliasSet, tag=T),
     Op("DELETE", "/models/{name}/aliases/{alias}", ModelAliasHandler, "deleteModelAlias", "Remove an alias.", None, status=204, tag=T),
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from tornado import web
 
 from ..core.data.schemas import DataVersion
@@ -28,15 +26,6 @@ class _Base(MLServiceHandler):
     @property
     def monitors(self):
         return self.workspace.monitors
-
-    def query_time(self, name: str) -> datetime | None:
-        raw = self.get_query_argument(name, None)
-        if raw is None:
-            return None
-        try:
-            return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            raise web.HTTPError(400, f"query parameter {name} must be an ISO 8601 time, e.g. 2026-12-03T14:00:00Z", reason="InvalidRequest") from None
 
 
 class CollectedRegisterHandler(_Base):

@@ -493,6 +493,23 @@ export interface paths {
         patch: operations["updateModelVersion"];
         trace?: never;
     };
+    "/mlservice/api/models/{name}/alias-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where each alias pointed and since when, newest first (aliases set through the service). */
+        get: operations["getModelAliasHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/mlservice/api/models/{name}/aliases/{alias}": {
         parameters: {
             query?: never;
@@ -732,6 +749,40 @@ export interface paths {
         get: operations["getDeploymentLogs"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/endpoints/{name}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the endpoint served and since when (traffic, mirror, each deployment's model version), newest first; `at`: the entry in force then. */
+        get: operations["getEndpointHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/endpoints/{name}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Serve again what the endpoint served at an instant (its traffic split), when those deployments still serve the same versions. */
+        post: operations["restoreEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1638,6 +1689,31 @@ export interface components {
              * @default true
              */
             notify?: boolean;
+        };
+        /** AliasChange */
+        AliasChange: {
+            /** Alias */
+            alias: string;
+            /**
+             * Version
+             * @description The version it pointed to from `since`; null: removed.
+             */
+            version: string | null;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+        };
+        /** AliasHistory */
+        AliasHistory: {
+            /** Name */
+            name: string;
+            /**
+             * Items
+             * @description Newest first.
+             */
+            items: components["schemas"]["AliasChange"][];
         };
         /** AliasSet */
         AliasSet: {
@@ -3159,6 +3235,40 @@ export interface components {
              */
             description?: string;
         };
+        /** EndpointHistory */
+        EndpointHistory: {
+            /** Endpoint */
+            endpoint: string;
+            /**
+             * Items
+             * @description Newest first; with `at`, the one entry in force then.
+             */
+            items: components["schemas"]["EndpointHistoryEntry"][];
+        };
+        /** EndpointHistoryEntry */
+        EndpointHistoryEntry: {
+            /**
+             * Time
+             * Format: date-time
+             * @description From when the endpoint served this (UTC).
+             */
+            time: string;
+            /** Traffic */
+            traffic: {
+                [key: string]: number;
+            };
+            /** Mirror Traffic */
+            mirror_traffic: {
+                [key: string]: number;
+            };
+            /**
+             * Models
+             * @description Deployment -> the model version it served (`name:version`).
+             */
+            models: {
+                [key: string]: string;
+            };
+        };
         /** EndpointKeys */
         EndpointKeys: {
             /** Primary */
@@ -3187,6 +3297,15 @@ export interface components {
              * @default null
              */
             next_cursor?: string | null;
+        };
+        /** EndpointRestore */
+        EndpointRestore: {
+            /**
+             * At
+             * Format: date-time
+             * @description Serve again what the endpoint served at this instant (naive = UTC).
+             */
+            at: string;
         };
         /** EndpointSeries */
         EndpointSeries: {
@@ -9174,6 +9293,87 @@ export interface operations {
             };
         };
     };
+    getModelAliasHistory: {
+        parameters: {
+            query?: {
+                /** @description Only this alias. */
+                alias?: string;
+                /** @description At most this many changes. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliasHistory"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     setModelAlias: {
         parameters: {
             query?: never;
@@ -10761,6 +10961,167 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LogChunk"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getEndpointHistory: {
+        parameters: {
+            query?: {
+                /** @description An instant (ISO 8601; naive = UTC). */
+                at?: string;
+                /** @description At most this many entries. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointHistory"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restoreEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointRestore"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
                 };
             };
             /** @description Bad input; the message says what to change. */

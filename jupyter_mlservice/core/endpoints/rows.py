@@ -22,6 +22,30 @@ class EndpointRows:
 
     def changed(self, endpoint: str, action: str, deployment: str | None = None, status: str | None = None) -> None:
         self.events.emit("endpoint", {"endpoint": endpoint, "deployment": deployment, "action": action, "status": status})
+        self.remember(endpoint)
+
+    def remember(self, endpoint: str) -> None:
+        """Add a history row when what the endpoint serves (traffic, mirror, models) changed."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .tables import EndpointHistoryRow
+
+        try:
+            with self.store.session() as s:
+                ep = s.get(EndpointRow, endpoint)
+                if ep is None:
+                    return
+                deps = s.scalars(select(DeploymentRow).where(DeploymentRow.endpoint == endpoint))
+                now = {"traffic": dict(ep.traffic or {}), "mirror_traffic": dict(ep.mirror_traffic or {}),
+                       "models": {d.name: f"{(d.spec or {}).get('model_name')}:{(d.spec or {}).get('model_version')}" for d in deps}}
+                last = s.scalar(select(EndpointHistoryRow).where(EndpointHistoryRow.endpoint == endpoint)
+                                .order_by(EndpointHistoryRow.time.desc(), EndpointHistoryRow.id.desc()).limit(1))
+                if last is None or {"traffic": last.traffic, "mirror_traffic": last.mirror_traffic, "models": last.models} != now:
+                    s.add(EndpointHistoryRow(endpoint=endpoint, time=utcnow(), **now))
+        except SQLAlchemyError:  # history is a record of changes already made: never fail the change itself
+            import logging
+
+            logging.getLogger("jupyter_mlservice.endpoints").exception("endpoint %s: history not recorded", endpoint)
 
     # ---- read ----------------------------------------------------------------------------------
 

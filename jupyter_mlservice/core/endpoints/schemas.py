@@ -161,3 +161,19 @@ class EndpointMetrics(Model):
     deployments: dict[str, dict[str, float]] = Field(
         description="requests, errors, p50_ms, p99_ms per deployment; collected and collection_dropped when it collects."
     )
+
+
+class EndpointHistoryEntry(Model):
+    time: datetime = Field(description="From when the endpoint served this (UTC).")
+    traffic: dict[str, int]
+    mirror_traffic: dict[str, int]
+    models: dict[str, str] = Field(description="Deployment -> the model version it served (`name:version`).")
+
+
+class EndpointHistory(Model):
+    endpoint: str
+    items: list[EndpointHistoryEntry] = Field(description="Newest first; with `at`, the one entry in force then.")
+
+
+class EndpointRestore(Model):
+    at: datetime = Field(description="Serve again what the endpoint served at this instant (naive = UTC).")

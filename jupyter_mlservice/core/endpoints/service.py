@@ -11,6 +11,7 @@ import secrets
 import shutil
 import socket
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..environments.usage import deployment_environment
-from ..errors import Conflict, InvalidRequest
+from ..errors import Conflict, InvalidRequest, NotFound
 from ..jobs.snapshot import snapshot
 from ..logfile import read_from
 from ..pagination import page
@@ -37,6 +38,8 @@ from .schemas import (
     DeploymentUpdate,
     Endpoint,
     EndpointCreate,
+    EndpointHistory,
+    EndpointHistoryEntry,
     EndpointKeys,
     EndpointPage,
     InvokeRequest,
@@ -173,6 +176,52 @@ class EndpointService:
                 setattr(self.rows.endpoint(name, s), label, {k: int(v) for k, v in traffic.items() if v})
             self.controller.reconcile(name)
         self.rows.changed(name, "traffic", None, ep.status)
+        return self.get_endpoint(name)
+
+    # ---- what served when ----------------------------------------------------------------------
+
+    def history(self, name: str, at: datetime | None = None, limit: int = 100) -> EndpointHistory:
+        """What the endpoint served and since when, newest first; with ``at``, the entry in force then."""
+        from sqlalchemy import select
+
+        from .tables import EndpointHistoryRow
+
+        self.rows.endpoint(name)
+        q = select(EndpointHistoryRow).where(EndpointHistoryRow.endpoint == name)
+        if at is not None:
+            q = q.where(EndpointHistoryRow.time <= _naive_utc(at))
+            limit = 1
+        with self.store.session() as s:
+            rows = list(s.scalars(q.order_by(EndpointHistoryRow.time.desc(), EndpointHistoryRow.id.desc()).limit(limit)))
+        if at is not None and not rows:
+            raise NotFound(f"endpoint {name!r} has no history before {at.isoformat()} (it was created later)")
+        return EndpointHistory(endpoint=name, items=[EndpointHistoryEntry(time=as_utc(r.time), traffic=r.traffic or {},
+                                                                         mirror_traffic=r.mirror_traffic or {}, models=r.models or {})
+                                                     for r in rows])
+
+    def restore(self, name: str, at: datetime) -> Endpoint:
+        """Serve again what the endpoint served at ``at``: its traffic and mirror split, provided the
+        deployments that took traffic then still exist and serve the same model versions."""
+        then = self.history(name, at).items[0]
+        now = {d.name: d for d in self.rows.deployments(name)}
+        problems = []
+        for dep in sorted({*then.traffic, *then.mirror_traffic}):
+            if dep not in now:
+                problems.append(f"deployment {dep!r} has been deleted")
+            else:
+                model = f"{now[dep].spec.get('model_name')}:{now[dep].spec.get('model_version')}"
+                if model != then.models.get(dep):
+                    problems.append(f"deployment {dep!r} now serves {model} (it served {then.models.get(dep)})")
+        if problems:
+            raise Conflict(f"cannot serve again what {name!r} served at {then.time.isoformat()}: " + "; ".join(problems)
+                           + "; deploy those versions again, then set the traffic")
+        current = self.get_endpoint(name)
+        if current.mirror_traffic and current.mirror_traffic != then.mirror_traffic:
+            self.set_traffic(name, {}, mirror=True)  # so that no deployment is live and mirrored at once on the way
+        if current.traffic != then.traffic:
+            self.set_traffic(name, then.traffic)
+        if then.mirror_traffic and self.get_endpoint(name).mirror_traffic != then.mirror_traffic:
+            self.set_traffic(name, then.mirror_traffic, mirror=True)
         return self.get_endpoint(name)
 
     # ---- deployments ---------------------------------------------------------------------------
@@ -360,6 +409,10 @@ class EndpointService:
             all_traffic_pending=bool(row.all_traffic),
             created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
         )
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _key() -> str:

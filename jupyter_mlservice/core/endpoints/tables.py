@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..tables import Base
@@ -44,3 +44,18 @@ class DeploymentRow(Base):
     all_traffic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class EndpointHistoryRow(Base):
+    """What an endpoint served from ``time`` on: its traffic, mirror traffic and each deployment's
+    model version. A row is added whenever one of them changes ("what served at time T")."""
+
+    __tablename__ = "endpoint_history"
+    __table_args__ = (Index("ix_endpoint_history_time", "endpoint", "time"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint: Mapped[str] = mapped_column(String(64))
+    time: Mapped[datetime] = mapped_column(DateTime)
+    traffic: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    mirror_traffic: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    models: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # deployment -> name:version

@@ -12,4 +12,5 @@ def attach(workspace) -> EvaluationService:
     workspace.evaluations = service
     workspace.services.append(service)
     workspace.add_job_listener(service.job_changed)
+    workspace.lineage.add_describer("evaluation", service.describe)
     return service

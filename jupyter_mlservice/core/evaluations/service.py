@@ -85,8 +85,18 @@ class EvaluationService:
         )
         with self.store.session() as s:
             s.add(row)
+        self._record_lineage(row)
         self._changed(row)
         return self.get(eval_id)
+
+    def _record_lineage(self, row: EvaluationRow) -> None:
+        """candidate and baseline versions -> the evaluation <- its job (which reads the data version)."""
+        from ..lineage.service import EVALUATION, JOB, MODEL_VERSION, Node
+
+        node = Node(EVALUATION, row.id)
+        self.lineage.record(Node(MODEL_VERSION, f"{row.candidate_name}:{row.candidate_version}"), node, "candidate")
+        self.lineage.record(Node(MODEL_VERSION, f"{row.baseline_name}:{row.baseline_version}"), node, "baseline")
+        self.lineage.record(Node(JOB, row.job_id), node, "evaluated")
 
     # ---- the job's end -----------------------------------------------------------------------
 
@@ -159,6 +169,13 @@ class EvaluationService:
         with self.store.session() as s:
             rows, nxt = page(s, q, [EvaluationRow.created_at, EvaluationRow.id], limit, cursor, descending=True)
         return EvaluationPage(items=[self._to_model(r) for r in rows], next_cursor=nxt)
+
+    def describe(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """What a lineage reader shows of evaluation nodes."""
+        with self.store.session() as s:
+            rows = list(s.scalars(select(EvaluationRow).where(EvaluationRow.id.in_(ids))))
+        return {r.id: {"status": r.status, "passed": r.passed, "candidate": f"{r.candidate_name}:{r.candidate_version}",
+                       "baseline": f"{r.baseline_name}:{r.baseline_version}", "job_id": r.job_id} for r in rows}
 
     def _data_version(self, job_id: str) -> str | None:
         from ..lineage.service import DATA_VERSION, JOB, Node

@@ -6,6 +6,6 @@ registered from a job's run, a deployment started serving a model version); read
 edges downstream (what was made from this) or upstream (what this was made from).
 """
 
-from .service import DATA_VERSION, DEPLOYMENT, JOB, MODEL_VERSION, LineageService, Node
+from .service import DATA_VERSION, DEPLOYMENT, EVALUATION, JOB, MODEL_VERSION, ROLLOUT, TRIGGER, LineageService, Node
 
-__all__ = ["DATA_VERSION", "DEPLOYMENT", "JOB", "MODEL_VERSION", "LineageService", "Node"]
+__all__ = ["DATA_VERSION", "DEPLOYMENT", "EVALUATION", "JOB", "MODEL_VERSION", "ROLLOUT", "TRIGGER", "LineageService", "Node"]

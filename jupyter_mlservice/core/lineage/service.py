@@ -21,7 +21,10 @@ DATA_VERSION = "data_version"
 JOB = "job"
 MODEL_VERSION = "model_version"
 DEPLOYMENT = "deployment"
-NODE_TYPES = (DATA_VERSION, JOB, MODEL_VERSION, DEPLOYMENT)
+EVALUATION = "evaluation"
+ROLLOUT = "rollout"
+TRIGGER = "trigger"
+NODE_TYPES = (DATA_VERSION, JOB, MODEL_VERSION, DEPLOYMENT, EVALUATION, ROLLOUT, TRIGGER)
 
 Direction = Literal["upstream", "downstream", "both"]
 

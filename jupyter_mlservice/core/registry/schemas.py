@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field
@@ -60,3 +61,14 @@ class AliasSet(Model):
 class ModelUpdate(Model):
     description: str | None = None
     tags: dict[str, str] | None = None
+
+
+class AliasChange(Model):
+    alias: str
+    version: str | None = Field(description="The version it pointed to from `since`; null: removed.")
+    since: datetime
+
+
+class AliasHistory(Model):
+    name: str
+    items: list[AliasChange] = Field(description="Newest first.")

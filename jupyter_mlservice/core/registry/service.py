@@ -20,7 +20,8 @@ from ..jobs import JobService
 from ..pagination import check_mlflow_page_token
 from ..paths import relative_subpath
 from ..schemas import MODEL_ALIAS_PATTERN, MODEL_NAME_PATTERN
-from .schemas import ModelVersion, RegisteredModel, RegisteredModelPage
+from ..timeutil import as_utc, utcnow
+from .schemas import AliasChange, AliasHistory, ModelVersion, RegisteredModel, RegisteredModelPage
 
 MODEL_NAME = re.compile(MODEL_NAME_PATTERN)
 ALIAS = re.compile(MODEL_ALIAS_PATTERN)
@@ -55,6 +56,7 @@ class ModelService:
         self.jobs = jobs
         self.events = events or EventBus()
         self.lineage_edges = lineage  # LineageService: job -> model version edges, a version's data inputs
+        self.store = jobs.store if jobs is not None else None  # the alias history
         self.max_copy_bytes = max_copy_bytes
 
     def _changed(self, name: str, action: str, version: str | None = None, alias: str | None = None) -> None:
@@ -339,13 +341,39 @@ class ModelService:
             raise InvalidRequest("alias must start with a letter, use letters, digits, '_' or '-', and not be 'latest'")
         self._mv(name, str(version))
         self.client.set_registered_model_alias(name, alias, str(version))
+        self._remember_alias(name, alias, str(version))
         self._changed(name, "alias", str(version), alias)
         return self.version(name, version)
 
     def delete_alias(self, name: str, alias: str) -> None:
         self._registered(name)
         self.client.delete_registered_model_alias(name, alias)
+        self._remember_alias(name, alias, None)
         self._changed(name, "alias", None, alias)
+
+    def _remember_alias(self, name: str, alias: str, version: str | None) -> None:
+        if self.store is None:
+            return
+        from .tables import AliasHistoryRow
+
+        with self.store.session() as s:
+            s.add(AliasHistoryRow(name=name, alias=alias, version=version, time=utcnow()))
+
+    def alias_history(self, name: str, alias: str | None = None, limit: int = 100) -> AliasHistory:
+        """Where each alias pointed and since when, newest first (set through this service)."""
+        self._registered(name)
+        if self.store is None:
+            return AliasHistory(name=name, items=[])
+        from sqlalchemy import select
+
+        from .tables import AliasHistoryRow
+
+        q = select(AliasHistoryRow).where(AliasHistoryRow.name == name)
+        if alias:
+            q = q.where(AliasHistoryRow.alias == alias)
+        with self.store.session() as s:
+            rows = list(s.scalars(q.order_by(AliasHistoryRow.time.desc(), AliasHistoryRow.id.desc()).limit(limit)))
+        return AliasHistory(name=name, items=[AliasChange(alias=r.alias, version=r.version, since=as_utc(r.time)) for r in rows])
 
     def update_version(self, name: str, version: str, description: str | None, tags: dict[str, str] | None) -> ModelVersion:
         self._mv(name, version)

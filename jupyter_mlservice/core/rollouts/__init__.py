@@ -9,9 +9,10 @@ __all__ = ["RolloutController", "RolloutService", "attach"]
 
 def attach(workspace) -> RolloutService:
     """Add ``ws.rollouts`` and its loop (``ws.rollout_controller``, in ``ws.services``)."""
-    service = RolloutService(workspace.store, workspace.endpoints, workspace.models, events=workspace.events)
+    service = RolloutService(workspace.store, workspace.endpoints, workspace.models, events=workspace.events, lineage=workspace.lineage)
     controller = RolloutController(service)
     service.on_change = controller.wake
     workspace.rollouts, workspace.rollout_controller = service, controller
     workspace.services.append(controller)
+    workspace.lineage.add_describer("rollout", service.describe)
     return service

@@ -30,8 +30,9 @@ CANDIDATE_SETTINGS = ("code", "scoring_script", "replicas", "request_settings", 
 
 class RolloutService:
     def __init__(self, store: Store, endpoints, models, clock: Callable[[], datetime] = utcnow, events: EventBus | None = None,
-                 on_change: Callable[[], None] = lambda: None):
+                 on_change: Callable[[], None] = lambda: None, lineage=None):
         self.store = store
+        self.lineage = lineage  # model version -> rollout -> candidate deployment
         self.endpoints = endpoints
         self.models = models
         self.clock = clock
@@ -83,6 +84,12 @@ class RolloutService:
         self.endpoints.create_deployment(body.endpoint, create)  # checks the script, the environment...: a 400 leaves no rollout
         with self.store.session() as s:
             s.add(row)
+        if self.lineage is not None:
+            from ..lineage.service import DEPLOYMENT, MODEL_VERSION, ROLLOUT, Node
+
+            self.lineage.record(Node(MODEL_VERSION, row.model), Node(ROLLOUT, row.id), "rolled_out")
+            self.lineage.record(Node(ROLLOUT, row.id), Node(DEPLOYMENT, f"{row.endpoint}/{row.candidate}"), "deployed",
+                                {"baseline": f"{row.endpoint}/{baseline}"})
         log.info("rollout %s: %s on %s (from %s), plan %s", row.id, row.model, row.endpoint, baseline, body.plan.steps)
         self.changed(row, "started")
         return self.get(row.id)
@@ -149,6 +156,13 @@ class RolloutService:
         with self.store.session() as s:
             rows, nxt = page(s, q, [RolloutRow.created_at, RolloutRow.id], limit, cursor, descending=True)
         return RolloutPage(items=[self._to_model(r) for r in rows], next_cursor=nxt)
+
+    def describe(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """What a lineage reader shows of rollout nodes."""
+        with self.store.session() as s:
+            rows = list(s.scalars(select(RolloutRow).where(RolloutRow.id.in_(ids))))
+        return {r.id: {"state": r.state, "endpoint": r.endpoint, "model": r.model, "baseline": r.baseline, "candidate": r.candidate,
+                       "reason": r.reason} for r in rows}
 
     def _to_model(self, row: RolloutRow) -> Rollout:
         plan = RolloutPlan(**row.plan)

@@ -10,10 +10,11 @@ __all__ = ["TAG_FIRING", "TAG_TRIGGER", "TriggerController", "TriggerService", "
 
 def attach(workspace) -> TriggerService:
     """Add ``ws.triggers`` and its loop (``ws.trigger_controller``, in ``ws.services``)."""
-    service = TriggerService(workspace.store, workspace.jobs, workspace.models, events=workspace.events)
+    service = TriggerService(workspace.store, workspace.jobs, workspace.models, events=workspace.events, lineage=workspace.lineage)
     controller = TriggerController(service)
     service.on_change = controller.wake
     workspace.events.subscribe(controller.event)
     workspace.triggers, workspace.trigger_controller = service, controller
     workspace.services.append(controller)
+    workspace.lineage.add_describer("trigger", service.describe)
     return service

@@ -60,8 +60,9 @@ def render(run: dict[str, Any], trigger_name: str, cause: dict[str, Any], fired_
 
 
 class Firing:
-    def __init__(self, store: Store, jobs, clock: Callable[[], datetime] = utcnow, events: EventBus | None = None):
+    def __init__(self, store: Store, jobs, clock: Callable[[], datetime] = utcnow, events: EventBus | None = None, lineage=None):
         self.store = store
+        self.lineage = lineage  # cause -> trigger -> the job it started
         self.jobs = jobs
         self.clock = clock
         self.events = events or EventBus()
@@ -99,8 +100,22 @@ class Firing:
             self._fired(trigger.name, firing.id, "failed")
             return
         self.set(firing.id, state="submitted", job_id=job.id, reason=None)
+        self._record_lineage(trigger, firing, job.id)
         self._fired(trigger.name, firing.id, "submitted")
         log.info("trigger %s: %s submitted %s", trigger.name, firing.cause_key, job.id)
+
+    def _record_lineage(self, trigger: TriggerRow, firing: TriggerFiringRow, job_id: str) -> None:
+        if self.lineage is None:
+            return
+        from ..lineage.service import DATA_VERSION, JOB, MODEL_VERSION, TRIGGER, Node
+
+        node, attrs = Node(TRIGGER, trigger.name), {"firing_id": firing.id, "cause": firing.cause_key}
+        cause = firing.cause or {}
+        if cause.get("kind") == "data" and cause.get("name"):
+            self.lineage.record(Node(DATA_VERSION, f"{cause['name']}@{cause['version']}"), node, "fired", attrs)
+        elif cause.get("kind") in ("model", "model_alias", "model_tag") and cause.get("name"):
+            self.lineage.record(Node(MODEL_VERSION, f"{cause['name']}:{cause['version']}"), node, "fired", attrs)
+        self.lineage.record(node, Node(JOB, job_id), "started", attrs)
 
     def _fired(self, name: str, firing_id: int, state: str) -> None:
         self.events.emit("trigger", {"name": name, "action": "fired", "firing_id": firing_id, "status": state})

@@ -33,10 +33,10 @@ SAMPLE_CAUSE = {"kind": "manual", "name": "name", "version": 1, "ref": "ref", "d
 
 class TriggerService:
     def __init__(self, store: Store, jobs, models, clock: Callable[[], datetime] = utcnow, events: EventBus | None = None,
-                 on_change: Callable[[], None] = lambda: None):
+                 on_change: Callable[[], None] = lambda: None, lineage=None):
         self.store = store
         self.events = events or EventBus()
-        self.firing = Firing(store, jobs, clock, self.events)
+        self.firing = Firing(store, jobs, clock, self.events, lineage)
         self.watchers = Watchers(store, models)
         self.on_change = on_change  # wakes the controller
 
@@ -138,6 +138,12 @@ class TriggerService:
             rows, nxt = page(s, select(TriggerFiringRow).where(TriggerFiringRow.trigger_id == row.id),
                              [TriggerFiringRow.id], limit, cursor, descending=True)
         return TriggerFiringPage(items=self._firings(rows, name), next_cursor=nxt)
+
+    def describe(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        """What a lineage reader shows of trigger nodes."""
+        with self.store.session() as s:
+            rows = list(s.scalars(select(TriggerRow).where(TriggerRow.name.in_(names))))
+        return {r.name: {"on": r.on, "enabled": r.enabled} for r in rows}
 
     def _to_model(self, row: TriggerRow) -> Trigger:
         with self.store.session() as s:
