@@ -138,3 +138,21 @@ def test_cancel_cancels_running_steps_and_skips_the_rest(workspace):
     assert run.status == "Canceled"
     assert [s.status for s in run.steps] == ["canceled", "skipped"]
     assert workspace.jobs.get(run.steps[0].job_id).status.value == "Canceled"
+
+
+def test_a_schedule_runs_a_pipeline_with_templated_parameters(workspace):
+    from jupyter_mlservice.core.schedules.schemas import ScheduleCreate
+
+    pipeline = {"name": "nightly", "inputs": {"day": {"type": "str"}},
+                "jobs": {"say": {"command": "echo day=${{inputs.day}}", "inputs": {"day": "${{parent.inputs.day}}"}}}}
+    with pytest.raises(InvalidRequest) as err:
+        workspace.schedules.create(ScheduleCreate(name="bad", cron="0 2 * * *", job={"pipeline": {**pipeline, "jobs": {}}}))
+    assert "jobs" in err.value.message
+    workspace.schedules.create(ScheduleCreate(name="nightly", cron="0 2 * * *", enabled=False,
+                                              job={"pipeline": pipeline, "parameters": {"day": "{{ scheduled_date }}"}, "experiment": "nightly"}))
+    run = workspace.schedules.run_now("nightly")
+    assert run.state == "submitted", run
+    pipe = wait_run(workspace, run.job_id)
+    assert pipe.status == "Completed" and pipe.job.tags["mlservice.schedule"] == "nightly"
+    text = workspace.jobs.logs(pipe.steps[0].job_id).text
+    assert f"day={pipe.inputs['day']}" in text and pipe.inputs["day"][:2] == "20"

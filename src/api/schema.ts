@@ -6095,7 +6095,7 @@ export interface components {
             description?: string;
             /**
              * Job
-             * @description A job spec as POST /jobs takes it (any kind). Strings may use `{{ scheduled_time }}`, `{{ scheduled_date }}`, `{{ schedule_name }}`...
+             * @description A job spec as POST /jobs takes it (any kind), or a pipeline submit as POST /pipelines takes it (`{"pipeline": {...}, "parameters": {...}}`). Strings may use `{{ scheduled_time }}`, `{{ scheduled_date }}`, `{{ schedule_name }}`...
              */
             job: {
                 [key: string]: unknown;

@@ -27,4 +27,7 @@ def attach(workspace) -> PipelineService:
     workspace.pipeline_controller = controller
     workspace.services.append(controller)
     workspace.add_job_listener(controller.job_changed)
+    scheduler = getattr(workspace, "schedules", None)
+    if scheduler is not None:  # schedules run pipelines: job={"pipeline": ...}
+        scheduler.firing.pipelines = service
     return service

@@ -171,6 +171,34 @@ class PipelineSpec(Model):
     settings: PipelineSettings = Field(default_factory=PipelineSettings)
     experiment_name: str | None = Field(None, description="Experiment (Azure's field); the submit's experiment wins.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _azure_shape(cls, v: Any) -> Any:
+        """An Azure ML pipeline job file, read as YAML, is accepted as it is: `$schema`, `compute`
+        and `tags` at the top and `compute` on steps are mapped or dropped."""
+        if not isinstance(v, dict):
+            return v
+        v = {k: x for k, x in v.items() if k not in ("$schema", "tags", "experiment_name_suffix")}
+        if "compute" in v:
+            compute = v.pop("compute")
+            settings = dict(v.get("settings") or {})
+            settings.setdefault("default_target", compute)
+            v["settings"] = settings
+        if isinstance(v.get("settings"), dict) and "compute" in v["settings"]:
+            settings = dict(v["settings"])
+            settings.setdefault("default_target", settings.pop("compute"))
+            v["settings"] = settings
+        if isinstance(v.get("jobs"), dict):
+            jobs = {}
+            for name, step in v["jobs"].items():
+                if isinstance(step, dict):
+                    step = {k: x for k, x in step.items() if k != "$schema"}
+                    if "compute" in step:
+                        step.setdefault("target", step.pop("compute"))
+                jobs[name] = step
+            v["jobs"] = jobs
+        return v
+
     @field_validator("jobs")
     @classmethod
     def _step_names(cls, jobs: dict[str, PipelineStep]) -> dict[str, PipelineStep]:

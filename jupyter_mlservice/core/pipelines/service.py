@@ -248,17 +248,6 @@ def spec_from_yaml(text: str) -> PipelineSpec:
         raise InvalidRequest(f"the pipeline file is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidRequest("the pipeline file must be a mapping with jobs:")
-    data = {k: v for k, v in data.items() if k not in ("$schema", "compute", "tags", "experiment_name_suffix")}
-    if "compute" in (data.get("settings") or {}):
-        data["settings"] = {**data["settings"], "default_target": data["settings"].pop("compute")}
-    jobs = data.get("jobs") or {}
-    for name, step in list(jobs.items()) if isinstance(jobs, dict) else []:
-        if isinstance(step, dict):
-            step = dict(step)
-            if "compute" in step:
-                step["target"] = step.pop("compute")
-            step.pop("$schema", None)
-            jobs[name] = step
     try:
         return PipelineSpec.model_validate(data)
     except ValidationError as exc:
