@@ -172,7 +172,7 @@ def component(fn=None, *, name: str | None = None, environment: str | None = Non
     parameters arrive as paths, others as values). ``@component def prep(raw: Input("folder"), ...)``"""
     if fn is None:
         return functools.partial(component, name=name, environment=environment, deterministic=deterministic)
-    sig = inspect.signature(fn)
+    sig = _signature(fn)
     inputs: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
     for pname, p in sig.parameters.items():
@@ -204,6 +204,14 @@ def component(fn=None, *, name: str | None = None, environment: str | None = Non
     return comp
 
 
+def _signature(fn) -> inspect.Signature:
+    """Annotations evaluated (a module with ``from __future__ import annotations`` holds them as text)."""
+    try:
+        return inspect.signature(fn, eval_str=True)
+    except Exception:  # noqa: BLE001 - an annotation that cannot be evaluated here: read as untyped
+        return inspect.signature(fn)
+
+
 def _function_source(fn, names: list[str]) -> str:
     """The function's own text (decorators removed) and a call of it with the job's globals."""
     lines = textwrap.dedent(inspect.getsource(fn)).splitlines()
@@ -230,7 +238,7 @@ def pipeline(fn=None, *, name: str | None = None, default_target: str = "local",
     """A pipeline from a function that calls components. ``@pipeline(default_target="local")``"""
     if fn is None:
         return functools.partial(pipeline, name=name, default_target=default_target, continue_on_step_failure=continue_on_step_failure)
-    sig = inspect.signature(fn)
+    sig = _signature(fn)
 
     @functools.wraps(fn)
     def build(*args: Any, **kwargs: Any) -> PipelineJob:

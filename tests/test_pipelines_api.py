@@ -134,3 +134,101 @@ async def test_cancel_over_rest(jp_fetch):
     code, _ = await _fetch(jp_fetch, f"pipelines/{run['id']}/cancel", "POST", {})
     run = await _wait(jp_fetch, run["id"])
     assert run["status"] == "Canceled" and [s["status"] for s in run["steps"]] == ["canceled", "skipped"]
+
+
+# ---- the SDK, the DSL and the CLI against a real server; a restart mid-run ---------------------
+
+from jupyter_mlservice.pipelines import Input, Output, component, pipeline  # noqa: E402
+
+from .conftest import LiveServer, wait_for  # noqa: E402
+
+
+@component
+def double(numbers: Input("folder"), doubled: Output("folder"), factor: int = 2):
+    import pathlib
+
+    n = int(pathlib.Path(numbers, "n.txt").read_text())
+    pathlib.Path(doubled, "n.txt").write_text(str(n * factor))
+
+
+COUNT_YAML = """
+name: seed
+type: command
+code: ./src
+command: python seed.py ${{inputs.start}} ${{outputs.out}}
+inputs:
+  start: {type: integer}
+outputs:
+  out: {type: uri_folder}
+"""
+
+
+def test_dsl_yaml_components_cli_and_a_restart_mid_run(server_root, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    comp_dir = server_root / "components"
+    (comp_dir / "src").mkdir(parents=True)
+    (comp_dir / "src" / "seed.py").write_text("import sys, pathlib\npathlib.Path(sys.argv[2], 'n.txt').write_text(sys.argv[1])\n")
+    (comp_dir / "seed.yaml").write_text(COUNT_YAML)
+    server = LiveServer(server_root).start()
+    try:
+        ml = server.client()
+        seed = ml.components.load(comp_dir / "seed.yaml")
+        registered = ml.components.create(seed)
+        assert (registered.name, registered.version) == ("seed", 1) and ml.components.get("seed@1").version == 1
+
+        @pipeline(default_target="local")
+        def doubling(start: int = 3):
+            s = registered(start=start)
+            d = double(numbers=s.outputs.out, factor=5).with_resources(cpu=1)
+            return {"result": d.outputs.doubled}
+
+        run = ml.pipelines.submit(doubling(start=4), experiment="dsl").wait(timeout=120)
+        assert run.status == "Completed", run.error
+        assert [(s.name, s.status, s.component) for s in run.steps] == [("seed", "completed", "seed@1"), ("double", "completed", "double")]
+        assert Path(run.outputs["result"], "n.txt").read_text() == "20"
+        assert ml.pipelines.submit(doubling(start=4)).wait(timeout=120).step("double").status == "reused"
+
+        # the CLI: a YAML file with -p, then show
+        gate = tmp_path / "gate"
+        (server_root / "slow.pipeline.yaml").write_text(f"""
+name: slow
+inputs: {{word: hello}}
+jobs:
+  wait:
+    type: command
+    command: while [ ! -f {gate} ]; do sleep 0.1; done; echo ${{{{inputs.word}}}} > ${{{{outputs.out}}}}/w.txt
+    inputs: {{word: "${{{{parent.inputs.word}}}}"}}
+    outputs: {{out: {{type: uri_folder}}}}
+  after:
+    type: command
+    command: cat ${{{{inputs.data}}}}/w.txt
+    inputs: {{data: "${{{{parent.jobs.wait.outputs.out}}}}"}}
+""")
+        env = {**__import__("os").environ, "MLSERVICE_URL": server.url, "MLSERVICE_TOKEN": server.token}
+        out = subprocess.run([sys.executable, "-m", "jupyter_mlservice.cli", "pipeline", "submit", str(server_root / "slow.pipeline.yaml"),
+                              "-p", "word=bonjour", "--json"], capture_output=True, text=True, env=env, check=True)
+        run_id = json.loads(out.stdout)["id"]
+        wait_for(lambda: ml.pipelines.get(run_id).step("wait").job_status == "Running", 60, what="the first step to run")
+        first_job = ml.pipelines.get(run_id).step("wait").job_id
+
+        server.stop(signal.SIGKILL)  # mid-run: the step's process outlives the server
+        server = LiveServer(server_root, port=server.port).start()
+        ml = server.client()
+        gate.touch()
+        run = ml.pipelines.get(run_id).wait(timeout=120)
+        assert run.status == "Completed", run.error
+        assert run.step("wait").job_id == first_job  # re-attached, never rerun
+        assert len(run.children()) == 2
+        assert "bonjour" in ml.jobs.get(run.step("after").job_id).logs()
+        shown = subprocess.run([sys.executable, "-m", "jupyter_mlservice.cli", "pipeline", "show", run_id], capture_output=True, text=True,
+                               env=env, check=True).stdout
+        assert "completed" in shown and first_job in shown
+        listed = subprocess.run([sys.executable, "-m", "jupyter_mlservice.cli", "component", "list"], capture_output=True, text=True,
+                                env=env, check=True).stdout
+        assert "seed" in listed
+    finally:
+        server.stop()
