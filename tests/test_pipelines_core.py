@@ -156,3 +156,33 @@ def test_a_schedule_runs_a_pipeline_with_templated_parameters(workspace):
     assert pipe.status == "Completed" and pipe.job.tags["mlservice.schedule"] == "nightly"
     text = workspace.jobs.logs(pipe.steps[0].job_id).text
     assert f"day={pipe.inputs['day']}" in text and pipe.inputs["day"][:2] == "20"
+
+
+def test_reuse_follows_content_not_paths_and_outputs_register_as_data(workspace, in_root):
+    from jupyter_mlservice.core.data.schemas import DataCreate
+
+    (in_root / "raw").mkdir()
+    (in_root / "raw" / "n.txt").write_text("10")
+    workspace.data.create(DataCreate(name="nums", path=str(in_root / "raw"), profile=False))
+    pipeline = {
+        "name": "assets",
+        "inputs": {"src": {"type": "folder"}},
+        "jobs": {
+            "from_asset": {"command": f"{ADD} ${{{{inputs.data}}}} ${{{{outputs.out}}}} 1", "inputs": {"data": "data:nums"},
+                           "outputs": {"out": {"type": "folder", "register_as": "nums-plus-one"}}},
+            "from_path": {"command": f"{ADD} ${{{{inputs.data}}}} ${{{{outputs.out}}}} 2", "inputs": {"data": "${{parent.inputs.src}}"},
+                          "outputs": {"out": None}},
+        },
+    }
+    first = wait_run(workspace, submit(workspace, pipeline, parameters={"src": "files/raw"}).id)
+    assert first.status == "Completed", first
+    steps = {s.name: s for s in first.steps}
+    assert steps["from_asset"].inputs == {"data": "data:nums@1"}
+    registered = workspace.data.resolve("data:nums-plus-one")
+    assert registered.version == 1
+
+    (in_root / "raw" / "n.txt").write_text("20")  # changed in place: same path, new content
+    second = wait_run(workspace, submit(workspace, pipeline, parameters={"src": "files/raw"}).id)
+    steps = {s.name: s for s in second.steps}
+    assert steps["from_asset"].status == "reused"  # the registered version's content did not change
+    assert steps["from_path"].status == "completed" and "inputs.data" in steps["from_path"].why

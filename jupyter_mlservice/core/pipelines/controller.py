@@ -272,6 +272,8 @@ class PipelineController(Reconciler):
                 key[f"inputs.{port}"] = out.get("digest") or path_digest(Path(out["path"]))
                 continue
             value = graph.values.get(b.name) if isinstance(b, g.FromParent) else b.value
+            if isinstance(b, g.FromParent) and want == "any":
+                want = graph.inputs[b.name].type  # the pipeline's own declaration: a folder is a path, whatever the step says
             if value is None:
                 continue
             if isinstance(value, str) and is_ref(value):

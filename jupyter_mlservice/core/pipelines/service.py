@@ -88,6 +88,8 @@ class PipelineService:
             for port, b in step.bindings.items():
                 value = graph.values.get(b.name) if isinstance(b, g.FromParent) else b.value if isinstance(b, g.Literal_) else None
                 want = comp.inputs[port].type if port in comp.inputs else "any"
+                if isinstance(b, g.FromParent) and want == "any":
+                    want = graph.inputs[b.name].type
                 if isinstance(value, str) and (g.value_type(value) in ("data", "model") or want in ("folder", "file", "data", "model")):
                     for check in self.jobs.submit_checks:
                         try:
