@@ -186,3 +186,26 @@ def test_reuse_follows_content_not_paths_and_outputs_register_as_data(workspace,
     steps = {s.name: s for s in second.steps}
     assert steps["from_asset"].status == "reused"  # the registered version's content did not change
     assert steps["from_path"].status == "completed" and "inputs.data" in steps["from_path"].why
+
+
+def test_a_notebook_step_gets_its_inputs_as_parameters_and_writes_its_output_folder(workspace, in_root):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("n = 0\ndata = ''\nout = ''")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        "import pathlib\nm = int(pathlib.Path(data, 'n.txt').read_text())\npathlib.Path(out, 'n.txt').write_text(str(m * n))")]
+    nbformat.write(nb, in_root / "times.ipynb")
+    pipeline = {
+        "name": "withnotebook",
+        "outputs": {"result": "${{parent.jobs.times.outputs.out}}"},
+        "jobs": {
+            "prep": {"command": f"{WRITE} ${{{{outputs.out}}}} 6", "outputs": {"out": None}},
+            "times": {"type": "notebook", "notebook": "files/times.ipynb", "inputs": {"data": "${{parent.jobs.prep.outputs.out}}", "n": 7},
+                      "outputs": {"out": None}},
+        },
+    }
+    run = wait_run(workspace, submit(workspace, pipeline).id, timeout=240)
+    assert run.status == "Completed", (run.error, [s.error for s in run.steps])
+    assert result(run) == 42 and run.steps[1].kind == "notebook"

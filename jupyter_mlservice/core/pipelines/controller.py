@@ -134,10 +134,6 @@ class PipelineController(Reconciler):
     def _start(self, parent: JobRow, body: PipelineSubmit, graph: g.Graph, step: g.Step, row: PipelineStepRow,
                rows: dict[str, PipelineStepRow]) -> None:
         name = step.name
-        existing = self.parents.find_child(parent.id, TAG_STEP, name)
-        if existing is not None:  # submitted by a process that died before writing the row
-            self._set(parent.id, name, state="running", job_id=existing, started_at=row.started_at or utcnow())
-            return
         try:
             values, key_inputs = self._inputs(graph, step, rows)
         except MLServiceError as exc:
@@ -153,6 +149,11 @@ class PipelineController(Reconciler):
         rerun_of = parent.spec.get("rerun_of")
         forced = body.force_rerun or body.pipeline.settings.force_rerun or step.spec.force_rerun
         shown_inputs = {p: v["shown"] for p, v in values.items()}
+        existing = self.parents.find_child(parent.id, TAG_STEP, name)
+        if existing is not None:  # submitted by a process that died before writing the row
+            self._set(parent.id, name, state="running", job_id=existing, reuse_key=key, key_parts=parts, inputs=shown_inputs,
+                      outputs=outputs, why=row.why or "adopted after a restart", started_at=row.started_at or utcnow())
+            return
         # a rerun from a step: what is upstream of it is this run's original outputs
         if rerun_of and rerun_steps is not None and name not in rerun_steps:
             source = self._row(rerun_of, name)
