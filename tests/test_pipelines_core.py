@@ -209,3 +209,12 @@ def test_a_notebook_step_gets_its_inputs_as_parameters_and_writes_its_output_fol
     run = wait_run(workspace, submit(workspace, pipeline).id, timeout=240)
     assert run.status == "Completed", (run.error, [s.error for s in run.steps])
     assert result(run) == 42 and run.steps[1].kind == "notebook"
+
+
+def test_an_output_registered_as_a_model_becomes_a_model_version(workspace):
+    pipeline = {"name": "tomodel", "jobs": {"train": {"command": f"{WRITE} ${{{{outputs.model}}}} 1",
+                                                       "outputs": {"model": {"type": "folder", "register_as": "model:pipe-model"}}}}}
+    run = wait_run(workspace, submit(workspace, pipeline).id)
+    assert run.status == "Completed", (run.error, run.steps[0].error)
+    mv = workspace.models.resolve("pipe-model")
+    assert mv.version == "1"

@@ -239,7 +239,12 @@ class PipelineController(Reconciler):
 
         target = out["register_as"]
         if target.startswith("model:"):
-            raise InvalidRequest("registering a step output as a model is not supported yet; register it as a data asset")
+            if self.models is None:
+                raise InvalidRequest("the model registry is not available")
+            mv = self.models.register(target.removeprefix("model:"), local_path=out["path"], server_made=True,
+                                      tags={"mlservice.job_id": job.id, "mlservice.pipeline_output": port},
+                                      description=f"output {port} of pipeline step job {job.id}")
+            return f"model:{mv.name}:{mv.version}"
         if self.data is None:
             raise InvalidRequest("data assets are not available")
         v = self.data.create(DataCreate(name=target.removeprefix("data:"), path=out["path"], mode="copy",
