@@ -96,6 +96,18 @@ async def test_bad_pipelines_are_400s_naming_step_and_port(jp_fetch):
     assert code == 400 and "jobs.a.inputs.n is required" in message
     code, message = await _error(jp_fetch, "pipelines", {"pipeline": {"jobs": {"a": {"command": "true"}}}, "parameters": {"x": 1}})
     assert code == 400 and "parameters.x" in message
+    for step, where in [
+        ({"command": "true", "inputs": {"x": [1, 2]}}, "jobs.a.inputs.x"),
+        ({"command": "true", "resources": {"gpu": 1}}, "jobs.a.target 'local': local targets have no GPUs"),
+        ({"command": "true", "environment_variables": {"MLFLOW_RUN_ID": "x"}}, "jobs.a"),
+        ({"command": "true", "outputs": {"o": {"type": "table"}}}, "jobs.a.outputs.o"),
+        ({"command": "echo ${{parent.inputs.x}} ok"}, "jobs.a"),
+        ({"notebook": "missing.ipynb"}, "jobs.a.notebook"),
+        ({"command": "true", "code": "no/such/folder"}, "jobs.a.code"),
+        ({"command": "true", "inputs": {"d": "data:nothing@1"}}, "jobs.a.inputs.d"),
+    ]:
+        code, message = await _error(jp_fetch, "pipelines", {"pipeline": {"jobs": {"a": step}}})
+        assert code == 400 and where in message, (step, message)
     code, message = await _error(jp_fetch, "pipelines/job-000000000000/rerun", {"from_step": "a"})
     assert code == 404
     code, message = await _error(jp_fetch, "components", {"name": "1bad", "command": "true"})

@@ -281,6 +281,9 @@ def build(spec: PipelineSpec, parameters: dict[str, Any] | None = None,
                 if isinstance(b := step.bindings.get(port), FromParent) and b.name not in values and not decl.optional and decl.default is None:
                     raise InvalidRequest(f"{where}.inputs.{port}: pipeline input {b.name!r} has no value")
         if comp.type == "command":
+            for other in ANY_BINDING.findall(PLACEHOLDER.sub("", comp.command or "")):
+                raise InvalidRequest(f"{where}: the command uses {other}; a command names only ${{{{inputs.NAME}}}} and "
+                                     f"${{{{outputs.NAME}}}}: bind the value to an input of the step and use that")
             for section, ref in PLACEHOLDER.findall(comp.command or ""):
                 ports = comp.inputs if section == "inputs" else comp.outputs
                 if ref not in ports:

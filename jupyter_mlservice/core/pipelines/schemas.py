@@ -221,6 +221,11 @@ class PipelineSubmit(Model):
     def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
         return checked_tags(tags)
 
+    @field_validator("experiment", "display_name")
+    @classmethod
+    def _printable(cls, v: str | None) -> str | None:
+        return v if v is None else printable_name(v)
+
 
 class PipelineRerun(Model):
     from_step: str | None = Field(None, description="Run this step and everything downstream again; reuse what is upstream.")

@@ -67,9 +67,10 @@ class PipelineService:
         for name, step in graph.steps.items():
             where = f"jobs.{name}"
             try:
-                self.targets.row(step.target)
+                target = self.targets.row(step.target)
             except NotFound as exc:
                 raise InvalidRequest(f"{where}.target: {exc.message}") from None
+            self._check_job_settings(where, step, target)
             comp = step.component
             if comp.code:
                 d = paths.confine(comp.code, f"{where}.code")
@@ -122,6 +123,22 @@ class PipelineService:
         self.parents.log(job.id, f"mlservice: pipeline {spec.name} with {len(graph.steps)} steps: {', '.join(graph.steps)}\n")
         self.wake()
         return self.get(job.id)
+
+    def _check_job_settings(self, where: str, step: g.Step, target) -> None:
+        """What the step's job would be refused for (resources the target lacks, a reserved
+        environment variable), said now rather than when the step starts."""
+        from ..jobs.schemas import CommandJobSpec
+
+        s = step.spec
+        try:
+            probe = CommandJobSpec(command="true", target=step.target, resources=s.resources, timeout_s=s.timeout_s,
+                                   max_retries=s.max_retries, environment_variables=s.environment_variables)
+        except ValidationError as exc:
+            raise InvalidRequest(f"{where}: {g._pydantic_message(exc)}") from None
+        try:
+            self.targets.backend(target.type).check_job(target.settings, probe.model_dump(mode="json"))
+        except InvalidRequest as exc:
+            raise InvalidRequest(f"{where}.target {step.target!r}: {exc.message}") from None
 
     def ensure_rows(self, pipeline_id: str, graph: g.Graph) -> None:
         """One pending row per step (the controller repeats this after a crash between the parent and its rows)."""
