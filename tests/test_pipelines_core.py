@@ -110,6 +110,7 @@ def test_a_failing_step_is_retried_then_skips_what_depends_on_it(workspace, tmp_
             "broken": {"command": "exit 3", "outputs": {"o": None}},
             "after": {"command": "true", "inputs": {"x": "${{parent.jobs.broken.outputs.o}}"}},
             "alone": {"command": "true", "inputs": {"x": "${{parent.jobs.flaky.outputs.o}}"}},
+            "slowpoke": {"command": "sleep 60", "timeout_s": 0.5},
         },
     }
     run = wait_run(workspace, submit(workspace, pipeline).id)
@@ -119,6 +120,7 @@ def test_a_failing_step_is_retried_then_skips_what_depends_on_it(workspace, tmp_
     assert steps["broken"].status == "failed"
     assert steps["after"].status == "skipped" and "broken" in steps["after"].error
     assert steps["alone"].status == "completed"  # continue_on_step_failure: independent steps go on
+    assert steps["slowpoke"].status == "failed" and "timeout" in (steps["slowpoke"].error or "").lower()
 
 
 def test_without_continue_on_step_failure_the_rest_is_skipped(workspace):

@@ -191,9 +191,10 @@ class PipelineController(Reconciler):
                shown_inputs: dict, why: str | None) -> None:
         origin = source.reused_from or source.job_id
         for port, out in outputs.items():
-            src = Path((source.outputs or {}).get(port, {}).get("path", ""))
-            dst = Path(out["path"])
-            _link_copy(src, dst)
+            given = (source.outputs or {}).get(port)
+            if not given or not given.get("path"):  # a key match guarantees the ports; a rerun's source may differ
+                continue
+            _link_copy(Path(given["path"]), Path(out["path"]))
             out["digest"] = (source.outputs or {}).get(port, {}).get("digest")
         now = utcnow()
         self._set(parent.id, name, state="reused", reused_from=origin, reuse_key=key, key_parts=parts, inputs=shown_inputs,
@@ -323,6 +324,7 @@ class PipelineController(Reconciler):
         parts["component.environment"] = env or "server"
         if comp.parameters:
             parts["component.parameters"] = comp.parameters
+        parts["component.outputs"] = {p: o.type for p, o in sorted(comp.outputs.items())}
         parts.update(inputs)
         return parts
 
