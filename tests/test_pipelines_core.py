@@ -220,3 +220,7 @@ def test_an_output_registered_as_a_model_becomes_a_model_version(workspace):
     assert run.status == "Completed", (run.error, run.steps[0].error)
     mv = workspace.models.resolve("pipe-model")
     assert mv.version == "1"
+    from jupyter_mlservice.core.lineage import MODEL_VERSION, Node
+
+    edges = workspace.lineage.edges_to([Node(MODEL_VERSION, "pipe-model:1")], ["registered"])
+    assert [e.src_id for e in edges] == [run.steps[0].job_id]

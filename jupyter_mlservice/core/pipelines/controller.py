@@ -245,6 +245,10 @@ class PipelineController(Reconciler):
             mv = self.models.register(target.removeprefix("model:"), local_path=out["path"], server_made=True,
                                       tags={"mlservice.job_id": job.id, "mlservice.pipeline_output": port},
                                       description=f"output {port} of pipeline step job {job.id}")
+            if getattr(self.models, "lineage_edges", None) is not None:  # the version was made by the step's job
+                from ..lineage import JOB, MODEL_VERSION, Node
+
+                self.models.lineage_edges.record(Node(JOB, job.id), Node(MODEL_VERSION, f"{mv.name}:{mv.version}"), "registered")
             return f"model:{mv.name}:{mv.version}"
         if self.data is None:
             raise InvalidRequest("data assets are not available")
