@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidRequest
-from ..refs import is_ref
 from .schemas import (
-    PATH_TYPES, Component, InputPort, OutputPort, PipelineEdge, PipelineSpec, PipelineStep, PipelineStepView,
+    Component, InputPort, OutputPort, PipelineEdge, PipelineSpec, PipelineStep, PipelineStepView,
     PipelineGraph, port_type,
 )
 
@@ -371,8 +370,4 @@ def _component_label(c: Component) -> str:
     return c.name
 
 
-def is_path_type(t: str) -> bool:
-    return t in PATH_TYPES
-
-
-__all__ = ["build", "view", "Graph", "Step", "FromParent", "FromStep", "Literal_", "parse_binding", "value_type", "is_ref"]
+__all__ = ["build", "view", "Graph", "Step", "FromParent", "FromStep", "Literal_", "parse_binding", "value_type"]

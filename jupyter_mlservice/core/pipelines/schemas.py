@@ -26,8 +26,6 @@ COMPONENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,127}$")
 
 #: Port types. ``data`` and ``model`` are references resolved to local paths when the step starts.
 PortType = Literal["folder", "file", "data", "model", "int", "float", "str", "bool", "any"]
-PATH_TYPES = ("folder", "file", "data", "model")
-SCALAR_TYPES = ("int", "float", "str", "bool")
 # Azure ML's input/output type names, accepted as aliases in YAML.
 TYPE_ALIASES = {
     "uri_folder": "folder", "uri_file": "file", "mltable": "folder", "mlflow_model": "model", "custom_model": "model",

@@ -12,9 +12,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from ..errors import InvalidRequest, NotFound
-from ..jobs import launch
 from ..jobs.children import ParentJobs
-from ..jobs.schemas import TERMINAL_STATUSES, JobStatus
+from ..jobs.schemas import TERMINAL_STATUSES
 from ..jobs.service import to_job
 from ..jobs.snapshot import snapshot
 from ..jobs.tables import JobRow
@@ -25,7 +24,7 @@ from . import graph as g
 from .keys import key_of, path_digest
 from .schemas import (
     Component, ComponentCreate, ComponentPage, ComponentVersion, PipelineGraph, PipelineRun, PipelineRunPage, PipelineSpec,
-    PipelineStepView, PipelineSubmit,
+    PipelineSubmit,
 )
 from .tables import ComponentRow, PipelineStepRow
 
@@ -323,4 +322,4 @@ class ComponentService:
         return ComponentPage(items=[self._view(r) for r in rows], next_cursor=nxt)
 
 
-__all__ = ["PipelineService", "ComponentService", "KIND", "TAG_STEP", "spec_from_yaml", "JobStatus", "launch"]
+__all__ = ["PipelineService", "ComponentService", "KIND", "TAG_STEP", "spec_from_yaml"]
