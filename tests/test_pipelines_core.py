@@ -224,3 +224,19 @@ def test_an_output_registered_as_a_model_becomes_a_model_version(workspace):
 
     edges = workspace.lineage.edges_to([Node(MODEL_VERSION, "pipe-model:1")], ["registered"])
     assert [e.src_id for e in edges] == [run.steps[0].job_id]
+
+
+def test_a_run_whose_stored_spec_cannot_be_read_ends_failed_saying_so(workspace):
+    from sqlalchemy import update
+
+    from jupyter_mlservice.core.jobs.tables import JobRow
+
+    workspace.pipeline_controller.stop()  # the damage is done before the controller sees the run
+    run = submit(workspace, {"name": "damaged", "jobs": {"a": {"command": "true"}}})
+    with workspace.store.session() as s:
+        s.execute(update(JobRow).where(JobRow.id == run.id).values(spec={"submit": {"pipeline": {"jobs": "nope"}}}))
+    workspace.pipeline_controller.start()
+    job = wait_for(lambda: (j := workspace.jobs.get(run.id)).status.is_terminal and j, 60, what="the damaged run to end")
+    assert job.status.value == "Failed" and "stored pipeline spec cannot be read" in job.error
+    shown = workspace.pipelines.get(run.id)
+    assert shown.status == "Failed" and shown.steps == [] and "cannot be read" in shown.error

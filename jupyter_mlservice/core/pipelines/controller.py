@@ -72,7 +72,13 @@ class PipelineController(Reconciler):
                 log.exception("pipeline %s: tick failed; the next tick retries", parent.id)
 
     def drive(self, parent: JobRow) -> None:
-        graph = self.service.graph_of(parent)
+        try:
+            graph = self.service.graph_of(parent)
+        except Exception as exc:  # noqa: BLE001 - a stored spec this version cannot read: end the run, say why
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            self.parents.cancel_children(parent.id, "the pipeline's stored spec cannot be read")
+            self._end(parent, JobStatus.FAILED.value, f"the stored pipeline spec cannot be read: {message}")
+            return
         self.service.ensure_rows(parent.id, graph)
         if parent.status == JobStatus.QUEUED.value:
             self.parents.set_status(parent.id, JobStatus.RUNNING.value, only_if=[JobStatus.QUEUED.value])

@@ -174,7 +174,13 @@ class PipelineService:
 
     def get(self, pipeline_id: str) -> PipelineRun:
         row = self._parent(pipeline_id)
-        graph = self.graph_of(row)
+        try:
+            graph = self.graph_of(row)
+        except Exception:  # noqa: BLE001 - a stored spec this version cannot read: show the run, not a 500
+            return PipelineRun(id=row.id, name=row.display_name, display_name=row.display_name, status=row.status,
+                               experiment=row.experiment, created_at=as_utc(row.created_at), started_at=as_utc(row.started_at),
+                               ended_at=as_utc(row.ended_at), error=row.error or "the stored pipeline spec cannot be read",
+                               steps=[], edges=[], job=to_job(row))
         drawn = g.view(graph)
         rows = {r.step: r for r in self.rows(pipeline_id)}
         ids = [r.job_id for r in rows.values() if r.job_id]
