@@ -240,3 +240,11 @@ def test_a_run_whose_stored_spec_cannot_be_read_ends_failed_saying_so(workspace)
     assert job.status.value == "Failed" and "stored pipeline spec cannot be read" in job.error
     shown = workspace.pipelines.get(run.id)
     assert shown.status == "Failed" and shown.steps == [] and "cannot be read" in shown.error
+
+
+def test_a_component_that_is_not_deterministic_is_never_reused(workspace):
+    pipeline = {"name": "dice", "jobs": {"roll": {"command": f"{WRITE} ${{{{outputs.out}}}} 4", "deterministic": False, "outputs": {"out": None}}}}
+    first = wait_run(workspace, submit(workspace, pipeline).id)
+    second = wait_run(workspace, submit(workspace, pipeline).id)
+    assert [first.steps[0].status, second.steps[0].status] == ["completed", "completed"]
+    assert "not deterministic" in second.steps[0].why
