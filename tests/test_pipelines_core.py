@@ -47,6 +47,8 @@ def result(run):
 
 
 def test_a_three_step_chain_passes_folders_and_reuses_unchanged_steps(workspace):
+    events = []
+    workspace.events.subscribe(lambda area, payload: area == "pipeline" and events.append((payload["step"], payload["state"])))
     run = wait_run(workspace, submit(workspace, chain()).id)
     assert run.status == "Completed", run
     assert [s.status for s in run.steps] == ["completed"] * 3 and result(run) == 3
@@ -57,6 +59,8 @@ def test_a_three_step_chain_passes_folders_and_reuses_unchanged_steps(workspace)
     assert [s.status for s in again.steps] == ["reused"] * 3 and result(again) == 3
     assert [s.reused_from for s in again.steps] == [s.job_id for s in run.steps]
     assert all(s.job_id is None for s in again.steps)
+    assert events.index(("prep", "running")) < events.index(("prep", "completed")) < events.index(("add", "running"))
+    assert ("add2", "reused") in events and events.count((None, "completed")) == 2
 
     changed = wait_run(workspace, submit(workspace, chain(), parameters={"start": 5}).id)
     assert [s.status for s in changed.steps] == ["completed"] * 3 and result(changed) == 7
