@@ -26,6 +26,7 @@ AREAS = (
     "sweeps",
     "triggers",
     "rollouts",
+    "pipelines",
 )
 
 

@@ -205,6 +205,9 @@ class Workspace:
         from .rollouts import attach as _attach_rollouts  # moves endpoint traffic step by step, rolls back
 
         _attach_rollouts(self)
+        from .pipelines import attach as _attach_pipelines  # pipeline runs: parent jobs whose steps are child jobs
+
+        _attach_pipelines(self)
 
     def add_job_listener(self, listener: Callable[[JobRow], None]) -> None:
         self._listeners.append(listener)

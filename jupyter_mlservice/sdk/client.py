@@ -58,6 +58,9 @@ class MLService:
         from .rollouts import Rollouts
 
         self.rollouts = Rollouts(self._http)
+        from .pipelines import Components, Pipelines
+
+        self.pipelines, self.components = Pipelines(self._http), Components(self._http)
 
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""

@@ -19,6 +19,7 @@ from . import (
     job_handlers,
     model_handlers,
     monitoring_handlers,
+    pipeline_handlers,
     rollout_handlers,
     schedule_handlers,
     sweep_handlers,
@@ -47,6 +48,7 @@ AREAS = [
     trigger_handlers,
     evaluation_handlers,
     rollout_handlers,
+    pipeline_handlers,
 ]
 
 OPS: list[Op] = [op for area in AREAS for op in area.OPS]

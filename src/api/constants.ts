@@ -187,6 +187,21 @@ export const FIELD_BOUNDS = {
       "exclusiveMinimum": 0
     }
   },
+  "Component": {
+    "name": {
+      "maxLength": 128
+    }
+  },
+  "ComponentCreate": {
+    "name": {
+      "maxLength": 128
+    }
+  },
+  "ComponentVersion": {
+    "name": {
+      "maxLength": 128
+    }
+  },
   "DataAliasSet": {
     "version": {
       "minimum": 1
@@ -354,6 +369,39 @@ export const FIELD_BOUNDS = {
   "Objective": {
     "metric": {
       "minLength": 1
+    }
+  },
+  "PipelineGraphRequest": {
+    "yaml": {
+      "maxLength": 1000000
+    }
+  },
+  "PipelineSpec": {
+    "display_name": {
+      "maxLength": 256
+    },
+    "name": {
+      "maxLength": 128
+    }
+  },
+  "PipelineStep": {
+    "display_name": {
+      "maxLength": 256
+    },
+    "max_retries": {
+      "minimum": 0,
+      "maximum": 20
+    },
+    "timeout_s": {
+      "exclusiveMinimum": 0
+    }
+  },
+  "PipelineSubmit": {
+    "display_name": {
+      "maxLength": 256
+    },
+    "experiment": {
+      "maxLength": 256
     }
   },
   "QualitySignal": {

@@ -1604,6 +1604,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mlservice/api/pipelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pipeline runs, newest first. */
+        get: operations["listPipelineRuns"];
+        put?: never;
+        /** Submit a pipeline run: the spec is checked (cycles, ports, types, targets, paths) before anything runs. */
+        post: operations["submitPipeline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/pipelines/graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The graph of a *.pipeline.yaml (steps and edges, no statuses), checked like a submit. */
+        post: operations["drawPipeline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/pipelines/{pipeline_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline run: status, inputs, outputs, steps (job, status, reused_from, why) and edges. */
+        get: operations["getPipelineRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/pipelines/{pipeline_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the run: running steps are canceled, the rest skipped. */
+        post: operations["cancelPipelineRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/pipelines/{pipeline_id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run again as a new run; with from_step, that step and what is downstream run, what is upstream is reused. */
+        post: operations["rerunPipeline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/components": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered component versions by name and version. */
+        get: operations["listComponents"];
+        put?: never;
+        /** Register a component: a new version of its name. */
+        post: operations["createComponent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/components/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest version of a component. */
+        get: operations["getComponent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mlservice/api/components/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a component. */
+        get: operations["getComponentVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2426,6 +2564,256 @@ export interface components {
              * @default null
              */
             code?: string | null;
+        };
+        /**
+         * Component
+         * @description What a step runs. ``type`` command: ``command`` (with ``${{inputs.x}}`` / ``${{outputs.y}}``)
+         *     in a snapshot of ``code``; notebook: ``notebook`` executed with its inputs as parameters;
+         *     code: a Python ``source`` whose inputs and outputs are bound as globals (``@component``).
+         */
+        Component: {
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /**
+             * Version
+             * @description Set by the component registry.
+             * @default null
+             */
+            version?: number | null;
+            /**
+             * Type
+             * @default command
+             * @enum {string}
+             */
+            type?: "command" | "notebook" | "code";
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Command
+             * @default null
+             */
+            command?: string | null;
+            /**
+             * Code
+             * @description Folder (server path) snapshotted when the pipeline is submitted.
+             * @default null
+             */
+            code?: string | null;
+            /**
+             * Notebook
+             * @default null
+             */
+            notebook?: string | null;
+            /**
+             * Source
+             * @description Python source (type code).
+             * @default null
+             */
+            source?: string | null;
+            /**
+             * Parameters
+             * @description Fixed notebook/code parameters.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Environment
+             * @description Environment (`sk12@1`); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /** Inputs */
+            inputs?: {
+                [key: string]: components["schemas"]["InputPort"];
+            };
+            /** Outputs */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputPort"];
+            };
+            /**
+             * Deterministic
+             * @description False: never reuse an earlier run of this component.
+             * @default true
+             */
+            deterministic?: boolean;
+        };
+        /**
+         * ComponentCreate
+         * @description Register a component: a new version of ``name`` (1, 2, ...).
+         */
+        ComponentCreate: {
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /**
+             * Version
+             * @description Set by the component registry.
+             * @default null
+             */
+            version?: number | null;
+            /**
+             * Type
+             * @default command
+             * @enum {string}
+             */
+            type?: "command" | "notebook" | "code";
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Command
+             * @default null
+             */
+            command?: string | null;
+            /**
+             * Code
+             * @description Folder (server path) snapshotted when the pipeline is submitted.
+             * @default null
+             */
+            code?: string | null;
+            /**
+             * Notebook
+             * @default null
+             */
+            notebook?: string | null;
+            /**
+             * Source
+             * @description Python source (type code).
+             * @default null
+             */
+            source?: string | null;
+            /**
+             * Parameters
+             * @description Fixed notebook/code parameters.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Environment
+             * @description Environment (`sk12@1`); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /** Inputs */
+            inputs?: {
+                [key: string]: components["schemas"]["InputPort"];
+            };
+            /** Outputs */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputPort"];
+            };
+            /**
+             * Deterministic
+             * @description False: never reuse an earlier run of this component.
+             * @default true
+             */
+            deterministic?: boolean;
+        };
+        /** ComponentPage */
+        ComponentPage: {
+            /** Items */
+            items: components["schemas"]["ComponentVersion"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** ComponentVersion */
+        ComponentVersion: {
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /**
+             * Version
+             * @description Set by the component registry.
+             * @default null
+             */
+            version?: number | null;
+            /**
+             * Type
+             * @default command
+             * @enum {string}
+             */
+            type?: "command" | "notebook" | "code";
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Command
+             * @default null
+             */
+            command?: string | null;
+            /**
+             * Code
+             * @description Folder (server path) snapshotted when the pipeline is submitted.
+             * @default null
+             */
+            code?: string | null;
+            /**
+             * Notebook
+             * @default null
+             */
+            notebook?: string | null;
+            /**
+             * Source
+             * @description Python source (type code).
+             * @default null
+             */
+            source?: string | null;
+            /**
+             * Parameters
+             * @description Fixed notebook/code parameters.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Environment
+             * @description Environment (`sk12@1`); default: the server's.
+             * @default null
+             */
+            environment?: string | null;
+            /** Inputs */
+            inputs?: {
+                [key: string]: components["schemas"]["InputPort"];
+            };
+            /** Outputs */
+            outputs?: {
+                [key: string]: components["schemas"]["OutputPort"];
+            };
+            /**
+             * Deterministic
+             * @description False: never reuse an earlier run of this component.
+             * @default true
+             */
+            deterministic?: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Digest
+             * @description Digest of the component's definition.
+             */
+            digest: string;
         };
         /** DataAliasSet */
         DataAliasSet: {
@@ -3784,6 +4172,36 @@ export interface components {
             /** Backends */
             backends: string[];
         };
+        /**
+         * InputPort
+         * @description An input a component (or a pipeline) takes.
+         */
+        InputPort: {
+            /**
+             * Type
+             * @description folder, file, data (`data:name@v`), model (`model:name@alias`), int, float, str, bool.
+             * @default any
+             * @enum {string}
+             */
+            type?: "folder" | "file" | "data" | "model" | "int" | "float" | "str" | "bool" | "any";
+            /**
+             * Default
+             * @description Value used when the step (or the submit) gives none.
+             * @default null
+             */
+            default?: unknown;
+            /**
+             * Optional
+             * @description May be left unset (the step then gets no value).
+             * @default false
+             */
+            optional?: boolean;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+        };
         /** InvokeRequest */
         InvokeRequest: {
             /**
@@ -4793,6 +5211,29 @@ export interface components {
             goal?: "maximize" | "minimize";
         };
         /**
+         * OutputPort
+         * @description Something a step writes: a folder (created for it) or one file, under the pipeline run's folder.
+         */
+        OutputPort: {
+            /**
+             * Type
+             * @default folder
+             * @enum {string}
+             */
+            type?: "folder" | "file";
+            /**
+             * Register As
+             * @description Register what the step wrote: a data asset name (`iris-features`) or `model:NAME` (a model version).
+             * @default null
+             */
+            register_as?: string | null;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+        };
+        /**
          * OutputSpec
          * @description Something a job writes: the job gets a path (``${{outputs.NAME}}``, ``MLSERVICE_OUTPUT_NAME``).
          */
@@ -4810,6 +5251,416 @@ export interface components {
              * @default null
              */
             register_as?: string | null;
+        };
+        /** PipelineEdge */
+        PipelineEdge: {
+            /**
+             * From Step
+             * @description The producing step; null for an input of the pipeline.
+             */
+            from_step: string | null;
+            /** From Port */
+            from_port: string;
+            /**
+             * To Step
+             * @description The consuming step; null for an output of the pipeline.
+             */
+            to_step: string | null;
+            /** To Port */
+            to_port: string;
+            /**
+             * Kind
+             * @description What the edge carries: folder, file, data, model, int, float, str, bool, any.
+             */
+            kind: string;
+        };
+        /** PipelineGraph */
+        PipelineGraph: {
+            /** Name */
+            name: string;
+            /** Inputs */
+            inputs?: {
+                [key: string]: unknown;
+            };
+            /** Outputs */
+            outputs?: {
+                [key: string]: unknown;
+            };
+            /** Steps */
+            steps: components["schemas"]["PipelineStepView"][];
+            /** Edges */
+            edges: components["schemas"]["PipelineEdge"][];
+        };
+        /** PipelineGraphRequest */
+        PipelineGraphRequest: {
+            /**
+             * Yaml
+             * @description The text of a *.pipeline.yaml file.
+             */
+            yaml: string;
+        };
+        /** PipelineRerun */
+        PipelineRerun: {
+            /**
+             * From Step
+             * @description Run this step and everything downstream again; reuse what is upstream.
+             * @default null
+             */
+            from_step?: string | null;
+        };
+        /** PipelineRun */
+        PipelineRun: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Display Name
+             * @default
+             */
+            display_name?: string;
+            /** Status */
+            status: string;
+            /** Experiment */
+            experiment: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Started At
+             * @default null
+             */
+            started_at?: string | null;
+            /**
+             * Ended At
+             * @default null
+             */
+            ended_at?: string | null;
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Rerun Of
+             * @default null
+             */
+            rerun_of?: string | null;
+            /** Inputs */
+            inputs?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Outputs
+             * @description Output name -> path (once its step ended).
+             */
+            outputs?: {
+                [key: string]: unknown;
+            };
+            /** Steps */
+            steps: components["schemas"]["PipelineStepView"][];
+            /** Edges */
+            edges: components["schemas"]["PipelineEdge"][];
+            job: components["schemas"]["Job"];
+        };
+        /** PipelineRunPage */
+        PipelineRunPage: {
+            /** Items */
+            items: components["schemas"]["PipelineRun"][];
+            /**
+             * Next Cursor
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** PipelineSettings */
+        PipelineSettings: {
+            /**
+             * Default Target
+             * @description Target of steps that name none (Azure: default_compute).
+             * @default local
+             */
+            default_target?: string;
+            /**
+             * Continue On Step Failure
+             * @description Keep running steps that do not depend on a failed one (the run still ends Failed).
+             * @default false
+             */
+            continue_on_step_failure?: boolean;
+            /**
+             * Force Rerun
+             * @description Run every step, reusing none.
+             * @default false
+             */
+            force_rerun?: boolean;
+        };
+        /**
+         * PipelineSpec
+         * @description A pipeline: its inputs, its steps (`jobs`, as in Azure ML) and the outputs it exposes.
+         */
+        PipelineSpec: {
+            /**
+             * Name
+             * @default pipeline
+             */
+            name?: string;
+            /**
+             * Display Name
+             * @default
+             */
+            display_name?: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Type
+             * @default pipeline
+             * @constant
+             */
+            type?: "pipeline";
+            /**
+             * Inputs
+             * @description Name -> value, or {type, default, optional}.
+             */
+            inputs?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Outputs
+             * @description Name -> `${{parent.jobs.STEP.outputs.PORT}}`.
+             */
+            outputs?: {
+                [key: string]: string;
+            };
+            /**
+             * Jobs
+             * @description Step name -> step.
+             */
+            jobs: {
+                [key: string]: components["schemas"]["PipelineStep"];
+            };
+            settings?: components["schemas"]["PipelineSettings"];
+            /**
+             * Experiment Name
+             * @description Experiment (Azure's field); the submit's experiment wins.
+             * @default null
+             */
+            experiment_name?: string | null;
+        };
+        /**
+         * PipelineStep
+         * @description One step: a component (inline, or a registered one by `name@version`) and its bindings.
+         *
+         *     An inline step may also give the component's fields directly (Azure's `type: command` +
+         *     `command:` under `jobs:`).
+         */
+        PipelineStep: {
+            /**
+             * Component
+             * @description Inline component, or a registered one: `train@2` / `train`.
+             * @default null
+             */
+            component?: components["schemas"]["Component"] | string | null;
+            /**
+             * Type
+             * @default null
+             */
+            type?: ("command" | "notebook" | "code") | null;
+            /**
+             * Command
+             * @default null
+             */
+            command?: string | null;
+            /**
+             * Code
+             * @default null
+             */
+            code?: string | null;
+            /**
+             * Notebook
+             * @default null
+             */
+            notebook?: string | null;
+            /**
+             * Source
+             * @default null
+             */
+            source?: string | null;
+            /** Parameters */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Environment
+             * @default null
+             */
+            environment?: string | null;
+            /**
+             * Deterministic
+             * @default null
+             */
+            deterministic?: boolean | null;
+            /**
+             * Inputs
+             * @description Port -> literal or `${{...}}` binding.
+             */
+            inputs?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Outputs
+             * @description Port -> {type, register_as} (declares it on an inline step), or null.
+             */
+            outputs?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Display Name
+             * @default
+             */
+            display_name?: string;
+            /**
+             * Target
+             * @description Compute target; default: the pipeline's default_target.
+             * @default null
+             */
+            target?: string | null;
+            /** @default null */
+            resources?: components["schemas"]["Resources"] | null;
+            /**
+             * Max Retries
+             * @description Re-run the step's job this many times when it fails.
+             * @default 0
+             */
+            max_retries?: number;
+            /**
+             * Timeout S
+             * @description Fail the step's job after this many seconds.
+             * @default null
+             */
+            timeout_s?: number | null;
+            /**
+             * Force Rerun
+             * @description Run even when an earlier run could be reused.
+             * @default false
+             */
+            force_rerun?: boolean;
+            /** Environment Variables */
+            environment_variables?: {
+                [key: string]: string;
+            };
+        };
+        /** PipelineStepView */
+        PipelineStepView: {
+            /** Name */
+            name: string;
+            /**
+             * Display Name
+             * @default
+             */
+            display_name?: string;
+            /**
+             * Job Id
+             * @default null
+             */
+            job_id?: string | null;
+            /**
+             * Status
+             * @description pending, running, completed, reused, failed, canceled, skipped.
+             * @default pending
+             */
+            status?: ("pending" | "running" | "completed" | "reused" | "failed" | "canceled" | "skipped") | string;
+            /**
+             * Job Status
+             * @description The step job's own status.
+             * @default null
+             */
+            job_status?: string | null;
+            /**
+             * Kind
+             * @description command, notebook or code.
+             */
+            kind: string;
+            /**
+             * Component
+             * @default
+             */
+            component?: string;
+            /** Target */
+            target: string;
+            /**
+             * Reused From
+             * @description The job whose outputs this step reused (no process ran).
+             * @default null
+             */
+            reused_from?: string | null;
+            /**
+             * Why
+             * @description Why the step ran (which part of its reuse key differed), or why it was reused.
+             * @default null
+             */
+            why?: string | null;
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /** Inputs */
+            inputs?: {
+                [key: string]: unknown;
+            };
+            /** Outputs */
+            outputs?: {
+                [key: string]: unknown;
+            };
+            /** Depends On */
+            depends_on?: string[];
+            /**
+             * Started At
+             * @default null
+             */
+            started_at?: string | null;
+            /**
+             * Ended At
+             * @default null
+             */
+            ended_at?: string | null;
+        };
+        /** PipelineSubmit */
+        PipelineSubmit: {
+            pipeline: components["schemas"]["PipelineSpec"];
+            /**
+             * Experiment
+             * @description Default: the pipeline's experiment_name, else Default.
+             * @default null
+             */
+            experiment?: string | null;
+            /**
+             * Parameters
+             * @description Values for the pipeline's inputs (win over its defaults).
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Force Rerun
+             * @description Run every step, reusing none.
+             * @default false
+             */
+            force_rerun?: boolean;
+            /**
+             * Display Name
+             * @default
+             */
+            display_name?: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
         };
         /**
          * QualitySignal
@@ -5363,7 +6214,7 @@ export interface components {
             description?: string;
             /**
              * Job
-             * @description A job spec as POST /jobs takes it (any kind). Strings may use `{{ scheduled_time }}`, `{{ scheduled_date }}`, `{{ schedule_name }}`...
+             * @description A job spec as POST /jobs takes it (any kind), or a pipeline submit as POST /pipelines takes it (`{"pipeline": {...}, "parameters": {...}}`). Strings may use `{{ scheduled_time }}`, `{{ scheduled_date }}`, `{{ schedule_name }}`...
              */
             job: {
                 [key: string]: unknown;
@@ -16060,6 +16911,785 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Rollout"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listPipelineRuns: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineRunPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    submitPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineSubmit"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineRun"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    drawPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineGraphRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineGraph"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPipelineRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineRun"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancelPipelineRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineRun"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rerunPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipeline_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PipelineRerun"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineRun"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listComponents: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1-1000). */
+                limit?: number;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                /** @description Only the versions of this component. */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentPage"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createComponent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ComponentCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getComponent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentVersion"];
+                };
+            };
+            /** @description Bad input; the message says what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not authorized, or a path out of reach (outside the server root). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server is stopping; try again once it is back. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getComponentVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComponentVersion"];
                 };
             };
             /** @description Bad input; the message says what to change. */

@@ -78,8 +78,12 @@ class ModelService:
         local_path: str | None = None,
         tags: dict[str, str] | None = None,
         description: str = "",
+        server_made: bool = False,
     ) -> ModelVersion:
-        """Register a model version from a job's (or run's) artifact, or from a file/folder."""
+        """Register a model version from a job's (or run's) artifact, or from a file/folder.
+
+        ``server_made``: ``local_path`` is a folder the service itself wrote inside its workspace
+        folder (a pipeline step's output), which a request's path may not name."""
         if not MODEL_NAME.match(name):
             raise InvalidRequest("name must start with a letter or digit and use letters, digits, '_', '-', '.' (at most 128)")
         given = [x for x in (job_id, run_id, local_path) if x]
@@ -93,7 +97,10 @@ class ModelService:
         if run_id:
             source, model_id = self._run_source(run_id, relative_subpath(path.strip("/") or "model", "path"))
         else:
-            run_id, source = self._upload(name, self.jobs.paths.confine(local_path, "local_path"))
+            from pathlib import Path
+
+            folder = Path(local_path) if server_made else self.jobs.paths.confine(local_path, "local_path")
+            run_id, source = self._upload(name, folder)
             model_id = None
         self._ensure_registered_model(name)
         mv = self.client.create_model_version(

@@ -45,6 +45,7 @@ class Firing:
     def __init__(self, store: Store, jobs, clock: Callable[[], datetime] = utcnow, events: EventBus | None = None):
         self.store = store
         self.jobs = jobs
+        self.pipelines = None  # the PipelineService, set when pipelines attach: job={"pipeline": ...} runs one
         self.clock = clock
         self.events = events or EventBus()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -97,12 +98,13 @@ class Firing:
 
     def submit(self, row: ScheduleRow, run: ScheduleRunRow) -> None:
         try:
-            spec = render(row.job, run.slot_time, row.time_zone, row.name, run.trigger)
-            job = self.jobs.submit(spec, extra_tags={
-                TAG_SCHEDULE: row.name,
-                TAG_RUN: str(run.id),
-                TAG_SLOT: as_utc(run.slot_time).isoformat(),
-            })
+            tags = {TAG_SCHEDULE: row.name, TAG_RUN: str(run.id), TAG_SLOT: as_utc(run.slot_time).isoformat()}
+            if is_pipeline(row.job):  # a pipeline run: a parent job, found and counted like any job
+                body = render_pipeline(row.job, run.slot_time, row.time_zone, row.name, run.trigger)
+                job = self.pipelines.submit(body.model_copy(update={"tags": {**body.tags, **tags}}))
+            else:
+                spec = render(row.job, run.slot_time, row.time_zone, row.name, run.trigger)
+                job = self.jobs.submit(spec, extra_tags=tags)
         except Exception as exc:  # a deleted notebook, a bad template...: recorded on the run
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             log.warning("schedule %s: run for %s not submitted: %s", row.name, run.slot_time, message)
@@ -151,6 +153,23 @@ class Firing:
             run = s.get(ScheduleRunRow, run_id)
             s.expunge(run)
             return run
+
+
+def is_pipeline(job: dict[str, Any]) -> bool:
+    """``job={"pipeline": {...spec...}, "parameters": {...}, "experiment": ...}`` runs a pipeline."""
+    return isinstance(job, dict) and "pipeline" in job and "kind" not in job
+
+
+def render_pipeline(job: dict[str, Any], slot: datetime, time_zone: str, name: str, trigger: str):
+    """The pipeline submit of one slot: parameters (and every other string) templated."""
+    from ..pipelines.schemas import PipelineSubmit
+
+    rendered = templates.render(job, templates.context(slot, time_zone, name, trigger))
+    try:
+        return PipelineSubmit.model_validate(rendered)
+    except ValidationError as exc:
+        problems = "; ".join(f"job.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise InvalidRequest(f"invalid pipeline: {problems}") from None
 
 
 def render(job: dict[str, Any], slot: datetime, time_zone: str, name: str, trigger: str):

@@ -80,7 +80,8 @@ class ScheduleCreate(_Timing):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     job: dict[str, Any] = Field(
-        description="A job spec as POST /jobs takes it (any kind). Strings may use `{{ scheduled_time }}`, "
+        description="A job spec as POST /jobs takes it (any kind), or a pipeline submit as POST /pipelines takes it "
+        "(`{\"pipeline\": {...}, \"parameters\": {...}}`). Strings may use `{{ scheduled_time }}`, "
         "`{{ scheduled_date }}`, `{{ schedule_name }}`..."
     )
     enabled: bool = True

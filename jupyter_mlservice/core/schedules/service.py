@@ -20,7 +20,7 @@ from ..jobs.tables import JobRow
 from ..pagination import page
 from ..store import Store
 from ..timeutil import as_utc, utcnow
-from .firing import Firing, render
+from .firing import Firing, is_pipeline, render, render_pipeline
 from .schemas import Schedule, ScheduleCreate, SchedulePage, ScheduleRun, ScheduleRunPage, ScheduleUpdate
 from .tables import ScheduleRow, ScheduleRunRow
 from .timing import Timing
@@ -51,6 +51,11 @@ class ScheduleService:
         self.on_change()
 
     def _validate_job(self, job: dict[str, Any], name: str, time_zone: str) -> dict[str, Any]:
+        if is_pipeline(job):
+            if self.firing.pipelines is None:
+                raise InvalidRequest("pipelines are not available in this workspace")
+            self.firing.pipelines.check(render_pipeline(job, self.clock(), time_zone, name, "schedule"))
+            return dict(job)
         if not isinstance(job, dict) or "kind" not in job:
             raise InvalidRequest("job needs a kind (command, notebook, code or batch) and that kind's fields, as POST /jobs takes them")
         spec = render(job, self.clock(), time_zone, name, "schedule")
