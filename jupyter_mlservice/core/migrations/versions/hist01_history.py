@@ -1,13 +1,13 @@
 """endpoint_history and model_alias_history
 
 Revision ID: hist01
-Revises: roll01
+Revises: pipe01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "hist01"
-down_revision = "roll01"
+down_revision = "pipe01"
 branch_labels = None
 depends_on = None
 
