@@ -201,25 +201,41 @@ export function layoutGraph(steps: ReadonlyArray<PipelineStepView>, edges: Reado
     x += width + SIZES.gapX;
   }
   const width = nodes.size > 0 ? x - SIZES.gapX + SIZES.margin : 2 * SIZES.margin;
-  const height = tallest + 2 * SIZES.margin;
+
+  // An edge over more than one column that would cross a node goes above the columns between
+  // (in a lane of its own over the top, made room for by moving every node down).
+  const between = (a: IGraphNode, b: IGraphNode) => listed.filter(n => n.level > a.level && n.level < b.level);
+  const blocked = (a: IGraphNode, b: IGraphNode) => {
+    const [y0, y1] = [a.y + a.height / 2, b.y + b.height / 2].sort((p, q) => p - q);
+    return between(a, b).some(n => n.y - 4 < y1 && n.y + n.height + 4 > y0);
+  };
+  const routed = [...merged.values()].filter(e => blocked(nodes.get(e.from)!, nodes.get(e.to)!));
+  const lane = 14;
+  const shift = routed.length > 0 ? routed.length * lane + SIZES.gapY / 2 : 0;
+  for (const node of listed) {
+    node.y += shift;
+  }
+  const height = tallest + 2 * SIZES.margin + shift;
 
   const drawn: IGraphEdge[] = [...merged.values()].map(e => {
     const a = nodes.get(e.from)!;
     const b = nodes.get(e.to)!;
     const start = { x: a.x + a.width, y: a.y + a.height / 2 };
     const end = { x: b.x, y: b.y + b.height / 2 };
+    const common = { from: e.from, to: e.to, ports: e.ports, label: edgeLabel(e.ports), start, end };
+    const index = routed.indexOf(e);
+    if (index >= 0) {
+      const top = Math.min(...between(a, b).map(n => n.y));
+      const wy = top - SIZES.gapY / 2 - index * lane;
+      const r = Math.min(32, SIZES.gapX / 3);
+      const path =
+        `M${start.x},${start.y} C${start.x + r},${start.y} ${start.x + r},${wy} ${start.x + 2 * r},${wy} ` +
+        `L${end.x - 2 * r},${wy} C${end.x - r},${wy} ${end.x - r},${end.y} ${end.x},${end.y}`;
+      return { ...common, path, labelAt: { x: (start.x + end.x) / 2, y: wy } };
+    }
     const bend = Math.max(24, (end.x - start.x) / 2);
     const path = `M${start.x},${start.y} C${start.x + bend},${start.y} ${end.x - bend},${end.y} ${end.x},${end.y}`;
-    return {
-      from: e.from,
-      to: e.to,
-      ports: e.ports,
-      label: edgeLabel(e.ports),
-      start,
-      end,
-      path,
-      labelAt: { x: (start.x + end.x) / 2, y: (start.y + end.y) / 2 }
-    };
+    return { ...common, path, labelAt: { x: (start.x + end.x) / 2, y: (start.y + end.y) / 2 } };
   });
   return { nodes: listed, edges: drawn, width, height };
 }

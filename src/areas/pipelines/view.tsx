@@ -1,3 +1,4 @@
+import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { PipelineEdge, PipelineRun, PipelineStepView } from '../../api/client';
@@ -295,15 +296,15 @@ export function StepPanel(props: {
       className="jp-mlservice-pipeline-step"
       actions={
         onRerun && (
-          <button
-            type="button"
-            className="jp-mlservice-button jp-mod-styled jp-mlservice-pipeline-rerun-step"
+          <Button
+            small
+            className="jp-mlservice-pipeline-rerun-step"
             onClick={() => onRerun(step.name)}
             disabled={!!props.rerunDisabled}
             title={props.rerunDisabled ?? trans.__('A new run: this step and everything downstream run again, what is upstream is reused')}
           >
             {trans.__('Rerun from here')}
-          </button>
+          </Button>
         )
       }
     >
@@ -442,9 +443,9 @@ export function PipelineFileView(props: { model: PipelineFileModel; onRefresh: (
       <div className="jp-mlservice-pipeline-file-header">
         <h2>{graph ? trans.__('Pipeline %1', graph.name) : model.path}</h2>
         <span className="jp-mlservice-pipeline-file-path">{model.path}</span>
-        <button type="button" className="jp-mlservice-button jp-mod-styled" onClick={props.onRefresh}>
+        <Button small className="jp-mlservice-pipeline-file-refresh" onClick={props.onRefresh}>
           {trans.__('Refresh')}
-        </button>
+        </Button>
       </div>
       {model.loading && <div className="jp-mlservice-empty">{trans.__('Loading…')}</div>}
       {model.problem && (
