@@ -159,7 +159,9 @@ test('watch a pipeline run turn green, open a step’s job, rerun from a step, d
 
   // A broken one says what the server found wrong, in place of the graph.
   await page.evaluate(
-    async (p: string) => (window as any).jupyterapp.commands.execute('mlservice:open-pipeline-graph', { path: p }),
+    async (p: string) => {
+      await (window as any).jupyterapp.commands.execute('mlservice:open-pipeline-graph', { path: p });
+    },
     `${tmpPath}/broken.pipeline.yaml`
   );
   const broken = page.locator(`.jp-mlservice-pipeline-file[data-path="${tmpPath}/broken.pipeline.yaml"]`);
