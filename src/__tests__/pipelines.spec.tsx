@@ -10,10 +10,18 @@ import * as api from '../api/client';
 import { MLServiceError } from '../api/client';
 import { isPipelineFile, rerunChoices, validateFromStep } from '../areas/pipelines/forms';
 import { SIZES, edgeLabel, layoutGraph } from '../areas/pipelines/layout';
-import { PipelineFileModel, PipelineRunModel, PipelinesModel, isCancelable, stepCounts, stepJob } from '../areas/pipelines/model';
+import {
+  PipelineFileModel,
+  PipelineRunModel,
+  PipelinesModel,
+  isCancelable,
+  pipelinePathOf,
+  stepCounts,
+  stepJob
+} from '../areas/pipelines/model';
 import { IPipelineActions, PipelineFileView, PipelineRunView, pipelineColumns, shownStep } from '../areas/pipelines/view';
 import { ServiceEvents } from '../models/events';
-import { detailHost, fakeEventManager, pipelineRun, pipelineStep, settle } from './fixtures';
+import { detailHost, fakeEventManager, job, pipelineRun, pipelineStep, settle } from './fixtures';
 
 jest.mock('../api/client', () => jest.requireActual('./fixtures').mockClient());
 
@@ -131,6 +139,15 @@ describe('summaries', () => {
     expect(stepJob({ job_id: null, reused_from: 'old' })).toBe('old');
     expect(isCancelable({ status: 'Running' })).toBe(true);
     expect(isCancelable({ status: 'Completed' })).toBe(false);
+  });
+
+  it('links a pipeline job and a step’s job to the run’s view', () => {
+    expect(pipelinePathOf(job({ id: 'p/1', kind: 'pipeline' }))).toEqual({ path: 'pipelines/p%2F1', step: null });
+    expect(pipelinePathOf(job({ id: 's', kind: 'command', parent_id: 'p1', tags: { 'mlservice.pipeline_step': 'train' } }))).toEqual({
+      path: 'pipelines/p1',
+      step: 'train'
+    });
+    expect(pipelinePathOf(job({ kind: 'command', parent_id: 'x', tags: { 'mlservice.sweep_trial': '1' } }))).toBeNull();
   });
 
   it('shows the chosen step, else the first failed, else the first running', () => {

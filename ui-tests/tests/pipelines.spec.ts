@@ -107,7 +107,12 @@ test('watch a pipeline run turn green, open a step’s job, rerun from a step, d
   const sayJob = run.steps.find((s: any) => s.name === 'say').job_id;
   await node('say').click();
   await expect(studio.locator('.jp-mlservice-studio')).toHaveAttribute('data-path', `jobs/${sayJob}`);
-  await expect(studio.locator(`.jp-mlservice-job-view[data-job-id="${sayJob}"]`)).toBeVisible();
+  const sayView = studio.locator(`.jp-mlservice-job-view[data-job-id="${sayJob}"]`);
+  await expect(sayView).toBeVisible();
+  // ...whose view links back to its run.
+  await expect(sayView.locator('.jp-mlservice-job-pipeline')).toHaveText('Step say of its pipeline');
+  await sayView.locator('.jp-mlservice-job-pipeline').click();
+  await expect(studio.locator('.jp-mlservice-studio')).toHaveAttribute('data-path', `pipelines/${id}`);
 
   // The run's deep link restores on reload; Enter on a focused node opens its job too.
   await loadPage(page, `/lab/mlservice/pipelines/${id}`);

@@ -210,3 +210,23 @@ export namespace PipelineFileModel {
     read: () => Promise<string>;
   }
 }
+
+/** The tag the server puts on a step's job: the step's name. */
+const STEP_TAG = 'mlservice.pipeline_step';
+
+/**
+ * Where a job's pipeline view is, if it has one: a pipeline run's parent job opens its own
+ * (`step` null), a step's job its run's (with the step's name). For the Jobs view's link.
+ */
+export function pipelinePathOf(
+  job: Pick<PipelineRun['job'], 'id' | 'kind' | 'parent_id' | 'tags'>
+): { path: string; step: string | null } | null {
+  if (job.kind === 'pipeline') {
+    return { path: `pipelines/${encodeURIComponent(job.id)}`, step: null };
+  }
+  const step = (job.tags ?? {})[STEP_TAG];
+  if (job.parent_id && step) {
+    return { path: `pipelines/${encodeURIComponent(job.parent_id)}`, step };
+  }
+  return null;
+}
