@@ -134,6 +134,13 @@ test('watch a pipeline run turn green, open a step’s job, rerun from a step, d
   await expect(rerun.locator('g.jp-mlservice-pipeline-node[data-step="say"]')).toHaveAttribute('data-status', 'reused');
   await expect(rerun.locator('g.jp-mlservice-pipeline-node[data-step="say"] .jp-mlservice-pipeline-node-reused')).toContainText('reused from job');
   await expect(rerun.locator('g.jp-mlservice-pipeline-node[data-step="count"]')).toHaveAttribute('data-status', 'reused');
+  await rerun.locator('g.jp-mlservice-pipeline-node[data-step="say"]').focus();
+  await expect(rerun.locator('.jp-mlservice-pipeline-step .jp-mlservice-pipeline-why')).not.toBeEmpty();
+  for (const theme of ['JupyterLab Light', 'JupyterLab Dark'] as const) {
+    await setTheme(page, theme);
+    await page.locator('#jp-mlservice-studio').screenshot({ path: path.join(SHOTS, `pipeline-rerun-${theme === 'JupyterLab Dark' ? 'dark' : 'light'}.png`) });
+  }
+  await setTheme(page, 'JupyterLab Light');
   const rerunRun = await (await request.get(`${API}/pipelines/${rerunId}`)).json();
   expect(rerunRun.rerun_of).toBe(id);
 

@@ -54,7 +54,7 @@ export const SIZES = {
   stepHeight: 62,
   portWidth: 120,
   portHeight: 28,
-  gapX: 96,
+  gapX: 128,
   gapY: 28,
   margin: 16
 };
