@@ -287,7 +287,7 @@ describe('PipelineRunView', () => {
       ['train', 'completed'],
       ['evaluate', 'running']
     ]);
-    expect(nodes[0].querySelector('.jp-mlservice-pipeline-node-reused')?.textContent).toBe('reused from job job-old-prep');
+    expect(nodes[0].querySelector('.jp-mlservice-pipeline-node-reused-from')?.textContent).toBe('reused from job job-old-prep');
     expect(nodes[0].getAttribute('aria-label')).toBe('Step prep: reused. Reused from job job-old-prep. Enter opens its job.');
     expect([...view.container.querySelectorAll('.jp-mlservice-pipeline-edge-label')].map(t => t.textContent)).toEqual([
       'raw (data)',

@@ -132,7 +132,7 @@ test('watch a pipeline run turn green, open a step’s job, rerun from a step, d
   const rerun = page.locator(`#jp-mlservice-studio .jp-mlservice-pipeline-view[data-pipeline-id="${rerunId}"]`);
   await expect(rerun.locator('g.jp-mlservice-pipeline-node[data-step="shout"]')).toHaveAttribute('data-status', 'completed', { timeout: 240000 });
   await expect(rerun.locator('g.jp-mlservice-pipeline-node[data-step="say"]')).toHaveAttribute('data-status', 'reused');
-  await expect(rerun.locator('g.jp-mlservice-pipeline-node[data-step="say"] .jp-mlservice-pipeline-node-reused')).toContainText('reused from job');
+  await expect(rerun.locator('g.jp-mlservice-pipeline-node[data-step="say"] .jp-mlservice-pipeline-node-reused-from')).toContainText('reused from job');
   await expect(rerun.locator('g.jp-mlservice-pipeline-node[data-step="count"]')).toHaveAttribute('data-status', 'reused');
   await rerun.locator('g.jp-mlservice-pipeline-node[data-step="say"]').focus();
   await expect(rerun.locator('.jp-mlservice-pipeline-step .jp-mlservice-pipeline-why')).not.toBeEmpty();

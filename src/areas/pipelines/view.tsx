@@ -209,7 +209,7 @@ export function PipelineGraphDrawing(props: {
                 {nodeLine(step, withStatus)}
               </text>
               {reused && (
-                <text x={14} y={54} className="jp-mlservice-pipeline-node-reused">
+                <text x={14} y={54} className="jp-mlservice-pipeline-node-reused-from">
                   {trans.__('reused from job %1', shortId(step.reused_from!))}
                 </text>
               )}
