@@ -2,7 +2,8 @@
  * The Pipelines area, in one test (one page set-up): a three-step pipeline submitted through the
  * API is opened from the list and watched until its graph turns green; a node opens its step's
  * job; "Rerun from here" starts a run that reuses what is upstream; the deep link restores on
- * reload; a *.pipeline.yaml file opens as its graph (and a broken one says what is wrong).
+ * reload; a *.pipeline.yaml file opens as its graph (and a broken one says what is wrong); a
+ * running pipeline is canceled from the list (its waiting step canceled, the next one skipped).
  */
 import { expect, test } from './fixtures';
 import * as path from 'path';
@@ -39,6 +40,15 @@ const PIPELINE = {
   }
 };
 
+/** A step that waits, and one after it: canceled from the list. */
+const SLOW = {
+  name: `ui-slow-${RUN}`,
+  jobs: {
+    wait: { type: 'command', command: 'sleep 120', outputs: { o: { type: 'folder' } } },
+    after: { type: 'command', command: 'true', inputs: { x: '${{parent.jobs.wait.outputs.o}}' } }
+  }
+};
+
 const YAML = `name: ui-file
 inputs: {n: 3}
 jobs:
@@ -61,7 +71,7 @@ jobs:
     inputs: {data: "\${{parent.jobs.nowhere.outputs.out}}"}
 `;
 
-test('watch a pipeline run turn green, open a step’s job, rerun from a step, draw a *.pipeline.yaml', async ({ page, request, tmpPath }) => {
+test('watch a pipeline run turn green, open a step’s job, rerun from a step, draw a *.pipeline.yaml, cancel from the list', async ({ page, request, tmpPath }) => {
   test.setTimeout(480000);
   const submitted = await request.post(`${API}/pipelines`, { data: { pipeline: PIPELINE, experiment: 'ui-pipelines' } });
   expect(submitted.status()).toBe(201);
@@ -179,4 +189,20 @@ test('watch a pipeline run turn green, open a step’s job, rerun from a step, d
   const broken = page.locator(`.jp-mlservice-pipeline-file[data-path="${tmpPath}/broken.pipeline.yaml"]`);
   await expect(broken).toHaveAttribute('data-state', 'invalid');
   await expect(broken.locator('.jp-mlservice-pipeline-problem')).toContainText('nowhere');
+
+  // Cancel from the list (a multi-select action): the waiting step is canceled, the one after it skipped.
+  const slow = await request.post(`${API}/pipelines`, { data: { pipeline: SLOW, experiment: 'ui-pipelines' } });
+  expect(slow.status()).toBe(201);
+  const slowId: string = (await slow.json()).id;
+  await openStudio(page, 'pipelines');
+  const slowRow = studio.locator(`tr[data-pipeline-id="${slowId}"]`);
+  await expect(slowRow.locator('[data-status="Running"]')).toBeVisible({ timeout: 60000 });
+  await slowRow.getByRole('checkbox', { name: `Select ${SLOW.name}` }).check();
+  await studio.locator('.jp-mlservice-action-cancel').click();
+  await expect(slowRow.locator('[data-status="Canceled"]')).toBeVisible({ timeout: 60000 });
+  await slowRow.locator('a.jp-mlservice-entity-link').click();
+  const slowView = studio.locator(`.jp-mlservice-pipeline-view[data-pipeline-id="${slowId}"]`);
+  await expect(slowView.locator('g.jp-mlservice-pipeline-node[data-step="wait"]')).toHaveAttribute('data-status', /canceled|skipped/);
+  await expect(slowView.locator('g.jp-mlservice-pipeline-node[data-step="after"]')).toHaveAttribute('data-status', 'skipped');
+  await expect(slowView.getByRole('button', { name: 'Cancel', exact: true })).toHaveCount(0);
 });
