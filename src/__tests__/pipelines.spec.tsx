@@ -162,6 +162,9 @@ describe('summaries', () => {
     expect(Object.keys(columns)).toEqual(['name', 'status', 'steps', 'reused', 'experiment', 'created', 'duration']);
     expect(columns.steps.render(pipelineRun())).toBe('2 of 3');
     expect(columns.reused.sortValue!(pipelineRun())).toBe(1);
+    const name = render(<div>{columns.name.render(pipelineRun({ rerun_of: 'pipe0' }))}</div>);
+    expect(name.container.querySelector('.jp-mlservice-pipeline-rerun-chip')?.getAttribute('title')).toBe('A rerun of pipe0');
+    expect(columns.name.text!(pipelineRun())).toBe('retrain pipe1');
   });
 });
 

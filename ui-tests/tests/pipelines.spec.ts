@@ -157,6 +157,7 @@ test('watch a pipeline run turn green, open a step’s job, rerun from a step, d
   // The list: both runs, with steps done and reused.
   await openStudio(page, 'pipelines');
   await expect(studio.locator(`tr[data-pipeline-id="${rerunId}"] td[data-column="reused"]`)).toHaveText('2');
+  await expect(studio.locator(`tr[data-pipeline-id="${rerunId}"] .jp-mlservice-pipeline-rerun-chip`)).toHaveText('rerun');
   await expect(studio.locator(`tr[data-pipeline-id="${id}"] td[data-column="steps"]`)).toHaveText('3 of 3');
   for (const theme of ['JupyterLab Light', 'JupyterLab Dark'] as const) {
     await setTheme(page, theme);

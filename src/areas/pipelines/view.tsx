@@ -15,7 +15,22 @@ import { PipelineFileModel, PipelineRunModel, isCancelable, runName, stepCounts,
 /** The list's columns: name, status, steps done of all, reused, experiment, created, duration. */
 export function pipelineColumns(): IColumn<PipelineRun>[] {
   return [
-    { id: 'name', label: trans.__('Name'), render: runName, sortValue: runName, text: run => `${runName(run)} ${run.id}` },
+    {
+      id: 'name',
+      label: trans.__('Name'),
+      render: run => (
+        <>
+          {runName(run)}
+          {run.rerun_of && (
+            <span className="jp-mlservice-chip jp-mlservice-pipeline-rerun-chip" title={trans.__('A rerun of %1', run.rerun_of)}>
+              {trans.__('rerun')}
+            </span>
+          )}
+        </>
+      ),
+      sortValue: runName,
+      text: run => `${runName(run)} ${run.id}${run.rerun_of ? ` ${trans.__('rerun')}` : ''}`
+    },
     {
       id: 'status',
       label: trans.__('Status'),
