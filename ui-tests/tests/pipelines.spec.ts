@@ -179,6 +179,14 @@ test('watch a pipeline run turn green, open a step’s job, rerun from a step, d
   await expect(file.locator('g.jp-mlservice-pipeline-node[data-step="first"]')).toHaveAttribute('data-status', 'planned');
   await expect(file.locator('.jp-mlservice-pipeline-edge-label', { hasText: 'out → data (folder)' })).toHaveCount(1);
   expect(await seriousViolations(page, '.jp-mlservice-pipeline-file')).toEqual([]);
+  // Changed on disk: "Refresh" reads and draws it again.
+  await page.contents.uploadContent(
+    `${YAML}  third:\n    type: command\n    command: cat \${{inputs.data}}/n.txt\n    inputs: {data: "\${{parent.jobs.first.outputs.out}}"}\n`,
+    'text',
+    `${tmpPath}/ui.pipeline.yaml`
+  );
+  await file.getByRole('button', { name: 'Refresh' }).click();
+  await expect(file.locator('g.jp-mlservice-pipeline-node')).toHaveCount(3);
 
   // A broken one says what the server found wrong, in place of the graph.
   await page.evaluate(
