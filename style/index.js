@@ -7,3 +7,4 @@ import './data.css';
 import './environments.css';
 import './sweeps.css';
 import './monitoring.css';
+import './pipelines.css';

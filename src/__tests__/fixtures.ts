@@ -7,6 +7,8 @@ import type {
   EndpointSeries,
   Monitor,
   MonitorRun,
+  PipelineRun,
+  PipelineStepView,
   MonitorRunDetail,
   DataAsset,
   DataVersion,
@@ -465,6 +467,60 @@ export function endpointSeries(overrides: Partial<EndpointSeries> = {}): Endpoin
     deployments: { blue: [point('2025-01-01T10:00:00Z', 60, 0, 4), point('2025-01-01T10:01:00Z', 120, 6, 5)] },
     interval_s: 15,
     retention_hours: 168,
+    ...overrides
+  };
+}
+
+/** A pipeline step as GET /pipelines/{id} answers it. */
+export function pipelineStep(overrides: Partial<PipelineStepView> = {}): PipelineStepView {
+  return {
+    name: 'prep',
+    display_name: '',
+    job_id: 'job-prep',
+    status: 'completed',
+    job_status: 'Completed',
+    kind: 'command',
+    component: '',
+    target: 'local',
+    reused_from: null,
+    why: null,
+    error: null,
+    inputs: {},
+    outputs: {},
+    depends_on: [],
+    started_at: '2025-01-01T00:00:00Z',
+    ended_at: '2025-01-01T00:00:03Z',
+    ...overrides
+  };
+}
+
+/** A pipeline run of three steps: prep (reused) -> train (completed) -> evaluate (running). */
+export function pipelineRun(overrides: Partial<PipelineRun> = {}): PipelineRun {
+  return {
+    id: 'pipe1',
+    name: 'retrain',
+    display_name: '',
+    status: 'Running',
+    experiment: 'iris',
+    created_at: '2025-01-01T00:00:00Z',
+    started_at: '2025-01-01T00:00:01Z',
+    ended_at: null,
+    error: null,
+    rerun_of: null,
+    inputs: { raw: 'data:iris' },
+    outputs: {},
+    steps: [
+      pipelineStep({ name: 'prep', status: 'reused', job_id: null, reused_from: 'job-old-prep', why: 'same key as job job-old-prep' }),
+      pipelineStep({ name: 'train', job_id: 'job-train', depends_on: ['prep'], why: 'inputs.data differ from the closest earlier run' }),
+      pipelineStep({ name: 'evaluate', status: 'running', job_id: 'job-eval', depends_on: ['train'], ended_at: null })
+    ],
+    edges: [
+      { from_step: null, from_port: 'raw', to_step: 'prep', to_port: 'raw', kind: 'data' },
+      { from_step: 'prep', from_port: 'train', to_step: 'train', to_port: 'data', kind: 'folder' },
+      { from_step: 'train', from_port: 'model', to_step: 'evaluate', to_port: 'model', kind: 'folder' },
+      { from_step: 'prep', from_port: 'test', to_step: 'evaluate', to_port: 'test', kind: 'folder' }
+    ],
+    job: job({ id: 'pipe1', kind: 'pipeline', status: 'Running', experiment: 'iris' }),
     ...overrides
   };
 }

@@ -606,3 +606,40 @@ export function listMonitorAlerts(name: string, query: QueryOf<'listMonitorAlert
 export function getEndpointSeries(name: string, query: QueryOf<'getEndpointSeries'> = {}): Promise<EndpointSeries> {
   return request('GET', `endpoints/${seg(name)}/series`, { query });
 }
+
+// ---- pipelines: runs of a DAG of steps (each step a child job of the run's parent job) --------
+
+export type PipelineRun = Schemas['PipelineRun'];
+export type PipelineGraph = Schemas['PipelineGraph'];
+export type PipelineStepView = Schemas['PipelineStepView'];
+export type PipelineEdge = Schemas['PipelineEdge'];
+export type PipelineSubmit = Schemas['PipelineSubmit'];
+
+/** Pipeline runs, newest first. */
+export function listPipelineRuns(query: QueryOf<'listPipelineRuns'> = {}): Promise<IPage<PipelineRun>> {
+  return request('GET', 'pipelines', { query });
+}
+
+export function submitPipeline(body: PipelineSubmit): Promise<PipelineRun> {
+  return request('POST', 'pipelines', { body });
+}
+
+/** A run with its steps (job, status, reused_from, why) and edges. */
+export function getPipelineRun(id: string): Promise<PipelineRun> {
+  return request('GET', `pipelines/${seg(id)}`);
+}
+
+/** Cancel the running steps and skip the rest. */
+export function cancelPipelineRun(id: string): Promise<PipelineRun> {
+  return request('POST', `pipelines/${seg(id)}/cancel`);
+}
+
+/** A new run: `from_step` and everything downstream of it run again, what is upstream is reused. */
+export function rerunPipeline(id: string, fromStep: string | null): Promise<PipelineRun> {
+  return request('POST', `pipelines/${seg(id)}/rerun`, { body: { from_step: fromStep } });
+}
+
+/** The graph of a *.pipeline.yaml's text (checked like a submit: a 400 says what is wrong). */
+export function drawPipeline(yaml: string): Promise<PipelineGraph> {
+  return request('POST', 'pipelines/graph', { body: { yaml } });
+}

@@ -16,6 +16,7 @@ import { activateJobs } from './jobs';
 import type { IJobServices } from './jobs/commands';
 import { activateModels } from './models';
 import { activateMonitoring } from './monitoring';
+import { activatePipelines } from './pipelines';
 import { activateSchedules } from './schedules';
 import { activateSweeps } from './sweeps';
 
@@ -43,5 +44,6 @@ export function activateAreas(context: IAreaContext, services: IAreaServices): v
   activateEnvironments(context);
   activateSweeps(context);
   activateMonitoring(context);
+  activatePipelines(context, services.browsers);
   // A new area: activate<Area>(context);
 }

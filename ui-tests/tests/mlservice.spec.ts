@@ -102,6 +102,11 @@ test('every action is a palette command', async ({ page }) => {
     'mlservice:open-job',
     'mlservice:rerun-job',
     'mlservice:submit-notebook',
+    // Pipelines
+    'mlservice:cancel-pipeline',
+    'mlservice:open-pipeline',
+    'mlservice:open-pipeline-graph',
+    'mlservice:rerun-pipeline',
     // Models and Endpoints
     'mlservice:create-endpoint',
     'mlservice:delete-deployment',

@@ -66,11 +66,12 @@ test('walk every area from the nav, light and dark, with no serious accessibilit
   const studio = await openStudio(page, '');
   await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
   const nav = studio.getByRole('navigation', { name: 'ML Studio areas' });
-  const areas = ['home', 'jobs', 'sweeps', 'experiments', 'data', 'models', 'endpoints', 'monitoring', 'schedules', 'compute', 'environments'];
+  const areas = ['home', 'jobs', 'sweeps', 'pipelines', 'experiments', 'data', 'models', 'endpoints', 'monitoring', 'schedules', 'compute', 'environments'];
   await expect(nav.locator('a.jp-mlservice-nav-link')).toHaveText([
     'Home',
     'Jobs',
     'Sweeps',
+    'Pipelines',
     'Experiments',
     'Data',
     'Models',

@@ -12,6 +12,7 @@ import { MetricChart } from '../../components/MetricChart';
 import { useModel } from '../../components/useModel';
 import { trans } from '../../translate';
 import { JobDataSection } from '../data/view';
+import { pipelinePathOf } from '../pipelines/model';
 import { sweepPathOf } from '../sweeps/model';
 import { JobDetailModel, JobsModel } from './model';
 
@@ -107,6 +108,7 @@ export function JobView(props: { model: JobDetailModel; actions: IJobActions; ho
   const ended = job ? isJobEnded(job.status) : false;
   const notebook = model.executedNotebook;
   const sweep = job ? sweepPathOf(job) : null;
+  const pipeline = job ? pipelinePathOf(job) : null;
   const buttons: IDetailAction[] = [];
   if (job && !ended && job.status !== 'CancelRequested') {
     buttons.push({ label: trans.__('Cancel'), onClick: () => actions.cancel(job.id), className: 'jp-mlservice-job-cancel' });
@@ -159,6 +161,11 @@ export function JobView(props: { model: JobDetailModel; actions: IJobActions; ho
                   : sweep.of === 'trial'
                     ? trans.__('Trial %1 of its sweep', sweep.trial)
                     : trans.__('Its AutoML run')}
+              </StudioLink>
+            )}
+            {pipeline && (
+              <StudioLink host={host} path={pipeline.path} className="jp-mlservice-job-pipeline">
+                {pipeline.step === null ? trans.__('Open in Pipelines') : trans.__('Step %1 of its pipeline', pipeline.step)}
               </StudioLink>
             )}
           </>
