@@ -275,3 +275,21 @@ def test_sdk_cli_and_rest(shared_server):
     assert requests.post(api + "/nope/fire", headers=headers).status_code == 404
     assert requests.delete(api + "/on-events", headers=headers).status_code == 204
     assert requests.delete(api + "/on-events", headers=headers).status_code == 404
+
+
+def test_a_trigger_runs_a_pipeline_with_the_cause_as_a_parameter(workspace):
+    ws = workspace
+    add_version(ws, "events", "1,1")
+    pipeline = {"name": "retrain-pipe", "inputs": {"ref": {"type": "str"}},
+                "jobs": {"say": {"command": "echo retraining on ${{inputs.ref}}", "inputs": {"ref": "${{parent.inputs.ref}}"}}}}
+    with pytest.raises(InvalidRequest, match="jobs"):
+        ws.triggers.create(TriggerCreate(name="bad", on={"data": "events"}, run={"pipeline": {**pipeline, "jobs": {}}}))
+    ws.triggers.create(TriggerCreate(name="pipe", on={"data": "events"},
+                                     run={"pipeline": pipeline, "parameters": {"ref": "{{ cause.ref }}"}, "experiment": "triggered"}))
+    add_version(ws, "events", "2,2")
+    [f] = fired(ws, "pipe", 1)
+    assert f.state == "submitted", f.reason
+    run = wait_for(lambda: (r := ws.pipelines.get(f.job_id)).status in ("Completed", "Failed") and r, 120, what="the pipeline run")
+    assert run.status == "Completed" and run.job.tags["mlservice.trigger"] == "pipe"
+    # the step got the new version (data:events@2, which a pipeline hands to its step as that version's files)
+    assert "/data/events/2/" in ws.jobs.logs(run.steps[0].job_id).text

@@ -30,4 +30,7 @@ def attach(workspace) -> PipelineService:
     scheduler = getattr(workspace, "schedules", None)
     if scheduler is not None:  # schedules run pipelines: job={"pipeline": ...}
         scheduler.firing.pipelines = service
+    triggers = getattr(workspace, "triggers", None)
+    if triggers is not None:  # and so do triggers: run={"pipeline": ...}
+        triggers.firing.pipelines = service
     return service

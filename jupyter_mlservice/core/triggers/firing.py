@@ -26,6 +26,7 @@ from ..events import EventBus
 from ..jobs.schemas import JobSpec
 from ..jobs.tables import JobRow
 from ..schedules import templates
+from ..schedules.firing import is_pipeline
 from ..store import Store
 from ..timeutil import as_utc, utcnow
 from .tables import TriggerFiringRow, TriggerRow
@@ -48,10 +49,25 @@ class _Cause(dict):
             raise AttributeError(f"the cause has no {key!r} (it has {', '.join(sorted(self))})") from None
 
 
+def _context(trigger_name: str, cause: dict[str, Any], fired_at: datetime) -> dict[str, Any]:
+    return {"cause": _Cause(cause), "trigger_name": trigger_name, "fired_at": as_utc(fired_at).isoformat()}
+
+
+def render_pipeline(run: dict[str, Any], trigger_name: str, cause: dict[str, Any], fired_at: datetime):
+    """The pipeline submit of one firing: its parameters (and every other string) templated."""
+    from ..pipelines.schemas import PipelineSubmit
+
+    rendered = templates.render(run, _context(trigger_name, cause, fired_at), path="run")
+    try:
+        return PipelineSubmit.model_validate(rendered)
+    except ValidationError as exc:
+        problems = "; ".join(f"run.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise InvalidRequest(f"invalid pipeline: {problems}") from None
+
+
 def render(run: dict[str, Any], trigger_name: str, cause: dict[str, Any], fired_at: datetime):
     """The job spec of one firing: the stored spec with its templates filled in, validated."""
-    ctx = {"cause": _Cause(cause), "trigger_name": trigger_name, "fired_at": as_utc(fired_at).isoformat()}
-    rendered = templates.render(run, ctx, path="run")
+    rendered = templates.render(run, _context(trigger_name, cause, fired_at), path="run")
     try:
         return JOB_SPEC.validate_python(rendered)
     except ValidationError as exc:
@@ -63,6 +79,7 @@ class Firing:
     def __init__(self, store: Store, jobs, clock: Callable[[], datetime] = utcnow, events: EventBus | None = None, lineage=None):
         self.store = store
         self.lineage = lineage  # cause -> trigger -> the job it started
+        self.pipelines = None  # the PipelineService, set when pipelines attach: run={"pipeline": ...} runs one
         self.jobs = jobs
         self.clock = clock
         self.events = events or EventBus()
@@ -91,8 +108,14 @@ class Firing:
 
     def submit(self, trigger: TriggerRow, firing: TriggerFiringRow) -> None:
         try:
-            spec = render(trigger.run, trigger.name, firing.cause, firing.created_at)
-            job = self.jobs.submit(spec, extra_tags={TAG_TRIGGER: trigger.name, TAG_FIRING: str(firing.id)})
+            tags = {TAG_TRIGGER: trigger.name, TAG_FIRING: str(firing.id)}
+            if is_pipeline(trigger.run):  # a pipeline run: a parent job, recorded like any job
+                if self.pipelines is None:
+                    raise InvalidRequest("pipelines are not available in this workspace")
+                body = render_pipeline(trigger.run, trigger.name, firing.cause, firing.created_at)
+                job = self.pipelines.submit(body.model_copy(update={"tags": {**body.tags, **tags}}))
+            else:
+                job = self.jobs.submit(render(trigger.run, trigger.name, firing.cause, firing.created_at), extra_tags=tags)
         except Exception as exc:  # a deleted notebook, a template the cause cannot fill...: recorded on the firing
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             log.warning("trigger %s: job for %s not submitted: %s", trigger.name, firing.cause_key, message)

@@ -20,7 +20,8 @@ from ..pagination import page
 from ..store import Store
 from ..timeutil import as_utc, utcnow
 from .causes import Watchers
-from .firing import Firing, render
+from ..schedules.firing import is_pipeline
+from .firing import Firing, render, render_pipeline
 from .schemas import Trigger, TriggerCreate, TriggerFiring, TriggerFiringPage, TriggerOn, TriggerPage, TriggerUpdate
 from .tables import TriggerFiringRow, TriggerRow
 
@@ -49,10 +50,16 @@ class TriggerService:
         self.on_change()
 
     def _validate_run(self, run: dict[str, Any], name: str, on: TriggerOn) -> dict[str, Any]:
-        if not isinstance(run, dict) or "kind" not in run:
-            raise InvalidRequest("run needs a kind (command, notebook, code or batch) and that kind's fields, as POST /jobs takes them")
         # every field some cause of this kind has, so a template naming a field that none has is a 400 now
         sample = {**SAMPLE_CAUSE, **self.watchers.latest(on, self.clock())}
+        if is_pipeline(run):
+            if self.firing.pipelines is None:
+                raise InvalidRequest("pipelines are not available in this workspace")
+            self.firing.pipelines.check(render_pipeline(run, name, sample, self.clock()))
+            return dict(run)
+        if not isinstance(run, dict) or "kind" not in run:
+            raise InvalidRequest("run needs a kind (command, notebook, code or batch) and that kind's fields, as POST /jobs "
+                                 "takes them, or a pipeline: {'pipeline': {...}, 'parameters': {...}}")
         render(run, name, sample, self.clock())
         return dict(run)
 
