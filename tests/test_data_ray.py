@@ -82,3 +82,22 @@ def test_the_profile_job_runs_on_the_ray_target(ray_ws):
         "mode": "attached", "address": head.state.dashboard_url, "auth_token": head.token()}))
     with pytest.raises(InvalidRequest, match="profile target 'remote-p' does not share this server's filesystem"):
         ray_ws.data.start_profile("rt", 1, target="remote-p")
+
+
+def test_a_pipeline_runs_one_step_locally_and_the_next_on_the_ray_target(ray_ws):
+    """Each step names its own target: a local step's output folder reaches a step on the Ray head."""
+    from jupyter_mlservice.core.pipelines.schemas import PipelineSubmit
+
+    write = "import sys, pathlib; pathlib.Path(sys.argv[1], 'n.txt').write_text('41')"
+    add = "import sys, pathlib, socket; print('got', int(pathlib.Path(sys.argv[1], 'n.txt').read_text()) + 1)"
+    pipeline = {"name": "mixed", "jobs": {
+        "make": {"command": f'python -c "{write}" ${{{{outputs.out}}}}', "outputs": {"out": {"type": "folder"}}, "target": "local"},
+        "add": {"command": f'python -c "{add}" ${{{{inputs.n}}}}', "inputs": {"n": "${{parent.jobs.make.outputs.out}}"}, "target": "rc"},
+    }}
+    submitted = ray_ws.pipelines.submit(PipelineSubmit.model_validate({"pipeline": pipeline, "experiment": "mixed"}))
+    done = wait_for(lambda: (r := ray_ws.pipelines.get(submitted.id)).status in ("Completed", "Failed", "Canceled") and r, 600,
+                    interval=0.2, what="the mixed pipeline")
+    steps = {s.name: s for s in done.steps}
+    assert done.status == "Completed", {n: (s.status, s.job_id) for n, s in steps.items()}
+    assert ray_ws.jobs.get(steps["make"].job_id).target == "local" and ray_ws.jobs.get(steps["add"].job_id).target == "rc"
+    assert "got 42" in log_of(ray_ws, steps["add"].job_id)

@@ -180,3 +180,28 @@ def test_sdk_and_cli(shared_server):
     assert proc.returncode == 1, proc.stderr  # the gate failed: a non-zero exit for scripts
     out = json.loads(proc.stdout)
     assert out["passed"] is False and out["comparisons"][0]["difference"] < 0
+
+
+def test_a_pipeline_gate_step_passes_a_better_model_and_rejects_a_worse_one_with_the_numbers(models):
+    from jupyter_mlservice.core.pipelines.schemas import PipelineSubmit
+
+    ws, _ = models
+
+    def gated(candidate: str, baseline: str):
+        pipeline = {"name": "promote", "inputs": {"holdout": {"type": "str", "default": "data:holdout"}},
+                    "jobs": {"gate": {"type": "gate", "candidate": candidate, "baseline": baseline, "data": "${{parent.inputs.holdout}}",
+                                      "target_column": "label", "metrics": ["accuracy", "f1"], "margins": {"accuracy": 0.05},
+                                      "bootstrap": 300},
+                             "after": {"command": "cat ${{inputs.report}}/evaluation.json", "inputs": {"report": "${{parent.jobs.gate.outputs.report}}"}}}}
+        run = ws.pipelines.submit(PipelineSubmit.model_validate({"pipeline": pipeline, "experiment": "gates"}))
+        return wait_for(lambda: (r := ws.pipelines.get(run.id)).status in ("Completed", "Failed") and r, 240, what="the gated pipeline")
+
+    passed = gated("clf", "clf:1")  # "clf": the newest version (2), resolved when the step runs
+    assert passed.status == "Completed", [(s.name, s.status, s.error) for s in passed.steps]
+    after = {s.name: s for s in passed.steps}["after"]
+    assert '"passed": true' in ws.jobs.logs(after.job_id).text  # the gate's report reaches the next step
+    rejected = gated("clf:1", "clf:2")
+    steps = {s.name: s for s in rejected.steps}
+    assert rejected.status == "Failed" and steps["after"].status == "skipped"
+    assert steps["gate"].error.startswith("Rejected: clf:1 does not beat clf:2 on 300 rows: accuracy: candidate")
+    assert "vs margin 0.05" in steps["gate"].error and "gate" in rejected.job.error

@@ -1,10 +1,14 @@
 """The evaluation job: score a candidate and a baseline model version on the same labelled rows,
 compare them per metric with a paired bootstrap interval, and judge the gate.
 
-    python -m jupyter_mlservice.core.evaluations.run --config EVALUATION_JSON
+    python -m jupyter_mlservice.core.evaluations.run --config EVALUATION_JSON      (ml.models.evaluate)
+    python -m jupyter_mlservice.core.evaluations.run --data PATH --candidate iris --baseline iris@champion \
+        --target-column species --metric f1 --gate f1=0.0                        (a pipeline's gate step)
 
-The rows come from the job's data input (``MLSERVICE_INPUT_DATA``: a file or a folder of CSV /
-Parquet / JSON lines). Both models are loaded with ``mlflow.pyfunc`` from the registry; each
+The rows come from the job's data input (``MLSERVICE_INPUT_DATA``, or ``--data``: a file or a
+folder of CSV / Parquet / JSON lines). A gate step's model references are resolved when it runs
+(``iris`` is the newest version); when its gate fails it exits with REJECTED_EXIT and says why,
+which fails the step and ends the pipeline as rejected. Both models are loaded with ``mlflow.pyfunc`` from the registry; each
 side is also evaluated by MLflow's own ``mlflow.models.evaluate`` in a child run of the job's run,
 so MLflow's UI shows the two side by side. The result goes to ``evaluation.json`` in the job's
 outputs, where the service reads it when the job ends.
@@ -22,6 +26,7 @@ from typing import Any
 import numpy as np
 
 RESULT_FILE = "evaluation.json"
+REJECTED_EXIT = 3
 HIGHER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "f1": True, "precision": True, "recall": True,
                     "r2": True, "rmse": False, "mae": False}
 
@@ -116,12 +121,68 @@ def _mlflow_evaluate(frame, target: str, task: str, label: str) -> dict[str, Any
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
+def resolve(ref: str) -> dict[str, str]:
+    """``iris`` (newest), ``iris:3``, ``iris@champion`` -> {"name", "version"}, from the registry."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    if "@" in ref:
+        name, alias = ref.split("@", 1)
+        return {"name": name, "version": str(client.get_model_version_by_alias(name, alias).version)}
+    name, _, version = ref.partition(":")
+    if version:
+        return {"name": name, "version": version}
+    versions = client.search_model_versions(f"name = '{name}'")
+    if not versions:
+        raise SystemExit(f"model {name!r} has no versions")
+    return {"name": name, "version": str(max(int(v.version) for v in versions))}
+
+
+def gate_config(args) -> dict[str, Any]:
+    """A gate step's command line as an evaluation config."""
+    from .schemas import METRICS
+
+    unknown = [m for m in args.metric if m not in METRICS]
+    if unknown:
+        raise SystemExit(f"unknown metric(s) {', '.join(unknown)}; use {', '.join(METRICS)}")
+    gate = {}
+    for item in args.gate or []:
+        metric, _, margin = item.partition("=")
+        gate[metric] = float(margin or 0)
+    config = {"candidate": resolve(args.candidate), "baseline": resolve(args.baseline), "target_column": args.target_column,
+              "task": METRICS[args.metric[0]][0], "metrics": args.metric, "gate": gate or None, "confidence": args.confidence,
+              "bootstrap": args.bootstrap}
+    if config["candidate"] == config["baseline"]:
+        raise SystemExit(f"candidate and baseline are the same version ({args.candidate} = {args.baseline})")
+    return config
+
+
+def summary(comparisons: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{c['metric']}: candidate {c['candidate']:.4f} vs baseline {c['baseline']:.4f}, difference {c['difference']:+.4f} "
+                     f"[{c['interval'][0]:+.4f}, {c['interval'][1]:+.4f}]" + ("" if c["margin"] is None else f" vs margin {c['margin']:g}")
+                     for c in comparisons)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jupyter_mlservice.core.evaluations.run")
-    parser.add_argument("--config", required=True)
+    parser.add_argument("--config")
+    parser.add_argument("--data")
+    parser.add_argument("--report", help="also write the result here (a folder: a gate step's output)")
+    parser.add_argument("--candidate")
+    parser.add_argument("--baseline")
+    parser.add_argument("--target-column")
+    parser.add_argument("--metric", action="append", default=[])
+    parser.add_argument("--gate", action="append")
+    parser.add_argument("--confidence", type=float, default=0.95)
+    parser.add_argument("--bootstrap", type=int, default=1000)
     args = parser.parse_args(argv)
-    config = json.loads(Path(args.config).read_text())
-    data = Path(os.environ["MLSERVICE_INPUT_DATA"])
+    if args.config:
+        config = json.loads(Path(args.config).read_text())
+    elif args.candidate and args.baseline and args.target_column and args.metric:
+        config = gate_config(args)
+    else:
+        parser.error("give --config, or --candidate, --baseline, --target-column and --metric")
+    data = Path(args.data or os.environ["MLSERVICE_INPUT_DATA"])
     out_dir = Path(os.environ.get("MLSERVICE_OUTPUT_DIR") or ".")
     import mlflow
 
@@ -154,8 +215,16 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "" if c["passed"] is None else (" PASS" if c["passed"] else " FAIL")
         print(f"{c['metric']}: candidate {c['candidate']:.4f} baseline {c['baseline']:.4f} difference {c['difference']:+.4f} "
               f"interval [{c['interval'][0]:+.4f}, {c['interval'][1]:+.4f}] margin {c['margin']}{verdict}")
-    result = {"rows": int(len(y)), "comparisons": comparisons, "passed": passed, "mlflow_metrics": mlflow_metrics}
+    result = {"rows": int(len(y)), "comparisons": comparisons, "passed": passed, "mlflow_metrics": mlflow_metrics,
+              "candidate": config["candidate"], "baseline": config["baseline"], "summary": summary(comparisons)}
     (out_dir / RESULT_FILE).write_text(json.dumps(result, indent=1))
+    if args.report:
+        Path(args.report).mkdir(parents=True, exist_ok=True)
+        (Path(args.report) / RESULT_FILE).write_text(json.dumps(result, indent=1))
+    if passed is False and not args.config:  # a gate step: its failure is the verdict
+        print(f"REJECTED: {config['candidate']['name']}:{config['candidate']['version']} does not beat "
+              f"{config['baseline']['name']}:{config['baseline']['version']}: {result['summary']}")
+        return REJECTED_EXIT
     return 0
 
 

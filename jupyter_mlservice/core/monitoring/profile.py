@@ -781,7 +781,9 @@ def _choose(schema: pa.Schema, kinds: dict[str, str], columns: list[str] | None,
     for f in schema:
         if columns is not None and f.name not in columns:
             continue
-        t = stored.field(f.name).type if stored is not None and f.name in stored.names else f.type
+        t = f.type
+        if pa.types.is_dictionary(t) and stored is not None and f.name in stored.names and stored.field(f.name).type == t.value_type:
+            t = t.value_type  # text the reader took as a dictionary: record the type stored
         kind = kinds.get(f.name) or kind_of(t)
         if kind is None:
             if columns is not None:

@@ -63,11 +63,13 @@ def _parquet(path: Path):
 
 
 def _stored_schema(files: list[Path]) -> pa.Schema | None:
-    if not files or files[0].suffix.lower() == ".csv":
+    """The first Parquet file's schema (the types its text columns had before being read as dictionaries)."""
+    parquet = next((f for f in files if f.suffix.lower() != ".csv"), None)
+    if parquet is None:
         return None
     import pyarrow.parquet as pq
 
-    return pq.read_schema(files[0])
+    return pq.read_schema(parquet)
 
 
 def schema_of(files: list[Path]) -> pa.Schema:

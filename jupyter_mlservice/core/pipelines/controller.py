@@ -14,6 +14,7 @@ run again; running steps are re-attached by the job controller like any job.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shlex
@@ -237,7 +238,8 @@ class PipelineController(Reconciler):
             self._emit(parent.id, row.step, "completed", job.id)
         else:
             state = "canceled" if job.status == JobStatus.CANCELED.value else "failed"
-            self._set(parent.id, row.step, state=state, error=job.error, ended_at=now)
+            error = _rejection(self.jobs.job_dir(job.id)) or job.error
+            self._set(parent.id, row.step, state=state, error=error, ended_at=now)
             self.parents.log(parent.id, f"mlservice: step {row.step} {state}: {job.error}\n")
             self._emit(parent.id, row.step, state, job.id)
 
@@ -423,6 +425,21 @@ class PipelineController(Reconciler):
 
     def _emit(self, pipeline_id: str, step: str | None, state: str, job_id: str | None) -> None:
         self.events.emit("pipeline", {"pipeline_id": pipeline_id, "step": step, "state": state, "job_id": job_id})
+
+
+def _rejection(job_dir: Path) -> str | None:
+    """What a gate step's job found, when its gate failed (core/evaluations/run.py writes it)."""
+    from ..evaluations.run import RESULT_FILE
+
+    try:
+        result = json.loads((job_dir / "outputs" / RESULT_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if result.get("passed") is not False:
+        return None
+    cand, base = result.get("candidate") or {}, result.get("baseline") or {}
+    return (f"Rejected: {cand.get('name')}:{cand.get('version')} does not beat {base.get('name')}:{base.get('version')} "
+            f"on {result.get('rows')} rows: {result.get('summary')}")
 
 
 def _text(value: Any) -> str:

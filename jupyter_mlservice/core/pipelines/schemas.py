@@ -140,6 +140,52 @@ class PipelineStep(Model):
     def _printable(cls, v: str) -> str:
         return printable_name(v)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _gate(cls, v: Any) -> Any:
+        """``type: gate``: an evaluation gate, run as a command step (core/evaluations/run.py)."""
+        if isinstance(v, dict) and v.get("type") == "gate":
+            return gate_step(v)
+        return v
+
+
+GATE_FIELDS = ("candidate", "baseline", "data", "target_column", "metrics", "margins", "confidence", "bootstrap")
+
+
+def gate_step(v: dict[str, Any]) -> dict[str, Any]:
+    """A gate step -> the command step that judges it.
+
+    ``{type: gate, candidate: iris, baseline: iris@champion, data: ${{parent.inputs.holdout}},
+    target_column: species, metrics: [f1, accuracy], margins: {f1: 0.0}}``: scores both model
+    versions (resolved when the step runs: ``iris`` is the newest version, so a step upstream may
+    have registered it) on the rows of ``data``, compares them with a paired bootstrap interval,
+    and fails the step -- hence the pipeline -- as "Rejected" with the numbers unless every metric
+    in ``margins`` beats the baseline by more than its margin, interval included."""
+    import shlex
+    import sys
+
+    step = {k: val for k, val in v.items() if k not in GATE_FIELDS}
+    missing = [k for k in ("candidate", "baseline", "data", "target_column", "metrics") if not v.get(k)]
+    if missing:
+        raise ValueError(f"a gate step needs {', '.join(missing)} (and margins for a verdict)")
+    metrics = v["metrics"] if isinstance(v["metrics"], list) else [v["metrics"]]
+    margins = v.get("margins") or {}
+    if not isinstance(margins, dict):
+        raise ValueError("margins is a mapping metric -> margin, e.g. {f1: 0.0}")
+    args = ["--candidate", str(v["candidate"]), "--baseline", str(v["baseline"]), "--target-column", str(v["target_column"])]
+    for m in metrics:
+        args += ["--metric", str(m)]
+    for m, margin in margins.items():
+        args += ["--gate", f"{m}={margin}"]
+    for key in ("confidence", "bootstrap"):
+        if v.get(key) is not None:
+            args += [f"--{key}", str(v[key])]
+    command = " ".join([shlex.quote(sys.executable), "-m", "jupyter_mlservice.core.evaluations.run", "--data", "${{inputs.data}}",
+                        "--report", "${{outputs.report}}", *map(shlex.quote, args)])
+    return {**step, "type": "command", "command": command, "inputs": {**(v.get("inputs") or {}), "data": v["data"]},
+            "outputs": {**(v.get("outputs") or {}), "report": {"type": "folder"}},  # evaluation.json, for the steps after it
+            "deterministic": False}  # the versions it judges move ("the newest"): never reused
+
 
 class PipelineSettings(Model):
     default_target: str = Field("local", description="Target of steps that name none (Azure: default_compute).")
