@@ -224,3 +224,32 @@ def test_too_little_traffic_pauses_and_bad_input_is_refused(ws):
     assert ws.endpoints.get_endpoint("quiet").traffic == {"blue": 100}
     with pytest.raises(Conflict, match="has ended"):
         ws.rollouts.approve(r.id)
+
+
+def test_a_trigger_on_the_gate_verdict_starts_a_rollout_that_completes(ws):
+    """The end of the automation loop: a version tagged gate=passed (a pipeline's gate step tags it)
+    fires a trigger whose action is a rollout; it completes by itself while clients call."""
+    from jupyter_mlservice.core.lineage import TRIGGER, Node
+    from jupyter_mlservice.core.triggers.schemas import TriggerCreate
+
+    uri = serving(ws, "auto")
+    client = Client(uri)
+    client.start()
+    try:
+        with pytest.raises(InvalidRequest, match="run.rollout"):
+            ws.triggers.create(TriggerCreate(name="bad", on={"model": "iris", "tag": "gate=passed"}, run={"rollout": {"endpoint": "auto"}}))
+        ws.triggers.create(TriggerCreate(name="promote", on={"model": "iris", "tag": "gate=passed"}, run={"rollout": {
+            "endpoint": "auto", "model": "{{ cause.ref }}", "plan": {"steps": [50, 100], "interval_s": 2, "min_requests": 3, "grace_s": 0},
+            "deployment_settings": settings("ok")}}))
+        ws.models.update_version("iris", "2", None, {"gate": "passed"})
+        firing = wait_for(lambda: (f := ws.triggers.firings("promote").items) and f[0].state != "claimed" and f[0], 60,
+                          what="the trigger's firing")
+        assert firing.state == "submitted" and firing.rollout_id, firing.reason
+        done = state(ws.rollouts, firing.rollout_id, "Completed", "RolledBack")
+    finally:
+        seen = client.finish()
+    assert done.state == "Completed" and done.model == "iris:2" and done.created_by == "trigger:promote", done.reason
+    assert ws.endpoints.get_endpoint("auto").traffic == {"v2": 100}
+    graph = ws.lineage.graph(Node(TRIGGER, "promote"), "downstream")
+    assert ("promote", "started", done.id) in {(e.src_id, e.relation, e.dst_id) for e in graph.edges}
+    assert set(seen) == {200}, seen

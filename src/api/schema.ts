@@ -6763,7 +6763,7 @@ export interface components {
             on: components["schemas"]["TriggerOn"];
             /**
              * Run
-             * @description A job spec as POST /jobs takes it (any kind). Strings may use `{{ cause.name }}`, `{{ cause.version }}`, `{{ cause.ref }}`, `{{ cause.alias }}`, `{{ cause.monitor }}`, `{{ cause.scheduled_time }}`, `{{ trigger_name }}`, `{{ fired_at }}`.
+             * @description A job spec as POST /jobs takes it (any kind), a pipeline ({'pipeline': ..., 'parameters': ...}) or a rollout ({'rollout': {endpoint, model, plan, ...}} as POST /rollouts takes it). Strings may use `{{ cause.name }}`, `{{ cause.version }}`, `{{ cause.ref }}`, `{{ cause.alias }}`, `{{ cause.monitor }}`, `{{ cause.scheduled_time }}`, `{{ trigger_name }}`, `{{ fired_at }}`.
              */
             run: {
                 [key: string]: unknown;
@@ -6809,6 +6809,12 @@ export interface components {
             /** Job Id */
             job_id: string | null;
             job_status: components["schemas"]["JobStatus"] | null;
+            /**
+             * Rollout Id
+             * @description The rollout it started (run={'rollout': ...}).
+             * @default null
+             */
+            rollout_id?: string | null;
             /** Reason */
             reason: string | null;
             /**

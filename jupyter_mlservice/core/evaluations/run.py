@@ -27,6 +27,7 @@ import numpy as np
 
 RESULT_FILE = "evaluation.json"
 REJECTED_EXIT = 3
+GATE_TAG = "gate"  # a gate step tags the candidate version gate=passed or gate=rejected
 HIGHER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "f1": True, "precision": True, "recall": True,
                     "r2": True, "rmse": False, "mae": False}
 
@@ -221,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         Path(args.report).mkdir(parents=True, exist_ok=True)
         (Path(args.report) / RESULT_FILE).write_text(json.dumps(result, indent=1))
+    if passed is not None and not args.config:  # a gate step's verdict, on the candidate version (a trigger may act on it)
+        from mlflow import MlflowClient
+
+        cand = config["candidate"]
+        MlflowClient().set_model_version_tag(cand["name"], cand["version"], GATE_TAG, "passed" if passed else "rejected")
     if passed is False and not args.config:  # a gate step: its failure is the verdict
         print(f"REJECTED: {config['candidate']['name']}:{config['candidate']['version']} does not beat "
               f"{config['baseline']['name']}:{config['baseline']['version']}: {result['summary']}")

@@ -15,4 +15,7 @@ def attach(workspace) -> RolloutService:
     workspace.rollouts, workspace.rollout_controller = service, controller
     workspace.services.append(controller)
     workspace.lineage.add_describer("rollout", service.describe)
+    triggers = getattr(workspace, "triggers", None)
+    if triggers is not None:  # triggers start rollouts: run={"rollout": ...}
+        triggers.firing.rollouts = service
     return service

@@ -53,6 +53,23 @@ def _context(trigger_name: str, cause: dict[str, Any], fired_at: datetime) -> di
     return {"cause": _Cause(cause), "trigger_name": trigger_name, "fired_at": as_utc(fired_at).isoformat()}
 
 
+def is_rollout(run: dict[str, Any]) -> bool:
+    """``run={"rollout": {endpoint, model, plan, ...}}`` starts a progressive rollout."""
+    return isinstance(run, dict) and "rollout" in run and "kind" not in run
+
+
+def render_rollout(run: dict[str, Any], trigger_name: str, cause: dict[str, Any], fired_at: datetime):
+    """The rollout one firing starts: ``run["rollout"]`` with its templates filled in, validated."""
+    from ..rollouts.schemas import RolloutCreate
+
+    rendered = templates.render(run["rollout"], _context(trigger_name, cause, fired_at), path="run.rollout")
+    try:
+        return RolloutCreate.model_validate(rendered)
+    except ValidationError as exc:
+        problems = "; ".join(f"run.rollout.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise InvalidRequest(f"invalid rollout: {problems}") from None
+
+
 def render_pipeline(run: dict[str, Any], trigger_name: str, cause: dict[str, Any], fired_at: datetime):
     """The pipeline submit of one firing: its parameters (and every other string) templated."""
     from ..pipelines.schemas import PipelineSubmit
@@ -80,6 +97,7 @@ class Firing:
         self.store = store
         self.lineage = lineage  # cause -> trigger -> the job it started
         self.pipelines = None  # the PipelineService, set when pipelines attach: run={"pipeline": ...} runs one
+        self.rollouts = None  # the RolloutService, set when rollouts attach: run={"rollout": ...} starts one
         self.jobs = jobs
         self.clock = clock
         self.events = events or EventBus()
@@ -107,6 +125,9 @@ class Firing:
         return firing
 
     def submit(self, trigger: TriggerRow, firing: TriggerFiringRow) -> None:
+        if is_rollout(trigger.run):
+            self._start_rollout(trigger, firing)
+            return
         try:
             tags = {TAG_TRIGGER: trigger.name, TAG_FIRING: str(firing.id)}
             if is_pipeline(trigger.run):  # a pipeline run: a parent job, recorded like any job
@@ -126,6 +147,27 @@ class Firing:
         self._record_lineage(trigger, firing, job.id)
         self._fired(trigger.name, firing.id, "submitted")
         log.info("trigger %s: %s submitted %s", trigger.name, firing.cause_key, job.id)
+
+    def _start_rollout(self, trigger: TriggerRow, firing: TriggerFiringRow) -> None:
+        try:
+            if self.rollouts is None:
+                raise InvalidRequest("rollouts are not available in this workspace")
+            rollout = self.rollouts.start(render_rollout(trigger.run, trigger.name, firing.cause, firing.created_at),
+                                          user=f"trigger:{trigger.name}")
+        except Exception as exc:  # an endpoint busy with another rollout, a model gone...: recorded on the firing
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            log.warning("trigger %s: rollout for %s not started: %s", trigger.name, firing.cause_key, message)
+            self.set(firing.id, state="failed", reason=message)
+            self._fired(trigger.name, firing.id, "failed")
+            return
+        self.set(firing.id, state="submitted", rollout_id=rollout.id, reason=None)
+        if self.lineage is not None:
+            from ..lineage.service import ROLLOUT, TRIGGER, Node
+
+            self.lineage.record(Node(TRIGGER, trigger.name), Node(ROLLOUT, rollout.id), "started",
+                                {"firing_id": firing.id, "cause": firing.cause_key})
+        self._fired(trigger.name, firing.id, "submitted")
+        log.info("trigger %s: %s started rollout %s", trigger.name, firing.cause_key, rollout.id)
 
     def _record_lineage(self, trigger: TriggerRow, firing: TriggerFiringRow, job_id: str) -> None:
         if self.lineage is None:

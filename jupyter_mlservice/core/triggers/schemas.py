@@ -49,7 +49,8 @@ class TriggerCreate(Model):
     description: str = ""
     on: TriggerOn
     run: dict[str, Any] = Field(
-        description="A job spec as POST /jobs takes it (any kind). Strings may use `{{ cause.name }}`, `{{ cause.version }}`, "
+        description="A job spec as POST /jobs takes it (any kind), a pipeline ({'pipeline': ..., 'parameters': ...}) or a rollout "
+        "({'rollout': {endpoint, model, plan, ...}} as POST /rollouts takes it). Strings may use `{{ cause.name }}`, `{{ cause.version }}`, "
         "`{{ cause.ref }}`, `{{ cause.alias }}`, `{{ cause.monitor }}`, `{{ cause.scheduled_time }}`, `{{ trigger_name }}`, `{{ fired_at }}`."
     )
     enabled: bool = True
@@ -76,6 +77,7 @@ class TriggerFiring(Model):
     state: FiringState
     job_id: str | None
     job_status: JobStatus | None
+    rollout_id: str | None = Field(None, description="The rollout it started (run={'rollout': ...}).")
     reason: str | None
     created_at: datetime
 

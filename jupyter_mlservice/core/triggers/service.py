@@ -21,7 +21,7 @@ from ..store import Store
 from ..timeutil import as_utc, utcnow
 from .causes import Watchers
 from ..schedules.firing import is_pipeline
-from .firing import Firing, render, render_pipeline
+from .firing import Firing, is_rollout, render, render_pipeline, render_rollout
 from .schemas import Trigger, TriggerCreate, TriggerFiring, TriggerFiringPage, TriggerOn, TriggerPage, TriggerUpdate
 from .tables import TriggerFiringRow, TriggerRow
 
@@ -52,6 +52,11 @@ class TriggerService:
     def _validate_run(self, run: dict[str, Any], name: str, on: TriggerOn) -> dict[str, Any]:
         # every field some cause of this kind has, so a template naming a field that none has is a 400 now
         sample = {**SAMPLE_CAUSE, **self.watchers.latest(on, self.clock())}
+        if is_rollout(run):
+            if set(run) != {"rollout"}:
+                raise InvalidRequest("a rollout trigger's run is {'rollout': {...}} alone, as POST /rollouts takes it")
+            render_rollout(run, name, sample, self.clock())
+            return dict(run)
         if is_pipeline(run):
             if self.firing.pipelines is None:
                 raise InvalidRequest("pipelines are not available in this workspace")
@@ -179,5 +184,5 @@ class TriggerService:
         if status is None and row.job_id:
             with self.store.session() as s:
                 status = s.scalar(select(JobRow.status).where(JobRow.id == row.job_id))
-        return TriggerFiring(id=row.id, trigger=name, cause=row.cause or {}, state=row.state, job_id=row.job_id,
+        return TriggerFiring(id=row.id, trigger=name, cause=row.cause or {}, state=row.state, job_id=row.job_id, rollout_id=row.rollout_id,
                              job_status=JobStatus(status) if status else None, reason=row.reason, created_at=as_utc(row.created_at))

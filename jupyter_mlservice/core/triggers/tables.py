@@ -38,6 +38,7 @@ class TriggerFiringRow(Base):
     cause: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16))  # claimed | submitted | failed
     job_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    rollout_id: Mapped[str | None] = mapped_column(String(40), nullable=True)  # run={"rollout": ...}
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("cause", sa.JSON, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("job_id", sa.String(40), nullable=True),
+        sa.Column("rollout_id", sa.String(40), nullable=True),
         sa.Column("reason", sa.Text, nullable=True),
         sa.Column("claimed_by", sa.String(64), nullable=True),
         sa.Column("claimed_at", sa.DateTime, nullable=True),
