@@ -26,6 +26,11 @@ def job_body(job: dict[str, Any]) -> dict[str, Any]:
         raise InvalidRequest("job= takes a dict of ml.jobs.submit keywords, e.g. {'notebook': 'report.ipynb', 'parameters': {...}}")
     if "kind" in job:
         return dict(job)
+    if "pipeline" in job:  # a pipeline run: {"pipeline": spec or a @pipeline call, "parameters": {...}}
+        from .pipelines import pipeline_spec
+
+        spec, params = pipeline_spec(job["pipeline"])
+        return {**job, "pipeline": spec, "parameters": {**params, **(job.get("parameters") or {})}}
     if "input" in job and ("model" in job or "scoring_script" in job):
         from .batch import batch_body
 

@@ -9,6 +9,13 @@ from .jobs import Job, Jobs
 from .schedules import job_body
 
 
+def _run_body(run: dict[str, Any]) -> dict[str, Any]:
+    """A rollout as POST /rollouts takes it, else a job or pipeline as schedules take them."""
+    if isinstance(run, dict) and "rollout" in run and "kind" not in run:
+        return dict(run)
+    return job_body(run)
+
+
 class Trigger(Handle):
     """A trigger. Attributes mirror the REST `Trigger`: ``t.enabled``, ``t.kind``, ``t.last_firings``..."""
 
@@ -37,7 +44,7 @@ class Triggers(Collection):
                                run={"command": "python train.py --data ${{inputs.train}}", "code": "src",
                                     "inputs": {"train": "{{ cause.ref }}"}})
         """
-        body = {"name": name, "on": on, "run": job_body(run), "enabled": enabled, "description": description}
+        body = {"name": name, "on": on, "run": _run_body(run), "enabled": enabled, "description": description}
         return Trigger(self._http, self._http.post("/triggers", body))
 
     def get(self, name: str) -> Trigger:
@@ -51,7 +58,7 @@ class Triggers(Collection):
     def update(self, name: str, *, run: dict[str, Any] | None = None, description: str | None = None,
                enabled: bool | None = None) -> Trigger:
         """``ml.triggers.update("retrain", run={...})``"""
-        changes = {"run": job_body(run) if run is not None else None, "description": description, "enabled": enabled}
+        changes = {"run": _run_body(run) if run is not None else None, "description": description, "enabled": enabled}
         return Trigger(self._http, self._http.patch(f"/triggers/{name}", {k: v for k, v in changes.items() if v is not None}))
 
     def enable(self, name: str) -> Trigger:
