@@ -253,3 +253,23 @@ def test_a_trigger_on_the_gate_verdict_starts_a_rollout_that_completes(ws):
     graph = ws.lineage.graph(Node(TRIGGER, "promote"), "downstream")
     assert ("promote", "started", done.id) in {(e.src_id, e.relation, e.dst_id) for e in graph.edges}
     assert set(seen) == {200}, seen
+
+
+def test_a_dry_run_judges_the_plan_on_mirrored_traffic_and_promotes_nothing(ws):
+    uri = serving(ws, "dry")
+    client = Client(uri)
+    client.start()
+    try:
+        plan = RolloutPlan(steps=[50, 100], interval_s=2, min_requests=3)
+        r = ws.rollouts.start(RolloutCreate(endpoint="dry", model="iris:2", plan=plan, dry_run=True, deployment_settings=settings("ok")))
+        mirrored = state(ws.rollouts, r.id, "Progressing")
+        assert mirrored.traffic_percent == 0 and ws.endpoints.get_endpoint("dry").traffic == {"blue": 100}
+        done = state(ws.rollouts, r.id, "Completed", "RolledBack")
+    finally:
+        seen = client.finish()
+    assert done.state == "Completed" and done.reason.startswith("dry run"), done.reason
+    assert [h.phase for h in done.history] == ["step 50% (mirrored)", "step 100% (mirrored)"]
+    assert all(h.candidate["requests"] >= 3 for h in done.history)  # it was judged on copies of real requests
+    ep = ws.endpoints.get_endpoint("dry")
+    assert ep.traffic == {"blue": 100} and ep.mirror_traffic == {} and not done.baseline_deleted
+    assert set(seen) == {200}, seen
