@@ -75,7 +75,6 @@ test('a trigger made through the API is listed; Fire now from its view starts a 
   await expect(row).toHaveAttribute('data-enabled', 'true');
   await expect(row).toContainText(`data ${DATA}`);
   expect(await seriousViolations(page, '#jp-mlservice-studio')).toEqual([]);
-  await screenshots(page, 'automation');
 
   // Its view: settings, no firing yet; Fire now starts a job with the latest cause.
   await row.locator('a').first().click();
@@ -95,7 +94,6 @@ test('a trigger made through the API is listed; Fire now from its view starts a 
   // The job's status follows it (job events), up to Completed.
   await expect(firing.locator('[data-status="Completed"]')).toBeVisible({ timeout: 120000 });
   expect(await seriousViolations(page, '#jp-mlservice-studio')).toEqual([]);
-  await screenshots(page, 'trigger');
 
   // The link opens the job in the Jobs area; the job filled the template with the cause.
   await link.click();
@@ -106,9 +104,13 @@ test('a trigger made through the API is listed; Fire now from its view starts a 
   // The deep link restores the trigger's view on a fresh page; the list counts the firing.
   await loadPage(page, `/lab/mlservice/automation/triggers/${TRIGGER}`);
   const again = page.locator(`#jp-mlservice-studio .jp-mlservice-trigger-view[data-trigger="${TRIGGER}"]`);
-  await expect(again.locator(`tr.jp-mlservice-firing[data-job-id="${jobId}"]`)).toBeVisible();
+  await expect(again.locator(`tr.jp-mlservice-firing[data-job-id="${jobId}"] [data-status="Completed"]`)).toBeVisible();
+  await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
+  await screenshots(page, 'trigger');
   await page.locator('#jp-mlservice-studio a[data-area="automation"]').click();
   await expect(page.locator(`#jp-mlservice-studio tr[data-trigger="${TRIGGER}"] td[data-column="firings"]`)).toHaveText('1');
+  await expect(page.locator(`#jp-mlservice-studio tr[data-trigger="${TRIGGER}"] td[data-column="cause"]`)).toContainText(`data:${DATA}@1`);
+  await screenshots(page, 'automation');
 });
 
 test('a rollout held for approval is approved from its view and completes with all traffic on the candidate', async ({ page, request }) => {
@@ -186,6 +188,9 @@ test('a rollout held for approval is approved from its view and completes with a
     await studio.locator('a[data-area="automation"]').click();
     await studio.getByRole('tab', { name: 'Rollouts' }).click();
     await expect(studio.locator(`tr[data-rollout="${rollout.id}"]`)).toHaveAttribute('data-state', 'Completed');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/lab/mlservice/automation/rollouts');
+    expect(await seriousViolations(page, '#jp-mlservice-studio')).toEqual([]);
+    await screenshots(page, 'automation-rollouts');
     await loadPage(page, `/lab/mlservice/models/${MODEL}/2`);
     const version = page.locator(`#jp-mlservice-studio .jp-mlservice-version-view[data-model="${MODEL}"][data-version="2"]`);
     await expect(version.locator(`.jp-mlservice-promotion[data-rollout="${rollout.id}"]`)).toHaveAttribute('data-state', 'Completed');

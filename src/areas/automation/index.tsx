@@ -1,4 +1,4 @@
-import { runIcon } from '@jupyterlab/ui-components';
+import { offlineBoltIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { trans } from '../../translate';
@@ -30,7 +30,7 @@ export function activateAutomation(context: IAreaContext): { triggers: TriggersM
     id: 'automation',
     label: trans.__('Automation'),
     rank: 550,
-    icon: runIcon,
+    icon: offlineBoltIcon,
     caption,
     page: (host, path) => <AutomationPage triggers={triggers} rollouts={rollouts} actions={actions} host={host} path={path} caption={caption} />,
     detail: path => {
