@@ -75,6 +75,8 @@ describe('what a trigger watches and what fired it', () => {
     expect(jobSummary({ kind: 'command', command: 'python train.py' })).toBe('command: python train.py');
     expect(jobSummary({ kind: 'code', source: '\nimport x\nprint(1)' })).toBe('code: import x');
     expect(jobSummary({ kind: 'notebook', notebook: 'a.ipynb' })).toBe('notebook: a.ipynb');
+    expect(jobSummary({ rollout: { endpoint: 'iris', model: '{{ cause.ref }}' } })).toBe('rollout: {{ cause.ref }} to endpoint iris');
+    expect(jobSummary({ pipeline: 'retrain.pipeline.yaml' })).toBe('pipeline: retrain.pipeline.yaml');
   });
 });
 
@@ -237,6 +239,19 @@ describe('TriggerView', () => {
     events.emit('job', { job_id: 'other', status: 'Completed' });
     await act(() => settle(10));
     expect(mocked.getTrigger).toHaveBeenCalledTimes(2);
+    model.dispose();
+  });
+
+  it('links a firing that started a rollout to the rollout’s view', async () => {
+    mocked.getTrigger.mockResolvedValue(trigger({ kind: 'model_tag', on: { model: 'iris', tag: 'gate=passed', time_zone: 'UTC' }, run: { rollout: { endpoint: 'iris', model: '{{ cause.ref }}' } } }));
+    mocked.listTriggerFirings.mockResolvedValue({ items: [triggerFiring({ job_id: null, job_status: null, rollout_id: 'ro-9' })], next_cursor: null });
+    const model = new TriggerDetailModel({ trigger: 'retrain', auto: false });
+    render(<TriggerView model={model} actions={actions()} host={detailHost()} />);
+    await act(() => model.refresh());
+    const row = document.querySelector('tr.jp-mlservice-firing')!;
+    expect(row.getAttribute('data-rollout')).toBe('ro-9');
+    expect(row.querySelector('a.jp-mlservice-firing-rollout')!.getAttribute('href')).toBe('http://localhost/lab/mlservice/automation/rollouts/ro-9');
+    expect(document.querySelector('.jp-mlservice-trigger-settings')!.textContent).not.toContain('Target');
     model.dispose();
   });
 });

@@ -221,9 +221,16 @@ export function AutomationPage(props: {
   );
 }
 
-/** A firing's job (a link to its view) or why it started none. */
+/** What a firing started: its job or its rollout (a link to its view), or that it started nothing. */
 function FiringJob(props: { firing: TriggerFiring; host: Pick<IDetailHost, 'open' | 'linkTo'> }): JSX.Element {
   const { firing, host } = props;
+  if (firing.rollout_id) {
+    return (
+      <StudioLink host={host} path={rolloutPath(firing.rollout_id)} className="jp-mlservice-firing-rollout" title={trans.__('Open rollout %1', firing.rollout_id)}>
+        {trans.__('rollout %1', firing.rollout_id)}
+      </StudioLink>
+    );
+  }
   return firing.job_id ? (
     <StudioLink host={host} path={`jobs/${encodeURIComponent(firing.job_id)}`} className="jp-mlservice-firing-job" title={trans.__('Open job %1', firing.job_id)}>
       {firing.job_id}
@@ -245,13 +252,20 @@ export function FiringsTable(props: { firings: ReadonlyArray<TriggerFiring>; hos
           <th scope="col">{trans.__('Fired')}</th>
           <th scope="col">{trans.__('Cause')}</th>
           <th scope="col">{trans.__('State')}</th>
-          <th scope="col">{trans.__('Job')}</th>
+          <th scope="col">{trans.__('Started')}</th>
           <th scope="col">{trans.__('Reason')}</th>
         </tr>
       </thead>
       <tbody>
         {props.firings.map(firing => (
-          <tr key={firing.id} className="jp-mlservice-firing" data-firing-id={firing.id} data-job-id={firing.job_id ?? ''} data-state={firing.state}>
+          <tr
+            key={firing.id}
+            className="jp-mlservice-firing"
+            data-firing-id={firing.id}
+            data-job-id={firing.job_id ?? ''}
+            data-rollout={firing.rollout_id ?? ''}
+            data-state={firing.state}
+          >
             <td>{formatTime(firing.created_at)}</td>
             <td className="jp-mlservice-firing-cause">{causeText(firing.cause)}</td>
             <td>
@@ -268,8 +282,16 @@ export function FiringsTable(props: { firings: ReadonlyArray<TriggerFiring>; hos
   );
 }
 
-/** The job a trigger runs, in a line: its kind and command, notebook or source. */
+/** What a trigger runs, in a line: a job's kind and command, notebook or source; a pipeline; a rollout. */
 export function jobSummary(run: Record<string, unknown>): string {
+  if (run.rollout && typeof run.rollout === 'object') {
+    const rollout = run.rollout as Record<string, unknown>;
+    return trans.__('rollout: %1 to endpoint %2', String(rollout.model ?? ''), String(rollout.endpoint ?? ''));
+  }
+  if (run.pipeline) {
+    const pipeline = run.pipeline as Record<string, unknown> | string;
+    return trans.__('pipeline: %1', typeof pipeline === 'string' ? pipeline : String(pipeline.name ?? pipeline.path ?? ''));
+  }
   const what = run.command ?? run.notebook ?? (typeof run.source === 'string' ? run.source.trim().split('\n')[0] : '');
   return [String(run.kind ?? ''), String(what ?? '')].filter(Boolean).join(': ');
 }
@@ -319,7 +341,7 @@ export function TriggerView(props: { model: TriggerDetailModel; actions: IAutoma
                 [trans.__('Watching'), <Watching trigger={trigger} />],
                 [trans.__('State'), <EnabledChip enabled={trigger.enabled} />],
                 [trans.__('Runs'), <code className="jp-mlservice-trigger-job">{jobSummary(trigger.run)}</code>],
-                [trans.__('Target'), String(trigger.run.target ?? 'local')],
+                [trans.__('Target'), trigger.run.kind ? String(trigger.run.target ?? 'local') : ''],
                 [trans.__('Fired'), trans._n('%1 time', '%1 times', trigger.firings)],
                 [trans.__('Last fired'), formatTime(trigger.last_fired_at)],
                 [trans.__('Created by'), trigger.created_by],
