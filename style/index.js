@@ -8,3 +8,4 @@ import './environments.css';
 import './sweeps.css';
 import './monitoring.css';
 import './pipelines.css';
+import './automation.css';

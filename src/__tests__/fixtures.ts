@@ -15,6 +15,10 @@ import type {
   AutoMLRun,
   Deployment,
   Endpoint,
+  Evaluation,
+  Rollout,
+  Trigger,
+  TriggerFiring,
   Experiment,
   Job,
   ModelVersion,
@@ -521,6 +525,102 @@ export function pipelineRun(overrides: Partial<PipelineRun> = {}): PipelineRun {
       { from_step: 'prep', from_port: 'test', to_step: 'evaluate', to_port: 'test', kind: 'folder' }
     ],
     job: job({ id: 'pipe1', kind: 'pipeline', status: 'Running', experiment: 'iris' }),
+    ...overrides
+  };
+}
+
+/** A trigger firing as GET /triggers/{name}/firings answers it. */
+export function triggerFiring(overrides: Partial<TriggerFiring> = {}): TriggerFiring {
+  return {
+    id: 1,
+    trigger: 'retrain',
+    cause: { kind: 'data', name: 'iris', version: 3, ref: 'data:iris@3' },
+    state: 'submitted',
+    job_id: 'job-7',
+    job_status: 'Completed',
+    reason: null,
+    created_at: '2026-12-04T10:00:00Z',
+    ...overrides
+  };
+}
+
+/** A trigger as GET /triggers answers it (watching a data asset). */
+export function trigger(overrides: Partial<Trigger> = {}): Trigger {
+  return {
+    id: 'tr-1',
+    name: 'retrain',
+    description: '',
+    on: { data: 'iris', time_zone: 'UTC' },
+    kind: 'data',
+    run: { kind: 'command', command: 'python train.py', target: 'local' },
+    enabled: true,
+    seen: {},
+    created_by: 'me',
+    last_fired_at: '2026-12-04T10:00:00Z',
+    firings: 1,
+    last_firings: [triggerFiring()],
+    created_at: '2026-12-01T00:00:00Z',
+    updated_at: '2026-12-04T10:00:00Z',
+    ...overrides
+  };
+}
+
+/** A rollout as GET /rollouts/{id} answers it: iris:2 at its first step of 50%. */
+export function rollout(overrides: Partial<Rollout> = {}): Rollout {
+  return {
+    id: 'ro-1',
+    endpoint: 'iris',
+    candidate: 'v2',
+    baseline: 'v1',
+    model: 'iris:2',
+    plan: { steps: [50, 100], interval_s: 2, mirror_first_s: 0, min_requests: 1, grace_s: 0, rollback_if: { error_rate: 0.01, p99_ms: null } },
+    require_approval: true,
+    dry_run: false,
+    state: 'Progressing',
+    step: 0,
+    traffic_percent: 50,
+    phase_started_at: '2026-12-04T10:00:00Z',
+    history: [],
+    reason: null,
+    approved_by: null,
+    approved_at: null,
+    baseline_deleted: false,
+    created_by: 'me',
+    created_at: '2026-12-04T10:00:00Z',
+    updated_at: '2026-12-04T10:00:00Z',
+    finished_at: null,
+    ...overrides
+  };
+}
+
+/** A completed evaluation of iris:2 against iris:1 whose gate passed. */
+export function evaluation(overrides: Partial<Evaluation> = {}): Evaluation {
+  return {
+    id: 'ev-1',
+    candidate: 'iris:2',
+    candidate_version: 'iris:2',
+    baseline: 'iris@champion',
+    baseline_version: 'iris:1',
+    data: 'data:iris',
+    data_version: 'data:iris@3',
+    target_column: 'species',
+    task: 'classification',
+    metrics: ['f1'],
+    gate: { f1: 0 },
+    confidence: 0.95,
+    bootstrap: 1000,
+    status: 'Completed',
+    passed: true,
+    rows: 150,
+    comparisons: [
+      { metric: 'f1', higher_is_better: true, candidate: 0.95, baseline: 0.9, difference: 0.05, interval: [0.01, 0.09], margin: 0, passed: true }
+    ],
+    mlflow_metrics: {},
+    error: null,
+    job_id: 'job-ev',
+    created_by: 'me',
+    created_at: '2026-12-04T09:00:00Z',
+    finished_at: '2026-12-04T09:01:00Z',
     ...overrides
   };
 }

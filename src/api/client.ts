@@ -643,3 +643,89 @@ export function rerunPipeline(id: string, fromStep: string | null): Promise<Pipe
 export function drawPipeline(yaml: string): Promise<PipelineGraph> {
   return request('POST', 'pipelines/graph', { body: { yaml } });
 }
+
+// ---- automation: triggers, model evaluations, progressive rollouts ----------------------------
+
+export type Trigger = Schemas['Trigger'];
+export type TriggerCreate = Schemas['TriggerCreate'];
+export type TriggerUpdate = Schemas['TriggerUpdate'];
+export type TriggerFiring = Schemas['TriggerFiring'];
+export type Evaluation = Schemas['Evaluation'];
+export type EvaluationCreate = Schemas['EvaluationCreate'];
+export type MetricComparison = Schemas['MetricComparison'];
+export type Rollout = Schemas['Rollout'];
+export type RolloutCreate = Schemas['RolloutCreate'];
+export type RolloutPlan = Schemas['RolloutPlan'];
+export type RolloutStep = Schemas['RolloutStep'];
+export type RolloutState = Rollout['state'];
+
+export function listTriggers(query: QueryOf<'listTriggers'> = {}): Promise<IPage<Trigger>> {
+  return request('GET', 'triggers', { query });
+}
+
+export function createTrigger(body: TriggerCreate): Promise<Trigger> {
+  return request('POST', 'triggers', { body });
+}
+
+/** A trigger with its latest firings (newest first). */
+export function getTrigger(name: string): Promise<Trigger> {
+  return request('GET', `triggers/${seg(name)}`);
+}
+
+export function updateTrigger(name: string, body: TriggerUpdate): Promise<Trigger> {
+  return request('PATCH', `triggers/${seg(name)}`, { body });
+}
+
+export async function deleteTrigger(name: string): Promise<void> {
+  await request('DELETE', `triggers/${seg(name)}`);
+}
+
+export function setTriggerEnabled(name: string, enabled: boolean): Promise<Trigger> {
+  return request('POST', `triggers/${seg(name)}/${enabled ? 'enable' : 'disable'}`);
+}
+
+/** Fire now (enabled or not); `cause` fills `{{ cause.* }}` (default: the latest cause watched). */
+export function fireTrigger(name: string, cause: Record<string, unknown> | null = null): Promise<TriggerFiring> {
+  return request('POST', `triggers/${seg(name)}/fire`, { body: { cause } });
+}
+
+/** The trigger's firings, newest first. */
+export function listTriggerFirings(name: string, query: QueryOf<'listTriggerFirings'> = {}): Promise<IPage<TriggerFiring>> {
+  return request('GET', `triggers/${seg(name)}/firings`, { query });
+}
+
+/** Evaluations, newest first; `model` (and `version`) keep those whose candidate is that model (version). */
+export function listEvaluations(query: QueryOf<'listEvaluations'> = {}): Promise<IPage<Evaluation>> {
+  return request('GET', 'evaluations', { query });
+}
+
+export function createEvaluation(body: Partial<EvaluationCreate> & Pick<EvaluationCreate, 'candidate' | 'baseline' | 'data' | 'target_column' | 'metrics'>): Promise<Evaluation> {
+  return request('POST', 'evaluations', { body });
+}
+
+export function getEvaluation(id: string): Promise<Evaluation> {
+  return request('GET', `evaluations/${seg(id)}`);
+}
+
+/** Rollouts, newest first; `endpoint` keeps one endpoint's. */
+export function listRollouts(query: QueryOf<'listRollouts'> = {}): Promise<IPage<Rollout>> {
+  return request('GET', 'rollouts', { query });
+}
+
+export function startRollout(body: Partial<RolloutCreate> & Pick<RolloutCreate, 'endpoint' | 'model'>): Promise<Rollout> {
+  return request('POST', 'rollouts', { body });
+}
+
+export function getRollout(id: string): Promise<Rollout> {
+  return request('GET', `rollouts/${seg(id)}`);
+}
+
+/** Let a rollout waiting before its last step give the candidate all traffic. */
+export function approveRollout(id: string): Promise<Rollout> {
+  return request('POST', `rollouts/${seg(id)}/approve`);
+}
+
+/** All traffic back to the baseline now (the candidate deployment stays, at 0%). */
+export function abortRollout(id: string): Promise<Rollout> {
+  return request('POST', `rollouts/${seg(id)}/abort`);
+}

@@ -4,6 +4,7 @@
  */
 import type { ILauncher } from '@jupyterlab/launcher';
 
+import { activateAutomation } from './automation';
 import { activateCompare } from './compare';
 import { activateCompute } from './compute';
 import type { IAreaContext } from './context';
@@ -45,5 +46,6 @@ export function activateAreas(context: IAreaContext, services: IAreaServices): v
   activateSweeps(context);
   activateMonitoring(context);
   activatePipelines(context, services.browsers);
+  activateAutomation(context);
   // A new area: activate<Area>(context);
 }

@@ -136,7 +136,14 @@ test('every action is a palette command', async ({ page }) => {
     'mlservice:delete-monitor',
     'mlservice:disable-monitor',
     'mlservice:enable-monitor',
-    'mlservice:run-monitor'
+    'mlservice:run-monitor',
+    // Automation
+    'mlservice:abort-rollout',
+    'mlservice:approve-rollout',
+    'mlservice:delete-trigger',
+    'mlservice:disable-trigger',
+    'mlservice:enable-trigger',
+    'mlservice:fire-trigger'
   ];
   // Every command is an action in the palette, but the router's (it opens /lab/mlservice/... links).
   expect(ids.sort()).toEqual([...palette, 'mlservice:route'].sort());

@@ -66,7 +66,7 @@ test('walk every area from the nav, light and dark, with no serious accessibilit
   const studio = await openStudio(page, '');
   await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
   const nav = studio.getByRole('navigation', { name: 'ML Studio areas' });
-  const areas = ['home', 'jobs', 'sweeps', 'pipelines', 'experiments', 'data', 'models', 'endpoints', 'monitoring', 'schedules', 'compute', 'environments'];
+  const areas = ['home', 'jobs', 'sweeps', 'pipelines', 'experiments', 'data', 'models', 'endpoints', 'monitoring', 'schedules', 'automation', 'compute', 'environments'];
   await expect(nav.locator('a.jp-mlservice-nav-link')).toHaveText([
     'Home',
     'Jobs',
@@ -78,6 +78,7 @@ test('walk every area from the nav, light and dark, with no serious accessibilit
     'Endpoints',
     'Monitoring',
     'Schedules',
+    'Automation',
     'Compute',
     'Environments'
   ]);
@@ -93,6 +94,10 @@ test('walk every area from the nav, light and dark, with no serious accessibilit
       if (area === 'home') {
         await expect(content.locator('.jp-mlservice-figure-card')).toHaveCount(3);
         await expect(content.locator('.jp-mlservice-tutorials li')).toHaveCount(3);
+      } else if (area === 'automation') {
+        // Two lists, each in a tab: triggers first.
+        await expect(content.getByRole('tab', { name: 'Triggers' })).toHaveAttribute('aria-selected', 'true');
+        await expect(content.getByRole('table', { name: 'Triggers' })).toBeVisible();
       } else {
         // Each area is a list: columns, a search box, pages.
         await expect(content.getByRole('table', { name: await nav.locator(`a[data-area="${area}"]`).innerText() })).toBeVisible();

@@ -1,7 +1,9 @@
 import type { IDisposable } from '@lumino/disposable';
 
 import * as api from '../../api/client';
-import type { ModelRegister, ModelVersion, RegisteredModel } from '../../api/client';
+import type { Evaluation, ModelRegister, ModelVersion, RegisteredModel, Rollout } from '../../api/client';
+import '../automation/events'; // the evaluation and rollout event kinds
+import { promotionsOf } from '../automation/forms';
 import { PolledModel } from '../../models/base';
 import { ServiceEvent, ServiceEvents } from '../../models/events';
 import { IListQuery, ListModel, fetchAll } from '../../models/list';
@@ -130,13 +132,23 @@ export namespace ModelDetailModel {
   }
 }
 
-/** One model version, open in its view: where it came from (job, run, experiment, code, params, metrics). */
+/**
+ * One model version, open in its view: where it came from (job, run, experiment, code, params,
+ * metrics), its evaluations against a baseline and its promotions (rollouts of it). Refreshed on
+ * the model's events, on its evaluations' events and on rollout events.
+ */
 export class VersionDetailModel extends PolledModel {
   constructor(options: VersionDetailModel.IOptions) {
     super({ name: `mlservice:model:${options.model}:${options.version}`, ...options });
     this.name = options.model;
     this.version = options.version;
-    this.own(refreshOnModel(this, options.events, options.model));
+    const events = options.events ?? new ServiceEvents(null);
+    const refresh = () => void this.refresh().catch(() => undefined);
+    this.own(
+      refreshOnModel(this, events, options.model),
+      events.on('evaluation', event => (!event.candidate || event.candidate.startsWith(this.name)) && refresh()),
+      events.on('rollout', event => (event.action === 'started' || this._promotions.some(r => r.id === event.id)) && refresh())
+    );
   }
 
   readonly name: string;
@@ -146,11 +158,35 @@ export class VersionDetailModel extends PolledModel {
     return this._version;
   }
 
+  /** Evaluations of this version as the candidate, newest first. */
+  get evaluations(): ReadonlyArray<Evaluation> {
+    return this._evaluations;
+  }
+
+  /** Rollouts of this version to an endpoint, in-progress first. */
+  get promotions(): ReadonlyArray<Rollout> {
+    return this._promotions;
+  }
+
   protected async fetch(): Promise<void> {
-    this._version = await this.unlessGone(() => api.getModelVersion(this.name, this.version));
+    // Evaluations and rollouts are extras: a server without them still shows the version.
+    const [version, evaluations, rollouts] = await Promise.all([
+      this.unlessGone(() => api.getModelVersion(this.name, this.version)),
+      Promise.resolve()
+        .then(() => api.listEvaluations({ model: this.name, version: this.version, limit: 50 }))
+        .catch(() => null),
+      Promise.resolve()
+        .then(() => api.listRollouts({ limit: 100 }))
+        .catch(() => null)
+    ]);
+    this._version = version;
+    this._evaluations = evaluations?.items ?? [];
+    this._promotions = promotionsOf(rollouts?.items ?? [], this.name, this.version);
   }
 
   private _version: ModelVersion | null = null;
+  private _evaluations: Evaluation[] = [];
+  private _promotions: Rollout[] = [];
 }
 
 export namespace VersionDetailModel {

@@ -1,13 +1,15 @@
 import { Button, closeIcon, tagIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { ModelVersion, RegisteredModel } from '../../api/client';
+import type { Evaluation, ModelVersion, RegisteredModel, Rollout } from '../../api/client';
 import { DetailFrame, DetailSection, Facts, IDetailHost, StudioLink } from '../../components/DetailFrame';
 import type { IColumn } from '../../components/EntityList';
 import { IconButton } from '../../components/IconButton';
-import { formatNumber, formatTime } from '../../components/format';
+import { formatNumber, formatTime, statusClass } from '../../components/format';
 import { useModel } from '../../components/useModel';
 import { trans } from '../../translate';
+import { formatDifference, verdict } from '../automation/forms';
+import { rolloutPath } from '../automation/view';
 import { dataPath } from '../data/forms';
 import { versionRef } from './forms';
 import { ModelDetailModel, VersionDetailModel } from './model';
@@ -191,6 +193,12 @@ export function VersionView(props: { model: VersionDetailModel; actions: IModelA
           <DetailSection title={trans.__('Lineage')}>
             <Lineage version={version} host={host} />
           </DetailSection>
+          <DetailSection title={trans.__('Evaluations')} className="jp-mlservice-version-evaluations">
+            <Evaluations evaluations={model.evaluations} host={host} />
+          </DetailSection>
+          <DetailSection title={trans.__('Promotions')} className="jp-mlservice-version-promotions">
+            <Promotions rollouts={model.promotions} host={host} />
+          </DetailSection>
         </div>
       )}
     </DetailFrame>
@@ -266,5 +274,95 @@ export function Lineage(props: { version: ModelVersion; host: Pick<IDetailHost, 
         </table>
       )}
     </div>
+  );
+}
+
+/** This version judged against a baseline: per metric, the difference with its interval and the gate's verdict. */
+export function Evaluations(props: { evaluations: ReadonlyArray<Evaluation>; host: Pick<IDetailHost, 'open' | 'linkTo'> }): JSX.Element {
+  const { evaluations, host } = props;
+  if (evaluations.length === 0) {
+    return <div className="jp-mlservice-empty">{trans.__('Not evaluated against a baseline yet (ml.models.evaluate).')}</div>;
+  }
+  return (
+    <ul className="jp-mlservice-list jp-mlservice-evaluations">
+      {evaluations.map(e => {
+        const word = verdict(e);
+        return (
+          <li key={e.id} className="jp-mlservice-evaluation" data-evaluation={e.id} data-status={e.status} data-passed={String(e.passed)}>
+            <div className="jp-mlservice-item-main">
+              <span>{trans.__('%1 vs %2', e.candidate_version, e.baseline_version)}</span>
+              <span className={`${statusClass(e.passed === false ? 'failed' : e.passed ? 'completed' : e.status)} jp-mlservice-evaluation-verdict`}>
+                {word}
+              </span>
+              <span className="jp-mlservice-spacer" />
+              <StudioLink host={host} path={`jobs/${encodeURIComponent(e.job_id)}`} className="jp-mlservice-evaluation-job" title={trans.__('Open job %1', e.job_id)}>
+                {trans.__('job %1', e.job_id.slice(0, 12))}
+              </StudioLink>
+            </div>
+            <div className="jp-mlservice-item-meta">
+              <span>{e.data_version ?? e.data}</span>
+              {e.rows !== null && <span>{trans._n('%1 row', '%1 rows', e.rows)}</span>}
+              <span>{trans.__('%1% interval, %2 resamples', Math.round(e.confidence * 100), e.bootstrap)}</span>
+              <span>{formatTime(e.created_at)}</span>
+            </div>
+            {e.error && <div className="jp-mlservice-error">{e.error}</div>}
+            {e.comparisons.length > 0 && (
+              <table className="jp-mlservice-table jp-mlservice-comparisons" aria-label={trans.__('Metrics of %1', e.id)}>
+                <thead>
+                  <tr>
+                    <th scope="col">{trans.__('Metric')}</th>
+                    <th scope="col">{trans.__('Candidate')}</th>
+                    <th scope="col">{trans.__('Baseline')}</th>
+                    <th scope="col">{trans.__('Difference [interval]')}</th>
+                    <th scope="col">{trans.__('Margin')}</th>
+                    <th scope="col">{trans.__('Gate')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {e.comparisons.map(c => (
+                    <tr key={c.metric} data-metric={c.metric} data-passed={String(c.passed)}>
+                      <th scope="row">{c.metric}</th>
+                      <td className="jp-mlservice-num">{formatNumber(c.candidate)}</td>
+                      <td className="jp-mlservice-num">{formatNumber(c.baseline)}</td>
+                      <td className="jp-mlservice-num">{formatDifference(c.difference, c.interval)}</td>
+                      <td className="jp-mlservice-num">{c.margin === null ? '' : formatNumber(c.margin)}</td>
+                      <td>{c.passed === null ? trans.__('not gated') : c.passed ? trans.__('passed') : trans.__('failed')}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** Rollouts of this version to endpoints, with their state and traffic. */
+export function Promotions(props: { rollouts: ReadonlyArray<Rollout>; host: Pick<IDetailHost, 'open' | 'linkTo'> }): JSX.Element {
+  const { rollouts, host } = props;
+  if (rollouts.length === 0) {
+    return <div className="jp-mlservice-empty">{trans.__('Not rolled out to an endpoint.')}</div>;
+  }
+  return (
+    <ul className="jp-mlservice-list jp-mlservice-promotions">
+      {rollouts.map(r => (
+        <li key={r.id} className="jp-mlservice-promotion" data-rollout={r.id} data-state={r.state}>
+          <div className="jp-mlservice-item-main">
+            <StudioLink host={host} path={rolloutPath(r.id)} className="jp-mlservice-promotion-link" title={trans.__('Open rollout %1', r.id)}>
+              {trans.__('%1: %2 → %3', r.endpoint, r.baseline, r.candidate)}
+            </StudioLink>
+            <span className={statusClass(r.state)} data-status={r.state}>
+              {r.state}
+            </span>
+            <span>{trans.__('%1% of traffic', r.traffic_percent)}</span>
+            <span className="jp-mlservice-spacer" />
+            <span>{formatTime(r.created_at)}</span>
+          </div>
+          {r.reason && <div className="jp-mlservice-item-meta">{r.reason}</div>}
+        </li>
+      ))}
+    </ul>
   );
 }
