@@ -146,3 +146,21 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def job_from_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The job a schedule or trigger runs, from --job-json, or --notebook [-p NAME VALUE]... /
+    --command with --target and --experiment (``parameter_flag`` and ``placement_flags``)."""
+    if args.job_json:
+        try:
+            return json.loads(args.job_json)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--job-json is not JSON: {exc}") from None
+    if bool(args.command) == bool(args.notebook):
+        raise UsageError("give the job: --notebook NB.ipynb [-p NAME VALUE]..., --command 'CMD', or --job-json '{...}'")
+    job: dict[str, Any] = {"target": args.target, "experiment": args.experiment}
+    if args.notebook:
+        job.update(notebook=args.notebook, parameters=parameters(args.parameters))
+    else:
+        job["command"] = args.command
+    return job

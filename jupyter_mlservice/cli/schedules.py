@@ -6,22 +6,9 @@ import json
 from typing import Any
 
 from ..errors import UsageError
-from .common import client, command, emit, emit_record, group, open_flag, parameter_flag, parameters, placement_flags, table
+from .common import client, command, emit, emit_record, group, job_from_flags, open_flag, parameter_flag, placement_flags, table
 
 SHOW_FIELDS = ("name", "when", "time_zone", "enabled", "next_run_at", "catch_up", "max_concurrent_runs", "concurrency_policy", "active_runs")
-
-
-def _job_from_args(args) -> dict[str, Any]:
-    if args.job_json:
-        return json.loads(args.job_json)
-    if bool(args.command) == bool(args.notebook):
-        raise UsageError("give the job: --notebook NB.ipynb [-p NAME VALUE]..., --command 'CMD', or --job-json '{...}'")
-    job: dict[str, Any] = {"target": args.target, "experiment": args.experiment}
-    if args.notebook:
-        job.update(notebook=args.notebook, parameters=parameters(args.parameters))
-    else:
-        job["command"] = args.command
-    return job
 
 
 def _recurrence(args) -> dict[str, Any] | None:
@@ -41,7 +28,7 @@ def _schedule_row(s: dict[str, Any]) -> dict[str, Any]:
 
 def cmd_create(args) -> int:
     s = client(args).schedules.create(
-        name=args.name, job=_job_from_args(args), cron=args.cron, recurrence=_recurrence(args), time_zone=args.time_zone,
+        name=args.name, job=job_from_flags(args), cron=args.cron, recurrence=_recurrence(args), time_zone=args.time_zone,
         catch_up=args.catch_up, max_concurrent_runs=args.max_concurrent_runs, concurrency_policy=args.concurrency_policy,
         start_at=args.start, end_at=args.end, enabled=not args.disabled,
     )

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..errors import UsageError
-from .common import client, command, emit, group, parameter_flag, parameters, placement_flags, table
+from .common import client, command, emit, group, job_from_flags, parameter_flag, placement_flags, table
 
 SHOW_FIELDS = ("name", "kind", "on", "enabled", "firings", "last_fired_at", "created_by", "description")
 
@@ -25,18 +25,9 @@ def _on(args) -> dict[str, Any]:
 
 
 def _run(args) -> dict[str, Any]:
+    job = job_from_flags(args)
     if args.job_json:
-        try:
-            return json.loads(args.job_json)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"--job-json is not JSON: {exc}") from None
-    if bool(args.command) == bool(args.notebook):
-        raise UsageError("give the job: --notebook NB.ipynb [-p NAME VALUE]..., --command 'CMD', or --job-json '{...}'")
-    job: dict[str, Any] = {"target": args.target, "experiment": args.experiment}
-    if args.notebook:
-        job.update(notebook=args.notebook, parameters=parameters(args.parameters))
-    else:
-        job["command"] = args.command
+        return job
     if args.code:
         job["code"] = args.code
     if args.input:

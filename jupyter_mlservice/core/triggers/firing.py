@@ -62,34 +62,32 @@ def render_rollout(run: dict[str, Any], trigger_name: str, cause: dict[str, Any]
     """The rollout one firing starts: ``run["rollout"]`` with its templates filled in, validated."""
     from ..rollouts.schemas import RolloutCreate
 
-    rendered = templates.render(run["rollout"], _context(trigger_name, cause, fired_at), path="run.rollout")
-    try:
-        return RolloutCreate.model_validate(rendered)
-    except ValidationError as exc:
-        problems = "; ".join(f"run.rollout.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise InvalidRequest(f"invalid rollout: {problems}") from None
+    return _rendered(TypeAdapter(RolloutCreate), run["rollout"], trigger_name, cause, fired_at, "run.rollout", "rollout")
 
 
 def render_pipeline(run: dict[str, Any], trigger_name: str, cause: dict[str, Any], fired_at: datetime):
     """The pipeline submit of one firing: its parameters (and every other string) templated."""
     from ..pipelines.schemas import PipelineSubmit
 
-    rendered = templates.render(run, _context(trigger_name, cause, fired_at), path="run")
-    try:
-        return PipelineSubmit.model_validate(rendered)
-    except ValidationError as exc:
-        problems = "; ".join(f"run.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise InvalidRequest(f"invalid pipeline: {problems}") from None
+    return _rendered(TypeAdapter(PipelineSubmit), run, trigger_name, cause, fired_at, "run", "pipeline")
 
 
 def render(run: dict[str, Any], trigger_name: str, cause: dict[str, Any], fired_at: datetime):
     """The job spec of one firing: the stored spec with its templates filled in, validated."""
-    rendered = templates.render(run, _context(trigger_name, cause, fired_at), path="run")
+    return _rendered(JOB_SPEC, run, trigger_name, cause, fired_at, "run", "job spec", skip_kind=True)
+
+
+def _rendered(adapter: TypeAdapter, value: dict[str, Any], trigger_name: str, cause: dict[str, Any], fired_at: datetime,
+              path: str, what: str, skip_kind: bool = False):
+    """``value`` with its templates filled in with the cause, validated by ``adapter``; a 400 naming the fields."""
+    rendered = templates.render(value, _context(trigger_name, cause, fired_at), path=path)
     try:
-        return JOB_SPEC.validate_python(rendered)
+        return adapter.validate_python(rendered)
     except ValidationError as exc:
-        problems = "; ".join(f"run.{'.'.join(str(p) for p in e['loc'][1:] or e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise InvalidRequest(f"invalid job spec: {problems}") from None
+        # a job spec's first location is the union's tag (its kind): the field's own path follows it
+        problems = "; ".join(f"{path}.{'.'.join(str(p) for p in (e['loc'][1:] if skip_kind else e['loc']) or e['loc'])}: {e['msg']}"
+                             for e in exc.errors())
+        raise InvalidRequest(f"invalid {what}: {problems}") from None
 
 
 class Firing:
