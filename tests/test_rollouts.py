@@ -273,3 +273,30 @@ def test_a_dry_run_judges_the_plan_on_mirrored_traffic_and_promotes_nothing(ws):
     ep = ws.endpoints.get_endpoint("dry")
     assert ep.traffic == {"blue": 100} and ep.mirror_traffic == {} and not done.baseline_deleted
     assert set(seen) == {200}, seen
+
+
+def test_an_alert_of_a_monitor_watching_the_endpoint_rolls_back_when_drift_is_watched(ws):
+    import pandas as pd
+
+    from jupyter_mlservice.core.monitoring.schemas import MonitorCreate
+    from jupyter_mlservice.core.monitoring.tables import AlertRow
+
+    uri = serving(ws, "watched")
+    pd.DataFrame(ROWS * 10, columns=["f0", "f1", "f2", "f3"]).to_csv(ws.root_dir / "files" / "base.csv", index=False)
+    ws.monitors.create(MonitorCreate(name="watch", endpoint="watched", baseline="files/base.csv", window="1h"))
+    client = Client(uri)
+    client.start()
+    try:
+        plan = RolloutPlan(steps=[50, 100], interval_s=600, min_requests=3, rollback_if={"error_rate": None, "drift": ["watch"]})
+        r = ws.rollouts.start(RolloutCreate(endpoint="watched", model="iris:2", plan=plan, deployment_settings=settings("ok")))
+        state(ws.rollouts, r.id, "Progressing")
+        now = utcnow()
+        with ws.store.session() as s:  # the row a run of the monitor writes when it finds drift
+            s.add(AlertRow(monitor="watch", run_id=987654, job_id="job-x", created_at=now, window_start=now, window_end=now,
+                           message="watch: data drift in f2 (psi 0.41)", signals=[], notify=False, delivery="none"))
+        back = state(ws.rollouts, r.id, "RolledBack")
+    finally:
+        seen = client.finish()
+    assert "monitor watch raised an alert during the rollout: watch: data drift in f2" in back.reason
+    assert ws.endpoints.get_endpoint("watched").traffic == {"blue": 100}
+    assert set(seen) == {200}, seen

@@ -5880,6 +5880,12 @@ export interface components {
              * @default null
              */
             p99_ms?: number | null;
+            /**
+             * Drift
+             * @description Roll back when a monitor watching the endpoint raises an alert (drift, prediction drift, data quality) during the rollout: `any` monitor of the endpoint, or the monitors named.
+             * @default null
+             */
+            drift?: "any" | string[] | null;
         };
         /** Rollout */
         Rollout: {

@@ -92,7 +92,7 @@ class RolloutController(Reconciler):
             return {"phase": phase, "started_at": as_utc(row.phase_started_at).isoformat(), "ended_at": as_utc(now).isoformat(),
                     "candidate": cand, "baseline": base, "decision": decision, "reason": reason}
 
-        why = measure.breach(plan, cand, base)
+        why = measure.breach(plan, cand, base) or self._alerted(row)
         if why:
             svc.roll_back(row, f"{phase}: {why}", entry("rolled_back", why))
             return
@@ -111,6 +111,21 @@ class RolloutController(Reconciler):
             self._enter_step(row, row.step + 1, history)
         else:
             self._complete(row, history)
+
+    def _alerted(self, row: RolloutRow) -> str | None:
+        """``rollback_if.drift``: an alert since the rollout began, from a monitor watching its endpoint."""
+        watched = (row.plan.get("rollback_if") or {}).get("drift")
+        if not watched:
+            return None
+        from ..monitoring.tables import AlertRow, MonitorRow
+
+        q = (select(AlertRow.monitor, AlertRow.message).join(MonitorRow, MonitorRow.name == AlertRow.monitor)
+             .where(MonitorRow.endpoint == row.endpoint, AlertRow.created_at >= row.created_at).order_by(AlertRow.id).limit(1))
+        if watched != "any":
+            q = q.where(AlertRow.monitor.in_(list(watched)))
+        with self.store.session() as s:
+            found = s.execute(q).first()
+        return f"monitor {found[0]} raised an alert during the rollout: {found[1]}" if found else None
 
     def _enter_mirror(self, row: RolloutRow, history: list | None = None) -> None:
         self._mirror(row, MAX_MIRROR)

@@ -16,6 +16,9 @@ ACTIVE_STATES = ("Creating", "Mirroring", "Progressing", "Paused", "AwaitingAppr
 class RollbackIf(Model):
     error_rate: float | None = Field(0.01, ge=0, le=1, description="Roll back when the candidate's error rate over the step is above this and above the baseline's.")
     p99_ms: float | None = Field(None, gt=0, description="Roll back when the candidate's p99 latency over the step is above this and above the baseline's.")
+    drift: Literal["any"] | list[str] | None = Field(
+        None, description="Roll back when a monitor watching the endpoint raises an alert (drift, prediction drift, data quality) "
+        "during the rollout: `any` monitor of the endpoint, or the monitors named.")
 
 
 class RolloutPlan(Model):
