@@ -245,6 +245,8 @@ def test_sdk_cli_and_rest(shared_server):
     ml.data.create("events", path="raw/b.csv", profile=False)
     wait_for(lambda: len(ml.triggers.firings("on-events")) == 2, timeout=60, what="the new version's firing")
     assert ml.triggers.get("on-events").last_firings[0]["cause"]["ref"] == "data:events@2"
+    graph = ml.lineage("trigger", "on-events", "downstream")  # the whole graph as JSON, from the SDK
+    assert {e["dst_id"] for e in graph["edges"] if e["relation"] == "started"} == {f["job_id"] for f in ml.triggers.firings("on-events")}
     assert not ml.triggers.disable("on-events").enabled
 
     def cli(*args):
@@ -260,6 +262,9 @@ def test_sdk_cli_and_rest(shared_server):
     assert fire.returncode == 0 and "Completed" in fire.stdout, fire.stdout + fire.stderr
     shown = cli("show", "cli-trigger")
     assert "manual data:events@1" in shown.stdout
+    exported = subprocess.run([sys.executable, "-m", "jupyter_mlservice.cli", "lineage", "data_version", "events@2", "--json",
+                               "--url", shared_server.url, "--token", shared_server.token], capture_output=True, text=True, timeout=120)
+    assert exported.returncode == 0 and json.loads(exported.stdout)["root"]["id"] == "events@2", exported.stderr
     bad = cli("create", "x", "--command", "true")
     assert bad.returncode != 0 and "--on-data" in bad.stderr
     assert cli("delete", "cli-trigger").returncode == 0

@@ -27,6 +27,7 @@ AREAS = (
     "triggers",
     "rollouts",
     "pipelines",
+    "lineage",
 )
 
 

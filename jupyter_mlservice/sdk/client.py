@@ -62,6 +62,12 @@ class MLService:
 
         self.pipelines, self.components = Pipelines(self._http), Components(self._http)
 
+    def lineage(self, node_type: str, node_id: str, direction: str = "both", depth: int = 6) -> dict:
+        """The lineage graph around any node, as JSON: ``{"root", "nodes", "edges"}``. Node types:
+        data_version (``iris@2``), job, model_version (``iris:3``), deployment (``ep/blue``),
+        evaluation, rollout, trigger. ``ml.lineage("model_version", "iris:3", "upstream")["nodes"]``"""
+        return self._http.get("/lineage", params={"type": node_type, "id": node_id, "direction": direction, "depth": depth})
+
     def info(self) -> dict:
         """Where the workspace keeps its data. ``ml.info()["tracking_uri"]``"""
         return self._http.get("/info")
