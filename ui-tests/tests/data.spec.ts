@@ -6,7 +6,7 @@
 import * as path from 'path';
 
 import { expect, test } from './fixtures';
-import { API, loadPage, seriousViolations, setTheme } from './studio';
+import { API, openStudio, seriousViolations, setTheme } from './studio';
 
 const SHOTS = path.resolve(__dirname, '..', 'screenshots');
 
@@ -74,8 +74,8 @@ test('register a CSV from the file browser, see its profile and preview, follow 
   await expect(view.locator('.jp-mlservice-data-preview-table thead')).toContainText('petal_width');
   await expect(view.locator('.jp-mlservice-data-lineage')).toContainText(`data:${NAME}@1`);
 
-  // A job trains on it, and its model is registered; the version's lineage (opened by its deep
-  // link) names the job and the model version.
+  // A job trains on it, and its model is registered; the version's lineage, opened again from
+  // the studio (a fresh read), names the job and the model version.
   await page.contents.uploadContent(TRAIN_ON, 'text', `${tmpPath}/code/train_on.py`);
   const submitted = await request.post(`${API}/jobs`, {
     data: {
@@ -92,7 +92,8 @@ test('register a CSV from the file browser, see its profile and preview, follow 
   expect(job.status).toBe('Completed');
   const registered = await request.post(`${API}/models`, { data: { name: MODEL, job_id: job.id, path: 'model' } });
   expect(registered.status()).toBe(201);
-  await loadPage(page, `/lab/mlservice/data/${NAME}/1`);
+  await openStudio(page, 'data');
+  await openStudio(page, `data/${NAME}/1`);
   const reader = view.locator(`[data-lineage="jobs"] [data-node-id="${job.id}"] a`);
   await expect(reader).toHaveText(`read ${NAME}`);
   expect(await seriousViolations(page, '#jp-mlservice-studio')).toEqual([]);
